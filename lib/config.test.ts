@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, DEV_AUTH_SECRET, DEV_OIDC_CLIENT_SECRET, loadConfig } from "./config";
+
+const production = {
+  NODE_ENV: "production",
+  APP_URL: "https://access.example.com",
+  AUTH_SECRET: "x".repeat(40),
+  OIDC_ISSUER: "https://idp.example.com",
+  OIDC_CLIENT_ID: "portal",
+  OIDC_CLIENT_SECRET: "s3cret",
+  ADMIN_GROUPS: "it-admins",
+  SECURITY_GROUPS: "secops",
+};
+
+const problemsOf = (env: Record<string, string | undefined>): string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+};
+
+describe("configuration", () => {
+  it("serves local development with no variables at all", () => {
+    const config = loadConfig({});
+    assert.equal(config.databaseUrl, "postgresql://postgres@127.0.0.1:5432/jit_access");
+    assert.equal(config.redisUrl, "redis://127.0.0.1:6379");
+    assert.equal(config.appUrl, "http://localhost:3000");
+    assert.equal(config.oidc.isDevIdp, true);
+    assert.equal(config.oidc.issuer, "http://localhost:3001");
+    assert.equal(config.oidc.groupsClaim, "groups");
+    assert.equal(config.webauthn.rpId, "localhost");
+  });
+
+  it("accepts a complete production configuration", () => {
+    const config = loadConfig(production);
+    assert.equal(config.isProduction, true);
+    assert.equal(config.oidc.isDevIdp, false);
+    assert.deepEqual(config.adminGroups, ["it-admins"]);
+    assert.equal(config.webauthn.origin, "https://access.example.com");
+  });
+
+  it("refuses production without AUTH_SECRET, naming the variable", () => {
+    const problems = problemsOf({ ...production, AUTH_SECRET: undefined });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? "", /^AUTH_SECRET: required in production/);
+  });
+
+  it("refuses the development secrets in production", () => {
+    assert.match(problemsOf({ ...production, AUTH_SECRET: DEV_AUTH_SECRET }).join(), /AUTH_SECRET: is the development default/);
+    assert.match(problemsOf({ ...production, OIDC_CLIENT_SECRET: DEV_OIDC_CLIENT_SECRET }).join(), /OIDC_CLIENT_SECRET: is the development default/);
+  });
+
+  it("refuses the development IdP in production", () => {
+    assert.match(problemsOf({ ...production, OIDC_ISSUER: undefined }).join(), /OIDC_ISSUER: required in production/);
+  });
+
+  it("refuses an http origin other than localhost in production", () => {
+    assert.match(problemsOf({ ...production, APP_URL: "http://access.example.com" }).join(), /APP_URL: must be https/);
+    assert.deepEqual(problemsOf({ ...production, APP_URL: "http://localhost:3100" }), []);
+  });
+
+  it("treats empty strings as unset", () => {
+    assert.equal(loadConfig({ OIDC_ISSUER: "" }).oidc.isDevIdp, true);
+  });
+
+  it("names a malformed variable and what is wrong", () => {
+    const problems = problemsOf({ DATABASE_URL: "not a url", SESSION_IDLE_MINUTES: "-3" });
+    assert.ok(problems.some((p) => p.startsWith("DATABASE_URL: must be an absolute URL")), problems.join("\n"));
+    assert.ok(problems.some((p) => p.startsWith("SESSION_IDLE_MINUTES:")), problems.join("\n"));
+  });
+
+  it("parses group lists and requires a client when an issuer is set", () => {
+    assert.deepEqual(loadConfig({ ADMIN_GROUPS: " a, b ,,c " }).adminGroups, ["a", "b", "c"]);
+    assert.match(problemsOf({ OIDC_ISSUER: "https://idp.example.com" }).join(), /OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required/);
+  });
+});

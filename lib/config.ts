@@ -1,0 +1,158 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the portal reads, validated once. Defaults serve local
+ * development; production refuses to start on any of them that would be unsafe there.
+ * `.env.example` documents each variable; keep the two in step.
+ */
+
+/** Shown to people; never valid in production. */
+export const DEV_AUTH_SECRET = "development-only-secret-do-not-use-in-production";
+export const DEV_OIDC_CLIENT_ID = "jit-portal-dev";
+export const DEV_OIDC_CLIENT_SECRET = "development-only-client-secret";
+
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const url = (what: string) =>
+  z.url({ error: `must be an absolute URL (${what})` }).transform((value) => value.replace(/\/+$/, ""));
+
+const positiveInt = z.coerce.number().int().positive();
+
+const ZEnv = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: url("postgresql://user@host:5432/db").default("postgresql://postgres@127.0.0.1:5432/jit_access"),
+  REDIS_URL: url("redis://host:6379").default("redis://127.0.0.1:6379"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, "only letters, digits, ':', '_' and '-'")
+    .default("jit"),
+  APP_URL: url("e.g. https://access.example.com").default("http://localhost:3000"),
+  AUTH_SECRET: z.string().optional(),
+  OIDC_ISSUER: url("the IdP's issuer").optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z.string().default("openid email profile"),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  ADMIN_GROUPS: csv.optional(),
+  SECURITY_GROUPS: csv.optional(),
+  WEBAUTHN_RP_ID: z.string().min(1).optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).default("JIT Access"),
+  SMTP_URL: z.string().optional(),
+  SESSION_IDLE_MINUTES: positiveInt.default(30),
+  SESSION_MAX_HOURS: positiveInt.default(12),
+  DEV_IDP_PORT: positiveInt.default(3001),
+});
+
+export type Config = {
+  env: "development" | "production" | "test";
+  isProduction: boolean;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  appUrl: string;
+  authSecret: string;
+  oidc: {
+    issuer: string;
+    clientId: string;
+    clientSecret: string;
+    scopes: string;
+    groupsClaim: string;
+    /** True when no company IdP is configured and the built-in development IdP serves. */
+    isDevIdp: boolean;
+  };
+  adminGroups: string[];
+  securityGroups: string[];
+  webauthn: { rpId: string; rpName: string; origin: string };
+  smtpUrl: string | null;
+  session: { idleMs: number; maxMs: number };
+  devIdpPort: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+const isLocalHttp = (value: string): boolean => {
+  const parsed = new URL(value);
+  return parsed.protocol === "https:" || LOCAL_HOSTS.has(parsed.hostname);
+};
+
+/** Pure: validate an environment. Throws ConfigError naming every bad variable. */
+export const loadConfig = (source: Record<string, string | undefined>): Config => {
+  // Empty strings in .env files mean "unset", not "set to nothing".
+  const env = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = ZEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === "production";
+  const problems: string[] = [];
+
+  if (isProduction) {
+    if (!e.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (32+ random characters, e.g. `openssl rand -base64 32`)");
+    else if (e.AUTH_SECRET === DEV_AUTH_SECRET) problems.push("AUTH_SECRET: is the development default; set a random secret");
+    if (!e.OIDC_ISSUER) problems.push("OIDC_ISSUER: required in production (the development IdP never runs there)");
+    if (!e.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required in production");
+    if (!e.OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: required in production");
+    else if (e.OIDC_CLIENT_SECRET === DEV_OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: is the development default");
+    if (!isLocalHttp(e.APP_URL)) problems.push("APP_URL: must be https:// in production (http is allowed only for localhost)");
+    if (e.OIDC_ISSUER && !isLocalHttp(e.OIDC_ISSUER)) problems.push("OIDC_ISSUER: must be https:// in production (http is allowed only for localhost)");
+    if (!e.ADMIN_GROUPS?.length) problems.push("ADMIN_GROUPS: required in production (comma-separated IdP group names)");
+    if (!e.SECURITY_GROUPS?.length) problems.push("SECURITY_GROUPS: required in production (comma-separated IdP group names)");
+  }
+  if (e.AUTH_SECRET && e.AUTH_SECRET.length < 32) problems.push("AUTH_SECRET: must be at least 32 characters");
+  if (e.OIDC_ISSUER && (!e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET)) {
+    problems.push("OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set");
+  }
+  if (!e.OIDC_SCOPES.split(/\s+/).includes("openid")) problems.push("OIDC_SCOPES: must include `openid`");
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const isDevIdp = !e.OIDC_ISSUER;
+  const appUrl = new URL(e.APP_URL);
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    appUrl: e.APP_URL,
+    authSecret: e.AUTH_SECRET ?? DEV_AUTH_SECRET,
+    oidc: {
+      issuer: e.OIDC_ISSUER ?? `http://localhost:${e.DEV_IDP_PORT}`,
+      clientId: e.OIDC_CLIENT_ID ?? DEV_OIDC_CLIENT_ID,
+      clientSecret: e.OIDC_CLIENT_SECRET ?? DEV_OIDC_CLIENT_SECRET,
+      scopes: e.OIDC_SCOPES,
+      groupsClaim: e.OIDC_GROUPS_CLAIM,
+      isDevIdp,
+    },
+    adminGroups: e.ADMIN_GROUPS ?? ["portal-admins"],
+    securityGroups: e.SECURITY_GROUPS ?? ["security-reviewers"],
+    webauthn: { rpId: e.WEBAUTHN_RP_ID ?? appUrl.hostname, rpName: e.WEBAUTHN_RP_NAME, origin: appUrl.origin },
+    smtpUrl: e.SMTP_URL ?? (isProduction ? null : "smtp://127.0.0.1:2525"),
+    session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
+    devIdpPort: e.DEV_IDP_PORT,
+  };
+};
+
+let cached: Config | undefined;
+
+/** The process's configuration, validated on first use. */
+export const getConfig = (): Config => {
+  cached ??= loadConfig(process.env);
+  return cached;
+};

@@ -1,0 +1,18 @@
+import { defineConfig } from "prisma/config";
+// adapter-pg 7 only for the CLI: 6.19.3's adapter breaks `migrate deploy` (prisma/orm#27403).
+// See docs/decisions/0001-prisma-offline.md.
+import { PrismaPg } from "prisma-adapter-pg-7";
+import { getConfig } from "./lib/config";
+
+const { databaseUrl } = getConfig();
+// The CLI reads the schema's `env("DATABASE_URL")` to learn the engine type; if the variable
+// is unset it silently falls back to downloading a native engine, which fails offline.
+process.env.DATABASE_URL = databaseUrl;
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: "js",
+  schema: "prisma/schema.prisma",
+  migrations: { path: "prisma/migrations" },
+  adapter: async () => new PrismaPg({ connectionString: databaseUrl }),
+});

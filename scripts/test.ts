@@ -1,0 +1,178 @@
+/**
+ * `npm test`: typecheck, lint, unit, integration and end-to-end suites, then one plain
+ * closing line `N passed, N failed` (the sum of every suite) that CI reads.
+ *
+ *   npm test                         every stage
+ *   npm test -- unit integration     chosen stages
+ *   npm run test:integration -- lib/queue   only test files whose path contains "lib/queue"
+ *
+ * Integration and e2e suites get a database and a Redis key prefix of their own, created
+ * here and removed afterwards, so two runs on one machine never see each other's data.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const OUT = path.join(ROOT, ".test-output");
+const STAGES = ["typecheck", "lint", "unit", "integration", "e2e"] as const;
+type Stage = (typeof STAGES)[number];
+type Tally = { passed: number; failed: number; skipped: number };
+
+const args = process.argv.slice(2);
+const chosen = args.filter((arg): arg is Stage => (STAGES as readonly string[]).includes(arg));
+const filters = args.filter((arg) => !(STAGES as readonly string[]).includes(arg));
+const stages: readonly Stage[] = chosen.length > 0 ? chosen : STAGES;
+
+const run = (command: string, commandArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<number> =>
+  new Promise((resolve) => {
+    const child = spawn(command, commandArgs, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+
+const SKIP_DIRS = new Set(["node_modules", ".next", ".git", ".test-output", "generated", "test-results"]);
+const findFiles = (dir: string, match: (file: string) => boolean): string[] =>
+  readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    if (SKIP_DIRS.has(entry)) return [];
+    if (statSync(full).isDirectory()) return findFiles(full, match);
+    return match(full) ? [path.relative(ROOT, full)] : [];
+  });
+
+const selected = (files: string[]): string[] =>
+  filters.length === 0 ? files : files.filter((file) => filters.some((filter) => file.includes(filter)));
+
+/** Node's TAP reporter ends with `# pass N`, `# fail N`, `# skipped N`, `# todo N`. */
+const tallyTap = (file: string): Tally => {
+  const text = readFileSync(file, "utf8");
+  const count = (name: string) => Number(text.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? 0);
+  return { passed: count("pass"), failed: count("fail") + count("cancelled"), skipped: count("skipped") + count("todo") };
+};
+
+const nodeTests = async (name: string, files: string[], env: NodeJS.ProcessEnv, concurrency: number): Promise<Tally> => {
+  if (files.length === 0) {
+    console.log(`\n== ${name}: no test files`);
+    return { passed: 0, failed: 0, skipped: 0 };
+  }
+  console.log(`\n== ${name}: ${files.length} file(s)`);
+  const tap = path.join(OUT, `${name}.tap`);
+  const code = await run(
+    process.execPath,
+    [
+      "--import", "tsx",
+      "--test",
+      `--test-concurrency=${concurrency}`,
+      "--test-reporter=spec", "--test-reporter-destination=stdout",
+      "--test-reporter=tap", `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
+    env,
+  );
+  const tally = tallyTap(tap);
+  // A crash before any test reported is still a failure.
+  if (code !== 0 && tally.failed === 0) tally.failed = 1;
+  return tally;
+};
+
+const playwright = async (env: NodeJS.ProcessEnv): Promise<Tally> => {
+  console.log("\n== e2e (Playwright, Chromium)");
+  const report = path.join(OUT, "e2e.json");
+  const code = await run("npx", ["playwright", "test", ...filters], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report });
+  try {
+    const stats = JSON.parse(readFileSync(report, "utf8")).stats as { expected: number; unexpected: number; flaky: number; skipped: number };
+    const tally = { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped };
+    if (code !== 0 && tally.failed === 0) tally.failed = 1;
+    return tally;
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+};
+
+const check = async (name: string, command: string, commandArgs: string[]): Promise<Tally> => {
+  console.log(`\n== ${name}`);
+  const code = await run(command, commandArgs);
+  console.log(code === 0 ? `${name}: ok` : `${name}: FAILED`);
+  return code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+};
+
+/** A database and Redis prefix of this run's own, migrated and ready. */
+const isolatedEnvironment = async (): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Promise<void> }> => {
+  const id = `${process.pid}_${randomBytes(4).toString("hex")}`;
+  const base = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+  base.pathname = `/jit_test_${id}`;
+  const databaseUrl = base.toString();
+  const redisPrefix = `jit-test-${id}`;
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: "test",
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+    REDIS_PREFIX: redisPrefix,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  await ensureDatabase(databaseUrl);
+  const migrated = await run("npx", ["prisma", "migrate", "deploy"], env);
+  if (migrated !== 0) throw new Error("prisma migrate deploy failed on the test database");
+  const cleanup = async () => {
+    await dropDatabase(databaseUrl).catch((error: unknown) => console.error("could not drop test database:", error));
+    const redis = new Redis(env.REDIS_URL as string, { lazyConnect: true });
+    try {
+      await redis.connect();
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${redisPrefix}:*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== "0");
+    } catch (error) {
+      console.error("could not clean test Redis keys:", error);
+    } finally {
+      redis.disconnect();
+    }
+  };
+  return { env, cleanup };
+};
+
+const main = async () => {
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  const started = Date.now();
+  const results: Array<[string, Tally]> = [];
+  const isTest = (file: string) => /\.test\.tsx?$/.test(file) && !file.startsWith("e2e");
+
+  if (stages.includes("typecheck")) results.push(["typecheck", await check("typecheck", "npx", ["tsc", "--noEmit"])]);
+  if (stages.includes("lint")) results.push(["lint", await check("lint", "npx", ["eslint", "--max-warnings=0", "."])]);
+  if (stages.includes("unit")) {
+    const files = selected(findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && !file.includes(".integration.")));
+    results.push(["unit", await nodeTests("unit", files, { NODE_ENV: "test" }, 2)]);
+  }
+  const needsServices = stages.includes("integration") || stages.includes("e2e");
+  if (needsServices) {
+    const { env, cleanup } = await isolatedEnvironment();
+    try {
+      if (stages.includes("integration")) {
+        const files = selected(findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && file.includes(".integration.")));
+        // One file at a time: files share this run's database.
+        results.push(["integration", await nodeTests("integration", files, env, 1)]);
+      }
+      if (stages.includes("e2e")) results.push(["e2e", await playwright(env)]);
+    } finally {
+      await cleanup();
+    }
+  }
+
+  const total = results.reduce((sum, [, t]) => ({ passed: sum.passed + t.passed, failed: sum.failed + t.failed, skipped: sum.skipped + t.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  console.log("\n== summary");
+  for (const [name, t] of results) console.log(`  ${name.padEnd(12)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ""}`);
+  console.log(`  wall time    ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`);
+  process.exit(total.failed > 0 ? 1 : 0);
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+});
