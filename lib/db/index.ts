@@ -4,17 +4,35 @@ import { PrismaClient } from "./generated/client";
 
 export { Prisma } from "./generated/client";
 export type * from "./generated/client";
-export type { PrismaClient } from "./generated/client";
 
 /** A client or an interactive transaction: domain functions accept either. */
-export type Db = PrismaClient | Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
-
-const createClient = (): PrismaClient =>
-  new PrismaClient({ adapter: new PrismaPg({ connectionString: getConfig().databaseUrl }) });
+export type Db = PrismaClient | Prisma.TransactionClient;
+import type { Prisma } from "./generated/client";
 
 // One client per process; Next.js dev re-evaluates modules on every change, so keep it on
-// globalThis there instead of opening a new pool each time.
+// globalThis instead of opening a new pool each time.
 const globalForDb = globalThis as unknown as { jitPrisma?: PrismaClient };
 
-export const db: PrismaClient = globalForDb.jitPrisma ?? createClient();
-if (!getConfig().isProduction) globalForDb.jitPrisma = db;
+const client = (): PrismaClient => {
+  globalForDb.jitPrisma ??= new PrismaClient({
+    adapter: new PrismaPg({ connectionString: getConfig().databaseUrl }),
+  });
+  return globalForDb.jitPrisma;
+};
+
+/**
+ * The process's Prisma client, created on first use rather than at import, so that
+ * importing a module (as `next build` does) never reads configuration.
+ */
+export const db: PrismaClient = new Proxy({} as PrismaClient, {
+  get: (_target, property) => {
+    const real = client();
+    const value: unknown = Reflect.get(real, property, real);
+    return typeof value === "function" ? value.bind(real) : value;
+  },
+});
+
+export const disconnectDb = async (): Promise<void> => {
+  if (globalForDb.jitPrisma) await globalForDb.jitPrisma.$disconnect();
+  globalForDb.jitPrisma = undefined;
+};

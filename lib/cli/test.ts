@@ -14,9 +14,9 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
+import { dropDatabase, ensureDatabase } from "../db/ensure-database";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const OUT = path.join(ROOT, ".test-output");
 const STAGES = ["typecheck", "lint", "unit", "integration", "e2e"] as const;
 type Stage = (typeof STAGES)[number];
@@ -27,7 +27,7 @@ const chosen = args.filter((arg): arg is Stage => (STAGES as readonly string[]).
 const filters = args.filter((arg) => !(STAGES as readonly string[]).includes(arg));
 const stages: readonly Stage[] = chosen.length > 0 ? chosen : STAGES;
 
-const run = (command: string, commandArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<number> =>
+const run = (command: string, commandArgs: string[], env: Record<string, string | undefined> = {}): Promise<number> =>
   new Promise((resolve) => {
     const child = spawn(command, commandArgs, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -52,7 +52,7 @@ const tallyTap = (file: string): Tally => {
   return { passed: count("pass"), failed: count("fail") + count("cancelled"), skipped: count("skipped") + count("todo") };
 };
 
-const nodeTests = async (name: string, files: string[], env: NodeJS.ProcessEnv, concurrency: number): Promise<Tally> => {
+const nodeTests = async (name: string, files: string[], env: Record<string, string | undefined>, concurrency: number): Promise<Tally> => {
   if (files.length === 0) {
     console.log(`\n== ${name}: no test files`);
     return { passed: 0, failed: 0, skipped: 0 };
@@ -77,7 +77,7 @@ const nodeTests = async (name: string, files: string[], env: NodeJS.ProcessEnv, 
   return tally;
 };
 
-const playwright = async (env: NodeJS.ProcessEnv): Promise<Tally> => {
+const playwright = async (env: Record<string, string | undefined>): Promise<Tally> => {
   console.log("\n== e2e (Playwright, Chromium)");
   const report = path.join(OUT, "e2e.json");
   const code = await run("npx", ["playwright", "test", ...filters], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report });
@@ -99,13 +99,13 @@ const check = async (name: string, command: string, commandArgs: string[]): Prom
 };
 
 /** A database and Redis prefix of this run's own, migrated and ready. */
-const isolatedEnvironment = async (): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Promise<void> }> => {
+const isolatedEnvironment = async (): Promise<{ env: Record<string, string | undefined>; cleanup: () => Promise<void> }> => {
   const id = `${process.pid}_${randomBytes(4).toString("hex")}`;
   const base = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
   base.pathname = `/jit_test_${id}`;
   const databaseUrl = base.toString();
   const redisPrefix = `jit-test-${id}`;
-  const env: NodeJS.ProcessEnv = {
+  const env: Record<string, string | undefined> = {
     NODE_ENV: "test",
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",

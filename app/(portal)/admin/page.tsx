@@ -1,0 +1,64 @@
+import type { Metadata } from "next";
+import { Badge, formatDateTime, PageHeader, Section } from "@/app/components/ui";
+import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
+import { workerStatus } from "@/lib/queue/heartbeat";
+import { listUsers } from "@/lib/users";
+import { UserActiveForm } from "./user-active-form";
+
+export const metadata: Metadata = { title: "Admin" };
+
+const AdminPage = async () => {
+  const actor = await requirePageActor("/admin");
+  await authorizePage(actor, "admin.view");
+  const [users, workers] = await Promise.all([listUsers({ actor }), workerStatus()]);
+  return (
+    <>
+      <PageHeader title="Admin" description="People from single sign-on, and the health of the background workers." />
+      <Section title="Workers">
+        <p data-testid="worker-status">
+          {workers.up ? <Badge tone="green">worker up</Badge> : <Badge tone="red">worker down</Badge>}{" "}
+          {workers.workers.length > 0
+            ? `${workers.workers.length} worker(s); last heartbeat ${formatDateTime(new Date(workers.workers[0]!.beatAt))}`
+            : "No worker has reported a heartbeat in the last 15 seconds: scheduled starts, expiry notices and webhooks wait until one runs. Grants still expire on time."}
+        </p>
+      </Section>
+      <Section title="Users">
+        <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">Users who have signed in through single sign-on</caption>
+            <thead className="bg-slate-100">
+              <tr>
+                <th scope="col" className="px-3 py-2">Name</th>
+                <th scope="col" className="px-3 py-2">Email</th>
+                <th scope="col" className="px-3 py-2">Groups</th>
+                <th scope="col" className="px-3 py-2">Last sign-in</th>
+                <th scope="col" className="px-3 py-2">Status</th>
+                <th scope="col" className="px-3 py-2">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((user) => (
+                <tr key={user.id} className="border-t border-slate-100" data-testid={`user-row-${user.email}`}>
+                  <td className="px-3 py-2">{user.name}</td>
+                  <td className="px-3 py-2">{user.email}</td>
+                  <td className="px-3 py-2">{user.groups.join(", ")}</td>
+                  <td className="whitespace-nowrap px-3 py-2">{user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "never"}</td>
+                  <td className="px-3 py-2">{user.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="green">active</Badge>}</td>
+                  <td className="px-3 py-2">
+                    {user.id === actor.userId ? (
+                      <span className="text-slate-500">(you)</span>
+                    ) : (
+                      <UserActiveForm userId={user.id} userName={user.name} active={!user.deactivatedAt} />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Section>
+    </>
+  );
+};
+
+export default AdminPage;

@@ -1,0 +1,41 @@
+import type { Metadata } from "next";
+import { Badge, Empty, PageHeader } from "@/app/components/ui";
+import { listRequestable } from "@/lib/access/eligibility";
+import { requirePageActor } from "@/lib/auth/current-actor";
+
+export const metadata: Metadata = { title: "Request access" };
+
+const RequestPage = async () => {
+  const actor = await requirePageActor("/request");
+  const resources = await listRequestable({ actor });
+  return (
+    <>
+      <PageHeader title="Request access" description="Resources and permissions your groups are eligible to request." />
+      {resources.length === 0 ? (
+        <Empty>No policy lets your groups request access. Ask an administrator of the portal.</Empty>
+      ) : (
+        <ul className="grid gap-4 sm:grid-cols-2" aria-label="Requestable resources">
+          {resources.map((resource) => (
+            <li key={resource.resourceKey} className="rounded-md border border-slate-200 bg-white p-4">
+              <h2 className="font-medium">
+                {resource.resourceName} <Badge tone={resource.environment === "production" ? "red" : "blue"}>{resource.environment}</Badge>
+              </h2>
+              <p className="mt-1 text-sm text-slate-600">{resource.description}</p>
+              <ul className="mt-3 space-y-1 text-sm">
+                {resource.policies.map((policy) => (
+                  <li key={policy.id}>
+                    <span className="font-medium">{policy.permissions.join(", ")}</span>: up to {policy.maxDurationMinutes} min,{" "}
+                    {policy.approvalsRequired} approval{policy.approvalsRequired === 1 ? "" : "s"}
+                    {policy.ticketRequired ? ", ticket required" : ""}
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+};
+
+export default RequestPage;

@@ -1,0 +1,33 @@
+import type { ReactNode } from "react";
+
+export const PageHeader = ({ title, description }: { title: string; description?: string }) => (
+  <header className="mb-6">
+    <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+    {description ? <p className="mt-1 text-slate-600">{description}</p> : null}
+  </header>
+);
+
+export const Section = ({ title, children }: { title: string; children: ReactNode }) => (
+  <section aria-label={title} className="mb-8">
+    <h2 className="mb-3 text-lg font-medium">{title}</h2>
+    {children}
+  </section>
+);
+
+export const Empty = ({ children }: { children: ReactNode }) => (
+  <p className="rounded-md border border-dashed border-slate-300 bg-white p-4 text-slate-600">{children}</p>
+);
+
+export const Badge = ({ children, tone = "slate" }: { children: ReactNode; tone?: "slate" | "green" | "amber" | "red" | "blue" }) => {
+  const tones = {
+    slate: "bg-slate-100 text-slate-800",
+    green: "bg-green-100 text-green-900",
+    amber: "bg-amber-100 text-amber-900",
+    red: "bg-red-100 text-red-900",
+    blue: "bg-blue-100 text-blue-900",
+  };
+  return <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
+};
+
+export const formatDateTime = (date: Date): string =>
+  date.toISOString().replace("T", " ").replace(/:\d\d\.\d{3}Z$/, " UTC");

@@ -1,0 +1,59 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { currentSession } from "@/lib/auth/current-actor";
+import { getConfig } from "@/lib/config";
+import { SignInButton } from "./sign-in-button";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+const REASONS: Record<string, string> = {
+  signed_out: "You have signed out.",
+  expired: "Your session reached its maximum lifetime. Sign in again.",
+  idle: "Your session ended after a period of inactivity. Sign in again.",
+  revoked: "Your session has ended. Sign in again.",
+  deactivated: "This account is deactivated. Ask an administrator of the portal.",
+};
+
+// next-auth's error codes, said plainly.
+const ERRORS: Record<string, string> = {
+  AccessDenied: "Access denied.",
+  OAuthCallback: "Sign-in with the identity provider failed. Try again.",
+  OAuthSignin: "Could not reach the identity provider. Try again later.",
+  Callback: "Sign-in failed. Try again.",
+};
+
+type TSearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** Only same-site paths are followed after sign-in. */
+const safeCallback = (value: string | undefined) => (value && value.startsWith("/") && !value.startsWith("//") ? value : "/");
+
+const SignInPage = async ({ searchParams }: { searchParams: TSearchParams }) => {
+  const params = await searchParams;
+  const session = await currentSession();
+  const callbackUrl = safeCallback(first(params.callbackUrl));
+  if (session.ok) redirect(callbackUrl);
+  const reason = first(params.reason);
+  const error = first(params.error);
+  const message = (reason && REASONS[reason]) ?? (error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : null);
+  const { oidc } = getConfig();
+  return (
+    <main id="main" className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4">
+      <div className="rounded-lg border border-slate-200 bg-white p-8 shadow-sm">
+        <h1 className="text-2xl font-semibold">JIT Access</h1>
+        <p className="mt-2 text-slate-600">Time-boxed, approved access to production systems. Sign in with your company account.</p>
+        {message ? (
+          <p role="alert" className="mt-4 rounded-md bg-amber-50 p-3 text-amber-900">
+            {message}
+          </p>
+        ) : null}
+        <div className="mt-6">
+          <SignInButton callbackUrl={callbackUrl} label={oidc.isDevIdp ? "Sign in with the development IdP" : "Sign in with SSO"} />
+        </div>
+      </div>
+    </main>
+  );
+};
+
+export default SignInPage;

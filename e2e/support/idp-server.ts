@@ -1,0 +1,20 @@
+/** The IdP for the e2e suite: the demo users plus people only the tests use. */
+import { DEMO_USERS } from "../../lib/dev-idp/demo-users";
+import { startDevIdp } from "../../lib/dev-idp/server";
+import { APP_URL, CLIENT_ID, CLIENT_SECRET, IDP_PORT } from "./env";
+
+export const E2E_USERS = [
+  ...DEMO_USERS,
+  { sub: "e2e-dave", email: "dave@example.com", name: "Dave Departing", groups: ["engineers"], description: "Deactivated by the tests." },
+  { sub: "e2e-erin", email: "erin@example.com", name: "Erin Signout", groups: ["engineers"], description: "Signs out in the tests." },
+];
+
+const idp = await startDevIdp({
+  port: IDP_PORT,
+  clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${APP_URL}/api/auth/callback/oidc`] }],
+  users: E2E_USERS,
+});
+console.log(`e2e IdP at ${idp.issuer}`);
+const stop = () => void idp.close().then(() => process.exit(0));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

@@ -1,0 +1,75 @@
+import type { TUserActor } from "../authz";
+import { db } from "../db";
+
+/**
+ * Where-builders: what a person may request or approve follows from policies that name
+ * IdP groups. Used by pages and domain functions alike, so the rule lives in one place.
+ */
+export const requestablePolicyWhere = (actor: TUserActor) => ({
+  requesterGroups: { hasSome: actor.groups },
+  resource: { archivedAt: null },
+});
+
+export const approvablePolicyWhere = (actor: TUserActor) => ({ approverGroups: { hasSome: actor.groups } });
+
+export type TRequestableResource = {
+  resourceKey: string;
+  resourceName: string;
+  description: string;
+  environment: string;
+  policies: Array<{ id: string; name: string; permissions: string[]; approvalsRequired: number; maxDurationMinutes: number; defaultDurationMinutes: number; ticketRequired: boolean }>;
+};
+
+/** The resources and permissions this person is eligible to request. */
+export const listRequestable = async (options: { actor: TUserActor }): Promise<TRequestableResource[]> => {
+  if (options.actor.groups.length === 0) return [];
+  const policies = await db.accessPolicy.findMany({
+    where: requestablePolicyWhere(options.actor),
+    orderBy: [{ resource: { name: "asc" } }, { name: "asc" }],
+    include: { resource: { select: { key: true, name: true, description: true, environment: true, permissions: true } } },
+  });
+  const byResource = new Map<string, TRequestableResource>();
+  for (const policy of policies) {
+    const entry = byResource.get(policy.resource.key) ?? {
+      resourceKey: policy.resource.key,
+      resourceName: policy.resource.name,
+      description: policy.resource.description,
+      environment: policy.resource.environment,
+      policies: [],
+    };
+    entry.policies.push({
+      id: policy.id,
+      name: policy.name,
+      // A policy can only offer what the resource offers.
+      permissions: policy.permissions.filter((permission) => policy.resource.permissions.includes(permission)),
+      approvalsRequired: policy.approvalsRequired,
+      maxDurationMinutes: policy.maxDurationMinutes,
+      defaultDurationMinutes: policy.defaultDurationMinutes,
+      ticketRequired: policy.ticketRequired,
+    });
+    byResource.set(policy.resource.key, entry);
+  }
+  return [...byResource.values()];
+};
+
+/** Pending requests this person may decide: their policies' groups, never their own. */
+export const listApprovalInbox = async (options: { actor: TUserActor }) => {
+  const { actor } = options;
+  if (actor.groups.length === 0) return [];
+  return db.accessRequest.findMany({
+    where: {
+      status: "PENDING",
+      requesterId: { not: actor.userId },
+      policy: approvablePolicyWhere(actor),
+      approvals: { none: { approverId: actor.userId } },
+    },
+    orderBy: { createdAt: "asc" },
+    take: 100,
+    include: {
+      requester: { select: { name: true, email: true } },
+      resource: { select: { name: true, environment: true } },
+      policy: { select: { approvalsRequired: true } },
+      approvals: { select: { decision: true, approver: { select: { name: true } } } },
+    },
+  });
+};

@@ -1,0 +1,67 @@
+import type { TUserActor } from "../authz";
+import { db } from "../db";
+import { grantStatus, type TGrantStatus } from "./grant-status";
+
+export type TMyGrant = {
+  id: string;
+  resourceKey: string;
+  resourceName: string;
+  environment: string;
+  permissions: string[];
+  startsAt: Date;
+  expiresAt: Date;
+  status: TGrantStatus;
+};
+
+export type TMyRequest = {
+  id: string;
+  resourceName: string;
+  permissions: string[];
+  durationMinutes: number;
+  status: string;
+  createdAt: Date;
+};
+
+/** The signed-in person's own grants and requests; scoped by the actor in the `where`. */
+export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) => {
+  const now = options.now ?? new Date();
+  const [grants, requests] = await Promise.all([
+    db.grant.findMany({
+      where: { subjectId: options.actor.userId },
+      orderBy: { startsAt: "desc" },
+      take: 50,
+      include: { resource: { select: { key: true, name: true, environment: true } } },
+    }),
+    db.accessRequest.findMany({
+      where: { requesterId: options.actor.userId },
+      orderBy: { createdAt: "desc" },
+      take: 50,
+      include: { resource: { select: { name: true } } },
+    }),
+  ]);
+  const mine: TMyGrant[] = grants.map((grant) => ({
+    id: grant.id,
+    resourceKey: grant.resource.key,
+    resourceName: grant.resource.name,
+    environment: grant.resource.environment,
+    permissions: grant.permissions,
+    startsAt: grant.startsAt,
+    expiresAt: grant.expiresAt,
+    status: grantStatus(grant, now),
+  }));
+  const myRequests: TMyRequest[] = requests.map((request) => ({
+    id: request.id,
+    resourceName: request.resource.name,
+    permissions: request.permissions,
+    durationMinutes: request.durationMinutes,
+    status: request.status,
+    createdAt: request.createdAt,
+  }));
+  return {
+    active: mine.filter((grant) => grant.status === "active"),
+    scheduled: mine.filter((grant) => grant.status === "scheduled"),
+    past: mine.filter((grant) => grant.status === "expired" || grant.status === "revoked"),
+    pending: myRequests.filter((request) => request.status === "PENDING"),
+    history: myRequests.filter((request) => request.status !== "PENDING"),
+  };
+};

@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { type Db, db, type Prisma } from "../db";
+import { GENESIS_HASH, hashEvent } from "./canonical";
+
+export const ZAuditEventInput = z.object({
+  actorType: z.enum(["USER", "SERVICE", "SYSTEM", "ANONYMOUS"]),
+  actorId: z.string().nullish(),
+  action: z.string().min(1).max(100),
+  targetType: z.string().max(100).nullish(),
+  targetId: z.string().max(200).nullish(),
+  outcome: z.enum(["ALLOWED", "DENIED", "ERROR"]),
+  reason: z.string().max(2000).nullish(),
+  ip: z.string().max(100).nullish(),
+  userAgent: z.string().max(500).nullish(),
+  requestId: z.string().max(100).nullish(),
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+export type TAuditEventInput = z.input<typeof ZAuditEventInput>;
+
+// One constant key: every writer takes this transaction-scoped lock before reading the
+// chain's head, so concurrent writers append one after another and never fork the chain.
+const CHAIN_LOCK_KEY = 7_311_001;
+
+/**
+ * Appends one event to the hash chain inside the caller's transaction, so the event
+ * commits or rolls back with the change it records. Pass a transaction client.
+ */
+export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise<{ id: string; hash: string }> => {
+  const event = ZAuditEventInput.parse(input);
+  await tx.$executeRaw`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
+  const head = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
+  const fields = {
+    id: randomUUID(),
+    occurredAt: new Date(),
+    actorType: event.actorType,
+    actorId: event.actorId ?? null,
+    action: event.action,
+    targetType: event.targetType ?? null,
+    targetId: event.targetId ?? null,
+    outcome: event.outcome,
+    reason: event.reason ?? null,
+    ip: event.ip ?? null,
+    userAgent: event.userAgent ?? null,
+    requestId: event.requestId ?? null,
+    details: event.details,
+    prevHash: head?.hash ?? GENESIS_HASH,
+  };
+  const hash = hashEvent(fields);
+  await tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash } });
+  return { id: fields.id, hash };
+};
+
+/** For events that record no other change (sign-in failures, denials): own transaction. */
+export const recordAuditEvent = (input: TAuditEventInput): Promise<{ id: string; hash: string }> =>
+  db.$transaction((tx) => appendAuditEvent(tx, input));

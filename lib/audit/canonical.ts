@@ -1,0 +1,37 @@
+import { createHash } from "node:crypto";
+
+/** JSON with object keys sorted at every depth, so equal values hash equally. */
+export const canonicalJson = (value: unknown): string => {
+  if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+};
+
+export const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/** The chain starts from this value; the first event's prevHash. */
+export const GENESIS_HASH = "0".repeat(64);
+
+export type TChainedFields = {
+  id: string;
+  occurredAt: Date;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  outcome: string;
+  reason: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  details: unknown;
+  prevHash: string;
+};
+
+/** The hash of an event covers every field and the previous event's hash. */
+export const hashEvent = (event: TChainedFields): string =>
+  sha256Hex(canonicalJson({ ...event, occurredAt: event.occurredAt.toISOString() }));

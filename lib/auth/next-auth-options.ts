@@ -1,0 +1,123 @@
+import type { NextAuthOptions } from "next-auth";
+import type { OAuthConfig } from "next-auth/providers/oauth";
+import { headers } from "next/headers";
+import { getConfig } from "../config";
+import { db } from "../db";
+import { recordAuditEvent } from "../audit";
+import { identityFromClaims } from "./claims";
+import { revokeSession } from "./session";
+import { recordFailedSignIn, signInUser, type TRequestContext } from "./sign-in";
+
+declare module "next-auth" {
+  interface Session {
+    sid?: string;
+  }
+}
+declare module "next-auth/jwt" {
+  interface JWT {
+    sid?: string;
+  }
+}
+
+/** The redirect URI to register at the IdP: `<APP_URL>/api/auth/callback/oidc`. */
+export const OIDC_PROVIDER_ID = "oidc";
+
+type TClaims = Record<string, unknown> & { sub: string; iss?: string };
+
+export const requestContext = async (): Promise<TRequestContext> => {
+  try {
+    const h = await headers();
+    return {
+      ip: h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip"),
+      userAgent: h.get("user-agent"),
+      requestId: h.get("x-request-id"),
+    };
+  } catch {
+    return {};
+  }
+};
+
+/**
+ * next-auth keeps only a session id in its encrypted cookie; the session itself lives in
+ * PostgreSQL and is checked on every request (lib/auth/session.ts).
+ */
+export const getAuthOptions = (): NextAuthOptions => {
+  const config = getConfig();
+  // next-auth 4 builds its callback URLs from NEXTAUTH_URL.
+  process.env.NEXTAUTH_URL ??= config.appUrl;
+  const issuerOf = (claims: TClaims) => (typeof claims.iss === "string" ? claims.iss : config.oidc.issuer);
+
+  const provider: OAuthConfig<TClaims> = {
+    id: OIDC_PROVIDER_ID,
+    name: config.oidc.isDevIdp ? "Development IdP" : "Company SSO",
+    type: "oauth",
+    wellKnown: `${config.oidc.issuer}/.well-known/openid-configuration`,
+    clientId: config.oidc.clientId,
+    clientSecret: config.oidc.clientSecret,
+    authorization: { params: { scope: config.oidc.scopes } },
+    // Authorization code flow with PKCE, state and nonce; openid-client verifies the ID
+    // token's signature, issuer, audience, expiry and nonce.
+    checks: ["pkce", "state", "nonce"],
+    idToken: true,
+    client: { token_endpoint_auth_method: "client_secret_basic" },
+    profile: (claims) => ({ id: claims.sub, email: typeof claims.email === "string" ? claims.email : null }),
+  };
+
+  return {
+    secret: config.authSecret,
+    session: { strategy: "jwt", maxAge: Math.floor(config.session.maxMs / 1000) },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers: [provider],
+    callbacks: {
+      signIn: async ({ profile }) => {
+        if (!profile) return false;
+        const claims = profile as TClaims;
+        const user = await db.user.findUnique({
+          where: { issuer_subject: { issuer: issuerOf(claims), subject: claims.sub } },
+          select: { id: true, deactivatedAt: true },
+        });
+        if (!user?.deactivatedAt) return true;
+        await recordAuditEvent({
+          actorType: "USER",
+          actorId: user.id,
+          action: "auth.sign_in",
+          targetType: "user",
+          targetId: user.id,
+          outcome: "DENIED",
+          reason: "user is deactivated",
+          ...(await requestContext()),
+        });
+        return "/signin?reason=deactivated";
+      },
+      jwt: async ({ token, account, profile }) => {
+        if (!account || !profile) return token;
+        const claims = profile as TClaims;
+        const { sessionId } = await signInUser({
+          issuer: issuerOf(claims),
+          identity: identityFromClaims(claims, config.oidc.groupsClaim),
+          context: await requestContext(),
+        });
+        // Nothing else from the IdP goes into the cookie.
+        return { sid: sessionId };
+      },
+      session: async ({ session, token }) => ({ expires: session.expires, sid: token.sid }),
+    },
+    events: {
+      signOut: async ({ token }) => {
+        if (token?.sid) await revokeSession({ sessionId: token.sid, reason: "sign_out" });
+      },
+    },
+    logger: {
+      error: (code, metadata) => {
+        console.error(JSON.stringify({ level: "error", source: "next-auth", code, message: String((metadata as { message?: string })?.message ?? "") }));
+        if (/CALLBACK|OAUTH|SIGNIN|JWT_SESSION/i.test(code)) {
+          void requestContext()
+            .then((context) => recordFailedSignIn({ reason: code, context }))
+            .catch(() => undefined);
+        }
+      },
+      warn: (code) => console.warn(JSON.stringify({ level: "warn", source: "next-auth", code })),
+      debug: () => undefined,
+    },
+  };
+};

@@ -1,0 +1,76 @@
+import { appendAuditEvent } from "../audit";
+import { rolesForGroups, type TUserActor } from "../authz";
+import { getConfig } from "../config";
+import { db } from "../db";
+
+export type TSessionProblem = "missing" | "revoked" | "expired" | "idle" | "deactivated";
+export type TSessionResult = { ok: true; actor: TUserActor } | { ok: false; problem: TSessionProblem };
+
+// Refresh lastSeenAt at most this often: an idle timeout of minutes does not need a write
+// on every click.
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Resolves a session id (from the cookie) to an actor, checking the database on every call:
+ * a revoked session, a deactivated user, an idle or too-old session are all refused now,
+ * not at the next sign-in. Roles are derived from the user's groups at this moment.
+ */
+export const resolveSession = async (options: { sessionId: string | null | undefined; now?: Date }): Promise<TSessionResult> => {
+  const now = options.now ?? new Date();
+  if (!options.sessionId) return { ok: false, problem: "missing" };
+  const session = await db.session.findUnique({
+    where: { id: options.sessionId },
+    select: {
+      id: true,
+      lastSeenAt: true,
+      expiresAt: true,
+      revokedAt: true,
+      user: { select: { id: true, email: true, name: true, groups: true, deactivatedAt: true } },
+    },
+  });
+  if (!session) return { ok: false, problem: "missing" };
+  if (session.revokedAt) return { ok: false, problem: "revoked" };
+  if (session.user.deactivatedAt) return { ok: false, problem: "deactivated" };
+  if (now >= session.expiresAt) return { ok: false, problem: "expired" };
+  if (now.getTime() - session.lastSeenAt.getTime() >= getConfig().session.idleMs) return { ok: false, problem: "idle" };
+
+  if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+    // Conditional on not being revoked meanwhile; a lost race only skips one refresh.
+    await db.session.updateMany({ where: { id: session.id, revokedAt: null }, data: { lastSeenAt: now } });
+  }
+  const { user } = session;
+  const roles = rolesForGroups(user.groups);
+  if (user.groups.length > 0 && (await db.accessPolicy.count({ where: { approverGroups: { hasSome: user.groups } }, take: 1 })) > 0) {
+    roles.push("approver");
+  }
+  return {
+    ok: true,
+    actor: {
+      kind: "user",
+      userId: user.id,
+      sessionId: session.id,
+      email: user.email,
+      name: user.name,
+      groups: user.groups,
+      roles,
+    },
+  };
+};
+
+/** Sign-out: the session is revoked in the database, so a copied cookie is worthless after. */
+export const revokeSession = async (options: { sessionId: string; reason: "sign_out" | "deactivated" }): Promise<void> => {
+  await db.$transaction(async (tx) => {
+    const session = await tx.session.findUnique({ where: { id: options.sessionId }, select: { userId: true, revokedAt: true } });
+    if (!session || session.revokedAt) return;
+    await tx.session.update({ where: { id: options.sessionId }, data: { revokedAt: new Date() } });
+    await appendAuditEvent(tx, {
+      actorType: "USER",
+      actorId: session.userId,
+      action: "auth.sign_out",
+      targetType: "session",
+      targetId: options.sessionId,
+      outcome: "ALLOWED",
+      reason: options.reason,
+    });
+  });
+};

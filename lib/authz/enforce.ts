@@ -1,0 +1,30 @@
+import { recordAuditEvent } from "../audit";
+import { AppError } from "../errors";
+import { can, type TAction, type TTarget, type TUserActor } from "./index";
+
+export type TAuditContext = { ip?: string | null; userAgent?: string | null; requestId?: string | null };
+
+/** Records a refused authorization decision; every denial is in the audit log. */
+export const recordDenial = async (options: { actor: TUserActor; action: TAction; target?: TTarget; context?: TAuditContext }): Promise<void> => {
+  const { actor, action, target, context = {} } = options;
+  await recordAuditEvent({
+    actorType: "USER",
+    actorId: actor.userId,
+    action: "authz.denied",
+    targetType: target?.type ?? null,
+    targetId: target?.id ?? null,
+    outcome: "DENIED",
+    reason: `not allowed: ${action}`,
+    details: { permission: action },
+    ip: context.ip ?? null,
+    userAgent: context.userAgent ?? null,
+    requestId: context.requestId ?? null,
+  });
+};
+
+/** For domain functions: throw FORBIDDEN (and audit it) unless the actor may do `action`. */
+export const assertCan = async (actor: TUserActor, action: TAction, target?: TTarget, context?: TAuditContext): Promise<void> => {
+  if (can(actor, action, target)) return;
+  await recordDenial({ actor, action, target, context });
+  throw new AppError("FORBIDDEN", "You are not allowed to do that.");
+};

@@ -1,0 +1,73 @@
+/**
+ * The one place that decides who may do what. Closed list of actions, deny by default.
+ * Pages, server actions, route handlers and domain functions all ask `can`; nothing else
+ * grants. Roles come from IdP groups through configuration (ADMIN_GROUPS, SECURITY_GROUPS),
+ * re-derived on every request, never stored.
+ */
+import { getConfig } from "../config";
+
+/** `approver`: named as an approver group by at least one access policy (derived per request). */
+export type TRole = "admin" | "security" | "approver";
+
+export type TUserActor = {
+  kind: "user";
+  userId: string;
+  sessionId: string;
+  email: string;
+  name: string;
+  groups: string[];
+  roles: TRole[];
+};
+
+export type TSystemActor = { kind: "system"; name: string };
+
+export type TActor = TUserActor | TSystemActor;
+
+export const ACTIONS = [
+  "portal.use",
+  "admin.view",
+  "users.read",
+  "users.deactivate",
+  "users.reactivate",
+  "workers.read",
+  "security.view",
+  "audit.read",
+  "approvals.view",
+] as const;
+export type TAction = (typeof ACTIONS)[number];
+
+export type TTarget = { type: "user"; id: string } | undefined;
+
+export const rolesForGroups = (groups: readonly string[]): TRole[] => {
+  const config = getConfig();
+  const roles: TRole[] = [];
+  if (groups.some((group) => config.adminGroups.includes(group))) roles.push("admin");
+  if (groups.some((group) => config.securityGroups.includes(group))) roles.push("security");
+  return roles;
+};
+
+const hasRole = (actor: TActor, role: TRole): boolean => actor.kind === "user" && actor.roles.includes(role);
+
+type TRule = (actor: TActor, target: TTarget) => boolean;
+
+const RULES: Record<TAction, TRule> = {
+  "portal.use": (actor) => actor.kind === "user",
+  "admin.view": (actor) => hasRole(actor, "admin"),
+  "users.read": (actor) => hasRole(actor, "admin"),
+  // An administrator cannot lock themselves out; another administrator must do it.
+  "users.deactivate": (actor, target) =>
+    hasRole(actor, "admin") && target?.type === "user" && actor.kind === "user" && target.id !== actor.userId,
+  "users.reactivate": (actor, target) => hasRole(actor, "admin") && target?.type === "user",
+  "workers.read": (actor) => hasRole(actor, "admin"),
+  "security.view": (actor) => hasRole(actor, "security"),
+  "audit.read": (actor) => hasRole(actor, "security"),
+  "approvals.view": (actor) => hasRole(actor, "approver"),
+};
+
+export const can = (actor: TActor | null, action: TAction, target?: TTarget): boolean => {
+  if (!actor) return false;
+  const rule = RULES[action] as TRule | undefined;
+  return rule ? rule(actor, target) : false;
+};
+
+export const actorId = (actor: TActor): string => (actor.kind === "user" ? actor.userId : `system:${actor.name}`);

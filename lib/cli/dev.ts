@@ -1,0 +1,80 @@
+/**
+ * `npm run dev`: one command for local development. Checks PostgreSQL and Redis (saying
+ * which URL failed and how to start it), applies migrations, seeds demo data, starts the
+ * development IdP when no company IdP is configured, then the web app and the worker.
+ */
+import type { ChildProcess } from "node:child_process";
+import { DEMO_USERS } from "../dev-idp/demo-users";
+import { startDevIdp } from "../dev-idp/server";
+import { disconnectDb } from "../db";
+import { seedDemoData } from "../../prisma/seed";
+import { checkServices, loadConfigOrExplain, PreflightError } from "./preflight";
+import { runCommand, startChild } from "./run";
+
+const main = async () => {
+  process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+  const config = loadConfigOrExplain();
+  if (config.isProduction) throw new PreflightError("`npm run dev` is for development; use `npm run build` and `npm start` in production.");
+
+  const { database } = await checkServices(config);
+  if (database === "created") console.log(`created database ${new URL(config.databaseUrl).pathname.slice(1)}`);
+  if ((await runCommand("npx", ["prisma", "migrate", "deploy"])) !== 0) throw new PreflightError("Applying migrations failed (see above).");
+  const seeded = await seedDemoData();
+  console.log(`demo data: ${seeded.resources} resources, ${seeded.policies} policies (${seeded.created} created now)`);
+  await disconnectDb();
+
+  const closers: Array<() => Promise<void>> = [];
+  if (config.oidc.isDevIdp) {
+    const idp = await startDevIdp({
+      port: config.devIdpPort,
+      clients: [{ clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret, redirectUris: [`${config.appUrl}/api/auth/callback/oidc`] }],
+    });
+    closers.push(idp.close);
+  }
+
+  const port = new URL(config.appUrl).port || "3000";
+  const children: ChildProcess[] = [
+    startChild("web", "npx", ["next", "dev", "--port", port]),
+    startChild("worker", "npx", ["tsx", "workers/index.ts"]),
+  ];
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null)));
+    for (const close of closers) await close().catch(() => undefined);
+    process.exit(code);
+  };
+  for (const child of children) {
+    child.once("exit", (code) => {
+      if (!stopping) {
+        console.error(`a process exited (code ${code ?? "signal"}); stopping the rest`);
+        void stop(code ?? 1);
+      }
+    });
+  }
+  process.once("SIGINT", () => void stop(0));
+  process.once("SIGTERM", () => void stop(0));
+
+  const width = Math.max(...DEMO_USERS.map((user) => user.name.length));
+  console.log(
+    [
+      "",
+      `  JIT Access portal:  ${config.appUrl}`,
+      config.oidc.isDevIdp ? `  Development IdP:    ${config.oidc.issuer} (pick a demo user at sign-in)` : `  IdP:                ${config.oidc.issuer}`,
+      ...(config.oidc.isDevIdp
+        ? ["", "  Demo users:", ...DEMO_USERS.map((user) => `    ${user.name.padEnd(width)}  ${user.email.padEnd(20)} ${user.groups.join(", ")}`)]
+        : []),
+      "",
+      "  Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+};
+
+main().catch((error: unknown) => {
+  console.error(error instanceof PreflightError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** Runs a command to completion with inherited output; resolves to its exit code. */
+export const runCommand = (command: string, args: string[], env: Record<string, string | undefined> = {}): Promise<number> =>
+  new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+
+/** Starts a long-running child whose output lines are prefixed with its name. */
+export const startChild = (name: string, command: string, args: string[], env: Record<string, string | undefined> = {}): ChildProcess => {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let buffer = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) out.write(`[${name}] ${line}\n`);
+    });
+  };
+  if (child.stdout) prefix(child.stdout, process.stdout);
+  if (child.stderr) prefix(child.stderr, process.stderr);
+  return child;
+};

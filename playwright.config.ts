@@ -1,0 +1,44 @@
+import { defineConfig } from "@playwright/test";
+import { APP_URL, appEnv, IDP_URL } from "./e2e/support/env";
+
+// Debian's Chromium (no browser downloads here); without the networking flags it floods the
+// closed network. See ../shared/ENVIRONMENT.md.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export default defineConfig({
+  testDir: "e2e",
+  globalSetup: "./e2e/support/global-setup.ts",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"], ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? ".test-output/e2e.json" }]],
+  use: {
+    baseURL: APP_URL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    },
+  },
+  webServer: [
+    {
+      command: "npx tsx e2e/support/idp-server.ts",
+      url: `${IDP_URL}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "pipe",
+    },
+    {
+      // The production build, configured by environment only, as an operator runs it.
+      command: "npm run build && npm start",
+      url: `${APP_URL}/api/health`,
+      env: { ...(process.env as Record<string, string>), ...appEnv() },
+      reuseExistingServer: false,
+      timeout: 420_000,
+      stdout: "pipe",
+    },
+  ],
+});
