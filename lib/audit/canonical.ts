@@ -32,6 +32,27 @@ export type TChainedFields = {
   prevHash: string;
 };
 
-/** The hash of an event covers every field and the previous event's hash. */
+/**
+ * The hash of an event covers exactly these fields, including the previous event's hash.
+ * Picked one by one, so a row read back from the database (with `seq` and `hash`) hashes the
+ * same as the event that was written.
+ */
 export const hashEvent = (event: TChainedFields): string =>
-  sha256Hex(canonicalJson({ ...event, occurredAt: event.occurredAt.toISOString() }));
+  sha256Hex(
+    canonicalJson({
+      id: event.id,
+      occurredAt: event.occurredAt.toISOString(),
+      actorType: event.actorType,
+      actorId: event.actorId,
+      action: event.action,
+      targetType: event.targetType,
+      targetId: event.targetId,
+      outcome: event.outcome,
+      reason: event.reason,
+      ip: event.ip,
+      userAgent: event.userAgent,
+      requestId: event.requestId,
+      details: event.details,
+      prevHash: event.prevHash,
+    }),
+  );
