@@ -16,6 +16,13 @@ const globalForRedis = globalThis as unknown as { jitRedis?: Redis };
 
 /** A shared connection for short commands (not for BullMQ's blocking ones). */
 export const redis = (): Redis => {
-  globalForRedis.jitRedis ??= createRedis({ maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  if (!globalForRedis.jitRedis) {
+    // Commands wait (briefly) for a connection instead of failing before the first connect.
+    const client = createRedis({ maxRetriesPerRequest: 2, connectTimeout: 2_000 });
+    // Without a listener ioredis reports "Unhandled error event" for every failed reconnect;
+    // callers see the failure on their own commands (health answers 503).
+    client.on("error", () => undefined);
+    globalForRedis.jitRedis = client;
+  }
   return globalForRedis.jitRedis;
 };

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { JOBS, QUEUE_NAMES, isJobName, parseJobPayload, type TJobName } from "./definitions";
+
+const GRANT_ID = "0193a8f0-7c1e-7b2a-9c3d-1234567890ab";
+
+// For each job: payloads its handler may receive, and payloads that must never reach it.
+const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
+  "sessions.prune": { good: [{}], bad: [null, undefined, [], "x", { extra: 1 }] },
+  "grant.start": {
+    good: [{ grantId: GRANT_ID }],
+    bad: [{}, { grantId: "" }, { grantId: "not-a-uuid" }, { grantId: 42 }, { grantId: GRANT_ID, extra: true }, null],
+  },
+  "grant.expire": { good: [{ grantId: GRANT_ID }], bad: [{}, { grantId: "1; DROP TABLE" }, { grant: GRANT_ID }] },
+  "grant.warn": { good: [{ grantId: GRANT_ID }], bad: [{}, { grantId: null }, [GRANT_ID]] },
+  "notify.send": {
+    good: [{ notificationId: GRANT_ID }],
+    bad: [{}, { notificationId: "abc" }, { grantId: GRANT_ID }, { notificationId: GRANT_ID, to: "x@example.com" }],
+  },
+};
+
+describe("job definitions", () => {
+  it("maps every job to a declared queue", () => {
+    for (const [name, job] of Object.entries(JOBS)) {
+      assert.ok((QUEUE_NAMES as readonly string[]).includes(job.queue), `${name} -> ${job.queue}`);
+    }
+    assert.equal(JOBS["sessions.prune"].queue, "maintenance");
+    assert.equal(JOBS["grant.expire"].queue, "grant-lifecycle");
+    assert.equal(JOBS["notify.send"].queue, "notify");
+  });
+
+  for (const [name, { good, bad }] of Object.entries(cases) as Array<[TJobName, { good: unknown[]; bad: unknown[] }]>) {
+    it(`${name}: accepts a well-formed payload`, () => {
+      for (const payload of good) {
+        const result = parseJobPayload(name, payload);
+        assert.ok(result.ok, `${JSON.stringify(payload)} should pass`);
+        assert.deepEqual(result.payload, payload);
+      }
+    });
+    it(`${name}: rejects malformed payloads with a reason`, () => {
+      for (const payload of bad) {
+        const result = parseJobPayload(name, payload);
+        assert.equal(result.ok, false, `${JSON.stringify(payload)} should be rejected`);
+        if (!result.ok) assert.match(result.reason, new RegExp(`invalid payload for ${name.replace(".", "\\.")}`));
+      }
+    });
+  }
+
+  it("knows only its own job names, not inherited properties", () => {
+    assert.equal(isJobName("sessions.prune"), true);
+    for (const name of ["no.such.job", "constructor", "__proto__", "toString", ""]) assert.equal(isJobName(name), false, name);
+  });
+});

@@ -1,0 +1,70 @@
+import { Queue } from "bullmq";
+import { DEFAULT_JOB_OPTIONS, queueConnection, queuePrefix } from "./connection";
+import { JOBS, parseJobPayload, type TJobName, type TJobPayload, type TQueueName } from "./definitions";
+
+export type TEnqueueOptions = {
+  /**
+   * Makes the enqueue idempotent: while a job with this id exists (waiting, delayed, active,
+   * or kept after finishing), adding it again is a no-op. BullMQ refuses ids containing ":"
+   * and ids that are plain integers.
+   */
+  jobId?: string;
+  /** Milliseconds to wait before the job becomes runnable. */
+  delay?: number;
+};
+
+// One Queue (one Redis connection) per queue name per process, opened on first use.
+const queues = new Map<TQueueName, Queue>();
+
+const queueFor = (name: TQueueName): Queue => {
+  let queue = queues.get(name);
+  if (!queue) {
+    queue = new Queue(name, { connection: queueConnection(), prefix: queuePrefix(), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    // Without a listener an "error" event (Redis gone) would be thrown and crash the process;
+    // the failed add() itself still rejects to its caller.
+    queue.on("error", (error) => console.error(JSON.stringify({ event: "queue.error", queue: name, error: error.message })));
+    queues.set(name, queue);
+  }
+  return queue;
+};
+
+const validated = <N extends TJobName>(name: N, payload: TJobPayload<N>): TJobPayload<N> => {
+  if (!Object.hasOwn(JOBS, name)) throw new Error(`unknown job name: ${String(name)}`);
+  const parsed = parseJobPayload(name, payload);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.payload;
+};
+
+/** Adds a job after validating its payload with the job's schema (a bad payload throws). */
+export const enqueue = async <N extends TJobName>(
+  name: N,
+  payload: TJobPayload<N>,
+  opts: TEnqueueOptions = {},
+): Promise<{ jobId: string }> => {
+  const data = validated(name, payload);
+  const job = await queueFor(JOBS[name].queue).add(name, data, {
+    ...(opts.jobId !== undefined ? { jobId: opts.jobId } : {}),
+    ...(opts.delay !== undefined ? { delay: opts.delay } : {}),
+  });
+  return { jobId: String(job.id) };
+};
+
+/**
+ * Creates or updates a repeating job. Upserting by a fixed scheduler id (the job name by
+ * default) means every worker start can call this without piling up duplicate schedules.
+ */
+export const scheduleRepeating = async <N extends TJobName>(
+  name: N,
+  payload: TJobPayload<N>,
+  opts: { everyMs: number; schedulerId?: string },
+): Promise<void> => {
+  const data = validated(name, payload);
+  await queueFor(JOBS[name].queue).upsertJobScheduler(opts.schedulerId ?? name, { every: opts.everyMs }, { name, data });
+};
+
+/** Closes every Queue this process opened; enqueue afterwards opens them again. Idempotent. */
+export const closeQueues = async (): Promise<void> => {
+  const open = [...queues.values()];
+  queues.clear();
+  await Promise.allSettled(open.map((queue) => queue.close()));
+};

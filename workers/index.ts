@@ -1,0 +1,68 @@
+/**
+ * The worker process (`npm run worker`): consumes every queue that has a handler table,
+ * keeps the repeating maintenance jobs scheduled, beats a heartbeat the web app shows, and
+ * on SIGTERM/SIGINT finishes in-flight jobs before it exits (0; 1 if the hard timeout hit).
+ */
+import { ConfigError, getConfig } from "../lib/config";
+
+const log = (event: string, fields: Record<string, unknown> = {}): void =>
+  console.log(JSON.stringify({ at: new Date().toISOString(), event, ...fields }));
+
+try {
+  getConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+// Imported only once the configuration is known to be good: some modules read it at import.
+const { disconnectDb } = await import("../lib/db");
+const { redis } = await import("../lib/redis");
+const { startHeartbeat } = await import("../lib/queue/heartbeat");
+const { scheduleRepeating } = await import("../lib/queue/producer");
+const { startWorkers } = await import("../lib/queue/runtime");
+const { maintenanceHandlers } = await import("./maintenance.worker");
+
+const PRUNE_SESSIONS_EVERY_MS = 15 * 60_000;
+
+const runtime = startWorkers({ handlers: { maintenance: maintenanceHandlers } });
+let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
+let stopping = false;
+
+const stop = async (signal: NodeJS.Signals): Promise<void> => {
+  if (stopping) {
+    // Expected: Ctrl-C reaches the whole process group and tsx relays it once more. The
+    // shutdown already running is bounded by its hard timeout.
+    log("worker.signal_ignored", { signal, reason: "already shutting down" });
+    return;
+  }
+  stopping = true;
+  await heartbeat?.stop();
+  const { timedOut } = await runtime.shutdown(signal);
+  // Connections last: the jobs that just finished may have used them. The entry point owns
+  // them; the handlers only borrow.
+  await Promise.race([
+    Promise.allSettled([redis().quit(), disconnectDb()]),
+    new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+  ]);
+  log("worker.exit", { code: timedOut ? 1 : 0 });
+  process.exit(timedOut ? 1 : 0);
+};
+process.on("SIGTERM", (signal) => void stop(signal));
+process.on("SIGINT", (signal) => void stop(signal));
+
+// Upserted under a fixed id, so restarts and several replicas keep exactly one schedule.
+try {
+  await scheduleRepeating("sessions.prune", {}, { everyMs: PRUNE_SESSIONS_EVERY_MS });
+} catch (error) {
+  // A shutdown that closed the queue mid-call is not a startup failure.
+  if (!stopping) throw error;
+}
+
+if (!stopping) {
+  heartbeat = await startHeartbeat({ queues: runtime.queues });
+  // A signal that arrived while the first beat was being written must not leave the key.
+  if (stopping) await heartbeat.stop();
+  else log("worker.up", { msg: `worker up: queues=${runtime.queues.join(",")}`, workerId: heartbeat.workerId, pid: process.pid });
+}

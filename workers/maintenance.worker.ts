@@ -1,0 +1,7 @@
+import { pruneSessions } from "../lib/auth/prune-sessions";
+import type { TQueueHandlers } from "../lib/queue/runtime";
+
+/** The maintenance queue: periodic housekeeping, each job one domain call. */
+export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
+  "sessions.prune": async () => pruneSessions({}),
+};
