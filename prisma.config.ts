@@ -2,9 +2,11 @@ import { defineConfig } from "prisma/config";
 // adapter-pg 7 only for the CLI: 6.19.3's adapter breaks `migrate deploy` (prisma/orm#27403).
 // See docs/decisions/0001-prisma-offline.md.
 import { PrismaPg } from "prisma-adapter-pg-7";
-import { getConfig } from "./lib/config";
+import { DEFAULT_DATABASE_URL } from "./lib/config";
 
-const { databaseUrl } = getConfig();
+// Only the database URL: `prisma generate` runs at install and build time, where the rest of
+// production's configuration (secrets) is rightly absent.
+const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 // The CLI reads the schema's `env("DATABASE_URL")` to learn the engine type; if the variable
 // is unset it silently falls back to downloading a native engine, which fails offline.
 process.env.DATABASE_URL = databaseUrl;

@@ -26,6 +26,20 @@ test.describe("signed-out visitors", () => {
     expect(health.status()).toBe(200);
     expect(await health.json()).toEqual({ ok: true, database: "up", redis: "up" });
   });
+
+  test("cannot frame the portal (clickjacking)", async ({ request }) => {
+    const response = await request.get("/signin");
+    expect(response.headers()["x-frame-options"]).toBe("DENY");
+    expect(response.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+  });
+
+  test("are never sent off-site after sign-in", async ({ page }) => {
+    await page.goto("/signin?callbackUrl=/%5Cevil.example");
+    await page.getByRole("button", { name: /sign in with/i }).click();
+    await page.getByRole("button", { name: "Sign in as Alice Engineer" }).click();
+    await expect(page.getByTestId("signed-in-as")).toContainText("Alice Engineer");
+    expect(new URL(page.url()).host).toBe("localhost:3100");
+  });
 });
 
 for (const role of ROLES) {

@@ -25,9 +25,11 @@ const url = (what: string) =>
 
 const positiveInt = z.coerce.number().int().positive();
 
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/jit_access";
+
 const ZEnv = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  DATABASE_URL: url("postgresql://user@host:5432/db").default("postgresql://postgres@127.0.0.1:5432/jit_access"),
+  DATABASE_URL: url("postgresql://user@host:5432/db").default(DEFAULT_DATABASE_URL),
   REDIS_URL: url("redis://host:6379").default("redis://127.0.0.1:6379"),
   REDIS_PREFIX: z
     .string()

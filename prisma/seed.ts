@@ -3,6 +3,7 @@
  * and policies by (resource, name), so running it twice changes nothing. Refuses to run in
  * production unless asked with `--allow-production`.
  */
+import { pathToFileURL } from "node:url";
 import { appendAuditEvent } from "../lib/audit";
 import { ConfigError, getConfig } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
@@ -55,4 +56,4 @@ const main = async () => {
   await disconnectDb();
 };
 
-if (import.meta.url === `file://${process.argv[1]}`) void main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { currentSession } from "@/lib/auth/current-actor";
+import { safeCallbackPath } from "@/lib/auth/safe-callback";
 import { getConfig } from "@/lib/config";
 import { SignInButton } from "./sign-in-button";
 
@@ -26,13 +27,10 @@ type TSearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-/** Only same-site paths are followed after sign-in. */
-const safeCallback = (value: string | undefined) => (value && value.startsWith("/") && !value.startsWith("//") ? value : "/");
-
 const SignInPage = async ({ searchParams }: { searchParams: TSearchParams }) => {
   const params = await searchParams;
   const session = await currentSession();
-  const callbackUrl = safeCallback(first(params.callbackUrl));
+  const callbackUrl = safeCallbackPath(first(params.callbackUrl), getConfig().appUrl);
   if (session.ok) redirect(callbackUrl);
   const reason = first(params.reason);
   const error = first(params.error);

@@ -43,7 +43,8 @@ export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise
     ip: event.ip ?? null,
     userAgent: event.userAgent ?? null,
     requestId: event.requestId ?? null,
-    details: event.details,
+    // Hash what PostgreSQL will store: JSON values only (Dates become strings, undefined goes).
+    details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
     prevHash: head?.hash ?? GENESIS_HASH,
   };
   const hash = hashEvent(fields);

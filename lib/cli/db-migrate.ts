@@ -1,10 +1,10 @@
 /** `npm run db:migrate`: create the database if missing, then `prisma migrate deploy`. */
-import { checkServices, loadConfigOrExplain, PreflightError } from "./preflight";
+import { checkDatabase, loadConfigOrExplain, PreflightError } from "./preflight";
 import { runCommand } from "./run";
 
 const main = async () => {
   const config = loadConfigOrExplain();
-  const { database } = await checkServices(config);
+  const database = await checkDatabase(config);
   if (database === "created") console.log("created the database");
   process.exit(await runCommand("npx", ["prisma", "migrate", "deploy"]));
 };

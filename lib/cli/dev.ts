@@ -9,7 +9,7 @@ import { startDevIdp } from "../dev-idp/server";
 import { disconnectDb } from "../db";
 import { seedDemoData } from "../../prisma/seed";
 import { checkServices, loadConfigOrExplain, PreflightError } from "./preflight";
-import { runCommand, startChild } from "./run";
+import { NEXT_BIN, runCommand, startChild } from "./run";
 
 const main = async () => {
   process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -34,8 +34,9 @@ const main = async () => {
 
   const port = new URL(config.appUrl).port || "3000";
   const children: ChildProcess[] = [
-    startChild("web", "npx", ["next", "dev", "--port", port]),
-    startChild("worker", "npx", ["tsx", "workers/index.ts"]),
+    startChild("web", process.execPath, [NEXT_BIN, "dev", "--port", port]),
+    // node, not npx/tsx: they do not pass SIGTERM on reliably, and the worker must drain.
+    startChild("worker", process.execPath, ["--import", "tsx", "workers/index.ts"]),
   ];
 
   let stopping = false;

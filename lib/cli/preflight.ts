@@ -31,10 +31,9 @@ export const loadConfigOrExplain = (): Config => {
  * Checks that PostgreSQL and Redis answer (creating the app's database if it is missing),
  * and says which URL failed and how to start the service when one does not.
  */
-export const checkServices = async (config: Config): Promise<{ database: "created" | "exists" }> => {
-  let database: "created" | "exists";
+export const checkDatabase = async (config: Config): Promise<"created" | "exists"> => {
   try {
-    database = await ensureDatabase(config.databaseUrl);
+    return await ensureDatabase(config.databaseUrl);
   } catch (error) {
     throw new PreflightError(
       [
@@ -43,6 +42,10 @@ export const checkServices = async (config: Config): Promise<{ database: "create
       ].join("\n"),
     );
   }
+};
+
+export const checkServices = async (config: Config): Promise<{ database: "created" | "exists" }> => {
+  const database = await checkDatabase(config);
   const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on("error", () => undefined);
   try {

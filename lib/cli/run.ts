@@ -3,11 +3,24 @@ import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** Runs a command to completion with inherited output; resolves to its exit code. */
+/** Next's CLI, run with this node directly so that signals reach it. */
+export const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+
+/**
+ * Runs a command to completion with inherited output; resolves to its exit code. SIGTERM and
+ * SIGINT received meanwhile are passed on, so a server run this way shuts down gracefully.
+ */
 export const runCommand = (command: string, args: string[], env: Record<string, string | undefined> = {}): Promise<number> =>
   new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on("SIGTERM", forward);
+    process.on("SIGINT", forward);
+    child.on("exit", (code, signal) => {
+      process.off("SIGTERM", forward);
+      process.off("SIGINT", forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 
 /** Starts a long-running child whose output lines are prefixed with its name. */

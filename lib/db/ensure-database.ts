@@ -8,6 +8,16 @@ export const ensureDatabase = async (databaseUrl: string): Promise<"created" | "
   const target = new URL(databaseUrl);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ""));
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`DATABASE_URL: unsupported database name "${name}"`);
+  // The database itself first: on a managed server the app's role may not reach `postgres`.
+  const direct = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  try {
+    await direct.connect();
+    return "exists";
+  } catch (error) {
+    if ((error as { code?: string }).code !== "3D000") throw error; // 3D000: no such database
+  } finally {
+    await direct.end().catch(() => undefined);
+  }
   const admin = new URL(databaseUrl);
   admin.pathname = "/postgres";
   const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });

@@ -48,7 +48,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     email: "ada@example.com",
     name: "Ada Admin",
     groups: ["portal-admins"],
-    description: "Portal administrator: manages resources and policies.",
+    description: "Portal administrator: manages users (and, next, resources and policies).",
   },
   {
     sub: "demo-oscar",
