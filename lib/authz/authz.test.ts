@@ -52,4 +52,40 @@ describe("authorization", () => {
   it("denies an action missing from the rule table", () => {
     assert.equal(can(admin, "users.delete" as never), false);
   });
+
+  it("lets people manage only their own passkeys", () => {
+    assert.equal(can(engineer, "passkeys.manage", { type: "user", id: "alice" }), true);
+    assert.equal(can(admin, "passkeys.manage", { type: "user", id: "alice" }), false);
+  });
+
+  describe("requests", () => {
+    const request = { type: "request" as const, id: "r1", requesterId: "alice", approverGroups: ["db-approvers"] };
+    const bob = person("bob", ["engineers", "db-approvers"]);
+    const selfApprover = person("alice", ["engineers", "db-approvers", "portal-admins"]);
+
+    it("lets an approver in the policy's groups decide, never the requester", () => {
+      assert.equal(can(bob, "request.decide", request), true);
+      assert.equal(can(selfApprover, "request.decide", request), false, "not even an administrator in the approver group");
+      assert.equal(can(admin, "request.decide", request), false, "administrators are not approvers by role");
+      assert.equal(can(security, "request.decide", request), false);
+    });
+
+    it("shows a request to its requester, its approvers and security only", () => {
+      assert.equal(can(engineer, "request.read", request), true);
+      assert.equal(can(bob, "request.read", request), true);
+      assert.equal(can(security, "request.read", request), true);
+      assert.equal(can(person("mallory", ["engineers"]), "request.read", request), false);
+      assert.equal(can(admin, "request.read", request), false);
+    });
+
+    it("lets only the requester cancel", () => {
+      assert.equal(can(engineer, "request.cancel", request), true);
+      assert.equal(can(bob, "request.cancel", request), false);
+    });
+
+    it("denies request actions without a request target", () => {
+      assert.equal(can(bob, "request.decide", { type: "user", id: "alice" }), false);
+      assert.equal(can(bob, "request.decide"), false);
+    });
+  });
 });

@@ -33,10 +33,23 @@ export const ACTIONS = [
   "security.view",
   "audit.read",
   "approvals.view",
+  "catalog.manage",
+  "passkeys.manage",
+  "request.create",
+  "request.read",
+  "request.cancel",
+  "request.decide",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
-export type TTarget = { type: "user"; id: string } | undefined;
+/**
+ * What an action is about, with the attributes the rule needs (loaded by the caller from the
+ * database). A request carries its requester and the approver groups of its policy.
+ */
+export type TTarget =
+  | { type: "user"; id: string }
+  | { type: "request"; id: string; requesterId: string; approverGroups: string[] }
+  | undefined;
 
 export const rolesForGroups = (groups: readonly string[]): TRole[] => {
   const config = getConfig();
@@ -49,6 +62,11 @@ export const rolesForGroups = (groups: readonly string[]): TRole[] => {
 const hasRole = (actor: TActor, role: TRole): boolean => actor.kind === "user" && actor.roles.includes(role);
 
 type TRule = (actor: TActor, target: TTarget) => boolean;
+type TRequestTarget = Extract<TTarget, { type: "request" }>;
+
+const isRequester = (actor: TActor, target: TRequestTarget): boolean => actor.kind === "user" && actor.userId === target.requesterId;
+const inApproverGroups = (actor: TActor, target: TRequestTarget): boolean =>
+  actor.kind === "user" && actor.groups.some((group) => target.approverGroups.includes(group));
 
 const RULES: Record<TAction, TRule> = {
   "portal.use": (actor) => actor.kind === "user",
@@ -62,6 +80,18 @@ const RULES: Record<TAction, TRule> = {
   "security.view": (actor) => hasRole(actor, "security"),
   "audit.read": (actor) => hasRole(actor, "security"),
   "approvals.view": (actor) => hasRole(actor, "approver"),
+  "catalog.manage": (actor) => hasRole(actor, "admin"),
+  // Each person manages their own passkeys; nobody else's, administrators included.
+  "passkeys.manage": (actor, target) => actor.kind === "user" && target?.type === "user" && target.id === actor.userId,
+  // Eligibility for a resource is decided by its policies (lib/access/eligibility.ts).
+  "request.create": (actor) => actor.kind === "user",
+  "request.read": (actor, target) =>
+    target?.type === "request" &&
+    (isRequester(actor, target) || inApproverGroups(actor, target) || hasRole(actor, "security")),
+  "request.cancel": (actor, target) => target?.type === "request" && isRequester(actor, target),
+  // Never one's own request, whatever one's roles or groups.
+  "request.decide": (actor, target) =>
+    target?.type === "request" && !isRequester(actor, target) && inApproverGroups(actor, target),
 };
 
 export const can = (actor: TActor | null, action: TAction, target?: TTarget): boolean => {
