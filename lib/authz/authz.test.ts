@@ -29,9 +29,10 @@ describe("authorization", () => {
     for (const action of ACTIONS) assert.equal(can(null, action, { type: "user", id: "x" }), false, action);
   });
 
-  it("gives an engineer the portal and nothing administrative", () => {
-    assert.equal(can(engineer, "portal.use"), true);
-    for (const action of ACTIONS.filter((a) => a !== "portal.use")) {
+  it("gives an engineer the portal and requesting, and nothing administrative", () => {
+    const everyone = ["portal.use", "request.create"];
+    for (const action of everyone) assert.equal(can(engineer, action as never), true, action);
+    for (const action of ACTIONS.filter((a) => !everyone.includes(a))) {
       assert.equal(can(engineer, action, { type: "user", id: "bob" }), false, action);
     }
   });
