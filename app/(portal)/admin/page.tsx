@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Badge, formatDateTime, PageHeader, Section } from "@/app/components/ui";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { workerStatus } from "@/lib/queue/heartbeat";
@@ -21,6 +22,22 @@ const AdminPage = async () => {
             ? `${workers.workers.length} worker(s); last heartbeat ${formatDateTime(new Date(workers.workers[0]!.beatAt))}`
             : "No worker has reported a heartbeat in the last 15 seconds: scheduled starts, expiry notices and webhooks wait until one runs. Grants still expire on time."}
         </p>
+      </Section>
+      <Section title="Catalog">
+        <ul className="list-disc space-y-1 pl-5">
+          <li>
+            <Link href="/admin/resources" className="underline">
+              Resources and access policies
+            </Link>
+            : what can be requested, by whom, approved by whom.
+          </li>
+          <li>
+            <Link href="/admin/policies" className="underline">
+              Export or import the catalog
+            </Link>{" "}
+            as YAML or JSON, to review it in git.
+          </li>
+        </ul>
       </Section>
       <Section title="Users">
         <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">

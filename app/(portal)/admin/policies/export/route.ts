@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { requireActor } from "@/lib/auth/current-actor";
+import { requestContext } from "@/lib/auth/next-auth-options";
+import { catalogFileName, exportCatalog } from "@/lib/catalog";
+import { isAppError } from "@/lib/errors";
+
+export const dynamic = "force-dynamic";
+
+const ZQuery = z.object({ format: z.enum(["yaml", "json"]).default("yaml") });
+
+const CONTENT_TYPES = { yaml: "application/yaml; charset=utf-8", json: "application/json; charset=utf-8" } as const;
+
+const problem = (status: number, code: string, message: string) => Response.json({ error: code, message }, { status, headers: { "cache-control": "no-store" } });
+
+/** GET /admin/policies/export?format=yaml|json: the catalog document, as a download. Administrators only. */
+export const GET = async (request: Request) => {
+  try {
+    const actor = await requireActor();
+    const query = ZQuery.safeParse({ format: new URL(request.url).searchParams.get("format") ?? undefined });
+    if (!query.success) return problem(400, "INVALID_INPUT", "format must be yaml or json.");
+    const { format } = query.data;
+    const text = await exportCatalog({ actor, format, context: await requestContext() });
+    return new Response(text, {
+      headers: {
+        "content-type": CONTENT_TYPES[format],
+        "content-disposition": `attachment; filename="${catalogFileName(format)}"`,
+        "cache-control": "no-store",
+      },
+    });
+  } catch (error) {
+    if (isAppError(error)) return problem(error.status, error.code, error.message);
+    throw error;
+  }
+};

@@ -1,0 +1,88 @@
+/**
+ * FormData → the plain inputs the catalog's domain functions validate, and the domain's
+ * field errors → what the forms show beside each field. Parsing only: every rule lives in
+ * lib/catalog/schemas.ts.
+ */
+import type { TPolicyInput, TResourceInput } from "@/lib/catalog";
+
+export type TFormResult =
+  | { ok: true; message: string }
+  | {
+      ok: false;
+      message: string;
+      /** Reason per form field (the first segment of the domain's field path). */
+      fields: Record<string, string>;
+      /** What was submitted, so the form shows it again rather than resetting to its defaults. */
+      values: Record<string, string[]>;
+    };
+
+const text = (form: FormData, name: string): string | undefined => {
+  const value = form.get(name);
+  return typeof value === "string" ? value : undefined;
+};
+
+/** "a, b,,c" → ["a", "b", "c"]: group and permission lists are typed comma-separated. */
+const commaList = (form: FormData, name: string): string[] =>
+  (text(form, name) ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+
+const checkedValues = (form: FormData, name: string): string[] => form.getAll(name).filter((value): value is string => typeof value === "string");
+
+/** Empty means "not given" (the schema's default, or "is required"); anything else is a number or NaN. */
+const number = (form: FormData, name: string): number | undefined => {
+  const value = text(form, name)?.trim();
+  return value ? Number(value) : undefined;
+};
+
+/** The domain's schema answers "is required" for an empty one; the type only says it must be sent. */
+const requiredNumber = (form: FormData, name: string): number => number(form, name) as number;
+
+export const resourceFromForm = (form: FormData): TResourceInput => ({
+  key: text(form, "key")?.trim() ?? "",
+  name: text(form, "name") ?? "",
+  description: text(form, "description") ?? "",
+  environment: text(form, "environment") ?? "",
+  permissions: commaList(form, "permissions"),
+});
+
+export const policyFromForm = (form: FormData): TPolicyInput => ({
+  name: text(form, "name") ?? "",
+  permissions: checkedValues(form, "permissions"),
+  requesterGroups: commaList(form, "requesterGroups"),
+  approverGroups: commaList(form, "approverGroups"),
+  approvalsRequired: number(form, "approvalsRequired"),
+  defaultDurationMinutes: requiredNumber(form, "defaultDurationMinutes"),
+  maxDurationMinutes: requiredNumber(form, "maxDurationMinutes"),
+  minJustificationLength: number(form, "minJustificationLength"),
+  ticketRequired: form.get("ticketRequired") === "on",
+  ticketPattern: text(form, "ticketPattern") ?? null,
+  decisionWindowMinutes: number(form, "decisionWindowMinutes"),
+  autoApproveGroups: commaList(form, "autoApproveGroups"),
+  autoApprovePermissions: checkedValues(form, "autoApprovePermissions"),
+  breakGlassAllowed: form.get("breakGlassAllowed") === "on",
+  breakGlassMaxMinutes: number(form, "breakGlassMaxMinutes") ?? null,
+});
+
+/** `requesterGroups[1]: reason` → `requesterGroups: entry 2: reason`; first reason per field wins. */
+export const formFields = (fields: Record<string, string>): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [path, message] of Object.entries(fields)) {
+    const match = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(path);
+    const field = match?.[1] ?? "form";
+    const entry = match?.[2] === undefined ? "" : `entry ${Number(match[2]) + 1}: `;
+    out[field] ??= `${entry}${message}`;
+  }
+  return out;
+};
+
+/** Submitted text fields, to show again after a refusal (files and hidden ids left out). */
+export const submittedValues = (form: FormData): Record<string, string[]> => {
+  const values: Record<string, string[]> = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== "string" || name.startsWith("$")) continue;
+    (values[name] ??= []).push(value);
+  }
+  return values;
+};

@@ -1,0 +1,239 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import { DEMO_RESOURCES } from "../../prisma/demo-data";
+import { seedDemoData } from "../../prisma/seed";
+import { db, disconnectDb } from "../db";
+import { createActor, createUser, uniqueId } from "../testing/fixtures";
+import { archiveResource, createPolicy, createResource, exportCatalog, formatImportError, importCatalog, type TImportResult } from "./index";
+import type { TPolicyInput } from "./schemas";
+
+after(disconnectDb);
+before(() => seedDemoData());
+
+const admin = () => createActor({ groups: ["portal-admins"] });
+
+/** The catalog tables and the audit log, to show that an import touched nothing. */
+const snapshot = async () => ({
+  resources: await db.resource.findMany({ orderBy: { id: "asc" } }),
+  policies: await db.accessPolicy.findMany({ orderBy: { id: "asc" } }),
+  auditEvents: await db.auditEvent.count(),
+});
+
+const policy = (name: string, changes: Partial<TPolicyInput> = {}): TPolicyInput => ({
+  name,
+  permissions: ["read"],
+  requesterGroups: ["engineers"],
+  approverGroups: ["db-approvers"],
+  approvalsRequired: 1,
+  defaultDurationMinutes: 30,
+  maxDurationMinutes: 60,
+  ...changes,
+});
+
+const resource = (key: string, policies: TPolicyInput[], changes: Record<string, unknown> = {}) => ({
+  key,
+  name: "Orders DB",
+  description: "",
+  environment: "production",
+  permissions: ["read", "write"],
+  policies,
+  ...changes,
+});
+
+const yamlOf = (resources: unknown[]) => stringify({ version: 1, resources });
+
+const expectOk = (result: TImportResult) => {
+  assert.ok(result.ok, result.ok ? "" : result.errors.map(formatImportError).join("\n"));
+  return result;
+};
+
+const expectErrors = (result: TImportResult) => {
+  assert.equal(result.ok, false);
+  return result.ok ? [] : result.errors;
+};
+
+const requestFor = async (policyId: string, status: "PENDING" | "APPROVED" = "PENDING") => {
+  const found = await db.accessPolicy.findUniqueOrThrow({ where: { id: policyId } });
+  const requester = await createUser();
+  await db.accessRequest.create({
+    data: {
+      requesterId: requester.id,
+      resourceId: found.resourceId,
+      policyId,
+      permissions: found.permissions,
+      justification: "Investigating an incident",
+      durationMinutes: 30,
+      decideBy: new Date(Date.now() + 3_600_000),
+      status,
+    },
+  });
+};
+
+describe("catalog export and import", () => {
+  it("exports deterministically, and importing the export changes nothing (demo data, YAML and JSON)", async () => {
+    const actor = await admin();
+    const demoKeys = new Set(DEMO_RESOURCES.map((entry) => entry.key));
+    for (const format of ["yaml", "json"] as const) {
+      const text = await exportCatalog({ actor, format });
+      assert.equal(await exportCatalog({ actor, format }), text, "the same catalog gives the same text");
+      // Other test files share this database: keep the demo resources only.
+      const document = parse(text) as { version: number; resources: Array<{ key: string }> };
+      const demo = { ...document, resources: document.resources.filter((entry) => demoKeys.has(entry.key)) };
+      const expected = [...DEMO_RESOURCES]
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .map((entry) => ({ ...entry, policies: [...entry.policies].sort((a, b) => (a.name < b.name ? -1 : 1)) }));
+      assert.deepEqual(demo.resources, expected);
+
+      const source = format === "json" ? JSON.stringify(demo, null, 2) : stringify(demo);
+      const before = await snapshot();
+      const result = expectOk(await importCatalog({ actor, source, fileName: `access-catalog.${format}`, mode: "apply" }));
+      assert.equal(result.format, format);
+      assert.equal(result.applied, false);
+      assert.deepEqual(result.plan.resources, { create: 0, update: 0, delete: 0, unchanged: DEMO_RESOURCES.length });
+      assert.deepEqual(result.plan.policies, { create: 0, update: 0, delete: 0, unchanged: DEMO_RESOURCES.reduce((sum, entry) => sum + entry.policies.length, 0) });
+      assert.ok(result.plan.entries.every((entry) => entry.action === "unchanged"));
+      assert.deepEqual(await snapshot(), before);
+    }
+  });
+
+  it("reports every problem of an invalid document at once, with file and path, and changes nothing", async () => {
+    const actor = await admin();
+    const key = uniqueId("db");
+    await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] } });
+    const source = yamlOf([
+      resource(key, [policy("read")], { name: "Orders (renamed)" }),
+      resource(uniqueId("db"), [
+        policy("read"),
+        policy("write", { permissions: ["write"], ticketRequired: true, ticketPattern: "^(INC-\\d+$" }),
+      ]),
+      resource(uniqueId("db"), [policy("read", { permissions: ["read", "drop"] })], { environment: "" }),
+    ]);
+    const before = await snapshot();
+    const errors = expectErrors(await importCatalog({ actor, source, fileName: "catalog.yaml", mode: "apply" }));
+    assert.deepEqual(
+      errors.map((error) => [error.file, error.path]),
+      [
+        ["catalog.yaml", "resources[1].policies[1].ticketPattern"],
+        ["catalog.yaml", "resources[2].environment"],
+        ["catalog.yaml", "resources[2].policies[0].permissions[1]"],
+      ],
+    );
+    assert.match(formatImportError(errors[0]!), /^catalog\.yaml: resources\[1\]\.policies\[1\]\.ticketPattern: is not a valid regular expression: /);
+    assert.equal(errors[1]?.message, "must not be empty");
+    assert.match(errors[2]?.message ?? "", /"drop" is not a permission of resource/);
+    assert.deepEqual(await snapshot(), before);
+    assert.equal((await db.resource.findUniqueOrThrow({ where: { key } })).name, "Orders DB");
+  });
+
+  it("reports a YAML syntax error with its line, and changes nothing", async () => {
+    const actor = await admin();
+    const before = await snapshot();
+    const source = `version: 1\nresources:\n  - key: ${uniqueId("db")}\n    name: "Orders\n`;
+    const [error, ...rest] = expectErrors(await importCatalog({ actor, source, fileName: "broken.yml", mode: "apply" }));
+    assert.equal(rest.length, 0);
+    assert.equal(error?.file, "broken.yml");
+    assert.equal(error?.line, 5);
+    assert.match(error?.message ?? "", /^YAML syntax error at line 5, column \d+: /);
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  it("dry-runs a plan without writing, then applies exactly it: upserts by key and name, deletes missing policies, leaves other resources alone", async () => {
+    const actor = await admin();
+    const [kept, changed, untouched, added] = [uniqueId("db"), uniqueId("db"), uniqueId("db"), uniqueId("db")];
+    for (const key of [kept, changed, untouched]) {
+      await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] } });
+      await createPolicy({ actor, resourceKey: key, input: policy("read") });
+      await createPolicy({ actor, resourceKey: key, input: policy("write", { permissions: ["write"] }) });
+    }
+    const document = [
+      resource(kept, [policy("read"), policy("write", { permissions: ["write"] })]),
+      resource(changed, [policy("read", { approvalsRequired: 2 }), policy("admin", { permissions: ["admin"] })], { permissions: ["read", "write", "admin"], environment: "staging" }),
+      resource(added, [policy("read")]),
+    ];
+    const source = JSON.stringify({ version: 1, resources: document });
+
+    const before = await snapshot();
+    const dryRun = expectOk(await importCatalog({ actor, source, fileName: "catalog.json", mode: "dry-run" }));
+    assert.deepEqual(await snapshot(), before, "a dry run writes nothing");
+    assert.equal(dryRun.applied, false);
+    assert.deepEqual(dryRun.plan.resources, { create: 1, update: 1, delete: 0, unchanged: 1 });
+    assert.deepEqual(dryRun.plan.policies, { create: 2, update: 1, delete: 1, unchanged: 2 });
+    assert.ok(dryRun.plan.leftAlone.includes(untouched));
+    assert.ok(!dryRun.plan.leftAlone.includes(kept));
+    assert.deepEqual(
+      dryRun.plan.entries.filter((entry) => entry.action !== "unchanged").map((entry) => [entry.kind, entry.resourceKey, entry.policyName ?? null, entry.action]),
+      [
+        ["resource", changed, null, "update"],
+        ["policy", changed, "read", "update"],
+        ["policy", changed, "admin", "create"],
+        ["policy", changed, "write", "delete"],
+        ["resource", added, null, "create"],
+        ["policy", added, "read", "create"],
+      ],
+    );
+    assert.deepEqual(dryRun.plan.entries.find((entry) => entry.resourceKey === changed && entry.kind === "resource")?.changes, {
+      environment: { before: "production", after: "staging" },
+      permissions: { before: ["read", "write"], after: ["read", "write", "admin"] },
+    });
+    assert.match(dryRun.message, /^Dry run, nothing written\. Resources: 1 created, 1 updated, 0 deleted, 1 unchanged\. Policies: 2 created, 1 updated, 1 deleted, 2 unchanged\. Left alone/);
+
+    const applied = expectOk(await importCatalog({ actor, source, fileName: "catalog.json", mode: "apply" }));
+    assert.equal(applied.applied, true);
+    assert.deepEqual(applied.plan.resources, dryRun.plan.resources);
+    assert.deepEqual(applied.plan.policies, dryRun.plan.policies);
+
+    const policiesOf = async (key: string) =>
+      (await db.accessPolicy.findMany({ where: { resource: { key } }, orderBy: { name: "asc" } })).map((row) => [row.name, row.approvalsRequired]);
+    assert.deepEqual(await policiesOf(changed), [["admin", 1], ["read", 2]]);
+    assert.equal((await db.resource.findUniqueOrThrow({ where: { key: changed } })).environment, "staging");
+    assert.deepEqual(await policiesOf(added), [["read", 1]]);
+    assert.deepEqual(await policiesOf(untouched), [["read", 1], ["write", 1]], "resources missing from the document are left alone");
+
+    const events = await db.auditEvent.findMany({ where: { action: "catalog.import", actorId: actor.userId } });
+    assert.equal(events.length, 1);
+    const details = events[0]?.details as { fileName: string; resources: unknown; policies: unknown; changes: unknown[] };
+    assert.equal(details.fileName, "catalog.json");
+    assert.deepEqual(details.resources, { create: 1, update: 1, delete: 0, unchanged: 1 });
+    assert.equal(details.changes.length, 6);
+
+    // Applying the same document again changes nothing and records nothing.
+    const again = expectOk(await importCatalog({ actor, source, fileName: "catalog.json", mode: "apply" }));
+    assert.equal(again.applied, false);
+    assert.equal(again.plan.entries.every((entry) => entry.action === "unchanged"), true);
+    assert.equal(await db.auditEvent.count({ where: { action: "catalog.import", actorId: actor.userId } }), 1);
+  });
+
+  it("refuses the whole import when it would delete policies that requests refer to, listing each", async () => {
+    const actor = await admin();
+    const key = uniqueId("db");
+    await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] } });
+    const pending = await createPolicy({ actor, resourceKey: key, input: policy("read") });
+    const past = await createPolicy({ actor, resourceKey: key, input: policy("write", { permissions: ["write"] }) });
+    await createPolicy({ actor, resourceKey: key, input: policy("spare") });
+    await requestFor(pending.id, "PENDING");
+    await requestFor(past.id, "APPROVED");
+    const other = uniqueId("db");
+
+    const before = await snapshot();
+    const source = yamlOf([resource(other, [policy("read")]), resource(key, [])]);
+    const errors = expectErrors(await importCatalog({ actor, source, fileName: "catalog.yaml", mode: "apply" }));
+    assert.deepEqual(errors.map(formatImportError), [
+      `catalog.yaml: resources[1].policies: policy "read" is missing, so it would be deleted, but it has 1 pending request(s); add it back or wait until they are decided`,
+      `catalog.yaml: resources[1].policies: policy "write" is missing, so it would be deleted, but 1 past request(s) refer to it (kept for history); add it back`,
+    ]);
+    assert.deepEqual(await snapshot(), before, "nothing is written, not even the valid parts");
+    assert.equal(await db.resource.count({ where: { key: other } }), 0);
+  });
+
+  it("refuses to change an archived resource, alongside the document's other problems", async () => {
+    const actor = await admin();
+    const key = uniqueId("db");
+    await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read"] } });
+    await archiveResource({ actor, key });
+    const source = yamlOf([resource(uniqueId("db"), [policy("read", { approvalsRequired: 0 })]), resource(key, [policy("read")])]);
+    const errors = expectErrors(await importCatalog({ actor, source, fileName: "catalog.yaml", mode: "dry-run" }));
+    assert.deepEqual(errors.map((error) => error.path), ["resources[0].policies[0].approvalsRequired", "resources[1].key"]);
+    assert.match(errors[1]?.message ?? "", /is archived; an import can't change it/);
+  });
+});

@@ -1,0 +1,275 @@
+/**
+ * The catalog's input rules, shared by the admin forms, the domain functions and the
+ * import document, so a resource or policy is valid in exactly one sense wherever it comes
+ * from. Every message names what is wrong and what is allowed; paths point at the field.
+ *
+ * Cross-field rules run even when another field of the same object is malformed
+ * (`when: always`), re-parsing the fields they need, so a document reports all of its
+ * problems at once rather than one layer at a time.
+ */
+import { z } from "zod";
+
+export const MAX_DURATION_MINUTES = 7 * 24 * 60;
+export const MAX_TICKET_PATTERN_LENGTH = 200;
+
+export const RESOURCE_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export const PERMISSION_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** "is required" for a missing field, `message` for anything else of the wrong type. */
+const typeError = (message: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? "is required" : message),
+});
+
+const always = { when: () => true };
+
+/** Present, trimmed, non-empty text of at most `max` characters. */
+const text = (max: number) =>
+  z
+    .string(typeError("must be text"))
+    .trim()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`);
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .number(typeError("must be a whole number"))
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const flag = z.boolean(typeError("must be true or false"));
+
+/** A list without repeats; each repeat is reported at its own index. */
+const uniqueList = <T extends z.ZodType<string>>(item: T, options: { min: number; max: number; what: string }) =>
+  z
+    .array(item, typeError(`must be a list of ${options.what}`))
+    .min(options.min, `must list at least one ${options.what.replace(/s$/, "")}`)
+    .max(options.max, `must list at most ${options.max} ${options.what}`)
+    .superRefine((list, ctx) => {
+      list.forEach((value, index) => {
+        if (list.indexOf(value) !== index) ctx.addIssue({ code: "custom", path: [index], message: `"${value}" is listed twice` });
+      });
+    });
+
+export const ZResourceKey = z
+  .string(typeError("must be text"))
+  .regex(RESOURCE_KEY_PATTERN, "must be 2 to 63 characters: lowercase letters, digits and hyphens, starting with a letter or digit");
+
+export const ZPermission = z
+  .string(typeError("must be text"))
+  .regex(PERMISSION_PATTERN, "must be 1 to 32 characters: lowercase letters, digits, _ and -, starting with a letter");
+
+/**
+ * An IdP group name, exactly as the groups claim carries it. Commas are refused because
+ * the admin forms take groups as comma-separated text.
+ */
+export const ZGroupName = text(200).refine((value) => !/[,\p{Cc}]/u.test(value), "must not contain commas or control characters");
+
+const permissionList = (min: number) => uniqueList(ZPermission, { min, max: 50, what: "permissions" });
+const groupList = (min: number) => uniqueList(ZGroupName, { min, max: 100, what: "groups" });
+
+export const resourceFields = {
+  key: ZResourceKey,
+  name: text(100),
+  description: z.string(typeError("must be text")).trim().max(1000, "must be at most 1000 characters").default(""),
+  environment: text(50),
+  permissions: permissionList(1),
+};
+
+export const ZResourceInput = z.strictObject(resourceFields);
+export type TResourceInput = z.input<typeof ZResourceInput>;
+export type TResource = z.output<typeof ZResourceInput>;
+
+/** The key is fixed once created: grants, service clients and exported documents name it. */
+export const ZResourceUpdate = ZResourceInput.omit({ key: true });
+export type TResourceUpdateInput = z.input<typeof ZResourceUpdate>;
+export type TResourceUpdate = z.output<typeof ZResourceUpdate>;
+
+/** A pattern the request form will compile with `new RegExp(pattern)`; "" means none. */
+export const ZTicketPattern = z.preprocess(
+  (value) => (value === "" ? null : value),
+  z
+    .string(typeError("must be text or null"))
+    .max(MAX_TICKET_PATTERN_LENGTH, `must be at most ${MAX_TICKET_PATTERN_LENGTH} characters`)
+    .superRefine((pattern, ctx) => {
+      try {
+        new RegExp(pattern);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error);
+        ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${reason}` });
+      }
+    })
+    .nullable()
+    .default(null),
+);
+
+export const policyFields = {
+  name: text(100),
+  permissions: permissionList(1),
+  requesterGroups: groupList(1),
+  approverGroups: groupList(1),
+  approvalsRequired: wholeNumber(1, 10).default(1),
+  defaultDurationMinutes: wholeNumber(1, MAX_DURATION_MINUTES),
+  maxDurationMinutes: wholeNumber(1, MAX_DURATION_MINUTES),
+  minJustificationLength: wholeNumber(0, 1000).default(10),
+  ticketRequired: flag.default(false),
+  ticketPattern: ZTicketPattern,
+  decisionWindowMinutes: wholeNumber(5, MAX_DURATION_MINUTES).default(1440),
+  autoApproveGroups: groupList(0).default([]),
+  autoApprovePermissions: permissionList(0).default([]),
+  breakGlassAllowed: flag.default(false),
+  breakGlassMaxMinutes: wholeNumber(1, MAX_DURATION_MINUTES).nullable().default(null),
+};
+
+/** The field's value if that field alone is valid, else undefined (for cross-field rules). */
+const valid = <K extends keyof typeof policyFields>(key: K, value: unknown): z.output<(typeof policyFields)[K]> | undefined => {
+  const result = policyFields[key].safeParse(value);
+  return result.success ? (result.data as z.output<(typeof policyFields)[K]>) : undefined;
+};
+
+/** The well-formed permission names of a list, with their indexes; undefined if not a list. */
+const wellFormedPermissions = (value: unknown): Array<{ index: number; permission: string }> | undefined =>
+  Array.isArray(value)
+    ? value.flatMap((permission: unknown, index) => (typeof permission === "string" && PERMISSION_PATTERN.test(permission) ? [{ index, permission }] : []))
+    : undefined;
+
+const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  const defaultDuration = valid("defaultDurationMinutes", raw.defaultDurationMinutes);
+  const maxDuration = valid("maxDurationMinutes", raw.maxDurationMinutes);
+  const ticketRequired = valid("ticketRequired", raw.ticketRequired);
+  const ticketPattern = valid("ticketPattern", raw.ticketPattern);
+  const autoGroups = valid("autoApproveGroups", raw.autoApproveGroups);
+  const autoPermissions = valid("autoApprovePermissions", raw.autoApprovePermissions);
+  const breakGlass = valid("breakGlassAllowed", raw.breakGlassAllowed);
+  const breakGlassMax = valid("breakGlassMaxMinutes", raw.breakGlassMaxMinutes);
+
+  if (defaultDuration !== undefined && maxDuration !== undefined && defaultDuration > maxDuration) {
+    ctx.addIssue({ code: "custom", path: ["defaultDurationMinutes"], message: `must not exceed maxDurationMinutes (${maxDuration})` });
+  }
+  if (ticketRequired === true && ticketPattern === null) {
+    ctx.addIssue({ code: "custom", path: ["ticketPattern"], message: "is required when ticketRequired is true" });
+  }
+  // Leniently: a repeat elsewhere in either list is its own issue, not a reason to skip this one.
+  const offered = wellFormedPermissions(raw.permissions);
+  if (offered) {
+    for (const { index, permission } of wellFormedPermissions(raw.autoApprovePermissions) ?? []) {
+      if (!offered.some((entry) => entry.permission === permission)) {
+        ctx.addIssue({ code: "custom", path: ["autoApprovePermissions", index], message: `"${permission}" is not one of this policy's permissions (${offered.map((entry) => entry.permission).join(", ")})` });
+      }
+    }
+  }
+  // One without the other is a policy that auto-approves nothing: almost surely a mistake.
+  if (autoGroups && autoPermissions) {
+    if (autoGroups.length > 0 && autoPermissions.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["autoApprovePermissions"], message: "must list the permissions to auto-approve when autoApproveGroups is set" });
+    }
+    if (autoPermissions.length > 0 && autoGroups.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["autoApproveGroups"], message: "must list the groups to auto-approve when autoApprovePermissions is set" });
+    }
+  }
+  if (breakGlass === true && breakGlassMax === null) {
+    ctx.addIssue({ code: "custom", path: ["breakGlassMaxMinutes"], message: "is required when breakGlassAllowed is true" });
+  }
+  if (breakGlass === false && typeof breakGlassMax === "number") {
+    ctx.addIssue({ code: "custom", path: ["breakGlassMaxMinutes"], message: "must be empty unless breakGlassAllowed is true" });
+  }
+  if (breakGlass === true && typeof breakGlassMax === "number" && maxDuration !== undefined && breakGlassMax > maxDuration) {
+    ctx.addIssue({ code: "custom", path: ["breakGlassMaxMinutes"], message: `must not exceed maxDurationMinutes (${maxDuration})` });
+  }
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * A policy on its own. That its permissions belong to its resource is checked against the
+ * resource (`policyPermissionIssues`), which this schema does not know.
+ */
+export const ZPolicyInput = z.strictObject(policyFields).superRefine((value, ctx) => {
+  if (isRecord(value)) policyRules(value, ctx);
+}, always);
+export type TPolicyInput = z.input<typeof ZPolicyInput>;
+export type TPolicy = z.output<typeof ZPolicyInput>;
+
+export type TIssue = { path: Array<string | number>; message: string };
+
+/** A policy may only offer what its resource offers. */
+const notOffered = (permission: string, resource: { key: string; permissions: string[] }) =>
+  `"${permission}" is not a permission of resource "${resource.key}" (${resource.permissions.join(", ")})`;
+
+export const policyPermissionIssues = (policy: { permissions: string[] }, resource: { key: string; permissions: string[] }): TIssue[] =>
+  policy.permissions.flatMap((permission, index) => (resource.permissions.includes(permission) ? [] : [{ path: ["permissions", index], message: notOffered(permission, resource) }]));
+
+const ZDocumentResource = z.strictObject({ ...resourceFields, policies: z.array(ZPolicyInput, typeError("must be a list of policies")).default([]) }).superRefine(
+  (value, ctx) => {
+    if (!isRecord(value)) return;
+    const key = ZResourceKey.safeParse(value.key);
+    const permissions = wellFormedPermissions(value.permissions);
+    if (!Array.isArray(value.policies)) return;
+    const seen = new Set<string>();
+    value.policies.forEach((policy: unknown, index: number) => {
+      if (!isRecord(policy)) return;
+      const name = policyFields.name.safeParse(policy.name);
+      if (name.success) {
+        if (seen.has(name.data)) ctx.addIssue({ code: "custom", path: ["policies", index, "name"], message: `"${name.data}" is used by an earlier policy of this resource` });
+        seen.add(name.data);
+      }
+      if (!key.success || !permissions || permissions.length === 0) return;
+      const offered = permissions.map((entry) => entry.permission);
+      for (const { index: at, permission } of wellFormedPermissions(policy.permissions) ?? []) {
+        if (!offered.includes(permission)) ctx.addIssue({ code: "custom", path: ["policies", index, "permissions", at], message: notOffered(permission, { key: key.data, permissions: offered }) });
+      }
+    });
+  },
+  always,
+);
+
+export const CATALOG_DOCUMENT_VERSION = 1;
+
+/**
+ * The export/import document: every resource with its policies. A resource's `policies`
+ * is its complete list: on import, a policy missing from it is deleted.
+ */
+export const ZCatalogDocument = z
+  .strictObject({
+    version: z.literal(CATALOG_DOCUMENT_VERSION, { error: (issue) => (issue.input === undefined ? "is required" : `must be ${CATALOG_DOCUMENT_VERSION}`) }),
+    resources: z.array(ZDocumentResource, typeError("must be a list of resources")),
+  }, { error: (issue) => (issue.code === "invalid_type" ? "the document must be a mapping with version and resources" : undefined) })
+  .superRefine((value, ctx) => {
+    if (!isRecord(value) || !Array.isArray(value.resources)) return;
+    const seen = new Set<string>();
+    value.resources.forEach((resource: unknown, index: number) => {
+      if (!isRecord(resource)) return;
+      const key = ZResourceKey.safeParse(resource.key);
+      if (!key.success) return;
+      if (seen.has(key.data)) ctx.addIssue({ code: "custom", path: ["resources", index, "key"], message: `"${key.data}" is used by an earlier resource` });
+      seen.add(key.data);
+    });
+  }, always);
+export type TCatalogDocument = z.output<typeof ZCatalogDocument>;
+export type TDocumentResource = TCatalogDocument["resources"][number];
+
+/** `["resources", 1, "policies", 0, "name"]` → `resources[1].policies[0].name`. */
+export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>((out, part) => {
+    if (typeof part === "number") return `${out}[${part}]`;
+    const name = String(part);
+    if (/^[A-Za-z_$][\w$]*$/.test(name)) return out ? `${out}.${name}` : name;
+    return `${out}[${JSON.stringify(name)}]`;
+  }, "");
+
+/**
+ * Zod's issues as `{ path, message }`, one per unknown field (zod reports them together
+ * on the object), with "is required" for missing fields.
+ */
+export const zodIssues = (error: z.ZodError): TIssue[] =>
+  error.issues.flatMap((issue): TIssue[] => {
+    const path = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...path, key], message: "is not a known field" }));
+    return [{ path, message: issue.message }];
+  });
+
+/** Parse with the catalog's messages; `issues` is empty exactly when `data` is set. */
+export const parseWith = <S extends z.ZodType>(schema: S, input: unknown): { data: z.output<S>; issues: [] } | { data: undefined; issues: TIssue[] } => {
+  const result = schema.safeParse(input, { error: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? "is required" : undefined) });
+  return result.success ? { data: result.data, issues: [] } : { data: undefined, issues: zodIssues(result.error) };
+};
