@@ -1,9 +1,15 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { Countdown } from "@/app/components/countdown";
 import { Badge, Empty, formatDateTime, PageHeader, Section } from "@/app/components/ui";
-import { listMyAccess } from "@/lib/access/list-my-access";
+import { listMyAccess } from "@/lib/access";
 import { requirePageActor } from "@/lib/auth/current-actor";
 
 export const metadata: Metadata = { title: "My access" };
+
+const STATUS_TONE = { APPROVED: "green", DENIED: "red", CANCELLED: "slate", EXPIRED: "slate", PENDING: "amber" } as const;
+
+const requestLink = (id: string | null, text: string) => (id ? <Link href={`/requests/${id}`} className="underline-offset-2 hover:underline">{text}</Link> : text);
 
 const MyAccessPage = async () => {
   const actor = await requirePageActor("/");
@@ -15,11 +21,13 @@ const MyAccessPage = async () => {
         {access.active.length === 0 ? (
           <Empty>You hold no elevated access right now.</Empty>
         ) : (
-          <ul className="space-y-2">
+          <ul className="space-y-2" aria-label="Active grants">
             {access.active.map((grant) => (
-              <li key={grant.id} className="rounded-md border border-slate-200 bg-white p-3">
-                <span className="font-medium">{grant.resourceName}</span> · {grant.permissions.join(", ")} ·{" "}
-                <Badge tone="green">active</Badge> until {formatDateTime(grant.expiresAt)}
+              <li key={grant.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-slate-200 bg-white p-3">
+                <span className="font-medium">{requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)}</span>
+                <Badge tone="green">active</Badge>
+                <Countdown until={grant.expiresAt.toISOString()} label={`Time left on ${grant.resourceName}`} />
+                <span className="text-sm text-slate-600">until {formatDateTime(grant.expiresAt)}</span>
               </li>
             ))}
           </ul>
@@ -29,10 +37,11 @@ const MyAccessPage = async () => {
         {access.scheduled.length === 0 ? (
           <Empty>Nothing scheduled.</Empty>
         ) : (
-          <ul className="space-y-2">
+          <ul className="space-y-2" aria-label="Scheduled grants">
             {access.scheduled.map((grant) => (
               <li key={grant.id} className="rounded-md border border-slate-200 bg-white p-3">
-                {grant.resourceName} · {grant.permissions.join(", ")} · starts {formatDateTime(grant.startsAt)}
+                {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)} · starts {formatDateTime(grant.startsAt)} · ends{" "}
+                {formatDateTime(grant.expiresAt)}
               </li>
             ))}
           </ul>
@@ -42,10 +51,25 @@ const MyAccessPage = async () => {
         {access.pending.length === 0 ? (
           <Empty>No requests waiting for a decision.</Empty>
         ) : (
-          <ul className="space-y-2">
+          <ul className="space-y-2" aria-label="Pending requests">
             {access.pending.map((request) => (
               <li key={request.id} className="rounded-md border border-slate-200 bg-white p-3">
-                {request.resourceName} · {request.permissions.join(", ")} · {request.durationMinutes} min · submitted{" "}
+                {requestLink(request.id, `${request.permissions.join(", ")} on ${request.resourceName}`)} · {request.durationMinutes} min · submitted{" "}
+                {formatDateTime(request.createdAt)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section title="History">
+        {access.history.length === 0 && access.past.length === 0 ? (
+          <Empty>No past requests.</Empty>
+        ) : (
+          <ul className="space-y-2" aria-label="History">
+            {access.history.map((request) => (
+              <li key={request.id} className="rounded-md border border-slate-200 bg-white p-3">
+                {requestLink(request.id, `${request.permissions.join(", ")} on ${request.resourceName}`)}{" "}
+                <Badge tone={STATUS_TONE[request.status as keyof typeof STATUS_TONE] ?? "slate"}>{request.status.toLowerCase()}</Badge> · submitted{" "}
                 {formatDateTime(request.createdAt)}
               </li>
             ))}

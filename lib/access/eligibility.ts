@@ -17,14 +17,26 @@ export type TRequestableResource = {
   resourceName: string;
   description: string;
   environment: string;
-  policies: Array<{ id: string; name: string; permissions: string[]; approvalsRequired: number; maxDurationMinutes: number; defaultDurationMinutes: number; ticketRequired: boolean }>;
+  policies: Array<{
+    id: string;
+    name: string;
+    permissions: string[];
+    approvalsRequired: number;
+    maxDurationMinutes: number;
+    defaultDurationMinutes: number;
+    minJustificationLength: number;
+    ticketRequired: boolean;
+    ticketPattern: string | null;
+    autoApproved: boolean;
+  }>;
 };
 
 /** The resources and permissions this person is eligible to request. */
-export const listRequestable = async (options: { actor: TUserActor }): Promise<TRequestableResource[]> => {
+export const listRequestable = async (options: { actor: TUserActor; resourceKey?: string }): Promise<TRequestableResource[]> => {
   if (options.actor.groups.length === 0) return [];
+  const { actor } = options;
   const policies = await db.accessPolicy.findMany({
-    where: requestablePolicyWhere(options.actor),
+    where: { ...requestablePolicyWhere(actor), ...(options.resourceKey ? { resource: { key: options.resourceKey, archivedAt: null } } : {}) },
     orderBy: [{ resource: { name: "asc" } }, { name: "asc" }],
     include: { resource: { select: { key: true, name: true, description: true, environment: true, permissions: true } } },
   });
@@ -45,7 +57,12 @@ export const listRequestable = async (options: { actor: TUserActor }): Promise<T
       approvalsRequired: policy.approvalsRequired,
       maxDurationMinutes: policy.maxDurationMinutes,
       defaultDurationMinutes: policy.defaultDurationMinutes,
+      minJustificationLength: policy.minJustificationLength,
       ticketRequired: policy.ticketRequired,
+      ticketPattern: policy.ticketPattern,
+      autoApproved:
+        actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
+        policy.permissions.some((permission) => policy.autoApprovePermissions.includes(permission)),
     });
     byResource.set(policy.resource.key, entry);
   }
@@ -59,6 +76,7 @@ export const listApprovalInbox = async (options: { actor: TUserActor }) => {
   return db.accessRequest.findMany({
     where: {
       status: "PENDING",
+      decideBy: { gt: new Date() },
       requesterId: { not: actor.userId },
       policy: approvablePolicyWhere(actor),
       approvals: { none: { approverId: actor.userId } },

@@ -4,6 +4,7 @@ import { grantStatus, type TGrantStatus } from "./grant-status";
 
 export type TMyGrant = {
   id: string;
+  requestId: string | null;
   resourceKey: string;
   resourceName: string;
   environment: string;
@@ -41,6 +42,7 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
   ]);
   const mine: TMyGrant[] = grants.map((grant) => ({
     id: grant.id,
+    requestId: grant.requestId,
     resourceKey: grant.resource.key,
     resourceName: grant.resource.name,
     environment: grant.resource.environment,

@@ -10,10 +10,12 @@ export const ZAuditEventInput = z.object({
   targetType: z.string().max(100).nullish(),
   targetId: z.string().max(200).nullish(),
   outcome: z.enum(["ALLOWED", "DENIED", "ERROR"]),
-  reason: z.string().max(2000).nullish(),
-  ip: z.string().max(100).nullish(),
-  userAgent: z.string().max(500).nullish(),
-  requestId: z.string().max(100).nullish(),
+  // Request metadata comes from headers a client controls: cut to size, never refused,
+  // so an odd header cannot turn an audited action into an error.
+  reason: z.string().nullish().transform((value) => value?.slice(0, 2000)),
+  ip: z.string().nullish().transform((value) => value?.slice(0, 100)),
+  userAgent: z.string().nullish().transform((value) => value?.slice(0, 500)),
+  requestId: z.string().nullish().transform((value) => value?.slice(0, 100)),
   details: z.record(z.string(), z.unknown()).default({}),
 });
 export type TAuditEventInput = z.input<typeof ZAuditEventInput>;

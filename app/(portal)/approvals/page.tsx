@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
-import { Empty, formatDateTime, PageHeader } from "@/app/components/ui";
-import { listApprovalInbox } from "@/lib/access/eligibility";
+import Link from "next/link";
+import { Badge, Empty, formatDateTime, PageHeader } from "@/app/components/ui";
+import { listApprovalInbox } from "@/lib/access";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 
 export const metadata: Metadata = { title: "Approvals" };
@@ -11,18 +12,33 @@ const ApprovalsPage = async () => {
   const inbox = await listApprovalInbox({ actor });
   return (
     <>
-      <PageHeader title="Approvals" description="Requests waiting for your decision." />
+      <PageHeader title="Approvals" description="Requests waiting for your decision. Each decision is confirmed with your passkey." />
       {inbox.length === 0 ? (
         <Empty>No requests are waiting for you.</Empty>
       ) : (
-        <ul className="space-y-2">
-          {inbox.map((request) => (
-            <li key={request.id} className="rounded-md border border-slate-200 bg-white p-3">
-              <span className="font-medium">{request.requester.name}</span> asks for {request.permissions.join(", ")} on{" "}
-              {request.resource.name} for {request.durationMinutes} min · {request.approvals.length}/{request.policy.approvalsRequired}{" "}
-              approvals · submitted {formatDateTime(request.createdAt)}
-            </li>
-          ))}
+        <ul className="space-y-3" aria-label="Requests waiting for you">
+          {inbox.map((request) => {
+            const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE");
+            return (
+              <li key={request.id} className="rounded-md border border-slate-200 bg-white p-4">
+                <h2 className="font-medium">
+                  <Link href={`/requests/${request.id}`} className="underline-offset-2 hover:underline">
+                    {request.requester.name}: {request.permissions.join(", ")} on {request.resource.name}
+                  </Link>{" "}
+                  <Badge tone={request.resource.environment === "production" ? "red" : "blue"}>{request.resource.environment}</Badge>
+                </h2>
+                <p className="mt-1 text-sm text-slate-700">
+                  {request.durationMinutes} min · ticket {request.ticket ?? "none"} · submitted {formatDateTime(request.createdAt)} · decide by{" "}
+                  {formatDateTime(request.decideBy)}
+                </p>
+                <p className="mt-2 whitespace-pre-wrap">{request.justification}</p>
+                <p className="mt-2 text-sm">
+                  {request.policy.approvalsRequired - approvals.length} more approval{request.policy.approvalsRequired - approvals.length === 1 ? "" : "s"} needed
+                  {approvals.length > 0 ? ` · approved by ${approvals.map((approval) => approval.approver.name).join(", ")}` : ""}
+                </p>
+              </li>
+            );
+          })}
         </ul>
       )}
     </>

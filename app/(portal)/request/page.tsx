@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Badge, Empty, PageHeader } from "@/app/components/ui";
-import { listRequestable } from "@/lib/access/eligibility";
+import { listRequestable } from "@/lib/access";
 import { requirePageActor } from "@/lib/auth/current-actor";
 
 export const metadata: Metadata = { title: "Request access" };
@@ -18,7 +19,10 @@ const RequestPage = async () => {
           {resources.map((resource) => (
             <li key={resource.resourceKey} className="rounded-md border border-slate-200 bg-white p-4">
               <h2 className="font-medium">
-                {resource.resourceName} <Badge tone={resource.environment === "production" ? "red" : "blue"}>{resource.environment}</Badge>
+                <Link href={`/request/${resource.resourceKey}`} className="underline-offset-2 hover:underline">
+                  {resource.resourceName}
+                </Link>{" "}
+                <Badge tone={resource.environment === "production" ? "red" : "blue"}>{resource.environment}</Badge>
               </h2>
               <p className="mt-1 text-sm text-slate-600">{resource.description}</p>
               <ul className="mt-3 space-y-1 text-sm">
@@ -30,6 +34,13 @@ const RequestPage = async () => {
                   </li>
                 ))}
               </ul>
+              <Link
+                href={`/request/${resource.resourceKey}`}
+                aria-label={`Request access to ${resource.resourceName}`}
+                className="mt-4 inline-block rounded-md bg-slate-900 px-3 py-2 text-sm font-medium text-white hover:bg-slate-700"
+              >
+                Request access
+              </Link>
             </li>
           ))}
         </ul>

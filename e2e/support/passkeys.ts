@@ -1,0 +1,16 @@
+import type { Page } from "@playwright/test";
+
+/**
+ * Chromium's virtual authenticator (CDP WebAuthn domain): a platform authenticator with
+ * resident keys and user verification that always succeeds, as ENVIRONMENT.md describes.
+ */
+export const addVirtualAuthenticator = async (page: Page): Promise<{ credentials: () => Promise<number> }> => {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return {
+    credentials: async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials.length,
+  };
+};

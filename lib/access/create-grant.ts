@@ -1,0 +1,33 @@
+import { appendAuditEvent } from "../audit";
+import type { Db } from "../db";
+
+/**
+ * The grant for an approved request: active now, or scheduled for the requested start.
+ * `requestId` is unique on Grant, so a request can never have two grants.
+ */
+export const createGrantForRequest = async (
+  tx: Db,
+  options: {
+    request: { id: string; requesterId: string; resourceId: string; permissions: string[]; durationMinutes: number; requestedStartAt: Date | null };
+    now: Date;
+    actor: { type: "USER" | "SYSTEM"; id: string };
+  },
+): Promise<{ grantId: string; startsAt: Date; expiresAt: Date }> => {
+  const { request, now } = options;
+  const startsAt = request.requestedStartAt && request.requestedStartAt > now ? request.requestedStartAt : now;
+  const expiresAt = new Date(startsAt.getTime() + request.durationMinutes * 60_000);
+  const grant = await tx.grant.create({
+    data: { requestId: request.id, subjectId: request.requesterId, resourceId: request.resourceId, permissions: request.permissions, startsAt, expiresAt },
+    select: { id: true },
+  });
+  await appendAuditEvent(tx, {
+    actorType: options.actor.type,
+    actorId: options.actor.id,
+    action: "grant.create",
+    targetType: "grant",
+    targetId: grant.id,
+    outcome: "ALLOWED",
+    details: { requestId: request.id, subjectId: request.requesterId, permissions: request.permissions, startsAt: startsAt.toISOString(), expiresAt: expiresAt.toISOString() },
+  });
+  return { grantId: grant.id, startsAt, expiresAt };
+};

@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { appendAuditEvent, recordAuditEvent } from "../audit";
+import type { TUserActor } from "../authz";
+import { assertCan, type TAuditContext } from "../authz/enforce";
+import { db, type Db } from "../db";
+import { AppError, isAppError } from "../errors";
+import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
+import { createGrantForRequest } from "./create-grant";
+import { loadRequestTarget } from "./load-request-target";
+import { ZDecision, type TDecision } from "./schemas";
+
+const TARGET_TYPE = "request";
+
+/** Checks that hold both when a step-up is issued and when the decision is recorded. */
+const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: string; now: Date }) => {
+  const request = await tx.accessRequest.findUnique({
+    where: { id: options.requestId },
+    include: { policy: { select: { approvalsRequired: true } }, approvals: { select: { approverId: true, decision: true } } },
+  });
+  if (!request) throw new AppError("NOT_FOUND", "No such request.");
+  if (request.status !== "PENDING") throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
+  if (options.now >= request.decideBy) throw new AppError("CONFLICT", "This request waited too long for a decision and has expired.");
+  if (request.approvals.some((approval) => approval.approverId === options.actor.userId)) {
+    throw new AppError("CONFLICT", "You have already decided on this request; another approver must.");
+  }
+  return request;
+};
+
+/**
+ * Step one of a decision: a WebAuthn challenge bound to this approver, this request and this
+ * decision, valid for five minutes and usable once.
+ */
+export const startDecision = async (options: { actor: TUserActor; requestId: string; decision: TDecision; context?: TAuditContext; now?: Date }) => {
+  const { actor, requestId, context } = options;
+  const decision = ZDecision.parse(options.decision);
+  const target = await loadRequestTarget(db, requestId);
+  await assertCan(actor, "request.decide", target, context);
+  await assertDecidable(db, { actor, requestId, now: options.now ?? new Date() });
+  return startStepUp({ actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId });
+};
+
+export const ZDecideRequest = z
+  .object({
+    requestId: z.string().min(1).max(64),
+    decision: ZDecision,
+    comment: z.string().max(2000).optional(),
+    assertion: ZAuthenticationResponse,
+  })
+  .strict();
+export type TDecideRequest = z.input<typeof ZDecideRequest>;
+
+export type TDecisionResult = { status: "PENDING" | "APPROVED" | "DENIED"; approvals: number; required: number; grantId: string | null };
+
+/**
+ * Step two: record the decision. The request row is locked, the step-up assertion is
+ * verified and its challenge consumed, the approval, the outcome and the grant are written,
+ * all in one transaction, so two approvers deciding at once yield one outcome and at most
+ * one grant, and an assertion counts once.
+ */
+export const decideRequest = async (options: { actor: TUserActor; input: TDecideRequest; context?: TAuditContext; now?: Date }): Promise<TDecisionResult> => {
+  const { actor, context = {} } = options;
+  const parsed = ZDecideRequest.safeParse(options.input);
+  if (!parsed.success) throw new AppError("INVALID_INPUT", "Invalid decision.");
+  const { requestId, decision, assertion } = parsed.data;
+  const comment = parsed.data.comment?.trim() || null;
+  if (decision === "DENY" && (!comment || comment.length < 3)) {
+    throw new AppError("INVALID_INPUT", "Say why you deny this request.", { comment: "A denial needs a comment." });
+  }
+  const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
+  const target = await loadRequestTarget(db, requestId);
+  await assertCan(actor, "request.decide", target, context);
+
+  try {
+    return await db.$transaction(async (tx) => {
+      const now = options.now ?? new Date();
+      // Decisions on one request happen one after another.
+      await tx.$queryRaw`select id from "AccessRequest" where id = ${requestId} for update`;
+      const request = await assertDecidable(tx, { actor, requestId, now });
+      const { passkeyId, challengeId } = await verifyStepUp({ tx, actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId, response: assertion });
+
+      await tx.approval.create({ data: { requestId, approverId: actor.userId, decision, comment, passkeyId, challengeId, createdAt: now } });
+      await appendAuditEvent(tx, {
+        actorType: "USER",
+        actorId: actor.userId,
+        action: decision === "APPROVE" ? "request.approve" : "request.deny",
+        targetType: "request",
+        targetId: requestId,
+        outcome: "ALLOWED",
+        reason: comment,
+        details: { passkeyId, challengeId },
+        ...audit,
+      });
+
+      const required = request.policy.approvalsRequired;
+      const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length + (decision === "APPROVE" ? 1 : 0);
+      if (decision === "DENY") {
+        await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
+        return { status: "DENIED" as const, approvals, required, grantId: null };
+      }
+      if (approvals < required) return { status: "PENDING" as const, approvals, required, grantId: null };
+
+      await tx.accessRequest.update({ where: { id: requestId }, data: { status: "APPROVED", decidedAt: now } });
+      await appendAuditEvent(tx, {
+        actorType: "SYSTEM",
+        actorId: "approvals",
+        action: "request.approved",
+        targetType: "request",
+        targetId: requestId,
+        outcome: "ALLOWED",
+        details: { approvals, required },
+      });
+      const { grantId } = await createGrantForRequest(tx, { request, now, actor: { type: "USER", id: actor.userId } });
+      return { status: "APPROVED" as const, approvals, required, grantId };
+    });
+  } catch (error) {
+    // A refused step-up is a denied authorization decision: recorded outside the rolled-back
+    // transaction so it survives.
+    if (isAppError(error) && error.code === "FORBIDDEN") {
+      await recordAuditEvent({
+        actorType: "USER",
+        actorId: actor.userId,
+        action: "request.decide",
+        targetType: "request",
+        targetId: requestId,
+        outcome: "DENIED",
+        reason: error.message,
+        details: { decision },
+        ...audit,
+      });
+    }
+    throw error;
+  }
+};

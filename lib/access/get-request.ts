@@ -1,0 +1,85 @@
+import type { TUserActor } from "../authz";
+import { can } from "../authz";
+import { assertCan } from "../authz/enforce";
+import { db } from "../db";
+import { grantStatus, type TGrantStatus } from "./grant-status";
+import { loadRequestTarget } from "./load-request-target";
+
+export type TTimelineEntry = { at: Date; kind: "submitted" | "approved" | "denied" | "cancelled" | "expired" | "grant-start" | "grant-scheduled" | "grant-end" | "grant-revoked"; text: string };
+
+/**
+ * One request as its requester, an approver or a security reviewer sees it, with what the
+ * viewer may do now and the timeline: submission, each decision (who, when, which passkey),
+ * grant start, expiry or revocation.
+ */
+export const getRequestDetail = async (options: { actor: TUserActor; requestId: string; now?: Date }) => {
+  const { actor, requestId } = options;
+  const now = options.now ?? new Date();
+  const target = await loadRequestTarget(db, requestId);
+  await assertCan(actor, "request.read", target);
+  const request = await db.accessRequest.findUniqueOrThrow({
+    where: { id: requestId },
+    include: {
+      requester: { select: { id: true, name: true, email: true } },
+      resource: { select: { key: true, name: true, environment: true } },
+      policy: { select: { name: true, approvalsRequired: true, approverGroups: true } },
+      approvals: {
+        orderBy: { createdAt: "asc" },
+        include: { approver: { select: { name: true, email: true } }, passkey: { select: { name: true } } },
+      },
+      grant: true,
+    },
+  });
+  const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length;
+  const alreadyDecided = request.approvals.some((approval) => approval.approverId === actor.userId);
+  const grant = request.grant
+    ? { id: request.grant.id, startsAt: request.grant.startsAt, expiresAt: request.grant.expiresAt, revokedAt: request.grant.revokedAt, revokeReason: request.grant.revokeReason, status: grantStatus(request.grant, now) as TGrantStatus }
+    : null;
+
+  const timeline: TTimelineEntry[] = [
+    { at: request.createdAt, kind: "submitted", text: `Submitted by ${request.requester.name}` },
+    ...request.approvals.map((approval) => ({
+      at: approval.createdAt,
+      kind: approval.decision === "APPROVE" ? ("approved" as const) : ("denied" as const),
+      text: `${approval.decision === "APPROVE" ? "Approved" : "Denied"} by ${approval.approver.name}${approval.passkey ? ` with passkey “${approval.passkey.name}”` : ""}${approval.comment ? `: ${approval.comment}` : ""}`,
+    })),
+  ];
+  if (request.status === "CANCELLED" && request.decidedAt) timeline.push({ at: request.decidedAt, kind: "cancelled", text: "Cancelled by the requester" });
+  if (request.status === "PENDING" && now >= request.decideBy) timeline.push({ at: request.decideBy, kind: "expired", text: "Expired: nobody decided in time" });
+  if (request.status === "APPROVED" && request.approvals.length === 0 && request.decidedAt) {
+    timeline.push({ at: request.decidedAt, kind: "approved", text: "Approved automatically by the policy's auto-approval rule" });
+  }
+  if (grant) {
+    timeline.push(grant.startsAt <= now ? { at: grant.startsAt, kind: "grant-start", text: "Grant started" } : { at: grant.startsAt, kind: "grant-scheduled", text: "Grant scheduled to start" });
+    if (grant.revokedAt) timeline.push({ at: grant.revokedAt, kind: "grant-revoked", text: `Grant revoked${grant.revokeReason ? `: ${grant.revokeReason}` : ""}` });
+    else timeline.push({ at: grant.expiresAt, kind: "grant-end", text: grant.expiresAt <= now ? "Grant expired" : "Grant expires" });
+  }
+  timeline.sort((a, b) => a.at.getTime() - b.at.getTime());
+
+  const isPending = request.status === "PENDING" && now < request.decideBy;
+  return {
+    id: request.id,
+    status: isPending || request.status !== "PENDING" ? request.status : ("EXPIRED" as const),
+    requester: request.requester,
+    resource: request.resource,
+    policy: { name: request.policy.name, approvalsRequired: request.policy.approvalsRequired },
+    permissions: request.permissions,
+    justification: request.justification,
+    ticket: request.ticket,
+    durationMinutes: request.durationMinutes,
+    requestedStartAt: request.requestedStartAt,
+    createdAt: request.createdAt,
+    decideBy: request.decideBy,
+    approvals,
+    decisions: request.approvals.map((approval) => ({ approver: approval.approver.name, decision: approval.decision, comment: approval.comment, at: approval.createdAt, passkey: approval.passkey?.name ?? null })),
+    grant,
+    timeline,
+    viewer: {
+      canCancel: isPending && can(actor, "request.cancel", target),
+      canDecide: isPending && !alreadyDecided && can(actor, "request.decide", target),
+      alreadyDecided,
+      isRequester: request.requesterId === actor.userId,
+    },
+  };
+};
+export type TRequestDetail = Awaited<ReturnType<typeof getRequestDetail>>;
