@@ -85,6 +85,15 @@ export const ZResourceUpdate = ZResourceInput.omit({ key: true });
 export type TResourceUpdateInput = z.input<typeof ZResourceUpdate>;
 export type TResourceUpdate = z.output<typeof ZResourceUpdate>;
 
+/**
+ * A quantified group that itself contains a quantifier or an alternation, e.g. `(a+)+`,
+ * `(\\d*)*`, `(a|aa)+`: the shapes that make a backtracking regex engine take exponential time
+ * on a crafted ticket. Ticket formats never need them.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[+*}|]|\?\))(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
+
+export const isRiskyPattern = (pattern: string): boolean => NESTED_QUANTIFIER.test(pattern);
+
 /** A pattern the request form will compile with `new RegExp(pattern)`; "" means none. */
 export const ZTicketPattern = z.preprocess(
   (value) => (value === "" ? null : value),
@@ -97,6 +106,10 @@ export const ZTicketPattern = z.preprocess(
       } catch (error) {
         const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error);
         ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${reason}` });
+        return;
+      }
+      if (isRiskyPattern(pattern)) {
+        ctx.addIssue({ code: "custom", message: "must not repeat a group that itself repeats or alternates, e.g. (a+)+ (slow to match)" });
       }
     })
     .nullable()
