@@ -95,6 +95,11 @@ test("the request form explains each rule it refuses, beside the field", async (
   await expect(page.getByText("At most 120 minutes under this policy.")).toBeVisible();
   await expect(page.getByText("Explain why in at least 20 characters.")).toBeVisible();
   await expect(page.getByText("Must match ^(INC|CHG)-\\d+$.")).toBeVisible();
+  // What the person typed is still there to correct.
+  await expect(page.getByLabel("Justification")).toHaveValue("short");
+  await expect(page.getByRole("textbox", { name: "Ticket" })).toHaveValue("JIRA-1");
+  await expect(page.getByLabel("Duration (minutes)")).toHaveValue("500");
+  await expect(page.getByRole("checkbox", { name: "write" })).toBeChecked();
 });
 
 test("someone outside a policy's approver groups cannot see or decide its requests", async ({ browser }) => {

@@ -79,6 +79,8 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
 
   const add = async () => {
     setAdded(false);
+    // Checked before the device prompt: a refused name after it would strand a credential.
+    if (name.trim().length === 0) return setNotice({ tone: "error", text: "Give the passkey a name." });
     setNotice({ tone: "progress", text: "Preparing…" });
     const started = await startAddPasskeyAction();
     if (!started.ok) return setNotice(noticeFor(started));

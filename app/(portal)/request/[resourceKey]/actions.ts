@@ -6,7 +6,8 @@ import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { isAppError } from "@/lib/errors";
 
-export type TRequestFormState = { message: string; fields: Record<string, string>; existing?: string } | null;
+export type TRequestFormValues = { policyId: string; permissions: string[]; durationMinutes: string; startAt: string; justification: string; ticket: string };
+export type TRequestFormState = { message: string; fields: Record<string, string>; existing?: string; values: TRequestFormValues } | null;
 
 const text = (form: FormData, name: string): string | undefined => {
   const value = form.get(name);
@@ -15,6 +16,15 @@ const text = (form: FormData, name: string): string | undefined => {
 
 /** Every export of a "use server" module is a public endpoint: this is the only one here. */
 export const requestAccessAction = async (_previous: TRequestFormState, form: FormData): Promise<TRequestFormState> => {
+  // Sent back on a refusal so the form shows what the person typed (React resets it).
+  const values: TRequestFormValues = {
+    policyId: text(form, "policyId") ?? "",
+    permissions: form.getAll("permissions").filter((value): value is string => typeof value === "string"),
+    durationMinutes: text(form, "durationMinutes") ?? "",
+    startAt: text(form, "startAt") ?? "",
+    justification: text(form, "justification") ?? "",
+    ticket: text(form, "ticket") ?? "",
+  };
   let requestId: string;
   try {
     const actor = await requireActor();
@@ -36,7 +46,7 @@ export const requestAccessAction = async (_previous: TRequestFormState, form: Fo
     });
     requestId = result.requestId;
   } catch (error) {
-    if (isAppError(error)) return { message: error.message, fields: error.fields, existing: error.fields.existing };
+    if (isAppError(error)) return { message: error.message, fields: error.fields, existing: error.fields.existing, values };
     throw error;
   }
   redirect(`/requests/${requestId}`);

@@ -19,6 +19,8 @@ const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py
 export const RequestForm = ({ resource }: { resource: TRequestableResource }) => {
   const [state, formAction, pending] = useActionState<TRequestFormState, FormData>(requestAccessAction, null);
   const [policyId, setPolicyId] = useState(resource.policies[0]?.id ?? "");
+  // What the person typed, back from a refused submission (React resets the form after it).
+  const values = state?.values.policyId === policyId ? state.values : null;
   // The browser's zone turns the datetime-local value into an instant on the server.
   const [tzOffset] = useState(() => (typeof window === "undefined" ? 0 : new Date().getTimezoneOffset()));
   const policy: TPolicy | undefined = resource.policies.find((candidate) => candidate.id === policyId);
@@ -65,7 +67,7 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
         <div className="mt-2 flex flex-wrap gap-4">
           {policy.permissions.map((permission) => (
             <label key={`${policy.id}-${permission}`} className="flex items-center gap-2">
-              <input type="checkbox" name="permissions" value={permission} defaultChecked={policy.permissions.length === 1} />
+              <input type="checkbox" name="permissions" value={permission} defaultChecked={values ? values.permissions.includes(permission) : policy.permissions.length === 1} />
               {permission}
             </label>
           ))}
@@ -85,7 +87,7 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
           min={5}
           max={policy.maxDurationMinutes}
           step={5}
-          defaultValue={policy.defaultDurationMinutes}
+          defaultValue={values?.durationMinutes || policy.defaultDurationMinutes}
           required
           aria-invalid={invalid("durationMinutes")}
           aria-describedby={describedBy("durationMinutes", "duration-hint")}
@@ -101,7 +103,7 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
         <label htmlFor="startAt" className="font-medium">
           Start (optional)
         </label>
-        <input id="startAt" name="startAt" type="datetime-local" aria-invalid={invalid("startAt")} aria-describedby={describedBy("startAt", "start-hint")} className={inputClass} />
+        <input id="startAt" name="startAt" type="datetime-local" defaultValue={values?.startAt} aria-invalid={invalid("startAt")} aria-describedby={describedBy("startAt", "start-hint")} className={inputClass} />
         <p id="start-hint" className="mt-1 text-sm text-slate-600">
           Leave empty to start as soon as it is approved.
         </p>
@@ -117,6 +119,7 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
           name="justification"
           rows={3}
           required
+          defaultValue={values?.justification}
           minLength={policy.minJustificationLength}
           aria-invalid={invalid("justification")}
           aria-describedby={describedBy("justification", "justification-hint")}
@@ -133,10 +136,10 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
           <label htmlFor="ticket" className="font-medium">
             Ticket{policy.ticketRequired ? "" : " (optional)"}
           </label>
-          <input id="ticket" name="ticket" type="text" required={policy.ticketRequired} aria-invalid={invalid("ticket")} aria-describedby={describedBy("ticket", "ticket-hint")} className={inputClass} />
+          <input id="ticket" name="ticket" type="text" defaultValue={values?.ticket} required={policy.ticketRequired} aria-invalid={invalid("ticket")} aria-describedby={describedBy("ticket", "ticket-hint")} className={inputClass} />
           {policy.ticketPattern ? (
             <p id="ticket-hint" className="mt-1 text-sm text-slate-600">
-              Format: <code>{policy.ticketPattern}</code>, e.g. INC-4211.
+              Format: <code>{policy.ticketPattern}</code>
             </p>
           ) : null}
           <FieldError id="ticket-error" message={errors.ticket} />
