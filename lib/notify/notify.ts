@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { getConfig } from "../config";
+import type { Db } from "../db";
+import { addOutboxJob } from "../queue/outbox";
+
+export const ZNotify = z.strictObject({
+  recipients: z
+    .strictObject({
+      userIds: z.array(z.string().min(1).max(64)).max(1000).optional(),
+      /** Every active user in one of SECURITY_GROUPS; also posted to CHAT_WEBHOOK_URL when set. */
+      security: z.boolean().optional(),
+    })
+    .refine((value) => (value.userIds?.length ?? 0) > 0 || value.security === true, "name at least one recipient"),
+  /** A stable, dotted name of what happened, e.g. "request.submitted". */
+  kind: z.string().min(1).max(100),
+  title: z.string().trim().min(1).max(200),
+  body: z.string().max(10_000),
+  // A path inside the portal ("/requests/…"): never an absolute URL or "//host", so a link in a
+  // notice can only lead to the portal itself.
+  link: z
+    .string()
+    .max(2000)
+    .regex(/^\/(?![/\\])[^\s]*$/, "must be a path inside the portal, starting with a single /")
+    .optional(),
+});
+export type TNotify = z.input<typeof ZNotify>;
+
+export type TNotifyResult = { notificationIds: string[] };
+
+/** Deterministic ids: a repeated relay of the same outbox row can never send a second copy. */
+export const emailJobId = (notificationId: string): string => `notify:email:${notificationId}`;
+export const chatJobId = (notificationId: string): string => `notify:chat:${notificationId}`;
+
+/**
+ * Records a notice inside the caller's transaction: one in-app Notification per recipient,
+ * and in the outbox one e-mail job per active recipient (plus one chat post for security
+ * notices when CHAT_WEBHOOK_URL is set). Commits or rolls back with the change it reports, so
+ * there is never a notice about something that did not happen, nor a change without its notice.
+ *
+ * Recipients are de-duplicated; unknown user ids are skipped rather than failing the caller's
+ * change. Deactivated users keep the in-app row (they see it if reactivated) but get no e-mail.
+ */
+export const notify = async (tx: Db, input: TNotify): Promise<TNotifyResult> => {
+  const parsed = ZNotify.parse(input);
+  const config = getConfig();
+  const { userIds = [], security = false } = parsed.recipients;
+
+  const named = userIds.length > 0 ? await tx.user.findMany({ where: { id: { in: userIds } }, select: { id: true, deactivatedAt: true } }) : [];
+  const reviewers =
+    security && config.securityGroups.length > 0
+      ? await tx.user.findMany({
+          where: { deactivatedAt: null, groups: { hasSome: config.securityGroups } },
+          select: { id: true, deactivatedAt: true },
+          orderBy: { id: "asc" },
+        })
+      : [];
+
+  const recipients = new Map<string, { active: boolean; security: boolean }>();
+  for (const user of named) recipients.set(user.id, { active: user.deactivatedAt === null, security: false });
+  for (const user of reviewers) recipients.set(user.id, { active: true, security: true });
+  if (recipients.size === 0) return { notificationIds: [] };
+
+  const rows = await tx.notification.createManyAndReturn({
+    data: [...recipients.keys()].map((userId) => ({
+      userId,
+      kind: parsed.kind,
+      title: parsed.title,
+      body: parsed.body,
+      link: parsed.link ?? null,
+    })),
+    select: { id: true, userId: true },
+  });
+
+  for (const row of rows) {
+    if (!recipients.get(row.userId)?.active) continue;
+    await addOutboxJob(tx, { name: "notify.send", payload: { notificationId: row.id, channel: "email" }, jobId: emailJobId(row.id) });
+  }
+
+  // One post to the channel, not one per reviewer: it is carried by the first reviewer's row,
+  // which holds the same title, body and link as every other copy.
+  const carrier = rows.find((row) => recipients.get(row.userId)?.security);
+  if (security && config.chatWebhookUrl && carrier) {
+    await addOutboxJob(tx, { name: "notify.send", payload: { notificationId: carrier.id, channel: "chat" }, jobId: chatJobId(carrier.id) });
+  }
+
+  return { notificationIds: rows.map((row) => row.id) };
+};

@@ -1,0 +1,98 @@
+import nodemailer, { type Transporter } from "nodemailer";
+import { z } from "zod";
+import { getConfig } from "../config";
+import { db } from "../db";
+import { renderChat, renderEmail } from "./render";
+
+export const ZSendNotification = z.strictObject({ notificationId: z.string().min(1).max(64), channel: z.enum(["email", "chat"]) });
+export type TSendNotification = z.infer<typeof ZSendNotification>;
+
+export type TSendResult = { status: "sent" } | { status: "skipped"; reason: string };
+
+/** Where deliveries go. Read from the configuration; tests pass their own. */
+export type TDeliverySettings = { smtpUrl: string | null; mailFrom: string; chatWebhookUrl: string | null; appUrl: string };
+
+const log = (event: string, fields: Record<string, unknown> = {}): void =>
+  console.log(JSON.stringify({ at: new Date().toISOString(), event, ...fields }));
+
+const skipped = (notificationId: string, channel: string, reason: string): TSendResult => {
+  log("notify.skipped", { notificationId, channel, reason });
+  return { status: "skipped", reason };
+};
+
+// Bounded, so a mail server or webhook that hangs costs one job attempt, not a worker slot.
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+const CHAT_TIMEOUT_MS = 10_000;
+
+// One pooled transport per SMTP URL per process.
+const transports = new Map<string, Transporter>();
+const transportFor = (smtpUrl: string): Transporter => {
+  let transport = transports.get(smtpUrl);
+  if (!transport) {
+    transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 2, ...SMTP_TIMEOUTS });
+    transports.set(smtpUrl, transport);
+  }
+  return transport;
+};
+
+/** Closes the pooled SMTP connections (worker shutdown, tests). Idempotent. */
+export const closeMailTransports = (): void => {
+  for (const transport of transports.values()) transport.close();
+  transports.clear();
+};
+
+const settingsFromConfig = (): TDeliverySettings => {
+  const config = getConfig();
+  return { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, chatWebhookUrl: config.chatWebhookUrl, appUrl: config.appUrl };
+};
+
+/**
+ * Delivers one stored notification on one channel; the notify worker's only call. Throws on a
+ * failure worth retrying (SMTP refused, webhook non-2xx), so BullMQ retries with backoff.
+ *
+ * At least once, not exactly once: a mail server that accepted the message but whose answer was
+ * lost makes the job retry and send again, and nothing can un-send an e-mail. Duplicates are
+ * kept to that case by the deterministic job id, which stops the same copy being enqueued twice.
+ */
+export const sendNotification = async (options: TSendNotification & { settings?: TDeliverySettings }): Promise<TSendResult> => {
+  const { notificationId, channel } = ZSendNotification.parse({ notificationId: options.notificationId, channel: options.channel });
+  const settings = options.settings ?? settingsFromConfig();
+
+  const notification = await db.notification.findUnique({
+    where: { id: notificationId },
+    select: { id: true, kind: true, title: true, body: true, link: true, user: { select: { email: true, name: true, deactivatedAt: true } } },
+  });
+  // Gone with its user (cascade): retrying cannot bring it back.
+  if (!notification) return skipped(notificationId, channel, "notification not found");
+
+  if (channel === "chat") {
+    if (!settings.chatWebhookUrl) return skipped(notificationId, channel, "CHAT_WEBHOOK_URL is not set");
+    const response = await fetch(settings.chatWebhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(renderChat(notification, { appUrl: settings.appUrl })),
+      redirect: "error",
+      signal: AbortSignal.timeout(CHAT_TIMEOUT_MS),
+    });
+    // Drain the body so the connection is released; its text helps whoever reads the failure.
+    const answer = (await response.text().catch(() => "")).slice(0, 200);
+    // The webhook URL is a credential: never put it in an error or a log line.
+    if (!response.ok) throw new Error(`chat webhook answered ${response.status}${answer ? `: ${answer}` : ""}`);
+    log("notify.sent", { notificationId, channel, kind: notification.kind });
+    return { status: "sent" };
+  }
+
+  if (!settings.smtpUrl) return skipped(notificationId, channel, "SMTP_URL is not set");
+  if (notification.user.deactivatedAt) return skipped(notificationId, channel, "recipient is deactivated");
+  const message = renderEmail(notification, { appUrl: settings.appUrl, recipientName: notification.user.name });
+  await transportFor(settings.smtpUrl).sendMail({
+    from: settings.mailFrom,
+    to: { name: notification.user.name, address: notification.user.email },
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    headers: { "X-JIT-Notification-Id": notification.id, "X-JIT-Notification-Kind": notification.kind },
+  });
+  log("notify.sent", { notificationId, channel, kind: notification.kind });
+  return { status: "sent" };
+};
