@@ -3,10 +3,10 @@ import { mainNav, signInAs } from "./support/sign-in";
 
 /** What each role sees: the navigation, and a 403 for every area outside its groups. */
 const ROLES = [
-  { name: "Alice Engineer", nav: ["My access", "Request", "Passkeys"], denied: ["/admin", "/security", "/approvals"] },
-  { name: "Bob Approver", nav: ["My access", "Request", "Approvals", "Passkeys"], denied: ["/admin", "/security"] },
-  { name: "Sam Security", nav: ["My access", "Request", "Security", "Passkeys"], denied: ["/admin", "/approvals"] },
-  { name: "Ada Admin", nav: ["My access", "Request", "Admin", "Passkeys"], denied: ["/security", "/approvals"] },
+  { name: "Alice Engineer", nav: ["My access", "Request", "Passkeys", "Notifications"], denied: ["/admin", "/security", "/approvals"] },
+  { name: "Bob Approver", nav: ["My access", "Request", "Approvals", "Passkeys", "Notifications"], denied: ["/admin", "/security"] },
+  { name: "Sam Security", nav: ["My access", "Request", "Security", "Passkeys", "Notifications"], denied: ["/admin", "/approvals"] },
+  { name: "Ada Admin", nav: ["My access", "Request", "Admin", "Passkeys", "Notifications"], denied: ["/security", "/approvals"] },
 ];
 
 test.describe("signed-out visitors", () => {

@@ -47,9 +47,13 @@ const ZEnv = z.object({
   WEBAUTHN_RP_ID: z.string().min(1).optional(),
   WEBAUTHN_RP_NAME: z.string().min(1).default("JIT Access"),
   SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().min(3).default("JIT Access <jit-access@localhost>"),
+  CHAT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL (a Slack-compatible incoming webhook)" }).optional(),
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   SESSION_MAX_HOURS: positiveInt.default(12),
+  GRANT_WARNING_MINUTES: positiveInt.default(10),
   DEV_IDP_PORT: positiveInt.default(3001),
+  DEV_SMTP_PORT: positiveInt.default(2525),
 });
 
 export type Config = {
@@ -73,8 +77,16 @@ export type Config = {
   securityGroups: string[];
   webauthn: { rpId: string; rpName: string; origin: string };
   smtpUrl: string | null;
+  /** The From header of notification e-mail. */
+  mailFrom: string;
+  /** Slack-compatible incoming webhook for security notices; null means none are posted. */
+  chatWebhookUrl: string | null;
   session: { idleMs: number; maxMs: number };
+  /** How long before a grant ends its subject is warned. */
+  grantWarningMs: number;
   devIdpPort: number;
+  /** Port of the development SMTP listener that `npm run dev` starts. */
+  devSmtpPort: number;
 };
 
 export class ConfigError extends Error {
@@ -116,6 +128,8 @@ export const loadConfig = (source: Record<string, string | undefined>): Config =
     if (e.OIDC_ISSUER && !isLocalHttp(e.OIDC_ISSUER)) problems.push("OIDC_ISSUER: must be https:// in production (http is allowed only for localhost)");
     if (!e.ADMIN_GROUPS?.length) problems.push("ADMIN_GROUPS: required in production (comma-separated IdP group names)");
     if (!e.SECURITY_GROUPS?.length) problems.push("SECURITY_GROUPS: required in production (comma-separated IdP group names)");
+    // The webhook URL is itself the credential: never send it, or the notices, in clear text.
+    if (e.CHAT_WEBHOOK_URL && !isLocalHttp(e.CHAT_WEBHOOK_URL)) problems.push("CHAT_WEBHOOK_URL: must be https:// in production (http is allowed only for localhost)");
   }
   if (e.AUTH_SECRET && e.AUTH_SECRET.length < 32) problems.push("AUTH_SECRET: must be at least 32 characters");
   if (e.OIDC_ISSUER && (!e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET)) {
@@ -145,9 +159,13 @@ export const loadConfig = (source: Record<string, string | undefined>): Config =
     adminGroups: e.ADMIN_GROUPS ?? ["portal-admins"],
     securityGroups: e.SECURITY_GROUPS ?? ["security-reviewers"],
     webauthn: { rpId: e.WEBAUTHN_RP_ID ?? appUrl.hostname, rpName: e.WEBAUTHN_RP_NAME, origin: appUrl.origin },
-    smtpUrl: e.SMTP_URL ?? (isProduction ? null : "smtp://127.0.0.1:2525"),
+    smtpUrl: e.SMTP_URL ?? (isProduction ? null : `smtp://127.0.0.1:${e.DEV_SMTP_PORT}`),
+    mailFrom: e.MAIL_FROM,
+    chatWebhookUrl: e.CHAT_WEBHOOK_URL ?? null,
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
+    grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
     devIdpPort: e.DEV_IDP_PORT,
+    devSmtpPort: e.DEV_SMTP_PORT,
   };
 };
 

@@ -110,7 +110,7 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const workerId = await startAndAwaitHeartbeat(worker);
 
     const [beat] = (await readWorkerHeartbeats()).filter((entry) => entry.workerId === workerId);
-    assert.deepEqual(beat?.queues, ["maintenance"], "only the maintenance queue has a worker");
+    assert.deepEqual([...(beat?.queues ?? [])].sort(), ["grant-lifecycle", "maintenance", "notify", "webhooks"], "every queue with handlers has a worker");
     const ttl = await redis().pttl(heartbeatKey(workerId));
     assert.ok(ttl > 0 && ttl <= 15_000, `heartbeat TTL ${ttl} ms`);
 
@@ -125,14 +125,15 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     assert.match(worker.output(), /"event":"worker.exit","code":0/);
   });
 
-  it("keeps exactly one sessions.prune schedule across restarts, and exits 0 on SIGINT", async () => {
+  it("keeps exactly one schedule per maintenance job across restarts, and exits 0 on SIGINT", async () => {
     const worker = spawnWorker();
     const workerId = await startAndAwaitHeartbeat(worker);
 
     const queue = new Queue("maintenance", { connection: queueConnection(), prefix: queuePrefix() });
     try {
-      // The previous test's run upserted it too.
-      assert.equal(await queue.getJobSchedulersCount(), 1);
+      // The previous test's run upserted them too: still one each.
+      assert.equal(await queue.getJobSchedulersCount(), 3);
+      for (const name of ["requests.expire", "lifecycle.reconcile"]) assert.ok(await queue.getJobScheduler(name), name);
       const scheduler = await queue.getJobScheduler("sessions.prune");
       assert.equal(scheduler?.every, 15 * 60_000);
       assert.equal(scheduler?.name, "sessions.prune");

@@ -23,10 +23,21 @@ const { startHeartbeat } = await import("../lib/queue/heartbeat");
 const { scheduleRepeating } = await import("../lib/queue/producer");
 const { startWorkers } = await import("../lib/queue/runtime");
 const { maintenanceHandlers } = await import("./maintenance.worker");
+const { notifyHandlers } = await import("./notify.worker");
+const { webhooksHandlers } = await import("./webhooks.worker");
+const { grantLifecycleHandlers } = await import("./grant-lifecycle.worker");
+const { startOutboxRelay } = await import("../lib/queue/outbox");
+const { reconcileLifecycle } = await import("../lib/access/lifecycle");
 
 const PRUNE_SESSIONS_EVERY_MS = 15 * 60_000;
 
-const runtime = startWorkers({ handlers: { maintenance: maintenanceHandlers } });
+const EXPIRE_REQUESTS_EVERY_MS = 60_000;
+const RECONCILE_EVERY_MS = 5 * 60_000;
+
+// Lifecycle jobs fire at an instant; a high concurrency keeps a burst of expiries on time.
+const runtime = startWorkers({ handlers: { maintenance: maintenanceHandlers, "grant-lifecycle": grantLifecycleHandlers, webhooks: webhooksHandlers, notify: notifyHandlers }, concurrency: 50 });
+// Moves committed jobs from the outbox table to BullMQ.
+const relay = startOutboxRelay({ onError: (error) => log("outbox.relay_error", { error: String((error as Error).message ?? error) }) });
 let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
 let stopping = false;
 
@@ -39,6 +50,7 @@ const stop = async (signal: NodeJS.Signals): Promise<void> => {
   }
   stopping = true;
   await heartbeat?.stop();
+  await relay.stop();
   const { timedOut } = await runtime.shutdown(signal);
   // Connections last: the jobs that just finished may have used them. The entry point owns
   // them; the handlers only borrow.
@@ -55,6 +67,11 @@ process.on("SIGINT", (signal) => void stop(signal));
 // Upserted under a fixed id, so restarts and several replicas keep exactly one schedule.
 try {
   await scheduleRepeating("sessions.prune", {}, { everyMs: PRUNE_SESSIONS_EVERY_MS });
+  await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
+  await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
+  // At start too: Redis may have lost jobs while no worker ran.
+  const reconciled = await reconcileLifecycle({});
+  log("lifecycle.reconciled", reconciled);
 } catch (error) {
   // A shutdown that closed the queue mid-call is not a startup failure.
   if (!stopping) throw error;

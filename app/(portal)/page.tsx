@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Countdown } from "@/app/components/countdown";
+import { RevokeButton } from "@/app/components/revoke-button";
 import { Badge, Empty, formatDateTime, PageHeader, Section } from "@/app/components/ui";
 import { listMyAccess } from "@/lib/access";
 import { requirePageActor } from "@/lib/auth/current-actor";
@@ -28,6 +29,7 @@ const MyAccessPage = async () => {
                 <Badge tone="green">active</Badge>
                 <Countdown until={grant.expiresAt.toISOString()} label={`Time left on ${grant.resourceName}`} />
                 <span className="text-sm text-slate-600">until {formatDateTime(grant.expiresAt)}</span>
+                <RevokeButton grantId={grant.id} own label={`End ${grant.permissions.join(", ")} on ${grant.resourceName} now`} />
               </li>
             ))}
           </ul>

@@ -1,5 +1,6 @@
 import { appendAuditEvent } from "../audit";
 import type { Db } from "../db";
+import { scheduleGrantLifecycle } from "./lifecycle";
 
 /**
  * The grant for an approved request: active now, or scheduled for the requested start.
@@ -29,5 +30,6 @@ export const createGrantForRequest = async (
     outcome: "ALLOWED",
     details: { requestId: request.id, subjectId: request.requesterId, permissions: request.permissions, startsAt: startsAt.toISOString(), expiresAt: expiresAt.toISOString() },
   });
+  await scheduleGrantLifecycle(tx, { id: grant.id, startsAt, expiresAt });
   return { grantId: grant.id, startsAt, expiresAt };
 };

@@ -79,6 +79,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
       canDecide: isPending && !alreadyDecided && can(actor, "request.decide", target),
       alreadyDecided,
       isRequester: request.requesterId === actor.userId,
+      canRevoke: request.grant ? can(actor, "grant.revoke", { type: "grant", id: request.grant.id, subjectId: request.grant.subjectId }) : false,
     },
   };
 };

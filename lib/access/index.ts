@@ -6,3 +6,5 @@ export { grantStatus, isGrantActive, type TGrantStatus } from "./grant-status";
 export { listMyAccess } from "./list-my-access";
 export { requestAccess, type TRequestResult } from "./request-access";
 export { fieldErrors, ZDecision, ZRequestAccess, type TDecision, type TRequestAccess } from "./schemas";
+export { activateGrant, expireGrant, expireStaleRequests, lifecycleJobs, reconcileLifecycle, scheduleGrantLifecycle, warnGrant, type TLifecycleOutcome } from "./lifecycle";
+export { revokeGrant, startRevocation, ZRevokeGrant, type TRevokeGrant } from "./revoke-grant";

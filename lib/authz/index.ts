@@ -39,6 +39,7 @@ export const ACTIONS = [
   "request.read",
   "request.cancel",
   "request.decide",
+  "grant.revoke",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
@@ -49,6 +50,7 @@ export type TAction = (typeof ACTIONS)[number];
 export type TTarget =
   | { type: "user"; id: string }
   | { type: "request"; id: string; requesterId: string; approverGroups: string[] }
+  | { type: "grant"; id: string; subjectId: string }
   | undefined;
 
 export const rolesForGroups = (groups: readonly string[]): TRole[] => {
@@ -92,6 +94,10 @@ const RULES: Record<TAction, TRule> = {
   // Never one's own request, whatever one's roles or groups.
   "request.decide": (actor, target) =>
     target?.type === "request" && !isRequester(actor, target) && inApproverGroups(actor, target),
+  // The subject may end their own grant early; administrators and security reviewers any.
+  "grant.revoke": (actor, target) =>
+    target?.type === "grant" &&
+    ((actor.kind === "user" && actor.userId === target.subjectId) || hasRole(actor, "admin") || hasRole(actor, "security")),
 };
 
 export const can = (actor: TActor | null, action: TAction, target?: TTarget): boolean => {

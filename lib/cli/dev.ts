@@ -6,6 +6,7 @@
 import type { ChildProcess } from "node:child_process";
 import { DEMO_USERS } from "../dev-idp/demo-users";
 import { startDevIdp } from "../dev-idp/server";
+import { startDevSmtp } from "../notify/dev-smtp";
 import { disconnectDb } from "../db";
 import { seedDemoData } from "../../prisma/seed";
 import { checkServices, loadConfigOrExplain, PreflightError } from "./preflight";
@@ -30,6 +31,12 @@ const main = async () => {
       clients: [{ clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret, redirectUris: [`${config.appUrl}/api/auth/callback/oidc`] }],
     });
     closers.push(idp.close);
+  }
+  // Mail goes to a local catcher, read at /dev/mail, unless SMTP_URL names a real server.
+  const catchMail = config.smtpUrl === `smtp://127.0.0.1:${config.devSmtpPort}`;
+  if (catchMail) {
+    const smtp = await startDevSmtp({ port: config.devSmtpPort });
+    closers.push(smtp.close);
   }
 
   const port = new URL(config.appUrl).port || "3000";
@@ -64,6 +71,7 @@ const main = async () => {
     [
       "",
       `  JIT Access portal:  ${config.appUrl}`,
+      ...(catchMail ? [`  Mail:               ${config.appUrl}/dev/mail (SMTP on 127.0.0.1:${config.devSmtpPort})`] : []),
       config.oidc.isDevIdp ? `  Development IdP:    ${config.oidc.issuer} (pick a demo user at sign-in)` : `  IdP:                ${config.oidc.issuer}`,
       ...(config.oidc.isDevIdp
         ? ["", "  Demo users:", ...DEMO_USERS.map((user) => `    ${user.name.padEnd(width)}  ${user.email.padEnd(20)} ${user.groups.join(", ")}`)]

@@ -7,15 +7,18 @@ const GRANT_ID = "0193a8f0-7c1e-7b2a-9c3d-1234567890ab";
 // For each job: payloads its handler may receive, and payloads that must never reach it.
 const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
   "sessions.prune": { good: [{}], bad: [null, undefined, [], "x", { extra: 1 }] },
+  "requests.expire": { good: [{}], bad: [null, { extra: 1 }] },
+  "lifecycle.reconcile": { good: [{}], bad: [null, { grantId: GRANT_ID }] },
   "grant.start": {
     good: [{ grantId: GRANT_ID }],
     bad: [{}, { grantId: "" }, { grantId: "not-a-uuid" }, { grantId: 42 }, { grantId: GRANT_ID, extra: true }, null],
   },
   "grant.expire": { good: [{ grantId: GRANT_ID }], bad: [{}, { grantId: "1; DROP TABLE" }, { grant: GRANT_ID }] },
   "grant.warn": { good: [{ grantId: GRANT_ID }], bad: [{}, { grantId: null }, [GRANT_ID]] },
+  "webhook.deliver": { good: [{ deliveryId: GRANT_ID }], bad: [{}, { deliveryId: "x" }, { deliveryId: GRANT_ID, url: "http://evil" }] },
   "notify.send": {
-    good: [{ notificationId: GRANT_ID }],
-    bad: [{}, { notificationId: "abc" }, { grantId: GRANT_ID }, { notificationId: GRANT_ID, to: "x@example.com" }],
+    good: [{ notificationId: GRANT_ID, channel: "email" }, { notificationId: GRANT_ID, channel: "chat" }],
+    bad: [{}, { notificationId: GRANT_ID }, { notificationId: GRANT_ID, channel: "sms" }, { notificationId: "abc", channel: "email" }, { notificationId: GRANT_ID, channel: "email", to: "x@example.com" }],
   },
 };
 
@@ -49,5 +52,19 @@ describe("job definitions", () => {
   it("knows only its own job names, not inherited properties", () => {
     assert.equal(isJobName("sessions.prune"), true);
     for (const name of ["no.such.job", "constructor", "__proto__", "toString", ""]) assert.equal(isJobName(name), false, name);
+  });
+});
+
+describe("retry policy", () => {
+  it("retries webhook deliveries with a capped backoff for weeks, and other jobs with the defaults", async () => {
+    const { cappedBackoffMs } = await import("./runtime");
+    const { jobOptionsOf } = await import("./definitions");
+    assert.deepEqual(jobOptionsOf("webhook.deliver").backoff, { type: "capped" });
+    assert.deepEqual(jobOptionsOf("grant.expire"), {});
+    assert.deepEqual([1, 2, 3, 4].map(cappedBackoffMs), [1_000, 2_000, 4_000, 8_000]);
+    assert.equal(cappedBackoffMs(40), 3_600_000, "never more than an hour apart");
+    const attempts = jobOptionsOf("webhook.deliver").attempts ?? 0;
+    const totalMs = Array.from({ length: attempts }, (_, index) => cappedBackoffMs(index + 1)).reduce((sum, ms) => sum + ms, 0);
+    assert.ok(totalMs > 14 * 24 * 3_600_000, `keeps trying for ${Math.round(totalMs / 86_400_000)} days`);
   });
 });

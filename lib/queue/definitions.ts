@@ -11,21 +11,37 @@ import { z } from "zod";
  * for).
  */
 
-export const QUEUE_NAMES = ["maintenance", "grant-lifecycle", "notify"] as const;
+export const QUEUE_NAMES = ["maintenance", "grant-lifecycle", "notify", "webhooks"] as const;
 export type TQueueName = (typeof QUEUE_NAMES)[number];
 
 export const ZSessionsPrunePayload = z.strictObject({});
 export const ZGrantJobPayload = z.strictObject({ grantId: z.uuid() });
-export const ZNotifySendPayload = z.strictObject({ notificationId: z.uuid() });
+/** One delivery of a stored Notification: its e-mail copy, or (security notices) the chat post. */
+export const ZNotifySendPayload = z.strictObject({ notificationId: z.uuid(), channel: z.enum(["email", "chat"]) });
+export const ZWebhookDeliverPayload = z.strictObject({ deliveryId: z.uuid() });
 
-type TJobDefinition = { queue: TQueueName; schema: z.ZodType };
+/** Per-job BullMQ options over the defaults (lib/queue/connection.ts). */
+type TJobOptions = { attempts?: number; backoff?: { type: "capped" } };
+type TJobDefinition = { queue: TQueueName; schema: z.ZodType; options?: TJobOptions };
+
+/** The options a job adds to the queue defaults, if any. */
+export const jobOptionsOf = (name: TJobName): TJobOptions => (JOBS[name] as TJobDefinition).options ?? {};
+
+/**
+ * Webhook deliveries are retried until the receiver answers 2xx: capped exponential backoff
+ * (1 s doubling to 1 h, lib/queue/runtime.ts), 500 attempts, about three weeks.
+ */
+export const RETRY_UNTIL_DELIVERED: TJobOptions = { attempts: 500, backoff: { type: "capped" } };
 
 export const JOBS = {
   "sessions.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
+  "requests.expire": { queue: "maintenance", schema: ZSessionsPrunePayload },
+  "lifecycle.reconcile": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "grant.start": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.expire": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.warn": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "notify.send": { queue: "notify", schema: ZNotifySendPayload },
+  "webhook.deliver": { queue: "webhooks", schema: ZWebhookDeliverPayload, options: RETRY_UNTIL_DELIVERED },
 } as const satisfies Record<string, TJobDefinition>;
 
 export type TJobName = keyof typeof JOBS;

@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import { DEFAULT_JOB_OPTIONS, queueConnection, queuePrefix } from "./connection";
-import { JOBS, parseJobPayload, type TJobName, type TJobPayload, type TQueueName } from "./definitions";
+import { JOBS, jobOptionsOf, parseJobPayload, type TJobName, type TJobPayload, type TQueueName } from "./definitions";
 
 export type TEnqueueOptions = {
   /**
@@ -43,6 +43,7 @@ export const enqueue = async <N extends TJobName>(
 ): Promise<{ jobId: string }> => {
   const data = validated(name, payload);
   const job = await queueFor(JOBS[name].queue).add(name, data, {
+    ...jobOptionsOf(name),
     ...(opts.jobId !== undefined ? { jobId: opts.jobId } : {}),
     ...(opts.delay !== undefined ? { delay: opts.delay } : {}),
   });

@@ -88,6 +88,9 @@ const processorFor = (queue: TQueueName, table: Record<string, TAnyHandler>) =>
  * Starts one BullMQ Worker per queue that has handlers. Workers connect in the background
  * (and keep retrying while Redis is away); jobs start flowing once they are connected.
  */
+/** Delay before retry number `attemptsMade` for jobs with backoff type "capped". */
+export const cappedBackoffMs = (attemptsMade: number): number => Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 3_600_000);
+
 export const startWorkers = (options: TStartWorkersOptions): TWorkerRuntime => {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
@@ -99,6 +102,8 @@ export const startWorkers = (options: TStartWorkersOptions): TWorkerRuntime => {
       connection: queueConnection(),
       prefix: queuePrefix(),
       concurrency,
+      // Backoff type "capped": 1 s doubling per attempt, never more than an hour apart.
+      settings: { backoffStrategy: (attemptsMade: number) => cappedBackoffMs(attemptsMade) },
     });
     // An "error" event without a listener would throw and take the process down.
     worker.on("error", (error) => console.error(JSON.stringify({ event: "worker.error", queue, error: error.message })));

@@ -5,6 +5,7 @@ import { getRequestDetail } from "@/lib/access";
 import { requirePageActor } from "@/lib/auth/current-actor";
 import { isAppError } from "@/lib/errors";
 import { forbidden, notFound } from "next/navigation";
+import { RevokeButton } from "@/app/components/revoke-button";
 import { CancelButton } from "./cancel-button";
 import { DecisionPanel } from "./decision-panel";
 
@@ -69,6 +70,12 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
           {/* Stays mounted after the decision, so its announcement survives the refresh. */}
           {request.viewer.canDecide || request.viewer.alreadyDecided ? <DecisionPanel requestId={request.id} canDecide={request.viewer.canDecide} /> : null}
           {request.viewer.canCancel ? <CancelButton requestId={request.id} /> : null}
+          {request.grant && request.viewer.canRevoke && (request.grant.status === "active" || request.grant.status === "scheduled") ? (
+            <section aria-label="Revoke this grant" className="rounded-md border border-slate-200 bg-white p-4">
+              <h2 className="mb-2 text-lg font-medium">{request.viewer.isRequester ? "End this grant" : "Revoke this grant"}</h2>
+              <RevokeButton grantId={request.grant.id} own={request.viewer.isRequester} label={request.viewer.isRequester ? "End this grant now" : "Revoke this grant"} />
+            </section>
+          ) : null}
         </div>
       </div>
     </>

@@ -29,6 +29,10 @@ const ResourcePage = async ({ params }: { params: Promise<{ key: string }> }) =>
         <Link href="/admin/resources" className="underline">
           All resources
         </Link>
+        {" · "}
+        <Link href={`/admin/resources/${encodeURIComponent(resource.key)}/webhooks`} className="underline">
+          Webhooks
+        </Link>
       </p>
       {resource.archivedAt ? (
         <p className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm" role="note">
