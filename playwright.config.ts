@@ -40,5 +40,14 @@ export default defineConfig({
       timeout: 420_000,
       stdout: "pipe",
     },
+    {
+      // The worker, so grants start and end with their side effects during the journeys.
+      command: "node --import tsx workers/index.ts",
+      wait: { stdout: /worker up/ },
+      env: { ...(process.env as Record<string, string>), ...appEnv() },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+    },
   ],
 });

@@ -63,6 +63,20 @@ const MyAccessPage = async () => {
           </ul>
         )}
       </Section>
+      <Section title="Ended grants">
+        {access.past.length === 0 ? (
+          <Empty>No ended grants.</Empty>
+        ) : (
+          <ul className="space-y-2" aria-label="Ended grants">
+            {access.past.map((grant) => (
+              <li key={grant.id} className="rounded-md border border-slate-200 bg-white p-3">
+                {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)} <Badge tone="slate">{grant.status}</Badge> ·{" "}
+                {grant.status === "revoked" ? "revoked" : `ended ${formatDateTime(grant.expiresAt)}`}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
       <Section title="History">
         {access.history.length === 0 && access.past.length === 0 ? (
           <Empty>No past requests.</Empty>

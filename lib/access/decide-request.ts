@@ -5,6 +5,7 @@ import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
 import { AppError, isAppError } from "../errors";
 import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
+import { notify } from "../notify";
 import { createGrantForRequest } from "./create-grant";
 import { loadRequestTarget } from "./load-request-target";
 import { ZDecision, type TDecision } from "./schemas";
@@ -95,6 +96,7 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
       const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length + (decision === "APPROVE" ? 1 : 0);
       if (decision === "DENY") {
         await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
+        await notify(tx, { recipients: { userIds: [request.requesterId] }, kind: "request.denied", title: `Request denied by ${actor.name}`, body: comment ?? "", link: `/requests/${requestId}` });
         return { status: "DENIED" as const, approvals, required, grantId: null };
       }
       if (approvals < required) return { status: "PENDING" as const, approvals, required, grantId: null };
@@ -109,7 +111,14 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
         outcome: "ALLOWED",
         details: { approvals, required },
       });
-      const { grantId } = await createGrantForRequest(tx, { request, now, actor: { type: "USER", id: actor.userId } });
+      const { grantId, startsAt } = await createGrantForRequest(tx, { request, now, actor: { type: "USER", id: actor.userId } });
+      await notify(tx, {
+        recipients: { userIds: [request.requesterId] },
+        kind: "request.approved",
+        title: `Request approved: ${request.permissions.join(", ")}`,
+        body: startsAt > now ? `Your access starts at ${startsAt.toISOString()}.` : "Your access is active now.",
+        link: `/requests/${requestId}`,
+      });
       return { status: "APPROVED" as const, approvals, required, grantId };
     });
   } catch (error) {

@@ -3,6 +3,7 @@ import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
+import { notify } from "../notify";
 import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 
@@ -126,7 +127,22 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
       details: { resource: policy.resource.key, policy: policy.name, permissions, durationMinutes: input.durationMinutes, ticket, scheduledStart: requestedStartAt?.toISOString() ?? null, autoApproved: autoApprove },
       ...audit,
     });
-    if (!autoApprove) return { requestId: request.id, status: "PENDING" as const, grantId: null };
+    if (!autoApprove) {
+      // Approvers are told; the inbox does not depend on it.
+      const approvers = await tx.user.findMany({
+        where: { groups: { hasSome: policy.approverGroups }, deactivatedAt: null, id: { not: actor.userId } },
+        select: { id: true },
+      });
+      // Approvers who never signed in have no account yet: nobody to tell, and that is fine.
+      if (approvers.length > 0) await notify(tx, {
+        recipients: { userIds: approvers.map((approver) => approver.id) },
+        kind: "request.waiting",
+        title: `${actor.name} asks for ${permissions.join(", ")} on ${policy.resource.key} (${input.durationMinutes} min)`,
+        body: `${justification}${ticket ? ` (${ticket})` : ""}`,
+        link: `/requests/${request.id}`,
+      });
+      return { requestId: request.id, status: "PENDING" as const, grantId: null };
+    }
 
     await appendAuditEvent(tx, {
       actorType: "SYSTEM",

@@ -121,6 +121,14 @@ describe("requesting and approving access", () => {
     });
   });
 
+  it("accepts a request when no approver has ever signed in (nobody to notify yet)", async () => {
+    const lonely = uniqueId("lonely");
+    const resource = await db.resource.create({ data: { key: uniqueId("db"), name: "Lonely DB", environment: "staging", permissions: ["read"] } });
+    const policy = await db.accessPolicy.create({ data: { resourceId: resource.id, name: "read", permissions: ["read"], requesterGroups: [engineers], approverGroups: [lonely], defaultDurationMinutes: 10, maxDurationMinutes: 20 } });
+    const result = await requestAccess({ actor: requester.actor, input: { policyId: policy.id, permissions: ["read"], durationMinutes: 10, justification: "nobody approves here" } });
+    assert.equal(result.status, "PENDING");
+  });
+
   describe("auto-approval", () => {
     it("creates the grant at once for the policy's groups and permissions, still audited", async () => {
       const oncall = await withPasskey([autoGroup]);
@@ -151,6 +159,10 @@ describe("requesting and approving access", () => {
       assert.equal(grant.subjectId, person.actor.userId);
       assert.deepEqual(grant.permissions, ["write"]);
       assert.equal(grant.expiresAt.getTime() - grant.startsAt.getTime(), 30 * 60_000);
+      const told = await db.notification.findMany({ where: { link: `/requests/${requestId}` }, select: { userId: true, kind: true } });
+      assert.ok(told.some((notice) => notice.userId === approverOne.actor.userId && notice.kind === "request.waiting"), "approvers are told");
+      assert.ok(!told.some((notice) => notice.userId === person.actor.userId && notice.kind === "request.waiting"), "not the requester");
+      assert.equal(told.filter((notice) => notice.userId === person.actor.userId && notice.kind === "request.approved").length, 1, "the requester hears the outcome once");
       const approvals = await db.approval.findMany({ where: { requestId }, include: { passkey: true } });
       assert.equal(approvals.length, 2);
       assert.ok(approvals.every((approval) => approval.passkey && approval.challengeId), "each decision stores its passkey and challenge");

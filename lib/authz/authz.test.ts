@@ -39,9 +39,11 @@ describe("authorization", () => {
 
   it("keeps administration and security review apart", () => {
     assert.equal(can(admin, "users.read"), true);
+    assert.equal(can(admin, "jobs.manage"), true);
     assert.equal(can(admin, "security.view"), false);
     assert.equal(can(security, "audit.read"), true);
     assert.equal(can(security, "users.read"), false);
+    assert.equal(can(security, "jobs.manage"), false);
   });
 
   it("lets an administrator deactivate others but never themselves", () => {

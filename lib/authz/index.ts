@@ -30,6 +30,7 @@ export const ACTIONS = [
   "users.deactivate",
   "users.reactivate",
   "workers.read",
+  "jobs.manage",
   "security.view",
   "audit.read",
   "approvals.view",
@@ -79,6 +80,8 @@ const RULES: Record<TAction, TRule> = {
     hasRole(actor, "admin") && target?.type === "user" && actor.kind === "user" && target.id !== actor.userId,
   "users.reactivate": (actor, target) => hasRole(actor, "admin") && target?.type === "user",
   "workers.read": (actor) => hasRole(actor, "admin"),
+  // The dead-letter view: see failed background jobs (payloads included), retry or discard them.
+  "jobs.manage": (actor) => hasRole(actor, "admin"),
   "security.view": (actor) => hasRole(actor, "security"),
   "audit.read": (actor) => hasRole(actor, "security"),
   "approvals.view": (actor) => hasRole(actor, "approver"),

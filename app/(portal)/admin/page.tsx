@@ -22,6 +22,12 @@ const AdminPage = async () => {
             ? `${workers.workers.length} worker(s); last heartbeat ${formatDateTime(new Date(workers.workers[0]!.beatAt))}`
             : "No worker has reported a heartbeat in the last 15 seconds: scheduled starts, expiry notices and webhooks wait until one runs. Grants still expire on time."}
         </p>
+        <p className="mt-2">
+          <Link href="/admin/jobs" className="underline">
+            Failed jobs
+          </Link>
+          : background jobs that used every retry, to retry or discard.
+        </p>
       </Section>
       <Section title="Catalog">
         <ul className="list-disc space-y-1 pl-5">
