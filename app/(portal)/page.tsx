@@ -29,6 +29,9 @@ const MyAccessPage = async () => {
                 <Badge tone="green">active</Badge>
                 <Countdown until={grant.expiresAt.toISOString()} label={`Time left on ${grant.resourceName}`} />
                 <span className="text-sm text-slate-600">until {formatDateTime(grant.expiresAt)}</span>
+                <Link href={`/grants/${grant.id}/extend`} aria-label={`Extend ${grant.permissions.join(", ")} on ${grant.resourceName}`} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100">
+                  Extend
+                </Link>
                 <RevokeButton grantId={grant.id} own label={`End ${grant.permissions.join(", ")} on ${grant.resourceName} now`} />
               </li>
             ))}

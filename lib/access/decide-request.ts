@@ -7,6 +7,7 @@ import { AppError, isAppError } from "../errors";
 import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { notify } from "../notify";
 import { createGrantForRequest } from "./create-grant";
+import { applyExtension } from "./extend-grant";
 import { loadRequestTarget } from "./load-request-target";
 import { ZDecision, type TDecision } from "./schemas";
 
@@ -111,6 +112,11 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
         outcome: "ALLOWED",
         details: { approvals, required },
       });
+      if (request.extendsGrantId) {
+        const { expiresAt } = await applyExtension(tx, { grantId: request.extendsGrantId, minutes: request.durationMinutes, requestId, now, actor: { type: "USER", id: actor.userId } });
+        await notify(tx, { recipients: { userIds: [request.requesterId] }, kind: "request.approved", title: "Extension approved", body: `Your access now ends at ${expiresAt.toISOString()}.`, link: `/requests/${requestId}` });
+        return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
+      }
       const { grantId, startsAt } = await createGrantForRequest(tx, { request, now, actor: { type: "USER", id: actor.userId } });
       await notify(tx, {
         recipients: { userIds: [request.requesterId] },

@@ -59,6 +59,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
   const isPending = request.status === "PENDING" && now < request.decideBy;
   return {
     id: request.id,
+    extendsGrantId: request.extendsGrantId,
     status: isPending || request.status !== "PENDING" ? request.status : ("EXPIRED" as const),
     requester: request.requester,
     resource: request.resource,

@@ -8,3 +8,4 @@ export { requestAccess, type TRequestResult } from "./request-access";
 export { fieldErrors, ZDecision, ZRequestAccess, type TDecision, type TRequestAccess } from "./schemas";
 export { activateGrant, expireGrant, expireStaleRequests, lifecycleJobs, reconcileLifecycle, scheduleGrantLifecycle, warnGrant, type TLifecycleOutcome } from "./lifecycle";
 export { revokeGrant, startRevocation, ZRevokeGrant, type TRevokeGrant } from "./revoke-grant";
+export { extensionHeadroomMinutes, requestExtension, ZRequestExtension, type TRequestExtension } from "./extend-grant";

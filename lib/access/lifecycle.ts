@@ -71,7 +71,7 @@ export const warnGrant = async (options: { grantId: string; now?: Date }): Promi
     if (now < new Date(grant.expiresAt.getTime() - getConfig().grantWarningMs)) return "not-yet";
     if (!(await latch(tx, grant.id, "WARNED", grant.expiresAt))) return "already-done";
     const minutes = Math.max(1, Math.round((grant.expiresAt.getTime() - now.getTime()) / 60_000));
-    await notify(tx, { recipients: { userIds: [grant.subjectId] }, kind: "grant.ending", title: `Ending in ${minutes} min: ${describe(grant)}`, body: `Your access ends at ${grant.expiresAt.toISOString()}. Request again if you need more time.`, link: `/request/${grant.resource.key}` });
+    await notify(tx, { recipients: { userIds: [grant.subjectId] }, kind: "grant.ending", title: `Ending in ${minutes} min: ${describe(grant)}`, body: `Your access ends at ${grant.expiresAt.toISOString()}. Ask for an extension if you need more time.`, link: `/grants/${grant.id}/extend` });
     return "done";
   });
 };

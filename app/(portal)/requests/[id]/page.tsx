@@ -27,7 +27,7 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
   return (
     <>
       <PageHeader
-        title={`${request.permissions.join(", ")} on ${request.resource.name}`}
+        title={`${request.extendsGrantId ? `More time (+${request.durationMinutes} min): ` : ""}${request.permissions.join(", ")} on ${request.resource.name}`}
         description={`Requested by ${request.requester.name} (${request.requester.email}) on ${formatDateTime(request.createdAt)}`}
       />
       <p className="mb-6 flex flex-wrap items-center gap-3">
