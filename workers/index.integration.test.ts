@@ -168,6 +168,50 @@ describe("worker process (real Redis and PostgreSQL)", () => {
       unreachable.disconnect();
     }
   });
+
+  it("loses nothing: a new worker ends the grant on time, and no side effect happens twice", async () => {
+    const { scheduleGrantLifecycle } = await import("../lib/access/lifecycle");
+    const resource = await db.resource.create({ data: { key: `kill-${randomUUID().slice(0, 8)}`, name: "Kill DB", environment: "staging", permissions: ["read"] } });
+    const user = await db.user.create({ data: { issuer: "https://idp.test.example", subject: randomUUID(), email: "killed@example.com", name: "K", groups: [] } });
+
+    const first = spawnWorker();
+    await startAndAwaitHeartbeat(first);
+    const grant = await db.$transaction(async (tx) => {
+      const created = await tx.grant.create({ data: { subjectId: user.id, resourceId: resource.id, permissions: ["read"], startsAt: new Date(), expiresAt: new Date(Date.now() + 4_000) } });
+      await scheduleGrantLifecycle(tx, created);
+      return created;
+    });
+    // Let the first worker relay the jobs and start the grant, then kill it: no drain, no cleanup.
+    await withDeadline(
+      (async () => {
+        while (!(await db.grantLifecycleEvent.findFirst({ where: { grantId: grant.id, kind: "ACTIVATED" } }))) await new Promise((resolve) => setTimeout(resolve, 50));
+      })(),
+      10_000,
+      "activation by the first worker",
+    );
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = spawnWorker();
+    try {
+      await startAndAwaitHeartbeat(second);
+      await withDeadline(
+        (async () => {
+          while (!(await db.grantLifecycleEvent.findFirst({ where: { grantId: grant.id, kind: "EXPIRED" } }))) await new Promise((resolve) => setTimeout(resolve, 50));
+        })(),
+        20_000,
+        "expiry by the second worker",
+      );
+      // Give a possible duplicate (a stalled job re-run, the start reconcile) time to show up.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      assert.equal(await db.auditEvent.count({ where: { targetId: grant.id, action: "grant.activated" } }), 1);
+      assert.equal(await db.auditEvent.count({ where: { targetId: grant.id, action: "grant.expired" } }), 1);
+      assert.equal(await db.notification.count({ where: { userId: user.id } }), 2, "started and ended, once each");
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
+    }
+  });
 });
 
 describe("pruneSessions", () => {
