@@ -34,8 +34,19 @@ const PRUNE_SESSIONS_EVERY_MS = 15 * 60_000;
 const EXPIRE_REQUESTS_EVERY_MS = 60_000;
 const RECONCILE_EVERY_MS = 5 * 60_000;
 
-// Lifecycle jobs fire at an instant; a high concurrency keeps a burst of expiries on time.
-const runtime = startWorkers({ handlers: { maintenance: maintenanceHandlers, "grant-lifecycle": grantLifecycleHandlers, webhooks: webhooksHandlers, notify: notifyHandlers }, concurrency: 50 });
+// Concurrency matches the database pool (10): more only queues on connections and runs into
+// transaction-start timeouts (measured by bench/expiry.ts, docs/bench-expiry.md).
+// Upserted by id: idempotent. Re-run every minute, because a Redis flush deletes the
+// schedules and nothing else would bring them back until a worker restarts.
+const ensureSchedules = async (): Promise<void> => {
+  await scheduleRepeating("sessions.prune", {}, { everyMs: PRUNE_SESSIONS_EVERY_MS });
+  await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
+  await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
+};
+const scheduleKeeper = setInterval(() => void ensureSchedules().catch((error: unknown) => log("schedules.error", { error: String(error) })), 60_000);
+scheduleKeeper.unref();
+
+const runtime = startWorkers({ handlers: { maintenance: maintenanceHandlers, "grant-lifecycle": grantLifecycleHandlers, webhooks: webhooksHandlers, notify: notifyHandlers }, concurrency: 10 });
 // Moves committed jobs from the outbox table to BullMQ.
 const relay = startOutboxRelay({ onError: (error) => log("outbox.relay_error", { error: String((error as Error).message ?? error) }) });
 let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
@@ -49,6 +60,7 @@ const stop = async (signal: NodeJS.Signals): Promise<void> => {
     return;
   }
   stopping = true;
+  clearInterval(scheduleKeeper);
   await heartbeat?.stop();
   await relay.stop();
   const { timedOut } = await runtime.shutdown(signal);
@@ -66,9 +78,7 @@ process.on("SIGINT", (signal) => void stop(signal));
 
 // Upserted under a fixed id, so restarts and several replicas keep exactly one schedule.
 try {
-  await scheduleRepeating("sessions.prune", {}, { everyMs: PRUNE_SESSIONS_EVERY_MS });
-  await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
-  await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
+  await ensureSchedules();
   // At start too: Redis may have lost jobs while no worker ran.
   const reconciled = await reconcileLifecycle({});
   log("lifecycle.reconciled", reconciled);

@@ -55,9 +55,10 @@ export const activateGrant = async (options: { grantId: string; now?: Date }): P
     if (!grant || grant.revokedAt || grant.expiresAt <= now) return "skipped";
     if (now < grant.startsAt) return "not-yet";
     if (!(await latch(tx, grant.id, "ACTIVATED", grant.startsAt))) return "already-done";
-    await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.activated", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { startsAt: grant.startsAt.toISOString() } });
     await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.activated", occurredAt: grant.startsAt });
     await notify(tx, { recipients: { userIds: [grant.subjectId], security: true }, kind: "grant.started", title: `Access started: ${describe(grant)}`, body: `${grant.subject.name} holds ${describe(grant)} until ${grant.expiresAt.toISOString()}.`, link: grant.requestId ? `/requests/${grant.requestId}` : "/" });
+    // Last: the audit chain's lock is then held only for this insert and the commit.
+    await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.activated", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { startsAt: grant.startsAt.toISOString() } });
     return "done";
   });
 };
@@ -84,9 +85,10 @@ export const expireGrant = async (options: { grantId: string; now?: Date }): Pro
     if (!grant || grant.revokedAt) return "skipped";
     if (now < grant.expiresAt) return "not-yet";
     if (!(await latch(tx, grant.id, "EXPIRED", grant.expiresAt))) return "already-done";
-    await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.expired", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { expiresAt: grant.expiresAt.toISOString(), lagMs: now.getTime() - grant.expiresAt.getTime() } });
     await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.expired", occurredAt: grant.expiresAt });
     await notify(tx, { recipients: { userIds: [grant.subjectId], security: true }, kind: "grant.ended", title: `Access ended: ${describe(grant)}`, body: `${grant.subject.name}'s ${describe(grant)} ended at ${grant.expiresAt.toISOString()}.`, link: grant.requestId ? `/requests/${grant.requestId}` : "/" });
+    // Last: the audit chain's lock is then held only for this insert and the commit.
+    await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.expired", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { expiresAt: grant.expiresAt.toISOString(), lagMs: now.getTime() - grant.expiresAt.getTime() } });
     return "done";
   });
 };
@@ -114,7 +116,7 @@ export const expireStaleRequests = async (options: { now?: Date; limit?: number 
  * (deterministic ids make existing jobs a no-op), and runs overdue ones at once. Runs at
  * worker start and on a schedule.
  */
-export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<{ grants: number; enqueued: number }> => {
+export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<{ grants: number; deliveries: number; enqueued: number }> => {
   const now = options.now ?? new Date();
   const grants = await db.grant.findMany({
     where: { revokedAt: null, lifecycleEvents: { none: { kind: "EXPIRED" } }, expiresAt: { gt: new Date(now.getTime() - 7 * 24 * 3_600_000) } },
@@ -130,5 +132,15 @@ export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<
       enqueued += 1;
     }
   }
-  return { grants: grants.length, enqueued };
+  // Deliveries whose jobs Redis lost: every undelivered one of an enabled endpoint gets its
+  // job again (same id, so a job still in Redis is untouched).
+  const undelivered = await db.webhookDelivery.findMany({
+    where: { deliveredAt: null, endpoint: { disabledAt: null }, createdAt: { gt: new Date(now.getTime() - 30 * 24 * 3_600_000) } },
+    select: { id: true },
+  });
+  for (const delivery of undelivered) {
+    await enqueue("webhook.deliver", { deliveryId: delivery.id }, { jobId: bullJobId(`webhook:${delivery.id}`) });
+    enqueued += 1;
+  }
+  return { grants: grants.length, deliveries: undelivered.length, enqueued };
 };

@@ -6,8 +6,8 @@
  */
 import type { Db, Prisma } from "../db";
 import { db } from "../db";
-import { JOBS, parseJobPayload, type TJobName } from "./definitions";
-import { enqueue } from "./producer";
+import { isJobName, JOBS, parseJobPayload, type TJobName } from "./definitions";
+import { enqueueBulk } from "./producer";
 
 /** BullMQ refuses ":" in custom ids; ids are written with ":" for readability and made safe here. */
 export const bullJobId = (jobId: string): string => jobId.replaceAll(":", "_");
@@ -28,25 +28,33 @@ export const relayOutbox = async (options: { limit?: number; now?: Date } = {}):
   const limit = options.limit ?? 200;
   return db.$transaction(
     async (tx) => {
-      const rows = await tx.$queryRaw<Array<{ id: bigint; name: string; jobId: string; payload: unknown; runAt: Date | null }>>`
+      let rows = await tx.$queryRaw<Array<{ id: bigint; name: string; jobId: string; payload: unknown; runAt: Date | null }>>`
         select id, name, "jobId", payload, "runAt" from "OutboxJob"
         where "dispatchedAt" is null order by id limit ${limit} for update skip locked`;
       const now = (options.now ?? new Date()).getTime();
-      let relayed = 0;
-      let failed = 0;
-      for (const row of rows) {
-        try {
-          const delay = row.runAt ? Math.max(0, row.runAt.getTime() - now) : 0;
-          await enqueue(row.name as TJobName, row.payload as never, { jobId: row.jobId, delay });
-          await tx.outboxJob.update({ where: { id: row.id }, data: { dispatchedAt: new Date(), attempts: { increment: 1 } } });
-          relayed += 1;
-        } catch (error) {
-          // Left undispatched for the next pass; the error is kept for the dead-letter view.
-          await tx.outboxJob.update({ where: { id: row.id }, data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 1000) } });
-          failed += 1;
-        }
+      if (rows.length === 0) return { relayed: 0, failed: 0 };
+      // A row that cannot be a job (renamed job, changed schema) must not hold up the batch.
+      const invalid = rows.filter((row) => !isJobName(row.name) || !parseJobPayload(row.name, row.payload).ok);
+      if (invalid.length > 0) {
+        await tx.outboxJob.updateMany({
+          where: { id: { in: invalid.map((row) => row.id) } },
+          data: { dispatchedAt: new Date(), lastError: "not a valid job any more: dropped (see the dead-letter view)" },
+        });
+        rows = rows.filter((row) => !invalid.includes(row));
+        if (rows.length === 0) return { relayed: 0, failed: invalid.length };
       }
-      return { relayed, failed };
+      const ids = rows.map((row) => row.id);
+      try {
+        // One round trip per queue and one update for the batch: the relay keeps up with bursts.
+        await enqueueBulk(rows.map((row) => ({ name: row.name as TJobName, payload: row.payload, jobId: row.jobId, delay: row.runAt ? Math.max(0, row.runAt.getTime() - now) : 0 })));
+        await tx.outboxJob.updateMany({ where: { id: { in: ids } }, data: { dispatchedAt: new Date(), attempts: { increment: 1 } } });
+        return { relayed: rows.length, failed: 0 };
+      } catch (error) {
+        // Left undispatched for the next pass (ids make a partial add harmless); the error is
+        // kept for the dead-letter view.
+        await tx.outboxJob.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 1000) } });
+        return { relayed: 0, failed: rows.length };
+      }
     },
     { timeout: 30_000 },
   );

@@ -51,6 +51,23 @@ export const enqueue = async <N extends TJobName>(
 };
 
 /**
+ * Adds many jobs in one round trip per queue (the outbox relay). Payloads are validated like
+ * `enqueue`; deterministic job ids keep a re-add a no-op.
+ */
+export const enqueueBulk = async (jobs: Array<{ name: TJobName; payload: unknown; jobId: string; delay: number }>): Promise<void> => {
+  const byQueue = new Map<TQueueName, Array<{ name: string; data: unknown; opts: Record<string, unknown> }>>();
+  for (const job of jobs) {
+    const parsed = parseJobPayload(job.name, job.payload);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const queue = JOBS[job.name].queue;
+    const list = byQueue.get(queue) ?? [];
+    list.push({ name: job.name, data: parsed.payload, opts: { ...jobOptionsOf(job.name), jobId: job.jobId, delay: job.delay } });
+    byQueue.set(queue, list);
+  }
+  await Promise.all([...byQueue].map(([queue, list]) => queueFor(queue).addBulk(list)));
+};
+
+/**
  * Creates or updates a repeating job. Upserting by a fixed scheduler id (the job name by
  * default) means every worker start can call this without piling up duplicate schedules.
  */
