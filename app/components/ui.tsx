@@ -31,3 +31,25 @@ export const Badge = ({ children, tone = "slate" }: { children: ReactNode; tone?
 
 export const formatDateTime = (date: Date): string =>
   date.toISOString().replace("T", " ").replace(/:\d\d\.\d{3}Z$/, " UTC");
+
+/**
+ * The portal's table: scrolls sideways on small screens, a caption for screen readers and
+ * column headers with `scope="col"`. Rows are the caller's `<tr>` elements.
+ */
+export const DataTable = ({ caption, columns, children }: { caption: string; columns: ReactNode[]; children: ReactNode }) => (
+  <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+    <table className="min-w-full text-left text-sm">
+      <caption className="sr-only">{caption}</caption>
+      <thead className="bg-slate-100">
+        <tr>
+          {columns.map((column, index) => (
+            <th key={index} scope="col" className="px-3 py-2">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);

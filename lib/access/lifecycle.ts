@@ -7,9 +7,8 @@
 import { appendAuditEvent } from "../audit";
 import { getConfig } from "../config";
 import { db, type Db } from "../db";
-import { addOutboxJob } from "../queue/outbox";
+import { addOutboxJob, bullJobId } from "../queue/outbox";
 import { enqueue } from "../queue/producer";
-import { bullJobId } from "../queue/outbox";
 import { notify } from "../notify";
 import { queueGrantWebhooks } from "../webhooks";
 

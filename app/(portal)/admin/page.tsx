@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Badge, formatDateTime, PageHeader, Section } from "@/app/components/ui";
+import { Badge, formatDateTime, PageHeader, Section, DataTable } from "@/app/components/ui";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { workerStatus } from "@/lib/queue/heartbeat";
 import { listUsers } from "@/lib/users";
@@ -46,39 +46,24 @@ const AdminPage = async () => {
         </ul>
       </Section>
       <Section title="Users">
-        <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Users who have signed in through single sign-on</caption>
-            <thead className="bg-slate-100">
-              <tr>
-                <th scope="col" className="px-3 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Email</th>
-                <th scope="col" className="px-3 py-2">Groups</th>
-                <th scope="col" className="px-3 py-2">Last sign-in</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-                <th scope="col" className="px-3 py-2">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((user) => (
-                <tr key={user.id} className="border-t border-slate-100" data-testid={`user-row-${user.email}`}>
-                  <td className="px-3 py-2">{user.name}</td>
-                  <td className="px-3 py-2">{user.email}</td>
-                  <td className="px-3 py-2">{user.groups.join(", ")}</td>
-                  <td className="whitespace-nowrap px-3 py-2">{user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "never"}</td>
-                  <td className="px-3 py-2">{user.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="green">active</Badge>}</td>
-                  <td className="px-3 py-2">
-                    {user.id === actor.userId ? (
-                      <span className="text-slate-500">(you)</span>
-                    ) : (
-                      <UserActiveForm userId={user.id} userName={user.name} active={!user.deactivatedAt} />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Users who have signed in through single sign-on" columns={["Name", "Email", "Groups", "Last sign-in", "Status", "Action"]}>
+          {users.map((user) => (
+            <tr key={user.id} className="border-t border-slate-100" data-testid={`user-row-${user.email}`}>
+              <td className="px-3 py-2">{user.name}</td>
+              <td className="px-3 py-2">{user.email}</td>
+              <td className="px-3 py-2">{user.groups.join(", ")}</td>
+              <td className="whitespace-nowrap px-3 py-2">{user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "never"}</td>
+              <td className="px-3 py-2">{user.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="green">active</Badge>}</td>
+              <td className="px-3 py-2">
+                {user.id === actor.userId ? (
+                  <span className="text-slate-500">(you)</span>
+                ) : (
+                  <UserActiveForm userId={user.id} userName={user.name} active={!user.deactivatedAt} />
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
     </>
   );

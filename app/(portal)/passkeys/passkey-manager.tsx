@@ -1,4 +1,5 @@
 "use client";
+import { DataTable } from "@/app/components/ui";
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -187,69 +188,55 @@ export const PasskeyTable = ({ rows }: { rows: TPasskeyListRow[] }) => {
   return (
     <div className="space-y-2">
       <Notice notice={notice} testId="passkey-list" />
-      <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm">
-          <caption className="sr-only">Your passkeys</caption>
-          <thead className="bg-slate-100">
-            <tr>
-              <th scope="col" className="px-3 py-2">Name</th>
-              <th scope="col" className="px-3 py-2">Added</th>
-              <th scope="col" className="px-3 py-2">Last used</th>
-              <th scope="col" className="px-3 py-2">Synced</th>
-              <th scope="col" className="px-3 py-2">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.id} className="border-t border-slate-100" data-testid="passkey-row">
-                <td className="px-3 py-2 font-medium">{row.name}</td>
-                <td className="whitespace-nowrap px-3 py-2">{row.created}</td>
-                <td className="whitespace-nowrap px-3 py-2">{row.lastUsed ?? "never"}</td>
-                <td className="px-3 py-2">{row.synced ? "yes" : "no"}</td>
-                <td className="px-3 py-2">
-                  {confirming === row.id ? (
-                    <div className="flex flex-wrap items-center gap-2">
-                      <span>Remove “{row.name}”?</span>
-                      <button
-                        type="button"
-                        disabled={busy}
-                        onClick={() => {
-                          setBusy(true);
-                          void remove(row).finally(() => setBusy(false));
-                        }}
-                        className="rounded-md border border-red-300 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60"
-                      >
-                        {busy ? "Removing…" : "Yes, remove"}
-                      </button>
-                      <button
-                        type="button"
-                        disabled={busy}
-                        onClick={() => setConfirming(null)}
-                        className="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 disabled:opacity-60"
-                      >
-                        Cancel
-                      </button>
-                    </div>
-                  ) : (
-                    <button
-                      type="button"
-                      disabled={busy}
-                      onClick={() => {
-                        setNotice(null);
-                        setConfirming(row.id);
-                      }}
-                      aria-label={`Remove passkey ${row.name}`}
-                      className="rounded-md border border-red-300 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60"
-                    >
-                      Remove
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Your passkeys" columns={["Name", "Added", "Last used", "Synced", "Action"]}>
+        {rows.map((row) => (
+          <tr key={row.id} className="border-t border-slate-100" data-testid="passkey-row">
+            <td className="px-3 py-2 font-medium">{row.name}</td>
+            <td className="whitespace-nowrap px-3 py-2">{row.created}</td>
+            <td className="whitespace-nowrap px-3 py-2">{row.lastUsed ?? "never"}</td>
+            <td className="px-3 py-2">{row.synced ? "yes" : "no"}</td>
+            <td className="px-3 py-2">
+              {confirming === row.id ? (
+                <div className="flex flex-wrap items-center gap-2">
+                  <span>Remove “{row.name}”?</span>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    onClick={() => {
+                      setBusy(true);
+                      void remove(row).finally(() => setBusy(false));
+                    }}
+                    className="rounded-md border border-red-300 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60"
+                  >
+                    {busy ? "Removing…" : "Yes, remove"}
+                  </button>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    onClick={() => setConfirming(null)}
+                    className="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 disabled:opacity-60"
+                  >
+                    Cancel
+                  </button>
+                </div>
+              ) : (
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => {
+                    setNotice(null);
+                    setConfirming(row.id);
+                  }}
+                  aria-label={`Remove passkey ${row.name}`}
+                  className="rounded-md border border-red-300 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60"
+                >
+                  Remove
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </div>
   );
 };

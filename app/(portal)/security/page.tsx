@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { Badge, formatDateTime, PageHeader, Section } from "@/app/components/ui";
+import { Badge, formatDateTime, PageHeader, Section, DataTable } from "@/app/components/ui";
 import { listRecentAuditEvents } from "@/lib/audit/list-audit-events";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 
@@ -15,33 +15,18 @@ const SecurityPage = async () => {
     <>
       <PageHeader title="Security" description="The audit trail of sign-ins, decisions and changes." />
       <Section title="Recent audit events">
-        <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">The 50 most recent audit events, newest first</caption>
-            <thead className="bg-slate-100">
-              <tr>
-                <th scope="col" className="px-3 py-2">Time</th>
-                <th scope="col" className="px-3 py-2">Action</th>
-                <th scope="col" className="px-3 py-2">Outcome</th>
-                <th scope="col" className="px-3 py-2">Actor</th>
-                <th scope="col" className="px-3 py-2">Target</th>
-                <th scope="col" className="px-3 py-2">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((event) => (
-                <tr key={event.id} className="border-t border-slate-100">
-                  <td className="whitespace-nowrap px-3 py-2">{formatDateTime(event.occurredAt)}</td>
-                  <td className="px-3 py-2 font-mono">{event.action}</td>
-                  <td className="px-3 py-2"><Badge tone={OUTCOME_TONE[event.outcome]}>{event.outcome.toLowerCase()}</Badge></td>
-                  <td className="px-3 py-2">{event.actorType.toLowerCase()} {event.actorId ?? ""}</td>
-                  <td className="px-3 py-2">{event.targetType ? `${event.targetType} ${event.targetId ?? ""}` : ""}</td>
-                  <td className="px-3 py-2">{event.reason ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="The 50 most recent audit events, newest first" columns={["Time", "Action", "Outcome", "Actor", "Target", "Reason"]}>
+          {events.map((event) => (
+            <tr key={event.id} className="border-t border-slate-100">
+              <td className="whitespace-nowrap px-3 py-2">{formatDateTime(event.occurredAt)}</td>
+              <td className="px-3 py-2 font-mono">{event.action}</td>
+              <td className="px-3 py-2"><Badge tone={OUTCOME_TONE[event.outcome]}>{event.outcome.toLowerCase()}</Badge></td>
+              <td className="px-3 py-2">{event.actorType.toLowerCase()} {event.actorId ?? ""}</td>
+              <td className="px-3 py-2">{event.targetType ? `${event.targetType} ${event.targetId ?? ""}` : ""}</td>
+              <td className="px-3 py-2">{event.reason ?? ""}</td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
     </>
   );

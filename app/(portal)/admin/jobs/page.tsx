@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Empty, formatDateTime, PageHeader, Section } from "@/app/components/ui";
+import { Empty, formatDateTime, PageHeader, Section, DataTable } from "@/app/components/ui";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { listFailedJobs } from "@/lib/queue/dead-letter";
 import { FailedJobButtons } from "./failed-job-buttons";
@@ -46,45 +46,29 @@ const FailedJobsPage = async () => {
                 Showing the {jobs.length} most recent of {total} failed jobs.
               </p>
             ) : null}
-            <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-              <table className="min-w-full text-left text-sm">
-                <caption className="sr-only">Failed background jobs, most recent failure first</caption>
-                <thead className="bg-slate-100">
-                  <tr>
-                    <th scope="col" className="px-3 py-2">Queue</th>
-                    <th scope="col" className="px-3 py-2">Job</th>
-                    <th scope="col" className="px-3 py-2">Payload</th>
-                    <th scope="col" className="px-3 py-2">Attempts</th>
-                    <th scope="col" className="px-3 py-2">Last error</th>
-                    <th scope="col" className="px-3 py-2">Failed at</th>
-                    <th scope="col" className="px-3 py-2">Action</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {jobs.map((job) => (
-                    <tr key={`${job.queue}/${job.id}`} className="border-t border-slate-100" data-testid={`failed-job-${job.queue}-${job.id}`}>
-                      <td className={cell}>{job.queue}</td>
-                      <td className={cell}>
-                        <div className="font-medium">{job.name}</div>
-                        <div className="font-mono text-xs text-slate-600">{job.id}</div>
-                      </td>
-                      <td className={`${cell} max-w-xs break-all font-mono text-xs`}>{summarize(job.data)}</td>
-                      <td className={cell}>{job.attemptsMade}</td>
-                      <td className={`${cell} max-w-md break-words`}>
-                        <div>{job.failedReason || "(no message)"}</div>
-                        {job.stackFirstLine && job.stackFirstLine !== job.failedReason ? (
-                          <div className="font-mono text-xs text-slate-600">{job.stackFirstLine}</div>
-                        ) : null}
-                      </td>
-                      <td className={`${cell} whitespace-nowrap`}>{job.failedAt ? formatDateTime(job.failedAt) : "unknown"}</td>
-                      <td className={cell}>
-                        <FailedJobButtons queue={job.queue} jobId={job.id} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable caption="Failed background jobs, most recent failure first" columns={["Queue", "Job", "Payload", "Attempts", "Last error", "Failed at", "Action"]}>
+              {jobs.map((job) => (
+                <tr key={`${job.queue}/${job.id}`} className="border-t border-slate-100" data-testid={`failed-job-${job.queue}-${job.id}`}>
+                  <td className={cell}>{job.queue}</td>
+                  <td className={cell}>
+                    <div className="font-medium">{job.name}</div>
+                    <div className="font-mono text-xs text-slate-600">{job.id}</div>
+                  </td>
+                  <td className={`${cell} max-w-xs break-all font-mono text-xs`}>{summarize(job.data)}</td>
+                  <td className={cell}>{job.attemptsMade}</td>
+                  <td className={`${cell} max-w-md break-words`}>
+                    <div>{job.failedReason || "(no message)"}</div>
+                    {job.stackFirstLine && job.stackFirstLine !== job.failedReason ? (
+                      <div className="font-mono text-xs text-slate-600">{job.stackFirstLine}</div>
+                    ) : null}
+                  </td>
+                  <td className={`${cell} whitespace-nowrap`}>{job.failedAt ? formatDateTime(job.failedAt) : "unknown"}</td>
+                  <td className={cell}>
+                    <FailedJobButtons queue={job.queue} jobId={job.id} />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           </>
         )}
       </Section>
@@ -96,36 +80,21 @@ const FailedJobsPage = async () => {
         {outbox.length === 0 ? (
           <Empty>No outbox rows are stuck.</Empty>
         ) : (
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-            <table className="min-w-full text-left text-sm">
-              <caption className="sr-only">Outbox rows that could not be relayed to the queue</caption>
-              <thead className="bg-slate-100">
-                <tr>
-                  <th scope="col" className="px-3 py-2">Queue</th>
-                  <th scope="col" className="px-3 py-2">Job</th>
-                  <th scope="col" className="px-3 py-2">Payload</th>
-                  <th scope="col" className="px-3 py-2">Attempts</th>
-                  <th scope="col" className="px-3 py-2">Last error</th>
-                  <th scope="col" className="px-3 py-2">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {outbox.map((row) => (
-                  <tr key={row.id} className="border-t border-slate-100" data-testid={`outbox-row-${row.id}`}>
-                    <td className={cell}>{row.queue}</td>
-                    <td className={cell}>
-                      <div className="font-medium">{row.name}</div>
-                      <div className="font-mono text-xs text-slate-600">{row.jobId}</div>
-                    </td>
-                    <td className={`${cell} max-w-xs break-all font-mono text-xs`}>{summarize(row.payload)}</td>
-                    <td className={cell}>{row.attempts}</td>
-                    <td className={`${cell} max-w-md break-words`}>{row.lastError}</td>
-                    <td className={`${cell} whitespace-nowrap`}>{formatDateTime(row.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Outbox rows that could not be relayed to the queue" columns={["Queue", "Job", "Payload", "Attempts", "Last error", "Created"]}>
+            {outbox.map((row) => (
+              <tr key={row.id} className="border-t border-slate-100" data-testid={`outbox-row-${row.id}`}>
+                <td className={cell}>{row.queue}</td>
+                <td className={cell}>
+                  <div className="font-medium">{row.name}</div>
+                  <div className="font-mono text-xs text-slate-600">{row.jobId}</div>
+                </td>
+                <td className={`${cell} max-w-xs break-all font-mono text-xs`}>{summarize(row.payload)}</td>
+                <td className={cell}>{row.attempts}</td>
+                <td className={`${cell} max-w-md break-words`}>{row.lastError}</td>
+                <td className={`${cell} whitespace-nowrap`}>{formatDateTime(row.createdAt)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
     </>

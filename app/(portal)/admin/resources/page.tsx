@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Badge, Empty, PageHeader, Section } from "@/app/components/ui";
+import { Badge, Empty, PageHeader, Section, DataTable } from "@/app/components/ui";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { listCatalog } from "@/lib/catalog";
 import { PolicySummary } from "./policy-summary";
@@ -28,47 +28,34 @@ const ResourcesPage = async () => {
         {resources.length === 0 ? (
           <Empty>No resources yet. Add one below.</Empty>
         ) : (
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-            <table className="min-w-full text-left text-sm">
-              <caption className="sr-only">Resources and their access policies</caption>
-              <thead className="bg-slate-100">
-                <tr>
-                  <th scope="col" className="px-3 py-2">Resource</th>
-                  <th scope="col" className="px-3 py-2">Environment</th>
-                  <th scope="col" className="px-3 py-2">Permissions</th>
-                  <th scope="col" className="px-3 py-2">Policies</th>
-                </tr>
-              </thead>
-              <tbody>
-                {resources.map((resource) => (
-                  <tr key={resource.id} className="border-t border-slate-100 align-top" data-testid={`resource-row-${resource.key}`}>
-                    <td className="px-3 py-2">
-                      <Link href={`/admin/resources/${encodeURIComponent(resource.key)}`} className="font-medium underline">
-                        {resource.name}
-                      </Link>
-                      <div className="font-mono text-xs text-slate-600">{resource.key}</div>
-                      {resource.archivedAt ? <Badge tone="amber">archived</Badge> : null}
-                    </td>
-                    <td className="px-3 py-2">{resource.environment}</td>
-                    <td className="px-3 py-2">{resource.permissions.join(", ")}</td>
-                    <td className="px-3 py-2">
-                      {resource.policies.length === 0 ? (
-                        <span className="text-slate-600">No policy: nobody can request it.</span>
-                      ) : (
-                        <ul className="space-y-1">
-                          {resource.policies.map((policy) => (
-                            <li key={policy.id}>
-                              <PolicySummary policy={policy} />
-                            </li>
-                          ))}
-                        </ul>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Resources and their access policies" columns={["Resource", "Environment", "Permissions", "Policies"]}>
+            {resources.map((resource) => (
+              <tr key={resource.id} className="border-t border-slate-100 align-top" data-testid={`resource-row-${resource.key}`}>
+                <td className="px-3 py-2">
+                  <Link href={`/admin/resources/${encodeURIComponent(resource.key)}`} className="font-medium underline">
+                    {resource.name}
+                  </Link>
+                  <div className="font-mono text-xs text-slate-600">{resource.key}</div>
+                  {resource.archivedAt ? <Badge tone="amber">archived</Badge> : null}
+                </td>
+                <td className="px-3 py-2">{resource.environment}</td>
+                <td className="px-3 py-2">{resource.permissions.join(", ")}</td>
+                <td className="px-3 py-2">
+                  {resource.policies.length === 0 ? (
+                    <span className="text-slate-600">No policy: nobody can request it.</span>
+                  ) : (
+                    <ul className="space-y-1">
+                      {resource.policies.map((policy) => (
+                        <li key={policy.id}>
+                          <PolicySummary policy={policy} />
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
       <Section title="Add a resource">
