@@ -45,10 +45,19 @@ const RECOVER = option("recover", "both") as "both" | "reconcile" | "restart" | 
 const KEEP = flag("keep");
 /** Diagnostic: the worker's pg pool size (default: pg's 10), through bench/pg-pool-max.ts. */
 const WORKER_POOL_MAX = Number(option("worker-pool-max", "0"));
+/**
+ * split (default): provisioning webhooks in a worker process of their own (WORKER_QUEUES=webhooks)
+ * and everything else in another, as docs/bench-expiry.md recommends; single: one process.
+ */
+/** Diagnostic: write a V8 CPU profile of each worker process to bench/results/profiles/. */
+const CPU_PROFILE = flag("cpu-profile");
+const TOPOLOGY = option("topology", "split") as "split" | "single";
+const PROCESSES: Array<{ name: string; queues?: string }> =
+  TOPOLOGY === "split" ? [{ name: "webhooks", queues: "webhooks" }, { name: "main", queues: "maintenance,grant-lifecycle,notify" }] : [{ name: "all" }];
 const SUBJECTS = 5;
 const CREATE_CONCURRENCY = 8;
-if (!(GRANTS > 0) || !(WINDOW_MS > 0) || !(LEAD_MS > 0) || !["both", "reconcile", "restart", "none"].includes(RECOVER)) {
-  console.error("usage: npm run bench:expiry -- [--flush-redis | --kill-worker] [--grants=N] [--window-ms=N] [--lead-ms=N] [--recover=both|reconcile|restart|none] [--keep] [--json=FILE]");
+if (!(GRANTS > 0) || !(WINDOW_MS > 0) || !(LEAD_MS > 0) || !["both", "reconcile", "restart", "none"].includes(RECOVER) || !["split", "single"].includes(TOPOLOGY)) {
+  console.error("usage: npm run bench:expiry -- [--flush-redis | --kill-worker] [--grants=N] [--window-ms=N] [--lead-ms=N] [--recover=both|reconcile|restart|none] [--topology=split|single] [--keep] [--json=FILE]");
   process.exit(2);
 }
 
@@ -91,7 +100,7 @@ const deletePrefix = async (client: Redis): Promise<number> => {
 };
 
 const main = async (): Promise<number> => {
-  say(`mode=${MODE}${MODE === "flush-redis" ? ` recover=${RECOVER}` : ""}${WORKER_POOL_MAX > 0 ? ` worker-pool-max=${WORKER_POOL_MAX}` : ""} grants=${GRANTS} window=${WINDOW_MS} ms lead=${LEAD_MS} ms; ${os.cpus().length} CPUs, node ${process.version}`);
+  say(`mode=${MODE} topology=${TOPOLOGY}${MODE === "flush-redis" ? ` recover=${RECOVER}` : ""}${WORKER_POOL_MAX > 0 ? ` worker-pool-max=${WORKER_POOL_MAX}` : ""} grants=${GRANTS} window=${WINDOW_MS} ms lead=${LEAD_MS} ms; ${os.cpus().length} CPUs, node ${process.version}`);
   say(`database ${DATABASE_URL}, redis prefix ${REDIS_PREFIX}`);
   await ensureDatabase(DATABASE_URL);
   if ((await run("npx", ["prisma", "migrate", "deploy"])) !== 0) {
@@ -116,7 +125,7 @@ const main = async (): Promise<number> => {
     return result.ok ? { ok: true, id: result.id } : result;
   });
   const workerEnv: NodeJS.ProcessEnv = { ...process.env, SMTP_URL: `smtp://127.0.0.1:${smtp.port}` };
-  let worker: TWorkerProcess | undefined;
+  let workers: TWorkerProcess[] = [];
   const workerPids: number[] = [];
   const allWorkers: TWorkerProcess[] = [];
   const timeline: Array<{ atMs: number; what: string }> = [];
@@ -127,17 +136,16 @@ const main = async (): Promise<number> => {
 
   const startWorker = async (label: string): Promise<void> => {
     const started = Date.now();
-    worker = spawnWorker({
-      cwd: ROOT,
-      env: WORKER_POOL_MAX > 0 ? { ...workerEnv, BENCH_PG_POOL_MAX: String(WORKER_POOL_MAX) } : workerEnv,
-      logFile: WORKER_LOG,
-      label,
-      ...(WORKER_POOL_MAX > 0 ? { preload: ["./bench/pg-pool-max.ts"] } : {}),
+    workers = PROCESSES.map((process_) => {
+      const env = { ...workerEnv, ...(process_.queues ? { WORKER_QUEUES: process_.queues } : {}), ...(WORKER_POOL_MAX > 0 ? { BENCH_PG_POOL_MAX: String(WORKER_POOL_MAX) } : {}) };
+      return spawnWorker({ cwd: ROOT, env, logFile: WORKER_LOG, label: `${label}, ${process_.name}`, ...(CPU_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS, "profiles")}`] } : {}), ...(WORKER_POOL_MAX > 0 ? { preload: ["./bench/pg-pool-max.ts"] } : {}) });
     });
-    workerPids.push(worker.pid);
-    allWorkers.push(worker);
-    await worker.up;
-    mark(`worker ${worker.pid} up (${label}) in ${Date.now() - started} ms`);
+    for (const spawned of workers) {
+      workerPids.push(spawned.pid);
+      allWorkers.push(spawned);
+    }
+    await Promise.all(workers.map((spawned) => spawned.up));
+    mark(`worker${workers.length > 1 ? "s" : ""} ${workers.map((spawned, index) => `${spawned.pid} (${PROCESSES[index]?.name})`).join(", ")} up (${label}) in ${Date.now() - started} ms`);
   };
 
   try {
@@ -195,16 +203,16 @@ const main = async (): Promise<number> => {
           mark(`reconcileLifecycle() from the bench process (models an operator or the periodic run): ${result.grants} grants, ${result.enqueued} jobs, ${Date.now() - started} ms`);
           disruption.reconcile = { ...result, ms: Date.now() - started };
         }
-        if ((RECOVER === "restart" || RECOVER === "both") && worker) {
+        if (RECOVER === "restart" || RECOVER === "both") {
           const stopping = Date.now();
-          await stopWorker(worker);
-          mark(`worker stopped (SIGTERM) in ${Date.now() - stopping} ms`);
+          await Promise.all(workers.map((running) => stopWorker(running)));
+          mark(`workers stopped (SIGTERM) in ${Date.now() - stopping} ms`);
           await startWorker("restart after flush (its start reconciles)");
         }
-      } else if (MODE === "kill-worker" && worker) {
-        worker.child.kill("SIGKILL");
-        await worker.exited;
-        mark(`KILL: worker ${worker.pid} SIGKILLed`);
+      } else if (MODE === "kill-worker") {
+        for (const running of workers) running.child.kill("SIGKILL");
+        await Promise.all(workers.map((running) => running.exited));
+        mark(`KILL: every worker (${workers.map((running) => running.pid).join(", ")}) SIGKILLed`);
         disruption = { kind: "kill-worker", at: Date.now() };
         await sleep(2_000);
         await startWorker("restart 2 s after SIGKILL");
@@ -293,7 +301,7 @@ const main = async (): Promise<number> => {
     const lastLate = late.reduce((latest, value) => Math.max(latest, value.receivedAt), 0);
 
     console.log("");
-    console.log(`== bench:expiry  mode=${MODE}${MODE === "flush-redis" ? ` (recover=${RECOVER})` : ""}`);
+    console.log(`== bench:expiry  mode=${MODE} topology=${TOPOLOGY}${MODE === "flush-redis" ? ` (recover=${RECOVER})` : ""}`);
     console.log(`grants                 ${GRANTS} expiring uniformly over ${WINDOW_MS / 1000} s (created in ${createdIn} ms, concurrency ${CREATE_CONCURRENCY})`);
     console.log(`received               ${lagByGrant.size}`);
     console.log(`missing                ${missing.length}`);
@@ -325,8 +333,8 @@ const main = async (): Promise<number> => {
     console.log("timeline (s from first expiry):");
     for (const entry of timeline) console.log(`  ${((entry.atMs - windowStart) / 1000).toFixed(2).padStart(7)}  ${entry.what}`);
     console.log(`worker log             ${path.relative(ROOT, WORKER_LOG)} (pids ${workerPids.join(", ")})`);
-    const workerEvents = worker ? Object.fromEntries(worker.events) : {};
-    console.log(`last worker's events   ${JSON.stringify(workerEvents)}`);
+    const workerEvents = Object.fromEntries(workers.map((running, index) => [PROCESSES[index]?.name ?? String(index), Object.fromEntries(running.events)]));
+    console.log(`last workers' events   ${JSON.stringify(workerEvents)}`);
     console.log(`e-mails accepted       ${smtp.count()}`);
 
     const summary = {
@@ -360,7 +368,7 @@ const main = async (): Promise<number> => {
     console.log(`results                ${path.relative(ROOT, JSON_OUT)}`);
     return missing.length > 0 || duplicates > 0 ? 1 : 0;
   } finally {
-    if (worker) await stopWorker(worker);
+    await Promise.all(workers.map((running) => stopWorker(running)));
     await receiver.close();
     await smtp.close();
     await closeQueues();

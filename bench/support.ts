@@ -124,10 +124,10 @@ export type TWorkerProcess = {
 };
 
 /** `node --import tsx workers/index.ts`, stdout and stderr appended to `logFile`. */
-export const spawnWorker = (options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; label: string; preload?: string[] }): TWorkerProcess => {
+export const spawnWorker = (options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; label: string; preload?: string[]; nodeArgs?: string[] }): TWorkerProcess => {
   const log = createWriteStream(options.logFile, { flags: "a" });
   log.write(`\n===== ${new Date().toISOString()} ${options.label}\n`);
-  const child = spawn(process.execPath, ["--import", "tsx", ...(options.preload ?? []).flatMap((file) => ["--import", file]), "workers/index.ts"], { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", ...(options.preload ?? []).flatMap((file) => ["--import", file]), "workers/index.ts"], { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
   const events = new Map<string, number>();
   const failures = new Map<string, number>();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

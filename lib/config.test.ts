@@ -78,3 +78,14 @@ describe("configuration", () => {
     assert.match(problemsOf({ OIDC_ISSUER: "https://idp.example.com" }).join(), /OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required/);
   });
 });
+
+describe("WORKER_QUEUES", () => {
+  it("defaults to every queue, and takes a subset", () => {
+    assert.deepEqual(loadConfig({}).workerQueues, ["maintenance", "grant-lifecycle", "notify", "webhooks"]);
+    assert.deepEqual(loadConfig({ WORKER_QUEUES: " webhooks " }).workerQueues, ["webhooks"]);
+  });
+  it("refuses an unknown queue or an empty list, naming the variable", () => {
+    assert.ok(problemsOf({ WORKER_QUEUES: "webhooks,emails" }).some((problem) => problem.startsWith("WORKER_QUEUES") && problem.includes("emails") && problem.includes("the queues are maintenance")));
+    assert.ok(problemsOf({ WORKER_QUEUES: " , " }).some((problem) => problem.startsWith("WORKER_QUEUES")));
+  });
+});

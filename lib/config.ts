@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { QUEUE_NAMES, type TQueueName } from "./queue/definitions";
 
 /**
  * Every environment variable the portal reads, validated once. Defaults serve local
@@ -54,6 +55,13 @@ const ZEnv = z.object({
   GRANT_WARNING_MINUTES: positiveInt.default(10),
   DEV_IDP_PORT: positiveInt.default(3001),
   DEV_SMTP_PORT: positiveInt.default(2525),
+  WORKER_QUEUES: csv
+    .refine((names) => names.length > 0, "name at least one queue")
+    .refine((names) => names.every((name) => (QUEUE_NAMES as readonly string[]).includes(name)), {
+      error: (issue) => `unknown queue in "${String(issue.input)}"; the queues are ${QUEUE_NAMES.join(", ")}`,
+    })
+    .transform((names) => names as TQueueName[])
+    .optional(),
 });
 
 export type Config = {
@@ -84,6 +92,8 @@ export type Config = {
   session: { idleMs: number; maxMs: number };
   /** How long before a grant ends its subject is warned. */
   grantWarningMs: number;
+  /** The queues this worker process consumes (WORKER_QUEUES; all by default). */
+  workerQueues: TQueueName[];
   devIdpPort: number;
   /** Port of the development SMTP listener that `npm run dev` starts. */
   devSmtpPort: number;
@@ -164,6 +174,7 @@ export const loadConfig = (source: Record<string, string | undefined>): Config =
     chatWebhookUrl: e.CHAT_WEBHOOK_URL ?? null,
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
     grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
+    workerQueues: e.WORKER_QUEUES ?? [...QUEUE_NAMES],
     devIdpPort: e.DEV_IDP_PORT,
     devSmtpPort: e.DEV_SMTP_PORT,
   };

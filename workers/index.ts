@@ -4,6 +4,7 @@
  * on SIGTERM/SIGINT finishes in-flight jobs before it exits (0; 1 if the hard timeout hit).
  */
 import { ConfigError, getConfig } from "../lib/config";
+import type { THandlers } from "../lib/queue/runtime";
 
 const log = (event: string, fields: Record<string, unknown> = {}): void =>
   console.log(JSON.stringify({ at: new Date().toISOString(), event, ...fields }));
@@ -46,7 +47,13 @@ const ensureSchedules = async (): Promise<void> => {
 const scheduleKeeper = setInterval(() => void ensureSchedules().catch((error: unknown) => log("schedules.error", { error: String(error) })), 60_000);
 scheduleKeeper.unref();
 
-const runtime = startWorkers({ handlers: { maintenance: maintenanceHandlers, "grant-lifecycle": grantLifecycleHandlers, webhooks: webhooksHandlers, notify: notifyHandlers }, concurrency: 10 });
+// WORKER_QUEUES splits the work across processes, e.g. provisioning webhooks in a process of
+// their own so a burst of notices or lifecycle work never delays them (docs/bench-expiry.md).
+const allHandlers: THandlers = { maintenance: maintenanceHandlers, "grant-lifecycle": grantLifecycleHandlers, webhooks: webhooksHandlers, notify: notifyHandlers };
+const handlers: THandlers = Object.fromEntries(getConfig().workerQueues.map((queue) => [queue, allHandlers[queue]]));
+// Webhook deliveries hold no transaction (two short queries around a POST), so many can wait on
+// receivers at once; the others hold a connection for a whole transaction, so they match the pool.
+const runtime = startWorkers({ handlers, concurrency: { maintenance: 2, "grant-lifecycle": 10, notify: 10, webhooks: 50 } });
 // Moves committed jobs from the outbox table to BullMQ.
 const relay = startOutboxRelay({ onError: (error) => log("outbox.relay_error", { error: String((error as Error).message ?? error) }) });
 let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;

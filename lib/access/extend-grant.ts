@@ -12,9 +12,8 @@ import type { TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
-import { addOutboxJob } from "../queue/outbox";
 import { queueGrantWebhooks } from "../webhooks";
-import { lifecycleJobs } from "./lifecycle";
+import { scheduleGrantLifecycle } from "./lifecycle";
 import { fieldErrors } from "./schemas";
 
 export const ZRequestExtension = z
@@ -50,9 +49,7 @@ export const applyExtension = async (
     outcome: "ALLOWED",
     details: { requestId: options.requestId, previousExpiresAt: grant.expiresAt.toISOString(), expiresAt: expiresAt.toISOString(), minutes: options.minutes },
   });
-  for (const job of lifecycleJobs({ id: grant.id, startsAt: grant.startsAt, expiresAt }).filter((job) => job.name !== "grant.start")) {
-    await addOutboxJob(tx, { name: job.name, payload: { grantId: grant.id }, jobId: job.jobId, runAt: job.runAt });
-  }
+  await scheduleGrantLifecycle(tx, { id: grant.id, startsAt: grant.startsAt, expiresAt }, { moved: { now: options.now } });
   await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.extended", occurredAt: options.now, data: { previousExpiresAt: grant.expiresAt } });
   await notify(tx, { recipients: { userIds: [grant.subjectId] }, kind: "grant.extended", title: `Access extended by ${options.minutes} min`, body: `It now ends at ${expiresAt.toISOString()}.`, link: `/requests/${options.requestId}` });
   return { expiresAt };

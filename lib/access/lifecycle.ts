@@ -7,10 +7,10 @@
 import { appendAuditEvent } from "../audit";
 import { getConfig } from "../config";
 import { db, type Db } from "../db";
-import { addOutboxJob, bullJobId } from "../queue/outbox";
+import { addOutboxJobs, bullJobId } from "../queue/outbox";
 import { enqueue } from "../queue/producer";
 import { notify } from "../notify";
-import { queueGrantWebhooks } from "../webhooks";
+import { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooks, webhookJobId } from "../webhooks";
 
 type TGrantTimes = { id: string; startsAt: Date; expiresAt: Date };
 
@@ -24,9 +24,27 @@ export const lifecycleJobs = (grant: TGrantTimes) => {
   ];
 };
 
-/** In the transaction that creates (or moves) a grant: its start, warning and expiry jobs. */
-export const scheduleGrantLifecycle = async (tx: Db, grant: TGrantTimes): Promise<void> => {
-  for (const job of lifecycleJobs(grant)) await addOutboxJob(tx, { name: job.name, payload: { grantId: grant.id }, jobId: job.jobId, runAt: job.runAt });
+/**
+ * In the transaction that creates a grant, or moves its end (`moved`, with the instant it
+ * replaces): its start, warning and expiry jobs, and its start and end webhooks, scheduled for
+ * their instants so the target hears of them without waiting for the lifecycle jobs (those
+ * still queue them too: an endpoint registered later gets its delivery then, and an existing
+ * one is not doubled).
+ */
+export const scheduleGrantLifecycle = async (tx: Db, grant: TGrantTimes, options: { moved?: { now: Date } } = {}): Promise<void> => {
+  await addOutboxJobs(
+    tx,
+    lifecycleJobs(grant)
+      .filter((job) => !(options.moved && job.name === "grant.start"))
+      .map((job) => ({ name: job.name, payload: { grantId: grant.id }, jobId: job.jobId, runAt: job.runAt })),
+  );
+  const loaded = (await loadWebhookGrant(tx, grant.id)) ?? undefined;
+  if (options.moved) {
+    await cancelScheduledWebhooks(tx, { grantId: grant.id, now: options.moved.now, eventType: "grant.expired", reason: "expiry moved" });
+  } else {
+    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.activated", occurredAt: grant.startsAt, sendAfter: grant.startsAt, grant: loaded });
+  }
+  await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.expired", occurredAt: grant.expiresAt, sendAfter: grant.expiresAt, grant: loaded });
 };
 
 const loadGrant = (tx: Db, grantId: string) =>
@@ -54,7 +72,7 @@ export const activateGrant = async (options: { grantId: string; now?: Date }): P
     if (!grant || grant.revokedAt || grant.expiresAt <= now) return "skipped";
     if (now < grant.startsAt) return "not-yet";
     if (!(await latch(tx, grant.id, "ACTIVATED", grant.startsAt))) return "already-done";
-    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.activated", occurredAt: grant.startsAt });
+    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.activated", occurredAt: grant.startsAt, grant });
     await notify(tx, { recipients: { userIds: [grant.subjectId], security: true }, kind: "grant.started", title: `Access started: ${describe(grant)}`, body: `${grant.subject.name} holds ${describe(grant)} until ${grant.expiresAt.toISOString()}.`, link: grant.requestId ? `/requests/${grant.requestId}` : "/" });
     // Last: the audit chain's lock is then held only for this insert and the commit.
     await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.activated", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { startsAt: grant.startsAt.toISOString() } });
@@ -84,7 +102,7 @@ export const expireGrant = async (options: { grantId: string; now?: Date }): Pro
     if (!grant || grant.revokedAt) return "skipped";
     if (now < grant.expiresAt) return "not-yet";
     if (!(await latch(tx, grant.id, "EXPIRED", grant.expiresAt))) return "already-done";
-    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.expired", occurredAt: grant.expiresAt });
+    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.expired", occurredAt: grant.expiresAt, grant });
     await notify(tx, { recipients: { userIds: [grant.subjectId], security: true }, kind: "grant.ended", title: `Access ended: ${describe(grant)}`, body: `${grant.subject.name}'s ${describe(grant)} ended at ${grant.expiresAt.toISOString()}.`, link: grant.requestId ? `/requests/${grant.requestId}` : "/" });
     // Last: the audit chain's lock is then held only for this insert and the commit.
     await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.expired", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { expiresAt: grant.expiresAt.toISOString(), lagMs: now.getTime() - grant.expiresAt.getTime() } });
@@ -134,11 +152,12 @@ export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<
   // Deliveries whose jobs Redis lost: every undelivered one of an enabled endpoint gets its
   // job again (same id, so a job still in Redis is untouched).
   const undelivered = await db.webhookDelivery.findMany({
-    where: { deliveredAt: null, endpoint: { disabledAt: null }, createdAt: { gt: new Date(now.getTime() - 30 * 24 * 3_600_000) } },
-    select: { id: true },
+    where: { deliveredAt: null, cancelledAt: null, endpoint: { disabledAt: null }, createdAt: { gt: new Date(now.getTime() - 30 * 24 * 3_600_000) } },
+    select: { id: true, sendAfter: true },
   });
   for (const delivery of undelivered) {
-    await enqueue("webhook.deliver", { deliveryId: delivery.id }, { jobId: bullJobId(`webhook:${delivery.id}`) });
+    const delay = delivery.sendAfter ? Math.max(0, delivery.sendAfter.getTime() - now.getTime()) : 0;
+    await enqueue("webhook.deliver", { deliveryId: delivery.id }, { jobId: bullJobId(webhookJobId(delivery.id)), delay });
     enqueued += 1;
   }
   return { grants: grants.length, deliveries: undelivered.length, enqueued };

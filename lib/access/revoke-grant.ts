@@ -5,7 +5,7 @@ import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError, isAppError } from "../errors";
 import { notify } from "../notify";
-import { queueGrantWebhooks } from "../webhooks";
+import { cancelScheduledWebhooks, queueGrantWebhooks } from "../webhooks";
 import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 
 const loadTarget = async (grantId: string) => {
@@ -70,6 +70,8 @@ export const revokeGrant = async (options: { actor: TUserActor; input: TRevokeGr
         ...audit,
       });
       const what = `${grant.permissions.join(", ")} on ${grant.resource.name}`;
+      // Its scheduled start and end will not happen: the target hears `grant.revoked` instead.
+      await cancelScheduledWebhooks(tx, { grantId, now, reason: "grant revoked" });
       await queueGrantWebhooks(tx, {
         grantId,
         eventType: "grant.revoked",

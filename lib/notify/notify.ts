@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getConfig } from "../config";
 import type { Db } from "../db";
-import { addOutboxJob } from "../queue/outbox";
+import { addOutboxJobs } from "../queue/outbox";
 
 export const ZNotify = z.strictObject({
   recipients: z
@@ -71,17 +71,16 @@ export const notify = async (tx: Db, input: TNotify): Promise<TNotifyResult> => 
     select: { id: true, userId: true },
   });
 
-  for (const row of rows) {
-    if (!recipients.get(row.userId)?.active) continue;
-    await addOutboxJob(tx, { name: "notify.send", payload: { notificationId: row.id, channel: "email" }, jobId: emailJobId(row.id) });
-  }
-
+  const jobs: Parameters<typeof addOutboxJobs>[1] = rows
+    .filter((row) => recipients.get(row.userId)?.active)
+    .map((row) => ({ name: "notify.send" as const, payload: { notificationId: row.id, channel: "email" }, jobId: emailJobId(row.id) }));
   // One post to the channel, not one per reviewer: it is carried by the first reviewer's row,
   // which holds the same title, body and link as every other copy.
   const carrier = rows.find((row) => recipients.get(row.userId)?.security);
   if (security && config.chatWebhookUrl && carrier) {
-    await addOutboxJob(tx, { name: "notify.send", payload: { notificationId: carrier.id, channel: "chat" }, jobId: chatJobId(carrier.id) });
+    jobs.push({ name: "notify.send", payload: { notificationId: carrier.id, channel: "chat" }, jobId: chatJobId(carrier.id) });
   }
+  await addOutboxJobs(tx, jobs);
 
   return { notificationIds: rows.map((row) => row.id) };
 };

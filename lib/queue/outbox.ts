@@ -12,13 +12,20 @@ import { enqueueBulk } from "./producer";
 /** BullMQ refuses ":" in custom ids; ids are written with ":" for readability and made safe here. */
 export const bullJobId = (jobId: string): string => jobId.replaceAll(":", "_");
 
-export const addOutboxJob = async (tx: Db, job: { name: TJobName; payload: unknown; jobId: string; runAt?: Date }): Promise<void> => {
-  const parsed = parseJobPayload(job.name, job.payload);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  await tx.outboxJob.create({
-    data: { queue: JOBS[job.name].queue, name: job.name, jobId: bullJobId(job.jobId), payload: parsed.payload as Prisma.InputJsonValue, runAt: job.runAt ?? null },
+type TOutboxJobInput = { name: TJobName; payload: unknown; jobId: string; runAt?: Date | undefined };
+
+/** Inside the caller's transaction: the jobs commit (or roll back) with the change. One insert for all. */
+export const addOutboxJobs = async (tx: Db, jobs: TOutboxJobInput[]): Promise<void> => {
+  if (jobs.length === 0) return;
+  const data = jobs.map((job) => {
+    const parsed = parseJobPayload(job.name, job.payload);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return { queue: JOBS[job.name].queue, name: job.name, jobId: bullJobId(job.jobId), payload: parsed.payload as Prisma.InputJsonValue, runAt: job.runAt ?? null };
   });
+  await tx.outboxJob.createMany({ data });
 };
+
+export const addOutboxJob = (tx: Db, job: TOutboxJobInput): Promise<void> => addOutboxJobs(tx, [job]);
 
 /**
  * Moves up to `limit` undispatched rows to BullMQ. Rows are claimed with SKIP LOCKED, so

@@ -32,8 +32,8 @@ export type TWorkerRuntime = {
 
 export type TStartWorkersOptions = {
   handlers: THandlers;
-  /** Jobs one worker runs at once, per queue. */
-  concurrency?: number;
+  /** Jobs one worker runs at once, per queue: one number for all, or per queue name. */
+  concurrency?: number | Partial<Record<TQueueName, number>>;
   /** How long shutdown waits for in-flight jobs before abandoning them. */
   shutdownTimeoutMs?: number;
 };
@@ -92,7 +92,8 @@ const processorFor = (queue: TQueueName, table: Record<string, TAnyHandler>) =>
 export const cappedBackoffMs = (attemptsMade: number): number => Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 3_600_000);
 
 export const startWorkers = (options: TStartWorkersOptions): TWorkerRuntime => {
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrencyOf = (queue: TQueueName): number =>
+    typeof options.concurrency === "number" ? options.concurrency : (options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY);
   const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const queues = QUEUE_NAMES.filter((queue) => options.handlers[queue] !== undefined);
 
@@ -101,7 +102,7 @@ export const startWorkers = (options: TStartWorkersOptions): TWorkerRuntime => {
     const worker = new Worker(queue, processorFor(queue, table), {
       connection: queueConnection(),
       prefix: queuePrefix(),
-      concurrency,
+      concurrency: concurrencyOf(queue),
       // Backoff type "capped": 1 s doubling per attempt, never more than an hour apart.
       settings: { backoffStrategy: (attemptsMade: number) => cappedBackoffMs(attemptsMade) },
     });

@@ -13,6 +13,9 @@ export type TWebhookDelivery = {
   lastError: string | null;
   deliveredAt: Date | null;
   createdAt: Date;
+  sendAfter: Date | null;
+  cancelledAt: Date | null;
+  cancelReason: string | null;
 };
 
 export const MAX_DELIVERIES = 200;
@@ -36,7 +39,7 @@ export const listDeliveries = async (options: {
       deliveries: {
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: limit,
-        select: { id: true, eventId: true, eventType: true, grantId: true, attempts: true, lastStatus: true, lastError: true, deliveredAt: true, createdAt: true },
+        select: { id: true, eventId: true, eventType: true, grantId: true, attempts: true, lastStatus: true, lastError: true, deliveredAt: true, createdAt: true, sendAfter: true, cancelledAt: true, cancelReason: true },
       },
     },
   });

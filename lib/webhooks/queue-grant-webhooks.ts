@@ -1,10 +1,27 @@
 import type { Db, Prisma } from "../db";
-import { addOutboxJob } from "../queue/outbox";
+import { addOutboxJobs } from "../queue/outbox";
 import type { TWebhookEventType, TWebhookPayload } from "./schemas";
 
 /** Deterministic, so the same event queued twice (a retried job) is one delivery per endpoint. */
 export const webhookEventId = (grantId: string, eventType: TWebhookEventType, occurredAt: Date): string =>
   `evt_${grantId}_${eventType}_${occurredAt.getTime()}`;
+
+const WEBHOOK_GRANT_SELECT = {
+  id: true,
+  resourceId: true,
+  permissions: true,
+  startsAt: true,
+  expiresAt: true,
+  revokedAt: true,
+  revokeReason: true,
+  subject: { select: { id: true, email: true } },
+  resource: { select: { key: true } },
+} as const;
+
+/** What an event's payload says about its grant. */
+export type TWebhookGrant = Prisma.GrantGetPayload<{ select: typeof WEBHOOK_GRANT_SELECT }>;
+
+export const loadWebhookGrant = (tx: Db, grantId: string): Promise<TWebhookGrant | null> => tx.grant.findUnique({ where: { id: grantId }, select: WEBHOOK_GRANT_SELECT });
 
 /**
  * Inside the caller's transaction: one delivery per enabled endpoint of the grant's resource
@@ -13,7 +30,10 @@ export const webhookEventId = (grantId: string, eventType: TWebhookEventType, oc
  * (grant, event, instant) changes nothing.
  *
  * `data` adds what the grant row does not say: the revocation reason, or the expiry before an
- * extension.
+ * extension. `sendAfter` schedules an event that has not happened yet (a grant's start or end,
+ * known when the grant is made): the delivery and its delayed job exist from then on, so at the
+ * instant the worker only signs and POSTs. Revocation or a moved expiry cancels it
+ * (`cancelScheduledWebhooks`), and the sender re-checks the grant before it sends.
  */
 export const queueGrantWebhooks = async (
   tx: Db,
@@ -22,23 +42,13 @@ export const queueGrantWebhooks = async (
     eventType: TWebhookEventType;
     occurredAt: Date;
     data?: { reason?: string | null; previousExpiresAt?: Date | null };
+    sendAfter?: Date;
+    /** The grant as the caller already read it in this transaction (saves reading it again). */
+    grant?: TWebhookGrant;
   },
 ): Promise<{ deliveryIds: string[] }> => {
   const { grantId, eventType, occurredAt } = options;
-  const grant = await tx.grant.findUnique({
-    where: { id: grantId },
-    select: {
-      id: true,
-      resourceId: true,
-      permissions: true,
-      startsAt: true,
-      expiresAt: true,
-      revokedAt: true,
-      revokeReason: true,
-      subject: { select: { id: true, email: true } },
-      resource: { select: { key: true } },
-    },
-  });
+  const grant = options.grant ?? (await loadWebhookGrant(tx, grantId));
   if (!grant) throw new Error(`queueGrantWebhooks: no grant ${grantId}`);
 
   const endpoints = await tx.webhookEndpoint.findMany({
@@ -67,12 +77,30 @@ export const queueGrantWebhooks = async (
 
   // Unique (endpointId, eventId): a duplicate is skipped and returns no row, so it gets no job.
   const created = await tx.webhookDelivery.createManyAndReturn({
-    data: endpoints.map((endpoint) => ({ endpointId: endpoint.id, grantId, eventId, eventType, payload: payload as unknown as Prisma.InputJsonObject })),
+    data: endpoints.map((endpoint) => ({ endpointId: endpoint.id, grantId, eventId, eventType, payload: payload as unknown as Prisma.InputJsonObject, sendAfter: options.sendAfter ?? null })),
     skipDuplicates: true,
     select: { id: true },
   });
-  for (const delivery of created) {
-    await addOutboxJob(tx, { name: "webhook.deliver", payload: { deliveryId: delivery.id }, jobId: `webhook:${delivery.id}` });
-  }
+  await addOutboxJobs(
+    tx,
+    created.map((delivery) => ({ name: "webhook.deliver" as const, payload: { deliveryId: delivery.id }, jobId: webhookJobId(delivery.id), runAt: options.sendAfter })),
+  );
   return { deliveryIds: created.map((delivery) => delivery.id) };
+};
+
+export const webhookJobId = (deliveryId: string): string => `webhook:${deliveryId}`;
+
+/**
+ * Inside the caller's transaction: scheduled deliveries of the grant that are still ahead
+ * (`sendAfter` later than `now`) will never be sent. With `eventType`, only those of that type.
+ */
+export const cancelScheduledWebhooks = async (
+  tx: Db,
+  options: { grantId: string; now: Date; reason: string; eventType?: TWebhookEventType },
+): Promise<number> => {
+  const { count } = await tx.webhookDelivery.updateMany({
+    where: { grantId: options.grantId, deliveredAt: null, cancelledAt: null, sendAfter: { gt: options.now }, ...(options.eventType ? { eventType: options.eventType } : {}) },
+    data: { cancelledAt: options.now, cancelReason: options.reason },
+  });
+  return count;
 };

@@ -18,7 +18,11 @@ import {
   verifyWebhook,
   WEBHOOK_EVENT_TYPES,
   WebhookDeliveryError,
+  webhookEventId,
+  WebhookNotDueError,
 } from "./index";
+import { expireGrant, revokeGrant, scheduleGrantLifecycle } from "../access";
+import { applyExtension } from "../access/extend-grant";
 
 /** A real receiver on loopback: verifies each request with the endpoint's secret, as a target system would. */
 type TReceived = { path: string; headers: IncomingHttpHeaders; body: string; verified: boolean; reason?: string };
@@ -205,6 +209,7 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     assert.equal(delivery.lastStatus, 204);
     assert.equal(delivery.lastError, null);
     assert.ok(delivery.deliveredAt instanceof Date);
+    assert.ok(Math.abs(delivery.deliveredAt.getTime() - Date.now()) < 60_000, `deliveredAt is now, in UTC (got ${delivery.deliveredAt.toISOString()})`);
 
     // A repeated job sends nothing more.
     assert.deepEqual(await deliverWebhook({ deliveryId }), { outcome: "skipped", reason: "already delivered" });
@@ -317,5 +322,102 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     assert.equal(receivedAt(path).length, 0);
     const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: queued.deliveryIds[0] as string } });
     assert.equal(delivery.attempts, 0);
+  });
+});
+
+describe("scheduled deliveries: a grant's start and end are queued when it is made", () => {
+  const makeGrant = async (resourceId: string, subjectId: string, times: { startsInMs: number; endsInMs: number }) => {
+    const now = Date.now();
+    return db.$transaction(async (tx) => {
+      const grant = await tx.grant.create({
+        data: { subjectId, resourceId, permissions: ["read"], startsAt: new Date(now + times.startsInMs), expiresAt: new Date(now + times.endsInMs) },
+      });
+      await scheduleGrantLifecycle(tx, grant);
+      return grant;
+    });
+  };
+  const scheduled = (grantId: string) => db.webhookDelivery.findMany({ where: { grantId }, orderBy: [{ sendAfter: "asc" }, { createdAt: "asc" }] });
+
+  it("writes the expiry delivery with its instant and a delayed job in the grant's transaction, and sends it only when due", async () => {
+    const resource = await newResource();
+    const hook = await endpointFor(await admin(), resource.key, ["grant.expired"]);
+    const subject = await createActor();
+    const grant = await makeGrant(resource.id, subject.userId, { startsInMs: 0, endsInMs: 60_000 });
+
+    const [delivery] = await scheduled(grant.id);
+    assert.ok(delivery);
+    assert.equal(delivery.eventType, "grant.expired");
+    assert.equal(delivery.sendAfter?.getTime(), grant.expiresAt.getTime());
+    assert.equal(delivery.eventId, webhookEventId(grant.id, "grant.expired", grant.expiresAt), "the lifecycle job's own queueing finds it and adds nothing");
+    const job = await db.outboxJob.findFirst({ where: { jobId: { contains: delivery.id } } });
+    assert.equal(job?.runAt?.getTime(), grant.expiresAt.getTime(), "its job waits for the expiry");
+
+    await assert.rejects(deliverWebhook({ deliveryId: delivery.id }), (error: unknown) => error instanceof WebhookNotDueError, "an early job sends nothing");
+    assert.equal(receivedAt(hook.path).length, 0);
+
+    await expireGrant({ grantId: grant.id, now: new Date(grant.expiresAt.getTime() + 5) });
+    assert.equal(await db.webhookDelivery.count({ where: { grantId: grant.id } }), 1, "expiry did not queue a second delivery");
+    const result = await deliverWebhook({ deliveryId: delivery.id, now: () => new Date(grant.expiresAt.getTime() + 10) });
+    assert.equal(result.outcome, "delivered");
+    const [received] = receivedAt(hook.path);
+    assert.ok(received?.verified);
+    const body = JSON.parse(received.body) as TWebhookPayload;
+    assert.equal(body.type, "grant.expired");
+    assert.equal(body.data.expiresAt, grant.expiresAt.toISOString());
+  });
+
+  it("revocation cancels the start and end still ahead; the target hears only grant.revoked", async () => {
+    const resource = await newResource();
+    const hook = await endpointFor(await admin(), resource.key);
+    const subject = await createActor();
+    const grant = await makeGrant(resource.id, subject.userId, { startsInMs: 30_000, endsInMs: 120_000 });
+    assert.deepEqual((await scheduled(grant.id)).map((row) => row.eventType), ["grant.activated", "grant.expired"]);
+
+    await revokeGrant({ actor: subject, input: { grantId: grant.id } });
+    const rows = await scheduled(grant.id);
+    const byType = new Map(rows.map((row) => [row.eventType, row]));
+    assert.equal(byType.get("grant.activated")?.cancelReason, "grant revoked");
+    assert.equal(byType.get("grant.expired")?.cancelReason, "grant revoked");
+    assert.equal(byType.get("grant.revoked")?.cancelledAt, null);
+
+    for (const row of rows) await deliverWebhook({ deliveryId: row.id, now: () => new Date(grant.expiresAt.getTime() + 1) });
+    assert.deepEqual(receivedAt(hook.path).map((entry) => (JSON.parse(entry.body) as TWebhookPayload).type), ["grant.revoked"]);
+  });
+
+  it("the sender re-checks the grant: a revocation that bypassed the cancel still stops the expiry event", async () => {
+    const resource = await newResource();
+    const hook = await endpointFor(await admin(), resource.key, ["grant.expired"]);
+    const subject = await createActor();
+    const grant = await makeGrant(resource.id, subject.userId, { startsInMs: 0, endsInMs: 60_000 });
+    // As if the revoking transaction committed while the delivery job was already running.
+    await db.grant.update({ where: { id: grant.id }, data: { revokedAt: new Date() } });
+    const [delivery] = await scheduled(grant.id);
+    assert.ok(delivery);
+    const result = await deliverWebhook({ deliveryId: delivery.id, now: () => new Date(grant.expiresAt.getTime() + 1) });
+    assert.deepEqual(result, { outcome: "skipped", reason: "cancelled" });
+    assert.equal((await db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).cancelReason, "grant revoked first");
+    assert.equal(receivedAt(hook.path).length, 0);
+  });
+
+  it("an extension cancels the old expiry event and schedules the new one", async () => {
+    const resource = await newResource();
+    const hook = await endpointFor(await admin(), resource.key, ["grant.expired"]);
+    const subject = await createActor();
+    const grant = await makeGrant(resource.id, subject.userId, { startsInMs: 0, endsInMs: 60_000 });
+    const [old] = await scheduled(grant.id);
+    assert.ok(old);
+    const { expiresAt } = await db.$transaction((tx) =>
+      applyExtension(tx, { grantId: grant.id, minutes: 30, requestId: uniqueId("req"), now: new Date(), actor: { type: "SYSTEM", id: "test" } }),
+    );
+    const rows = await scheduled(grant.id);
+    assert.equal(rows.length, 2);
+    assert.equal(rows.find((row) => row.id === old.id)?.cancelReason, "expiry moved");
+    const moved = rows.find((row) => row.id !== old.id);
+    assert.equal(moved?.sendAfter?.getTime(), expiresAt.getTime());
+    assert.equal(moved?.cancelledAt, null);
+
+    // The old job, firing at the old instant, sends nothing.
+    assert.deepEqual(await deliverWebhook({ deliveryId: old.id, now: () => new Date(grant.expiresAt.getTime() + 1) }), { outcome: "skipped", reason: "cancelled" });
+    assert.equal(receivedAt(hook.path).length, 0);
   });
 });

@@ -15,6 +15,8 @@ const DELIVERIES_SHOWN = 25;
 
 const DeliveryStatus = ({ delivery }: { delivery: TWebhookDelivery }) => {
   if (delivery.deliveredAt) return <Badge tone="green">delivered</Badge>;
+  if (delivery.cancelledAt) return <Badge>cancelled: {delivery.cancelReason ?? "event did not happen"}</Badge>;
+  if (delivery.attempts === 0 && delivery.sendAfter && delivery.sendAfter > new Date()) return <Badge tone="blue">scheduled for {formatDateTime(delivery.sendAfter)}</Badge>;
   if (delivery.attempts === 0) return <Badge tone="blue">queued</Badge>;
   return <Badge tone="amber">retrying</Badge>;
 };
