@@ -39,6 +39,8 @@ export type TStartWorkersOptions = {
 };
 
 const DEFAULT_CONCURRENCY = 4;
+const LOCK_DURATION_MS = 10_000;
+const STALLED_INTERVAL_MS = 5_000;
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 // After the hard timeout: how long aborted jobs get to be recorded as failed (so they are
 // retried at once by another worker instead of waiting for their lock to go stale).
@@ -103,6 +105,10 @@ export const startWorkers = (options: TStartWorkersOptions): TWorkerRuntime => {
       connection: queueConnection(),
       prefix: queuePrefix(),
       concurrency: concurrencyOf(queue),
+      // A worker renews its jobs' locks every lockDuration / 2; a killed worker's jobs are handed
+      // to another after at most lockDuration + stalledInterval (15 s, not BullMQ's 60 s).
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
       // Backoff type "capped": 1 s doubling per attempt, never more than an hour apart.
       settings: { backoffStrategy: (attemptsMade: number) => cappedBackoffMs(attemptsMade) },
     });
