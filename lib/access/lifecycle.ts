@@ -4,13 +4,13 @@
  * Each happens once per (grant, kind, instant): the GrantLifecycleEvent row is the latch, so a
  * duplicate or retried job does nothing twice.
  */
-import { appendAuditEvent } from "../audit";
+import { appendAuditEvent, appendAuditEvents } from "../audit";
 import { getConfig } from "../config";
 import { db, type Db } from "../db";
 import { addOutboxJobs, bullJobId } from "../queue/outbox";
 import { enqueue } from "../queue/producer";
-import { notify } from "../notify";
-import { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooks, webhookJobId } from "../webhooks";
+import { notify, notifyMany } from "../notify";
+import { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooksMany, webhookJobId } from "../webhooks";
 
 type TGrantTimes = { id: string; startsAt: Date; expiresAt: Date };
 
@@ -39,12 +39,11 @@ export const scheduleGrantLifecycle = async (tx: Db, grant: TGrantTimes, options
       .map((job) => ({ name: job.name, payload: { grantId: grant.id }, jobId: job.jobId, runAt: job.runAt })),
   );
   const loaded = (await loadWebhookGrant(tx, grant.id)) ?? undefined;
-  if (options.moved) {
-    await cancelScheduledWebhooks(tx, { grantId: grant.id, now: options.moved.now, eventType: "grant.expired", reason: "expiry moved" });
-  } else {
-    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.activated", occurredAt: grant.startsAt, sendAfter: grant.startsAt, grant: loaded });
-  }
-  await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.expired", occurredAt: grant.expiresAt, sendAfter: grant.expiresAt, grant: loaded });
+  if (options.moved) await cancelScheduledWebhooks(tx, { grantId: grant.id, now: options.moved.now, eventType: "grant.expired", reason: "expiry moved" });
+  await queueGrantWebhooksMany(tx, [
+    ...(options.moved ? [] : [{ grantId: grant.id, eventType: "grant.activated" as const, occurredAt: grant.startsAt, sendAfter: grant.startsAt, grant: loaded }]),
+    { grantId: grant.id, eventType: "grant.expired" as const, occurredAt: grant.expiresAt, sendAfter: grant.expiresAt, grant: loaded },
+  ]);
 };
 
 const loadGrant = (tx: Db, grantId: string) =>
@@ -64,21 +63,8 @@ const describe = (grant: TLoadedGrant) => `${grant.permissions.join(", ")} on ${
 
 export type TLifecycleOutcome = "done" | "already-done" | "skipped" | "not-yet";
 
-/** At startsAt: provisioning webhook, audit, notices. */
-export const activateGrant = async (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => {
-  const now = options.now ?? new Date();
-  return db.$transaction(async (tx) => {
-    const grant = await loadGrant(tx, options.grantId);
-    if (!grant || grant.revokedAt || grant.expiresAt <= now) return "skipped";
-    if (now < grant.startsAt) return "not-yet";
-    if (!(await latch(tx, grant.id, "ACTIVATED", grant.startsAt))) return "already-done";
-    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.activated", occurredAt: grant.startsAt, grant });
-    await notify(tx, { recipients: { userIds: [grant.subjectId], security: true }, kind: "grant.started", title: `Access started: ${describe(grant)}`, body: `${grant.subject.name} holds ${describe(grant)} until ${grant.expiresAt.toISOString()}.`, link: grant.requestId ? `/requests/${grant.requestId}` : "/" });
-    // Last: the audit chain's lock is then held only for this insert and the commit.
-    await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.activated", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { startsAt: grant.startsAt.toISOString() } });
-    return "done";
-  });
-};
+/** At startsAt: provisioning webhook, audit, notices (with other grants due, in one batch). */
+export const activateGrant = (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => runDue("ACTIVATED", options);
 
 /** Before the end: the subject is told, with a way to ask for more time. */
 export const warnGrant = async (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => {
@@ -95,19 +81,157 @@ export const warnGrant = async (options: { grantId: string; now?: Date }): Promi
 };
 
 /** At expiresAt: deprovisioning webhook, audit, notices. A moved expiry makes the old job a no-op. */
-export const expireGrant = async (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => {
+export const expireGrant = (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => runDue("EXPIRED", options);
+
+// ---- batches ------------------------------------------------------------------------------
+//
+// A burst (a thousand grants ending within seconds) would otherwise be a thousand transactions,
+// each queuing on the audit chain's lock. A job runs its own grant's side effect and those of
+// up to BATCH_SIZE - 1 other grants that are due too, in one transaction with set-wise
+// statements; their own jobs then find the latch taken and do nothing. Concurrent batches take
+// different grants: each grant is claimed with a transaction-scoped advisory try-lock; a job
+// whose own grant another batch holds waits (outside any transaction) until that batch is
+// over, so it never reports "done" for work that then rolls back. The latch
+// (GrantLifecycleEvent) still decides "once".
+
+const BATCH_SIZE = 50;
+const GRANT_CLAIM_LOCK = 7_311_002;
+// Side effects older than this are history, not work (the reconciler uses the same window).
+const LOOKBACK_MS = 7 * 24 * 3_600_000;
+
+type TDueKind = "ACTIVATED" | "EXPIRED";
+
+/** Other grants whose side effect is due and not done, oldest first, each claimed by this transaction. */
+const claimOthers = async (tx: Db, kind: TDueKind, ownId: string, now: Date, limit: number): Promise<string[]> => {
+  const since = new Date(now.getTime() - LOOKBACK_MS);
+  // The inner query picks candidates; the outer one try-locks them one at a time until it has
+  // `limit` (PostgreSQL does not push the lock call into a LIMITed subquery).
+  const rows =
+    kind === "EXPIRED"
+      ? await tx.$queryRaw<Array<{ id: string }>>`
+          select c.id from (
+            select g.id from "Grant" g
+             where g."revokedAt" is null and g."expiresAt" <= ${now}::timestamp(3) and g."expiresAt" > ${since}::timestamp(3) and g.id <> ${ownId}
+               and not exists (select 1 from "GrantLifecycleEvent" e where e."grantId" = g.id and e.kind = 'EXPIRED' and e.at = g."expiresAt")
+             order by g."expiresAt" limit ${limit * 4}
+          ) c
+          where pg_try_advisory_xact_lock(${GRANT_CLAIM_LOCK}::int, hashtext(c.id))
+          limit ${limit}`
+      : await tx.$queryRaw<Array<{ id: string }>>`
+          select c.id from (
+            select g.id from "Grant" g
+             where g."revokedAt" is null and g."startsAt" <= ${now}::timestamp(3) and g."startsAt" > ${since}::timestamp(3) and g."expiresAt" > ${now}::timestamp(3) and g.id <> ${ownId}
+               and not exists (select 1 from "GrantLifecycleEvent" e where e."grantId" = g.id and e.kind = 'ACTIVATED' and e.at = g."startsAt")
+             order by g."startsAt" limit ${limit * 4}
+          ) c
+          where pg_try_advisory_xact_lock(${GRANT_CLAIM_LOCK}::int, hashtext(c.id))
+          limit ${limit}`;
+  return rows.map((row) => row.id);
+};
+
+const isDue = (kind: TDueKind, grant: { startsAt: Date; expiresAt: Date; revokedAt: Date | null }, now: Date): TLifecycleOutcome | "due" => {
+  if (grant.revokedAt) return "skipped";
+  if (kind === "EXPIRED") return now < grant.expiresAt ? "not-yet" : "due";
+  if (grant.expiresAt <= now) return "skipped";
+  return now < grant.startsAt ? "not-yet" : "due";
+};
+
+// How long a job waits, outside any transaction, for the batch that holds its grant to finish.
+const BUSY_WAIT_MS = 30_000;
+
+const runDue = async (kind: TDueKind, options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt += 1) {
+    const outcome = await runDueOnce(kind, options);
+    if (outcome !== "busy") return outcome;
+    // Another batch holds this grant: once it commits, the latch says "already done"; if it
+    // rolls back, this job does the work. Waiting here holds no connection.
+    if (Date.now() - started > BUSY_WAIT_MS) throw new Error(`grant ${options.grantId} held by another batch for ${BUSY_WAIT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 500)));
+  }
+};
+
+const runDueOnce = async (kind: TDueKind, options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome | "busy"> => {
   const now = options.now ?? new Date();
-  return db.$transaction(async (tx) => {
-    const grant = await loadGrant(tx, options.grantId);
-    if (!grant || grant.revokedAt) return "skipped";
-    if (now < grant.expiresAt) return "not-yet";
-    if (!(await latch(tx, grant.id, "EXPIRED", grant.expiresAt))) return "already-done";
-    await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.expired", occurredAt: grant.expiresAt, grant });
-    await notify(tx, { recipients: { userIds: [grant.subjectId], security: true }, kind: "grant.ended", title: `Access ended: ${describe(grant)}`, body: `${grant.subject.name}'s ${describe(grant)} ended at ${grant.expiresAt.toISOString()}.`, link: grant.requestId ? `/requests/${grant.requestId}` : "/" });
-    // Last: the audit chain's lock is then held only for this insert and the commit.
-    await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "grant.expired", targetType: "grant", targetId: grant.id, outcome: "ALLOWED", details: { expiresAt: grant.expiresAt.toISOString(), lagMs: now.getTime() - grant.expiresAt.getTime() } });
-    return "done";
-  });
+  return db.$transaction(
+    async (tx) => {
+      const [claim] = await tx.$queryRaw<Array<{ locked: boolean }>>`select pg_try_advisory_xact_lock(${GRANT_CLAIM_LOCK}::int, hashtext(${options.grantId})) as locked`;
+      if (!claim?.locked) return "busy";
+      const own = await tx.grant.findUnique({ where: { id: options.grantId }, select: { startsAt: true, expiresAt: true, revokedAt: true } });
+      if (!own) return "skipped";
+      const ownState = isDue(kind, own, now);
+      if (ownState !== "due") return ownState;
+
+      const others = await claimOthers(tx, kind, options.grantId, now, BATCH_SIZE - 1);
+      const candidates = await tx.grant.findMany({
+        where: { id: { in: [options.grantId, ...others] } },
+        include: { resource: { select: { key: true, name: true } }, subject: { select: { id: true, email: true, name: true } } },
+      });
+      const due = candidates.filter((grant) => isDue(kind, grant, now) === "due");
+      // The latch: only the rows this transaction inserted are its to act on.
+      const latched = await tx.grantLifecycleEvent.createManyAndReturn({
+        data: due.map((grant) => ({ grantId: grant.id, kind, at: kind === "EXPIRED" ? grant.expiresAt : grant.startsAt })),
+        skipDuplicates: true,
+        select: { grantId: true },
+      });
+      const won = new Set(latched.map((row) => row.grantId));
+      const grants = due.filter((grant) => won.has(grant.id));
+      if (grants.length === 0) return "already-done";
+
+      if (kind === "EXPIRED") await sideEffectsOfExpiry(tx, grants, now);
+      else await sideEffectsOfActivation(tx, grants);
+      return won.has(options.grantId) ? "done" : "already-done";
+    },
+    // A batch does more than one grant's work: room for it on a busy machine.
+    { timeout: 15_000 },
+  );
+};
+
+type TDueGrant = TLoadedGrant;
+
+const sideEffectsOfActivation = async (tx: Db, grants: TDueGrant[]): Promise<void> => {
+  await queueGrantWebhooksMany(tx, grants.map((grant) => ({ grantId: grant.id, eventType: "grant.activated" as const, occurredAt: grant.startsAt, grant })));
+  await notifyMany(
+    tx,
+    grants.map((grant) => ({
+      recipients: { userIds: [grant.subjectId], security: true },
+      kind: "grant.started",
+      title: `Access started: ${describe(grant)}`,
+      body: `${grant.subject.name} holds ${describe(grant)} until ${grant.expiresAt.toISOString()}.`,
+      link: grant.requestId ? `/requests/${grant.requestId}` : "/",
+    })),
+  );
+  // Last: the audit chain's lock is then held only for this insert and the commit.
+  await appendAuditEvents(
+    tx,
+    grants.map((grant) => ({ actorType: "SYSTEM" as const, actorId: "lifecycle", action: "grant.activated", targetType: "grant", targetId: grant.id, outcome: "ALLOWED" as const, details: { startsAt: grant.startsAt.toISOString() } })),
+  );
+};
+
+const sideEffectsOfExpiry = async (tx: Db, grants: TDueGrant[], now: Date): Promise<void> => {
+  await queueGrantWebhooksMany(tx, grants.map((grant) => ({ grantId: grant.id, eventType: "grant.expired" as const, occurredAt: grant.expiresAt, grant })));
+  await notifyMany(
+    tx,
+    grants.map((grant) => ({
+      recipients: { userIds: [grant.subjectId], security: true },
+      kind: "grant.ended",
+      title: `Access ended: ${describe(grant)}`,
+      body: `${grant.subject.name}'s ${describe(grant)} ended at ${grant.expiresAt.toISOString()}.`,
+      link: grant.requestId ? `/requests/${grant.requestId}` : "/",
+    })),
+  );
+  await appendAuditEvents(
+    tx,
+    grants.map((grant) => ({
+      actorType: "SYSTEM" as const,
+      actorId: "lifecycle",
+      action: "grant.expired",
+      targetType: "grant",
+      targetId: grant.id,
+      outcome: "ALLOWED" as const,
+      details: { expiresAt: grant.expiresAt.toISOString(), lagMs: now.getTime() - grant.expiresAt.getTime(), batch: grants.length },
+    })),
+  );
 };
 
 /** Pending requests nobody decided in time expire; the requester is told. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { db, disconnectDb } from "../db";
-import { appendAuditEvent, recordAuditEvent } from "./append-audit-event";
+import { appendAuditEvent, appendAuditEvents, recordAuditEvent } from "./append-audit-event";
 import { GENESIS_HASH, hashEvent } from "./canonical";
 
 after(disconnectDb);
@@ -35,6 +35,33 @@ describe("audit events form one hash chain", () => {
     const prevHashes = new Set(rows.map((row) => row.prevHash));
     assert.equal(prevHashes.size, rows.length, "no two events share a predecessor");
     for (const [index, row] of rows.entries()) if (index > 0) assert.equal(row.prevHash, rows[index - 1]?.hash);
+  });
+
+  it("appends a batch in order, chained event to event, interleaved safely with single writers", async () => {
+    const before = await db.auditEvent.count();
+    await Promise.all([
+      ...Array.from({ length: 5 }, (_, batch) =>
+        db.$transaction((tx) =>
+          appendAuditEvents(
+            tx,
+            Array.from({ length: 10 }, (_, index) => ({ actorType: "SYSTEM" as const, actorId: "batch", action: "test.batch", outcome: "ALLOWED" as const, details: { batch, index } })),
+          ),
+        ),
+      ),
+      ...Array.from({ length: 5 }, (_, index) => recordAuditEvent({ actorType: "SYSTEM", actorId: "single", action: "test.single", outcome: "ALLOWED", details: { index } })),
+    ]);
+    const rows = await chain();
+    assert.equal(rows.length, before + 55);
+    for (const [index, row] of rows.entries()) {
+      if (index > 0) assert.equal(row.prevHash, rows[index - 1]?.hash, `event ${row.seq} follows ${rows[index - 1]?.seq}`);
+      assert.equal(row.recomputed, row.hash);
+    }
+    // Each batch is contiguous and in its own order.
+    const batches = rows.filter((row) => row.action === "test.batch").map((row) => row.details as { batch: number; index: number });
+    for (let at = 0; at < batches.length; at += 10) {
+      assert.deepEqual(batches.slice(at, at + 10).map((entry) => entry.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.equal(new Set(batches.slice(at, at + 10).map((entry) => entry.batch)).size, 1);
+    }
   });
 
   it("rolls back with the change it records", async () => {

@@ -29,29 +29,47 @@ const CHAIN_LOCK_KEY = 7_311_001;
  * commits or rolls back with the change it records. Pass a transaction client.
  */
 export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise<{ id: string; hash: string }> => {
-  const event = ZAuditEventInput.parse(input);
+  const [appended] = await appendAuditEvents(tx, [input]);
+  if (!appended) throw new Error("appendAuditEvent: nothing appended");
+  return appended;
+};
+
+/**
+ * Appends events in order, chained one to the next, with one lock, one head read and one
+ * insert: for batches (a burst of expiries) that would otherwise queue on the lock per event.
+ */
+export const appendAuditEvents = async (tx: Db, inputs: TAuditEventInput[]): Promise<Array<{ id: string; hash: string }>> => {
+  if (inputs.length === 0) return [];
+  const events = inputs.map((input) => ZAuditEventInput.parse(input));
   await tx.$executeRaw`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
   const head = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
-  const fields = {
-    id: randomUUID(),
-    occurredAt: new Date(),
-    actorType: event.actorType,
-    actorId: event.actorId ?? null,
-    action: event.action,
-    targetType: event.targetType ?? null,
-    targetId: event.targetId ?? null,
-    outcome: event.outcome,
-    reason: event.reason ?? null,
-    ip: event.ip ?? null,
-    userAgent: event.userAgent ?? null,
-    requestId: event.requestId ?? null,
-    // Hash what PostgreSQL will store: JSON values only (Dates become strings, undefined goes).
-    details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
-    prevHash: head?.hash ?? GENESIS_HASH,
-  };
-  const hash = hashEvent(fields);
-  await tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash } });
-  return { id: fields.id, hash };
+  const occurredAt = new Date();
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  const rows = events.map((event) => {
+    const fields = {
+      id: randomUUID(),
+      occurredAt,
+      actorType: event.actorType,
+      actorId: event.actorId ?? null,
+      action: event.action,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      outcome: event.outcome,
+      reason: event.reason ?? null,
+      ip: event.ip ?? null,
+      userAgent: event.userAgent ?? null,
+      requestId: event.requestId ?? null,
+      // Hash what PostgreSQL will store: JSON values only (Dates become strings, undefined goes).
+      details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
+      prevHash,
+    };
+    const hash = hashEvent(fields);
+    prevHash = hash;
+    return { ...fields, details: fields.details as Prisma.InputJsonObject, hash };
+  });
+  // One multi-row INSERT: PostgreSQL assigns seq in row order, so seq order is chain order.
+  await tx.auditEvent.createMany({ data: rows });
+  return rows.map((row) => ({ id: row.id, hash: row.hash }));
 };
 
 /** For events that record no other change (sign-in failures, denials): own transaction. */

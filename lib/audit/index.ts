@@ -1,2 +1,2 @@
-export { appendAuditEvent, recordAuditEvent, type TAuditEventInput } from "./append-audit-event";
+export { appendAuditEvent, appendAuditEvents, recordAuditEvent, type TAuditEventInput } from "./append-audit-event";
 export { GENESIS_HASH, hashEvent } from "./canonical";

@@ -41,46 +41,62 @@ export const chatJobId = (notificationId: string): string => `notify:chat:${noti
  * change. Deactivated users keep the in-app row (they see it if reactivated) but get no e-mail.
  */
 export const notify = async (tx: Db, input: TNotify): Promise<TNotifyResult> => {
-  const parsed = ZNotify.parse(input);
+  const [result] = await notifyMany(tx, [input]);
+  return result ?? { notificationIds: [] };
+};
+
+/**
+ * Many notices in four statements whatever their number (named users, security reviewers,
+ * the rows, their outbox jobs): for batches such as a burst of expiries.
+ */
+export const notifyMany = async (tx: Db, inputs: TNotify[]): Promise<TNotifyResult[]> => {
+  if (inputs.length === 0) return [];
+  const notices = inputs.map((input) => ZNotify.parse(input));
   const config = getConfig();
-  const { userIds = [], security = false } = parsed.recipients;
+  const namedIds = [...new Set(notices.flatMap((notice) => notice.recipients.userIds ?? []))];
+  const anySecurity = notices.some((notice) => notice.recipients.security === true);
 
-  const named = userIds.length > 0 ? await tx.user.findMany({ where: { id: { in: userIds } }, select: { id: true, deactivatedAt: true } }) : [];
+  const named = namedIds.length > 0 ? await tx.user.findMany({ where: { id: { in: namedIds } }, select: { id: true, deactivatedAt: true } }) : [];
   const reviewers =
-    security && config.securityGroups.length > 0
-      ? await tx.user.findMany({
-          where: { deactivatedAt: null, groups: { hasSome: config.securityGroups } },
-          select: { id: true, deactivatedAt: true },
-          orderBy: { id: "asc" },
-        })
+    anySecurity && config.securityGroups.length > 0
+      ? await tx.user.findMany({ where: { deactivatedAt: null, groups: { hasSome: config.securityGroups } }, select: { id: true }, orderBy: { id: "asc" } })
       : [];
+  const activeById = new Map(named.map((user) => [user.id, user.deactivatedAt === null]));
 
-  const recipients = new Map<string, { active: boolean; security: boolean }>();
-  for (const user of named) recipients.set(user.id, { active: user.deactivatedAt === null, security: false });
-  for (const user of reviewers) recipients.set(user.id, { active: true, security: true });
-  if (recipients.size === 0) return { notificationIds: [] };
-
-  const rows = await tx.notification.createManyAndReturn({
-    data: [...recipients.keys()].map((userId) => ({
-      userId,
-      kind: parsed.kind,
-      title: parsed.title,
-      body: parsed.body,
-      link: parsed.link ?? null,
-    })),
-    select: { id: true, userId: true },
+  // Per notice: its recipients, each once, and whether they are there as security reviewers.
+  const planned = notices.map((notice) => {
+    const recipients = new Map<string, { active: boolean; security: boolean }>();
+    for (const userId of notice.recipients.userIds ?? []) {
+      const active = activeById.get(userId);
+      if (active !== undefined) recipients.set(userId, { active, security: false });
+    }
+    if (notice.recipients.security) for (const user of reviewers) recipients.set(user.id, { active: true, security: true });
+    return { notice, recipients };
   });
+  const data = planned.flatMap(({ notice, recipients }) =>
+    [...recipients.keys()].map((userId) => ({ userId, kind: notice.kind, title: notice.title, body: notice.body, link: notice.link ?? null })),
+  );
+  if (data.length === 0) return notices.map(() => ({ notificationIds: [] }));
+  const rows = await tx.notification.createManyAndReturn({ data, select: { id: true, userId: true } });
+  if (rows.length !== data.length || rows.some((row, index) => row.userId !== data[index]?.userId)) throw new Error("notifyMany: rows came back out of order");
 
-  const jobs: Parameters<typeof addOutboxJobs>[1] = rows
-    .filter((row) => recipients.get(row.userId)?.active)
-    .map((row) => ({ name: "notify.send" as const, payload: { notificationId: row.id, channel: "email" }, jobId: emailJobId(row.id) }));
-  // One post to the channel, not one per reviewer: it is carried by the first reviewer's row,
-  // which holds the same title, body and link as every other copy.
-  const carrier = rows.find((row) => recipients.get(row.userId)?.security);
-  if (security && config.chatWebhookUrl && carrier) {
-    jobs.push({ name: "notify.send", payload: { notificationId: carrier.id, channel: "chat" }, jobId: chatJobId(carrier.id) });
-  }
+  // createManyAndReturn answers in insertion order: walk the plan in the same order.
+  const jobs: Parameters<typeof addOutboxJobs>[1] = [];
+  let next = 0;
+  const results = planned.map(({ notice, recipients }) => {
+    const mine = rows.slice(next, next + recipients.size);
+    next += recipients.size;
+    for (const row of mine) {
+      if (recipients.get(row.userId)?.active) jobs.push({ name: "notify.send", payload: { notificationId: row.id, channel: "email" }, jobId: emailJobId(row.id) });
+    }
+    // One post to the channel, not one per reviewer: it is carried by the first reviewer's row,
+    // which holds the same title, body and link as every other copy.
+    const carrier = mine.find((row) => recipients.get(row.userId)?.security);
+    if (notice.recipients.security && config.chatWebhookUrl && carrier) {
+      jobs.push({ name: "notify.send", payload: { notificationId: carrier.id, channel: "chat" }, jobId: chatJobId(carrier.id) });
+    }
+    return { notificationIds: mine.map((row) => row.id) };
+  });
   await addOutboxJobs(tx, jobs);
-
-  return { notificationIds: rows.map((row) => row.id) };
+  return results;
 };

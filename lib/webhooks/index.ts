@@ -8,7 +8,7 @@ export { deliverWebhook, DELIVERY_TIMEOUT_MS, type TDeliverResult, WebhookDelive
 export { disableEndpoint } from "./disable-endpoint";
 export { listDeliveries, MAX_DELIVERIES, type TWebhookDelivery } from "./list-deliveries";
 export { listEndpoints, type TWebhookEndpoint } from "./list-endpoints";
-export { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooks, type TWebhookGrant, webhookEventId, webhookJobId } from "./queue-grant-webhooks";
+export { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooks, queueGrantWebhooksMany, type TWebhookGrant, webhookEventId, webhookJobId } from "./queue-grant-webhooks";
 export { type TCreateEndpointInput, type TWebhookEventType, type TWebhookPayload, WEBHOOK_EVENT_TYPES, ZCreateEndpoint, ZWebhookEventType } from "./schemas";
 export { decryptSecret, encryptSecret, generateSecret, SECRET_PREFIX } from "./secrets";
 export { signWebhook, type TVerifyResult, verifyWebhook } from "./signature";

@@ -35,57 +35,70 @@ export const loadWebhookGrant = (tx: Db, grantId: string): Promise<TWebhookGrant
  * instant the worker only signs and POSTs. Revocation or a moved expiry cancels it
  * (`cancelScheduledWebhooks`), and the sender re-checks the grant before it sends.
  */
-export const queueGrantWebhooks = async (
-  tx: Db,
-  options: {
-    grantId: string;
-    eventType: TWebhookEventType;
-    occurredAt: Date;
-    data?: { reason?: string | null; previousExpiresAt?: Date | null };
-    sendAfter?: Date;
-    /** The grant as the caller already read it in this transaction (saves reading it again). */
-    grant?: TWebhookGrant;
-  },
-): Promise<{ deliveryIds: string[] }> => {
-  const { grantId, eventType, occurredAt } = options;
-  const grant = options.grant ?? (await loadWebhookGrant(tx, grantId));
-  if (!grant) throw new Error(`queueGrantWebhooks: no grant ${grantId}`);
+type TQueueGrantWebhooks = {
+  grantId: string;
+  eventType: TWebhookEventType;
+  occurredAt: Date;
+  data?: { reason?: string | null; previousExpiresAt?: Date | null };
+  sendAfter?: Date;
+  /** The grant as the caller already read it in this transaction (saves reading it again). */
+  grant?: TWebhookGrant;
+};
 
+export const queueGrantWebhooks = async (tx: Db, options: TQueueGrantWebhooks): Promise<{ deliveryIds: string[] }> => {
+  const [queued] = await queueGrantWebhooksMany(tx, [options]);
+  return { deliveryIds: queued?.deliveryIds ?? [] };
+};
+
+/** The same for many events in three statements (endpoints, deliveries, outbox), for batches. */
+export const queueGrantWebhooksMany = async (tx: Db, events: TQueueGrantWebhooks[]): Promise<Array<{ deliveryIds: string[] }>> => {
+  if (events.length === 0) return [];
+  const loaded = await Promise.all(
+    events.map(async (event) => {
+      const grant = event.grant ?? (await loadWebhookGrant(tx, event.grantId));
+      if (!grant) throw new Error(`queueGrantWebhooks: no grant ${event.grantId}`);
+      return { ...event, grant };
+    }),
+  );
   const endpoints = await tx.webhookEndpoint.findMany({
-    where: { resourceId: grant.resourceId, disabledAt: null, events: { has: eventType } },
-    select: { id: true },
+    where: { resourceId: { in: [...new Set(loaded.map((event) => event.grant.resourceId))] }, disabledAt: null, events: { hasSome: [...new Set(events.map((event) => event.eventType))] } },
+    select: { id: true, resourceId: true, events: true },
   });
-  if (endpoints.length === 0) return { deliveryIds: [] };
-
-  const reason = options.data?.reason ?? (eventType === "grant.revoked" ? grant.revokeReason : null);
-  const payload: TWebhookPayload = {
-    type: eventType,
-    timestamp: occurredAt.toISOString(),
-    data: {
-      grantId: grant.id,
-      subject: { id: grant.subject.id, email: grant.subject.email },
-      resource: grant.resource.key,
-      permissions: grant.permissions,
-      startsAt: grant.startsAt.toISOString(),
-      expiresAt: grant.expiresAt.toISOString(),
-      ...(grant.revokedAt ? { revokedAt: grant.revokedAt.toISOString() } : {}),
-      ...(reason ? { reason } : {}),
-      ...(options.data?.previousExpiresAt ? { previousExpiresAt: options.data.previousExpiresAt.toISOString() } : {}),
-    },
-  };
-  const eventId = webhookEventId(grantId, eventType, occurredAt);
+  const rows = loaded.flatMap((event) => {
+    const { grant, eventType, occurredAt } = event;
+    const reason = event.data?.reason ?? (eventType === "grant.revoked" ? grant.revokeReason : null);
+    const payload: TWebhookPayload = {
+      type: eventType,
+      timestamp: occurredAt.toISOString(),
+      data: {
+        grantId: grant.id,
+        subject: { id: grant.subject.id, email: grant.subject.email },
+        resource: grant.resource.key,
+        permissions: grant.permissions,
+        startsAt: grant.startsAt.toISOString(),
+        expiresAt: grant.expiresAt.toISOString(),
+        ...(grant.revokedAt ? { revokedAt: grant.revokedAt.toISOString() } : {}),
+        ...(reason ? { reason } : {}),
+        ...(event.data?.previousExpiresAt ? { previousExpiresAt: event.data.previousExpiresAt.toISOString() } : {}),
+      },
+    };
+    const eventId = webhookEventId(grant.id, eventType, occurredAt);
+    return endpoints
+      .filter((endpoint) => endpoint.resourceId === grant.resourceId && endpoint.events.includes(eventType))
+      .map((endpoint) => ({ endpointId: endpoint.id, grantId: grant.id, eventId, eventType, payload: payload as unknown as Prisma.InputJsonObject, sendAfter: event.sendAfter ?? null }));
+  });
+  if (rows.length === 0) return events.map(() => ({ deliveryIds: [] }));
 
   // Unique (endpointId, eventId): a duplicate is skipped and returns no row, so it gets no job.
-  const created = await tx.webhookDelivery.createManyAndReturn({
-    data: endpoints.map((endpoint) => ({ endpointId: endpoint.id, grantId, eventId, eventType, payload: payload as unknown as Prisma.InputJsonObject, sendAfter: options.sendAfter ?? null })),
-    skipDuplicates: true,
-    select: { id: true },
-  });
+  const created = await tx.webhookDelivery.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true, eventId: true, sendAfter: true } });
   await addOutboxJobs(
     tx,
-    created.map((delivery) => ({ name: "webhook.deliver" as const, payload: { deliveryId: delivery.id }, jobId: webhookJobId(delivery.id), runAt: options.sendAfter })),
+    created.map((delivery) => ({ name: "webhook.deliver" as const, payload: { deliveryId: delivery.id }, jobId: webhookJobId(delivery.id), runAt: delivery.sendAfter ?? undefined })),
   );
-  return { deliveryIds: created.map((delivery) => delivery.id) };
+  return loaded.map((event) => {
+    const eventId = webhookEventId(event.grant.id, event.eventType, event.occurredAt);
+    return { deliveryIds: created.filter((delivery) => delivery.eventId === eventId).map((delivery) => delivery.id) };
+  });
 };
 
 export const webhookJobId = (deliveryId: string): string => `webhook:${deliveryId}`;

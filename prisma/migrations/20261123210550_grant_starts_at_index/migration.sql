@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Grant_startsAt_idx" ON "Grant"("startsAt");
+
