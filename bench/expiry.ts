@@ -2,18 +2,19 @@
  * `npm run bench:expiry`: how late do `grant.expired` webhooks arrive when many grants expire
  * at once, and are any lost or doubled?
  *
- *   npm run bench:expiry                    1,000 grants expiring within 10 s, worker running
+ *   npm run bench:expiry                    1,000 grants expiring within 10 s, workers running
  *   npm run bench:expiry -- --flush-redis   halfway through the window delete every key under
- *                                           the bench's Redis prefix (FLUSHALL for this app), then
- *                                           recover (see --recover)
- *   npm run bench:expiry -- --kill-worker   halfway through, SIGKILL the worker; restart it 2 s later
+ *                                           the bench's Redis prefix (FLUSHALL for this app) and
+ *                                           do nothing else: the workers notice and rebuild
+ *   npm run bench:expiry -- --kill-worker   halfway through, SIGKILL every worker; restart them 2 s later
  *
- * Options: --grants=N (1000), --window-ms=N (10000), --lead-ms=N (20000: from now to the first
- * expiry), --recover=both|reconcile|restart|none (flush mode; default both: run
- * reconcileLifecycle() from this process right after the flush, as an operator or the periodic
- * job would, and also restart the worker, whose start reconciles), --keep (keep the database
- * and Redis keys), --json=FILE, --worker-pool-max=N (diagnostic: the worker's pg pool size,
- * pg's default is 10).
+ * Options: --grants=N (1000), --window-ms=N (10000), --lead-ms=N (60000: from now to the first
+ * expiry), --topology=split|single (split: webhooks in a worker process of their own, the rest
+ * in another; single: one process), --recover=none|reconcile|restart|both (flush mode; none, the
+ * default, leaves recovery to the workers' flush watch; reconcile also calls
+ * reconcileLifecycle() from this process, restart also restarts the workers), --keep (keep the
+ * database and Redis keys), --json=FILE, --worker-pool-max=N (diagnostic: the worker's pg pool
+ * size, pg's default is 10), --cpu-profile (diagnostic: V8 CPU profiles of the workers).
  *
  * Like the test harness (lib/cli/test.ts) it makes a database `jit_bench_<id>` and a Redis
  * prefix `jit-bench-<id>` of its own, migrates it, and removes both at the end. The worker is
@@ -39,9 +40,11 @@ const flag = (name: string): boolean => argv.includes(`--${name}`);
 const option = (name: string, fallback: string): string => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const GRANTS = Number(option("grants", "1000"));
 const WINDOW_MS = Number(option("window-ms", "10000"));
-const LEAD_MS = Number(option("lead-ms", "20000"));
+// Long enough that creating the grants (and their 1,000 activations and start e-mails) is over
+// before the window: the bench measures an expiry burst, not a creation burst overlapping it.
+const LEAD_MS = Number(option("lead-ms", "60000"));
 const MODE: "default" | "flush-redis" | "kill-worker" = flag("flush-redis") ? "flush-redis" : flag("kill-worker") ? "kill-worker" : "default";
-const RECOVER = option("recover", "both") as "both" | "reconcile" | "restart" | "none";
+const RECOVER = option("recover", "none") as "both" | "reconcile" | "restart" | "none";
 const KEEP = flag("keep");
 /** Diagnostic: the worker's pg pool size (default: pg's 10), through bench/pg-pool-max.ts. */
 const WORKER_POOL_MAX = Number(option("worker-pool-max", "0"));
@@ -57,7 +60,7 @@ const PROCESSES: Array<{ name: string; queues?: string }> =
 const SUBJECTS = 5;
 const CREATE_CONCURRENCY = 8;
 if (!(GRANTS > 0) || !(WINDOW_MS > 0) || !(LEAD_MS > 0) || !["both", "reconcile", "restart", "none"].includes(RECOVER) || !["split", "single"].includes(TOPOLOGY)) {
-  console.error("usage: npm run bench:expiry -- [--flush-redis | --kill-worker] [--grants=N] [--window-ms=N] [--lead-ms=N] [--recover=both|reconcile|restart|none] [--topology=split|single] [--keep] [--json=FILE]");
+  console.error("usage: npm run bench:expiry -- [--flush-redis | --kill-worker] [--grants=N] [--window-ms=N] [--lead-ms=N] [--recover=none|reconcile|restart|both] [--topology=split|single] [--keep] [--json=FILE]");
   process.exit(2);
 }
 

@@ -29,6 +29,7 @@ const { webhooksHandlers } = await import("./webhooks.worker");
 const { grantLifecycleHandlers } = await import("./grant-lifecycle.worker");
 const { startOutboxRelay } = await import("../lib/queue/outbox");
 const { reconcileLifecycle } = await import("../lib/access/lifecycle");
+const { startFlushWatch } = await import("../lib/queue/flush-watch");
 
 const PRUNE_SESSIONS_EVERY_MS = 15 * 60_000;
 
@@ -57,6 +58,7 @@ const runtime = startWorkers({ handlers, concurrency: { maintenance: 2, "grant-l
 // Moves committed jobs from the outbox table to BullMQ.
 const relay = startOutboxRelay({ onError: (error) => log("outbox.relay_error", { error: String((error as Error).message ?? error) }) });
 let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
+let flushWatch: Awaited<ReturnType<typeof startFlushWatch>> | undefined;
 let stopping = false;
 
 const stop = async (signal: NodeJS.Signals): Promise<void> => {
@@ -68,6 +70,7 @@ const stop = async (signal: NodeJS.Signals): Promise<void> => {
   }
   stopping = true;
   clearInterval(scheduleKeeper);
+  flushWatch?.stop();
   await heartbeat?.stop();
   await relay.stop();
   const { timedOut } = await runtime.shutdown(signal);
@@ -89,6 +92,16 @@ try {
   // At start too: Redis may have lost jobs while no worker ran.
   const reconciled = await reconcileLifecycle({});
   log("lifecycle.reconciled", reconciled);
+  // And within a second of Redis losing its data, not at the next periodic run (which the
+  // flush deleted with everything else).
+  flushWatch = await startFlushWatch({
+    onFlush: async () => {
+      log("redis.flush_detected");
+      await ensureSchedules();
+      log("lifecycle.reconciled", { ...(await reconcileLifecycle({})), after: "flush" });
+    },
+    onError: (error) => log("redis.flush_recovery_error", { error: String((error as Error).message ?? error) }),
+  });
 } catch (error) {
   // A shutdown that closed the queue mid-call is not a startup failure.
   if (!stopping) throw error;

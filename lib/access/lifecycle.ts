@@ -8,8 +8,8 @@ import { appendAuditEvent, appendAuditEvents } from "../audit";
 import { getConfig } from "../config";
 import { db, type Db } from "../db";
 import { addOutboxJobs, bullJobId } from "../queue/outbox";
-import { enqueue } from "../queue/producer";
-import { notify, notifyMany } from "../notify";
+import { enqueueBulk } from "../queue/producer";
+import { notificationJob, notify, notifyMany } from "../notify";
 import { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooksMany, webhookJobId } from "../webhooks";
 
 type TGrantTimes = { id: string; startsAt: Date; expiresAt: Date };
@@ -95,6 +95,7 @@ export const expireGrant = (options: { grantId: string; now?: Date }): Promise<T
 // (GrantLifecycleEvent) still decides "once".
 
 const BATCH_SIZE = 50;
+const RECONCILE_CHUNK = 500;
 const GRANT_CLAIM_LOCK = 7_311_002;
 // Side effects older than this are history, not work (the reconciler uses the same window).
 const LOOKBACK_MS = 7 * 24 * 3_600_000;
@@ -257,20 +258,19 @@ export const expireStaleRequests = async (options: { now?: Date; limit?: number 
  * (deterministic ids make existing jobs a no-op), and runs overdue ones at once. Runs at
  * worker start and on a schedule.
  */
-export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<{ grants: number; deliveries: number; enqueued: number }> => {
+export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<{ grants: number; deliveries: number; notifications: number; enqueued: number }> => {
   const now = options.now ?? new Date();
   const grants = await db.grant.findMany({
     where: { revokedAt: null, lifecycleEvents: { none: { kind: "EXPIRED" } }, expiresAt: { gt: new Date(now.getTime() - 7 * 24 * 3_600_000) } },
     select: { id: true, startsAt: true, expiresAt: true, lifecycleEvents: { select: { kind: true } } },
   });
-  let enqueued = 0;
+  const jobs: Parameters<typeof enqueueBulk>[0] = [];
   for (const grant of grants) {
     const done = new Set(grant.lifecycleEvents.map((event) => event.kind));
     for (const job of lifecycleJobs(grant)) {
       if (job.name === "grant.start" && done.has("ACTIVATED")) continue;
       if (job.name === "grant.warn" && (done.has("WARNED") || grant.expiresAt <= now)) continue;
-      await enqueue(job.name, { grantId: grant.id }, { jobId: bullJobId(job.jobId), delay: Math.max(0, job.runAt.getTime() - now.getTime()) });
-      enqueued += 1;
+      jobs.push({ name: job.name, payload: { grantId: grant.id }, jobId: bullJobId(job.jobId), delay: Math.max(0, job.runAt.getTime() - now.getTime()) });
     }
   }
   // Deliveries whose jobs Redis lost: every undelivered one of an enabled endpoint gets its
@@ -281,8 +281,25 @@ export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<
   });
   for (const delivery of undelivered) {
     const delay = delivery.sendAfter ? Math.max(0, delivery.sendAfter.getTime() - now.getTime()) : 0;
-    await enqueue("webhook.deliver", { deliveryId: delivery.id }, { jobId: bullJobId(webhookJobId(delivery.id)), delay });
-    enqueued += 1;
+    jobs.push({ name: "webhook.deliver", payload: { deliveryId: delivery.id }, jobId: bullJobId(webhookJobId(delivery.id)), delay });
   }
-  return { grants: grants.length, deliveries: undelivered.length, enqueued };
+  // Notice copies (e-mail, chat) of the last day whose jobs Redis lost.
+  const unsent = await db.notification.findMany({
+    where: {
+      createdAt: { gt: new Date(now.getTime() - 24 * 3_600_000) },
+      OR: [{ channels: { has: "email" }, emailSentAt: null }, { channels: { has: "chat" }, chatSentAt: null }],
+    },
+    select: { id: true, channels: true, emailSentAt: true, chatSentAt: true },
+  });
+  for (const notice of unsent) {
+    for (const channel of notice.channels) {
+      if ((channel === "email" ? notice.emailSentAt : notice.chatSentAt) !== null) continue;
+      const job = notificationJob(notice.id, channel);
+      jobs.push({ name: job.name, payload: job.payload, jobId: bullJobId(job.jobId), delay: 0 });
+    }
+  }
+  // In bulk: after a flush this is every job of every live grant.
+  for (let at = 0; at < jobs.length; at += RECONCILE_CHUNK) await enqueueBulk(jobs.slice(at, at + RECONCILE_CHUNK));
+  const enqueued = jobs.length;
+  return { grants: grants.length, deliveries: undelivered.length, notifications: unsent.length, enqueued };
 };

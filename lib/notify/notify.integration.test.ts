@@ -5,7 +5,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
+import { Queue } from "bullmq";
+import { reconcileLifecycle } from "../access/lifecycle";
 import { db, disconnectDb } from "../db";
+import { queueConnection, queuePrefix } from "../queue/connection";
+import { closeQueues } from "../queue/producer";
 import { bullJobId } from "../queue/outbox";
 import { createActor, createUser } from "../testing/fixtures";
 import { startDevSmtp } from "./dev-smtp";
@@ -41,6 +45,7 @@ const settings: TDeliverySettings = {
 };
 
 after(async () => {
+  await closeQueues();
   closeMailTransports();
   await smtp.close();
   await new Promise((resolve) => receiver.close(resolve));
@@ -165,6 +170,27 @@ describe("sendNotification(): real SMTP and a real webhook receiver", () => {
     assert.ok(mail.html.includes("Justification: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;!channel&gt;"));
     assert.ok(mail.html.includes("Hello Alice &lt;b&gt;Engineer&lt;/b&gt;,"));
     assert.doesNotMatch(mail.html, /<script|<b>/i);
+  });
+
+  it("sends each copy once: a re-run job after a successful send sends nothing, and the reconciler re-creates only unsent copies", async () => {
+    const { user, notificationId } = await stored({ title: "Sent once" });
+    const before = smtp.messages().filter((message) => message.to.includes(user.email)).length;
+    assert.deepEqual(await sendNotification({ notificationId, channel: "email", settings }), { status: "sent" });
+    assert.deepEqual(await sendNotification({ notificationId, channel: "email", settings }), { status: "skipped", reason: "already sent" });
+    assert.equal(smtp.messages().filter((message) => message.to.includes(user.email)).length, before + 1);
+    assert.ok((await db.notification.findUniqueOrThrow({ where: { id: notificationId } })).emailSentAt);
+
+    // Redis lost the job of another, unsent notice: the reconciler finds it (and not the sent one).
+    const { notificationId: unsentId } = await stored({ title: "Never sent" });
+    const { notifications } = await reconcileLifecycle();
+    assert.ok(notifications >= 1);
+    const queue = new Queue("notify", { connection: queueConnection(), prefix: queuePrefix() });
+    try {
+      assert.ok(await queue.getJob(bullJobId(emailJobId(unsentId))), "the unsent copy's job is back");
+      assert.equal(await queue.getJob(bullJobId(emailJobId(notificationId))), undefined, "the sent copy's is not");
+    } finally {
+      await queue.close();
+    }
   });
 
   it("posts a security notice to the chat webhook as JSON with mrkdwn escaped", async () => {

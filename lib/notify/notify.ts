@@ -31,6 +31,12 @@ export type TNotifyResult = { notificationIds: string[] };
 export const emailJobId = (notificationId: string): string => `notify:email:${notificationId}`;
 export const chatJobId = (notificationId: string): string => `notify:chat:${notificationId}`;
 
+/** The job that sends one copy of a notification. */
+export const notificationJob = (notificationId: string, channel: string) => {
+  if (channel !== "email" && channel !== "chat") throw new Error(`unknown notification channel ${channel}`);
+  return { name: "notify.send" as const, payload: { notificationId, channel }, jobId: channel === "email" ? emailJobId(notificationId) : chatJobId(notificationId) };
+};
+
 /**
  * Records a notice inside the caller's transaction: one in-app Notification per recipient,
  * and in the outbox one e-mail job per active recipient (plus one chat post for security
@@ -73,28 +79,30 @@ export const notifyMany = async (tx: Db, inputs: TNotify[]): Promise<TNotifyResu
     if (notice.recipients.security) for (const user of reviewers) recipients.set(user.id, { active: true, security: true });
     return { notice, recipients };
   });
-  const data = planned.flatMap(({ notice, recipients }) =>
-    [...recipients.keys()].map((userId) => ({ userId, kind: notice.kind, title: notice.title, body: notice.body, link: notice.link ?? null })),
-  );
+  // The chat copy rides on the first security reviewer's row (one post, not one per reviewer).
+  const chatCarrier = (notice: (typeof notices)[number], recipients: Map<string, { active: boolean; security: boolean }>): string | undefined =>
+    notice.recipients.security && config.chatWebhookUrl ? [...recipients].find(([, recipient]) => recipient.security)?.[0] : undefined;
+  const data = planned.flatMap(({ notice, recipients }) => {
+    const carrier = chatCarrier(notice, recipients);
+    return [...recipients].map(([userId, recipient]) => ({
+      userId,
+      kind: notice.kind,
+      title: notice.title,
+      body: notice.body,
+      link: notice.link ?? null,
+      channels: [...(recipient.active && config.smtpUrl ? ["email"] : []), ...(userId === carrier ? ["chat"] : [])],
+    }));
+  });
   if (data.length === 0) return notices.map(() => ({ notificationIds: [] }));
-  const rows = await tx.notification.createManyAndReturn({ data, select: { id: true, userId: true } });
+  const rows = await tx.notification.createManyAndReturn({ data, select: { id: true, userId: true, channels: true } });
   if (rows.length !== data.length || rows.some((row, index) => row.userId !== data[index]?.userId)) throw new Error("notifyMany: rows came back out of order");
 
   // createManyAndReturn answers in insertion order: walk the plan in the same order.
-  const jobs: Parameters<typeof addOutboxJobs>[1] = [];
+  const jobs = rows.flatMap((row) => row.channels.map((channel) => notificationJob(row.id, channel)));
   let next = 0;
-  const results = planned.map(({ notice, recipients }) => {
+  const results = planned.map(({ recipients }) => {
     const mine = rows.slice(next, next + recipients.size);
     next += recipients.size;
-    for (const row of mine) {
-      if (recipients.get(row.userId)?.active) jobs.push({ name: "notify.send", payload: { notificationId: row.id, channel: "email" }, jobId: emailJobId(row.id) });
-    }
-    // One post to the channel, not one per reviewer: it is carried by the first reviewer's row,
-    // which holds the same title, body and link as every other copy.
-    const carrier = mine.find((row) => recipients.get(row.userId)?.security);
-    if (notice.recipients.security && config.chatWebhookUrl && carrier) {
-      jobs.push({ name: "notify.send", payload: { notificationId: carrier.id, channel: "chat" }, jobId: chatJobId(carrier.id) });
-    }
     return { notificationIds: mine.map((row) => row.id) };
   });
   await addOutboxJobs(tx, jobs);

@@ -60,10 +60,14 @@ export const sendNotification = async (options: TSendNotification & { settings?:
 
   const notification = await db.notification.findUnique({
     where: { id: notificationId },
-    select: { id: true, kind: true, title: true, body: true, link: true, user: { select: { email: true, name: true, deactivatedAt: true } } },
+    select: { id: true, kind: true, title: true, body: true, link: true, emailSentAt: true, chatSentAt: true, user: { select: { email: true, name: true, deactivatedAt: true } } },
   });
   // Gone with its user (cascade): retrying cannot bring it back.
   if (!notification) return skipped(notificationId, channel, "notification not found");
+  // A re-created or retried job after a successful send (a crash between the send and the
+  // job's completion) sends nothing more.
+  if ((channel === "email" ? notification.emailSentAt : notification.chatSentAt) !== null) return skipped(notificationId, channel, "already sent");
+  const markSent = () => db.notification.update({ where: { id: notificationId }, data: channel === "email" ? { emailSentAt: new Date() } : { chatSentAt: new Date() } });
 
   if (channel === "chat") {
     if (!settings.chatWebhookUrl) return skipped(notificationId, channel, "CHAT_WEBHOOK_URL is not set");
@@ -78,6 +82,7 @@ export const sendNotification = async (options: TSendNotification & { settings?:
     const answer = (await response.text().catch(() => "")).slice(0, 200);
     // The webhook URL is a credential: never put it in an error or a log line.
     if (!response.ok) throw new Error(`chat webhook answered ${response.status}${answer ? `: ${answer}` : ""}`);
+    await markSent();
     log("notify.sent", { notificationId, channel, kind: notification.kind });
     return { status: "sent" };
   }
@@ -93,6 +98,7 @@ export const sendNotification = async (options: TSendNotification & { settings?:
     html: message.html,
     headers: { "X-JIT-Notification-Id": notification.id, "X-JIT-Notification-Kind": notification.kind },
   });
+  await markSent();
   log("notify.sent", { notificationId, channel, kind: notification.kind });
   return { status: "sent" };
 };
