@@ -258,7 +258,7 @@ export const expireStaleRequests = async (options: { now?: Date; limit?: number 
  * (deterministic ids make existing jobs a no-op), and runs overdue ones at once. Runs at
  * worker start and on a schedule.
  */
-export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<{ grants: number; deliveries: number; notifications: number; enqueued: number }> => {
+export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<{ grants: number; deliveries: number; notifications: number; enqueued: number; replaced: number }> => {
   const now = options.now ?? new Date();
   const grants = await db.grant.findMany({
     where: { revokedAt: null, lifecycleEvents: { none: { kind: "EXPIRED" } }, expiresAt: { gt: new Date(now.getTime() - 7 * 24 * 3_600_000) } },
@@ -268,7 +268,8 @@ export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<
   for (const grant of grants) {
     const done = new Set(grant.lifecycleEvents.map((event) => event.kind));
     for (const job of lifecycleJobs(grant)) {
-      if (job.name === "grant.start" && done.has("ACTIVATED")) continue;
+      // A start that is over before it ran is skipped by its job anyway.
+      if (job.name === "grant.start" && (done.has("ACTIVATED") || grant.expiresAt <= now)) continue;
       if (job.name === "grant.warn" && (done.has("WARNED") || grant.expiresAt <= now)) continue;
       jobs.push({ name: job.name, payload: { grantId: grant.id }, jobId: bullJobId(job.jobId), delay: Math.max(0, job.runAt.getTime() - now.getTime()) });
     }
@@ -299,7 +300,8 @@ export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<
     }
   }
   // In bulk: after a flush this is every job of every live grant.
-  for (let at = 0; at < jobs.length; at += RECONCILE_CHUNK) await enqueueBulk(jobs.slice(at, at + RECONCILE_CHUNK));
+  let replaced = 0;
+  for (let at = 0; at < jobs.length; at += RECONCILE_CHUNK) replaced += (await enqueueBulk(jobs.slice(at, at + RECONCILE_CHUNK), { replaceFinished: true })).replaced;
   const enqueued = jobs.length;
-  return { grants: grants.length, deliveries: undelivered.length, notifications: unsent.length, enqueued };
+  return { grants: grants.length, deliveries: undelivered.length, notifications: unsent.length, enqueued, replaced };
 };

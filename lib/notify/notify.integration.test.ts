@@ -10,6 +10,7 @@ import { reconcileLifecycle } from "../access/lifecycle";
 import { db, disconnectDb } from "../db";
 import { queueConnection, queuePrefix } from "../queue/connection";
 import { closeQueues } from "../queue/producer";
+import { redis } from "../redis";
 import { bullJobId } from "../queue/outbox";
 import { createActor, createUser } from "../testing/fixtures";
 import { startDevSmtp } from "./dev-smtp";
@@ -46,6 +47,7 @@ const settings: TDeliverySettings = {
 
 after(async () => {
   await closeQueues();
+  redis().disconnect();
   closeMailTransports();
   await smtp.close();
   await new Promise((resolve) => receiver.close(resolve));

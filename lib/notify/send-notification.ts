@@ -20,6 +20,12 @@ const skipped = (notificationId: string, channel: string, reason: string): TSend
   return { status: "skipped", reason };
 };
 
+/** A copy that can never be sent (no SMTP, no chat URL, recipient deactivated) is no longer owed. */
+const settle = async (notificationId: string, channel: "email" | "chat", reason: string): Promise<TSendResult> => {
+  await db.$executeRaw`update "Notification" set channels = array_remove(channels, ${channel}::text) where id = ${notificationId}`;
+  return skipped(notificationId, channel, reason);
+};
+
 // Bounded, so a mail server or webhook that hangs costs one job attempt, not a worker slot.
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 const CHAT_TIMEOUT_MS = 10_000;
@@ -70,7 +76,7 @@ export const sendNotification = async (options: TSendNotification & { settings?:
   const markSent = () => db.notification.update({ where: { id: notificationId }, data: channel === "email" ? { emailSentAt: new Date() } : { chatSentAt: new Date() } });
 
   if (channel === "chat") {
-    if (!settings.chatWebhookUrl) return skipped(notificationId, channel, "CHAT_WEBHOOK_URL is not set");
+    if (!settings.chatWebhookUrl) return settle(notificationId, channel, "CHAT_WEBHOOK_URL is not set");
     const response = await fetch(settings.chatWebhookUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -87,8 +93,8 @@ export const sendNotification = async (options: TSendNotification & { settings?:
     return { status: "sent" };
   }
 
-  if (!settings.smtpUrl) return skipped(notificationId, channel, "SMTP_URL is not set");
-  if (notification.user.deactivatedAt) return skipped(notificationId, channel, "recipient is deactivated");
+  if (!settings.smtpUrl) return settle(notificationId, channel, "SMTP_URL is not set");
+  if (notification.user.deactivatedAt) return settle(notificationId, channel, "recipient is deactivated");
   const message = renderEmail(notification, { appUrl: settings.appUrl, recipientName: notification.user.name });
   await transportFor(settings.smtpUrl).sendMail({
     from: settings.mailFrom,

@@ -1,4 +1,5 @@
 import { Queue } from "bullmq";
+import { redis } from "../redis";
 import { DEFAULT_JOB_OPTIONS, queueConnection, queuePrefix } from "./connection";
 import { JOBS, jobOptionsOf, parseJobPayload, type TJobName, type TJobPayload, type TQueueName } from "./definitions";
 
@@ -53,9 +54,17 @@ export const enqueue = async <N extends TJobName>(
 /**
  * Adds many jobs in one round trip per queue (the outbox relay). Payloads are validated like
  * `enqueue`; deterministic job ids keep a re-add a no-op.
+ *
+ * `replaceFinished` (the reconciler): the caller knows this work is not done, so a job kept
+ * under the same id after finishing is stale (a job emptied by a Redis flush while it ran
+ * completes as a husk, and would otherwise block its own re-creation for a day): it is removed
+ * and added again. Waiting, delayed and active jobs are left alone.
  */
-export const enqueueBulk = async (jobs: Array<{ name: TJobName; payload: unknown; jobId: string; delay: number }>): Promise<void> => {
-  const byQueue = new Map<TQueueName, Array<{ name: string; data: unknown; opts: Record<string, unknown> }>>();
+export const enqueueBulk = async (
+  jobs: Array<{ name: TJobName; payload: unknown; jobId: string; delay: number }>,
+  options: { replaceFinished?: boolean } = {},
+): Promise<{ replaced: number }> => {
+  const byQueue = new Map<TQueueName, Array<{ name: string; data: unknown; opts: Record<string, unknown> & { jobId: string } }>>();
   for (const job of jobs) {
     const parsed = parseJobPayload(job.name, job.payload);
     if (!parsed.ok) throw new Error(parsed.reason);
@@ -64,13 +73,23 @@ export const enqueueBulk = async (jobs: Array<{ name: TJobName; payload: unknown
     list.push({ name: job.name, data: parsed.payload, opts: { ...jobOptionsOf(job.name), jobId: job.jobId, delay: job.delay } });
     byQueue.set(queue, list);
   }
-  await Promise.all([...byQueue].map(([queue, list]) => queueFor(queue).addBulk(list)));
+  let replaced = 0;
+  await Promise.all(
+    [...byQueue].map(async ([name, list]) => {
+      const queue = queueFor(name);
+      if (options.replaceFinished) {
+        const pipeline = redis().pipeline();
+        for (const job of list) pipeline.hget(queue.toKey(job.opts.jobId), "finishedOn");
+        const answers = (await pipeline.exec()) ?? [];
+        const finished = list.filter((_, index) => answers[index]?.[1] !== null && answers[index]?.[1] !== undefined);
+        for (const job of finished) replaced += await queue.remove(job.opts.jobId);
+      }
+      await queue.addBulk(list);
+    }),
+  );
+  return { replaced };
 };
 
-/**
- * Creates or updates a repeating job. Upserting by a fixed scheduler id (the job name by
- * default) means every worker start can call this without piling up duplicate schedules.
- */
 export const scheduleRepeating = async <N extends TJobName>(
   name: N,
   payload: TJobPayload<N>,

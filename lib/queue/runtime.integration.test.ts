@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, beforeEach, describe, it } from "node:test";
 import { Queue } from "bullmq";
+import { redis } from "../redis";
 import { queueConnection, queuePrefix } from "./connection";
-import { closeQueues, enqueue } from "./producer";
+import { closeQueues, enqueue, enqueueBulk } from "./producer";
 import { startWorkers, type TJobContext, type TQueueHandlers } from "./runtime";
 
 // Bypasses `enqueue` to write what a buggy or hostile producer could write to Redis.
@@ -43,6 +44,7 @@ describe("queue runtime (real Redis)", () => {
   after(async () => {
     await raw.close();
     await closeQueues();
+    redis().disconnect();
   });
 
   it("runs an enqueued job, handing the handler the parsed payload", async () => {
@@ -178,5 +180,20 @@ describe("queue runtime (real Redis)", () => {
     assert.equal(await job?.getState(), "delayed");
     assert.equal(job?.attemptsMade, 1);
     assert.match(job?.failedReason ?? "", /shutdown timed out/);
+  });
+
+  it("a reconcile re-creates a job kept after finishing under the same id; a plain re-add does not", async () => {
+    const { handlers } = recorder();
+    const job = { name: "sessions.prune" as const, payload: {}, jobId: "husk-test", delay: 0 };
+    await enqueueBulk([job]);
+    const runtime = startWorkers({ handlers: { maintenance: handlers }, concurrency: 1 });
+    await waitFor("the job to complete", async () => (await stateOf("husk-test")) === "completed");
+    await runtime.shutdown("test");
+
+    assert.deepEqual(await enqueueBulk([job]), { replaced: 0 });
+    assert.equal(await stateOf("husk-test"), "completed", "an idempotent add leaves a finished job finished");
+    assert.deepEqual(await enqueueBulk([job], { replaceFinished: true }), { replaced: 1 });
+    assert.equal(await stateOf("husk-test"), "waiting", "replaced: it will run again");
+    assert.deepEqual(await enqueueBulk([job], { replaceFinished: true }), { replaced: 0 }, "a waiting job is left alone");
   });
 });
