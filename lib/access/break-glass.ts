@@ -15,7 +15,7 @@ import { AppError, isAppError } from "../errors";
 import { notify } from "../notify";
 import { recordStepUpRefusal, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { createGrantForRequest } from "./create-grant";
-import { assessRisk, checkRequestFields, findLiveGrant, loadEligiblePolicy, lockRequester, type TEligiblePolicy } from "./request-access";
+import { assessRisk, checkRequestFields, findLiveGrant, loadEligiblePolicy, lockRequester, riskColumns, type TEligiblePolicy } from "./request-access";
 import { fieldErrors } from "./schemas";
 
 /** However lax the policy, an emergency is explained in at least this many characters. */
@@ -133,10 +133,9 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
           breakGlass: true,
           decideBy: now,
           decidedAt: now,
-          riskSignals: risk.signals,
-          riskScore: risk.score,
-          sourceIp: audit.ip?.slice(0, 100) ?? null,
-          userAgent: audit.userAgent?.slice(0, 500) ?? null,
+          // No risk rule applies to an emergency: the signals are for the reviewers.
+          ...riskColumns(risk, audit),
+          extraApprovals: 0,
           createdAt: now,
         },
         select: { id: true, requesterId: true, resourceId: true, permissions: true, durationMinutes: true, requestedStartAt: true },

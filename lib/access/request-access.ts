@@ -111,6 +111,15 @@ export const assessRisk = async (
   return { signals, score, ...applyRiskRules(policy, score) };
 };
 
+/** What a new request stores of its risk assessment and its source (headers cut to size). */
+export const riskColumns = (risk: Awaited<ReturnType<typeof assessRisk>>, audit: TAuditMeta) => ({
+  riskSignals: risk.signals,
+  riskScore: risk.score,
+  extraApprovals: risk.extraApprovals,
+  sourceIp: audit.ip?.slice(0, 100) ?? null,
+  userAgent: audit.userAgent?.slice(0, 500) ?? null,
+});
+
 export type TRequestResult = { requestId: string; status: "PENDING" | "APPROVED"; grantId: string | null };
 
 /**
@@ -170,11 +179,7 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
         status: autoApprove ? "APPROVED" : "PENDING",
         decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
         decidedAt: autoApprove ? now : null,
-        riskSignals: risk.signals,
-        riskScore: risk.score,
-        extraApprovals: risk.extraApprovals,
-        sourceIp: audit.ip?.slice(0, 100) ?? null,
-        userAgent: audit.userAgent?.slice(0, 500) ?? null,
+        ...riskColumns(risk, audit),
         createdAt: now,
       },
       select: { id: true, requesterId: true, resourceId: true, permissions: true, durationMinutes: true, requestedStartAt: true },
