@@ -37,9 +37,11 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
         {request.grant?.breakGlass ? (
           <span data-testid="break-glass-review">{request.grant.reviewedAt ? `Reviewed by security ${formatDateTime(request.grant.reviewedAt)}` : "Awaiting post-incident review by security"}</span>
         ) : null}
-        <span data-testid="approval-count">
-          {request.approvals} of {request.policy.approvalsRequired} approval{request.policy.approvalsRequired === 1 ? "" : "s"}
-        </span>
+        {request.breakGlass ? null : (
+          <span data-testid="approval-count">
+            {request.approvals} of {request.policy.approvalsRequired} approval{request.policy.approvalsRequired === 1 ? "" : "s"}
+          </span>
+        )}
         {request.grant?.status === "active" ? (
           <span>
             Grant active · <Countdown until={request.grant.expiresAt.toISOString()} label="Time left on this grant" />
