@@ -48,8 +48,8 @@ test("an on-call engineer takes break-glass access with a passkey, and a securit
   await expect(item.getByRole("status")).toHaveText("Say what you checked, in at least 10 characters.");
   await item.getByLabel("Review comment").fill("Matched the incident timeline of INC-9001; session log reviewed.");
   await item.getByRole("button", { name: "Sign off Olga Outage: admin on Production PostgreSQL" }).click();
+  // Signed off: off the list (other suites' break-glass grants may still be on it).
   await expect(item).toHaveCount(0);
-  await expect(sam.getByText("No break-glass access is waiting for review.")).toBeVisible();
 
   // The engineer's request now shows the review; the engineer cannot open the review area.
   await olga.goto(requestUrl);
