@@ -127,6 +127,8 @@ export type TRequestResult = { requestId: string; status: "PENDING" | "APPROVED"
  * is checked here, whatever the form did; failures name the field. A second pending request
  * or a live grant for the same resource and permission is refused with the existing one.
  * Auto-approval (policy groups and permissions) creates the grant at once, still audited.
+ * Risk signals are computed in the same transaction and stored on the request; at the
+ * policy's risk threshold they can add approvals and hold back auto-approval (ADR 0013).
  */
 export const requestAccess = async (options: { actor: TUserActor; input: TRequestAccess; context?: TAuditContext; now?: Date }): Promise<TRequestResult> => {
   const { actor, context = {} } = options;
