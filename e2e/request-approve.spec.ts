@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { addVirtualAuthenticator } from "./support/passkeys";
+import { registerPasskey } from "./support/passkeys";
 import { signInAs } from "./support/sign-in";
 
 const personIn = async (browser: Browser, name: string, path: string): Promise<Page> => {
@@ -7,14 +7,6 @@ const personIn = async (browser: Browser, name: string, path: string): Promise<P
   const page = await context.newPage();
   await signInAs(page, name, path);
   return page;
-};
-
-const registerPasskey = async (page: Page, label: string) => {
-  const authenticator = await addVirtualAuthenticator(page);
-  await page.getByLabel("Passkey name").fill(label);
-  await page.getByRole("button", { name: "Add a passkey" }).click();
-  await expect(page.getByRole("table")).toContainText(label);
-  expect(await authenticator.credentials()).toBe(1);
 };
 
 const approve = async (page: Page, requestUrl: string, expected: RegExp) => {

@@ -53,6 +53,8 @@ const ZEnv = z.object({
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   SESSION_MAX_HOURS: positiveInt.default(12),
   GRANT_WARNING_MINUTES: positiveInt.default(10),
+  DENIAL_BURST_THRESHOLD: positiveInt.default(10),
+  DENIAL_BURST_WINDOW_MINUTES: positiveInt.default(10),
   DEV_IDP_PORT: positiveInt.default(3001),
   DEV_SMTP_PORT: positiveInt.default(2525),
   WORKER_QUEUES: csv
@@ -94,6 +96,8 @@ export type Config = {
   grantWarningMs: number;
   /** The queues this worker process consumes (WORKER_QUEUES; all by default). */
   workerQueues: TQueueName[];
+  /** Security is alerted when one person is denied this often within the window (once per window). */
+  denialBurst: { threshold: number; windowMs: number };
   devIdpPort: number;
   /** Port of the development SMTP listener that `npm run dev` starts. */
   devSmtpPort: number;
@@ -175,6 +179,7 @@ export const loadConfig = (source: Record<string, string | undefined>): Config =
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
     grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
     workerQueues: e.WORKER_QUEUES ?? [...QUEUE_NAMES],
+    denialBurst: { threshold: e.DENIAL_BURST_THRESHOLD, windowMs: e.DENIAL_BURST_WINDOW_MINUTES * 60_000 },
     devIdpPort: e.DEV_IDP_PORT,
     devSmtpPort: e.DEV_SMTP_PORT,
   };

@@ -25,6 +25,9 @@ export type TDemoResource = {
     autoApprovePermissions: string[];
     breakGlassAllowed: boolean;
     breakGlassMaxMinutes: number | null;
+    riskThreshold: number | null;
+    riskExtraApprovals: number;
+    riskBlocksAutoApproval: boolean;
   }>;
 };
 
@@ -37,6 +40,9 @@ const base = {
   autoApprovePermissions: [],
   breakGlassAllowed: false,
   breakGlassMaxMinutes: null,
+  riskThreshold: null,
+  riskExtraApprovals: 0,
+  riskBlocksAutoApproval: false,
 };
 
 export const DEMO_RESOURCES: TDemoResource[] = [
@@ -58,6 +64,9 @@ export const DEMO_RESOURCES: TDemoResource[] = [
         maxDurationMinutes: 240,
         autoApproveGroups: ["oncall"],
         autoApprovePermissions: ["read"],
+        // A risky read (say, at an unusual hour from a new network) waits for a person.
+        riskThreshold: 3,
+        riskBlocksAutoApproval: true,
       },
       {
         ...base,

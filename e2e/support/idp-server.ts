@@ -8,6 +8,7 @@ export const E2E_USERS = [
   { sub: "e2e-dave", email: "dave@example.com", name: "Dave Departing", groups: ["engineers"], description: "Deactivated by the tests." },
   { sub: "e2e-erin", email: "erin@example.com", name: "Erin Signout", groups: ["engineers"], description: "Signs out in the tests." },
   { sub: "e2e-frank", email: "frank@example.com", name: "Frank Fleeting", groups: ["engineers"], description: "Holds a grant that ends during the tests." },
+  { sub: "e2e-olga", email: "olga@example.com", name: "Olga Outage", groups: ["engineers", "oncall"], description: "Takes break-glass access in the tests." },
 ];
 
 const idp = await startDevIdp({

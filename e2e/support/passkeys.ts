@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 
 /**
  * Chromium's virtual authenticator (CDP WebAuthn domain): a platform authenticator with
@@ -13,4 +13,13 @@ export const addVirtualAuthenticator = async (page: Page): Promise<{ credentials
   return {
     credentials: async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials.length,
   };
+};
+
+/** On /passkeys: a virtual authenticator, then a passkey registered with it under `label`. */
+export const registerPasskey = async (page: Page, label: string): Promise<void> => {
+  const authenticator = await addVirtualAuthenticator(page);
+  await page.getByLabel("Passkey name").fill(label);
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(page.getByRole("table")).toContainText(label);
+  expect(await authenticator.credentials()).toBe(1);
 };

@@ -93,7 +93,8 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
         ...audit,
       });
 
-      const required = request.policy.approvalsRequired;
+      // The risk rules may have asked for more at submission (request.extraApprovals).
+      const required = request.policy.approvalsRequired + request.extraApprovals;
       const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length + (decision === "APPROVE" ? 1 : 0);
       if (decision === "DENY") {
         await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });

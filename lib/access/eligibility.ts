@@ -28,6 +28,8 @@ export type TRequestableResource = {
     ticketRequired: boolean;
     ticketPattern: string | null;
     autoApproved: boolean;
+    /** The longest break-glass this policy allows; null: no break-glass. */
+    breakGlassMaxMinutes: number | null;
   }>;
 };
 
@@ -63,6 +65,7 @@ export const listRequestable = async (options: { actor: TUserActor; resourceKey?
       autoApproved:
         actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
         policy.permissions.some((permission) => policy.autoApprovePermissions.includes(permission)),
+      breakGlassMaxMinutes: policy.breakGlassAllowed ? policy.breakGlassMaxMinutes : null,
     });
     byResource.set(policy.resource.key, entry);
   }

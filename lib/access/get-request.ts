@@ -2,10 +2,11 @@ import type { TUserActor } from "../authz";
 import { can } from "../authz";
 import { assertCan } from "../authz/enforce";
 import { db } from "../db";
+import { parseRiskSignals } from "../risk";
 import { grantStatus, type TGrantStatus } from "./grant-status";
 import { loadRequestTarget } from "./load-request-target";
 
-export type TTimelineEntry = { at: Date; kind: "submitted" | "approved" | "denied" | "cancelled" | "expired" | "grant-start" | "grant-scheduled" | "grant-end" | "grant-revoked"; text: string };
+export type TTimelineEntry = { at: Date; kind: "submitted" | "approved" | "denied" | "cancelled" | "expired" | "grant-start" | "grant-scheduled" | "grant-end" | "grant-revoked" | "reviewed"; text: string };
 
 /**
  * One request as its requester, an approver or a security reviewer sees it, with what the
@@ -27,13 +28,23 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
         orderBy: { createdAt: "asc" },
         include: { approver: { select: { name: true, email: true } }, passkey: { select: { name: true } } },
       },
-      grant: true,
+      grant: { include: { reviewedBy: { select: { name: true } } } },
     },
   });
   const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length;
   const alreadyDecided = request.approvals.some((approval) => approval.approverId === actor.userId);
   const grant = request.grant
-    ? { id: request.grant.id, startsAt: request.grant.startsAt, expiresAt: request.grant.expiresAt, revokedAt: request.grant.revokedAt, revokeReason: request.grant.revokeReason, status: grantStatus(request.grant, now) as TGrantStatus }
+    ? {
+        id: request.grant.id,
+        startsAt: request.grant.startsAt,
+        expiresAt: request.grant.expiresAt,
+        revokedAt: request.grant.revokedAt,
+        revokeReason: request.grant.revokeReason,
+        status: grantStatus(request.grant, now) as TGrantStatus,
+        breakGlass: request.grant.breakGlass,
+        reviewedAt: request.grant.reviewedAt,
+        reviewComment: request.grant.reviewComment,
+      }
     : null;
 
   const timeline: TTimelineEntry[] = [
@@ -46,13 +57,18 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
   ];
   if (request.status === "CANCELLED" && request.decidedAt) timeline.push({ at: request.decidedAt, kind: "cancelled", text: "Cancelled by the requester" });
   if (request.status === "PENDING" && now >= request.decideBy) timeline.push({ at: request.decideBy, kind: "expired", text: "Expired: nobody decided in time" });
-  if (request.status === "APPROVED" && request.approvals.length === 0 && request.decidedAt) {
+  if (request.breakGlass && request.decidedAt) {
+    timeline.push({ at: request.decidedAt, kind: "approved", text: "Taken by break-glass, confirmed with a passkey; security was alerted" });
+  } else if (request.status === "APPROVED" && request.approvals.length === 0 && request.decidedAt) {
     timeline.push({ at: request.decidedAt, kind: "approved", text: "Approved automatically by the policy's auto-approval rule" });
   }
   if (grant) {
     timeline.push(grant.startsAt <= now ? { at: grant.startsAt, kind: "grant-start", text: "Grant started" } : { at: grant.startsAt, kind: "grant-scheduled", text: "Grant scheduled to start" });
     if (grant.revokedAt) timeline.push({ at: grant.revokedAt, kind: "grant-revoked", text: `Grant revoked${grant.revokeReason ? `: ${grant.revokeReason}` : ""}` });
     else timeline.push({ at: grant.expiresAt, kind: "grant-end", text: grant.expiresAt <= now ? "Grant expired" : "Grant expires" });
+  }
+  if (request.grant?.reviewedAt) {
+    timeline.push({ at: request.grant.reviewedAt, kind: "reviewed", text: `Break-glass reviewed by ${request.grant.reviewedBy?.name ?? "a security reviewer"}: ${request.grant.reviewComment ?? ""}` });
   }
   timeline.sort((a, b) => a.at.getTime() - b.at.getTime());
 
@@ -63,7 +79,9 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     status: isPending || request.status !== "PENDING" ? request.status : ("EXPIRED" as const),
     requester: request.requester,
     resource: request.resource,
-    policy: { name: request.policy.name, approvalsRequired: request.policy.approvalsRequired },
+    policy: { name: request.policy.name, approvalsRequired: request.policy.approvalsRequired + request.extraApprovals },
+    risk: { score: request.riskScore, signals: parseRiskSignals(request.riskSignals), extraApprovals: request.extraApprovals },
+    breakGlass: request.breakGlass,
     permissions: request.permissions,
     justification: request.justification,
     ticket: request.ticket,

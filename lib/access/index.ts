@@ -9,3 +9,5 @@ export { fieldErrors, ZDecision, ZRequestAccess, type TDecision, type TRequestAc
 export { activateGrant, expireGrant, expireStaleRequests, lifecycleJobs, reconcileLifecycle, scheduleGrantLifecycle, warnGrant, type TLifecycleOutcome } from "./lifecycle";
 export { revokeGrant, startRevocation, ZRevokeGrant, type TRevokeGrant } from "./revoke-grant";
 export { extensionHeadroomMinutes, requestExtension, ZRequestExtension, type TRequestExtension } from "./extend-grant";
+export { BREAK_GLASS_MIN_JUSTIFICATION, startBreakGlass, takeBreakGlass, ZBreakGlass, ZStartBreakGlass, type TBreakGlass, type TBreakGlassResult, type TStartBreakGlass } from "./break-glass";
+export { listUnreviewedBreakGlass, signOffBreakGlass, ZSignOffBreakGlass, type TSignOffBreakGlass, type TUnreviewedBreakGlass } from "./review-break-glass";

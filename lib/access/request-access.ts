@@ -1,9 +1,10 @@
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
-import { db } from "../db";
+import { db, type Db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
+import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore } from "../risk";
 import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 
@@ -12,6 +13,113 @@ const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
 // A start a little in the past (clock skew, a slow form) means "now".
 const START_SKEW_MS = 60_000;
 
+const loadPolicy = (policyId: string) =>
+  db.accessPolicy.findUnique({
+    where: { id: policyId },
+    include: { resource: { select: { id: true, key: true, environment: true, permissions: true, archivedAt: true } } },
+  });
+export type TEligiblePolicy = NonNullable<Awaited<ReturnType<typeof loadPolicy>>>;
+
+/**
+ * The policy, if this person is in its requester groups and its resource is live. Otherwise
+ * FORBIDDEN, audited, with the same answer whether the policy exists or not: no probing of
+ * other teams' policies.
+ */
+export const loadEligiblePolicy = async (options: { actor: TUserActor; policyId: string; action: string; audit: TAuditMeta }): Promise<TEligiblePolicy> => {
+  const { actor, policyId, audit } = options;
+  const policy = await loadPolicy(policyId);
+  const eligible = policy && !policy.resource.archivedAt && actor.groups.some((group) => policy.requesterGroups.includes(group));
+  if (policy && eligible) return policy;
+  await recordAuditEvent({
+    actorType: "USER",
+    actorId: actor.userId,
+    action: options.action,
+    targetType: "policy",
+    targetId: policyId,
+    outcome: "DENIED",
+    reason: policy ? "not in the policy's requester groups" : "no such policy",
+    ...audit,
+  });
+  throw new AppError("FORBIDDEN", "You are not eligible to request this access.");
+};
+
+type TAuditMeta = { ip: string | null; userAgent: string | null; requestId: string | null };
+
+/** The policy's rules on permissions, duration, justification and ticket; each failure keyed by its field. */
+export const checkRequestFields = (options: {
+  policy: TEligiblePolicy;
+  input: { permissions: string[]; durationMinutes: number; justification: string; ticket?: string | undefined };
+  maxDurationMinutes: number;
+  ticketRequired: boolean;
+}) => {
+  const { policy, input, maxDurationMinutes } = options;
+  const fields: Record<string, string> = {};
+  const permissions = [...new Set(input.permissions)].sort();
+  const offered = permissions.filter((permission) => policy.permissions.includes(permission) && policy.resource.permissions.includes(permission));
+  if (offered.length !== permissions.length) fields.permissions = `This policy offers only: ${policy.permissions.join(", ")}.`;
+  if (input.durationMinutes < MIN_DURATION_MINUTES) fields.durationMinutes = `At least ${MIN_DURATION_MINUTES} minutes.`;
+  else if (input.durationMinutes > maxDurationMinutes) fields.durationMinutes = `At most ${maxDurationMinutes} minutes under this policy.`;
+  const justification = input.justification.trim();
+  if (justification.length < policy.minJustificationLength) {
+    fields.justification = `Explain why in at least ${policy.minJustificationLength} characters.`;
+  }
+  const ticket = input.ticket?.trim() || null;
+  if (options.ticketRequired && !ticket) fields.ticket = "A ticket reference is required.";
+  else if (ticket && policy.ticketPattern && !new RegExp(policy.ticketPattern).test(ticket)) {
+    fields.ticket = `Must match ${policy.ticketPattern}.`;
+  }
+  return { fields, permissions, justification, ticket };
+};
+
+/**
+ * One requester, one resource at a time: two concurrent submissions (requests, break-glass)
+ * cannot both pass the duplicate checks that follow.
+ */
+export const lockRequester = async (tx: Db, options: { userId: string; resourceId: string }): Promise<void> => {
+  await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`request:${options.userId}:${options.resourceId}`}))`;
+};
+
+/** A grant of this person's on this resource for any of these permissions that has not ended. */
+export const findLiveGrant = (tx: Db, options: { userId: string; resourceId: string; permissions: string[]; now: Date }) =>
+  tx.grant.findFirst({
+    where: { subjectId: options.userId, resourceId: options.resourceId, permissions: { hasSome: options.permissions }, revokedAt: null, expiresAt: { gt: options.now } },
+    select: { id: true, requestId: true, startsAt: true },
+  });
+
+/**
+ * In the request's transaction, after its per-requester lock: the risk signals, their score
+ * and what the policy's risk rules make of it (docs/decisions/0013-risk-signals.md).
+ */
+export const assessRisk = async (
+  tx: Db,
+  options: { actor: TUserActor; policy: TEligiblePolicy; permissions: string[]; durationMinutes: number; maxDurationMinutes: number; audit: TAuditMeta; now: Date },
+) => {
+  const { policy } = options;
+  const facts = await gatherRiskFacts(tx, {
+    userId: options.actor.userId,
+    sessionId: options.actor.sessionId,
+    resource: policy.resource,
+    permissions: options.permissions,
+    durationMinutes: options.durationMinutes,
+    maxDurationMinutes: options.maxDurationMinutes,
+    ip: options.audit.ip,
+    userAgent: options.audit.userAgent,
+    now: options.now,
+  });
+  const signals = computeRiskSignals(facts);
+  const score = riskScore(signals);
+  return { signals, score, ...applyRiskRules(policy, score) };
+};
+
+/** What a new request stores of its risk assessment and its source (headers cut to size). */
+export const riskColumns = (risk: Awaited<ReturnType<typeof assessRisk>>, audit: TAuditMeta) => ({
+  riskSignals: risk.signals,
+  riskScore: risk.score,
+  extraApprovals: risk.extraApprovals,
+  sourceIp: audit.ip?.slice(0, 100) ?? null,
+  userAgent: audit.userAgent?.slice(0, 500) ?? null,
+});
+
 export type TRequestResult = { requestId: string; status: "PENDING" | "APPROVED"; grantId: string | null };
 
 /**
@@ -19,6 +127,8 @@ export type TRequestResult = { requestId: string; status: "PENDING" | "APPROVED"
  * is checked here, whatever the form did; failures name the field. A second pending request
  * or a live grant for the same resource and permission is refused with the existing one.
  * Auto-approval (policy groups and permissions) creates the grant at once, still audited.
+ * Risk signals are computed in the same transaction and stored on the request; at the
+ * policy's risk threshold they can add approvals and hold back auto-approval (ADR 0013).
  */
 export const requestAccess = async (options: { actor: TUserActor; input: TRequestAccess; context?: TAuditContext; now?: Date }): Promise<TRequestResult> => {
   const { actor, context = {} } = options;
@@ -28,41 +138,8 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
   const input = parsed.data;
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
 
-  const policy = await db.accessPolicy.findUnique({
-    where: { id: input.policyId },
-    include: { resource: { select: { id: true, key: true, permissions: true, archivedAt: true } } },
-  });
-  const eligible = policy && !policy.resource.archivedAt && actor.groups.some((group) => policy.requesterGroups.includes(group));
-  if (!policy || !eligible) {
-    await recordAuditEvent({
-      actorType: "USER",
-      actorId: actor.userId,
-      action: "request.create",
-      targetType: "policy",
-      targetId: input.policyId,
-      outcome: "DENIED",
-      reason: policy ? "not in the policy's requester groups" : "no such policy",
-      ...audit,
-    });
-    // The same answer whether the policy exists or not: no probing of other teams' policies.
-    throw new AppError("FORBIDDEN", "You are not eligible to request this access.");
-  }
-
-  const fields: Record<string, string> = {};
-  const permissions = [...new Set(input.permissions)].sort();
-  const offered = permissions.filter((permission) => policy.permissions.includes(permission) && policy.resource.permissions.includes(permission));
-  if (offered.length !== permissions.length) fields.permissions = `This policy offers only: ${policy.permissions.join(", ")}.`;
-  if (input.durationMinutes < MIN_DURATION_MINUTES) fields.durationMinutes = `At least ${MIN_DURATION_MINUTES} minutes.`;
-  else if (input.durationMinutes > policy.maxDurationMinutes) fields.durationMinutes = `At most ${policy.maxDurationMinutes} minutes under this policy.`;
-  const justification = input.justification.trim();
-  if (justification.length < policy.minJustificationLength) {
-    fields.justification = `Explain why in at least ${policy.minJustificationLength} characters.`;
-  }
-  const ticket = input.ticket?.trim() || null;
-  if (policy.ticketRequired && !ticket) fields.ticket = "A ticket reference is required.";
-  else if (ticket && policy.ticketPattern && !new RegExp(policy.ticketPattern).test(ticket)) {
-    fields.ticket = `Must match ${policy.ticketPattern}.`;
-  }
+  const policy = await loadEligiblePolicy({ actor, policyId: input.policyId, action: "request.create", audit });
+  const { fields, permissions, justification, ticket } = checkRequestFields({ policy, input, maxDurationMinutes: policy.maxDurationMinutes, ticketRequired: policy.ticketRequired });
   let requestedStartAt: Date | null = null;
   if (input.startAt) {
     const start = new Date(input.startAt);
@@ -72,33 +149,24 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
   }
   if (Object.keys(fields).length > 0) throw new AppError("INVALID_INPUT", "Check the highlighted fields.", fields);
 
-  const autoApprove =
+  const autoApproveRule =
     actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
     permissions.every((permission) => policy.autoApprovePermissions.includes(permission));
 
   return db.$transaction(async (tx) => {
-    // One requester, one resource at a time: two concurrent submissions cannot both pass the
-    // duplicate check below.
-    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`request:${actor.userId}:${policy.resource.id}`}))`;
+    await lockRequester(tx, { userId: actor.userId, resourceId: policy.resource.id });
     const pending = await tx.accessRequest.findFirst({
       where: { requesterId: actor.userId, resourceId: policy.resource.id, status: "PENDING", permissions: { hasSome: permissions } },
       select: { id: true },
     });
-    const live = await tx.grant.findFirst({
-      where: {
-        subjectId: actor.userId,
-        resourceId: policy.resource.id,
-        permissions: { hasSome: permissions },
-        revokedAt: null,
-        expiresAt: { gt: now },
-      },
-      select: { id: true, requestId: true, startsAt: true },
-    });
+    const live = await findLiveGrant(tx, { userId: actor.userId, resourceId: policy.resource.id, permissions, now });
     if (pending || live) {
       const existing = pending?.id ?? live?.requestId ?? null;
       const what = pending ? "a pending request" : live && live.startsAt <= now ? "an active grant" : "a scheduled grant";
       throw new AppError("CONFLICT", `You already have ${what} for this resource and permission.`, existing ? { existing } : {});
     }
+    const risk = await assessRisk(tx, { actor, policy, permissions, durationMinutes: input.durationMinutes, maxDurationMinutes: policy.maxDurationMinutes, audit, now });
+    const autoApprove = autoApproveRule && !risk.blocksAutoApproval;
 
     const request = await tx.accessRequest.create({
       data: {
@@ -113,6 +181,7 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
         status: autoApprove ? "APPROVED" : "PENDING",
         decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
         decidedAt: autoApprove ? now : null,
+        ...riskColumns(risk, audit),
         createdAt: now,
       },
       select: { id: true, requesterId: true, resourceId: true, permissions: true, durationMinutes: true, requestedStartAt: true },
@@ -124,7 +193,7 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
       targetType: "request",
       targetId: request.id,
       outcome: "ALLOWED",
-      details: { resource: policy.resource.key, policy: policy.name, permissions, durationMinutes: input.durationMinutes, ticket, scheduledStart: requestedStartAt?.toISOString() ?? null, autoApproved: autoApprove },
+      details: { resource: policy.resource.key, policy: policy.name, permissions, durationMinutes: input.durationMinutes, ticket, scheduledStart: requestedStartAt?.toISOString() ?? null, autoApproved: autoApprove, riskScore: risk.score, riskSignals: risk.signals.map((signal) => signal.code), riskThresholdReached: risk.reached, extraApprovals: risk.extraApprovals, ...(autoApproveRule && !autoApprove ? { autoApprovalBlockedByRisk: true } : {}) },
       ...audit,
     });
     if (!autoApprove) {
@@ -138,7 +207,7 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
         recipients: { userIds: approvers.map((approver) => approver.id) },
         kind: "request.waiting",
         title: `${actor.name} asks for ${permissions.join(", ")} on ${policy.resource.key} (${input.durationMinutes} min)`,
-        body: `${justification}${ticket ? ` (${ticket})` : ""}`,
+        body: `${justification}${ticket ? ` (${ticket})` : ""}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
         link: `/requests/${request.id}`,
       });
       return { requestId: request.id, status: "PENDING" as const, grantId: null };

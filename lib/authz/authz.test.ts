@@ -46,6 +46,13 @@ describe("authorization", () => {
     assert.equal(can(security, "jobs.manage"), false);
   });
 
+  it("lets security reviewers sign off break-glass grants, never their own, and nobody else", () => {
+    assert.equal(can(security, "breakglass.review", { type: "grant", id: "g", subjectId: "alice" }), true);
+    assert.equal(can(security, "breakglass.review", { type: "grant", id: "g", subjectId: security.userId }), false);
+    assert.equal(can(security, "breakglass.review"), false, "a target is required");
+    assert.equal(can(admin, "breakglass.review", { type: "grant", id: "g", subjectId: "alice" }), false);
+  });
+
   it("lets an administrator deactivate others but never themselves", () => {
     assert.equal(can(admin, "users.deactivate", { type: "user", id: "alice" }), true);
     assert.equal(can(admin, "users.deactivate", { type: "user", id: "ada" }), false);

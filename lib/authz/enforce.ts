@@ -1,10 +1,14 @@
 import { recordAuditEvent } from "../audit";
 import { AppError } from "../errors";
+import { checkDenialBurstSafely } from "./denial-burst";
 import { can, type TAction, type TTarget, type TUserActor } from "./index";
 
 export type TAuditContext = { ip?: string | null; userAgent?: string | null; requestId?: string | null };
 
-/** Records a refused authorization decision; every denial is in the audit log. */
+/**
+ * Records a refused authorization decision; every denial is in the audit log. A burst of
+ * them by one person alerts security (denial-burst.ts).
+ */
 export const recordDenial = async (options: { actor: TUserActor; action: TAction; target?: TTarget; context?: TAuditContext }): Promise<void> => {
   const { actor, action, target, context = {} } = options;
   await recordAuditEvent({
@@ -20,6 +24,7 @@ export const recordDenial = async (options: { actor: TUserActor; action: TAction
     userAgent: context.userAgent ?? null,
     requestId: context.requestId ?? null,
   });
+  await checkDenialBurstSafely(actor.userId);
 };
 
 /** For domain functions: throw FORBIDDEN (and audit it) unless the actor may do `action`. */

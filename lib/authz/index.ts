@@ -41,6 +41,7 @@ export const ACTIONS = [
   "request.cancel",
   "request.decide",
   "grant.revoke",
+  "breakglass.review",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
@@ -101,6 +102,9 @@ const RULES: Record<TAction, TRule> = {
   "grant.revoke": (actor, target) =>
     target?.type === "grant" &&
     ((actor.kind === "user" && actor.userId === target.subjectId) || hasRole(actor, "admin") || hasRole(actor, "security")),
+  // Post-incident sign-off of a break-glass grant: security reviewers, never for their own.
+  "breakglass.review": (actor, target) =>
+    target?.type === "grant" && hasRole(actor, "security") && actor.kind === "user" && actor.userId !== target.subjectId,
 };
 
 export const can = (actor: TActor | null, action: TAction, target?: TTarget): boolean => {

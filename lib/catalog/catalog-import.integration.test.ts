@@ -236,4 +236,27 @@ describe("catalog export and import", () => {
     assert.deepEqual(errors.map((error) => error.path), ["resources[0].policies[0].approvalsRequired", "resources[1].key"]);
     assert.match(errors[1]?.message ?? "", /is archived; an import can't change it/);
   });
+  it("imports and exports a policy's risk rules, and refuses rules that cannot work, with their path", async () => {
+    const actor = await admin();
+    const key = uniqueId("db");
+    const risky = policy("read", { riskThreshold: 3, riskExtraApprovals: 1, riskBlocksAutoApproval: true });
+    expectOk(await importCatalog({ actor, source: yamlOf([resource(key, [risky])]), fileName: "risk.yaml", mode: "apply" }));
+    const stored = await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } });
+    assert.deepEqual([stored.riskThreshold, stored.riskExtraApprovals, stored.riskBlocksAutoApproval], [3, 1, true]);
+    const exported = parse(await exportCatalog({ actor, format: "yaml" })) as { resources: Array<{ key: string; policies: Array<Record<string, unknown>> }> };
+    const policyOut = exported.resources.find((entry) => entry.key === key)?.policies[0];
+    assert.deepEqual([policyOut?.riskThreshold, policyOut?.riskExtraApprovals, policyOut?.riskBlocksAutoApproval], [3, 1, true]);
+
+    const errors = expectErrors(
+      await importCatalog({ actor, source: yamlOf([resource(key, [policy("read", { riskThreshold: 3 }), policy("write", { permissions: ["write"], approvalsRequired: 9, riskThreshold: 2, riskExtraApprovals: 2 })])]), fileName: "risk.yaml", mode: "apply" }),
+    );
+    assert.deepEqual(
+      errors.map((error) => `${error.path}: ${error.message}`),
+      [
+        "resources[0].policies[0].riskThreshold: has no effect unless riskExtraApprovals is above 0 or riskBlocksAutoApproval is true",
+        "resources[0].policies[1].riskExtraApprovals: together with approvalsRequired (9) must be at most 10",
+      ],
+    );
+    assert.equal((await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } })).riskThreshold, 3);
+  });
 });

@@ -61,6 +61,9 @@ export const POLICY_FIELDS = [
   "autoApprovePermissions",
   "breakGlassAllowed",
   "breakGlassMaxMinutes",
+  "riskThreshold",
+  "riskExtraApprovals",
+  "riskBlocksAutoApproval",
 ] as const satisfies ReadonlyArray<keyof TPolicy>;
 
 export type TFieldChange = { before: unknown; after: unknown };

@@ -72,6 +72,9 @@ describe("policy input", () => {
       autoApprovePermissions: [],
       breakGlassAllowed: false,
       breakGlassMaxMinutes: null,
+      riskThreshold: null,
+      riskExtraApprovals: 0,
+      riskBlocksAutoApproval: false,
     });
   });
 
@@ -143,6 +146,16 @@ describe("policy input", () => {
     assert.deepEqual(policyProblems({ breakGlassAllowed: true, breakGlassMaxMinutes: 121 }), { breakGlassMaxMinutes: "must not exceed maxDurationMinutes (120)" });
     assert.deepEqual(policyProblems({ breakGlassAllowed: false, breakGlassMaxMinutes: 30 }), { breakGlassMaxMinutes: "must be empty unless breakGlassAllowed is true" });
     assert.deepEqual(policyProblems({ breakGlassAllowed: true, breakGlassMaxMinutes: 30 }), {});
+  });
+
+  it("risk rules: a threshold needs a rule and a rule needs a threshold; approvals stay at most 10 in all", () => {
+    assert.deepEqual(policyProblems({ riskThreshold: 3, riskExtraApprovals: 1 }), {});
+    assert.deepEqual(policyProblems({ riskThreshold: 3, riskBlocksAutoApproval: true }), {});
+    assert.deepEqual(policyProblems({ riskThreshold: 3 }), { riskThreshold: "has no effect unless riskExtraApprovals is above 0 or riskBlocksAutoApproval is true" });
+    assert.deepEqual(policyProblems({ riskExtraApprovals: 1 }), { riskThreshold: "is required when riskExtraApprovals is above 0 or riskBlocksAutoApproval is true" });
+    assert.deepEqual(policyProblems({ riskBlocksAutoApproval: true }), { riskThreshold: "is required when riskExtraApprovals is above 0 or riskBlocksAutoApproval is true" });
+    assert.deepEqual(policyProblems({ riskThreshold: 0, riskExtraApprovals: 10 }), { riskThreshold: "must be at least 1", riskExtraApprovals: "must be at most 9" });
+    assert.deepEqual(policyProblems({ approvalsRequired: 8, riskThreshold: 2, riskExtraApprovals: 3 }), { riskExtraApprovals: "together with approvalsRequired (8) must be at most 10" });
   });
 
   it("reports type errors and cross-field rules together, not one layer at a time", () => {

@@ -11,6 +11,8 @@ import { z } from "zod";
 
 export const MAX_DURATION_MINUTES = 7 * 24 * 60;
 export const MAX_TICKET_PATTERN_LENGTH = 200;
+export const MAX_APPROVALS = 10;
+export const MAX_RISK_THRESHOLD = 100;
 
 export const RESOURCE_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 export const PERMISSION_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -121,7 +123,7 @@ export const policyFields = {
   permissions: permissionList(1),
   requesterGroups: groupList(1),
   approverGroups: groupList(1),
-  approvalsRequired: wholeNumber(1, 10).default(1),
+  approvalsRequired: wholeNumber(1, MAX_APPROVALS).default(1),
   defaultDurationMinutes: wholeNumber(1, MAX_DURATION_MINUTES),
   maxDurationMinutes: wholeNumber(1, MAX_DURATION_MINUTES),
   minJustificationLength: wholeNumber(0, 1000).default(10),
@@ -132,6 +134,10 @@ export const policyFields = {
   autoApprovePermissions: permissionList(0).default([]),
   breakGlassAllowed: flag.default(false),
   breakGlassMaxMinutes: wholeNumber(1, MAX_DURATION_MINUTES).nullable().default(null),
+  /** Risk score (lib/risk) at which the two rules below apply; null: none. */
+  riskThreshold: wholeNumber(1, MAX_RISK_THRESHOLD).nullable().default(null),
+  riskExtraApprovals: wholeNumber(0, MAX_APPROVALS - 1).default(0),
+  riskBlocksAutoApproval: flag.default(false),
 };
 
 /** The field's value if that field alone is valid, else undefined (for cross-field rules). */
@@ -155,6 +161,10 @@ const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
   const autoPermissions = valid("autoApprovePermissions", raw.autoApprovePermissions);
   const breakGlass = valid("breakGlassAllowed", raw.breakGlassAllowed);
   const breakGlassMax = valid("breakGlassMaxMinutes", raw.breakGlassMaxMinutes);
+  const approvals = valid("approvalsRequired", raw.approvalsRequired);
+  const riskThreshold = valid("riskThreshold", raw.riskThreshold);
+  const riskExtra = valid("riskExtraApprovals", raw.riskExtraApprovals);
+  const riskBlocks = valid("riskBlocksAutoApproval", raw.riskBlocksAutoApproval);
 
   if (defaultDuration !== undefined && maxDuration !== undefined && defaultDuration > maxDuration) {
     ctx.addIssue({ code: "custom", path: ["defaultDurationMinutes"], message: `must not exceed maxDurationMinutes (${maxDuration})` });
@@ -188,6 +198,17 @@ const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
   }
   if (breakGlass === true && typeof breakGlassMax === "number" && maxDuration !== undefined && breakGlassMax > maxDuration) {
     ctx.addIssue({ code: "custom", path: ["breakGlassMaxMinutes"], message: `must not exceed maxDurationMinutes (${maxDuration})` });
+  }
+  // A threshold without a rule, or a rule without a threshold, does nothing: almost surely a mistake.
+  const riskRule = (riskExtra !== undefined && riskExtra > 0) || riskBlocks === true;
+  if (riskThreshold === null && riskRule) {
+    ctx.addIssue({ code: "custom", path: ["riskThreshold"], message: "is required when riskExtraApprovals is above 0 or riskBlocksAutoApproval is true" });
+  }
+  if (typeof riskThreshold === "number" && riskExtra !== undefined && riskBlocks !== undefined && !riskRule) {
+    ctx.addIssue({ code: "custom", path: ["riskThreshold"], message: "has no effect unless riskExtraApprovals is above 0 or riskBlocksAutoApproval is true" });
+  }
+  if (approvals !== undefined && riskExtra !== undefined && approvals + riskExtra > MAX_APPROVALS) {
+    ctx.addIssue({ code: "custom", path: ["riskExtraApprovals"], message: `together with approvalsRequired (${approvals}) must be at most ${MAX_APPROVALS}` });
   }
 };
 

@@ -5,7 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { rolesForGroups, type TUserActor } from "../authz";
+import { getConfig } from "../config";
 import { db } from "../db";
+import { finishPasskeyRegistration, startPasskeyRegistration } from "../webauthn";
+import { createSoftwareAuthenticator, type TSoftwareAuthenticator } from "./software-authenticator";
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -23,4 +26,13 @@ export const createActor = async (options: { groups?: string[] } = {}): Promise<
   const user = await createUser(options);
   const session = await db.session.create({ data: { userId: user.id, expiresAt: new Date(Date.now() + 3_600_000) } });
   return { kind: "user", userId: user.id, sessionId: session.id, email: user.email, name: user.name, groups: user.groups, roles: rolesForGroups(user.groups) };
+};
+
+/** A signed-in person with one registered passkey held by a software authenticator. */
+export const createActorWithPasskey = async (options: { groups?: string[] } = {}): Promise<{ actor: TUserActor; authenticator: TSoftwareAuthenticator }> => {
+  const actor = await createActor(options);
+  const { origin, rpId } = getConfig().webauthn;
+  const authenticator = createSoftwareAuthenticator({ origin, rpId });
+  await finishPasskeyRegistration({ actor, name: "test key", response: await authenticator.register(await startPasskeyRegistration({ actor })) });
+  return { actor, authenticator };
 };

@@ -1,5 +1,6 @@
 import { recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
+import { checkDenialBurstSafely } from "../authz/denial-burst";
 import type { TAuditContext } from "../authz/enforce";
 import { isAppError } from "../errors";
 
@@ -35,7 +36,9 @@ export const recordPasskeyRefusal = async (options: {
     });
   } catch (auditError) {
     console.error("could not audit a refused passkey operation:", auditError);
+    return;
   }
+  await checkDenialBurstSafely(actor.userId);
 };
 
 /**

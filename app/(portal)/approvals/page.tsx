@@ -3,6 +3,8 @@ import Link from "next/link";
 import { Badge, Empty, formatDateTime, PageHeader } from "@/app/components/ui";
 import { listApprovalInbox } from "@/lib/access";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
+import { parseRiskSignals } from "@/lib/risk";
+import { RiskSignals } from "@/app/components/risk-signals";
 
 export const metadata: Metadata = { title: "Approvals" };
 
@@ -19,6 +21,7 @@ const ApprovalsPage = async () => {
         <ul className="space-y-3" aria-label="Requests waiting for you">
           {inbox.map((request) => {
             const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE");
+            const required = request.policy.approvalsRequired + request.extraApprovals;
             return (
               <li key={request.id} className="rounded-md border border-slate-200 bg-white p-4">
                 <h2 className="font-medium">
@@ -32,8 +35,11 @@ const ApprovalsPage = async () => {
                   {formatDateTime(request.decideBy)}
                 </p>
                 <p className="mt-2 whitespace-pre-wrap">{request.justification}</p>
+                <div className="mt-2">
+                  <RiskSignals score={request.riskScore} signals={parseRiskSignals(request.riskSignals)} compact />
+                </div>
                 <p className="mt-2 text-sm">
-                  {request.policy.approvalsRequired - approvals.length} more approval{request.policy.approvalsRequired - approvals.length === 1 ? "" : "s"} needed
+                  {required - approvals.length} more approval{required - approvals.length === 1 ? "" : "s"} needed
                   {approvals.length > 0 ? ` · approved by ${approvals.map((approval) => approval.approver.name).join(", ")}` : ""}
                 </p>
               </li>

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Badge, formatDateTime, PageHeader, Section, DataTable } from "@/app/components/ui";
 import { listRecentAuditEvents } from "@/lib/audit/list-audit-events";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
@@ -14,6 +15,11 @@ const SecurityPage = async () => {
   return (
     <>
       <PageHeader title="Security" description="The audit trail of sign-ins, decisions and changes." />
+      <p className="mb-6">
+        <Link href="/security/break-glass" className="font-medium underline">
+          Break-glass review
+        </Link>
+      </p>
       <Section title="Recent audit events">
         <DataTable caption="The 50 most recent audit events, newest first" columns={["Time", "Action", "Outcome", "Actor", "Target", "Reason"]}>
           {events.map((event) => (

@@ -63,6 +63,9 @@ export const policyFromForm = (form: FormData): TPolicyInput => ({
   autoApprovePermissions: checkedValues(form, "autoApprovePermissions"),
   breakGlassAllowed: form.get("breakGlassAllowed") === "on",
   breakGlassMaxMinutes: number(form, "breakGlassMaxMinutes") ?? null,
+  riskThreshold: number(form, "riskThreshold") ?? null,
+  riskExtraApprovals: number(form, "riskExtraApprovals"),
+  riskBlocksAutoApproval: form.get("riskBlocksAutoApproval") === "on",
 });
 
 /** `requesterGroups[1]: reason` → `requesterGroups: entry 2: reason`; first reason per field wins. */

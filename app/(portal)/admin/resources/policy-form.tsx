@@ -23,6 +23,9 @@ const NEW_POLICY: TPolicy = {
   autoApprovePermissions: [],
   breakGlassAllowed: false,
   breakGlassMaxMinutes: null,
+  riskThreshold: null,
+  riskExtraApprovals: 0,
+  riskBlocksAutoApproval: false,
 };
 
 /** Adds a policy to a resource (no `policy`) or edits one. Groups are typed comma-separated. */
@@ -76,6 +79,12 @@ export const PolicyForm = ({ resourceKey, resourcePermissions, policy }: { resou
         <legend className="px-1 text-sm font-medium">Break-glass</legend>
         <CheckboxField {...field("breakGlassAllowed")} label="Break-glass allowed" defaultChecked={state.checked("breakGlassAllowed", "on", initial.breakGlassAllowed)} />
         <TextField {...field("breakGlassMaxMinutes")} type="number" min={1} max={10080} label="Break-glass maximum (minutes)" hint="Required when break-glass is allowed; at most the maximum duration. Leave empty otherwise." defaultValue={text("breakGlassMaxMinutes", initial.breakGlassMaxMinutes)} />
+      </fieldset>
+      <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+        <legend className="px-1 text-sm font-medium">Risk</legend>
+        <TextField {...field("riskThreshold")} type="number" min={1} max={100} label="Risk threshold" hint="A request whose risk score reaches this gets the rules below. Leave empty for none. Scores are explained in the README." defaultValue={text("riskThreshold", initial.riskThreshold)} />
+        <TextField {...field("riskExtraApprovals")} type="number" min={0} max={9} label="Extra approvals at the threshold" hint="On top of the approvals required; together at most 10." defaultValue={text("riskExtraApprovals", initial.riskExtraApprovals)} />
+        <CheckboxField {...field("riskBlocksAutoApproval")} label="No auto-approval at the threshold" defaultChecked={state.checked("riskBlocksAutoApproval", "on", initial.riskBlocksAutoApproval)} />
       </fieldset>
       <div className="flex items-center gap-3">
         <SubmitButton pending={pending}>{policy ? "Save policy" : "Add policy"}</SubmitButton>

@@ -8,6 +8,9 @@ export const PolicySummary = ({ policy }: { policy: TCatalogPolicy }) => (
     {policy.ticketRequired ? "; ticket required" : ""}
     {policy.autoApproveGroups.length > 0 ? `; auto-approves ${policy.autoApprovePermissions.join(", ")} for ${policy.autoApproveGroups.join(", ")}` : ""}
     {policy.breakGlassAllowed ? `; break-glass up to ${policy.breakGlassMaxMinutes} min` : ""}
+    {policy.riskThreshold !== null
+      ? `; at risk ${policy.riskThreshold}+${policy.riskExtraApprovals > 0 ? ` ${policy.riskExtraApprovals} more approval${policy.riskExtraApprovals === 1 ? "" : "s"}` : ""}${policy.riskBlocksAutoApproval ? " no auto-approval" : ""}`
+      : ""}
     {policy.pendingRequests > 0 ? `; ${policy.pendingRequests} pending` : ""}
   </>
 );

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { Badge, PageHeader } from "@/app/components/ui";
 import { listRequestable } from "@/lib/access";
 import { requirePageActor } from "@/lib/auth/current-actor";
+import { BreakGlassPanel } from "./break-glass-panel";
 import { RequestForm } from "./request-form";
 
 export const metadata: Metadata = { title: "Request access" };
@@ -20,6 +21,9 @@ const RequestResourcePage = async ({ params }: { params: Promise<{ resourceKey: 
         <Badge tone={resource.environment === "production" ? "red" : "blue"}>{resource.environment}</Badge>
       </p>
       <RequestForm resource={resource} />
+      {resource.policies.flatMap((policy) =>
+        policy.breakGlassMaxMinutes === null ? [] : [<BreakGlassPanel key={policy.id} resourceKey={resource.resourceKey} policy={{ id: policy.id, permissions: policy.permissions, breakGlassMaxMinutes: policy.breakGlassMaxMinutes }} />],
+      )}
     </>
   );
 };

@@ -6,6 +6,7 @@ import { requirePageActor } from "@/lib/auth/current-actor";
 import { isAppError } from "@/lib/errors";
 import { forbidden, notFound } from "next/navigation";
 import { RevokeButton } from "@/app/components/revoke-button";
+import { RiskSignals } from "@/app/components/risk-signals";
 import { CancelButton } from "./cancel-button";
 import { DecisionPanel } from "./decision-panel";
 
@@ -32,9 +33,15 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
       />
       <p className="mb-6 flex flex-wrap items-center gap-3">
         <Badge tone={STATUS_TONE[request.status]}>{request.status.toLowerCase()}</Badge>
-        <span data-testid="approval-count">
-          {request.approvals} of {request.policy.approvalsRequired} approval{request.policy.approvalsRequired === 1 ? "" : "s"}
-        </span>
+        {request.breakGlass ? <Badge tone="red">break-glass</Badge> : null}
+        {request.grant?.breakGlass ? (
+          <span data-testid="break-glass-review">{request.grant.reviewedAt ? `Reviewed by security ${formatDateTime(request.grant.reviewedAt)}` : "Awaiting post-incident review by security"}</span>
+        ) : null}
+        {request.breakGlass ? null : (
+          <span data-testid="approval-count">
+            {request.approvals} of {request.policy.approvalsRequired} approval{request.policy.approvalsRequired === 1 ? "" : "s"}
+          </span>
+        )}
         {request.grant?.status === "active" ? (
           <span>
             Grant active · <Countdown until={request.grant.expiresAt.toISOString()} label="Time left on this grant" />
@@ -54,6 +61,12 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
               <div><dt className="text-sm text-slate-600">Decide by</dt><dd>{formatDateTime(request.decideBy)}</dd></div>
               <div className="sm:col-span-2"><dt className="text-sm text-slate-600">Justification</dt><dd className="whitespace-pre-wrap">{request.justification}</dd></div>
             </dl>
+          </Section>
+          <Section title="Risk">
+            <RiskSignals score={request.risk.score} signals={request.risk.signals} />
+            {request.risk.extraApprovals > 0 ? (
+              <p className="mt-2 text-sm">The policy&apos;s risk threshold asks for {request.risk.extraApprovals} more approval{request.risk.extraApprovals === 1 ? "" : "s"} than usual.</p>
+            ) : null}
           </Section>
           <Section title="Timeline">
             <ol className="space-y-2" aria-label="Timeline">
