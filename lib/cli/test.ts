@@ -155,16 +155,22 @@ const main = async () => {
     const files = selected(findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && !file.includes(".integration.")));
     results.push(["unit", await nodeTests("unit", files, { ...CONFIG_DEFAULTS, NODE_ENV: "test" }, 2)]);
   }
-  const needsServices = stages.includes("integration") || stages.includes("e2e");
-  if (needsServices) {
+  // Each suite gets a database and Redis prefix of its own: jobs the integration tests leave in
+  // Redis must not reach the e2e suite's worker (another AUTH_SECRET, another database).
+  if (stages.includes("integration")) {
     const { env, cleanup } = await isolatedEnvironment();
     try {
-      if (stages.includes("integration")) {
-        const files = selected(findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && file.includes(".integration.")));
-        // One file at a time: files share this run's database.
-        results.push(["integration", await nodeTests("integration", files, env, 1)]);
-      }
-      if (stages.includes("e2e")) results.push(["e2e", await playwright(env)]);
+      const files = selected(findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && file.includes(".integration.")));
+      // One file at a time: files share this run's database.
+      results.push(["integration", await nodeTests("integration", files, env, 1)]);
+    } finally {
+      await cleanup();
+    }
+  }
+  if (stages.includes("e2e")) {
+    const { env, cleanup } = await isolatedEnvironment();
+    try {
+      results.push(["e2e", await playwright(env)]);
     } finally {
       await cleanup();
     }
