@@ -16,6 +16,7 @@ import { addOutboxJob } from "../queue/outbox";
 import { queueGrantWebhooks } from "../webhooks";
 import { lifecycleJobs } from "./lifecycle";
 import { fieldErrors } from "./schemas";
+import { announceAfter } from "../services/feed";
 
 export const ZRequestExtension = z
   .object({
@@ -130,5 +131,5 @@ export const requestExtension = async (options: { actor: TUserActor; input: TReq
       });
     }
     return { requestId: request.id, status: "PENDING" as const };
-  });
+  }).then(announceAfter);
 };

@@ -6,6 +6,7 @@ import { AppError } from "../errors";
 import { notify } from "../notify";
 import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
+import { announceAfter } from "../services/feed";
 
 const MIN_DURATION_MINUTES = 5;
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
@@ -156,5 +157,5 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
     });
     const { grantId } = await createGrantForRequest(tx, { request, now, actor: { type: "SYSTEM", id: "auto-approval" } });
     return { requestId: request.id, status: "APPROVED" as const, grantId };
-  });
+  }).then(announceAfter);
 };
