@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { APP_PORT } from "./support/env";
 import { mainNav, signInAs } from "./support/sign-in";
 
 /** What each role sees: the navigation, and a 403 for every area outside its groups. */
@@ -38,7 +39,7 @@ test.describe("signed-out visitors", () => {
     await page.getByRole("button", { name: /sign in with/i }).click();
     await page.getByRole("button", { name: "Sign in as Alice Engineer" }).click();
     await expect(page.getByTestId("signed-in-as")).toContainText("Alice Engineer");
-    expect(new URL(page.url()).host).toBe("localhost:3100");
+    expect(new URL(page.url()).host).toBe(`localhost:${APP_PORT}`);
   });
 });
 
