@@ -376,6 +376,14 @@ describe("rate limits", () => {
       const retryAfter = Number(refused.headers.get("retry-after"));
       assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
       assert.equal(((await refused.json()) as { error: string }).error, "rate_limited");
+
+      // The token endpoint is limited per claimed client too, before the slow hash.
+      const other = await newClient(["access:check"]);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        statuses.push((await tokenRequest({ grant_type: "client_credentials" }, { authorization: basic(other.clientId, other.clientSecret) }, limited.url)).status);
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
     } finally {
       await limited.close();
     }

@@ -18,7 +18,7 @@ import { GrantReplica, type TReplicaClient } from "../lib/services/replica";
 import { RateLimiter } from "../lib/services/rate-limit";
 import { ZCheckRequest, ZListGrantsQuery } from "../lib/services/schemas";
 import { ensureSigningKey, loadKeyRing, type TKeyRing } from "../lib/services/signing-keys";
-import { issueClientCredentialsToken, OAuthError, TokenError, verifyAccessToken, type TVerifiedToken } from "../lib/services/tokens";
+import { basicCredentials, issueClientCredentialsToken, OAuthError, TokenError, verifyAccessToken, type TVerifiedToken } from "../lib/services/tokens";
 
 const MAX_BODY_BYTES = 16 * 1024;
 const TOKEN_CACHE_MAX = 100_000;
@@ -238,7 +238,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
   const handleToken = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
     const body = await readBody(req);
     // Rate-limited by the client id it claims (before the slow hash), or by address.
-    const claimed = /(?:^|&)client_id=([^&]{1,100})/.exec(body)?.[1] ?? req.socket.remoteAddress ?? "unknown";
+    const fromHeader = req.headers.authorization ? basicCredentials(req.headers.authorization)?.clientId : undefined;
+    const claimed = (fromHeader ?? /(?:^|&)client_id=([^&]{1,100})/.exec(body)?.[1] ?? req.socket.remoteAddress ?? "unknown").slice(0, 100);
     const decision = limiter.take(`token:${claimed}`);
     if (!decision.ok) throw new HttpError(429, "rate_limited", "Too many token requests; retry later.", { "retry-after": String(decision.retryAfterSeconds) });
     try {

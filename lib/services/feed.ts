@@ -7,12 +7,27 @@
  * pub/sub and catch up within milliseconds. The message carries nothing but the poke: replicas
  * always read the changes themselves, in order, from PostgreSQL.
  */
-import { redis, redisKey } from "../redis";
+import type { Redis } from "ioredis";
+import { createRedis, redisKey } from "../redis";
 
 export const replicaChannel = (): string => redisKey("replica", "changes");
 
 type TLocalReplica = { sync: () => Promise<void> };
-const globalForFeed = globalThis as unknown as { jitLocalReplicas?: Set<TLocalReplica> };
+const globalForFeed = globalThis as unknown as { jitLocalReplicas?: Set<TLocalReplica>; jitFeedPublisher?: Redis };
+
+/**
+ * Its own connection, whose socket does not hold the event loop: a writer in a CLI or a test
+ * process that pokes the replicas must still exit when its work is done.
+ */
+const publisher = (): Redis => {
+  if (!globalForFeed.jitFeedPublisher) {
+    const client = createRedis({ maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+    client.on("error", () => undefined);
+    client.on("connect", () => client.stream.unref());
+    globalForFeed.jitFeedPublisher = client;
+  }
+  return globalForFeed.jitFeedPublisher;
+};
 const localReplicas = (): Set<TLocalReplica> => (globalForFeed.jitLocalReplicas ??= new Set());
 
 export const registerLocalReplica = (replica: TLocalReplica): (() => void) => {
@@ -29,7 +44,7 @@ const PUBLISH_TIMEOUT_MS = 500;
 export const announceReplicaChange = async (): Promise<void> => {
   await Promise.all([...localReplicas()].map((replica) => replica.sync().catch(() => undefined)));
   await Promise.race([
-    redis()
+    publisher()
       .publish(replicaChannel(), "1")
       .catch(() => undefined),
     new Promise((resolve) => setTimeout(resolve, PUBLISH_TIMEOUT_MS).unref()),

@@ -9,7 +9,7 @@ import type { TAuditContext } from "../authz/enforce";
 import { getConfig } from "../config";
 import { db } from "../db";
 import { isScope, TOKEN_ALG, TOKEN_AUDIENCE, TOKEN_TTL_SECONDS, type TScope } from "./scopes";
-import { verifyClientSecret } from "./secrets";
+import { generateClientSecret, hashClientSecret, verifyClientSecret } from "./secrets";
 import type { TKeyRing } from "./signing-keys";
 
 export type TOAuthErrorCode = "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
@@ -44,7 +44,7 @@ const decodeFormComponent = (value: string): string | null => {
 };
 
 /** RFC 6749 2.3.1: the id and secret are form-urlencoded before they are joined by ':'. */
-const basicCredentials = (header: string): TCredentials | null => {
+export const basicCredentials = (header: string): TCredentials | null => {
   const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header.trim());
   if (!match?.[1]) return null;
   const decoded = Buffer.from(match[1], "base64").toString("utf8");
@@ -68,6 +68,9 @@ const parseForm = (contentType: string | undefined, body: string): Map<string, s
   return params;
 };
 
+// Spent on an unknown client id too, so the answer's timing does not tell which ids exist.
+let decoyHash: Promise<string> | null = null;
+
 const authenticateClient = async (credentials: TCredentials, now: Date) => {
   const client = await db.serviceClient.findUnique({
     where: { id: credentials.clientId },
@@ -75,7 +78,11 @@ const authenticateClient = async (credentials: TCredentials, now: Date) => {
   });
   // The same answer for an unknown client, a disabled one and a wrong secret: nothing to probe.
   const refuse = (why: string) => new OAuthError("invalid_client", "Client authentication failed.", client?.id ?? null, why);
-  if (!client) throw refuse("unknown client");
+  if (!client) {
+    decoyHash ??= hashClientSecret(generateClientSecret());
+    await verifyClientSecret(credentials.clientSecret, await decoyHash);
+    throw refuse("unknown client");
+  }
   let matched = false;
   for (const secret of client.secrets) if (await verifyClientSecret(credentials.clientSecret, secret.hash)) matched = true;
   if (!matched) throw refuse("wrong or retired secret");
