@@ -389,3 +389,37 @@ describe("rate limits", () => {
     }
   });
 });
+
+describe("signing keys", () => {
+  it("a current key that does not decrypt under this AUTH_SECRET is retired and replaced at start; its tokens still verify", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const kid = uniqueId("foreign-kid");
+    await db.serviceSigningKey.create({
+      data: {
+        id: kid,
+        alg: "ES256",
+        publicJwk: { ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" },
+        privateKeyEncrypted: privateKey.export({ format: "pem", type: "pkcs8", cipher: "aes-256-cbc", passphrase: "another-auth-secret" }).toString(),
+      },
+    });
+    const second = await startApiServer({ port: 0, log: () => undefined });
+    try {
+      const client = await newClient(["access:check"]);
+      const token = await getToken(client, undefined, second.url);
+      assert.notEqual(decodeProtectedHeader(token).kid, kid);
+      assert.ok((await db.serviceSigningKey.findUniqueOrThrow({ where: { id: kid } })).retiredAt, "the undecryptable key is retired");
+      const signedByOld = await new SignJWT({ scope: "access:check" })
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setSubject(client.clientId)
+        .setJti(uniqueId("jti"))
+        .setIssuer(getConfig().appUrl)
+        .setAudience("jit-access")
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(privateKey);
+      assert.equal((await check(signedByOld, { subject: "x@example.com", resource: resourceKey, permission: "read" }, second.url)).status, 200, "a retired key verifies during its grace period");
+    } finally {
+      await second.close();
+    }
+  });
+});

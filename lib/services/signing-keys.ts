@@ -39,13 +39,37 @@ const newKeyRow = (id: string) => {
 
 const createKey = (tx: Prisma.TransactionClient) => tx.serviceSigningKey.create({ data: newKeyRow(randomUUID()) });
 
-/** Makes sure a signing key exists (the API server calls it at start); safe on many replicas at once. */
+const decryptPrivateKey = (encrypted: string): KeyObject | null => {
+  try {
+    return createPrivateKey({ key: encrypted, format: "pem", passphrase: passphrase() });
+  } catch {
+    // Encrypted under another AUTH_SECRET (it was changed, or a database was shared).
+    return null;
+  }
+};
+
+/**
+ * Makes sure a key this process can sign with exists (the API server calls it at start); safe
+ * on many replicas at once. A current key that no longer decrypts (AUTH_SECRET changed) is
+ * retired, still verifying the tokens it signed, and a new one takes over.
+ */
 export const ensureSigningKey = async (): Promise<void> => {
   await db.$transaction(async (tx) => {
     await tx.$executeRaw`select pg_advisory_xact_lock(${KEY_LOCK})`;
-    if (await tx.serviceSigningKey.findFirst({ where: { retiredAt: null }, select: { id: true } })) return;
+    const current = await tx.serviceSigningKey.findMany({ where: { retiredAt: null }, orderBy: { createdAt: "desc" }, select: { id: true, privateKeyEncrypted: true } });
+    if (current[0] && decryptPrivateKey(current[0].privateKeyEncrypted)) return;
+    if (current.length > 0) await tx.serviceSigningKey.updateMany({ where: { id: { in: current.map((row) => row.id) } }, data: { retiredAt: new Date() } });
     const key = await createKey(tx);
-    await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "system:api", action: "signing_key.create", targetType: "signing_key", targetId: key.id, outcome: "ALLOWED" });
+    await appendAuditEvent(tx, {
+      actorType: "SYSTEM",
+      actorId: "system:api",
+      action: "signing_key.create",
+      targetType: "signing_key",
+      targetId: key.id,
+      outcome: "ALLOWED",
+      reason: current.length > 0 ? "the current key does not decrypt under this AUTH_SECRET" : "first key",
+      details: { retired: current.map((row) => row.id) },
+    });
   });
 };
 
@@ -83,7 +107,10 @@ export const loadKeyRing = async (now = new Date()): Promise<TKeyRing> => {
     const jwk = row.publicJwk as TPublicJwk;
     verifiers.set(row.id, createPublicKey({ key: jwk, format: "jwk" }));
     keys.push(jwk);
-    if (!signer && !row.retiredAt) signer = { kid: row.id, key: createPrivateKey({ key: row.privateKeyEncrypted, format: "pem", passphrase: passphrase() }) };
+    if (!signer && !row.retiredAt) {
+      const key = decryptPrivateKey(row.privateKeyEncrypted);
+      if (key) signer = { kid: row.id, key };
+    }
   }
   return { signer, verifiers, jwks: { keys } };
 };
