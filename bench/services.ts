@@ -10,6 +10,7 @@
  *     and returns constant JSON (Node's ceiling here); prints req/s, p50, p99 and the ratio;
  *  4. revokes grants 100 times and measures until replica B answers `allowed: false` (p99);
  *  5. measures the heap of a replica holding the 10,000 active grants.
+ * `--profile` writes a CPU profile of replica A to bench/results/.
  * docs/bench-services.md describes the method and the numbers.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -26,6 +27,8 @@ const option = (name: string, fallback: string): string => process.argv.find((ar
 const DURATION = Number(option("duration", "20"));
 const CONNECTIONS = Number(option("connections", "64"));
 const KEEP = process.argv.includes("--keep");
+/** Writes a V8 CPU profile of replica A to bench/results/ (open it in Chrome DevTools). */
+const PROFILE = process.argv.includes("--profile");
 const ACTIVE = 10_000;
 const HISTORICAL = 100_000;
 const USERS = 5_000;
@@ -174,7 +177,7 @@ const main = async (): Promise<void> => {
   const { db, disconnectDb } = await import("../lib/db");
   const { redis } = await import("../lib/redis");
 
-  startChild("api-a", ["--import", "tsx", "api/main.ts"], { API_PORT: String(PORT_A) });
+  startChild("api-a", [...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${ROOT}/bench/results`] : []), "--import", "tsx", "api/main.ts"], { API_PORT: String(PORT_A) });
   startChild("api-b", ["--import", "tsx", "api/main.ts"], { API_PORT: String(PORT_B) });
   startChild("bare", ["-e", BARE_SERVER], { BARE_PORT: String(PORT_BARE) });
   await Promise.all([waitForHttp(`http://127.0.0.1:${PORT_A}/healthz`), waitForHttp(`http://127.0.0.1:${PORT_B}/healthz`)]);
