@@ -1,3 +1,8 @@
+// The services API is its own server (api/server.ts); the portal's origin answers the same
+// paths by proxying, so one base URL works. Same default as lib/config.ts (API_INTERNAL_URL,
+// else 127.0.0.1:API_PORT). Rewrites are fixed at `next build`: set these before building.
+const apiInternalUrl = (process.env.API_INTERNAL_URL || `http://127.0.0.1:${process.env.API_PORT || "3002"}`).replace(/\/+$/, "");
+
 /** @type {import("next").NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -6,6 +11,10 @@ const nextConfig = {
   experimental: { authInterrupts: true },
   // Node-only packages loaded at run time rather than bundled.
   serverExternalPackages: ["pg", "ioredis", "bullmq", "@prisma/adapter-pg"],
+  rewrites: async () => [
+    { source: "/api/v1/:path*", destination: `${apiInternalUrl}/api/v1/:path*` },
+    { source: "/.well-known/jwks.json", destination: `${apiInternalUrl}/.well-known/jwks.json` },
+  ],
   // Baseline headers on every response. The nonce-based Content-Security-Policy and HSTS
   // come with the hardening issue; framing is refused now because the admin pages have
   // one-click actions that must not be clickjacked.

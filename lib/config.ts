@@ -55,6 +55,14 @@ const ZEnv = z.object({
   GRANT_WARNING_MINUTES: positiveInt.default(10),
   DENIAL_BURST_THRESHOLD: positiveInt.default(10),
   DENIAL_BURST_WINDOW_MINUTES: positiveInt.default(10),
+  API_PORT: positiveInt.default(3002),
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_INTERNAL_URL: url("where the portal's origin reaches the API server, e.g. http://api:3002").optional(),
+  API_RATE_LIMIT: positiveInt.default(6000),
+  API_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+  API_AUDIT_WINDOW_SECONDS: positiveInt.default(10),
+  API_REPLICA_POLL_MS: positiveInt.max(1000).default(250),
+  SERVICE_SECRET_OVERLAP_MINUTES: positiveInt.default(60),
   DEV_IDP_PORT: positiveInt.default(3001),
   DEV_SMTP_PORT: positiveInt.default(2525),
   WORKER_QUEUES: csv
@@ -98,6 +106,23 @@ export type Config = {
   workerQueues: TQueueName[];
   /** Security is alerted when one person is denied this often within the window (once per window). */
   denialBurst: { threshold: number; windowMs: number };
+  /** The services API server (api/server.ts). */
+  api: {
+    port: number;
+    /** The interface the API server listens on (0.0.0.0 for a replica behind a load balancer). */
+    host: string;
+    /** Where the Next.js origin forwards /api/v1/* and /.well-known/jwks.json. */
+    internalUrl: string;
+    /** Requests per client per window, on every API replica together (Redis-counted). */
+    rateLimit: number;
+    rateLimitWindowMs: number;
+    /** Checks are audited as one aggregate event per client, outcome and window. */
+    auditWindowMs: number;
+    /** How often each replica polls the change sequence (at most 1 s). */
+    replicaPollMs: number;
+  };
+  /** How long a rotated service client secret keeps working next to the new one. */
+  serviceSecretOverlapMs: number;
   devIdpPort: number;
   /** Port of the development SMTP listener that `npm run dev` starts. */
   devSmtpPort: number;
@@ -180,6 +205,16 @@ export const loadConfig = (source: Record<string, string | undefined>): Config =
     grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
     workerQueues: e.WORKER_QUEUES ?? [...QUEUE_NAMES],
     denialBurst: { threshold: e.DENIAL_BURST_THRESHOLD, windowMs: e.DENIAL_BURST_WINDOW_MINUTES * 60_000 },
+    api: {
+      port: e.API_PORT,
+      host: e.API_HOST,
+      internalUrl: e.API_INTERNAL_URL ?? `http://127.0.0.1:${e.API_PORT}`,
+      rateLimit: e.API_RATE_LIMIT,
+      rateLimitWindowMs: e.API_RATE_LIMIT_WINDOW_SECONDS * 1000,
+      auditWindowMs: e.API_AUDIT_WINDOW_SECONDS * 1000,
+      replicaPollMs: e.API_REPLICA_POLL_MS,
+    },
+    serviceSecretOverlapMs: e.SERVICE_SECRET_OVERLAP_MINUTES * 60_000,
     devIdpPort: e.DEV_IDP_PORT,
     devSmtpPort: e.DEV_SMTP_PORT,
   };

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
@@ -54,12 +55,18 @@ describe("migrations", () => {
     await client.connect();
     try {
       await client.query(sql);
+      // What schema.prisma cannot say (triggers): the same file the migration carries.
+      await client.query(readFileSync(`${ROOT}/prisma/sql/replica-change-triggers.sql`, "utf8"));
     } finally {
       await client.end();
     }
     const a = schemaDump(migrated);
     const b = schemaDump(fromSchema);
     assert.ok(a.includes("CREATE TABLE public.\"AuditEvent\""), "the dump has the schema");
+    // The change feed's triggers come from the migrations, not only from the file applied above.
+    for (const trigger of ["Grant_replica_change", "User_replica_change", "ServiceClient_replica_change"]) {
+      assert.ok(a.includes(`CREATE TRIGGER "${trigger}"`), `the migrations create trigger ${trigger}`);
+    }
     assert.equal(a, b, "migrations and schema.prisma disagree: write the missing migration with `npm run db:new-migration -- <name>`");
   });
 });

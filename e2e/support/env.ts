@@ -13,6 +13,8 @@ export const CLIENT_SECRET = "e2e-client-secret-not-a-default";
 export const appEnv = (): Record<string, string> => ({
   NODE_ENV: "production",
   PORT: String(APP_PORT),
+  // The services API server that `npm start` runs next to the portal (and the rewrite's target).
+  API_PORT: String(APP_PORT + 2),
   APP_URL,
   AUTH_SECRET: "e2e-auth-secret-0123456789abcdef0123456789",
   OIDC_ISSUER: IDP_URL,

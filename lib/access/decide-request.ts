@@ -10,6 +10,7 @@ import { createGrantForRequest } from "./create-grant";
 import { applyExtension } from "./extend-grant";
 import { loadRequestTarget } from "./load-request-target";
 import { ZDecision, type TDecision } from "./schemas";
+import { announceAfter } from "../services/feed";
 
 const TARGET_TYPE = "request";
 
@@ -127,7 +128,7 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
         link: `/requests/${requestId}`,
       });
       return { status: "APPROVED" as const, approvals, required, grantId };
-    });
+    }).then(announceAfter);
   } catch (error) {
     // A refused step-up is a denied authorization decision: recorded outside the rolled-back
     // transaction so it survives.

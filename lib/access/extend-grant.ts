@@ -15,6 +15,7 @@ import { notify } from "../notify";
 import { queueGrantWebhooks } from "../webhooks";
 import { scheduleGrantLifecycle } from "./lifecycle";
 import { fieldErrors } from "./schemas";
+import { announceAfter } from "../services/feed";
 
 export const ZRequestExtension = z
   .object({
@@ -127,5 +128,5 @@ export const requestExtension = async (options: { actor: TUserActor; input: TReq
       });
     }
     return { requestId: request.id, status: "PENDING" as const };
-  });
+  }).then(announceAfter);
 };

@@ -7,6 +7,7 @@ import { notify } from "../notify";
 import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore } from "../risk";
 import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
+import { announceAfter } from "../services/feed";
 
 const MIN_DURATION_MINUTES = 5;
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
@@ -225,5 +226,5 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
     });
     const { grantId } = await createGrantForRequest(tx, { request, now, actor: { type: "SYSTEM", id: "auto-approval" } });
     return { requestId: request.id, status: "APPROVED" as const, grantId };
-  });
+  }).then(announceAfter);
 };

@@ -7,6 +7,7 @@ import { AppError, isAppError } from "../errors";
 import { notify } from "../notify";
 import { cancelScheduledWebhooks, queueGrantWebhooks } from "../webhooks";
 import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
+import { announceAfter } from "../services/feed";
 
 const loadTarget = async (grantId: string) => {
   const grant = await db.grant.findUnique({ where: { id: grantId }, select: { id: true, subjectId: true } });
@@ -85,7 +86,7 @@ export const revokeGrant = async (options: { actor: TUserActor; input: TRevokeGr
         body: own ? `${grant.subject.name} ended ${what} early.` : `${actor.name} revoked ${grant.subject.name}'s ${what}: ${reason}`,
         link: grant.requestId ? `/requests/${grant.requestId}` : "/",
       });
-    });
+    }).then(announceAfter);
   } catch (error) {
     if (isAppError(error) && error.code === "FORBIDDEN") {
       await recordAuditEvent({ actorType: "USER", actorId: actor.userId, action: "grant.revoke", targetType: "grant", targetId: grantId, outcome: "DENIED", reason: error.message, ...audit });

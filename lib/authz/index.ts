@@ -42,6 +42,7 @@ export const ACTIONS = [
   "request.decide",
   "grant.revoke",
   "breakglass.review",
+  "services.manage",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
@@ -73,6 +74,8 @@ const inApproverGroups = (actor: TActor, target: TRequestTarget): boolean =>
   actor.kind === "user" && actor.groups.some((group) => target.approverGroups.includes(group));
 
 const RULES: Record<TAction, TRule> = {
+  // Service clients (machine identities): create, rotate, disable. The CLI acts as the system.
+  "services.manage": (actor) => hasRole(actor, "admin") || actor.kind === "system",
   "portal.use": (actor) => actor.kind === "user",
   "admin.view": (actor) => hasRole(actor, "admin"),
   "users.read": (actor) => hasRole(actor, "admin"),

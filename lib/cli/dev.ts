@@ -44,6 +44,8 @@ const main = async () => {
     startChild("web", process.execPath, [NEXT_BIN, "dev", "--port", port]),
     // node, not npx/tsx: they do not pass SIGTERM on reliably, and the worker must drain.
     startChild("worker", process.execPath, ["--import", "tsx", "workers/index.ts"]),
+    // The services API (/api/v1/*), also reachable through the portal's origin by rewrite.
+    startChild("api", process.execPath, ["--import", "tsx", "api/main.ts"]),
   ];
 
   let stopping = false;
@@ -71,6 +73,7 @@ const main = async () => {
     [
       "",
       `  JIT Access portal:  ${config.appUrl}`,
+      `  Services API:       ${config.appUrl}/api/v1 (server on ${config.api.internalUrl}; docs at ${config.appUrl}/api-docs)`,
       ...(catchMail ? [`  Mail:               ${config.appUrl}/dev/mail (SMTP on 127.0.0.1:${config.devSmtpPort})`] : []),
       config.oidc.isDevIdp ? `  Development IdP:    ${config.oidc.issuer} (pick a demo user at sign-in)` : `  IdP:                ${config.oidc.issuer}`,
       ...(config.oidc.isDevIdp

@@ -1,17 +1,33 @@
 /**
- * `npm start`: the production web server. Validates configuration first, so a development
- * default (no AUTH_SECRET, the dev IdP, an http origin) stops it with a message naming the
- * variable, then runs `next start` on PORT (default 3000).
+ * `npm start`: the production web server and, next to it, one replica of the services API
+ * server (api/main.ts; run more replicas with `npm run api`). Validates configuration first,
+ * so a development default (no AUTH_SECRET, the dev IdP, an http origin) stops it with a
+ * message naming the variable, then runs `next start` on PORT (default 3000). If either
+ * process exits, the other is stopped.
  */
 import { loadConfigOrExplain, PreflightError } from "./preflight";
-import { NEXT_BIN, runCommand } from "./run";
+import { NEXT_BIN, startChild } from "./run";
 
 const main = async () => {
   // `next start` runs in production mode; validate the configuration as production sees it.
   Object.assign(process.env, { NODE_ENV: "production" });
   loadConfigOrExplain();
   const port = process.env.PORT ?? "3000";
-  process.exit(await runCommand(process.execPath, [NEXT_BIN, "start", "--port", port, ...process.argv.slice(2)], { NEXT_TELEMETRY_DISABLED: "1" }));
+  const children = [
+    startChild("web", process.execPath, [NEXT_BIN, "start", "--port", port, ...process.argv.slice(2)], { NEXT_TELEMETRY_DISABLED: "1" }),
+    // node, not tsx's CLI: SIGTERM must reach the server so it drains and flushes its audit.
+    startChild("api", process.execPath, ["--import", "tsx", "api/main.ts"]),
+  ];
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    void Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null))).then(() => process.exit(code));
+  };
+  for (const child of children) child.once("exit", (code) => stop(code ?? 1));
+  process.once("SIGINT", () => stop(0));
+  process.once("SIGTERM", () => stop(0));
 };
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
+import { announceAfter } from "../services/feed";
 
 export const ZSetUserActive = z.object({ userId: z.string().min(1).max(64), active: z.boolean() }).strict();
 export type TSetUserActive = z.infer<typeof ZSetUserActive>;
@@ -42,5 +43,5 @@ export const setUserActive = async (options: { actor: TUserActor; input: TSetUse
       userAgent: context.userAgent ?? null,
       requestId: context.requestId ?? null,
     });
-  });
+  }).then(announceAfter);
 };

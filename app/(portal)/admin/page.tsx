@@ -45,6 +45,18 @@ const AdminPage = async () => {
           </li>
         </ul>
       </Section>
+      <Section title="Services API">
+        <p>
+          <Link href="/admin/services" className="underline">
+            Service clients
+          </Link>
+          : machine identities that ask whether a person holds a permission right now (
+          <Link href="/api-docs" className="underline">
+            API documentation
+          </Link>
+          ).
+        </p>
+      </Section>
       <Section title="Users">
         <DataTable caption="Users who have signed in through single sign-on" columns={["Name", "Email", "Groups", "Last sign-in", "Status", "Action"]}>
           {users.map((user) => (

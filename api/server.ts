@@ -1,0 +1,392 @@
+/**
+ * The services API (/api/v1/*, /.well-known/jwks.json): a lean node:http server of its own,
+ * deployable as any number of replicas, sharing lib/ with the portal. Checks are answered from
+ * the in-process grant replica (lib/services/replica.ts); tokens once verified are cached until
+ * their `exp`; whether the client is still enabled is read from the replica on every call.
+ * No framework: a Next.js route handler serves about 1/40 of what bare node:http serves here.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getConfig } from "../lib/config";
+import { isAppError } from "../lib/errors";
+import { redis, redisKey } from "../lib/redis";
+import { AuditAggregator, type TAuditRecord } from "../lib/services/check-audit";
+import { listGrants } from "../lib/services/list-grants";
+import { buildOpenApiDocument } from "../lib/services/openapi";
+import { GrantReplica, type TReplicaClient } from "../lib/services/replica";
+import { RateLimiter } from "../lib/services/rate-limit";
+import { ZCheckRequest, ZListGrantsQuery } from "../lib/services/schemas";
+import { ensureSigningKey, loadKeyRing, type TKeyRing } from "../lib/services/signing-keys";
+import { basicCredentials, issueClientCredentialsToken, OAuthError, TokenError, verifyAccessToken, type TVerifiedToken } from "../lib/services/tokens";
+
+const MAX_BODY_BYTES = 16 * 1024;
+const TOKEN_CACHE_MAX = 100_000;
+/** A replica that has not caught up with the database for this long refuses to answer. */
+const MAX_STALENESS_MS = 5_000;
+const KEY_REFRESH_MS = 30_000;
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+export type TApiServerOptions = {
+  port?: number;
+  host?: string;
+  /** Replica poll interval; defaults to API_REPLICA_POLL_MS. */
+  pollMs?: number;
+  /** Listen to Redis pokes (default true). */
+  subscribe?: boolean;
+  /** See TReplicaOptions.registerLocal. */
+  registerLocal?: boolean;
+  rateLimit?: { limit: number; windowMs: number };
+  auditWindowMs?: number;
+  log?: (line: string) => void;
+};
+
+export type TApiServer = {
+  url: string;
+  port: number;
+  replica: GrantReplica;
+  /** Writes buffered aggregate audit events now (tests; shutdown does it too). */
+  flushAudit: () => Promise<void>;
+  close: () => Promise<void>;
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const NOT_ALLOWED = JSON.stringify({ allowed: false });
+
+/** 200 with a JSON string: the data plane's one response shape, headers and body in one write. */
+const sendJson = (res: ServerResponse, payload: string): void => {
+  res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(payload) });
+  res.end(payload);
+};
+
+const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { ...JSON_HEADERS, ...headers, "content-length": Buffer.byteLength(payload) });
+  res.end(payload);
+};
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      reject(new HttpError(413, "invalid_request", `The body is larger than ${MAX_BODY_BYTES} bytes.`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, "invalid_request", `The body is larger than ${MAX_BODY_BYTES} bytes.`));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+
+const invalidToken = (message: string) => new HttpError(401, "invalid_token", message, { "www-authenticate": `Bearer realm="jit-access", error="invalid_token"` });
+const insufficientScope = (scope: string) =>
+  new HttpError(403, "insufficient_scope", `This token lacks the scope ${scope}.`, { "www-authenticate": `Bearer realm="jit-access", error="insufficient_scope", scope="${scope}"` });
+
+export const startApiServer = async (options: TApiServerOptions = {}): Promise<TApiServer> => {
+  const config = getConfig();
+  const log = options.log ?? ((line: string) => console.log(line));
+  await ensureSigningKey();
+  let keyRing: TKeyRing = await loadKeyRing();
+  let keysLoadedAt = Date.now();
+  const reloadKeys = async () => {
+    keyRing = await loadKeyRing();
+    keysLoadedAt = Date.now();
+  };
+  const replica = new GrantReplica({ pollMs: options.pollMs ?? config.api.replicaPollMs, subscribe: options.subscribe, registerLocal: options.registerLocal });
+  await replica.start();
+  const limiter = new RateLimiter({
+    limit: options.rateLimit?.limit ?? config.api.rateLimit,
+    windowMs: options.rateLimit?.windowMs ?? config.api.rateLimitWindowMs,
+    redis: redis(),
+    keyPrefix: redisKey("ratelimit"),
+  });
+  limiter.start();
+  const audit = new AuditAggregator({ windowMs: options.auditWindowMs ?? config.api.auditWindowMs, onError: (error) => log(`audit flush failed: ${String(error)}`) });
+  audit.start();
+  const keyTimer = setInterval(() => void reloadKeys().catch(() => undefined), KEY_REFRESH_MS);
+  keyTimer.unref();
+  const openApi = JSON.stringify(buildOpenApiDocument());
+
+  const tokenCache = new Map<string, TVerifiedToken>();
+  const verify = async (token: string, now: number): Promise<TVerifiedToken> => {
+    const cached = tokenCache.get(token);
+    if (cached) {
+      if (now >= cached.expiresAtMs) {
+        tokenCache.delete(token);
+        throw invalidToken("The token has expired.");
+      }
+      return cached;
+    }
+    let verified: TVerifiedToken;
+    try {
+      verified = await verifyAccessToken(token, keyRing, now);
+    } catch (error) {
+      // A key made by another replica since our last load: reload once a second at most.
+      if (error instanceof TokenError && error.message === "unknown signing key" && now - keysLoadedAt > 1_000) {
+        await reloadKeys();
+        return verify(token, now);
+      }
+      throw invalidToken(error instanceof TokenError ? `Invalid token: ${error.message}.` : "Invalid token.");
+    }
+    if (tokenCache.size >= TOKEN_CACHE_MAX) {
+      for (const [key, value] of tokenCache) if (now >= value.expiresAtMs) tokenCache.delete(key);
+      if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
+    }
+    tokenCache.set(token, verified);
+    return verified;
+  };
+
+  /** Signature, exp, aud, iss (verify), then on every call: client enabled, scope, rate limit. */
+  const authenticate = async (req: IncomingMessage, scope: string | null, now: number): Promise<{ client: TReplicaClient }> => {
+    const header = req.headers.authorization;
+    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== "bearer ") throw invalidToken("An Authorization: Bearer token is required.");
+    const token = await verify(header.slice(7).trim(), now);
+    const client = replica.client(token.clientId);
+    if (!client?.enabled) throw invalidToken("This client is disabled.");
+    if (scope && !(token.scopes.has(scope) && client.scopes.includes(scope))) throw insufficientScope(scope);
+    const decision = limiter.take(client.id, now);
+    if (!decision.ok) {
+      throw new HttpError(429, "rate_limited", "Too many requests for this client; retry later.", { "retry-after": String(decision.retryAfterSeconds) });
+    }
+    return { client };
+  };
+
+  const sendError = (res: ServerResponse, error: unknown, requestId: string = randomUUID()): void => {
+    if (res.headersSent) return void res.destroy();
+    if (error instanceof HttpError) return send(res, error.status, { error: error.error, message: error.message }, error.headers);
+    if (isAppError(error)) return send(res, error.status, { error: error.status === 400 ? "invalid_request" : error.code.toLowerCase(), message: error.message });
+    log(`api: request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    send(res, 500, { error: "server_error", message: `Internal error (request ${requestId}).` });
+  };
+
+  const reasonOf = (error: unknown): string => (error instanceof HttpError ? error.error : "error");
+
+  /** The check once the caller is authenticated and the body read: synchronous, no I/O. */
+  const answerCheck = (client: TReplicaClient, raw: string, record: TAuditRecord, res: ServerResponse): void => {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new HttpError(400, "invalid_request", "The body must be JSON.");
+    }
+    const parsed = ZCheckRequest.safeParse(body);
+    if (!parsed.success) {
+      throw new HttpError(400, "invalid_request", parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "));
+    }
+    const { subject, resource, permission } = parsed.data;
+    record.tuple = { subject, resource, permission };
+    if (client.resourceKeys.length > 0 && !client.resourceKeys.includes(resource)) {
+      throw new HttpError(403, "insufficient_scope", `This client may not ask about resource ${resource}.`);
+    }
+    const result = replica.check(subject, resource, permission, Date.now());
+    if (result.allowed) {
+      record.outcome = "ALLOWED";
+      audit.record(record);
+      sendJson(res, JSON.stringify({ allowed: true, grant: { id: result.grant.id, expiresAt: new Date(result.grant.expiresAt).toISOString() } }));
+    } else {
+      record.reason = "not_held";
+      audit.record(record);
+      sendJson(res, NOT_ALLOWED);
+    }
+  };
+
+  const handleCheck = async (req: IncomingMessage, res: ServerResponse, now: number): Promise<void> => {
+    const record: TAuditRecord = { operation: "access.check", clientId: null, outcome: "DENIED" };
+    try {
+      const { client } = await authenticate(req, "access:check", now);
+      record.clientId = client.id;
+      if (now - replica.lastSyncStartedAt > MAX_STALENESS_MS) throw new HttpError(503, "unavailable", "This replica is not in step with the database; retry.", { "retry-after": "1" });
+      answerCheck(client, await readBody(req), record, res);
+    } catch (error) {
+      record.reason = reasonOf(error);
+      audit.record(record);
+      throw error;
+    }
+  };
+
+  /**
+   * The data plane's common case without promises: a token already verified and cached, an
+   * enabled client with the scope, a replica in step, within the rate limit. Anything else
+   * returns false and takes handleCheck, which answers every refusal (nothing is counted
+   * twice: a refused rate-limit take counts nothing).
+   */
+  const fastCheck = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const header = req.headers.authorization;
+    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== "bearer ") return false;
+    const token = tokenCache.get(header.slice(7).trim());
+    const now = Date.now();
+    if (!token || now >= token.expiresAtMs || now - replica.lastSyncStartedAt > MAX_STALENESS_MS) return false;
+    const client = replica.client(token.clientId);
+    if (!client?.enabled || !token.scopes.has("access:check") || !client.scopes.includes("access:check")) return false;
+    if (!limiter.take(client.id, now).ok) return false;
+    const record: TAuditRecord = { operation: "access.check", clientId: client.id, outcome: "DENIED" };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const fail = (error: unknown) => {
+      if (done) return;
+      done = true;
+      record.reason = reasonOf(error);
+      audit.record(record);
+      sendError(res, error);
+    };
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        fail(new HttpError(413, "invalid_request", `The body is larger than ${MAX_BODY_BYTES} bytes.`));
+        req.resume();
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (done) return;
+      try {
+        answerCheck(client, chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"), record, res);
+        done = true;
+      } catch (error) {
+        fail(error);
+      }
+    });
+    req.on("error", fail);
+    return true;
+  };
+
+  const handleGrants = async (req: IncomingMessage, res: ServerResponse, url: URL, now: number): Promise<void> => {
+    const record: TAuditRecord = { operation: "grants.read", clientId: null, outcome: "DENIED" };
+    try {
+      const { client } = await authenticate(req, "grants:read", now);
+      record.clientId = client.id;
+      const raw: Record<string, string> = {};
+      for (const [key, value] of url.searchParams) {
+        if (key in raw) throw new HttpError(400, "invalid_request", `The parameter ${key} is repeated.`);
+        raw[key] = value;
+      }
+      const parsed = ZListGrantsQuery.safeParse(raw);
+      if (!parsed.success) {
+        throw new HttpError(400, "invalid_request", parsed.error.issues.map((issue) => `${issue.path.join(".") || "query"}: ${issue.message}`).join("; "));
+      }
+      const query = parsed.data;
+      if (query.resource && client.resourceKeys.length > 0 && !client.resourceKeys.includes(query.resource)) {
+        throw new HttpError(403, "insufficient_scope", `This client may not ask about resource ${query.resource}.`);
+      }
+      const page = await listGrants({ query, allowedResourceKeys: client.resourceKeys });
+      record.outcome = "ALLOWED";
+      record.tuple = { subject: query.subject ?? "*", resource: query.resource ?? "*", permission: `status:${query.status}` };
+      audit.record(record);
+      send(res, 200, page);
+    } catch (error) {
+      record.reason = reasonOf(error);
+      audit.record(record);
+      throw error;
+    }
+  };
+
+  const handleToken = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+    const body = await readBody(req);
+    // Rate-limited by the client id it claims (before the slow hash), or by address.
+    const fromHeader = req.headers.authorization ? basicCredentials(req.headers.authorization)?.clientId : undefined;
+    const claimed = (fromHeader ?? /(?:^|&)client_id=([^&]{1,100})/.exec(body)?.[1] ?? req.socket.remoteAddress ?? "unknown").slice(0, 100);
+    const decision = limiter.take(`token:${claimed}`);
+    if (!decision.ok) throw new HttpError(429, "rate_limited", "Too many token requests; retry later.", { "retry-after": String(decision.retryAfterSeconds) });
+    try {
+      const token = await issueClientCredentialsToken({
+        authorization: req.headers.authorization,
+        contentType: req.headers["content-type"],
+        body,
+        keyRing,
+        context: { ip: req.socket.remoteAddress ?? null, userAgent: req.headers["user-agent"] ?? null, requestId },
+      });
+      send(res, 200, token, { pragma: "no-cache" });
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      send(res, error.status, { error: error.error, error_description: error.message, message: error.message }, {
+        pragma: "no-cache",
+        ...(error.error === "invalid_client" ? { "www-authenticate": `Basic realm="jit-access"` } : {}),
+      });
+    }
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+    const now = Date.now();
+    const url = new URL(req.url ?? "/", "http://api.local");
+    const method = req.method ?? "GET";
+    const allow = (methods: string) => {
+      if (!methods.split(", ").includes(method)) throw new HttpError(405, "method_not_allowed", `Use ${methods}.`, { allow: methods });
+    };
+    switch (url.pathname) {
+      case "/api/v1/access/check":
+        allow("POST");
+        return handleCheck(req, res, now);
+      case "/api/v1/grants":
+        allow("GET");
+        return handleGrants(req, res, url, now);
+      case "/api/v1/oauth/token":
+        allow("POST");
+        return handleToken(req, res, requestId);
+      case "/.well-known/jwks.json":
+        allow("GET");
+        return send(res, 200, keyRing.jwks, { "cache-control": "public, max-age=60" });
+      case "/api/v1/openapi.json":
+        allow("GET");
+        await authenticate(req, null, now);
+        res.writeHead(200, { ...JSON_HEADERS, "content-length": Buffer.byteLength(openApi) });
+        res.end(openApi);
+        return;
+      case "/healthz":
+        return send(res, 200, { ok: true, replica: replica.stats(), lagMs: now - replica.lastSyncStartedAt });
+      default:
+        throw new HttpError(404, "not_found", `No such endpoint: ${method} ${url.pathname}.`);
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    if (req.method === "POST" && req.url === "/api/v1/access/check" && fastCheck(req, res)) return;
+    const requestId = (typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].slice(0, 100)) || randomUUID();
+    route(req, res, requestId).catch((error: unknown) => sendError(res, error, requestId));
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? config.api.port, options.host ?? config.api.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(keyTimer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, 5_000).unref();
+      });
+      await replica.stop();
+      await limiter.stop();
+      await audit.stop();
+    })());
+
+  return { url: `http://127.0.0.1:${port}`, port, replica, flushAudit: () => audit.flush(), close };
+};

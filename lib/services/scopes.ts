@@ -1,0 +1,11 @@
+/** The closed list of scopes a service client may hold, and the token's fixed claims. */
+export const SCOPES = ["access:check", "grants:read"] as const;
+export type TScope = (typeof SCOPES)[number];
+
+export const isScope = (value: string): value is TScope => (SCOPES as readonly string[]).includes(value);
+
+/** `aud` of every service token: a token for another audience is refused. */
+export const TOKEN_AUDIENCE = "jit-access";
+/** DESIGN.md invariant 5: service tokens live 15 minutes. */
+export const TOKEN_TTL_SECONDS = 900;
+export const TOKEN_ALG = "ES256";
