@@ -52,6 +52,8 @@ const ZEnv = z.object({
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   SESSION_MAX_HOURS: positiveInt.default(12),
   GRANT_WARNING_MINUTES: positiveInt.default(10),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
   DEV_IDP_PORT: positiveInt.default(3001),
   DEV_SMTP_PORT: positiveInt.default(2525),
 });
@@ -84,6 +86,10 @@ export type Config = {
   session: { idleMs: number; maxMs: number };
   /** How long before a grant ends its subject is warned. */
   grantWarningMs: number;
+  /** pino level of the structured JSON log on stdout. */
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Bearer token of /api/metrics; null means the endpoint answers 404. */
+  metricsToken: string | null;
   devIdpPort: number;
   /** Port of the development SMTP listener that `npm run dev` starts. */
   devSmtpPort: number;
@@ -164,6 +170,8 @@ export const loadConfig = (source: Record<string, string | undefined>): Config =
     chatWebhookUrl: e.CHAT_WEBHOOK_URL ?? null,
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
     grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
+    logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN ?? null,
     devIdpPort: e.DEV_IDP_PORT,
     devSmtpPort: e.DEV_SMTP_PORT,
   };

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { type Db, db, type Prisma } from "../db";
+import { afterCommit } from "../db/after-commit";
+import { countAuditEvent } from "../metrics/audit-metrics";
 import { GENESIS_HASH, hashEvent } from "./canonical";
+import { logAuditEvent } from "./log-audit-event";
 
 export const ZAuditEventInput = z.object({
   actorType: z.enum(["USER", "SERVICE", "SYSTEM", "ANONYMOUS"]),
@@ -50,7 +53,13 @@ export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise
     prevHash: head?.hash ?? GENESIS_HASH,
   };
   const hash = hashEvent(fields);
-  await tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash } });
+  const { seq } = await tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash }, select: { seq: true } });
+  // The log line and the counters exist only for committed events (lib/db/after-commit.ts).
+  afterCommit(() => {
+    const committed = { ...fields, seq, hash };
+    logAuditEvent(committed);
+    countAuditEvent(committed);
+  });
   return { id: fields.id, hash };
 };
 

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { incrementCounter } from "../metrics/registry";
 import { decryptSecret } from "./secrets";
 import { signWebhook } from "./signature";
 
@@ -110,6 +111,7 @@ export const deliverWebhook = async (options: { deliveryId: string; signal?: Abo
       ...(delivered ? { deliveredAt: now() } : {}),
     },
   });
+  if (!delivered) incrementCounter("jit_webhook_delivery_failures_total");
   if (!delivered) throw new WebhookDeliveryError(`webhook delivery ${delivery.id} failed: ${error}`, status);
   return { outcome: "delivered", status: status as number };
 };
