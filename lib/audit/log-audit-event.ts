@@ -1,23 +1,7 @@
+import type { TStoredAuditEvent } from "./canonical";
 import { logger } from "../log";
 
-export type TCommittedAuditEvent = {
-  seq: bigint;
-  id: string;
-  occurredAt: Date;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  reason: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  details: unknown;
-  prevHash: string;
-  hash: string;
-};
+export type TCommittedAuditEvent = TStoredAuditEvent;
 
 // ECS `event.outcome` takes success, failure or unknown; our own outcome stays in `event.type`.
 const ECS_OUTCOME: Record<string, "success" | "failure" | "unknown"> = { ALLOWED: "success", DENIED: "failure", ERROR: "failure" };

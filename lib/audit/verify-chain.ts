@@ -1,5 +1,5 @@
 import { db, type Db } from "../db";
-import { GENESIS_HASH, hashEvent } from "./canonical";
+import { GENESIS_HASH, hashEvent, type TStoredAuditEvent } from "./canonical";
 
 export type TChainProblem =
   /** The row's content no longer hashes to its stored hash: it was edited. */
@@ -35,24 +35,7 @@ export type TChainVerification = {
   durationMs: number;
 };
 
-type TRow = {
-  seq: bigint;
-  id: string;
-  occurredAt: Date;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  reason: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  details: unknown;
-  prevHash: string;
-  hash: string;
-};
+type TRow = TStoredAuditEvent;
 
 export const VERIFY_BATCH_SIZE = 5_000;
 
