@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { APP_URL } from "./support/env";
 import { mainNav, signInAs } from "./support/sign-in";
 
 /** What each role sees: the navigation, and a 403 for every area outside its groups. */
@@ -6,7 +7,8 @@ const ROLES = [
   { name: "Alice Engineer", nav: ["My access", "Request", "Passkeys", "Notifications"], denied: ["/admin", "/security", "/approvals"] },
   { name: "Bob Approver", nav: ["My access", "Request", "Approvals", "Passkeys", "Notifications"], denied: ["/admin", "/security"] },
   { name: "Sam Security", nav: ["My access", "Request", "Security", "Passkeys", "Notifications"], denied: ["/admin", "/approvals"] },
-  { name: "Ada Admin", nav: ["My access", "Request", "Admin", "Passkeys", "Notifications"], denied: ["/security", "/approvals"] },
+  // Administrators read the Security area too (docs/decisions/0010-security-area.md).
+  { name: "Ada Admin", nav: ["My access", "Request", "Security", "Admin", "Passkeys", "Notifications"], denied: ["/approvals"] },
 ];
 
 test.describe("signed-out visitors", () => {
@@ -38,7 +40,7 @@ test.describe("signed-out visitors", () => {
     await page.getByRole("button", { name: /sign in with/i }).click();
     await page.getByRole("button", { name: "Sign in as Alice Engineer" }).click();
     await expect(page.getByTestId("signed-in-as")).toContainText("Alice Engineer");
-    expect(new URL(page.url()).host).toBe("localhost:3100");
+    expect(new URL(page.url()).host).toBe(new URL(APP_URL).host);
   });
 });
 
@@ -61,7 +63,7 @@ test("an engineer sees the resources their groups may request", async ({ page })
 });
 
 test("a security reviewer sees sign-ins and denials in the audit trail", async ({ page }) => {
-  await signInAs(page, "Sam Security", "/security");
+  await signInAs(page, "Sam Security", "/security/events");
   const table = page.getByRole("table");
   await expect(table).toContainText("auth.sign_in");
   // Earlier specs were refused areas; every refusal is recorded.
