@@ -33,3 +33,9 @@ export const listHolders = async (options: { actor: TUserActor; by: "resource" |
     order by minutes desc nulls last`;
   return rows.map((row) => ({ ...row, grants: Number(row.grants), minutes: Math.round(row.minutes ?? 0), permissions: row.permissions ?? "" }));
 };
+
+/** The person a per-person view is about (security reviewers and admins); null if unknown. */
+export const getHistoryPerson = async (options: { actor: TUserActor; userId: string; context?: TAuditContext }) => {
+  await assertCan(options.actor, "audit.read", undefined, options.context);
+  return db.user.findUnique({ where: { id: options.userId.slice(0, 64) }, select: { id: true, name: true, email: true } });
+};

@@ -11,7 +11,7 @@ export { EXPORT_FORMATS, type TExportFormat } from "./export-format";
 export { type TGrantHistoryRow } from "./grant-history";
 export { filterInputFrom, filterQuery, GRANT_STATUSES, type THistoryFilter } from "./schemas";
 export { getHistoryCharts, type THistoryCharts } from "./charts";
-export { listHolders, type THolder } from "./holders";
+export { getHistoryPerson, listHolders, type THolder } from "./holders";
 
 export const HISTORY_PAGE_SIZE = 50;
 const EXPORT_BATCH_SIZE = 1_000;
@@ -71,4 +71,11 @@ export const exportGrantHistory = async (options: { actor: TUserActor; input: Re
     }
   }
   return { filter, format, lines: lines() };
+};
+
+/** The choices the history filter form offers: resources and environments. */
+export const listHistoryFacets = async (options: { actor: TUserActor; context?: TAuditContext }) => {
+  await assertCan(options.actor, "audit.read", undefined, options.context);
+  const resources = await db.resource.findMany({ select: { key: true, name: true, environment: true }, orderBy: { key: "asc" } });
+  return { resources, environments: [...new Set(resources.map((resource) => resource.environment))].sort() };
 };
