@@ -61,7 +61,8 @@ export const incrementCounter = (name: TCounterName, labels: TLabels = {}, by = 
 
 export const observeHistogram = (name: THistogramName, labels: TLabels, value: number): void => {
   if (!Number.isFinite(value)) return;
-  for (const le of METRICS[name].buckets) if (value <= le) add(seriesName(`${name}_bucket`, { ...labels, le: String(le) }), 1);
+  // Every bucket is written (0 where the value does not fall), so each exists from the first observation.
+  for (const le of METRICS[name].buckets) add(seriesName(`${name}_bucket`, { ...labels, le: String(le) }), value <= le ? 1 : 0);
   add(seriesName(`${name}_bucket`, { ...labels, le: "+Inf" }), 1);
   add(seriesName(`${name}_sum`, labels), value);
   add(seriesName(`${name}_count`, labels), 1);
