@@ -5,6 +5,7 @@ import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { isAppError } from "@/lib/errors";
 import { filterInputFrom, filterQuery, GRANT_STATUSES, listGrantHistory, listHistoryFacets, type TGrantHistoryRow, type THistoryFilter } from "@/lib/history";
 import { VerifyChainForm } from "./verify-chain-form";
+import { SecurityNav } from "./security-nav";
 
 export const metadata: Metadata = { title: "Security" };
 
@@ -122,11 +123,7 @@ const SecurityPage = async ({ searchParams }: { searchParams: Promise<Record<str
   return (
     <>
       <PageHeader title="Security" description="Who had what, when, why and approved by whom; and proof that the record is intact." />
-      <nav aria-label="Security area" className="mb-6 flex gap-4 text-sm">
-        <Link href="/security" className="font-medium underline">Grant history</Link>
-        <Link href="/security/charts" className="underline">Charts</Link>
-        <Link href="/security/events" className="underline">Audit events</Link>
-      </nav>
+      <SecurityNav current="/security" />
       <Section title="Grant history">
         <FilterForm filter={filter} facets={facets} />
         {problem ? <p role="alert" className="mb-4 rounded border border-red-200 bg-red-50 p-3 text-red-900">{problem}</p> : null}

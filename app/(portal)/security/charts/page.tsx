@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { HorizontalBarChart, StackedBarChart } from "@/app/components/charts";
 import { PageHeader } from "@/app/components/ui";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { getHistoryCharts } from "@/lib/history";
+import { SecurityNav } from "../security-nav";
 
 export const metadata: Metadata = { title: "Security charts" };
 
@@ -14,11 +14,7 @@ const ChartsPage = async () => {
   return (
     <>
       <PageHeader title="Security charts" description="The last 30 days (UTC)." />
-      <nav aria-label="Security area" className="mb-6 flex gap-4 text-sm">
-        <Link href="/security" className="underline">Grant history</Link>
-        <Link href="/security/charts" className="font-medium underline">Charts</Link>
-        <Link href="/security/events" className="underline">Audit events</Link>
-      </nav>
+      <SecurityNav current="/security/charts" />
       <StackedBarChart id="grants-per-day" title="Grants started per day, by resource" labels={charts.days} series={charts.grantsByResource} />
       <StackedBarChart id="time-to-decision" title="Median time to decision per day (minutes)" labels={charts.days} series={[{ name: "median minutes", values: charts.medianDecisionMinutes }]} unit=" min" />
       <StackedBarChart id="denials-break-glass" title="Denied attempts and break-glass grants per day" labels={charts.days} series={[{ name: "denied attempts", values: charts.denials }, { name: "break-glass grants", values: charts.breakGlass }]} />

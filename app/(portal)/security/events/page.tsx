@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { Badge, formatDateTime, PageHeader, Section, DataTable } from "@/app/components/ui";
 import { listRecentAuditEvents } from "@/lib/audit/list-audit-events";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
+import { SecurityNav } from "../security-nav";
 
 export const metadata: Metadata = { title: "Audit events" };
 
@@ -15,11 +15,7 @@ const SecurityPage = async () => {
   return (
     <>
       <PageHeader title="Audit events" description="The audit trail of sign-ins, decisions and changes." />
-      <nav aria-label="Security area" className="mb-6 flex gap-4 text-sm">
-        <Link href="/security" className="underline">Grant history</Link>
-        <Link href="/security/charts" className="underline">Charts</Link>
-        <Link href="/security/events" className="font-medium underline">Audit events</Link>
-      </nav>
+      <SecurityNav current="/security/events" />
       <Section title="Recent audit events">
         <DataTable caption="The 50 most recent audit events, newest first" columns={["Time", "Action", "Outcome", "Actor", "Target", "Reason"]}>
           {events.map((event) => (
