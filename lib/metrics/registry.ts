@@ -1,4 +1,5 @@
-import { redis, redisKey } from "../redis";
+import type { Redis } from "ioredis";
+import { createRedis, redisKey } from "../redis";
 
 /**
  * Counters and histograms any process can record (web, worker, services API): buffered in
@@ -47,6 +48,37 @@ export const seriesName = (name: string, labels: TLabels = {}): string => {
 
 const buffer = new Map<string, number>();
 let timer: NodeJS.Timeout | undefined;
+let connection: Redis | undefined;
+
+/**
+ * The flusher's own connection, with its socket unref'd: recording a metric must never keep
+ * a process alive (a CLI or a test would otherwise hang at its end on an idle socket).
+ */
+type TSocket = { ref?: () => void; unref?: () => void };
+const socketOf = (): TSocket | undefined => (connection as unknown as { stream?: TSocket } | undefined)?.stream;
+let inFlight = 0;
+
+const metricsRedis = (): Redis => {
+  if (!connection) {
+    connection = createRedis({ maxRetriesPerRequest: 2, connectTimeout: 2_000 });
+    connection.on("error", () => undefined);
+    connection.on("connect", () => (inFlight > 0 ? socketOf()?.ref?.() : socketOf()?.unref?.()));
+  }
+  return connection;
+};
+
+/** Holds the process open only while a command is on its way; idle, the socket is unref'd. */
+const usingRedis = async <T>(work: (client: Redis) => Promise<T>): Promise<T> => {
+  const client = metricsRedis();
+  inFlight += 1;
+  socketOf()?.ref?.();
+  try {
+    return await work(client);
+  } finally {
+    inFlight -= 1;
+    if (inFlight === 0) socketOf()?.unref?.();
+  }
+};
 
 const add = (field: string, by: number): void => {
   buffer.set(field, (buffer.get(field) ?? 0) + by);
@@ -77,9 +109,11 @@ export const flushMetrics = async (): Promise<void> => {
   const batch = [...buffer];
   buffer.clear();
   try {
-    const multi = redis().multi();
-    for (const [field, by] of batch) multi.hincrbyfloat(metricsKey(), field, by);
-    await multi.exec();
+    await usingRedis((client) => {
+      const multi = client.multi();
+      for (const [field, by] of batch) multi.hincrbyfloat(metricsKey(), field, by);
+      return multi.exec();
+    });
   } catch {
     for (const [field, by] of batch) buffer.set(field, (buffer.get(field) ?? 0) + by);
   }
@@ -90,10 +124,12 @@ export const stopMetrics = async (): Promise<void> => {
   if (timer) clearInterval(timer);
   timer = undefined;
   await flushMetrics();
+  connection?.disconnect();
+  connection = undefined;
 };
 
 /** Every counter and histogram series stored in Redis, as `series -> value`. */
 export const readRecordedSeries = async (): Promise<Map<string, number>> => {
-  const raw = await redis().hgetall(metricsKey());
+  const raw = await usingRedis((client) => client.hgetall(metricsKey()));
   return new Map(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
 };
