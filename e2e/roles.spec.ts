@@ -7,7 +7,8 @@ const ROLES = [
   { name: "Alice Engineer", nav: ["My access", "Request", "Passkeys", "Notifications"], denied: ["/admin", "/security", "/approvals"] },
   { name: "Bob Approver", nav: ["My access", "Request", "Approvals", "Passkeys", "Notifications"], denied: ["/admin", "/security"] },
   { name: "Sam Security", nav: ["My access", "Request", "Security", "Passkeys", "Notifications"], denied: ["/admin", "/approvals"] },
-  { name: "Ada Admin", nav: ["My access", "Request", "Admin", "Passkeys", "Notifications"], denied: ["/security", "/approvals"] },
+  // Administrators read the Security area too (docs/decisions/0010-security-area.md).
+  { name: "Ada Admin", nav: ["My access", "Request", "Security", "Admin", "Passkeys", "Notifications"], denied: ["/approvals"] },
 ];
 
 test.describe("signed-out visitors", () => {
@@ -62,7 +63,7 @@ test("an engineer sees the resources their groups may request", async ({ page })
 });
 
 test("a security reviewer sees sign-ins and denials in the audit trail", async ({ page }) => {
-  await signInAs(page, "Sam Security", "/security");
+  await signInAs(page, "Sam Security", "/security/events");
   const table = page.getByRole("table");
   await expect(table).toContainText("auth.sign_in");
   // Earlier specs were refused areas; every refusal is recorded.

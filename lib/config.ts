@@ -63,6 +63,8 @@ const ZEnv = z.object({
   API_AUDIT_WINDOW_SECONDS: positiveInt.default(10),
   API_REPLICA_POLL_MS: positiveInt.max(1000).default(250),
   SERVICE_SECRET_OVERLAP_MINUTES: positiveInt.default(60),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
   DEV_IDP_PORT: positiveInt.default(3001),
   DEV_SMTP_PORT: positiveInt.default(2525),
   WORKER_QUEUES: csv
@@ -123,6 +125,10 @@ export type Config = {
   };
   /** How long a rotated service client secret keeps working next to the new one. */
   serviceSecretOverlapMs: number;
+  /** pino level of the structured JSON log on stdout. */
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Bearer token of /api/metrics; null means the endpoint answers 404. */
+  metricsToken: string | null;
   devIdpPort: number;
   /** Port of the development SMTP listener that `npm run dev` starts. */
   devSmtpPort: number;
@@ -215,6 +221,8 @@ export const loadConfig = (source: Record<string, string | undefined>): Config =
       replicaPollMs: e.API_REPLICA_POLL_MS,
     },
     serviceSecretOverlapMs: e.SERVICE_SECRET_OVERLAP_MINUTES * 60_000,
+    logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN ?? null,
     devIdpPort: e.DEV_IDP_PORT,
     devSmtpPort: e.DEV_SMTP_PORT,
   };

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { getConfig } from "../lib/config";
@@ -57,6 +58,8 @@ describe("migrations", () => {
       await client.query(sql);
       // What schema.prisma cannot say (triggers): the same file the migration carries.
       await client.query(readFileSync(`${ROOT}/prisma/sql/replica-change-triggers.sql`, "utf8"));
+      // What the schema language cannot say (expression indexes), declared once in raw-sql.sql.
+      await client.query(readFileSync(path.join(ROOT, "prisma", "raw-sql.sql"), "utf8"));
     } finally {
       await client.end();
     }

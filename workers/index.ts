@@ -30,6 +30,7 @@ const { grantLifecycleHandlers } = await import("./grant-lifecycle.worker");
 const { startOutboxRelay } = await import("../lib/queue/outbox");
 const { reconcileLifecycle } = await import("../lib/access/lifecycle");
 const { startFlushWatch } = await import("../lib/queue/flush-watch");
+const { stopMetrics } = await import("../lib/metrics/registry");
 
 const PRUNE_SESSIONS_EVERY_MS = 15 * 60_000;
 
@@ -74,6 +75,7 @@ const stop = async (signal: NodeJS.Signals): Promise<void> => {
   await heartbeat?.stop();
   await relay.stop();
   const { timedOut } = await runtime.shutdown(signal);
+  await stopMetrics().catch(() => undefined);
   // Connections last: the jobs that just finished may have used them. The entry point owns
   // them; the handlers only borrow.
   await Promise.race([

@@ -3,6 +3,8 @@ import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
+import { afterCommit } from "../db/after-commit";
+import { observeHistogram } from "../metrics/registry";
 import { AppError, isAppError } from "../errors";
 import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { notify } from "../notify";
@@ -96,15 +98,19 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
 
       // The risk rules may have asked for more at submission (request.extraApprovals).
       const required = request.policy.approvalsRequired + request.extraApprovals;
+      const recordTimeToDecision = () =>
+        afterCommit(() => observeHistogram("jit_time_to_decision_seconds", {}, (now.getTime() - request.createdAt.getTime()) / 1000));
       const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length + (decision === "APPROVE" ? 1 : 0);
       if (decision === "DENY") {
         await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
+        recordTimeToDecision();
         await notify(tx, { recipients: { userIds: [request.requesterId] }, kind: "request.denied", title: `Request denied by ${actor.name}`, body: comment ?? "", link: `/requests/${requestId}` });
         return { status: "DENIED" as const, approvals, required, grantId: null };
       }
       if (approvals < required) return { status: "PENDING" as const, approvals, required, grantId: null };
 
       await tx.accessRequest.update({ where: { id: requestId }, data: { status: "APPROVED", decidedAt: now } });
+      recordTimeToDecision();
       await appendAuditEvent(tx, {
         actorType: "SYSTEM",
         actorId: "approvals",

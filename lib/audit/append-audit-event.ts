@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { type Db, db, type Prisma } from "../db";
+import { afterCommit } from "../db/after-commit";
+import { countAuditEvent } from "../metrics/audit-metrics";
 import { GENESIS_HASH, hashEvent } from "./canonical";
+import { logAuditEvent } from "./log-audit-event";
 
 export const ZAuditEventInput = z.object({
   actorType: z.enum(["USER", "SERVICE", "SYSTEM", "ANONYMOUS"]),
@@ -68,7 +71,16 @@ export const appendAuditEvents = async (tx: Db, inputs: TAuditEventInput[]): Pro
     return { ...fields, details: fields.details as Prisma.InputJsonObject, hash };
   });
   // One multi-row INSERT: PostgreSQL assigns seq in row order, so seq order is chain order.
-  await tx.auditEvent.createMany({ data: rows });
+  const inserted = await tx.auditEvent.createManyAndReturn({ data: rows, select: { id: true, seq: true } });
+  const seqOf = new Map(inserted.map((row) => [row.id, row.seq]));
+  // The log lines and the counters exist only for committed events (lib/db/after-commit.ts).
+  afterCommit(() => {
+    for (const row of rows) {
+      const committed = { ...row, details: row.details as Record<string, unknown>, seq: seqOf.get(row.id) as bigint };
+      logAuditEvent(committed);
+      countAuditEvent(committed);
+    }
+  });
   return rows.map((row) => ({ id: row.id, hash: row.hash }));
 };
 

@@ -32,6 +32,9 @@ export type TChainedFields = {
   prevHash: string;
 };
 
+/** An event as stored: the chained fields, its place in the chain and its hash. */
+export type TStoredAuditEvent = TChainedFields & { seq: bigint; hash: string };
+
 /**
  * The hash of an event covers exactly these fields, including the previous event's hash.
  * Picked one by one, so a row read back from the database (with `seq` and `hash`) hashes the

@@ -86,8 +86,10 @@ const RULES: Record<TAction, TRule> = {
   "workers.read": (actor) => hasRole(actor, "admin"),
   // The dead-letter view: see failed background jobs (payloads included), retry or discard them.
   "jobs.manage": (actor) => hasRole(actor, "admin"),
-  "security.view": (actor) => hasRole(actor, "security"),
-  "audit.read": (actor) => hasRole(actor, "security"),
+  // The Security area (audit trail, grant history, exports, charts, chain verification):
+  // security reviewers and administrators (docs/decisions/0010-security-area.md).
+  "security.view": (actor) => hasRole(actor, "security") || hasRole(actor, "admin"),
+  "audit.read": (actor) => hasRole(actor, "security") || hasRole(actor, "admin"),
   "approvals.view": (actor) => hasRole(actor, "approver"),
   "catalog.manage": (actor) => hasRole(actor, "admin"),
   // Each person manages their own passkeys; nobody else's, administrators included.

@@ -1,5 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { getConfig } from "../config";
+import { withAfterCommit } from "./after-commit";
 import { PrismaClient } from "./generated/client";
 
 export { Prisma } from "./generated/client";
@@ -27,6 +28,13 @@ const client = (): PrismaClient => {
 export const db: PrismaClient = new Proxy({} as PrismaClient, {
   get: (_target, property) => {
     const real = client();
+    // Interactive transactions get an after-commit queue (lib/db/after-commit.ts).
+    if (property === "$transaction") {
+      return (arg: unknown, options?: unknown) =>
+        typeof arg === "function"
+          ? withAfterCommit(() => (real.$transaction as (fn: unknown, options?: unknown) => Promise<unknown>)(arg, options))
+          : (real.$transaction as (batch: unknown, options?: unknown) => Promise<unknown>)(arg, options);
+    }
     const value: unknown = Reflect.get(real, property, real);
     return typeof value === "function" ? value.bind(real) : value;
   },

@@ -36,3 +36,52 @@ export const createActorWithPasskey = async (options: { groups?: string[] } = {}
   await finishPasskeyRegistration({ actor, name: "test key", response: await authenticator.register(await startPasskeyRegistration({ actor })) });
   return { actor, authenticator };
 };
+
+/** A resource with one policy covering its permissions (rows only: no audit, no jobs). */
+export const createResourceWithPolicy = async (options: { environment?: string; permissions?: string[]; approverGroups?: string[] } = {}) => {
+  const permissions = options.permissions ?? ["read", "write"];
+  const resource = await db.resource.create({ data: { key: uniqueId("res"), name: uniqueId("Resource"), environment: options.environment ?? "production", permissions } });
+  const policy = await db.accessPolicy.create({
+    data: { resourceId: resource.id, name: "all", permissions, requesterGroups: ["engineers"], approverGroups: options.approverGroups ?? ["db-approvers"], defaultDurationMinutes: 30, maxDurationMinutes: 240, breakGlassAllowed: true, breakGlassMaxMinutes: 30 },
+  });
+  return { resource, policy };
+};
+
+/**
+ * A decided request and its grant as history shows them, written directly (no audit, no
+ * jobs): for tests of reading and reporting, not of the access flow itself.
+ */
+export const createHistoricGrant = async (options: {
+  subjectId: string;
+  resourceId: string;
+  policyId: string;
+  approverIds?: string[];
+  justification?: string;
+  ticket?: string | null;
+  breakGlass?: boolean;
+  permissions?: string[];
+  startsAt: Date;
+  minutes: number;
+  revokedAt?: Date | null;
+  revokedById?: string | null;
+  revokeReason?: string | null;
+}) => {
+  const requestedAt = new Date(options.startsAt.getTime() - 10 * 60_000);
+  const request = await db.accessRequest.create({
+    data: {
+      requesterId: options.subjectId, resourceId: options.resourceId, policyId: options.policyId, permissions: options.permissions ?? ["read"],
+      justification: options.justification ?? "Routine maintenance of the service", ticket: options.ticket ?? null, durationMinutes: options.minutes,
+      status: "APPROVED", breakGlass: options.breakGlass ?? false, decideBy: options.startsAt, decidedAt: options.startsAt, createdAt: requestedAt,
+    },
+  });
+  for (const approverId of options.approverIds ?? []) {
+    await db.approval.create({ data: { requestId: request.id, approverId, decision: "APPROVE", createdAt: options.startsAt } });
+  }
+  const grant = await db.grant.create({
+    data: {
+      requestId: request.id, subjectId: options.subjectId, resourceId: options.resourceId, permissions: options.permissions ?? ["read"], startsAt: options.startsAt,
+      expiresAt: new Date(options.startsAt.getTime() + options.minutes * 60_000), revokedAt: options.revokedAt ?? null, revokedById: options.revokedById ?? null, revokeReason: options.revokeReason ?? null,
+    },
+  });
+  return { request, grant };
+};

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { incrementCounter } from "../metrics/registry";
 import { decryptSecret } from "./secrets";
 import { signWebhook } from "./signature";
 
@@ -173,6 +174,7 @@ export const deliverWebhook = async (options: { deliveryId: string; signal?: Abo
       set attempts = attempts + 1, "lastStatus" = ${status}::int, "lastError" = ${lastError}::text,
           "deliveredAt" = case when ${delivered}::boolean then ${now()}::timestamp(3) else "deliveredAt" end
     where id = ${delivery.id}`;
+  if (!delivered) incrementCounter("jit_webhook_delivery_failures_total");
   if (!delivered) throw new WebhookDeliveryError(`webhook delivery ${delivery.id} failed: ${error}`, status);
   return { outcome: "delivered", status: status as number };
 };

@@ -4,6 +4,7 @@ import { Badge, Empty, formatDateTime, PageHeader } from "@/app/components/ui";
 import { RiskSignals } from "@/app/components/risk-signals";
 import { listUnreviewedBreakGlass } from "@/lib/access";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
+import { SecurityNav } from "../security-nav";
 import { SignOffForm } from "./sign-off-form";
 
 export const metadata: Metadata = { title: "Break-glass review" };
@@ -17,11 +18,7 @@ const BreakGlassReviewPage = async () => {
   return (
     <>
       <PageHeader title="Break-glass review" description="Emergency access taken without approvers. Each stays here until a security reviewer signs it off after the incident." />
-      <p className="mb-4 text-sm">
-        <Link href="/security" className="underline">
-          Back to Security
-        </Link>
-      </p>
+      <SecurityNav current="/security/break-glass" />
       {grants.length === 0 ? (
         <Empty>No break-glass access is waiting for review.</Empty>
       ) : (
