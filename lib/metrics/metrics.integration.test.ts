@@ -37,6 +37,9 @@ describe("/api/metrics", () => {
   });
 
   it("exposes counters recorded by any process, flushed through Redis, with gauges from the database and queues", async () => {
+    // From zero: earlier test files of this run recorded decisions and checks under the same prefix.
+    await flushMetrics();
+    await redis().del(metricsKey());
     incrementCounter("jit_checks_total", { result: "allow" }, 3);
     observeHistogram("jit_time_to_decision_seconds", {}, 45);
     await recordAuditEvent({ actorType: "SYSTEM", action: "request.create", outcome: "ALLOWED" });
