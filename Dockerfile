@@ -38,13 +38,15 @@ FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 # HOSTNAME: the standalone server binds to it, and container runtimes set it to the container's
 # name. HOME and the npm cache point into /tmp, the one writable place besides the Next cache.
+# CHECKPOINT_DISABLE: no update check from the Prisma CLI (migrations), which egress would block.
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
     HOSTNAME=0.0.0.0 \
     HOME=/tmp \
     npm_config_cache=/tmp/.npm \
-    npm_config_update_notifier=false
+    npm_config_update_notifier=false \
+    CHECKPOINT_DISABLE=1
 RUN groupadd --system --gid 10001 jit \
  && useradd --system --uid 10001 --gid jit --no-create-home --home-dir /tmp --shell /usr/sbin/nologin jit
 # Everything below stays owned by root and read-only to the app's user.
