@@ -6,6 +6,10 @@ const apiInternalUrl = (process.env.API_INTERNAL_URL || `http://127.0.0.1:${proc
 /** @type {import("next").NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
+  // A self-contained server in .next/standalone (server.js and the node_modules it traces):
+  // what the Docker image and `npm start` run (docs/decisions/0016-container-image.md).
+  output: "standalone",
+  outputFileTracingRoot: import.meta.dirname,
   poweredByHeader: false,
   // `forbidden()` answers 403 with app/forbidden.tsx.
   experimental: { authInterrupts: true },

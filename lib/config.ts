@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { QUEUE_NAMES, type TQueueName } from "./queue/definitions";
+import { resolveSecretFiles, type TReadFile } from "./secret-files";
 
 /**
  * Every environment variable the portal reads, validated once. Defaults serve local
@@ -148,10 +149,13 @@ const isLocalHttp = (value: string): boolean => {
   return parsed.protocol === "https:" || LOCAL_HOSTS.has(parsed.hostname);
 };
 
-/** Pure: validate an environment. Throws ConfigError naming every bad variable. */
-export const loadConfig = (source: Record<string, string | undefined>): Config => {
+/** Validate an environment (pure but for reading `NAME_FILE` files). Throws ConfigError naming every bad variable. */
+export const loadConfig = (source: Record<string, string | undefined>, options: { readFile?: TReadFile } = {}): Config => {
+  // Credentials may come from mounted files (NAME_FILE), see lib/secret-files.ts.
+  const files = resolveSecretFiles(source, options.readFile);
+  if (files.problems.length > 0) throw new ConfigError(files.problems);
   // Empty strings in .env files mean "unset", not "set to nothing".
-  const env = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const env = Object.fromEntries(Object.entries(files.env).filter(([, value]) => value !== undefined && value !== ""));
   const parsed = ZEnv.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(

@@ -1,5 +1,6 @@
 /**
- * The e2e suite runs the production build (`next build`, `next start`) against the
+ * The e2e suite runs the production build (`next build`; `npm start` serves the standalone
+ * output, as the Docker image does) against the
  * development IdP started as an external issuer, so production's configuration checks
  * apply and the sign-in path is the one a company IdP uses.
  */

@@ -53,6 +53,13 @@ describe("production start", () => {
     assert.match(result.stderr, /APP_URL: must be https/);
   });
 
+  it("refuses a credential given both directly and as a file, and an unreadable secret file, naming each", () => {
+    const result = run("lib/cli/start.ts", { ...PRODUCTION, AUTH_SECRET_FILE: "/run/secrets/jit-access/auth-secret", OIDC_CLIENT_SECRET: "", OIDC_CLIENT_SECRET_FILE: "/nonexistent/oidc-client-secret" });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /AUTH_SECRET, AUTH_SECRET_FILE: set only one of them/);
+    assert.match(result.stderr, /OIDC_CLIENT_SECRET_FILE: cannot read \/nonexistent\/oidc-client-secret \(ENOENT\)/);
+  });
+
   it("refuses to seed demo data in production unless asked", () => {
     const result = run("prisma/seed.ts", PRODUCTION);
     assert.equal(result.status, 1);

@@ -3,6 +3,13 @@ import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
+/**
+ * `next build` with `output: "standalone"` writes a self-contained server here; the build
+ * copies the static assets beside it (lib/cli/standalone-assets.ts), as Next leaves that to us.
+ */
+export const STANDALONE_DIR = path.join(ROOT, ".next", "standalone");
+export const STANDALONE_SERVER = path.join(STANDALONE_DIR, "server.js");
+
 /** Next's CLI, run with this node directly so that signals reach it. */
 export const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 

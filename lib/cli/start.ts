@@ -2,19 +2,27 @@
  * `npm start`: the production web server and, next to it, one replica of the services API
  * server (api/main.ts; run more replicas with `npm run api`). Validates configuration first,
  * so a development default (no AUTH_SECRET, the dev IdP, an http origin) stops it with a
- * message naming the variable, then runs `next start` on PORT (default 3000). If either
- * process exits, the other is stopped.
+ * message naming the variable, then runs the standalone server that `npm run build` wrote
+ * (the same one the Docker image runs) on PORT (default 3000), listening on every IPv4
+ * interface. If either process exits, the other is stopped.
  */
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { loadConfigOrExplain, PreflightError } from "./preflight";
-import { NEXT_BIN, startChild } from "./run";
+import { ROOT, STANDALONE_DIR, STANDALONE_SERVER, startChild } from "./run";
 
 const main = async () => {
-  // `next start` runs in production mode; validate the configuration as production sees it.
+  // The server runs in production mode; validate the configuration as production sees it.
   Object.assign(process.env, { NODE_ENV: "production" });
   loadConfigOrExplain();
+  if (!existsSync(STANDALONE_SERVER) || !existsSync(path.join(STANDALONE_DIR, ".next", "static"))) {
+    throw new PreflightError(`No complete build in ${path.relative(ROOT, STANDALONE_DIR)}: run \`npm run build\` first.`);
+  }
   const port = process.env.PORT ?? "3000";
   const children = [
-    startChild("web", process.execPath, [NEXT_BIN, "start", "--port", port, ...process.argv.slice(2)], { NEXT_TELEMETRY_DISABLED: "1" }),
+    // server.js binds to HOSTNAME, which shells and container runtimes set to the machine's
+    // name: bind explicitly, or the server is unreachable on localhost and to probes.
+    startChild("web", process.execPath, [STANDALONE_SERVER], { PORT: port, HOSTNAME: "0.0.0.0", NEXT_TELEMETRY_DISABLED: "1" }),
     // node, not tsx's CLI: SIGTERM must reach the server so it drains and flushes its audit.
     startChild("api", process.execPath, ["--import", "tsx", "api/main.ts"]),
   ];

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import path from "node:path";
 import { Redis } from "ioredis";
 import { dropDatabase, ensureDatabase } from "../db/ensure-database";
+import { SECRET_VARIABLES } from "../secret-files";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const OUT = path.join(ROOT, ".test-output");
@@ -29,7 +30,7 @@ const stages: readonly Stage[] = chosen.length > 0 ? chosen : STAGES;
 
 /** Tests assume the development defaults, whatever the developer's shell exports. */
 const CONFIG_DEFAULTS: Record<string, string> = Object.fromEntries(
-  ["APP_URL", "AUTH_SECRET", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "ADMIN_GROUPS", "SECURITY_GROUPS", "WEBAUTHN_RP_ID", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOG_LEVEL", "METRICS_TOKEN"].map((name) => [name, ""]),
+  ["APP_URL", "AUTH_SECRET", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "ADMIN_GROUPS", "SECURITY_GROUPS", "WEBAUTHN_RP_ID", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOG_LEVEL", "METRICS_TOKEN", ...SECRET_VARIABLES.map((name) => `${name}_FILE`)].map((name) => [name, ""]),
 );
 
 const run = (command: string, commandArgs: string[], env: Record<string, string | undefined> = {}): Promise<number> =>

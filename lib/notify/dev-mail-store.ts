@@ -21,7 +21,7 @@ export type TDevMail = {
 
 export const DEV_MAIL_KEEP = 200;
 
-export const defaultDevMailDir = (): string => path.join(process.cwd(), ".dev", "mail");
+export const defaultDevMailDir = (): string => path.join(/*turbopackIgnore: true*/ process.cwd(), ".dev", "mail");
 
 // ---------------------------------------------------------------------------------------
 // A minimal MIME reader: enough for what nodemailer sends (multipart/alternative, 7bit,
@@ -133,13 +133,13 @@ const isMailFile = (name: string): boolean => /^\d{15}-[0-9a-f]{8}\.json$/.test(
 
 export const saveDevMail = async (mail: Omit<TDevMail, "id">, options: { dir?: string } = {}): Promise<TDevMail> => {
   const dir = options.dir ?? defaultDevMailDir();
-  await mkdir(dir, { recursive: true });
+  await mkdir(/*turbopackIgnore: true*/ dir, { recursive: true });
   const name = fileNameFor();
   const stored: TDevMail = { id: name.replace(/\.json$/, ""), ...mail };
-  await writeFile(path.join(dir, name), JSON.stringify(stored, null, 2));
+  await writeFile(path.join(/*turbopackIgnore: true*/ dir, name), JSON.stringify(stored, null, 2));
   // Keep the newest DEV_MAIL_KEEP.
-  const names = (await readdir(dir)).filter(isMailFile).sort();
-  await Promise.all(names.slice(0, Math.max(0, names.length - DEV_MAIL_KEEP)).map((old) => rm(path.join(dir, old), { force: true })));
+  const names = (await readdir(/*turbopackIgnore: true*/ dir)).filter(isMailFile).sort();
+  await Promise.all(names.slice(0, Math.max(0, names.length - DEV_MAIL_KEEP)).map((old) => rm(path.join(/*turbopackIgnore: true*/ dir, old), { force: true })));
   return stored;
 };
 
@@ -148,7 +148,7 @@ export const listDevMail = async (options: { dir?: string } = {}): Promise<TDevM
   const dir = options.dir ?? defaultDevMailDir();
   let names: string[];
   try {
-    names = (await readdir(dir)).filter(isMailFile).sort().reverse().slice(0, DEV_MAIL_KEEP);
+    names = (await readdir(/*turbopackIgnore: true*/ dir)).filter(isMailFile).sort().reverse().slice(0, DEV_MAIL_KEEP);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
@@ -156,7 +156,7 @@ export const listDevMail = async (options: { dir?: string } = {}): Promise<TDevM
   const mails = await Promise.all(
     names.map(async (name) => {
       try {
-        return JSON.parse(await readFile(path.join(dir, name), "utf8")) as TDevMail;
+        return JSON.parse(await readFile(path.join(/*turbopackIgnore: true*/ dir, name), "utf8")) as TDevMail;
       } catch {
         return null; // removed or half-written meanwhile
       }

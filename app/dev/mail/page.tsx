@@ -6,6 +6,9 @@ import { getConfig } from "@/lib/config";
 import { listDevMail } from "@/lib/notify/dev-mail-store";
 
 export const metadata: Metadata = { title: "Development mail" };
+// Decided per request: prerendering at build time would read the configuration, and builds
+// (the Docker image's included) run without production's secrets.
+export const dynamic = "force-dynamic";
 
 /**
  * Development only: the mail `npm run dev`'s SMTP catcher received. Production answers 404
