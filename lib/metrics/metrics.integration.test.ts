@@ -37,9 +37,9 @@ describe("/api/metrics", () => {
   });
 
   it("exposes counters recorded by any process, flushed through Redis, with gauges from the database and queues", async () => {
-    // From zero: earlier test files of this run recorded decisions and checks under the same prefix.
-    await flushMetrics();
-    await redis().del(metricsKey());
+    // Other test files of this run share the Redis prefix: compare against a first scrape.
+    const before = await (await scrape(TOKEN)).text();
+    const delta = (text: string, series: string) => (value(text, series) ?? 0) - (value(before, series) ?? 0);
     incrementCounter("jit_checks_total", { result: "allow" }, 3);
     observeHistogram("jit_time_to_decision_seconds", {}, 45);
     await recordAuditEvent({ actorType: "SYSTEM", action: "request.create", outcome: "ALLOWED" });
@@ -51,12 +51,13 @@ describe("/api/metrics", () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
     const text = await response.text();
-    assert.equal(value(text, 'jit_checks_total{result="allow"}'), 5);
-    assert.ok((value(text, "jit_requests_total") ?? 0) >= 1);
-    assert.equal(value(text, 'jit_time_to_decision_seconds_bucket{le="30"}'), 0);
-    assert.equal(value(text, 'jit_time_to_decision_seconds_bucket{le="60"}'), 1);
-    assert.equal(value(text, 'jit_time_to_decision_seconds_bucket{le="+Inf"}'), 1);
-    assert.equal(value(text, "jit_time_to_decision_seconds_count"), 1);
+    assert.equal(delta(text, 'jit_checks_total{result="allow"}'), 5);
+    assert.equal(delta(text, "jit_requests_total"), 1);
+    assert.equal(delta(text, 'jit_time_to_decision_seconds_bucket{le="30"}'), 0);
+    assert.notEqual(value(text, 'jit_time_to_decision_seconds_bucket{le="30"}'), undefined, "every bucket is exposed");
+    assert.equal(delta(text, 'jit_time_to_decision_seconds_bucket{le="60"}'), 1);
+    assert.equal(delta(text, 'jit_time_to_decision_seconds_bucket{le="+Inf"}'), 1);
+    assert.equal(delta(text, "jit_time_to_decision_seconds_count"), 1);
     assert.match(text, /# TYPE jit_time_to_decision_seconds histogram/);
     for (const gauge of ["jit_requests_pending", "jit_grants_expiry_overdue", "jit_webhook_deliveries_failing", "jit_outbox_pending", "jit_audit_chain_head_seq"]) {
       assert.notEqual(value(text, gauge), undefined, gauge);
