@@ -3,6 +3,7 @@
  * reaches it: it stops accepting, drains, flushes the aggregated audit events, then exits.
  */
 import { disconnectDb } from "../lib/db";
+import { stopMetrics } from "../lib/metrics/registry";
 import { loadConfigOrExplain, PreflightError } from "../lib/cli/preflight";
 import { redis } from "../lib/redis";
 import { startApiServer } from "./server";
@@ -19,6 +20,7 @@ const main = async () => {
     const hard = setTimeout(() => process.exit(1), 10_000);
     hard.unref();
     await api.close();
+    await stopMetrics();
     await disconnectDb();
     redis().disconnect();
     process.exit(0);

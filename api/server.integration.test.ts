@@ -12,6 +12,7 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
 import { revokeGrant } from "../lib/access";
 import { getConfig } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
+import { flushMetrics, metricsKey } from "../lib/metrics/registry";
 import { redis } from "../lib/redis";
 import { createServiceClient, disableServiceClient, rotateServiceClientSecret } from "../lib/services";
 import { loadKeyRing } from "../lib/services/signing-keys";
@@ -258,6 +259,27 @@ describe("POST /api/v1/access/check", () => {
     }
     await setUserActive({ actor: await createActor({ groups: ["portal-admins"] }), input: { userId: subject.userId, active: false } });
     assert.deepEqual(await (await check(token, { subject: subject.userId, resource: resourceKey, permission: "read" })).json(), { allowed: false }, "a deactivated subject holds nothing");
+  });
+
+  it("records each check's result and latency for /api/metrics", async () => {
+    const client = await newClient(["access:check"]);
+    const token = await getToken(client);
+    const subject = await createActor();
+    await newGrant({ subjectId: subject.userId, endsInMs: 3_600_000, permissions: ["read"] });
+    await api.replica.sync();
+    await flushMetrics();
+    const before = await redis().hgetall(metricsKey());
+    assert.equal((await check(token, { subject: subject.userId, resource: resourceKey, permission: "read" })).status, 200);
+    assert.equal((await check(token, { subject: subject.userId, resource: resourceKey, permission: "write" })).status, 200);
+    assert.equal((await check(token, "{not json")).status, 400);
+    await flushMetrics();
+    const now = await redis().hgetall(metricsKey());
+    const delta = (field: string) => Number(now[field] ?? 0) - Number(before[field] ?? 0);
+    assert.equal(delta('jit_checks_total{result="allow"}'), 1);
+    assert.equal(delta('jit_checks_total{result="deny"}'), 1);
+    assert.equal(delta('jit_checks_total{result="refused"}'), 1);
+    assert.equal(delta("jit_check_duration_seconds_count"), 3);
+    assert.ok(delta('jit_check_duration_seconds_bucket{le="1"}') >= 1, "latencies land in the buckets");
   });
 
   it("is exact at the expiry instant: active at expiresAt - 1 ms, not at expiresAt, whatever the sweeper does", async () => {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { getConfig } from "../lib/config";
 import { isAppError } from "../lib/errors";
+import { flushMetrics, incrementCounter, observeHistogram } from "../lib/metrics/registry";
 import { redis, redisKey } from "../lib/redis";
 import { AuditAggregator, type TAuditRecord } from "../lib/services/check-audit";
 import { listGrants } from "../lib/services/list-grants";
@@ -182,6 +183,14 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
 
   const reasonOf = (error: unknown): string => (error instanceof HttpError ? error.error : "error");
 
+  /** Every answered call once: the (aggregated) audit, and for checks the metrics (lib/metrics). */
+  const recordOutcome = (record: TAuditRecord): void => {
+    audit.record(record);
+    if (record.operation !== "access.check") return;
+    incrementCounter("jit_checks_total", { result: record.outcome === "ALLOWED" ? "allow" : record.reason === "not_held" ? "deny" : "refused" });
+    if (record.startedAt !== undefined) observeHistogram("jit_check_duration_seconds", {}, (performance.now() - record.startedAt) / 1000);
+  };
+
   /** The check once the caller is authenticated and the body read: synchronous, no I/O. */
   const answerCheck = (client: TReplicaClient, raw: string, record: TAuditRecord, res: ServerResponse): void => {
     let body: unknown;
@@ -202,17 +211,17 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     const result = replica.check(subject, resource, permission, Date.now());
     if (result.allowed) {
       record.outcome = "ALLOWED";
-      audit.record(record);
+      recordOutcome(record);
       sendJson(res, JSON.stringify({ allowed: true, grant: { id: result.grant.id, expiresAt: new Date(result.grant.expiresAt).toISOString() } }));
     } else {
       record.reason = "not_held";
-      audit.record(record);
+      recordOutcome(record);
       sendJson(res, NOT_ALLOWED);
     }
   };
 
   const handleCheck = async (req: IncomingMessage, res: ServerResponse, now: number): Promise<void> => {
-    const record: TAuditRecord = { operation: "access.check", clientId: null, outcome: "DENIED" };
+    const record: TAuditRecord = { operation: "access.check", clientId: null, outcome: "DENIED", startedAt: performance.now() };
     try {
       const { client } = await authenticate(req, "access:check", now);
       record.clientId = client.id;
@@ -220,7 +229,7 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       answerCheck(client, await readBody(req), record, res);
     } catch (error) {
       record.reason = reasonOf(error);
-      audit.record(record);
+      recordOutcome(record);
       throw error;
     }
   };
@@ -240,7 +249,7 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     const client = replica.client(token.clientId);
     if (!client?.enabled || !token.scopes.has("access:check") || !client.scopes.includes("access:check")) return false;
     if (!limiter.take(client.id, now).ok) return false;
-    const record: TAuditRecord = { operation: "access.check", clientId: client.id, outcome: "DENIED" };
+    const record: TAuditRecord = { operation: "access.check", clientId: client.id, outcome: "DENIED", startedAt: performance.now() };
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
@@ -248,7 +257,7 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       if (done) return;
       done = true;
       record.reason = reasonOf(error);
-      audit.record(record);
+      recordOutcome(record);
       sendError(res, error);
     };
     req.on("data", (chunk: Buffer) => {
@@ -292,11 +301,11 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       const page = await listGrants({ query, allowedResourceKeys: client.resourceKeys });
       record.outcome = "ALLOWED";
       record.tuple = { subject: query.subject ?? "*", resource: query.resource ?? "*", permission: `status:${query.status}` };
-      audit.record(record);
+      recordOutcome(record);
       send(res, 200, page);
     } catch (error) {
       record.reason = reasonOf(error);
-      audit.record(record);
+      recordOutcome(record);
       throw error;
     }
   };
@@ -386,6 +395,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       await replica.stop();
       await limiter.stop();
       await audit.stop();
+      // The check counters and latencies recorded since the last second's flush.
+      await flushMetrics();
     })());
 
   return { url: `http://127.0.0.1:${port}`, port, replica, flushAudit: () => audit.flush(), close };

@@ -91,13 +91,32 @@ export const incrementCounter = (name: TCounterName, labels: TLabels = {}, by = 
   add(seriesName(name, labels), by);
 };
 
+// A histogram's series names per label set, built once: observations can be on a hot path
+// (the services API records one per check).
+const histogramSeries = new Map<string, { buckets: Array<[number, string]>; inf: string; sum: string; count: string }>();
+const seriesOfHistogram = (name: THistogramName, labels: TLabels) => {
+  const key = `${name}\u0000${JSON.stringify(labels)}`;
+  let series = histogramSeries.get(key);
+  if (!series) {
+    series = {
+      buckets: METRICS[name].buckets.map((le): [number, string] => [le, seriesName(`${name}_bucket`, { ...labels, le: String(le) })]),
+      inf: seriesName(`${name}_bucket`, { ...labels, le: "+Inf" }),
+      sum: seriesName(`${name}_sum`, labels),
+      count: seriesName(`${name}_count`, labels),
+    };
+    histogramSeries.set(key, series);
+  }
+  return series;
+};
+
 export const observeHistogram = (name: THistogramName, labels: TLabels, value: number): void => {
   if (!Number.isFinite(value)) return;
+  const series = seriesOfHistogram(name, labels);
   // Every bucket is written (0 where the value does not fall), so each exists from the first observation.
-  for (const le of METRICS[name].buckets) add(seriesName(`${name}_bucket`, { ...labels, le: String(le) }), value <= le ? 1 : 0);
-  add(seriesName(`${name}_bucket`, { ...labels, le: "+Inf" }), 1);
-  add(seriesName(`${name}_sum`, labels), value);
-  add(seriesName(`${name}_count`, labels), 1);
+  for (const [le, field] of series.buckets) add(field, value <= le ? 1 : 0);
+  add(series.inf, 1);
+  add(series.sum, value);
+  add(series.count, 1);
 };
 
 /**

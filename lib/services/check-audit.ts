@@ -20,6 +20,8 @@ export type TAuditRecord = {
   /** Why it was refused: `not_held`, `invalid_token`, `insufficient_scope`, `rate_limited`, `invalid_request`. */
   reason?: string;
   tuple?: { subject: string; resource: string; permission: string };
+  /** performance.now() when the request arrived, for the latency metric. */
+  startedAt?: number;
 };
 
 type TBucket = {
