@@ -19,9 +19,8 @@ const nextConfig = {
     { source: "/api/v1/:path*", destination: `${apiInternalUrl}/api/v1/:path*` },
     { source: "/.well-known/jwks.json", destination: `${apiInternalUrl}/.well-known/jwks.json` },
   ],
-  // Baseline headers on every response. The nonce-based Content-Security-Policy and HSTS
-  // come with the hardening issue; framing is refused now because the admin pages have
-  // one-click actions that must not be clickjacked.
+  // Baseline headers on every response; pages also get a nonce-based Content-Security-Policy
+  // from proxy.ts. HSTS when the public origin is https (APP_URL, read at build and start).
   headers: async () => [
     {
       source: "/:path*",
@@ -31,6 +30,7 @@ const nextConfig = {
         { key: "X-Content-Type-Options", value: "nosniff" },
         { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
         { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
+        ...((process.env.APP_URL ?? "").startsWith("https://") ? [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }] : []),
       ],
     },
   ],
