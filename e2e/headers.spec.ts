@@ -27,3 +27,15 @@ test("pages carry a nonce-based CSP, every script has this response's nonce, and
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   expect(violations).toEqual([]);
 });
+
+test("state-changing requests from another site are refused before any handler, server actions included", async ({ page }) => {
+  await signInAs(page, "Alice Engineer", "/request");
+  for (const path of ["/api/auth/signout", "/request", "/admin/resources"]) {
+    const refused = await page.request.post(path, { headers: { origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" }, data: "a=1" });
+    expect(refused.status(), path).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toBe("cross_site_request");
+  }
+  // The session survived: the refused sign-out did nothing.
+  await page.goto("/request");
+  await expect(page).toHaveURL(/\/request$/);
+});
