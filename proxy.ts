@@ -11,12 +11,16 @@ import { getConfig } from "./lib/config";
 import { buildContentSecurityPolicy, newNonce } from "./lib/security/csp";
 import { checkRequestOrigin } from "./lib/security/origin";
 
+// APP_URL's origin, parsed once per process (the configuration does not change while it runs).
+let appOrigin: string | undefined;
+
 export const proxy = (request: NextRequest): NextResponse => {
   const { pathname } = request.nextUrl;
   // The IdP's callback may come as a cross-site form post (response_mode=form_post); state,
   // PKCE and nonce protect it.
   if (!pathname.startsWith("/api/v1/") && !pathname.startsWith("/api/auth/callback/")) {
-    const verdict = checkRequestOrigin(request, new URL(getConfig().appUrl).origin);
+    appOrigin ??= new URL(getConfig().appUrl).origin;
+    const verdict = checkRequestOrigin(request, appOrigin);
     if (!verdict.ok) return NextResponse.json({ error: "cross_site_request", message: `${verdict.reason}: this portal accepts changes only from its own pages.` }, { status: 403 });
   }
   if (pathname.startsWith("/api/")) return NextResponse.next();

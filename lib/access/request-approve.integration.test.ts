@@ -5,12 +5,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { rolesForGroups, type TUserActor } from "../authz";
-import { getConfig } from "../config";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
-import { createActor, uniqueId } from "../testing/fixtures";
-import { createSoftwareAuthenticator, type TSoftwareAuthenticator } from "../testing/software-authenticator";
-import { finishPasskeyRegistration, startPasskeyRegistration } from "../webauthn";
+import { createActorWithPasskey, uniqueId } from "../testing/fixtures";
+import type { TSoftwareAuthenticator } from "../testing/software-authenticator";
 import { cancelRequest } from "./cancel-request";
 import { decideRequest, startDecision } from "./decide-request";
 import { requestAccess } from "./request-access";
@@ -22,14 +20,11 @@ const isCode = (code: string) => (error: unknown) => error instanceof AppError &
 
 type TPerson = { actor: TUserActor; authenticator: TSoftwareAuthenticator };
 
+// Approvers by policy: the role is derived from policies in the app, set directly here.
 const withPasskey = async (groups: string[]): Promise<TPerson> => {
-  const actor = await createActor({ groups });
-  actor.roles = [...rolesForGroups(groups), "approver"];
-  const { origin, rpId } = getConfig().webauthn;
-  const authenticator = createSoftwareAuthenticator({ origin, rpId });
-  const options = await startPasskeyRegistration({ actor });
-  await finishPasskeyRegistration({ actor, name: "test key", response: await authenticator.register(options) });
-  return { actor, authenticator };
+  const person = await createActorWithPasskey({ groups });
+  person.actor.roles = [...rolesForGroups(groups), "approver"];
+  return person;
 };
 
 /** Both steps, as the browser does them. */

@@ -15,7 +15,7 @@ import { assertCan } from "../authz/enforce";
 import { createPolicy, createResource, deletePolicy, updatePolicy, updateResource, archiveResource } from "../catalog";
 import { getConfig } from "../config";
 import { db, disconnectDb } from "../db";
-import { createActor, TEST_ISSUER, uniqueId } from "../testing/fixtures";
+import { createActor, createActorWithPasskey, TEST_ISSUER, uniqueId } from "../testing/fixtures";
 import { createSoftwareAuthenticator, type TSoftwareAuthenticator } from "../testing/software-authenticator";
 import { finishPasskeyRegistration, removePasskey, startPasskeyRegistration } from "../webauthn";
 
@@ -38,13 +38,11 @@ const eventsOf = async (step: () => Promise<unknown>, options: { settle?: boolea
 
 type TPerson = { actor: TUserActor; authenticator: TSoftwareAuthenticator };
 
+// Approvers by policy: the role is derived from policies in the app, set directly here.
 const withPasskey = async (groups: string[]): Promise<TPerson> => {
-  const actor = await createActor({ groups });
-  actor.roles = [...rolesForGroups(groups), "approver"];
-  const { origin, rpId } = getConfig().webauthn;
-  const authenticator = createSoftwareAuthenticator({ origin, rpId });
-  await finishPasskeyRegistration({ actor, name: "key", response: await authenticator.register(await startPasskeyRegistration({ actor })) });
-  return { actor, authenticator };
+  const person = await createActorWithPasskey({ groups });
+  person.actor.roles = [...rolesForGroups(groups), "approver"];
+  return person;
 };
 
 const decide = async (person: TPerson, requestId: string, decision: "APPROVE" | "DENY", comment?: string) => {
