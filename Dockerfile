@@ -31,7 +31,11 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
-RUN npm run build
+# Next.js fixes the target of the /api/v1 rewrite at build time. Where the services API runs as
+# a Deployment of its own, build with its Service's URL (deploy/config.yaml, API_INTERNAL_URL);
+# empty means an API server next to the web server (127.0.0.1:API_PORT).
+ARG API_INTERNAL_URL=""
+RUN API_INTERNAL_URL="${API_INTERNAL_URL}" npm run build
 
 # ---- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -18,6 +18,7 @@ import { createServiceClient, disableServiceClient, rotateServiceClientSecret } 
 import { loadKeyRing } from "../lib/services/signing-keys";
 import { createActor, uniqueId } from "../lib/testing/fixtures";
 import { setUserActive } from "../lib/users/set-user-active";
+import { API_ROUTES } from "./routes";
 import { startApiServer, type TApiServer } from "./server";
 
 const SYSTEM = { kind: "system", name: "test" } as const;
@@ -66,6 +67,20 @@ const newGrant = async (options: { subjectId: string; startsInMs?: number; endsI
       expiresAt: new Date(Date.now() + options.endsInMs),
     },
   });
+
+describe("route table (api/routes.ts)", () => {
+  it("answers 404 for a path it does not list and 405 with Allow for a method it does not list", async () => {
+    const unknown = await fetch(`${api.url}/api/v1/not-a-route`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: string }).error, "not_found");
+    for (const [path, methods] of Object.entries(API_ROUTES)) {
+      if ((methods as readonly string[]).includes("DELETE")) continue;
+      const wrong = await fetch(`${api.url}${path}`, { method: "DELETE" });
+      assert.equal(wrong.status, 405, path);
+      assert.equal(wrong.headers.get("allow"), methods.join(", "), path);
+    }
+  });
+});
 
 describe("token endpoint (RFC 6749 4.4 and 5.2)", () => {
   it("issues an ES256 JWT with iss, sub, aud, exp, iat, jti and scope, by HTTP Basic or by body", async () => {

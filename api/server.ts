@@ -9,9 +9,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getConfig } from "../lib/config";
-import { isAppError } from "../lib/errors";
+import { API_ROUTES, isApiPath } from "./routes";
+import { appErrorHeaders, asAppError } from "../lib/errors";
 import { flushMetrics, incrementCounter, observeHistogram } from "../lib/metrics/registry";
 import { redis, redisKey } from "../lib/redis";
+import { API_SECURITY_HEADERS } from "../lib/security/headers";
 import { AuditAggregator, type TAuditRecord } from "../lib/services/check-audit";
 import { listGrants } from "../lib/services/list-grants";
 import { buildOpenApiDocument } from "../lib/services/openapi";
@@ -27,7 +29,7 @@ const TOKEN_CACHE_MAX = 100_000;
 const MAX_STALENESS_MS = 5_000;
 const KEY_REFRESH_MS = 30_000;
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...API_SECURITY_HEADERS };
 
 export type TApiServerOptions = {
   port?: number;
@@ -67,7 +69,7 @@ const NOT_ALLOWED = JSON.stringify({ allowed: false });
 
 /** 200 with a JSON string: the data plane's one response shape, headers and body in one write. */
 const sendJson = (res: ServerResponse, payload: string): void => {
-  res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(payload) });
+  res.writeHead(200, { ...JSON_HEADERS, "content-length": Buffer.byteLength(payload) });
   res.end(payload);
 };
 
@@ -176,7 +178,9 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
   const sendError = (res: ServerResponse, error: unknown, requestId: string = randomUUID()): void => {
     if (res.headersSent) return void res.destroy();
     if (error instanceof HttpError) return send(res, error.status, { error: error.error, message: error.message }, error.headers);
-    if (isAppError(error)) return send(res, error.status, { error: error.status === 400 ? "invalid_request" : error.code.toLowerCase(), message: error.message });
+    // An AppError as it is; a database connection error as a 503 with Retry-After (ADR 0021).
+    const known = asAppError(error);
+    if (known) return send(res, known.status, { error: known.status === 400 ? "invalid_request" : known.code.toLowerCase(), message: known.message }, appErrorHeaders(known));
     log(`api: request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     send(res, 500, { error: "server_error", message: `Internal error (request ${requestId}).` });
   };
@@ -339,32 +343,27 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     const now = Date.now();
     const url = new URL(req.url ?? "/", "http://api.local");
     const method = req.method ?? "GET";
-    const allow = (methods: string) => {
-      if (!methods.split(", ").includes(method)) throw new HttpError(405, "method_not_allowed", `Use ${methods}.`, { allow: methods });
-    };
-    switch (url.pathname) {
+    const path = url.pathname;
+    // The route table (api/routes.ts) decides what exists and which methods it takes.
+    if (!isApiPath(path)) throw new HttpError(404, "not_found", `No such endpoint: ${method} ${path}.`);
+    const methods: readonly string[] = API_ROUTES[path];
+    if (!methods.includes(method)) throw new HttpError(405, "method_not_allowed", `Use ${methods.join(", ")}.`, { allow: methods.join(", ") });
+    switch (path) {
       case "/api/v1/access/check":
-        allow("POST");
         return handleCheck(req, res, now);
       case "/api/v1/grants":
-        allow("GET");
         return handleGrants(req, res, url, now);
       case "/api/v1/oauth/token":
-        allow("POST");
         return handleToken(req, res, requestId);
       case "/.well-known/jwks.json":
-        allow("GET");
         return send(res, 200, keyRing.jwks, { "cache-control": "public, max-age=60" });
       case "/api/v1/openapi.json":
-        allow("GET");
         await authenticate(req, null, now);
         res.writeHead(200, { ...JSON_HEADERS, "content-length": Buffer.byteLength(openApi) });
         res.end(openApi);
         return;
       case "/healthz":
         return send(res, 200, { ok: true, replica: replica.stats(), lagMs: now - replica.lastSyncStartedAt });
-      default:
-        throw new HttpError(404, "not_found", `No such endpoint: ${method} ${url.pathname}.`);
     }
   };
 

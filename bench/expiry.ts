@@ -28,7 +28,7 @@ import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
-import { formatStats, sleep, spawnWorker, startReceiver, startSmtpSink, stats, stopWorker, type TStats, type TWorkerProcess } from "./support";
+import { deleteRedisPrefix, formatStats, removeBenchData, sleep, spawnWorker, startReceiver, startSmtpSink, stats, stopWorker, type TStats, type TWorkerProcess } from "./support";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
@@ -90,17 +90,6 @@ const run = (command: string, args: string[]): Promise<number> =>
     const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: process.env });
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
-
-const deletePrefix = async (client: Redis): Promise<number> => {
-  let deleted = 0;
-  let cursor = "0";
-  do {
-    const [next, keys] = await client.scan(cursor, "MATCH", `${REDIS_PREFIX}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await client.del(...keys);
-  } while (cursor !== "0");
-  return deleted;
-};
 
 const main = async (): Promise<number> => {
   say(`mode=${MODE} topology=${TOPOLOGY}${MODE === "flush-redis" ? ` recover=${RECOVER}` : ""}${WORKER_POOL_MAX > 0 ? ` worker-pool-max=${WORKER_POOL_MAX}` : ""} grants=${GRANTS} window=${WINDOW_MS} ms lead=${LEAD_MS} ms; ${os.cpus().length} CPUs, node ${process.version}`);
@@ -197,7 +186,7 @@ const main = async (): Promise<number> => {
     const disrupt = async (): Promise<void> => {
       await sleep(Math.max(0, disruptAt - Date.now()));
       if (MODE === "flush-redis") {
-        const deleted = await deletePrefix(redisClient);
+        const deleted = await deleteRedisPrefix(redisClient, REDIS_PREFIX);
         mark(`FLUSH: deleted ${deleted} keys under ${REDIS_PREFIX}:*`);
         disruption = { kind: "flush-redis", at: Date.now(), deletedKeys: deleted, recover: RECOVER };
         if (RECOVER === "reconcile" || RECOVER === "both") {
@@ -376,12 +365,7 @@ const main = async (): Promise<number> => {
     await smtp.close();
     await closeQueues();
     await disconnectDb();
-    if (KEEP) {
-      console.log(`--keep: database ${DATABASE_URL} and Redis keys ${REDIS_PREFIX}:* left in place`);
-    } else {
-      await dropDatabase(DATABASE_URL).catch((error: unknown) => console.error("could not drop the bench database:", error));
-      await deletePrefix(redisClient).catch((error: unknown) => console.error("could not delete the bench Redis keys:", error));
-    }
+    await removeBenchData({ keep: KEEP, databaseUrl: DATABASE_URL, redis: redisClient, prefix: REDIS_PREFIX });
     redisClient.disconnect();
   }
 };

@@ -21,7 +21,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
 import { ROOT } from "../lib/cli/run";
-import { formatStats, stats } from "./support";
+import { deleteRedisPrefix, formatStats, stats } from "./support";
 
 const option = (name: string, fallback: string): string => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const DURATION = Number(option("duration", "20"));
@@ -267,12 +267,7 @@ const cleanup = async () => {
   await dropDatabase(DATABASE_URL).catch((error: unknown) => say(`could not drop ${DATABASE_URL}: ${String(error)}`));
   const client = new Redis(REDIS_URL, { lazyConnect: true });
   await client.connect();
-  let cursor = "0";
-  do {
-    const [next, keys] = await client.scan(cursor, "MATCH", `${REDIS_PREFIX}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== "0");
+  await deleteRedisPrefix(client, REDIS_PREFIX);
   client.disconnect();
   say("cleaned up (database dropped, Redis prefix deleted, servers stopped)");
 };

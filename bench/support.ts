@@ -7,9 +7,11 @@ import { createWriteStream } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
+import type { Redis } from "ioredis";
+import { dropDatabase } from "../lib/db/ensure-database";
 import { SMTPServer } from "smtp-server";
 
-export type TStats = { n: number; min: number; p50: number; p90: number; p99: number; max: number; mean: number };
+export type TStats = { n: number; min: number; p50: number; p90: number; p95: number; p99: number; max: number; mean: number };
 
 /** Nearest-rank percentiles; null for no samples. */
 export const stats = (values: readonly number[]): TStats | null => {
@@ -21,6 +23,7 @@ export const stats = (values: readonly number[]): TStats | null => {
     min: sorted[0] as number,
     p50: rank(50),
     p90: rank(90),
+    p95: rank(95),
     p99: rank(99),
     max: sorted[sorted.length - 1] as number,
     mean: Math.round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
@@ -90,25 +93,41 @@ export const startReceiver = async (verify: (headers: http.IncomingHttpHeaders, 
   };
 };
 
-/** Accepts and discards every message, so notification e-mail succeeds instead of retrying. */
-export const startSmtpSink = async (): Promise<{ port: number; count: () => number; close: () => Promise<void> }> => {
+/**
+ * Accepts every message, so notification e-mail succeeds instead of retrying. Counts them, and
+ * by "recipient | subject" keeps how many came and their distinct Message-IDs (a copy re-sent
+ * with the same Message-ID is one message to a mail store).
+ */
+export const startSmtpSink = async () => {
   let count = 0;
+  const messages = new Map<string, number>();
+  const messageIds = new Map<string, Set<string>>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     hideSTARTTLS: true,
     logger: false,
-    onData: (stream, _session, callback) => {
-      stream.on("data", () => undefined);
+    onData: (stream, session, callback) => {
+      let head = "";
+      stream.on("data", (chunk: Buffer) => {
+        if (head.length < 16_384) head += chunk.toString("utf8");
+      });
       stream.on("end", () => {
         count += 1;
+        const subject = /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? "";
+        const key = `${session.envelope.rcptTo.map((rcpt) => rcpt.address).join(",")} | ${subject}`;
+        messages.set(key, (messages.get(key) ?? 0) + 1);
+        const messageId = /^Message-ID: (.*)$/im.exec(head)?.[1]?.trim() ?? `(none ${count})`;
+        messageIds.set(key, (messageIds.get(key) ?? new Set()).add(messageId));
         callback();
       });
     },
   });
+  // A client killed mid-conversation (a SIGKILLed worker) resets its socket: not our failure.
+  server.on("error", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, count: () => count, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port, count: () => count, messages, messageIds, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 };
 
 export type TWorkerProcess = {
@@ -181,3 +200,25 @@ export const stopWorker = async (worker: TWorkerProcess, timeoutMs = 40_000): Pr
 };
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Deletes every key under `prefix:` (a bench's own Redis namespace); the number deleted. */
+export const deleteRedisPrefix = async (client: Redis, prefix: string): Promise<number> => {
+  let deleted = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await client.del(...keys);
+  } while (cursor !== "0");
+  return deleted;
+};
+
+/** A bench's own database and Redis keys: dropped, or with `keep` left in place (and said so). */
+export const removeBenchData = async (options: { keep: boolean; databaseUrl: string; redis: Redis; prefix: string }): Promise<void> => {
+  if (options.keep) {
+    console.log(`--keep: database ${options.databaseUrl} and Redis keys ${options.prefix}:* left in place`);
+    return;
+  }
+  await dropDatabase(options.databaseUrl).catch((error: unknown) => console.error("could not drop the bench database:", error));
+  await deleteRedisPrefix(options.redis, options.prefix).catch((error: unknown) => console.error("could not delete the bench Redis keys:", error));
+};

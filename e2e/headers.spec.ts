@@ -39,3 +39,53 @@ test("state-changing requests from another site are refused before any handler, 
   await page.goto("/request");
   await expect(page).toHaveURL(/\/request$/);
 });
+
+/** What every answer carries, whatever produced it (next.config.js `headers`, proxy.ts, the API server). */
+const BASELINE: Record<string, RegExp> = {
+  "x-content-type-options": /^nosniff$/,
+  "referrer-policy": /^strict-origin-when-cross-origin$/,
+  "permissions-policy": /camera=\(\)/,
+  "x-frame-options": /^DENY$/,
+  "content-security-policy": /frame-ancestors 'none'/,
+};
+
+test("every kind of response carries the baseline security headers, refusals and errors included", async ({ page, request }) => {
+  await page.goto("/signin");
+  const script = await page.locator("script[src]").first().getAttribute("src");
+  expect(script).toMatch(/^\/_next\/static\//);
+  const answers = {
+    page: await request.get("/signin"),
+    "not found page": await request.get("/no-such-page"),
+    "signed-out redirect": await request.get("/approvals", { maxRedirects: 0 }),
+    "route handler": await request.get("/api/health"),
+    "next-auth": await request.get("/api/auth/providers"),
+    "static asset": await request.get(script as string),
+    "services API through the portal": await request.get("/.well-known/jwks.json"),
+    "services API refusal": await request.post("/api/v1/access/check", { data: {} }),
+    "cross-site refusal": await request.post("/request", { headers: { origin: "https://evil.example" }, data: "a=1" }),
+  };
+  const missing: string[] = [];
+  for (const [kind, response] of Object.entries(answers)) {
+    const headers = response.headers();
+    for (const [name, pattern] of Object.entries(BASELINE)) if (!pattern.test(headers[name] ?? "")) missing.push(`${kind} (${response.status()}): ${name}=${headers[name]}`);
+    if (headers["x-powered-by"]) missing.push(`${kind}: x-powered-by`);
+  }
+  expect(missing).toEqual([]);
+  // HSTS only when the public origin is https; this run is http on localhost.
+  expect(answers.page.headers()["strict-transport-security"]).toBeUndefined();
+});
+
+test("the session cookie is HttpOnly and SameSite=Lax, and holds no claims", async ({ page }) => {
+  await signInAs(page, "Alice Engineer");
+  const cookies = await page.context().cookies();
+  const session = cookies.find((cookie) => /next-auth\.session-token$/.test(cookie.name));
+  expect(session, cookies.map((cookie) => cookie.name).join(", ")).toBeTruthy();
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe("Lax");
+  expect(session?.path).toBe("/");
+  // An encrypted JWT (JWE, five parts), not a readable one: nothing from the IdP is exposed.
+  expect(session?.value.split(".")).toHaveLength(5);
+  expect(session?.value).not.toContain("alice");
+  // The CSRF and callback cookies are HttpOnly too.
+  for (const cookie of cookies.filter((c) => c.name.startsWith("next-auth.") && !c.name.endsWith("callback-url"))) expect(cookie.httpOnly, cookie.name).toBe(true);
+});

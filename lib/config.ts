@@ -56,9 +56,20 @@ const ZEnv = z.object({
   GRANT_WARNING_MINUTES: positiveInt.default(10),
   DENIAL_BURST_THRESHOLD: positiveInt.default(10),
   DENIAL_BURST_WINDOW_MINUTES: positiveInt.default(10),
+  TRUST_PROXY: z.coerce.number({ error: "must be the number of proxies in front of the portal (0: none)" }).int().min(0).max(10).default(0),
+  SIGN_IN_RATE_LIMIT_IP: positiveInt.default(100),
+  SIGN_IN_RATE_LIMIT_ACCOUNT: positiveInt.default(10),
+  SIGN_IN_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(300),
+  STEP_UP_RATE_LIMIT_USER: positiveInt.default(30),
+  STEP_UP_RATE_LIMIT_IP: positiveInt.default(300),
+  STEP_UP_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(300),
+  REQUEST_RATE_LIMIT_USER: positiveInt.default(20),
+  REQUEST_RATE_LIMIT_IP: positiveInt.default(200),
+  REQUEST_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(600),
   API_PORT: positiveInt.default(3002),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_INTERNAL_URL: url("where the portal's origin reaches the API server, e.g. http://api:3002").optional(),
+  API_NEXT_TO_WEB: z.enum(["true", "false"], { error: "must be true or false" }).default("true"),
   API_RATE_LIMIT: positiveInt.default(6000),
   API_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
   API_AUDIT_WINDOW_SECONDS: positiveInt.default(10),
@@ -109,6 +120,18 @@ export type Config = {
   workerQueues: TQueueName[];
   /** Security is alerted when one person is denied this often within the window (once per window). */
   denialBurst: { threshold: number; windowMs: number };
+  /**
+   * How many proxies in front of the web server append to X-Forwarded-For (TRUST_PROXY). 0:
+   * the header is a client's claim and is replaced by the connection's address
+   * (lib/security/client-ip-hook.mjs).
+   */
+  trustProxy: number;
+  /** Exact limits on the human flows, per user (or account) and per client IP (lib/security/rate-limit.ts). */
+  rateLimits: {
+    signIn: { perIp: number; perAccount: number; windowMs: number };
+    stepUp: { perUser: number; perIp: number; windowMs: number };
+    requests: { perUser: number; perIp: number; windowMs: number };
+  };
   /** The services API server (api/server.ts). */
   api: {
     port: number;
@@ -116,6 +139,8 @@ export type Config = {
     host: string;
     /** Where the Next.js origin forwards /api/v1/* and /.well-known/jwks.json. */
     internalUrl: string;
+    /** Whether `npm start` runs one API server next to the web server (false where the API has replicas of its own). */
+    nextToWeb: boolean;
     /** Requests per client per window, on every API replica together (Redis-counted). */
     rateLimit: number;
     rateLimitWindowMs: number;
@@ -215,10 +240,17 @@ export const loadConfig = (source: Record<string, string | undefined>, options: 
     grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
     workerQueues: e.WORKER_QUEUES ?? [...QUEUE_NAMES],
     denialBurst: { threshold: e.DENIAL_BURST_THRESHOLD, windowMs: e.DENIAL_BURST_WINDOW_MINUTES * 60_000 },
+    trustProxy: e.TRUST_PROXY,
+    rateLimits: {
+      signIn: { perIp: e.SIGN_IN_RATE_LIMIT_IP, perAccount: e.SIGN_IN_RATE_LIMIT_ACCOUNT, windowMs: e.SIGN_IN_RATE_LIMIT_WINDOW_SECONDS * 1000 },
+      stepUp: { perUser: e.STEP_UP_RATE_LIMIT_USER, perIp: e.STEP_UP_RATE_LIMIT_IP, windowMs: e.STEP_UP_RATE_LIMIT_WINDOW_SECONDS * 1000 },
+      requests: { perUser: e.REQUEST_RATE_LIMIT_USER, perIp: e.REQUEST_RATE_LIMIT_IP, windowMs: e.REQUEST_RATE_LIMIT_WINDOW_SECONDS * 1000 },
+    },
     api: {
       port: e.API_PORT,
       host: e.API_HOST,
       internalUrl: e.API_INTERNAL_URL ?? `http://127.0.0.1:${e.API_PORT}`,
+      nextToWeb: e.API_NEXT_TO_WEB === "true",
       rateLimit: e.API_RATE_LIMIT,
       rateLimitWindowMs: e.API_RATE_LIMIT_WINDOW_SECONDS * 1000,
       auditWindowMs: e.API_AUDIT_WINDOW_SECONDS * 1000,

@@ -1,3 +1,12 @@
+import {
+  DATABASE_BUSY_MESSAGE,
+  DATABASE_BUSY_RETRY_AFTER_SECONDS,
+  DATABASE_RETRY_AFTER_SECONDS,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseBusyError,
+  noteDatabaseError,
+} from "./db/availability";
+
 /**
  * The one error type for expected failures. Its message is safe to show to the caller;
  * anything else thrown is a bug, logged with a request id and answered generically.
@@ -8,6 +17,7 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   INVALID_INPUT: 400,
   CONFLICT: 409,
+  /** Too many attempts (lib/security/rate-limits.ts, lib/webauthn challenges); answered with Retry-After. */
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
 } as const;
@@ -18,12 +28,15 @@ export class AppError extends Error {
   readonly code: TErrorCode;
   /** Field-level reasons for INVALID_INPUT, keyed by field path. */
   readonly fields: Record<string, string>;
+  /** For RATE_LIMITED and UNAVAILABLE: when to try again, sent as the Retry-After header. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: TErrorCode, message: string, fields: Record<string, string> = {}) {
+  constructor(code: TErrorCode, message: string, fields: Record<string, string> = {}, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.fields = fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): number {
@@ -32,3 +45,34 @@ export class AppError extends Error {
 }
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+/** The HTTP answer to an AppError: its status, `{ error, message }`, and Retry-After when it has one. */
+export const errorResponse = (error: AppError, extra: Record<string, unknown> = {}): Response =>
+  Response.json(
+    { error: error.code, message: error.message, ...extra },
+    {
+      status: error.status,
+      headers: { "cache-control": "no-store", ...appErrorHeaders(error) },
+    },
+  );
+
+/** Extra response headers for an AppError: Retry-After when it has one. */
+export const appErrorHeaders = (error: AppError): Record<string, string> =>
+  error.retryAfterSeconds !== undefined ? { "retry-after": String(error.retryAfterSeconds) } : {};
+
+/**
+ * An error as the caller should see it: an AppError as it is, a database connection error
+ * (lib/db/availability.ts) as UNAVAILABLE, answered 503 with Retry-After instead of a 500, and
+ * so is an overloaded one (no free connection, a transaction that could not start in time);
+ * null for anything else (a bug: log it, answer generically). Marks the database down for
+ * this process when it was a connection error, so the proxy answers the next requests at once.
+ */
+export const asAppError = (error: unknown): AppError | null => {
+  if (isAppError(error)) return error;
+  if (isDatabaseBusyError(error)) return new AppError("UNAVAILABLE", DATABASE_BUSY_MESSAGE, {}, { retryAfterSeconds: DATABASE_BUSY_RETRY_AFTER_SECONDS });
+  if (noteDatabaseError(error)) return new AppError("UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE, {}, { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  return null;
+};
+
+/** How a refusal for an unexpected error begins (it then names the logged error's id), so tests tell "refused with a reason" from "crashed". */
+export const INTERNAL_REFUSAL_PREFIX = "Something went wrong on our side";

@@ -132,8 +132,8 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const queue = new Queue("maintenance", { connection: queueConnection(), prefix: queuePrefix() });
     try {
       // The previous test's run upserted them too: still one each.
-      assert.equal(await queue.getJobSchedulersCount(), 3);
-      for (const name of ["requests.expire", "lifecycle.reconcile"]) assert.ok(await queue.getJobScheduler(name), name);
+      assert.equal(await queue.getJobSchedulersCount(), 4);
+      for (const name of ["requests.expire", "lifecycle.reconcile", "replica-changes.prune"]) assert.ok(await queue.getJobScheduler(name), name);
       const scheduler = await queue.getJobScheduler("sessions.prune");
       assert.equal(scheduler?.every, 15 * 60_000);
       assert.equal(scheduler?.name, "sessions.prune");

@@ -36,6 +36,7 @@ const PRUNE_SESSIONS_EVERY_MS = 15 * 60_000;
 
 const EXPIRE_REQUESTS_EVERY_MS = 60_000;
 const RECONCILE_EVERY_MS = 5 * 60_000;
+const PRUNE_REPLICA_CHANGES_EVERY_MS = 10 * 60_000;
 
 // Concurrency matches the database pool (10): more only queues on connections and runs into
 // transaction-start timeouts (measured by bench/expiry.ts, docs/bench-expiry.md).
@@ -45,6 +46,7 @@ const ensureSchedules = async (): Promise<void> => {
   await scheduleRepeating("sessions.prune", {}, { everyMs: PRUNE_SESSIONS_EVERY_MS });
   await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
   await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
+  await scheduleRepeating("replica-changes.prune", {}, { everyMs: PRUNE_REPLICA_CHANGES_EVERY_MS });
 };
 const scheduleKeeper = setInterval(() => void ensureSchedules().catch((error: unknown) => log("schedules.error", { error: String(error) })), 60_000);
 scheduleKeeper.unref();

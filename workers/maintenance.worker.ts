@@ -1,10 +1,12 @@
 import { expireStaleRequests, reconcileLifecycle } from "../lib/access/lifecycle";
 import { pruneSessions } from "../lib/auth/prune-sessions";
 import type { TQueueHandlers } from "../lib/queue/runtime";
+import { pruneReplicaChanges } from "../lib/services/prune-replica-changes";
 
 /** The maintenance queue: periodic housekeeping, each job one domain call. */
 export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
   "sessions.prune": async () => pruneSessions({}),
   "requests.expire": async () => expireStaleRequests({}),
   "lifecycle.reconcile": async () => reconcileLifecycle({}),
+  "replica-changes.prune": async () => pruneReplicaChanges({}),
 };

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { currentSession } from "@/lib/auth/current-actor";
 import { safeCallbackPath } from "@/lib/auth/safe-callback";
 import { getConfig } from "@/lib/config";
+import { waitInWords } from "@/lib/security/rate-limits";
 import { SignInButton } from "./sign-in-button";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -15,9 +16,10 @@ const REASONS: Record<string, string> = {
   deactivated: "This account is deactivated. Ask an administrator of the portal.",
 };
 
-// next-auth's error codes, said plainly.
+// next-auth's error codes, said plainly. AccessDenied is every refusal of an account (deactivated,
+// or past its sign-in limit): one message, so it tells nobody which, or that the account exists.
 const ERRORS: Record<string, string> = {
-  AccessDenied: "Access denied.",
+  AccessDenied: "Sign-in was refused. Wait a few minutes and try again; if it keeps happening, ask an administrator of the portal.",
   OAuthCallback: "Sign-in with the identity provider failed. Try again.",
   OAuthSignin: "Could not reach the identity provider. Try again later.",
   Callback: "Sign-in failed. Try again.",
@@ -34,7 +36,10 @@ const SignInPage = async ({ searchParams }: { searchParams: TSearchParams }) => 
   if (session.ok) redirect(callbackUrl);
   const reason = first(params.reason);
   const error = first(params.error);
-  const message = (reason && REASONS[reason]) ?? (error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : null);
+  const wait = Number(first(params.wait));
+  const rateLimited =
+    error === "RateLimited" ? `Too many sign-in attempts from your network address. Try again in ${Number.isInteger(wait) && wait > 0 && wait < 86_400 ? waitInWords(wait) : "a few minutes"}.` : null;
+  const message = (reason && REASONS[reason]) ?? rateLimited ?? (error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : null);
   const { oidc } = getConfig();
   return (
     <main id="main" className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4">

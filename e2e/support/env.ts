@@ -11,17 +11,38 @@ export const IDP_URL = `http://localhost:${IDP_PORT}`;
 export const CLIENT_ID = "jit-portal-e2e";
 export const CLIENT_SECRET = "e2e-client-secret-not-a-default";
 
-export const appEnv = (): Record<string, string> => ({
+/**
+ * The journeys sign in, confirm and request many times from 127.0.0.1 within minutes: limits
+ * far above what they use. rate-limits.spec.ts fills one account's sign-in counter up to
+ * SIGN_IN_ACCOUNT_LIMIT to see the lockout in the browser.
+ */
+export const SIGN_IN_ACCOUNT_LIMIT = 200;
+export const SIGN_IN_WINDOW_SECONDS = 300;
+
+/** The app's environment for given ports (the drills run the same setup on ports of their own). */
+export const appEnvFor = (ports: { app: number; idp: number }): Record<string, string> => ({
   NODE_ENV: "production",
-  PORT: String(APP_PORT),
+  PORT: String(ports.app),
   // The services API server that `npm start` runs next to the portal (and the rewrite's target).
-  API_PORT: String(APP_PORT + 2),
-  APP_URL,
+  API_PORT: String(ports.app + 2),
+  APP_URL: `http://localhost:${ports.app}`,
   AUTH_SECRET: "e2e-auth-secret-0123456789abcdef0123456789",
-  OIDC_ISSUER: IDP_URL,
+  OIDC_ISSUER: `http://localhost:${ports.idp}`,
   OIDC_CLIENT_ID: CLIENT_ID,
   OIDC_CLIENT_SECRET: CLIENT_SECRET,
   ADMIN_GROUPS: "portal-admins",
   SECURITY_GROUPS: "security-reviewers",
   NEXT_TELEMETRY_DISABLED: "1",
+  SIGN_IN_RATE_LIMIT_IP: "10000",
+  SIGN_IN_RATE_LIMIT_ACCOUNT: String(SIGN_IN_ACCOUNT_LIMIT),
+  SIGN_IN_RATE_LIMIT_WINDOW_SECONDS: String(SIGN_IN_WINDOW_SECONDS),
+  STEP_UP_RATE_LIMIT_USER: "1000",
+  STEP_UP_RATE_LIMIT_IP: "10000",
+  REQUEST_RATE_LIMIT_USER: "1000",
+  REQUEST_RATE_LIMIT_IP: "10000",
 });
+
+export const appEnv = (): Record<string, string> => appEnvFor({ app: APP_PORT, idp: IDP_PORT });
+
+/** An e2e person whose IdP display name is a stored-text attack (e2e/hostile-stored-text.spec.ts). */
+export const HOSTILE_NAME = `Mallory <img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;

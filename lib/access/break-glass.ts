@@ -13,7 +13,8 @@ import type { TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError, isAppError } from "../errors";
 import { notify } from "../notify";
-import { recordStepUpRefusal, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
+import { enforceRateLimit } from "../security/rate-limits";
+import { admitStepUp, recordStepUpRefusal, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { createGrantForRequest } from "./create-grant";
 import { assessRisk, checkRequestFields, findLiveGrant, loadEligiblePolicy, lockRequester, riskColumns, type TEligiblePolicy } from "./request-access";
 import { fieldErrors } from "./schemas";
@@ -78,7 +79,7 @@ export const startBreakGlass = async (options: { actor: TUserActor; input: TStar
     ticketRequired: false,
   });
   if (fields.permissions) throw invalid({ permissions: fields.permissions });
-  return startStepUp({ actor, purpose: "BREAK_GLASS", ...stepUpTarget(policy.id, permissions) });
+  return startStepUp({ actor, purpose: "BREAK_GLASS", ...stepUpTarget(policy.id, permissions), context: options.context });
 };
 
 export type TBreakGlassResult = { requestId: string; grantId: string; expiresAt: Date };
@@ -100,6 +101,8 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
     throw invalid(fields);
   }
   const input = parsed.data;
+  // Before anything is read or written: a refused attempt leaves only its audit event.
+  await enforceRateLimit({ flow: "break_glass", userId: actor.userId, context, now: options.now });
   const policy = await loadBreakGlassPolicy({ actor, policyId: input.policyId, audit });
   const checked = checkRequestFields({ policy, input, maxDurationMinutes: policy.breakGlassMaxMinutes, ticketRequired: false });
   const { fields, permissions, justification, ticket } = checked;
@@ -109,6 +112,7 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
   if (fields.durationMinutes && input.durationMinutes > policy.breakGlassMaxMinutes) fields.durationMinutes = `Break-glass lasts at most ${policy.breakGlassMaxMinutes} minutes under this policy.`;
   if (Object.keys(fields).length > 0) throw invalid(fields);
   const target = stepUpTarget(policy.id, permissions);
+  const admission = await admitStepUp({ actor, context });
 
   try {
     return await db.$transaction(async (tx) => {
@@ -116,7 +120,7 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
       await lockRequester(tx, { userId: actor.userId, resourceId: policy.resource.id });
       const live = await findLiveGrant(tx, { userId: actor.userId, resourceId: policy.resource.id, permissions, now });
       if (live) throw new AppError("CONFLICT", "You already hold a grant for this resource and permission.", live.requestId ? { existing: live.requestId } : {});
-      const { passkeyId, challengeId } = await verifyStepUp({ tx, actor, purpose: "BREAK_GLASS", ...target, response: input.assertion, context });
+      const { passkeyId, challengeId } = await verifyStepUp({ tx, admission, actor, purpose: "BREAK_GLASS", ...target, response: input.assertion, context });
 
       // Recorded for the reviewers; no risk rule can stop an emergency, that is the point.
       const risk = await assessRisk(tx, { actor, policy, permissions, durationMinutes: input.durationMinutes, maxDurationMinutes: policy.breakGlassMaxMinutes, audit, now });

@@ -1,15 +1,15 @@
 import { appendAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
-import { assertCan, type TAuditContext } from "../authz/enforce";
+import type { TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
-import { loadRequestTarget } from "./load-request-target";
+import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 
 /** The requester withdraws a pending request. */
 export const cancelRequest = async (options: { actor: TUserActor; requestId: string; context?: TAuditContext }): Promise<void> => {
   const { actor, requestId, context = {} } = options;
   const target = await loadRequestTarget(db, requestId);
-  await assertCan(actor, "request.cancel", target, context);
+  await assertCanOnRequest(actor, "request.cancel", target, context);
   await db.$transaction(async (tx) => {
     // Conditional on still pending: a decision that landed first wins.
     const { count } = await tx.accessRequest.updateMany({

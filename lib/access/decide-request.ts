@@ -1,16 +1,16 @@
 import { z } from "zod";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
-import { assertCan, type TAuditContext } from "../authz/enforce";
+import type { TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
 import { afterCommit } from "../db/after-commit";
 import { observeHistogram } from "../metrics/registry";
 import { AppError, isAppError } from "../errors";
-import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
+import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { notify } from "../notify";
 import { createGrantForRequest } from "./create-grant";
 import { applyExtension } from "./extend-grant";
-import { loadRequestTarget } from "./load-request-target";
+import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 import { ZDecision, type TDecision } from "./schemas";
 import { announceAfter } from "../services/feed";
 
@@ -39,9 +39,9 @@ export const startDecision = async (options: { actor: TUserActor; requestId: str
   const { actor, requestId, context } = options;
   const decision = ZDecision.parse(options.decision);
   const target = await loadRequestTarget(db, requestId);
-  await assertCan(actor, "request.decide", target, context);
+  await assertCanOnRequest(actor, "request.decide", target, context);
   await assertDecidable(db, { actor, requestId, now: options.now ?? new Date() });
-  return startStepUp({ actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId });
+  return startStepUp({ actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId, context });
 };
 
 export const ZDecideRequest = z
@@ -73,7 +73,8 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
   }
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
   const target = await loadRequestTarget(db, requestId);
-  await assertCan(actor, "request.decide", target, context);
+  await assertCanOnRequest(actor, "request.decide", target, context);
+  const admission = await admitStepUp({ actor, context });
 
   try {
     return await db.$transaction(async (tx) => {
@@ -81,7 +82,7 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
       // Decisions on one request happen one after another.
       await tx.$queryRaw`select id from "AccessRequest" where id = ${requestId} for update`;
       const request = await assertDecidable(tx, { actor, requestId, now });
-      const { passkeyId, challengeId } = await verifyStepUp({ tx, actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId, response: assertion });
+      const { passkeyId, challengeId } = await verifyStepUp({ tx, admission, actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId, response: assertion, context });
 
       await tx.approval.create({ data: { requestId, approverId: actor.userId, decision, comment, passkeyId, challengeId, createdAt: now } });
       await appendAuditEvent(tx, {

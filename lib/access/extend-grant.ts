@@ -12,6 +12,7 @@ import type { TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
+import { enforceRateLimit } from "../security/rate-limits";
 import { queueGrantWebhooks } from "../webhooks";
 import { scheduleGrantLifecycle } from "./lifecycle";
 import { fieldErrors } from "./schemas";
@@ -63,6 +64,8 @@ export const requestExtension = async (options: { actor: TUserActor; input: TReq
   const parsed = ZRequestExtension.safeParse(options.input);
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Check the highlighted fields.", fieldErrors(parsed.error));
   const input = parsed.data;
+  // An extension is a request like any other: the same limits.
+  await enforceRateLimit({ flow: "request.create", userId: actor.userId, context, now });
   const grant = await db.grant.findUnique({
     where: { id: input.grantId },
     include: { request: { include: { policy: true } }, resource: { select: { key: true, name: true } } },

@@ -1,10 +1,9 @@
 import type { TUserActor } from "../authz";
 import { can } from "../authz";
-import { assertCan } from "../authz/enforce";
 import { db } from "../db";
 import { parseRiskSignals } from "../risk";
 import { grantStatus, type TGrantStatus } from "./grant-status";
-import { loadRequestTarget } from "./load-request-target";
+import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 
 export type TTimelineEntry = { at: Date; kind: "submitted" | "approved" | "denied" | "cancelled" | "expired" | "grant-start" | "grant-scheduled" | "grant-end" | "grant-revoked" | "reviewed"; text: string };
 
@@ -17,7 +16,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
   const { actor, requestId } = options;
   const now = options.now ?? new Date();
   const target = await loadRequestTarget(db, requestId);
-  await assertCan(actor, "request.read", target);
+  await assertCanOnRequest(actor, "request.read", target);
   const request = await db.accessRequest.findUniqueOrThrow({
     where: { id: requestId },
     include: {

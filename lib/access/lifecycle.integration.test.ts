@@ -190,7 +190,10 @@ describe("revoking a grant", () => {
     const subject = await createActor();
     const grant = await createGrant({ subjectId: subject.userId, endsInMs: 3_600_000 });
     const other = await createActor();
-    await assert.rejects(revokeGrant({ actor: other, input: { grantId: grant.id, reason: "mine now" } }), isCode("FORBIDDEN"));
+    // NOT_FOUND, the answer a missing id gets: another person's grant id is never confirmed.
+    await assert.rejects(revokeGrant({ actor: other, input: { grantId: grant.id, reason: "mine now" } }), isCode("NOT_FOUND"));
+    await assert.rejects(startRevocation({ actor: other, grantId: grant.id }), isCode("NOT_FOUND"));
+    assert.equal(await db.auditEvent.count({ where: { action: "authz.denied", actorId: other.userId, targetId: grant.id } }), 2, "each refusal is audited");
     const admin = await createActor({ groups: ["portal-admins"] });
     assert.deepEqual(admin.roles, rolesForGroups(["portal-admins"]));
     await assert.rejects(revokeGrant({ actor: admin, input: { grantId: grant.id } }), isCode("INVALID_INPUT"));

@@ -4,6 +4,7 @@ import type { TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
+import { enforceRateLimit } from "../security/rate-limits";
 import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore } from "../risk";
 import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
@@ -130,6 +131,8 @@ export type TRequestResult = { requestId: string; status: "PENDING" | "APPROVED"
  * Auto-approval (policy groups and permissions) creates the grant at once, still audited.
  * Risk signals are computed in the same transaction and stored on the request; at the
  * policy's risk threshold they can add approvals and hold back auto-approval (ADR 0013).
+ * Past the request limits (per person and per IP) RATE_LIMITED, with nothing written but the
+ * lockout's one audit event.
  */
 export const requestAccess = async (options: { actor: TUserActor; input: TRequestAccess; context?: TAuditContext; now?: Date }): Promise<TRequestResult> => {
   const { actor, context = {} } = options;
@@ -139,6 +142,7 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
   const input = parsed.data;
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
 
+  await enforceRateLimit({ flow: "request.create", userId: actor.userId, context, now });
   const policy = await loadEligiblePolicy({ actor, policyId: input.policyId, action: "request.create", audit });
   const { fields, permissions, justification, ticket } = checkRequestFields({ policy, input, maxDurationMinutes: policy.maxDurationMinutes, ticketRequired: policy.ticketRequired });
   let requestedStartAt: Date | null = null;

@@ -11,6 +11,7 @@ import { createActorWithPasskey, uniqueId } from "../testing/fixtures";
 import type { TSoftwareAuthenticator } from "../testing/software-authenticator";
 import { cancelRequest } from "./cancel-request";
 import { decideRequest, startDecision } from "./decide-request";
+import { getRequestDetail } from "./get-request";
 import { requestAccess } from "./request-access";
 import type { TDecision } from "./schemas";
 
@@ -173,10 +174,14 @@ describe("requesting and approving access", () => {
       assert.equal(await db.approval.count({ where: { requestId } }), 0);
     });
 
-    it("refuses an approver outside the policy's approver groups", async () => {
+    it("refuses an approver outside the policy's approver groups as if the request did not exist", async () => {
       const { requestId } = await requestAccess({ actor: (await freshRequester()).actor, input: validInput() });
-      await assert.rejects(decide(outsider, requestId, "APPROVE"), isCode("FORBIDDEN"));
-      assert.equal(await db.auditEvent.count({ where: { action: "authz.denied", actorId: outsider.actor.userId, targetId: requestId } }), 1);
+      // NOT_FOUND, the answer a missing id gets: a refusal never confirms someone else's request id.
+      await assert.rejects(decide(outsider, requestId, "APPROVE"), isCode("NOT_FOUND"));
+      await assert.rejects(cancelRequest({ actor: outsider.actor, requestId }), isCode("NOT_FOUND"));
+      await assert.rejects(getRequestDetail({ actor: outsider.actor, requestId }), isCode("NOT_FOUND"));
+      assert.equal(await db.auditEvent.count({ where: { action: "authz.denied", actorId: outsider.actor.userId, targetId: requestId } }), 3, "each refusal is audited");
+      assert.equal((await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status, "PENDING");
     });
 
     it("counts one approver once: N approvals come from N people", async () => {

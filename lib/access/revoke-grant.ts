@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
-import { assertCan, type TAuditContext } from "../authz/enforce";
+import { assertCanOrHide, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError, isAppError } from "../errors";
 import { notify } from "../notify";
 import { cancelScheduledWebhooks, queueGrantWebhooks } from "../webhooks";
-import { startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
+import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { announceAfter } from "../services/feed";
 
 const loadTarget = async (grantId: string) => {
@@ -15,12 +15,19 @@ const loadTarget = async (grantId: string) => {
   return { type: "grant" as const, id: grant.id, subjectId: grant.subjectId };
 };
 
+/**
+ * Only the subject, security reviewers and administrators see a grant to act on it; anyone
+ * else gets the answer a missing id gets, so another person's grant id is never confirmed.
+ */
+const assertRevocable = (actor: TUserActor, target: Awaited<ReturnType<typeof loadTarget>>, context?: TAuditContext) =>
+  assertCanOrHide({ actor, action: "grant.revoke", target, visible: false, notFound: "No such grant.", context });
+
 /** Someone else's grant is revoked only with a passkey step-up bound to that grant. */
 export const startRevocation = async (options: { actor: TUserActor; grantId: string; context?: TAuditContext }) => {
   const target = await loadTarget(options.grantId);
-  await assertCan(options.actor, "grant.revoke", target, options.context);
+  await assertRevocable(options.actor, target, options.context);
   if (target.subjectId === options.actor.userId) return null;
-  return startStepUp({ actor: options.actor, purpose: "REVOKE", targetType: "grant", targetId: target.id });
+  return startStepUp({ actor: options.actor, purpose: "REVOKE", targetType: "grant", targetId: target.id, context: options.context });
 };
 
 export const ZRevokeGrant = z
@@ -39,11 +46,12 @@ export const revokeGrant = async (options: { actor: TUserActor; input: TRevokeGr
   const { grantId, assertion } = parsed.data;
   const reason = parsed.data.reason?.trim() || null;
   const target = await loadTarget(grantId);
-  await assertCan(actor, "grant.revoke", target, context);
+  await assertRevocable(actor, target, context);
   const own = target.subjectId === actor.userId;
   if (!own && (!reason || reason.length < 3)) throw new AppError("INVALID_INPUT", "Say why you revoke this grant.", { reason: "A reason is required." });
   if (!own && !assertion) throw new AppError("FORBIDDEN", "Confirm with your passkey.", { stepUp: "required" });
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
+  const admission = !own && assertion ? await admitStepUp({ actor, context }) : null;
 
   try {
     await db.$transaction(async (tx) => {
@@ -55,7 +63,7 @@ export const revokeGrant = async (options: { actor: TUserActor; input: TRevokeGr
       });
       if (grant.revokedAt) throw new AppError("CONFLICT", "This grant is already revoked.");
       if (grant.expiresAt <= now) throw new AppError("CONFLICT", "This grant has already ended.");
-      const stepUp = own || !assertion ? null : await verifyStepUp({ tx, actor, purpose: "REVOKE", targetType: "grant", targetId: grantId, response: assertion });
+      const stepUp = !admission || !assertion ? null : await verifyStepUp({ tx, admission, actor, purpose: "REVOKE", targetType: "grant", targetId: grantId, response: assertion, context });
 
       await tx.grant.update({ where: { id: grantId }, data: { revokedAt: now, revokedById: actor.userId, revokeReason: reason ?? (own ? "ended early by the subject" : null) } });
       await tx.grantLifecycleEvent.createMany({ data: [{ grantId, kind: "REVOKED", at: now }], skipDuplicates: true });

@@ -2,11 +2,12 @@ import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { headers } from "next/headers";
 import { getConfig } from "../config";
-import { db } from "../db";
-import { recordAuditEvent } from "../audit";
 import { identityFromClaims } from "./claims";
+import { errorMessageOf } from "./log-metadata";
+import { safeRedirectUrl } from "./safe-callback";
 import { revokeSession } from "./session";
 import { recordFailedSignIn, signInUser, type TRequestContext } from "./sign-in";
+import { admitSignIn } from "./sign-in-limits";
 
 declare module "next-auth" {
   interface Session {
@@ -24,11 +25,16 @@ export const OIDC_PROVIDER_ID = "oidc";
 
 type TClaims = Record<string, unknown> & { sub: string; iss?: string };
 
+/**
+ * Who is asking, from the request's headers. X-Forwarded-For holds exactly the client's
+ * address: the web server's hook (lib/security/client-ip-hook.mjs) replaced whatever the
+ * client sent, trusting only TRUST_PROXY proxies.
+ */
 export const requestContext = async (): Promise<TRequestContext> => {
   try {
     const h = await headers();
     return {
-      ip: h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip"),
+      ip: h.get("x-forwarded-for")?.split(",")[0]?.trim() || null,
       userAgent: h.get("user-agent"),
       requestId: h.get("x-request-id"),
     };
@@ -69,25 +75,13 @@ export const getAuthOptions = (): NextAuthOptions => {
     pages: { signIn: "/signin", error: "/signin" },
     providers: [provider],
     callbacks: {
+      redirect: async ({ url, baseUrl }) => safeRedirectUrl(url, baseUrl),
+      // A deactivated account and one past its sign-in limit get the same answer,
+      // next-auth's AccessDenied: nothing tells which, or whether the account exists.
       signIn: async ({ profile }) => {
         if (!profile) return false;
         const claims = profile as TClaims;
-        const user = await db.user.findUnique({
-          where: { issuer_subject: { issuer: issuerOf(claims), subject: claims.sub } },
-          select: { id: true, deactivatedAt: true },
-        });
-        if (!user?.deactivatedAt) return true;
-        await recordAuditEvent({
-          actorType: "USER",
-          actorId: user.id,
-          action: "auth.sign_in",
-          targetType: "user",
-          targetId: user.id,
-          outcome: "DENIED",
-          reason: "user is deactivated",
-          ...(await requestContext()),
-        });
-        return "/signin?reason=deactivated";
+        return admitSignIn({ issuer: issuerOf(claims), subject: claims.sub, context: await requestContext() });
       },
       jwt: async ({ token, account, profile }) => {
         if (!account || !profile) return token;
@@ -109,10 +103,13 @@ export const getAuthOptions = (): NextAuthOptions => {
     },
     logger: {
       error: (code, metadata) => {
-        console.error(JSON.stringify({ level: "error", source: "next-auth", code, message: String((metadata as { message?: string })?.message ?? "") }));
+        // next-auth passes either an Error or `{ error, providerId, message }`: the cause (an
+        // unreachable IdP's ECONNREFUSED) is in whichever is there.
+        const message = errorMessageOf(metadata);
+        console.error(JSON.stringify({ level: "error", source: "next-auth", code, message }));
         if (/CALLBACK|OAUTH|SIGNIN|JWT_SESSION/i.test(code)) {
           void requestContext()
-            .then((context) => recordFailedSignIn({ reason: code, context }))
+            .then((context) => recordFailedSignIn({ reason: message ? `${code}: ${message}` : code, context }))
             .catch(() => undefined);
         }
       },

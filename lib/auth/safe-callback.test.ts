@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { safeCallbackPath } from "./safe-callback";
+import { isAcceptableCallbackUrl, safeCallbackPath, safeRedirectUrl } from "./safe-callback";
 
 const APP = "https://access.example.com";
 
@@ -15,4 +15,21 @@ describe("the return path after sign-in never leaves the portal", () => {
       assert.equal(safeCallbackPath(attack, APP), "/");
     });
   }
+});
+
+describe("next-auth's redirect callback never throws and never leaves the portal", () => {
+  it("keeps this portal's paths and URLs, and sends anything else home", () => {
+    assert.equal(safeRedirectUrl("/requests/1?x=1", APP), `${APP}/requests/1?x=1`);
+    assert.equal(safeRedirectUrl(`${APP}/admin`, APP), `${APP}/admin`);
+    for (const attack of ["\u0000", "\ud8fd\udfc7", "https://evil.example/", "//evil.example", "javascript:alert(1)", "", "http://[::1", "/\\evil.example"]) {
+      assert.equal(safeRedirectUrl(attack, APP), `${APP}/`, JSON.stringify(attack));
+    }
+  });
+});
+
+describe("callbackUrls next-auth would answer with a 500 are recognised", () => {
+  it("accepts paths and http(s) URLs, refuses the rest", () => {
+    for (const ok of ["/", "/requests/1", `${APP}/admin`, "https://evil.example/"]) assert.equal(isAcceptableCallbackUrl(ok, APP), true, ok);
+    for (const bad of ["\u0000", "\ud8fd\udfc7", "javascript:alert(1)", "x", "ftp://x"]) assert.equal(isAcceptableCallbackUrl(bad, APP), false, JSON.stringify(bad));
+  });
 });

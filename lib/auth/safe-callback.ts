@@ -14,3 +14,35 @@ export const safeCallbackPath = (value: string | undefined, appUrl: string): str
     return "/";
   }
 };
+
+/**
+ * next-auth's `redirect` callback: where sign-in and sign-out send the browser, as an absolute
+ * URL on this portal. next-auth's default runs `new URL(callbackUrl)` on whatever the request
+ * carried and throws (a 500) on text that is no URL; here anything unusable is the home page.
+ */
+export const safeRedirectUrl = (url: string, baseUrl: string): string => {
+  const base = new URL(baseUrl);
+  let path = url;
+  if (!url.startsWith("/")) {
+    try {
+      const target = new URL(url);
+      path = target.origin === base.origin ? `${target.pathname}${target.search}${target.hash}` : "/";
+    } catch {
+      path = "/";
+    }
+  }
+  return new URL(safeCallbackPath(path, baseUrl), base).toString();
+};
+
+/**
+ * Whether next-auth 4 accepts a `callbackUrl` (query parameter or its callback-url cookie): an
+ * http(s) URL, or a path. It answers any other one with a 500 ("server configuration"), on
+ * every /api/auth route, before any callback of ours runs; the route refuses it first.
+ */
+export const isAcceptableCallbackUrl = (value: string, appUrl: string): boolean => {
+  try {
+    return /^https?:$/.test(new URL(value, value.startsWith("/") ? appUrl : undefined).protocol);
+  } catch {
+    return false;
+  }
+};

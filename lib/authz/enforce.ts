@@ -33,3 +33,24 @@ export const assertCan = async (actor: TUserActor, action: TAction, target?: TTa
   await recordDenial({ actor, action, target, context });
   throw new AppError("FORBIDDEN", "You are not allowed to do that.");
 };
+
+/**
+ * For objects addressed by id (requests, grants): like assertCan, but when the actor may not
+ * even see the target the refusal is NOT_FOUND with the same message a missing id gets, so
+ * a refusal never confirms that an id exists. Still audited as `authz.denied`.
+ */
+export const assertCanOrHide = async (options: {
+  actor: TUserActor;
+  action: TAction;
+  target: TTarget;
+  /** Whether the actor may see the target at all (e.g. `can(actor, "request.read", target)`). */
+  visible: boolean;
+  notFound: string;
+  context?: TAuditContext;
+}): Promise<void> => {
+  const { actor, action, target, context } = options;
+  if (can(actor, action, target)) return;
+  await recordDenial({ actor, action, target, context });
+  if (!options.visible) throw new AppError("NOT_FOUND", options.notFound);
+  throw new AppError("FORBIDDEN", "You are not allowed to do that.");
+};

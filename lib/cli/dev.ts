@@ -10,7 +10,7 @@ import { startDevSmtp } from "../notify/dev-smtp";
 import { disconnectDb } from "../db";
 import { seedDemoData } from "../../prisma/seed";
 import { checkServices, loadConfigOrExplain, PreflightError } from "./preflight";
-import { NEXT_BIN, runCommand, startChild } from "./run";
+import { CLIENT_IP_HOOK, NEXT_BIN, runCommand, startChild } from "./run";
 
 const main = async () => {
   process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -41,7 +41,8 @@ const main = async () => {
 
   const port = new URL(config.appUrl).port || "3000";
   const children: ChildProcess[] = [
-    startChild("web", process.execPath, [NEXT_BIN, "dev", "--port", port]),
+    // Next passes the --import on to its server process: the client-IP hook, as in production.
+    startChild("web", process.execPath, ["--import", CLIENT_IP_HOOK, NEXT_BIN, "dev", "--port", port]),
     // node, not npx/tsx: they do not pass SIGTERM on reliably, and the worker must drain.
     startChild("worker", process.execPath, ["--import", "tsx", "workers/index.ts"]),
     // The services API (/api/v1/*), also reachable through the portal's origin by rewrite.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -9,6 +10,12 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
  */
 export const STANDALONE_DIR = path.join(ROOT, ".next", "standalone");
 export const STANDALONE_SERVER = path.join(STANDALONE_DIR, "server.js");
+
+/**
+ * Loaded into the web server's process with `--import`: decides the client's address from the
+ * connection and TRUST_PROXY, replacing whatever X-Forwarded-For a client sent.
+ */
+export const CLIENT_IP_HOOK = pathToFileURL(path.join(ROOT, "lib", "security", "client-ip-hook.mjs")).href;
 
 /** Next's CLI, run with this node directly so that signals reach it. */
 export const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");

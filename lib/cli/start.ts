@@ -1,6 +1,6 @@
 /**
- * `npm start`: the production web server and, next to it, one replica of the services API
- * server (api/main.ts; run more replicas with `npm run api`). Validates configuration first,
+ * `npm start`: the production web server and, next to it unless API_NEXT_TO_WEB=false, one
+ * replica of the services API server (api/main.ts; run more replicas with `npm run api`). Validates configuration first,
  * so a development default (no AUTH_SECRET, the dev IdP, an http origin) stops it with a
  * message naming the variable, then runs the standalone server that `npm run build` wrote
  * (the same one the Docker image runs) on PORT (default 3000), listening on every IPv4
@@ -9,12 +9,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { loadConfigOrExplain, PreflightError } from "./preflight";
-import { ROOT, STANDALONE_DIR, STANDALONE_SERVER, startChild } from "./run";
+import { CLIENT_IP_HOOK, ROOT, STANDALONE_DIR, STANDALONE_SERVER, startChild } from "./run";
 
 const main = async () => {
   // The server runs in production mode; validate the configuration as production sees it.
   Object.assign(process.env, { NODE_ENV: "production" });
-  loadConfigOrExplain();
+  const config = loadConfigOrExplain();
   if (!existsSync(STANDALONE_SERVER) || !existsSync(path.join(STANDALONE_DIR, ".next", "static"))) {
     throw new PreflightError(`No complete build in ${path.relative(ROOT, STANDALONE_DIR)}: run \`npm run build\` first.`);
   }
@@ -22,9 +22,11 @@ const main = async () => {
   const children = [
     // server.js binds to HOSTNAME, which shells and container runtimes set to the machine's
     // name: bind explicitly, or the server is unreachable on localhost and to probes.
-    startChild("web", process.execPath, [STANDALONE_SERVER], { PORT: port, HOSTNAME: "0.0.0.0", NEXT_TELEMETRY_DISABLED: "1" }),
+    // The client-IP hook first: X-Forwarded-For is replaced before Next sees a request (TRUST_PROXY).
+    startChild("web", process.execPath, ["--import", CLIENT_IP_HOOK, STANDALONE_SERVER], { PORT: port, HOSTNAME: "0.0.0.0", NEXT_TELEMETRY_DISABLED: "1" }),
     // node, not tsx's CLI: SIGTERM must reach the server so it drains and flushes its audit.
-    startChild("api", process.execPath, ["--import", "tsx", "api/main.ts"]),
+    // Not where the API runs as replicas of its own (API_NEXT_TO_WEB=false, deploy/api.yaml).
+    ...(config.api.nextToWeb ? [startChild("api", process.execPath, ["--import", "tsx", "api/main.ts"])] : []),
   ];
   let stopping = false;
   const stop = (code: number) => {

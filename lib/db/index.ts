@@ -1,6 +1,8 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { getConfig } from "../config";
 import { withAfterCommit } from "./after-commit";
+import { markDatabaseUp, noteDatabaseError, registerDatabaseProbe } from "./availability";
 import { PrismaClient } from "./generated/client";
 
 export { Prisma } from "./generated/client";
@@ -14,10 +16,57 @@ import type { Prisma } from "./generated/client";
 // globalThis instead of opening a new pool each time.
 const globalForDb = globalThis as unknown as { jitPrisma?: PrismaClient };
 
-const client = (): PrismaClient => {
-  globalForDb.jitPrisma ??= new PrismaClient({
-    adapter: new PrismaPg({ connectionString: getConfig().databaseUrl }),
+/**
+ * A pg client that reports every connection attempt to lib/db/availability.ts: a refused or
+ * failed connect marks the database down (the proxy then answers 503 at once, ADR 0021), a
+ * successful one marks it up again. The pool reconnects by itself after a restart.
+ */
+class ObservedClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): void;
+  override connect(callback?: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): Promise<pg.Client> | void {
+    const observe = (error: Error | null | undefined): void => {
+      if (error) noteDatabaseError(error);
+      else markDatabaseUp();
+    };
+    if (!callback) {
+      return super.connect().then(
+        (connected) => {
+          observe(null);
+          return connected;
+        },
+        (error: Error) => {
+          observe(error);
+          throw error;
+        },
+      );
+    }
+    super.connect(((error: Error | null) => {
+      observe(error);
+      (callback as (err: Error | null, c?: pg.Client) => void)(error, this);
+    }) as (err: Error) => void);
+  }
+}
+
+/** Waiting for a connection is bounded: an unreachable server fails a request, never hangs it. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** A Prisma client on its own pool, observed by lib/db/availability.ts (the process's `db`, tests). */
+export const createDbClient = (options: { connectionString: string }): PrismaClient =>
+  new PrismaClient({
+    adapter: new PrismaPg(
+      { connectionString: options.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, Client: ObservedClient },
+      // An idle or checked-out connection the server dropped (a restart, a failover).
+      { onPoolError: noteDatabaseError, onConnectionError: noteDatabaseError },
+    ),
   });
+
+const client = (): PrismaClient => {
+  if (!globalForDb.jitPrisma) {
+    const prisma = createDbClient({ connectionString: getConfig().databaseUrl });
+    globalForDb.jitPrisma = prisma;
+    registerDatabaseProbe(() => prisma.$queryRaw`select 1`.then(() => true));
+  }
   return globalForDb.jitPrisma;
 };
 

@@ -138,6 +138,27 @@ describe("Kubernetes manifests (deploy/)", () => {
     }
   });
 
+  it("run the services API as its own Deployment, reachable, probed, guarded, and the web's rewrite pointed at its Service", () => {
+    const problems = lint(mutated((find) => {
+      const api = podSpec(find("Deployment", "jit-access-api")).containers[0] as TPodSpec["containers"][number] & { readinessProbe: { httpGet: { path: string } } };
+      assert.ok(api);
+      api.env = api.env.filter((variable) => variable.name !== "API_HOST");
+      api.readinessProbe.httpGet.path = "/api/health";
+      const config = find("ConfigMap", "jit-access-config").data as Record<string, string>;
+      delete config.API_NEXT_TO_WEB;
+      config.API_INTERNAL_URL = "http://jit-access-web";
+      (find("PodDisruptionBudget", "jit-access-api").spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels = { "app.kubernetes.io/component": "nothing" };
+    }));
+    for (const expected of [/jit-access-api: set API_HOST=0\.0\.0\.0/, /jit-access-api: api readinessProbe must GET \/healthz/, /web pods also run an API server next to themselves; set API_NEXT_TO_WEB=false/, /web API_INTERNAL_URL \(http:\/\/jit-access-web\) must name the Service of the API pods/, /Deployment\/jit-access-api: serves traffic but has no PodDisruptionBudget/]) {
+      assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in:\n${problems.join("\n")}`);
+    }
+  });
+
+  it("catch the API switched off next to the web pods with no Deployment of its own", () => {
+    const manifests = loadManifests().filter(({ doc }) => (doc.metadata as { name: string }).name !== "jit-access-api");
+    assert.ok(lint(manifests).some((p) => /API_NEXT_TO_WEB=false, but no Deployment runs the services API/.test(p)));
+  });
+
   it("catch a Secret committed with values", () => {
     const manifests = [...loadManifests(), { file: "secret.yaml", doc: { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "jit-access" }, stringData: { x: "y" } } }];
     assert.ok(lint(manifests).some((p) => /unexpected kind Secret \(secret values never go into git\)/.test(p)));

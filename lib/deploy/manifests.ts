@@ -102,7 +102,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
 /** Ports the web pods may reach, with what each is for. */
-export const WEB_EGRESS_PORTS: Record<number, string> = { 53: "DNS", 5432: "PostgreSQL", 6379: "Redis", 443: "the IdP" };
+export const WEB_EGRESS_PORTS: Record<number, string> = { 53: "DNS", 5432: "PostgreSQL", 6379: "Redis", 443: "the IdP", 3002: "the services API" };
 
 /** A stand-in of the right shape for each credential, for the configuration check. */
 const PLACEHOLDERS: Record<string, string> = {
@@ -115,6 +115,17 @@ const PLACEHOLDERS: Record<string, string> = {
 };
 
 type TContext = { configMaps: Map<string, Record<string, string>>; repoRoot: string; fileExists: (file: string) => boolean };
+
+/** The variables a container gets: its ConfigMaps, then its own env (a Secret reference as a placeholder). */
+const environmentOf = (container: TContainer, configMaps: TContext["configMaps"]): Record<string, string> => {
+  const values: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) Object.assign(values, (source.configMapRef && configMaps.get(source.configMapRef.name)) ?? {});
+  for (const variable of container.env ?? []) {
+    if (variable.value !== undefined) values[variable.name] = variable.value;
+    else if (variable.valueFrom?.secretKeyRef) values[variable.name] = PLACEHOLDERS[variable.name] ?? "from-a-secret";
+  }
+  return values;
+};
 
 const checkContainer = (where: string, container: TContainer, deployment: TDeployment, context: TContext): string[] => {
   const problems: string[] = [];
@@ -134,7 +145,7 @@ const checkContainer = (where: string, container: TContainer, deployment: TDeplo
 
   // The command's entry file must exist in the repository (and so in the image).
   const entry = container.command?.find((arg) => /\.(ts|js|mjs)$/.test(arg));
-  if (!container.command) problems.push(`${where}: command must name the process kind (web, worker, migrate)`);
+  if (!container.command) problems.push(`${where}: command must name the process kind (web, worker, migrate, api)`);
   else if (entry && !context.fileExists(path.join(context.repoRoot, entry))) problems.push(`${where}: command runs ${entry}, which does not exist`);
 
   // Secrets only by reference: never a literal value for a credential.
@@ -153,12 +164,7 @@ const checkContainer = (where: string, container: TContainer, deployment: TDeplo
   }
 
   // The environment this container gets must pass production's configuration check.
-  const values: Record<string, string> = {};
-  for (const source of container.envFrom ?? []) Object.assign(values, (source.configMapRef && context.configMaps.get(source.configMapRef.name)) ?? {});
-  for (const variable of env) {
-    if (variable.value !== undefined) values[variable.name] = variable.value;
-    else if (variable.valueFrom?.secretKeyRef) values[variable.name] = PLACEHOLDERS[variable.name] ?? "from-a-secret";
-  }
+  const values = environmentOf(container, context.configMaps);
   const secretFiles = new Map<string, string>();
   for (const mount of mounts) {
     const secret = volumes.get(mount.name)?.secret;
@@ -229,6 +235,7 @@ export const lintManifests = (manifests: TManifest[], options: { repoRoot: strin
   const context: TContext = { configMaps, ...options };
   const queues: string[] = [];
   let web: TDeployment | null = null;
+  let api: { label: string; value: TDeployment } | null = null;
   for (const { label, value: deployment } of deployments) {
     const pod = deployment.spec.template.spec;
     if (!matches(deployment.spec.selector.matchLabels, deployment.spec.template.metadata.labels)) problems.push(`${label}: selector does not match the pod template's labels`);
@@ -251,6 +258,18 @@ export const lintManifests = (manifests: TManifest[], options: { repoRoot: strin
         problems.push(`${label}: set HOSTNAME=0.0.0.0 (the standalone server binds to HOSTNAME, which Kubernetes sets to the pod name)`);
       }
     }
+    if (kindOfProcess.includes("api/main.ts")) {
+      api = { label, value: deployment };
+      const portNames = new Set((main?.ports ?? []).flatMap((port) => [port.name, port.containerPort]));
+      const readiness = main?.readinessProbe?.httpGet;
+      if (readiness?.path !== "/healthz") problems.push(`${label}: api readinessProbe must GET /healthz`);
+      else if (!portNames.has(readiness.port)) problems.push(`${label}: readinessProbe port ${readiness.port} is not a container port`);
+      if (!main?.livenessProbe) problems.push(`${label}: api needs a livenessProbe`);
+      const environment = main ? environmentOf(main, configMaps) : {};
+      if (environment.API_HOST !== "0.0.0.0") problems.push(`${label}: set API_HOST=0.0.0.0 (the API server listens on 127.0.0.1 by default, out of the Service's reach)`);
+      const apiPort = Number(environment.API_PORT ?? 3002);
+      if (!portNames.has(apiPort)) problems.push(`${label}: API_PORT ${apiPort} is not a container port`);
+    }
     if (kindOfProcess.includes("workers/index.ts")) {
       const value = main?.env?.find((variable) => variable.name === "WORKER_QUEUES")?.value;
       if (!value) problems.push(`${label}: a worker Deployment must set WORKER_QUEUES`);
@@ -258,6 +277,22 @@ export const lintManifests = (manifests: TManifest[], options: { repoRoot: strin
     }
   }
   if (!web) problems.push("no web Deployment (command lib/cli/start.ts)");
+  // Exactly one home for the services API: its own Deployment, reached through its Service, or
+  // a server next to each web server.
+  const webMain = web?.spec.template.spec.containers[0];
+  const webEnvironment = webMain ? environmentOf(webMain, configMaps) : {};
+  const nextToWeb = (webEnvironment.API_NEXT_TO_WEB ?? "true") === "true";
+  if (api && nextToWeb) problems.push(`${api.label}: the web pods also run an API server next to themselves; set API_NEXT_TO_WEB=false for them`);
+  if (web && !api && !nextToWeb) problems.push("API_NEXT_TO_WEB=false, but no Deployment runs the services API (api/main.ts)");
+  if (api && web) {
+    const host = URL.canParse(webEnvironment.API_INTERNAL_URL ?? "") ? new URL(webEnvironment.API_INTERNAL_URL ?? "").hostname : "";
+    const serviceName = host.split(".")[0] ?? "";
+    const service = manifests.find((manifest) => manifest.doc.kind === "Service" && (manifest.doc.metadata as { name?: unknown }).name === serviceName);
+    const selector = (service?.doc.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {};
+    if (!service || !matches(selector, api.value.spec.template.metadata.labels)) {
+      problems.push(`web API_INTERNAL_URL (${webEnvironment.API_INTERNAL_URL ?? "unset"}) must name the Service of the API pods`);
+    }
+  }
   for (const queue of QUEUE_NAMES) {
     const count = queues.filter((name) => name === queue).length;
     if (count !== 1) problems.push(`queue ${queue} is consumed by ${count} worker Deployments (want exactly 1)`);
@@ -283,6 +318,12 @@ export const lintManifests = (manifests: TManifest[], options: { repoRoot: strin
       if (!target) problems.push(`${label}: selector matches no Deployment's pods`);
       else if (typeof spec.minAvailable === "number" && spec.minAvailable >= target.value.spec.replicas) problems.push(`${label}: minAvailable ${spec.minAvailable} leaves no room for a voluntary disruption (replicas ${target.value.spec.replicas})`);
     }
+  }
+  // What serves traffic keeps a replica through a node drain.
+  for (const served of [web, api?.value]) {
+    if (!served) continue;
+    const guarded = manifests.some((manifest) => manifest.doc.kind === "PodDisruptionBudget" && matches((manifest.doc.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? { "": "" }, served.spec.template.metadata.labels));
+    if (!guarded) problems.push(`Deployment/${served.metadata.name}: serves traffic but has no PodDisruptionBudget`);
   }
 
   const policies = manifests.filter((manifest) => manifest.doc.kind === "NetworkPolicy").flatMap((manifest) => {

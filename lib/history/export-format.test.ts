@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
+import { fcOptions, hostileString } from "../testing/hostile";
 import { csvCell } from "./export-format";
 import { ZHistoryFilter } from "./schemas";
 
@@ -30,5 +32,20 @@ describe("history filters", () => {
     assert.equal(ZHistoryFilter.safeParse({ status: "lost" }).success, false);
     assert.equal(ZHistoryFilter.safeParse({ after: "1' or '1'='1" }).success, false);
     assert.equal(ZHistoryFilter.safeParse({ from: "yesterday" }).success, false);
+  });
+});
+
+describe("CSV cells, whatever the text (property)", () => {
+  it("never start a formula, and read back as the text (apostrophe aside)", () => {
+    fc.assert(
+      fc.property(fc.oneof(hostileString(), fc.constantFrom("=", "+", "-", "@", "\t", "\r").chain((start) => hostileString().map((rest) => `${start}${rest}`))), (value) => {
+        const cell = csvCell(value);
+        const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+        assert.doesNotMatch(unquoted, /^[=+\-@\t\r]/);
+        assert.equal(unquoted.replace(/^'(?=[=+\-@\t\r])/, ""), value);
+        if (/[",\r\n]/.test(value)) assert.ok(cell.startsWith('"') && cell.endsWith('"'));
+      }),
+      fcOptions(300),
+    );
   });
 });

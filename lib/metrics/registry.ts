@@ -1,5 +1,4 @@
-import type { Redis } from "ioredis";
-import { createRedis, redisKey } from "../redis";
+import { createIdleSafeRedis, redisKey } from "../redis";
 
 /**
  * Counters and histograms any process can record (web, worker, services API): buffered in
@@ -28,6 +27,7 @@ export const METRICS = {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   },
   jit_checks_total: { type: "counter", help: "Services API access checks by result." },
+  jit_rate_limit_refusals_total: { type: "counter", help: "Attempts refused by the rate limits on sign-in, step-up and request creation, by flow and scope (user, account, ip)." },
 } as const satisfies Record<string, { type: "counter" | "histogram"; help: string; buckets?: readonly number[] }>;
 
 export type TMetricName = keyof typeof METRICS;
@@ -48,37 +48,9 @@ export const seriesName = (name: string, labels: TLabels = {}): string => {
 
 const buffer = new Map<string, number>();
 let timer: NodeJS.Timeout | undefined;
-let connection: Redis | undefined;
 
-/**
- * The flusher's own connection, with its socket unref'd: recording a metric must never keep
- * a process alive (a CLI or a test would otherwise hang at its end on an idle socket).
- */
-type TSocket = { ref?: () => void; unref?: () => void };
-const socketOf = (): TSocket | undefined => (connection as unknown as { stream?: TSocket } | undefined)?.stream;
-let inFlight = 0;
-
-const metricsRedis = (): Redis => {
-  if (!connection) {
-    connection = createRedis({ maxRetriesPerRequest: 2, connectTimeout: 2_000 });
-    connection.on("error", () => undefined);
-    connection.on("connect", () => (inFlight > 0 ? socketOf()?.ref?.() : socketOf()?.unref?.()));
-  }
-  return connection;
-};
-
-/** Holds the process open only while a command is on its way; idle, the socket is unref'd. */
-const usingRedis = async <T>(work: (client: Redis) => Promise<T>): Promise<T> => {
-  const client = metricsRedis();
-  inFlight += 1;
-  socketOf()?.ref?.();
-  try {
-    return await work(client);
-  } finally {
-    inFlight -= 1;
-    if (inFlight === 0) socketOf()?.unref?.();
-  }
-};
+/** The flusher's own connection: recording a metric must never keep a process alive. */
+const connection = createIdleSafeRedis({ maxRetriesPerRequest: 2, connectTimeout: 2_000 });
 
 const add = (field: string, by: number): void => {
   buffer.set(field, (buffer.get(field) ?? 0) + by);
@@ -128,7 +100,7 @@ export const flushMetrics = async (): Promise<void> => {
   const batch = [...buffer];
   buffer.clear();
   try {
-    await usingRedis((client) => {
+    await connection.use((client) => {
       const multi = client.multi();
       for (const [field, by] of batch) multi.hincrbyfloat(metricsKey(), field, by);
       return multi.exec();
@@ -143,12 +115,11 @@ export const stopMetrics = async (): Promise<void> => {
   if (timer) clearInterval(timer);
   timer = undefined;
   await flushMetrics();
-  connection?.disconnect();
-  connection = undefined;
+  connection.disconnect();
 };
 
 /** Every counter and histogram series stored in Redis, as `series -> value`. */
 export const readRecordedSeries = async (): Promise<Map<string, number>> => {
-  const raw = await usingRedis((client) => client.hgetall(metricsKey()));
+  const raw = await connection.use((client) => client.hgetall(metricsKey()));
   return new Map(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
 };

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
+import nodemailer from "nodemailer";
+import { fcOptions, hostileString } from "../testing/hostile";
 import { absoluteLink, escapeHtml, escapeMrkdwn, renderChat, renderEmail } from "./render";
 
 const APP_URL = "https://access.example.com";
@@ -67,5 +70,53 @@ describe("chat rendering: mrkdwn control characters are escaped", () => {
     const message = renderChat({ title: "t", body: "x".repeat(5000), link: null }, { appUrl: APP_URL });
     assert.equal(message.blocks, undefined);
     assert.ok(message.text.length > 5000);
+  });
+});
+
+describe("stored text stays inert in e-mail and chat, whatever it is (property)", () => {
+  const TEMPLATE_TAGS = ["!doctype", "html", "body", "p", "h1", "br", "a"];
+  const notification = () => fc.record({ title: hostileString(), body: hostileString(), link: fc.option(fc.constantFrom("/requests/abc", "//evil.example/x", "javascript:alert(1)", "/x?<y>"), { nil: null }) });
+
+  it("e-mail: only the template's own tags, a one-line subject, links only to the portal", () => {
+    fc.assert(
+      fc.property(notification(), hostileString(), (input, recipientName) => {
+        const { html, subject, text } = renderEmail(input, { appUrl: APP_URL, recipientName });
+        for (const [, tag] of html.matchAll(/<\/?([a-z0-9!]+)/gi)) assert.ok(TEMPLATE_TAGS.includes(tag?.toLowerCase() ?? ""), `tag ${tag} in ${html}`);
+        for (const [element] of html.matchAll(/<[^>]*>/g)) assert.doesNotMatch(element, /\son[a-z]+=/i);
+        for (const [, href] of html.matchAll(/href="([^"]*)"/g)) assert.ok(href?.startsWith(`${APP_URL}/`), `link ${href}`);
+        assert.doesNotMatch(subject, /[\r\n]/);
+        assert.ok(text.includes(input.body));
+      }),
+      fcOptions(300),
+    );
+  });
+
+  it("e-mail headers: a hostile recipient name or subject adds no header (nodemailer's own encoding)", async () => {
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "\r\n" });
+    await fc.assert(
+      fc.asyncProperty(hostileString(), hostileString(), async (name, title) => {
+        const { subject, text, html } = renderEmail({ title, body: "b", link: null }, { appUrl: APP_URL, recipientName: name });
+        const sent = await transport.sendMail({ from: "JIT Access <jit@example.com>", to: { name, address: "someone@example.com" }, subject, text, html });
+        const raw = (sent.message as Buffer).toString("utf8");
+        const head = raw.slice(0, raw.indexOf("\r\n\r\n"));
+        const names = head.split("\r\n").filter((line) => !/^\s/.test(line)).map((line) => line.slice(0, line.indexOf(":")).toLowerCase());
+        assert.deepEqual(names.filter((header) => !["content-type", "from", "to", "subject", "message-id", "date", "mime-version"].includes(header)), [], head);
+        assert.equal(names.filter((header) => header === "to").length, 1, head);
+      }),
+      fcOptions(100),
+    );
+  });
+
+  it("chat: no mention, channel ping or link but the portal's own; mrkdwn entities only", () => {
+    fc.assert(
+      fc.property(notification(), (input) => {
+        const { text } = renderChat(input, { appUrl: APP_URL });
+        const withoutOwnLink = text.replace(/\n<https:\/\/access\.example\.com\/[^|>]*\|Open in JIT Access>$/, "");
+        assert.doesNotMatch(withoutOwnLink, /[<>]/);
+        assert.doesNotMatch(withoutOwnLink.replace(/&(amp|lt|gt);/g, ""), /&/);
+        assert.ok(JSON.parse(JSON.stringify(renderChat(input, { appUrl: APP_URL }))).text === text, "the webhook body is JSON that round-trips");
+      }),
+      fcOptions(300),
+    );
   });
 });

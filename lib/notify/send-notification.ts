@@ -52,12 +52,16 @@ const settingsFromConfig = (): TDeliverySettings => {
   return { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, chatWebhookUrl: config.chatWebhookUrl, appUrl: config.appUrl };
 };
 
+/** `<notification id@portal host>`: stable per notification, unique across portals. */
+export const notificationMessageId = (notificationId: string, appUrl: string): string => `<${notificationId}@${new URL(appUrl).hostname}>`;
+
 /**
  * Delivers one stored notification on one channel; the notify worker's only call. Throws on a
  * failure worth retrying (SMTP refused, webhook non-2xx), so BullMQ retries with backoff.
  *
  * At least once, not exactly once: a mail server that accepted the message but whose answer was
- * lost makes the job retry and send again, and nothing can un-send an e-mail. Duplicates are
+ * lost (or a worker killed before markSent) makes the job retry and send again, and nothing can
+ * un-send an e-mail; the re-sent copy carries the same Message-ID. Duplicates are
  * kept to that case by the deterministic job id, which stops the same copy being enqueued twice.
  */
 export const sendNotification = async (options: TSendNotification & { settings?: TDeliverySettings }): Promise<TSendResult> => {
@@ -103,6 +107,9 @@ export const sendNotification = async (options: TSendNotification & { settings?:
     text: message.text,
     html: message.html,
     headers: { "X-JIT-Notification-Id": notification.id, "X-JIT-Notification-Kind": notification.kind },
+    // The same Message-ID on every attempt: a copy re-sent after a crash between the server's
+    // acceptance and markSent() is the same message to mail stores and clients, which show it once.
+    messageId: notificationMessageId(notification.id, settings.appUrl),
   });
   await markSent();
   log("notify.sent", { notificationId, channel, kind: notification.kind });

@@ -9,6 +9,7 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
   "sessions.prune": { good: [{}], bad: [null, undefined, [], "x", { extra: 1 }] },
   "requests.expire": { good: [{}], bad: [null, { extra: 1 }] },
   "lifecycle.reconcile": { good: [{}], bad: [null, { grantId: GRANT_ID }] },
+  "replica-changes.prune": { good: [{}], bad: [null, { before: "2020-01-01" }] },
   "grant.start": {
     good: [{ grantId: GRANT_ID }],
     bad: [{}, { grantId: "" }, { grantId: "not-a-uuid" }, { grantId: 42 }, { grantId: GRANT_ID, extra: true }, null],

@@ -37,6 +37,7 @@ export const JOBS = {
   "sessions.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "requests.expire": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "lifecycle.reconcile": { queue: "maintenance", schema: ZSessionsPrunePayload },
+  "replica-changes.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "grant.start": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.expire": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.warn": { queue: "grant-lifecycle", schema: ZGrantJobPayload },

@@ -32,6 +32,7 @@ const recorder = (work: () => Promise<unknown> = async () => "ok") => {
     // Not exercised here; the table must name every job of the queue.
     "requests.expire": async () => undefined,
     "lifecycle.reconcile": async () => undefined,
+    "replica-changes.prune": async () => undefined,
   };
   return { calls, handlers };
 };

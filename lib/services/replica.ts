@@ -4,7 +4,8 @@
  * change feed (feed.ts): every change of a grant, a user or a service client leaves a row in
  * "ReplicaChange" whose `seq` follows commit order; the replica reads `seq > lastSeq` when
  * poked through Redis pub/sub and at least every `pollMs` anyway, so a lost message costs at
- * most one poll. A sequence that goes backwards (a restored database) triggers a rebuild.
+ * most one poll. A sequence that goes backwards (a restored database) triggers a rebuild, and
+ * so does a sync after a long gap (feed rows older than an hour are pruned).
  *
  * Exactness does not depend on the feed: every check compares `startsAt <= now < expiresAt`
  * and `revokedAt` at the moment of the check, so a grant is never reported active at or after
@@ -14,6 +15,10 @@ import type { Redis } from "ioredis";
 import { db } from "../db";
 import { createRedis } from "../redis";
 import { registerLocalReplica, replicaChannel } from "./feed";
+import { REPLICA_CHANGE_KEEP_MS } from "./prune-replica-changes";
+
+/** A replica out of step this long may have missed pruned feed rows: it rebuilds instead. */
+const REBUILD_AFTER_MS = REPLICA_CHANGE_KEEP_MS / 2;
 
 export type TReplicaGrant = {
   id: string;
@@ -217,6 +222,12 @@ export class GrantReplica {
 
   private async catchUp(): Promise<void> {
     const startedAt = Date.now();
+    // Out of step for long (the database was unreachable, the process was paused): the rows it
+    // missed may be pruned by now (prune-replica-changes.ts), so the feed cannot be trusted.
+    if (this.lastSyncStartedAt > 0 && startedAt - this.lastSyncStartedAt > REBUILD_AFTER_MS) {
+      await this.rebuild();
+      return;
+    }
     for (;;) {
       const changes = await db.$queryRaw<Array<{ seq: bigint; entity: string; entityId: string }>>`
         select seq, entity, "entityId" from "ReplicaChange" where seq > ${this.lastSeq} order by seq limit 5000`;

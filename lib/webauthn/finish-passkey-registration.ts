@@ -11,6 +11,7 @@ import { assertRecentAuth } from "./recent-auth";
 import { recordPasskeyRefusal } from "./record-refusal";
 import { classifyVerificationError, registrationRefused, stepUpRefused } from "./refusals";
 import { type TAuthenticationResponse, type TRegistrationResponse, ZAuthenticationResponse, ZPasskeyName, ZRegistrationResponse } from "./schemas";
+import { admitStepUp, type TStepUpAdmission } from "./verify-step-up";
 
 export type TFinishPasskeyRegistration = {
   actor: TUserActor;
@@ -46,11 +47,11 @@ export const finishPasskeyRegistration = async (options: TFinishPasskeyRegistrat
   const parsed = ZRegistrationResponse.safeParse(options.response);
   if (!parsed.success) throw registrationRefused("malformed");
   const response = parsed.data;
-  let stepUp: TAuthenticationResponse | undefined;
+  let stepUp: { response: TAuthenticationResponse; admission: TStepUpAdmission } | undefined;
   if (options.stepUp !== undefined) {
     const parsedStepUp = ZAuthenticationResponse.safeParse(options.stepUp);
     if (!parsedStepUp.success) throw stepUpRefused("malformed");
-    stepUp = parsedStepUp.data;
+    stepUp = { response: parsedStepUp.data, admission: await admitStepUp({ actor, context }) };
   }
   const challenge = challengeOf(response.response.clientDataJSON);
   if (!challenge) throw registrationRefused("malformed");

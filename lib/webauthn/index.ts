@@ -5,8 +5,9 @@
  * Step-up in another domain function:
  *   browser: options = startStepUp({ actor, purpose: "APPROVE", targetType: "request", targetId })
  *            response = await confirmWithPasskey(options)          (app/components/passkey-client.ts)
- *   server:  db.$transaction(async (tx) => {
- *              const { passkeyId, challengeId } = await verifyStepUp({ tx, actor, purpose: "APPROVE", targetType: "request", targetId, response });
+ *   server:  const admission = await admitStepUp({ actor, context })   (rate limits, before the transaction)
+ *            db.$transaction(async (tx) => {
+ *              const { passkeyId, challengeId } = await verifyStepUp({ tx, admission, actor, purpose: "APPROVE", targetType: "request", targetId, response });
  *              ... write the decision with passkeyId and challengeId ...
  *            })   and on a thrown AppError, recordStepUpRefusal(...) after the rollback.
  */
@@ -30,4 +31,4 @@ export {
 export { startAddPasskey } from "./start-add-passkey";
 export { startPasskeyRegistration } from "./start-passkey-registration";
 export { startStepUp } from "./start-step-up";
-export { type TStepUpResult, type TVerifyStepUp, verifyStepUp } from "./verify-step-up";
+export { admitStepUp, type TStepUpAdmission, type TStepUpResult, type TVerifyStepUp, verifyStepUp } from "./verify-step-up";

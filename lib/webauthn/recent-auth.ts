@@ -5,7 +5,7 @@ import { AppError } from "../errors";
 import { RECENT_SIGN_IN_MS } from "./config";
 import { MESSAGES } from "./refusals";
 import type { TAuthenticationResponse } from "./schemas";
-import { verifyStepUp } from "./verify-step-up";
+import { type TStepUpAdmission, verifyStepUp } from "./verify-step-up";
 
 /**
  * What adding a passkey, or removing the last one, needs right now:
@@ -46,12 +46,13 @@ export type TRecentAuth = { method: "recent_sign_in" } | { method: "passkey"; pa
 export const assertRecentAuth = async (options: {
   tx: Db;
   actor: TUserActor;
-  stepUp?: TAuthenticationResponse;
+  /** The assertion and its admission (admitStepUp, before the transaction). */
+  stepUp?: { response: TAuthenticationResponse; admission: TStepUpAdmission };
   context?: TAuditContext;
 }): Promise<TRecentAuth> => {
   const { tx, actor, stepUp, context } = options;
   if (stepUp) {
-    const verified = await verifyStepUp({ tx, actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId, response: stepUp, context });
+    const verified = await verifyStepUp({ tx, admission: stepUp.admission, actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId, response: stepUp.response, context });
     return { method: "passkey", ...verified };
   }
   const requirement = await requirementIn(tx, actor, new Date());

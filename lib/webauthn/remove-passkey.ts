@@ -8,6 +8,7 @@ import { assertRecentAuth, type TRecentAuth } from "./recent-auth";
 import { recordPasskeyRefusal } from "./record-refusal";
 import { stepUpRefused } from "./refusals";
 import { type TAuthenticationResponse, ZAuthenticationResponse } from "./schemas";
+import { admitStepUp, type TStepUpAdmission } from "./verify-step-up";
 
 // Distinct from the audit chain's single-key lock: two int4 keys are another lock space.
 const PASSKEYS_LOCK_CLASS = 7_311_002;
@@ -29,11 +30,11 @@ export const removePasskey = async (options: {
   const { actor, context = {} } = options;
   await assertCan(actor, "passkeys.manage", { type: "user", id: actor.userId }, context);
   const passkeyId = ZPasskeyId.safeParse(options.passkeyId);
-  let stepUp: TAuthenticationResponse | undefined;
+  let stepUp: { response: TAuthenticationResponse; admission: TStepUpAdmission } | undefined;
   if (options.stepUp !== undefined) {
     const parsed = ZAuthenticationResponse.safeParse(options.stepUp);
     if (!parsed.success) throw stepUpRefused("malformed");
-    stepUp = parsed.data;
+    stepUp = { response: parsed.data, admission: await admitStepUp({ actor, context }) };
   }
 
   try {

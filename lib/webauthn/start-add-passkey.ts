@@ -18,7 +18,8 @@ export const startAddPasskey = async (options: {
   const { actor } = options;
   const requirement = await getReauthRequirement({ actor });
   if (requirement === "sign-in") throw reauthRequired();
+  // The step-up first: refused by its rate limit, it leaves no registration challenge behind.
+  const stepUp = requirement === "passkey" ? await startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId, context: options.context }) : null;
   const registration = await startPasskeyRegistration(options);
-  const stepUp = requirement === "passkey" ? await startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId }) : null;
   return { registration, stepUp };
 };

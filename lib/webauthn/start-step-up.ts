@@ -1,8 +1,9 @@
 import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { TUserActor } from "../authz";
-import { assertCan } from "../authz/enforce";
+import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
+import { enforceRateLimit } from "../security/rate-limits";
 import { issueChallenge } from "./challenges";
 import { CHALLENGE_TTL_MS, relyingParty } from "./config";
 import { type TStepUpPurpose, ZStepUpPurpose, ZStepUpTarget } from "./schemas";
@@ -15,20 +16,23 @@ import { type TStepUpPurpose, ZStepUpPurpose, ZStepUpTarget } from "./schemas";
  * Issuing a challenge grants nothing; the domain function that later calls verifyStepUp
  * decides whether the actor may make that decision. CONFLICT with `fields.passkey =
  * "required"` when the person has no passkey yet, so the UI can send them to /passkeys.
+ * RATE_LIMITED, before anything is written, past the step-up limits per person and per IP.
  */
 export const startStepUp = async (options: {
   actor: TUserActor;
   purpose: TStepUpPurpose;
   targetType: string;
   targetId: string;
+  context?: TAuditContext;
 }): Promise<PublicKeyCredentialRequestOptionsJSON> => {
-  const { actor } = options;
+  const { actor, context } = options;
   const purpose = ZStepUpPurpose.safeParse(options.purpose);
   const target = ZStepUpTarget.safeParse({ targetType: options.targetType, targetId: options.targetId });
   if (!purpose.success || !target.success) throw new AppError("INVALID_INPUT", "Invalid passkey prompt.");
+  await enforceRateLimit({ flow: "step_up.start", userId: actor.userId, context });
   if (purpose.data === "MANAGE_PASSKEYS") {
     if (target.data.targetType !== "user") throw new AppError("INVALID_INPUT", "Passkey management is confirmed for a person.");
-    await assertCan(actor, "passkeys.manage", { type: "user", id: target.data.targetId });
+    await assertCan(actor, "passkeys.manage", { type: "user", id: target.data.targetId }, context);
   }
 
   const passkeys = await db.passkey.findMany({ where: { userId: actor.userId }, select: { credentialId: true, transports: true } });

@@ -3,14 +3,33 @@ import { appendAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
 import type { Db } from "../db";
+import { enforceRateLimit } from "../security/rate-limits";
 import { challengeOf, checkChallenge, consumeChallenge } from "./challenges";
 import { relyingParty } from "./config";
 import { classifyVerificationError, stepUpRefused } from "./refusals";
 import { type TAuthenticationResponse, type TStepUpPurpose, ZAuthenticationResponse, ZStepUpPurpose, ZStepUpTarget } from "./schemas";
 
+declare const ADMITTED: unique symbol;
+/** Proof that this confirmation passed the step-up rate limits (admitStepUp); verifyStepUp requires it. */
+export type TStepUpAdmission = { readonly userId: string; readonly [ADMITTED]: true };
+
+/**
+ * Counts one passkey confirmation against the step-up limits, per person and per client IP,
+ * or refuses it with RATE_LIMITED (audited once per lockout). Call it before the transaction
+ * that verifies the assertion, never inside one: a refusal then writes nothing of the
+ * decision, and its audit event does not wait on the caller's connection. verifyStepUp takes
+ * what it returns, so no caller can skip it.
+ */
+export const admitStepUp = async (options: { actor: TUserActor; context?: TAuditContext }): Promise<TStepUpAdmission> => {
+  await enforceRateLimit({ flow: "step_up.verify", userId: options.actor.userId, context: options.context });
+  return { userId: options.actor.userId } as TStepUpAdmission;
+};
+
 export type TVerifyStepUp = {
   /** The caller's interactive transaction: the challenge is spent only if the decision commits. */
   tx: Db;
+  /** From admitStepUp, for this actor, before the transaction. */
+  admission: TStepUpAdmission;
   actor: TUserActor;
   purpose: TStepUpPurpose;
   targetType: string;
@@ -37,6 +56,7 @@ export type TStepUpResult = { passkeyId: string; challengeId: string };
  */
 export const verifyStepUp = async (options: TVerifyStepUp): Promise<TStepUpResult> => {
   const { tx, actor, context = {} } = options;
+  if (options.admission.userId !== actor.userId) throw new Error("verifyStepUp: the admission was made for another person");
   const purpose = ZStepUpPurpose.safeParse(options.purpose);
   const target = ZStepUpTarget.safeParse({ targetType: options.targetType, targetId: options.targetId });
   const parsed = ZAuthenticationResponse.safeParse(options.response);

@@ -7,6 +7,7 @@ import { AppError } from "../errors";
 import { createActor, uniqueId } from "../testing/fixtures";
 import { createSoftwareAuthenticator, type TAuthenticatorOverrides, type TSoftwareAuthenticator } from "../testing/software-authenticator";
 import {
+  admitStepUp,
   finishPasskeyRegistration,
   getReauthRequirement,
   listPasskeys,
@@ -48,8 +49,10 @@ const requestTarget = (purpose: TStepUpPurpose = "APPROVE", targetId = uniqueId(
 const assertFor = async (actor: TUserActor, authenticator: TSoftwareAuthenticator, target: TStepUpTarget, overrides?: TAuthenticatorOverrides) =>
   authenticator.assert(await startStepUp({ actor, ...target }), overrides);
 
-const verifyIn = (actor: TUserActor, target: TStepUpTarget, response: Awaited<ReturnType<typeof assertFor>>) =>
-  db.$transaction((tx) => verifyStepUp({ tx, actor, ...target, response }));
+const verifyIn = async (actor: TUserActor, target: TStepUpTarget, response: Awaited<ReturnType<typeof assertFor>>) => {
+  const admission = await admitStepUp({ actor });
+  return db.$transaction((tx) => verifyStepUp({ tx, admission, actor, ...target, response }));
+};
 
 describe("passkey registration", () => {
   it("registers a passkey on a fresh session, and audits it in the same transaction", async () => {
@@ -240,9 +243,10 @@ describe("step-up", () => {
     const { actor, authenticator } = await personWithPasskey();
     const target = requestTarget();
     const assertion = await assertFor(actor, authenticator, target);
+    const admission = await admitStepUp({ actor });
     await assert.rejects(
       db.$transaction(async (tx) => {
-        await verifyStepUp({ tx, actor, ...target, response: assertion });
+        await verifyStepUp({ tx, admission, actor, ...target, response: assertion });
         throw new Error("the decision failed after the step-up");
       }),
       /the decision failed/,
@@ -359,8 +363,9 @@ describe("step-up", () => {
       { id: "not base64!", rawId: "x" },
     ];
     for (const response of garbage) {
+      const admission = await admitStepUp({ actor });
       await assert.rejects(
-        db.$transaction((tx) => verifyStepUp({ tx, actor, ...target, response: response as never })),
+        db.$transaction((tx) => verifyStepUp({ tx, admission, actor, ...target, response: response as never })),
         refusedWith("FORBIDDEN", { stepUp: "malformed" }),
       );
     }
@@ -370,9 +375,10 @@ describe("step-up", () => {
     const { actor, authenticator, passkey } = await personWithPasskey();
     const target = requestTarget();
     const assertion = await assertFor(actor, authenticator, target);
+    const admission = await admitStepUp({ actor });
     const attempt = () =>
       db.$transaction(async (tx) => {
-        const result = await verifyStepUp({ tx, actor, ...target, response: assertion });
+        const result = await verifyStepUp({ tx, admission, actor, ...target, response: assertion });
         // Hold the transaction open so the other attempt overlaps it.
         await new Promise((resolve) => setTimeout(resolve, 200));
         return result;

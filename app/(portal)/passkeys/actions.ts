@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
-import { isAppError } from "@/lib/errors";
+import { dataAction, type TRefusal } from "@/lib/security/server-action-guard";
 import { finishPasskeyRegistration, removePasskey, startAddPasskey, startStepUp, ZAuthenticationResponse, ZRegistrationResponse } from "@/lib/webauthn";
 
 /**
@@ -15,27 +15,22 @@ import { finishPasskeyRegistration, removePasskey, startAddPasskey, startStepUp,
  */
 export type TPasskeyActionResult = { ok: boolean; message: string; fields: Record<string, string> };
 
-const failure = (error: unknown): TPasskeyActionResult & { ok: false } => {
-  if (!isAppError(error)) throw error;
-  // An ended session needs the same remedy as a stale one: sign in again.
-  const fields = error.code === "UNAUTHENTICATED" ? { ...error.fields, reauth: "required" } : error.fields;
-  return { ok: false, message: error.message, fields };
-};
+type TPasskeyFailure = TPasskeyActionResult & { ok: false };
 
-const invalid = (message = "Invalid request."): TPasskeyActionResult & { ok: false } => ({ ok: false, message, fields: {} });
+const failure = ({ code, message, fields }: TRefusal): TPasskeyFailure =>
+  // An ended session needs the same remedy as a stale one: sign in again.
+  ({ ok: false, message, fields: code === "UNAUTHENTICATED" ? { ...fields, reauth: "required" } : fields });
+
+const invalid = (message = "Invalid request."): TPasskeyFailure => ({ ok: false, message, fields: {} });
 
 /** Step one of adding: registration options, and a step-up first when the session is not recent. */
-export const startAddPasskeyAction = async (): Promise<
-  | { ok: true; registration: PublicKeyCredentialCreationOptionsJSON; stepUp: PublicKeyCredentialRequestOptionsJSON | null }
-  | (TPasskeyActionResult & { ok: false })
-> => {
-  try {
+export const startAddPasskeyAction = dataAction(
+  failure,
+  async (): Promise<{ ok: true; registration: PublicKeyCredentialCreationOptionsJSON; stepUp: PublicKeyCredentialRequestOptionsJSON | null } | TPasskeyFailure> => {
     const actor = await requireActor();
     return { ok: true, ...(await startAddPasskey({ actor, context: await requestContext() })) };
-  } catch (error) {
-    return failure(error);
-  }
-};
+  },
+);
 
 const ZFinishAdd = z
   .object({
@@ -46,40 +41,28 @@ const ZFinishAdd = z
   .strict();
 
 /** Step two of adding: the browser's new credential (and the step-up assertion, if asked). */
-export const finishAddPasskeyAction = async (input: unknown): Promise<TPasskeyActionResult> => {
+export const finishAddPasskeyAction = dataAction(failure, async (input: unknown): Promise<TPasskeyActionResult> => {
   const parsed = ZFinishAdd.safeParse(input);
   if (!parsed.success) return invalid("The passkey response was malformed. Try again.");
-  try {
-    const actor = await requireActor();
-    const passkey = await finishPasskeyRegistration({ actor, ...parsed.data, context: await requestContext() });
-    revalidatePath("/passkeys");
-    return { ok: true, message: `Passkey “${passkey.name}” added.`, fields: {} };
-  } catch (error) {
-    return failure(error);
-  }
-};
+  const actor = await requireActor();
+  const passkey = await finishPasskeyRegistration({ actor, ...parsed.data, context: await requestContext() });
+  revalidatePath("/passkeys");
+  return { ok: true, message: `Passkey “${passkey.name}” added.`, fields: {} };
+});
 
 /** A MANAGE_PASSKEYS step-up for the signed-in person (to remove their last passkey). */
-export const startPasskeyStepUpAction = async (): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | (TPasskeyActionResult & { ok: false })> => {
-  try {
-    const actor = await requireActor();
-    return { ok: true, options: await startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId }) };
-  } catch (error) {
-    return failure(error);
-  }
-};
+export const startPasskeyStepUpAction = dataAction(failure, async (): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | TPasskeyFailure> => {
+  const actor = await requireActor();
+  return { ok: true, options: await startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId, context: await requestContext() }) };
+});
 
 const ZRemove = z.object({ passkeyId: z.string().min(1).max(64), stepUp: ZAuthenticationResponse.optional() }).strict();
 
-export const removePasskeyAction = async (input: unknown): Promise<TPasskeyActionResult> => {
+export const removePasskeyAction = dataAction(failure, async (input: unknown): Promise<TPasskeyActionResult> => {
   const parsed = ZRemove.safeParse(input);
   if (!parsed.success) return invalid();
-  try {
-    const actor = await requireActor();
-    await removePasskey({ actor, ...parsed.data, context: await requestContext() });
-    revalidatePath("/passkeys");
-    return { ok: true, message: "Passkey removed.", fields: {} };
-  } catch (error) {
-    return failure(error);
-  }
-};
+  const actor = await requireActor();
+  await removePasskey({ actor, ...parsed.data, context: await requestContext() });
+  revalidatePath("/passkeys");
+  return { ok: true, message: "Passkey removed.", fields: {} };
+});

@@ -3,7 +3,7 @@
 import { runChainVerification } from "@/lib/audit/run-chain-verification";
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
-import { isAppError } from "@/lib/errors";
+import { formAction } from "@/lib/security/server-action-guard";
 
 export type TVerifyState =
   | { status: "idle" }
@@ -17,15 +17,13 @@ const optionalDate = (value: FormDataEntryValue | null): Date | null | "invalid"
 };
 
 /** Verifies the audit chain (whole, or a range) for a security reviewer or admin; audited. */
-export const verifyChainAction = async (_previous: TVerifyState, form: FormData): Promise<TVerifyState> => {
-  try {
+export const verifyChainAction = formAction<TVerifyState>(
+  ({ message }) => ({ status: "error", message }),
+  async (form) => {
     const from = optionalDate(form.get("from"));
     const to = optionalDate(form.get("to"));
     if (from === "invalid" || to === "invalid") return { status: "error", message: "Dates must be YYYY-MM-DD." };
     const result = await runChainVerification({ actor: await requireActor(), from, to, context: await requestContext() });
     return { status: "done", ok: result.ok, checked: result.checked, lastSeq: result.lastSeq, headHash: result.headHash, durationMs: result.durationMs, breakSeq: result.break?.seq ?? null, message: result.break?.message ?? null };
-  } catch (error) {
-    if (isAppError(error)) return { status: "error", message: error.message };
-    throw error;
-  }
-};
+  },
+);

@@ -1,9 +1,10 @@
-import { checkHealth } from "@/lib/health";
+import { checkHealth, HEALTH_RETRY_AFTER_SECONDS } from "@/lib/health";
 
 export const dynamic = "force-dynamic";
 
-/** Readiness: 200 when PostgreSQL and Redis answer, 503 naming what does not. No secrets. */
+/** Readiness: 200 when PostgreSQL and Redis answer, 503 naming what does not (with Retry-After). No secrets. */
 export const GET = async () => {
   const health = await checkHealth();
-  return Response.json(health, { status: health.ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+  const headers: Record<string, string> = { "cache-control": "no-store", ...(health.ok ? {} : { "retry-after": String(HEALTH_RETRY_AFTER_SECONDS) }) };
+  return Response.json(health, { status: health.ok ? 200 : 503, headers });
 };

@@ -7,8 +7,8 @@ import { requestContext } from "@/lib/auth/next-auth-options";
 import type { TUserActor } from "@/lib/authz";
 import type { TAuditContext } from "@/lib/authz/enforce";
 import { archiveResource, createPolicy, createResource, deletePolicy, updatePolicy, updateResource } from "@/lib/catalog";
-import { isAppError } from "@/lib/errors";
-import { formFields, policyFromForm, resourceFromForm, submittedValues, type TFormResult } from "./form-data";
+import { formAction } from "@/lib/security/server-action-guard";
+import { formRefusal, policyFromForm, resourceFromForm, type TFormResult } from "./form-data";
 
 // Every export of a "use server" module is a public endpoint: each one authenticates, and
 // the domain function it calls authorizes (catalog.manage) and validates.
@@ -18,56 +18,46 @@ const id = (form: FormData, name: string): string => {
   return typeof value === "string" ? value.slice(0, 200) : "";
 };
 
-const run = async (form: FormData, change: (actor: TUserActor, context: TAuditContext) => Promise<string>): Promise<TFormResult> => {
-  try {
+/** Authenticates, runs the change, revalidates; refusals go back with the form's values. */
+const run = (change: (actor: TUserActor, context: TAuditContext, form: FormData) => Promise<string>) =>
+  formAction<TFormResult | null>(formRefusal, async (form) => {
     const actor = await requireActor();
-    const message = await change(actor, await requestContext());
+    const message = await change(actor, await requestContext(), form);
     revalidatePath("/admin/resources", "layout");
     return { ok: true, message };
-  } catch (error) {
-    if (isAppError(error)) return { ok: false, message: error.message, fields: formFields(error.fields), values: submittedValues(form) };
-    throw error;
-  }
-};
+  });
 
-export const createResourceAction = async (_previous: TFormResult | null, form: FormData): Promise<TFormResult> => {
+export const createResourceAction = formAction<TFormResult | null>(formRefusal, async (form) => {
   const input = resourceFromForm(form);
-  const result = await run(form, async (actor, context) => {
-    await createResource({ actor, input, context });
-    return "Resource created.";
-  });
-  // Outside `run`: redirect() works by throwing.
-  if (result.ok) redirect(`/admin/resources/${encodeURIComponent(input.key)}`);
-  return result;
-};
+  const actor = await requireActor();
+  await createResource({ actor, input, context: await requestContext() });
+  revalidatePath("/admin/resources", "layout");
+  // redirect() works by throwing; the guard lets it through.
+  redirect(`/admin/resources/${encodeURIComponent(input.key)}`);
+});
 
-export const updateResourceAction = async (_previous: TFormResult | null, form: FormData): Promise<TFormResult> =>
-  run(form, async (actor, context) => {
-    const { key: _key, ...input } = resourceFromForm(form);
-    const { changed } = await updateResource({ actor, key: id(form, "resourceKey"), input, context });
-    return changed ? "Resource saved." : "Nothing changed.";
-  });
+export const updateResourceAction = run(async (actor, context, form) => {
+  const { key: _key, ...input } = resourceFromForm(form);
+  const { changed } = await updateResource({ actor, key: id(form, "resourceKey"), input, context });
+  return changed ? "Resource saved." : "Nothing changed.";
+});
 
-export const archiveResourceAction = async (_previous: TFormResult | null, form: FormData): Promise<TFormResult> =>
-  run(form, async (actor, context) => {
-    const { archived } = await archiveResource({ actor, key: id(form, "resourceKey"), context });
-    return archived ? "Resource archived: it can no longer be requested." : "Already archived.";
-  });
+export const archiveResourceAction = run(async (actor, context, form) => {
+  const { archived } = await archiveResource({ actor, key: id(form, "resourceKey"), context });
+  return archived ? "Resource archived: it can no longer be requested." : "Already archived.";
+});
 
-export const createPolicyAction = async (_previous: TFormResult | null, form: FormData): Promise<TFormResult> =>
-  run(form, async (actor, context) => {
-    await createPolicy({ actor, resourceKey: id(form, "resourceKey"), input: policyFromForm(form), context });
-    return "Policy added.";
-  });
+export const createPolicyAction = run(async (actor, context, form) => {
+  await createPolicy({ actor, resourceKey: id(form, "resourceKey"), input: policyFromForm(form), context });
+  return "Policy added.";
+});
 
-export const updatePolicyAction = async (_previous: TFormResult | null, form: FormData): Promise<TFormResult> =>
-  run(form, async (actor, context) => {
-    const { changed } = await updatePolicy({ actor, policyId: id(form, "policyId"), input: policyFromForm(form), context });
-    return changed ? "Policy saved." : "Nothing changed.";
-  });
+export const updatePolicyAction = run(async (actor, context, form) => {
+  const { changed } = await updatePolicy({ actor, policyId: id(form, "policyId"), input: policyFromForm(form), context });
+  return changed ? "Policy saved." : "Nothing changed.";
+});
 
-export const deletePolicyAction = async (_previous: TFormResult | null, form: FormData): Promise<TFormResult> =>
-  run(form, async (actor, context) => {
-    const { name } = await deletePolicy({ actor, policyId: id(form, "policyId"), context });
-    return `Policy "${name}" deleted.`;
-  });
+export const deletePolicyAction = run(async (actor, context, form) => {
+  const { name } = await deletePolicy({ actor, policyId: id(form, "policyId"), context });
+  return `Policy "${name}" deleted.`;
+});

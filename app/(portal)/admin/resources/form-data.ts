@@ -70,22 +70,32 @@ export const policyFromForm = (form: FormData): TPolicyInput => ({
 
 /** `requesterGroups[1]: reason` → `requesterGroups: entry 2: reason`; first reason per field wins. */
 export const formFields = (fields: Record<string, string>): Record<string, string> => {
-  const out: Record<string, string> = {};
+  // A Map, not `out[field] ??=`: a name like "constructor" or "__proto__" is found on any object.
+  const out = new Map<string, string>();
   for (const [path, message] of Object.entries(fields)) {
     const match = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(path);
     const field = match?.[1] ?? "form";
     const entry = match?.[2] === undefined ? "" : `entry ${Number(match[2]) + 1}: `;
-    out[field] ??= `${entry}${message}`;
+    if (!out.has(field)) out.set(field, `${entry}${message}`);
   }
-  return out;
+  return Object.fromEntries(out);
 };
 
 /** Submitted text fields, to show again after a refusal (files and hidden ids left out). */
 export const submittedValues = (form: FormData): Record<string, string[]> => {
-  const values: Record<string, string[]> = {};
+  // The names are the sender's: a Map, so "__proto__" or "constructor" is a name like any other.
+  const values = new Map<string, string[]>();
   for (const [name, value] of form.entries()) {
     if (typeof value !== "string" || name.startsWith("$")) continue;
-    (values[name] ??= []).push(value);
+    values.set(name, [...(values.get(name) ?? []), value]);
   }
-  return values;
+  return Object.fromEntries(values);
 };
+
+/** A refusal (lib/security/server-action-guard.ts) as a form shows it: reasons per field, and what was typed. */
+export const formRefusal = (refusal: { message: string; fields: Record<string, string> }, form: FormData | null): Extract<TFormResult, { ok: false }> => ({
+  ok: false,
+  message: refusal.message,
+  fields: formFields(refusal.fields),
+  values: form ? submittedValues(form) : {},
+});

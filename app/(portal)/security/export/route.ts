@@ -1,13 +1,11 @@
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
-import { isAppError } from "@/lib/errors";
+import { asAppError, errorResponse } from "@/lib/errors";
 import { exportGrantHistory, filterInputFrom } from "@/lib/history";
 
 export const dynamic = "force-dynamic";
 
 const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", jsonl: "application/jsonl; charset=utf-8" } as const;
-
-const problem = (status: number, code: string, message: string) => Response.json({ error: code, message }, { status, headers: { "cache-control": "no-store" } });
 
 /**
  * GET /security/export?format=csv|jsonl&<history filters>: the filtered grant history as a
@@ -41,7 +39,8 @@ export const GET = async (request: Request) => {
       },
     });
   } catch (error) {
-    if (isAppError(error)) return problem(error.status, error.code, error.message);
+    const known = asAppError(error);
+    if (known) return errorResponse(known);
     throw error;
   }
 };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { catalogFileName, exportCatalog } from "@/lib/catalog";
-import { isAppError } from "@/lib/errors";
+import { asAppError, errorResponse } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -28,7 +28,8 @@ export const GET = async (request: Request) => {
       },
     });
   } catch (error) {
-    if (isAppError(error)) return problem(error.status, error.code, error.message);
+    const known = asAppError(error);
+    if (known) return errorResponse(known);
     throw error;
   }
 };

@@ -1,0 +1,664 @@
+/**
+ * The authorization matrix (issue 7, docs/decisions/0018-authorization-matrix.md): every
+ * page, route handler, server action and services-API route of the build, each with the
+ * outcome every role must get. `authz.spec.ts` runs every cell against the running app and
+ * fails on any route, action or API path the build has and this table lacks (and on any row
+ * the build no longer has).
+ *
+ * Roles: the five people below (signed in once through the IdP), a signed-out visitor, a
+ * person whose account was deactivated after they signed in (their old cookie), and one
+ * service client per scope (their bearer token sent everywhere). On pages and actions the
+ * four signed-out columns get the same answer (sign-in / "session has ended") unless a row
+ * says otherwise; on the services API people's cookies count for nothing.
+ *
+ * Objects are the fixtures of `fixtures.ts`: "own" ones belong to the engineer, "other"
+ * ones to Owen Other, a person none of the roles is.
+ */
+import type { db as Db } from "../../lib/db";
+import type { TApiPath } from "../../api/routes";
+
+export const ROLES = ["anonymous", "engineer", "approver", "security", "admin", "deactivated", "service:access:check", "service:grants:read"] as const;
+export type TRole = (typeof ROLES)[number];
+export const PEOPLE = ["engineer", "approver", "security", "admin"] as const;
+export type TPersonRole = (typeof PEOPLE)[number];
+export type TServiceRole = Extract<TRole, `service:${string}`>;
+
+/** Who signs in for each role (demo people, and an e2e-only person for deactivation). */
+export const ROLE_PEOPLE: Record<TPersonRole | "deactivated", { name: string; email: string }> = {
+  engineer: { name: "Alice Engineer", email: "alice@example.com" },
+  approver: { name: "Bob Approver", email: "bob@example.com" },
+  security: { name: "Sam Security", email: "sam@example.com" },
+  admin: { name: "Ada Admin", email: "ada@example.com" },
+  deactivated: { name: "Dexter Deactivated", email: "dexter@example.com" },
+};
+
+/** Pages: 200, a redirect to /signin, a redirect home (/signin when signed in), 403, 404, 500. */
+export type TPageOutcome = "ok" | "signin" | "home" | "forbidden" | "not_found" | "server_error";
+/**
+ * Server actions, from their answer: `ok` (including a redirect to the result), or a refusal:
+ * `unauthenticated` (session ended), `forbidden`, `not_found` (also for objects the caller may
+ * not see), `invalid` (validation), `step_up` (authorized, but a passkey confirmation is
+ * missing or wrong), `conflict` (authorized, but the object's state forbids it: these cells
+ * run after the row's `ok` cells, e.g. a second revocation of one grant).
+ */
+export type TActionOutcome = "ok" | "unauthenticated" | "forbidden" | "not_found" | "invalid" | "step_up" | "conflict";
+
+export type TFixtures = {
+  resourceKey: string;
+  policyId: string;
+  /** A second resource and policy that the catalog rows edit, archive and delete. */
+  spareResourceKey: string;
+  sparePolicyId: string;
+  otherUserId: string;
+  /** Nobody's role: the administrator deactivates this person. */
+  spareUserId: string;
+  requests: { otherPending: string; ownPending: string };
+  grants: { otherActive: string; otherBreakGlass: string; ownToExtend: string; ownToRevoke: string };
+  passkeys: { other: string; own: string };
+  notifications: { other: string };
+  services: { toRotate: string; toDisable: string };
+  webhookEndpointId: string;
+  /** The catalog as exported, for a dry-run import that changes nothing. */
+  catalogYaml: string;
+};
+
+type TCells<T> = Record<TRole, T>;
+type TPeopleCells<T> = Record<TPersonRole, T>;
+
+/** The people's columns as given; the signed-out columns (anonymous, deactivated, services) as `out`. */
+const withSignedOut = <T>(out: T, people: TPeopleCells<T>, overrides: Partial<TCells<T>> = {}): TCells<T> => ({
+  anonymous: out,
+  deactivated: out,
+  "service:access:check": out,
+  "service:grants:read": out,
+  ...people,
+  ...overrides,
+});
+const pageCells = (people: TPeopleCells<TPageOutcome>): TCells<TPageOutcome> => withSignedOut<TPageOutcome>("signin", people);
+const actionCells = (people: TPeopleCells<TActionOutcome>): TCells<TActionOutcome> => withSignedOut<TActionOutcome>("unauthenticated", people);
+const everyone = <T>(outcome: T): TCells<T> => withSignedOut(outcome, { engineer: outcome, approver: outcome, security: outcome, admin: outcome });
+const allPeople = <T>(outcome: T): TPeopleCells<T> => ({ engineer: outcome, approver: outcome, security: outcome, admin: outcome });
+
+type TProbe = (fx: TFixtures, db: typeof Db) => Promise<unknown>;
+
+export type TPageRow = {
+  kind: "page";
+  /** The build's route (app-paths-manifest without route groups and the trailing /page). */
+  route: string;
+  name: string;
+  path: (fx: TFixtures) => string;
+  cells: TCells<TPageOutcome>;
+};
+
+export type TRouteRow = {
+  kind: "route";
+  route: string;
+  name: string;
+  method: "GET";
+  path: (fx: TFixtures) => string;
+  cells: TCells<number>;
+};
+
+export type TActionRow = {
+  kind: "action";
+  /** `file#export`, as e2e/support/server-actions.ts names it. */
+  action: string;
+  name: string;
+  args: (fx: TFixtures) => unknown[];
+  cells: TCells<TActionOutcome>;
+  /** Read before and after the refused cells: a refusal must change none of it. */
+  unchanged?: TProbe;
+  /** Checked after every cell (e.g. another person's object is still as it was). */
+  after?: (fx: TFixtures, db: typeof Db) => Promise<void>;
+  /** Refusals of objects by id are audited as `authz.denied`, not_found ones included. */
+  auditsNotFound?: boolean;
+  /**
+   * A passkey confirmation made for this cell: the spec calls `action` (step one) as the role,
+   * signs the options it answers with the role's passkey, and puts the assertion in
+   * `args[0][field]`. Roles without a passkey, or refused at step one, send one signed by nobody.
+   */
+  confirmWith?: { action: string; args: (fx: TFixtures) => unknown[]; field: string };
+};
+
+export type TApiRow = {
+  kind: "api";
+  route: TApiPath;
+  name: string;
+  method: "GET" | "POST";
+  path: (fx: TFixtures) => string;
+  body?: (fx: TFixtures) => unknown;
+  /** The token endpoint authenticates with the client's own id and secret, not a token. */
+  clientCredentials?: boolean;
+  cells: TCells<number>;
+};
+
+export type TRow = TPageRow | TRouteRow | TActionRow | TApiRow;
+
+const form = (fields: Record<string, string | string[]>): { form: Record<string, string | string[]> } => ({ form: fields });
+/** A FormData argument, built in the spec (FormData is not declarative). */
+export type TFormArg = ReturnType<typeof form>;
+export const isFormArg = (value: unknown): value is TFormArg => typeof value === "object" && value !== null && "form" in value && Object.keys(value).length === 1;
+
+/** Shaped like a browser's assertion, signed by nobody: passes validation, fails verification. */
+const FAKE_ASSERTION = {
+  id: "bm90LWEtcmVhbC1jcmVkZW50aWFs",
+  rawId: "bm90LWEtcmVhbC1jcmVkZW50aWFs",
+  type: "public-key",
+  clientExtensionResults: {},
+  response: { clientDataJSON: "e30", authenticatorData: "AAAA", signature: "AAAA" },
+};
+const FAKE_REGISTRATION = {
+  id: "bm90LWEtcmVhbC1jcmVkZW50aWFs",
+  rawId: "bm90LWEtcmVhbC1jcmVkZW50aWFs",
+  type: "public-key",
+  clientExtensionResults: {},
+  response: { clientDataJSON: "e30", attestationObject: "AAAA" },
+};
+const JUSTIFICATION = "Authorization matrix: exercising this form end to end.";
+const requestStatus = (id: string): TProbe => async (_fx, db) => (await db.accessRequest.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
+const decisionState: TProbe = async (fx, db) => [await requestStatus(fx.requests.otherPending)(fx, db), await db.approval.count({ where: { requestId: fx.requests.otherPending } })];
+const grantState: (pick: (fx: TFixtures) => string) => TProbe = (pick) => async (fx, db) =>
+  db.grant.findUniqueOrThrow({ where: { id: pick(fx) }, select: { revokedAt: true, expiresAt: true, reviewedAt: true } });
+
+const PAGES: TPageRow[] = [
+  { kind: "page", route: "/", name: "My access", path: () => "/", cells: pageCells(allPeople("ok")) },
+  { kind: "page", route: "/request", name: "requestable resources", path: () => "/request", cells: pageCells(allPeople("ok")) },
+  {
+    kind: "page",
+    route: "/request/[resourceKey]",
+    name: "the request form of a resource engineers may request",
+    path: (fx) => `/request/${fx.resourceKey}`,
+    // Only people the resource's policies let request see it; to others it does not exist.
+    cells: pageCells({ engineer: "ok", approver: "ok", security: "not_found", admin: "not_found" }),
+  },
+  {
+    kind: "page",
+    route: "/requests/[id]",
+    name: "the engineer's own request",
+    path: (fx) => `/requests/${fx.requests.ownPending}`,
+    // Requester, the policy's approver groups and security reviewers read a request.
+    cells: pageCells({ engineer: "ok", approver: "ok", security: "ok", admin: "not_found" }),
+  },
+  {
+    kind: "page",
+    route: "/requests/[id]",
+    name: "another person's request",
+    path: (fx) => `/requests/${fx.requests.otherPending}`,
+    cells: pageCells({ engineer: "not_found", approver: "ok", security: "ok", admin: "not_found" }),
+  },
+  {
+    kind: "page",
+    route: "/requests/[id]",
+    name: "a request id that does not exist",
+    path: () => "/requests/01900000-0000-7000-8000-000000000000",
+    cells: pageCells(allPeople("not_found")),
+  },
+  {
+    kind: "page",
+    route: "/grants/[id]/extend",
+    name: "the engineer's own grant",
+    path: (fx) => `/grants/${fx.grants.ownToExtend}/extend`,
+    cells: pageCells({ engineer: "ok", approver: "not_found", security: "not_found", admin: "not_found" }),
+  },
+  {
+    kind: "page",
+    route: "/grants/[id]/extend",
+    name: "another person's grant",
+    path: (fx) => `/grants/${fx.grants.otherActive}/extend`,
+    cells: pageCells(allPeople("not_found")),
+  },
+  { kind: "page", route: "/approvals", name: "approvals inbox", path: () => "/approvals", cells: pageCells({ engineer: "forbidden", approver: "ok", security: "forbidden", admin: "forbidden" }) },
+  { kind: "page", route: "/passkeys", name: "one's own passkeys", path: () => "/passkeys", cells: pageCells(allPeople("ok")) },
+  { kind: "page", route: "/notifications", name: "one's own notifications", path: () => "/notifications", cells: pageCells(allPeople("ok")) },
+  { kind: "page", route: "/api-docs", name: "services API documentation", path: () => "/api-docs", cells: pageCells(allPeople("ok")) },
+  ...(["/security", "/security/events", "/security/charts", "/security/break-glass"] as const).map(
+    (route): TPageRow => ({ kind: "page", route, name: "security area", path: () => route, cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }) }),
+  ),
+  {
+    kind: "page",
+    route: "/security/people/[id]",
+    name: "what a person held",
+    path: (fx) => `/security/people/${fx.otherUserId}`,
+    cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
+  },
+  {
+    kind: "page",
+    route: "/security/resources/[key]",
+    name: "who held a resource",
+    path: (fx) => `/security/resources/${fx.resourceKey}`,
+    cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
+  },
+  ...(["/admin", "/admin/jobs", "/admin/policies", "/admin/resources", "/admin/services"] as const).map(
+    (route): TPageRow => ({ kind: "page", route, name: "administration", path: () => route, cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }) }),
+  ),
+  {
+    kind: "page",
+    route: "/admin/resources/[key]",
+    name: "a resource's settings",
+    path: (fx) => `/admin/resources/${fx.resourceKey}`,
+    cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
+  },
+  {
+    kind: "page",
+    route: "/admin/resources/[key]/webhooks",
+    name: "a resource's webhooks",
+    path: (fx) => `/admin/resources/${fx.resourceKey}/webhooks`,
+    cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
+  },
+  // Public by nature; people already signed in are sent home.
+  { kind: "page", route: "/signin", name: "sign-in", path: () => "/signin", cells: withSignedOut<TPageOutcome>("ok", allPeople("home")) },
+  // The development mailbox does not exist in production, for anyone.
+  { kind: "page", route: "/dev/mail", name: "development mailbox (production build)", path: () => "/dev/mail", cells: everyone<TPageOutcome>("not_found") },
+  { kind: "page", route: "/_not-found", name: "an unknown path", path: () => "/no-such-page-authz-matrix", cells: everyone<TPageOutcome>("not_found") },
+  // Next's error boundary, requested directly: an unknown path for everyone (proxy.ts), not a 500.
+  { kind: "page", route: "/_global-error", name: "the global error boundary, requested directly", path: () => "/_global-error", cells: everyone<TPageOutcome>("not_found") },
+];
+
+const ROUTES: TRouteRow[] = [
+  { kind: "route", route: "/api/health", name: "health (says nothing about users)", method: "GET", path: () => "/api/health", cells: everyone(200) },
+  // Without METRICS_TOKEN (as in the e2e run) the endpoint does not exist.
+  { kind: "route", route: "/api/metrics", name: "metrics, not configured", method: "GET", path: () => "/api/metrics", cells: everyone(404) },
+  { kind: "route", route: "/api/auth/[...nextauth]", name: "next-auth: providers", method: "GET", path: () => "/api/auth/providers", cells: everyone(200) },
+  {
+    kind: "route",
+    route: "/admin/policies/export",
+    name: "catalog export",
+    method: "GET",
+    path: () => "/admin/policies/export?format=json",
+    cells: withSignedOut(401, { engineer: 403, approver: 403, security: 403, admin: 200 }),
+  },
+  {
+    kind: "route",
+    route: "/security/export",
+    name: "grant history export",
+    method: "GET",
+    path: () => "/security/export?format=jsonl",
+    cells: withSignedOut(401, { engineer: 403, approver: 403, security: 200, admin: 200 }),
+  },
+];
+
+const A = (file: string, exportName: string): string => `app/${file}#${exportName}`;
+/** Administration: administrators only; everyone else is told no (and it is audited). */
+const ADMIN_ONLY = actionCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" });
+
+const ACTIONS: TActionRow[] = [
+  // Requests
+  {
+    kind: "action",
+    action: A("(portal)/request/[resourceKey]/actions.ts", "requestAccessAction"),
+    name: "request access",
+    args: (fx) => [null, form({ policyId: fx.policyId, permissions: "admin", durationMinutes: "30", justification: JUSTIFICATION })],
+    // Engineers (Alice; Bob is one too) may; the others are not in the policy's requester groups.
+    cells: actionCells({ engineer: "ok", approver: "ok", security: "forbidden", admin: "forbidden" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "cancelRequestAction"),
+    name: "cancel another person's request",
+    args: (fx) => [fx.requests.otherPending],
+    cells: actionCells({ engineer: "not_found", approver: "forbidden", security: "forbidden", admin: "not_found" }),
+    unchanged: (fx, db) => requestStatus(fx.requests.otherPending)(fx, db),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "startDecisionAction"),
+    name: "start deciding one's own request",
+    args: (fx) => [fx.requests.ownPending, "APPROVE"],
+    // Only the policy's approver groups decide, and never their own request.
+    cells: actionCells({ engineer: "forbidden", approver: "ok", security: "forbidden", admin: "not_found" }),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "startDecisionAction"),
+    name: "start deciding another person's request",
+    args: (fx) => [fx.requests.otherPending, "APPROVE"],
+    cells: actionCells({ engineer: "not_found", approver: "ok", security: "forbidden", admin: "not_found" }),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "decideRequestAction"),
+    name: "decide another person's request (assertion signed by nobody)",
+    args: (fx) => [{ requestId: fx.requests.otherPending, decision: "APPROVE", assertion: FAKE_ASSERTION }],
+    // The approver is authorized; the passkey confirmation is what is missing.
+    cells: actionCells({ engineer: "not_found", approver: "step_up", security: "forbidden", admin: "not_found" }),
+    unchanged: decisionState,
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "decideRequestAction"),
+    name: "approve another person's request, confirmed with one's passkey",
+    args: (fx) => [{ requestId: fx.requests.otherPending, decision: "APPROVE", assertion: FAKE_ASSERTION }],
+    confirmWith: { action: A("(portal)/requests/[id]/actions.ts", "startDecisionAction"), args: (fx) => [fx.requests.otherPending, "APPROVE"], field: "assertion" },
+    cells: actionCells({ engineer: "not_found", approver: "ok", security: "forbidden", admin: "not_found" }),
+    unchanged: decisionState,
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "cancelRequestAction"),
+    name: "cancel one's own request",
+    args: (fx) => [fx.requests.ownPending],
+    cells: actionCells({ engineer: "ok", approver: "forbidden", security: "forbidden", admin: "not_found" }),
+    unchanged: (fx, db) => requestStatus(fx.requests.ownPending)(fx, db),
+    auditsNotFound: true,
+  },
+  // Break-glass
+  {
+    kind: "action",
+    action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "startBreakGlassAction"),
+    name: "start break-glass",
+    args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"] }],
+    // The policy's requester groups (engineers: Alice, and Bob who is one too).
+    cells: actionCells({ engineer: "ok", approver: "ok", security: "forbidden", admin: "forbidden" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "takeBreakGlassAction"),
+    name: "take break-glass (assertion signed by nobody)",
+    args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"], durationMinutes: 15, justification: JUSTIFICATION, assertion: FAKE_ASSERTION }],
+    cells: actionCells({ engineer: "step_up", approver: "step_up", security: "forbidden", admin: "forbidden" }),
+    unchanged: async (_fx, db) => db.grant.count({ where: { breakGlass: true } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "takeBreakGlassAction"),
+    name: "take break-glass, confirmed with one's passkey",
+    args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"], durationMinutes: 15, justification: JUSTIFICATION, assertion: FAKE_ASSERTION }],
+    confirmWith: { action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "startBreakGlassAction"), args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"] }], field: "assertion" },
+    cells: actionCells({ engineer: "ok", approver: "ok", security: "forbidden", admin: "forbidden" }),
+    unchanged: async (_fx, db) => db.grant.count({ where: { breakGlass: true } }),
+  },
+  // Grants
+  {
+    kind: "action",
+    action: A("(portal)/grants/[id]/extend/actions.ts", "requestExtensionAction"),
+    name: "extend another person's grant",
+    args: (fx) => [null, form({ grantId: fx.grants.otherActive, minutes: "30", justification: JUSTIFICATION })],
+    cells: actionCells(allPeople("not_found")),
+    unchanged: async (fx, db) => db.accessRequest.count({ where: { extendsGrantId: fx.grants.otherActive } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/grants/[id]/extend/actions.ts", "requestExtensionAction"),
+    name: "extend one's own grant",
+    args: (fx) => [null, form({ grantId: fx.grants.ownToExtend, minutes: "30", justification: JUSTIFICATION })],
+    cells: actionCells({ engineer: "ok", approver: "not_found", security: "not_found", admin: "not_found" }),
+    unchanged: async (fx, db) => db.accessRequest.count({ where: { extendsGrantId: fx.grants.ownToExtend } }),
+  },
+  {
+    kind: "action",
+    action: A("components/revoke-actions.ts", "startRevocationAction"),
+    name: "start revoking another person's grant",
+    args: (fx) => [fx.grants.otherActive],
+    // Security reviewers and administrators may revoke any grant (confirmed with a passkey).
+    cells: actionCells({ engineer: "not_found", approver: "not_found", security: "ok", admin: "ok" }),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("components/revoke-actions.ts", "revokeGrantAction"),
+    name: "revoke another person's grant (no passkey)",
+    args: (fx) => [{ grantId: fx.grants.otherActive, reason: "Authorization matrix" }],
+    cells: actionCells({ engineer: "not_found", approver: "not_found", security: "step_up", admin: "step_up" }),
+    unchanged: grantState((fx) => fx.grants.otherActive),
+    after: async (fx, db) => {
+      if ((await db.grant.findUniqueOrThrow({ where: { id: fx.grants.otherActive } })).revokedAt) throw new Error("another person's grant was revoked without a passkey");
+    },
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("components/revoke-actions.ts", "revokeGrantAction"),
+    name: "revoke another person's grant, confirmed with one's passkey",
+    args: (fx) => [{ grantId: fx.grants.otherActive, reason: "Authorization matrix", assertion: FAKE_ASSERTION }],
+    confirmWith: { action: A("components/revoke-actions.ts", "startRevocationAction"), args: (fx) => [fx.grants.otherActive], field: "assertion" },
+    // The security reviewer's revocation lands; the administrator, as entitled, finds it ended.
+    cells: actionCells({ engineer: "not_found", approver: "not_found", security: "ok", admin: "conflict" }),
+    unchanged: grantState((fx) => fx.grants.otherActive),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("components/revoke-actions.ts", "startRevocationAction"),
+    name: "start revoking one's own grant",
+    args: (fx) => [fx.grants.ownToRevoke],
+    cells: actionCells({ engineer: "ok", approver: "not_found", security: "ok", admin: "ok" }),
+  },
+  {
+    kind: "action",
+    action: A("components/revoke-actions.ts", "revokeGrantAction"),
+    name: "end one's own grant",
+    args: (fx) => [{ grantId: fx.grants.ownToRevoke, reason: "Authorization matrix" }],
+    cells: actionCells({ engineer: "ok", approver: "not_found", security: "step_up", admin: "step_up" }),
+    unchanged: grantState((fx) => fx.grants.ownToRevoke),
+    auditsNotFound: true,
+  },
+  // Passkeys
+  { kind: "action", action: A("(portal)/passkeys/actions.ts", "startAddPasskeyAction"), name: "start adding a passkey", args: () => [], cells: actionCells(allPeople("ok")) },
+  {
+    kind: "action",
+    action: A("(portal)/passkeys/actions.ts", "finishAddPasskeyAction"),
+    name: "finish adding a passkey (attestation signed by nobody)",
+    args: () => [{ name: "matrix key", response: FAKE_REGISTRATION }],
+    cells: actionCells(allPeople("step_up")),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/passkeys/actions.ts", "startPasskeyStepUpAction"),
+    name: "start a passkey step-up",
+    args: () => [],
+    cells: actionCells(allPeople("ok")),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/passkeys/actions.ts", "removePasskeyAction"),
+    name: "remove another person's passkey",
+    args: (fx) => [{ passkeyId: fx.passkeys.other }],
+    cells: actionCells(allPeople("not_found")),
+    unchanged: async (fx, db) => db.passkey.count({ where: { id: fx.passkeys.other } }),
+    after: async (fx, db) => {
+      if ((await db.passkey.count({ where: { id: fx.passkeys.other } })) !== 1) throw new Error("another person's passkey was removed");
+    },
+  },
+  {
+    kind: "action",
+    action: A("(portal)/passkeys/actions.ts", "removePasskeyAction"),
+    name: "remove one's own passkey",
+    args: (fx) => [{ passkeyId: fx.passkeys.own }],
+    cells: actionCells({ engineer: "ok", approver: "not_found", security: "not_found", admin: "not_found" }),
+    unchanged: async (fx, db) => db.passkey.count({ where: { id: fx.passkeys.own } }),
+  },
+  // Notifications: the only action marks one's own as read, never anyone else's.
+  {
+    kind: "action",
+    action: A("(portal)/notifications/actions.ts", "markAllReadAction"),
+    name: "mark all of one's notifications read",
+    args: () => [],
+    cells: actionCells(allPeople("ok")),
+    after: async (fx, db) => {
+      if ((await db.notification.findUniqueOrThrow({ where: { id: fx.notifications.other } })).readAt) throw new Error("another person's notification was marked read");
+    },
+  },
+  // Security
+  {
+    kind: "action",
+    action: A("(portal)/security/actions.ts", "verifyChainAction"),
+    name: "verify the audit chain",
+    args: () => [{ status: "idle" }, form({})],
+    cells: actionCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/security/break-glass/actions.ts", "signOffBreakGlassAction"),
+    name: "sign off another person's break-glass grant",
+    args: (fx) => [{ grantId: fx.grants.otherBreakGlass, comment: "Reviewed by the authorization matrix." }],
+    // Security reviewers only (administrators are not reviewers).
+    cells: actionCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "forbidden" }),
+    unchanged: grantState((fx) => fx.grants.otherBreakGlass),
+  },
+  // Administration
+  {
+    kind: "action",
+    action: A("(portal)/admin/actions.ts", "setUserActiveAction"),
+    name: "reactivate a person (already active)",
+    args: (fx) => [null, form({ userId: fx.otherUserId, active: "true" })],
+    cells: ADMIN_ONLY,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/actions.ts", "setUserActiveAction"),
+    name: "deactivate a person",
+    args: (fx) => [null, form({ userId: fx.spareUserId, active: "false" })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => (await db.user.findUniqueOrThrow({ where: { id: fx.spareUserId } })).deactivatedAt,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/jobs/actions.ts", "failedJobAction"),
+    name: "discard a failed job (none with that id)",
+    args: () => [null, form({ queue: "notify", jobId: "authz-matrix-no-such-job", intent: "discard" })],
+    cells: actionCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "not_found" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/services/actions.ts", "createServiceClientAction"),
+    name: "create a service client",
+    args: () => [null, form({ name: `authz-matrix-created-${Date.now()}`, scopes: "access:check", resourceKeys: "" })],
+    cells: ADMIN_ONLY,
+    unchanged: async (_fx, db) => db.serviceClient.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/services/actions.ts", "rotateServiceClientAction"),
+    name: "rotate a service client's secret",
+    args: (fx) => [null, form({ clientId: fx.services.toRotate })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.serviceClientSecret.count({ where: { clientId: fx.services.toRotate } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/services/actions.ts", "disableServiceClientAction"),
+    name: "disable a service client",
+    args: (fx) => [null, form({ clientId: fx.services.toDisable })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => (await db.serviceClient.findUniqueOrThrow({ where: { id: fx.services.toDisable } })).disabledAt,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/policies/actions.ts", "importCatalogAction"),
+    name: "import the catalog (dry run of the current catalog)",
+    args: (fx) => [null, form({ mode: "dry-run", format: "yaml", source: fx.catalogYaml, fileName: "catalog.yaml" })],
+    cells: ADMIN_ONLY,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/actions.ts", "createResourceAction"),
+    name: "create a resource",
+    args: () => [null, form({ key: `authz-matrix-${Date.now()}`, name: "Authz matrix resource", description: "", environment: "staging", permissions: "read" })],
+    cells: ADMIN_ONLY,
+    unchanged: async (_fx, db) => db.resource.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/actions.ts", "updateResourceAction"),
+    name: "update a resource",
+    args: (fx) => [null, form({ resourceKey: fx.spareResourceKey, name: "Authz matrix spare", description: "Edited by the matrix.", environment: "staging", permissions: "read, write" })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.resource.findUniqueOrThrow({ where: { key: fx.spareResourceKey } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/actions.ts", "createPolicyAction"),
+    name: "add a policy",
+    args: (fx) => [
+      null,
+      form({ resourceKey: fx.spareResourceKey, name: `matrix ${Date.now()}`, permissions: "read", requesterGroups: "engineers", approverGroups: "db-approvers", defaultDurationMinutes: "30", maxDurationMinutes: "60" }),
+    ],
+    cells: ADMIN_ONLY,
+    unchanged: async (_fx, db) => db.accessPolicy.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/actions.ts", "updatePolicyAction"),
+    name: "update a policy",
+    args: (fx) => [
+      null,
+      form({ policyId: fx.sparePolicyId, name: "spare policy", permissions: "read", requesterGroups: "engineers", approverGroups: "db-approvers", defaultDurationMinutes: "30", maxDurationMinutes: "90" }),
+    ],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.accessPolicy.findUniqueOrThrow({ where: { id: fx.sparePolicyId } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/actions.ts", "deletePolicyAction"),
+    name: "delete a policy",
+    args: (fx) => [null, form({ policyId: fx.sparePolicyId })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.accessPolicy.count({ where: { id: fx.sparePolicyId } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/[key]/webhooks/actions.ts", "createEndpointAction"),
+    name: "add a webhook endpoint",
+    args: (fx) => [null, form({ resourceKey: fx.spareResourceKey, url: "https://hooks.example.com/authz-matrix", events: "grant.activated" })],
+    cells: ADMIN_ONLY,
+    unchanged: async (_fx, db) => db.webhookEndpoint.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/[key]/webhooks/actions.ts", "disableEndpointAction"),
+    name: "disable a webhook endpoint",
+    args: (fx) => [null, form({ resourceKey: fx.resourceKey, endpointId: fx.webhookEndpointId })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.webhookEndpoint.findUniqueOrThrow({ where: { id: fx.webhookEndpointId } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/actions.ts", "archiveResourceAction"),
+    name: "archive a resource",
+    args: (fx) => [null, form({ resourceKey: fx.spareResourceKey })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.resource.findUniqueOrThrow({ where: { key: fx.spareResourceKey } }),
+  },
+];
+
+/** People's cookies mean nothing to the services API: 401 like no token at all. */
+const apiCells = (services: Record<TServiceRole, number>, signedOut = 401): TCells<number> => ({ ...everyone(signedOut), ...services });
+
+const API: TApiRow[] = [
+  {
+    kind: "api",
+    route: "/api/v1/access/check",
+    name: "access check",
+    method: "POST",
+    path: () => "/api/v1/access/check",
+    body: (fx) => ({ subject: "alice@example.com", resource: fx.resourceKey, permission: "read" }),
+    cells: apiCells({ "service:access:check": 200, "service:grants:read": 403 }),
+  },
+  {
+    kind: "api",
+    route: "/api/v1/grants",
+    name: "grant listing",
+    method: "GET",
+    path: (fx) => `/api/v1/grants?resource=${fx.resourceKey}`,
+    cells: apiCells({ "service:access:check": 403, "service:grants:read": 200 }),
+  },
+  {
+    kind: "api",
+    route: "/api/v1/oauth/token",
+    name: "token (each client with its own id and secret; people with none)",
+    method: "POST",
+    path: () => "/api/v1/oauth/token",
+    clientCredentials: true,
+    cells: apiCells({ "service:access:check": 200, "service:grants:read": 200 }),
+  },
+  { kind: "api", route: "/api/v1/openapi.json", name: "OpenAPI document (any client)", method: "GET", path: () => "/api/v1/openapi.json", cells: apiCells({ "service:access:check": 200, "service:grants:read": 200 }) },
+  { kind: "api", route: "/.well-known/jwks.json", name: "public signing keys", method: "GET", path: () => "/.well-known/jwks.json", cells: everyone(200) },
+  { kind: "api", route: "/healthz", name: "API liveness", method: "GET", path: () => "/healthz", cells: everyone(200) },
+];
+
+export const MATRIX: readonly TRow[] = [...PAGES, ...ROUTES, ...ACTIONS, ...API];
