@@ -250,6 +250,13 @@ test("pages and route handlers answer generated query strings and path segments 
     expect(refused.status(), path).toBe(400);
     expect(await refused.json(), path).toMatchObject({ error: "invalid_request", message: expect.stringContaining("callbackUrl") });
   }
+  // A NUL, which PostgreSQL can neither store nor compare (22021), in every query parameter a
+  // page reads and in every dynamic segment: each is answered, never a 500.
+  const nul = "ada%00";
+  for (const request of [reviewer, anonymous]) {
+    for (const path of [...PAGE_PATHS, ...ROUTE_PATHS]) await getCleanly(request, `${path}?${QUERY_NAMES.map((name) => `${name}=${nul}`).join("&")}`);
+    for (const path of [...DYNAMIC_PATHS.map((prefix) => `${prefix}${nul}`), `/grants/${nul}/extend`, `/admin/resources/${nul}/webhooks`]) await getCleanly(request, `${path}?q=${nul}`);
+  }
   for (const request of [reviewer, anonymous]) {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...PAGE_PATHS, ...ROUTE_PATHS), hostileQuery(), async (path, query) => {

@@ -4,7 +4,9 @@ import {
   DATABASE_RETRY_AFTER_SECONDS,
   DATABASE_UNAVAILABLE_MESSAGE,
   isDatabaseBusyError,
+  isUnstorableTextError,
   noteDatabaseError,
+  UNSTORABLE_TEXT_MESSAGE,
 } from "./db/availability";
 
 /**
@@ -64,11 +66,13 @@ export const appErrorHeaders = (error: AppError): Record<string, string> =>
  * An error as the caller should see it: an AppError as it is, a database connection error
  * (lib/db/availability.ts) as UNAVAILABLE, answered 503 with Retry-After instead of a 500, and
  * so is an overloaded one (no free connection, a transaction that could not start in time);
- * null for anything else (a bug: log it, answer generically). Marks the database down for
- * this process when it was a connection error, so the proxy answers the next requests at once.
+ * text PostgreSQL cannot store (a NUL) as INVALID_INPUT, the sender's mistake; null for
+ * anything else (a bug: log it, answer generically). Marks the database down for this process
+ * when it was a connection error, so the proxy answers the next requests at once.
  */
 export const asAppError = (error: unknown): AppError | null => {
   if (isAppError(error)) return error;
+  if (isUnstorableTextError(error)) return new AppError("INVALID_INPUT", UNSTORABLE_TEXT_MESSAGE);
   if (isDatabaseBusyError(error)) return new AppError("UNAVAILABLE", DATABASE_BUSY_MESSAGE, {}, { retryAfterSeconds: DATABASE_BUSY_RETRY_AFTER_SECONDS });
   if (noteDatabaseError(error)) return new AppError("UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE, {}, { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   return null;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { asAppError } from "../errors";
-import { databaseAvailability, isDatabaseUnavailableError, markDatabaseUp } from "./availability";
+import { databaseAvailability, isDatabaseUnavailableError, isUnstorableTextError, markDatabaseUp } from "./availability";
 import { createDbClient } from "./index";
 
 // A port nothing listens on: the connection is refused, as while PostgreSQL restarts.
@@ -38,5 +38,41 @@ describe("an unreachable database (real Prisma, real pg pool)", () => {
     );
     assert.equal(isDatabaseUnavailableError(error), false);
     assert.equal(asAppError(error), null);
+  });
+});
+
+describe("text PostgreSQL cannot store (real Prisma, real PostgreSQL)", () => {
+  const failure = (run: () => Promise<unknown>): Promise<unknown> =>
+    run().then(
+      () => assert.fail("the query should fail"),
+      (error: unknown) => error,
+    );
+
+  it("a NUL in text, in a query or a filter, is the sender's mistake: 400 with a reason, not an outage and not a bug", async () => {
+    markDatabaseUp();
+    for (const error of [
+      await failure(() => reachable.$queryRaw`select ${"ada\u0000"}::text`),
+      await failure(() => reachable.user.findFirst({ where: { email: "ada\u0000@example.com" } })),
+    ]) {
+      assert.equal(isUnstorableTextError(error), true, String(error));
+      assert.equal(isDatabaseUnavailableError(error), false);
+      const known = asAppError(error);
+      assert.equal(known?.status, 400);
+      assert.match(known?.message ?? "", /cannot store/);
+    }
+    assert.equal(databaseAvailability().down, false);
+  });
+
+  it("so is \\u0000 in JSON, and a write that meets it leaves nothing behind", async () => {
+    const email = `nul-${Date.now()}@example.com`;
+    const error = await failure(() =>
+      reachable.$transaction(async (tx) => {
+        await tx.user.create({ data: { issuer: "https://idp.example", subject: email, email, name: "Nul" } });
+        await tx.$executeRaw`select ${JSON.stringify({ comment: "a\u0000b" })}::jsonb`;
+      }),
+    );
+    assert.equal(isUnstorableTextError(error), true, String(error));
+    assert.equal(asAppError(error)?.status, 400);
+    assert.equal(await reachable.user.count({ where: { email } }), 0);
   });
 });

@@ -29,26 +29,45 @@ const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "Sock
 const MESSAGES =
   /can't reach database server|connection terminated|terminating connection|the database system is (shutting down|starting up|in recovery)|server closed the connection|connection (refused|closed)|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET/i;
 
-/**
- * True when `error` (or anything in its cause chain, or the driver error Prisma wraps) says
- * the database cannot be reached right now, as opposed to a query or a programming error.
- */
-export const isDatabaseUnavailableError = (error: unknown): boolean => {
+/** True when `test` holds for `error`, anything in its cause chain, or the driver error Prisma wraps. */
+const someInDatabaseError = (error: unknown, test: (record: Record<string, unknown>, code: string | undefined) => boolean): boolean => {
   const seen = new Set<unknown>();
   const visit = (value: unknown, depth: number): boolean => {
     if (value === null || typeof value !== "object" || seen.has(value) || depth > 6) return false;
     seen.add(value);
     const record = value as Record<string, unknown>;
     const code = typeof record.code === "string" ? record.code : typeof record.originalCode === "string" ? record.originalCode : undefined;
-    if (code !== undefined && (PRISMA_CODES.has(code) || CONNECTION_CODES.has(code))) return true;
-    if (typeof record.kind === "string" && ADAPTER_KINDS.has(record.kind)) return true;
-    if (record.kind === "postgres" && typeof record.code === "string" && CONNECTION_CODES.has(record.code)) return true;
-    if (typeof record.message === "string" && MESSAGES.test(record.message)) return true;
+    if (test(record, code)) return true;
     const meta = record.meta as Record<string, unknown> | undefined;
     return visit(record.cause, depth + 1) || visit(meta?.driverAdapterError, depth + 1) || visit(meta, depth + 1);
   };
   return visit(error, 0);
 };
+
+/**
+ * True when `error` (or anything in its cause chain, or the driver error Prisma wraps) says
+ * the database cannot be reached right now, as opposed to a query or a programming error.
+ */
+export const isDatabaseUnavailableError = (error: unknown): boolean =>
+  someInDatabaseError(error, (record, code) => {
+    if (code !== undefined && (PRISMA_CODES.has(code) || CONNECTION_CODES.has(code))) return true;
+    if (typeof record.kind === "string" && ADAPTER_KINDS.has(record.kind)) return true;
+    if (record.kind === "postgres" && typeof record.code === "string" && CONNECTION_CODES.has(record.code)) return true;
+    return typeof record.message === "string" && MESSAGES.test(record.message);
+  });
+
+// PostgreSQL's SQLSTATEs for text it cannot hold: a NUL in text (22021, "invalid byte sequence
+// for encoding UTF8: 0x00") or `\u0000` in jsonb (22P05, "unsupported Unicode escape sequence").
+const UNSTORABLE_TEXT_CODES = new Set(["22021", "22P05"]);
+
+export const UNSTORABLE_TEXT_MESSAGE = "The input contains a character the portal cannot store (a NUL); remove it and try again.";
+
+/**
+ * True when `error` says the input held text PostgreSQL cannot store or compare (a NUL). The
+ * sender's input, not a bug: answered 400 (lib/errors.ts asAppError), and the transaction that
+ * met it rolled back whole.
+ */
+export const isUnstorableTextError = (error: unknown): boolean => someInDatabaseError(error, (_record, code) => code !== undefined && UNSTORABLE_TEXT_CODES.has(code));
 
 /**
  * True when `error` says the database is overloaded rather than gone (see BUSY_CODES): the

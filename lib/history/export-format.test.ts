@@ -32,6 +32,9 @@ describe("history filters", () => {
     assert.equal(ZHistoryFilter.safeParse({ status: "lost" }).success, false);
     assert.equal(ZHistoryFilter.safeParse({ after: "1' or '1'='1" }).success, false);
     assert.equal(ZHistoryFilter.safeParse({ from: "yesterday" }).success, false);
+    // PostgreSQL cannot compare a NUL (22021): refused here with a reason, not a 500 from the query.
+    for (const field of ["person", "resource", "environment", "approver", "q"]) assert.equal(ZHistoryFilter.safeParse({ [field]: "ada\u0000" }).success, false, field);
+    assert.equal(ZHistoryFilter.parse({ person: "Zoë 😀" }).person, "Zoë 😀");
   });
 });
 

@@ -7,6 +7,8 @@ const optionalText = (max: number) =>
     .string()
     .trim()
     .max(max, `at most ${max} characters`)
+    // A NUL cannot be stored or compared by PostgreSQL; no name, e-mail or key has a control character.
+    .refine((value) => !/\p{Cc}/u.test(value), "must not contain control characters")
     .optional()
     .transform((value) => (value ? value : undefined));
 
