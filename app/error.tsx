@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { startTransition } from "react";
+import { PageErrorNotice } from "./components/page-error";
 
 /**
  * What a person sees when a page fails while rendering: most often the database went away in
@@ -17,12 +18,7 @@ const PageError = ({ error, reset }: { error: Error & { digest?: string }; reset
       reset();
     });
   return (
-    <main id="main" className="mx-auto max-w-xl px-4 py-16">
-      <h1 className="text-2xl font-semibold">This page could not be shown</h1>
-      <p role="alert" className="mt-2 text-slate-600">
-        The portal could not finish this page, perhaps because it is briefly unavailable. Try again in a moment.
-      </p>
-      {error.digest ? <p className="mt-2 text-sm text-slate-500">Reference: {error.digest}</p> : null}
+    <PageErrorNotice digest={error.digest}>
       <div className="mt-6 flex gap-4">
         <button type="button" onClick={retry} className="rounded bg-slate-900 px-3 py-1.5 text-white">
           Try again
@@ -31,7 +27,7 @@ const PageError = ({ error, reset }: { error: Error & { digest?: string }; reset
           Back to My access
         </Link>
       </div>
-    </main>
+    </PageErrorNotice>
   );
 };
 

@@ -4,14 +4,14 @@ import { getConfig } from "../config";
 import { db } from "../db";
 import { queueConnection, queuePrefix } from "../queue/connection";
 import { QUEUE_NAMES, type TQueueName } from "../queue/definitions";
+import { withTimeout } from "../timeout";
 import { METRICS, readRecordedSeries, seriesName } from "./registry";
 
 type TGauge = { name: string; help: string; samples: Array<{ labels?: Record<string, string>; value: number }> };
 
 // Scrapes must not hang on a dead dependency: each source gets this long, then counts as down.
 const SOURCE_TIMEOUT_MS = 3_000;
-const withTimeout = <T>(work: Promise<T>): Promise<T> =>
-  Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), SOURCE_TIMEOUT_MS).unref())]);
+const withSourceTimeout = <T>(work: Promise<T>): Promise<T> => withTimeout(work, SOURCE_TIMEOUT_MS, "timed out");
 
 const queues = new Map<TQueueName, Queue>();
 const queueFor = (name: TQueueName): Queue => {
@@ -101,7 +101,7 @@ const familyOf = (series: string): string => series.replace(/\{.*$/, "").replace
  */
 export const collectMetrics = async (options: { now?: Date } = {}): Promise<string> => {
   const now = options.now ?? new Date();
-  const [recorded, database, queue] = await Promise.allSettled([withTimeout(readRecordedSeries()), withTimeout(databaseGauges(now)), withTimeout(queueGauges(now))]);
+  const [recorded, database, queue] = await Promise.allSettled([withSourceTimeout(readRecordedSeries()), withSourceTimeout(databaseGauges(now)), withSourceTimeout(queueGauges(now))]);
   const blocks: string[] = [];
   if (recorded.status === "fulfilled") {
     const byFamily = new Map<string, string[]>();

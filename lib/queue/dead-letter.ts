@@ -14,6 +14,7 @@ import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
+import { withTimeout } from "../timeout";
 import { queueConnection, queuePrefix } from "./connection";
 import { QUEUE_NAMES, type TQueueName } from "./definitions";
 
@@ -80,17 +81,8 @@ export const closeDeadLetterQueues = async (): Promise<void> => {
 };
 
 /** Only reads go through this: a read that loses the race has no effect when it lands later. */
-const withTimeout = async <T>(work: Promise<T>): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new AppError("UNAVAILABLE", "The job queue is not answering. Try again shortly.")), REDIS_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
+const withQueueTimeout = <T>(work: Promise<T>): Promise<T> =>
+  withTimeout(work, REDIS_TIMEOUT_MS, () => new AppError("UNAVAILABLE", "The job queue is not answering. Try again shortly."));
 
 const toFailedJob = (queue: TQueueName, job: Job): TFailedJob => ({
   queue,
@@ -113,7 +105,7 @@ export const listFailedJobs = async (options: { actor: TUserActor; limit?: numbe
   if (!parsed.success) throw new AppError("INVALID_INPUT", `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
   const { limit } = parsed.data;
 
-  const perQueue = await withTimeout(
+  const perQueue = await withQueueTimeout(
     Promise.all(
       QUEUE_NAMES.map(async (name) => {
         const queue = queueFor(name);
@@ -165,7 +157,7 @@ const parseJobRef = (input: { queue: string; jobId: string }): TJobRef => {
 
 const findFailedJob = async (ref: TJobRef): Promise<Job> => {
   const queue = queueFor(ref.queue);
-  const job = await withTimeout(
+  const job = await withQueueTimeout(
     (async () => {
       const found = await queue.getJob(ref.jobId);
       return found && (await found.getState()) === "failed" ? found : undefined;

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { redis, redisKey } from "../redis";
+import { withTimeout } from "../timeout";
 
 /**
  * Each worker process writes a short-lived key every few seconds; the web app lists the
@@ -38,13 +39,6 @@ export type THeartbeat = {
 export const newWorkerId = (): string => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 
 export const heartbeatKey = (workerId: string): string => redisKey("worker", "heartbeat", workerId);
-
-const withTimeout = <T>(work: Promise<T>, ms: number, message: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
-    work.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 
 /**
  * The shared client does not queue commands while disconnected (it fails them at once), which

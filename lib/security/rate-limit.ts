@@ -20,6 +20,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { logger } from "../log";
 import { createIdleSafeRedis, redisKey } from "../redis";
+import { withTimeout } from "../timeout";
 
 export type TRateRule = { limit: number; windowMs: number };
 /** One counter: `scope` (user, account, ip) and the value it counts by. */
@@ -134,21 +135,6 @@ const warnDegraded = (error: unknown, now: number) => {
   logger().warn({ event: { action: "ratelimit.degraded" }, error: { message: error instanceof Error ? error.message : String(error) } }, "rate limits: Redis did not answer; counting in this process only");
 };
 
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-
 /**
  * Counts one attempt of `flow` against every key, or refuses it without counting it anywhere
  * when any key is at its limit. Keys with an empty id are skipped (no IP known, say).
@@ -169,7 +155,8 @@ export const takeRateLimit = async (options: {
   let reply: unknown;
   try {
     const run = (client: Redis) => client.eval(SCRIPT, names.length * 2, ...names, ...names.map((name) => `${name}:refused`), ...args);
-    reply = await withTimeout(options.client ? run(options.client) : connection.use(run), options.timeoutMs ?? 500);
+    const timeoutMs = options.timeoutMs ?? 500;
+    reply = await withTimeout(options.client ? run(options.client) : connection.use(run), timeoutMs, `no answer from Redis within ${timeoutMs} ms`);
   } catch (error) {
     warnDegraded(error, now);
     return takeLocally(options.flow, keys, now);

@@ -53,6 +53,9 @@ export const isPlainData = (value: unknown, depth = 0): boolean => {
   }
 };
 
+/** An unexpected error as the log records it (ECS `error.message`, `error.stack_trace`). */
+const errorFields = (error: unknown) => ({ message: error instanceof Error ? error.message : String(error), stack_trace: error instanceof Error ? error.stack : undefined });
+
 const settle = async <TState>(run: () => Promise<TState>, refuse: (refusal: TRefusal) => TState): Promise<TState> => {
   try {
     return await run();
@@ -63,7 +66,7 @@ const settle = async <TState>(run: () => Promise<TState>, refuse: (refusal: TRef
     const known = asAppError(error);
     if (known) return refuse(known);
     const id = randomUUID();
-    logger().error({ error: { id, message: error instanceof Error ? error.message : String(error), stack_trace: error instanceof Error ? error.stack : undefined } }, "server action failed");
+    logger().error({ error: { id, ...errorFields(error) } }, "server action failed");
     return refuse(new AppError("UNAVAILABLE", `${INTERNAL_REFUSAL_PREFIX} (error ${id}). Try again.`));
   }
 };
@@ -85,7 +88,7 @@ const refuseEchoing = <TState>(refuse: (refusal: TRefusal, form: FormData | null
   try {
     return refuse(reason, form);
   } catch (error) {
-    logger().error({ error: { message: error instanceof Error ? error.message : String(error), stack_trace: error instanceof Error ? error.stack : undefined } }, "server action refusal could not echo the form");
+    logger().error({ error: errorFields(error) }, "server action refusal could not echo the form");
     return refuse(reason, null);
   }
 };
