@@ -30,7 +30,23 @@ const stages: readonly Stage[] = chosen.length > 0 ? chosen : STAGES;
 
 /** Tests assume the development defaults, whatever the developer's shell exports. */
 const CONFIG_DEFAULTS: Record<string, string> = Object.fromEntries(
-  ["APP_URL", "AUTH_SECRET", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "ADMIN_GROUPS", "SECURITY_GROUPS", "WEBAUTHN_RP_ID", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOG_LEVEL", "METRICS_TOKEN", ...SECRET_VARIABLES.map((name) => `${name}_FILE`)].map((name) => [name, ""]),
+  [
+    "APP_URL",
+    "AUTH_SECRET",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_SCOPES",
+    "OIDC_GROUPS_CLAIM",
+    "ADMIN_GROUPS",
+    "SECURITY_GROUPS",
+    "WEBAUTHN_RP_ID",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "LOG_LEVEL",
+    "METRICS_TOKEN",
+    ...SECRET_VARIABLES.map((name) => `${name}_FILE`),
+  ].map((name) => [name, ""]),
 );
 
 const run = (command: string, commandArgs: string[], env: Record<string, string | undefined> = {}): Promise<number> =>
@@ -56,10 +72,19 @@ const tallyTap = (file: string): Tally => {
   if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
   const text = readFileSync(file, "utf8");
   const count = (name: string) => Number(text.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? 0);
-  return { passed: count("pass"), failed: count("fail") + count("cancelled"), skipped: count("skipped") + count("todo") };
+  return {
+    passed: count("pass"),
+    failed: count("fail") + count("cancelled"),
+    skipped: count("skipped") + count("todo"),
+  };
 };
 
-const nodeTests = async (name: string, files: string[], env: Record<string, string | undefined>, concurrency: number): Promise<Tally> => {
+const nodeTests = async (
+  name: string,
+  files: string[],
+  env: Record<string, string | undefined>,
+  concurrency: number,
+): Promise<Tally> => {
   if (files.length === 0) {
     console.log(`\n== ${name}: no test files`);
     return { passed: 0, failed: 0, skipped: 0 };
@@ -69,11 +94,14 @@ const nodeTests = async (name: string, files: string[], env: Record<string, stri
   const code = await run(
     process.execPath,
     [
-      "--import", "tsx",
+      "--import",
+      "tsx",
       "--test",
       `--test-concurrency=${concurrency}`,
-      "--test-reporter=spec", "--test-reporter-destination=stdout",
-      "--test-reporter=tap", `--test-reporter-destination=${tap}`,
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      `--test-reporter-destination=${tap}`,
       ...files,
     ],
     env,
@@ -89,7 +117,12 @@ const playwright = async (env: Record<string, string | undefined>): Promise<Tall
   const report = path.join(OUT, "e2e.json");
   const code = await run("npx", ["playwright", "test", ...filters], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report });
   try {
-    const stats = JSON.parse(readFileSync(report, "utf8")).stats as { expected: number; unexpected: number; flaky: number; skipped: number };
+    const stats = JSON.parse(readFileSync(report, "utf8")).stats as {
+      expected: number;
+      unexpected: number;
+      flaky: number;
+      skipped: number;
+    };
     const tally = { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped };
     if (code !== 0 && tally.failed === 0) tally.failed = 1;
     return tally;
@@ -106,7 +139,10 @@ const check = async (name: string, command: string, commandArgs: string[]): Prom
 };
 
 /** A database and Redis prefix of this run's own, migrated and ready. */
-const isolatedEnvironment = async (): Promise<{ env: Record<string, string | undefined>; cleanup: () => Promise<void> }> => {
+const isolatedEnvironment = async (): Promise<{
+  env: Record<string, string | undefined>;
+  cleanup: () => Promise<void>;
+}> => {
   const id = `${process.pid}_${randomBytes(4).toString("hex")}`;
   const base = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
   base.pathname = `/jit_test_${id}`;
@@ -151,9 +187,15 @@ const main = async () => {
   const isTest = (file: string) => /\.test\.tsx?$/.test(file) && !file.startsWith("e2e");
 
   if (stages.includes("typecheck")) results.push(["typecheck", await check("typecheck", "npx", ["tsc", "--noEmit"])]);
-  if (stages.includes("lint")) results.push(["lint", await check("lint", "npx", ["eslint", "--max-warnings=0", "."])]);
+  if (stages.includes("lint")) {
+    results.push(["lint", await check("lint", "npx", ["eslint", "--max-warnings=0", "."])]);
+    // One format for the whole tree (Prettier, print width 120): `npm run format` fixes it.
+    results.push(["format", await check("format", "npx", ["prettier", "--check", "--log-level=warn", "."])]);
+  }
   if (stages.includes("unit")) {
-    const files = selected(findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && !file.includes(".integration.")));
+    const files = selected(
+      findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && !file.includes(".integration.")),
+    );
     results.push(["unit", await nodeTests("unit", files, { ...CONFIG_DEFAULTS, NODE_ENV: "test" }, 2)]);
   }
   // Each suite gets a database and Redis prefix of its own: jobs the integration tests leave in
@@ -161,7 +203,9 @@ const main = async () => {
   if (stages.includes("integration")) {
     const { env, cleanup } = await isolatedEnvironment();
     try {
-      const files = selected(findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && file.includes(".integration.")));
+      const files = selected(
+        findFiles(ROOT, (file) => isTest(path.relative(ROOT, file)) && file.includes(".integration.")),
+      );
       // One file at a time: files share this run's database.
       // The audit log lines would drown the test report; log tests capture their own.
       results.push(["integration", await nodeTests("integration", files, { ...env, LOG_LEVEL: "silent" }, 1)]);
@@ -178,9 +222,19 @@ const main = async () => {
     }
   }
 
-  const total = results.reduce((sum, [, t]) => ({ passed: sum.passed + t.passed, failed: sum.failed + t.failed, skipped: sum.skipped + t.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  const total = results.reduce(
+    (sum, [, t]) => ({
+      passed: sum.passed + t.passed,
+      failed: sum.failed + t.failed,
+      skipped: sum.skipped + t.skipped,
+    }),
+    { passed: 0, failed: 0, skipped: 0 },
+  );
   console.log("\n== summary");
-  for (const [name, t] of results) console.log(`  ${name.padEnd(12)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ""}`);
+  for (const [name, t] of results)
+    console.log(
+      `  ${name.padEnd(12)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ""}`,
+    );
   console.log(`  wall time    ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`);
   process.exit(total.failed > 0 ? 1 : 0);
