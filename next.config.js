@@ -1,7 +1,10 @@
 // The services API is its own server (api/server.ts); the portal's origin answers the same
 // paths by proxying, so one base URL works. Same default as lib/config.ts (API_INTERNAL_URL,
 // else 127.0.0.1:API_PORT). Rewrites are fixed at `next build`: set these before building.
-const apiInternalUrl = (process.env.API_INTERNAL_URL || `http://127.0.0.1:${process.env.API_PORT || "3002"}`).replace(/\/+$/, "");
+const apiInternalUrl = (process.env.API_INTERNAL_URL || `http://127.0.0.1:${process.env.API_PORT || "3002"}`).replace(
+  /\/+$/,
+  "",
+);
 
 /** @type {import("next").NextConfig} */
 const nextConfig = {
@@ -30,7 +33,9 @@ const nextConfig = {
         { key: "X-Content-Type-Options", value: "nosniff" },
         { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
         { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
-        ...((process.env.APP_URL ?? "").startsWith("https://") ? [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }] : []),
+        ...((process.env.APP_URL ?? "").startsWith("https://")
+          ? [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }]
+          : []),
       ],
     },
   ],

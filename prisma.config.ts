@@ -8,7 +8,10 @@ import { resolveSecretFiles } from "./lib/secret-files";
 // Only the database URL (or DATABASE_URL_FILE): `prisma generate` runs at install and build
 // time, where the rest of production's configuration (secrets) is rightly absent.
 const databaseUrlFromEnv = (): string => {
-  const { env, problems } = resolveSecretFiles({ DATABASE_URL: process.env.DATABASE_URL, DATABASE_URL_FILE: process.env.DATABASE_URL_FILE });
+  const { env, problems } = resolveSecretFiles({
+    DATABASE_URL: process.env.DATABASE_URL,
+    DATABASE_URL_FILE: process.env.DATABASE_URL_FILE,
+  });
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
   return env.DATABASE_URL || DEFAULT_DATABASE_URL;
 };

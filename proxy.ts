@@ -16,7 +16,12 @@
  */
 import { type NextRequest, NextResponse } from "next/server";
 import { getConfig } from "./lib/config";
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseAvailability, recheckDatabase } from "./lib/db/availability";
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  databaseAvailability,
+  recheckDatabase,
+} from "./lib/db/availability";
 import { buildContentSecurityPolicy, newNonce } from "./lib/security/csp";
 import { checkServerActionBody } from "./lib/security/action-body";
 import { checkRequestOrigin } from "./lib/security/origin";
@@ -33,24 +38,43 @@ const ANSWERS_ITSELF = /^\/api\/(health|metrics|v1)(\/|$)/;
 const unavailable = (request: NextRequest): NextResponse => {
   const headers = { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS), "cache-control": "no-store" };
   const wantsHtml = (request.headers.get("accept") ?? "").includes("text/html") && !request.headers.has("next-action");
-  if (wantsHtml) return new NextResponse(UNAVAILABLE_PAGE, { status: 503, headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
-  return NextResponse.json({ error: "database_unavailable", message: DATABASE_UNAVAILABLE_MESSAGE }, { status: 503, headers });
+  if (wantsHtml)
+    return new NextResponse(UNAVAILABLE_PAGE, {
+      status: 503,
+      headers: { ...headers, "content-type": "text/html; charset=utf-8" },
+    });
+  return NextResponse.json(
+    { error: "database_unavailable", message: DATABASE_UNAVAILABLE_MESSAGE },
+    { status: 503, headers },
+  );
 };
 
 export const proxy = async (request: NextRequest): Promise<NextResponse> => {
   const { pathname } = request.nextUrl;
-  if (databaseAvailability().down && !ANSWERS_ITSELF.test(pathname) && !(await recheckDatabase())) return unavailable(request);
+  if (databaseAvailability().down && !ANSWERS_ITSELF.test(pathname) && !(await recheckDatabase()))
+    return unavailable(request);
   // The IdP's callback may come as a cross-site form post (response_mode=form_post); state,
   // PKCE and nonce protect it.
   if (!pathname.startsWith("/api/v1/") && !pathname.startsWith("/api/auth/callback/")) {
     appOrigin ??= new URL(getConfig().appUrl).origin;
     const verdict = checkRequestOrigin(request, appOrigin);
-    if (!verdict.ok) return NextResponse.json({ error: "cross_site_request", message: `${verdict.reason}: this portal accepts changes only from its own pages.` }, { status: 403 });
+    if (!verdict.ok)
+      return NextResponse.json(
+        {
+          error: "cross_site_request",
+          message: `${verdict.reason}: this portal accepts changes only from its own pages.`,
+        },
+        { status: 403 },
+      );
   }
   if (pathname.startsWith("/api/")) return NextResponse.next();
   if (request.method === "POST") {
     const verdict = await checkServerActionBody(request.clone());
-    if (!verdict.ok) return NextResponse.json({ error: verdict.status === 413 ? "payload_too_large" : "invalid_request", message: verdict.reason }, { status: verdict.status });
+    if (!verdict.ok)
+      return NextResponse.json(
+        { error: verdict.status === 413 ? "payload_too_large" : "invalid_request", message: verdict.reason },
+        { status: verdict.status },
+      );
   }
 
   const nonce = newNonce();
@@ -60,7 +84,10 @@ export const proxy = async (request: NextRequest): Promise<NextResponse> => {
   headers.set("Content-Security-Policy", policy);
   // Next's global error boundary is a route of the build (`/_global-error`); asked for by name it
   // would render as a 500. It is not a page of ours: answer it as any unknown path.
-  const response = pathname === "/_global-error" ? NextResponse.rewrite(new URL("/_not-found", request.url), { request: { headers } }) : NextResponse.next({ request: { headers } });
+  const response =
+    pathname === "/_global-error"
+      ? NextResponse.rewrite(new URL("/_not-found", request.url), { request: { headers } })
+      : NextResponse.next({ request: { headers } });
   response.headers.set("Content-Security-Policy", policy);
   return response;
 };

@@ -34,13 +34,27 @@ before(async () => {
   console.log(`hostile input: HOSTILE_SEED=${HOSTILE_SEED}`);
   // A long audit window: aggregated check events are written at close, not in the middle of a
   // call whose database digest is being compared.
-  api = await startApiServer({ port: 0, pollMs: 250, rateLimit: { limit: 100_000, windowMs: 60_000 }, auditWindowMs: 3_600_000, log: () => undefined });
+  api = await startApiServer({
+    port: 0,
+    pollMs: 250,
+    rateLimit: { limit: 100_000, windowMs: 60_000 },
+    auditWindowMs: 3_600_000,
+    log: () => undefined,
+  });
   resourceKey = uniqueId("res");
-  await db.resource.create({ data: { key: resourceKey, name: resourceKey, environment: "production", permissions: ["read"] } });
-  client = await createServiceClient({ actor: SYSTEM, input: { name: uniqueId("svc"), scopes: ["access:check", "grants:read"], resourceKeys: [] } });
+  await db.resource.create({
+    data: { key: resourceKey, name: resourceKey, environment: "production", permissions: ["read"] },
+  });
+  client = await createServiceClient({
+    actor: SYSTEM,
+    input: { name: uniqueId("svc"), scopes: ["access:check", "grants:read"], resourceKeys: [] },
+  });
   const res = await fetch(`${api.url}/api/v1/oauth/token`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}` },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`,
+    },
     body: "grant_type=client_credentials",
   });
   assert.equal(res.status, 200);
@@ -52,11 +66,16 @@ after(async () => {
   redis().disconnect();
 });
 
-const b64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 const checkBody = JSON.stringify({ subject: "nobody@example.com", resource: "prod-postgres", permission: "read" });
 
 const expectInvalidToken = async (name: string, forged: string) => {
-  const res = await fetch(`${api.url}/api/v1/access/check`, { method: "POST", headers: { authorization: `Bearer ${forged}`, "content-type": "application/json" }, body: checkBody });
+  const res = await fetch(`${api.url}/api/v1/access/check`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${forged}`, "content-type": "application/json" },
+    body: checkBody,
+  });
   assert.equal(res.status, 401, name);
   assert.match(res.headers.get("www-authenticate") ?? "", /error="invalid_token"/, name);
   const body = (await res.json()) as { error: string; message: string };
@@ -71,7 +90,15 @@ describe("JWT key confusion and header tricks", () => {
     assert.ok(published);
     const { kid } = published;
     const now = Math.floor(Date.now() / 1000);
-    const claims = { sub: client.clientId, iss: getConfig().appUrl, aud: "jit-access", iat: now, exp: now + 900, jti: uniqueId("jti"), scope: "access:check grants:read" };
+    const claims = {
+      sub: client.clientId,
+      iss: getConfig().appUrl,
+      aud: "jit-access",
+      iat: now,
+      exp: now + 900,
+      jti: uniqueId("jti"),
+      scope: "access:check grants:read",
+    };
     const publicKey = createPublicKey({ key: published as unknown as import("node:crypto").JsonWebKey, format: "jwk" });
     const secrets: Array<[string, string | Buffer]> = [
       ["the JWK as JSON", JSON.stringify(published)],
@@ -84,11 +111,23 @@ describe("JWT key confusion and header tricks", () => {
       for (const [name, secret] of secrets) {
         const input = `${b64({ alg, typ: "JWT", kid })}.${b64(claims)}`;
         const hash = { HS256: "sha256", HS384: "sha384", HS512: "sha512" }[alg];
-        await expectInvalidToken(`${alg} keyed with ${name}`, `${input}.${createHmac(hash, secret).update(input).digest("base64url")}`);
+        await expectInvalidToken(
+          `${alg} keyed with ${name}`,
+          `${input}.${createHmac(hash, secret).update(input).digest("base64url")}`,
+        );
       }
     }
     // The honest token with the same claims is accepted: the forgeries fail on the key, not the claims.
-    assert.equal((await fetch(`${api.url}/api/v1/access/check`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: checkBody })).status, 200);
+    assert.equal(
+      (
+        await fetch(`${api.url}/api/v1/access/check`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: checkBody,
+        })
+      ).status,
+      200,
+    );
   });
 
   it("ignores keys a token brings along (jwk, jku, x5u, x5c) and kids pointing elsewhere", async () => {
@@ -120,7 +159,15 @@ describe("JWT key confusion and header tricks", () => {
     ];
     for (const [name, header] of attacks) await expectInvalidToken(name, await forge(header));
     // Algorithms other than ES256 under the real kid, unsigned or with a bogus signature.
-    const claims = { sub: client.clientId, iss: getConfig().appUrl, aud: "jit-access", iat: now, exp: now + 900, jti: "x", scope: "access:check" };
+    const claims = {
+      sub: client.clientId,
+      iss: getConfig().appUrl,
+      aud: "jit-access",
+      iat: now,
+      exp: now + 900,
+      jti: "x",
+      scope: "access:check",
+    };
     for (const alg of ["none", "None", "NONE", "ES384", "RS256", "PS256", "EdDSA", ""]) {
       await expectInvalidToken(`alg ${alg || "(empty)"}`, `${b64({ alg, kid })}.${b64(claims)}.${b64("sig")}`);
       await expectInvalidToken(`alg ${alg || "(empty)"}, empty signature`, `${b64({ alg, kid })}.${b64(claims)}.`);
@@ -128,7 +175,10 @@ describe("JWT key confusion and header tricks", () => {
     // The real token with its header swapped for one with `crit`, or its payload replaced.
     const [header, payload, signature] = token.split(".");
     await expectInvalidToken("crit header", `${b64({ alg: "ES256", kid, crit: ["exp"] })}.${payload}.${signature}`);
-    await expectInvalidToken("payload replaced", `${header}.${b64({ ...claims, scope: "access:check grants:read admin" })}.${signature}`);
+    await expectInvalidToken(
+      "payload replaced",
+      `${header}.${b64({ ...claims, scope: "access:check grants:read admin" })}.${signature}`,
+    );
   });
 });
 
@@ -151,38 +201,65 @@ const ENDPOINTS: ReadonlyArray<[string, string]> = [
 const headerSafe = (value: string) => value.replace(/[\u0000-\u001f\u007f-\uffff]/g, "?");
 
 const hostileCall = (): fc.Arbitrary<TCall> =>
-  fc.record({
-    endpoint: fc.constantFrom(...ENDPOINTS),
-    otherMethod: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS") }),
-    query: fc.option(
-      fc.array(fc.tuple(fc.oneof(fc.constantFrom("subject", "resource", "status", "limit", "cursor"), hostileString()), hostileString()), { maxLength: 4 }).map((query) => `?${new URLSearchParams(query).toString()}`),
-      { nil: "" },
-    ),
-    auth: fc.oneof(
-      { weight: 3, arbitrary: fc.constant("valid") },
-      { weight: 1, arbitrary: fc.constant("none") },
-      { weight: 1, arbitrary: hostileString().map((value) => `Bearer ${headerSafe(value)}`) },
-      { weight: 1, arbitrary: hostileString().map((value) => `Basic ${Buffer.from(value).toString("base64")}`) },
-    ),
-    contentType: fc.constantFrom("application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", ""),
-    body: fc.option(
-      fc.oneof(
-        hostileJson().map((value) => JSON.stringify(value) ?? "null"),
-        hostileString(),
-        fc.constantFrom("{", "[".repeat(100_000), `${"[".repeat(3_000)}${"]".repeat(3_000)}`, "grant_type=client_credentials&grant_type=password", "x".repeat(20_000)),
-        fc.record({ subject: hostileString(), resource: hostileString(), permission: hostileString() }).map((value) => JSON.stringify(value)),
+  fc
+    .record({
+      endpoint: fc.constantFrom(...ENDPOINTS),
+      otherMethod: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS") },
       ),
-      { nil: undefined },
-    ),
-  }).map(({ endpoint: [path, ownMethod], otherMethod, query, auth, contentType, body }) => ({
-    method: otherMethod ?? ownMethod,
-    path: `${path}${query}`,
-    headers: {
-      ...(auth === "valid" ? { authorization: `Bearer ${token}` } : auth === "none" ? {} : { authorization: auth }),
-      ...(contentType ? { "content-type": contentType } : {}),
-    },
-    body: (otherMethod ?? ownMethod) === "GET" || otherMethod === "OPTIONS" ? undefined : body,
-  }));
+      query: fc.option(
+        fc
+          .array(
+            fc.tuple(
+              fc.oneof(fc.constantFrom("subject", "resource", "status", "limit", "cursor"), hostileString()),
+              hostileString(),
+            ),
+            { maxLength: 4 },
+          )
+          .map((query) => `?${new URLSearchParams(query).toString()}`),
+        { nil: "" },
+      ),
+      auth: fc.oneof(
+        { weight: 3, arbitrary: fc.constant("valid") },
+        { weight: 1, arbitrary: fc.constant("none") },
+        { weight: 1, arbitrary: hostileString().map((value) => `Bearer ${headerSafe(value)}`) },
+        { weight: 1, arbitrary: hostileString().map((value) => `Basic ${Buffer.from(value).toString("base64")}`) },
+      ),
+      contentType: fc.constantFrom(
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "",
+      ),
+      body: fc.option(
+        fc.oneof(
+          hostileJson().map((value) => JSON.stringify(value) ?? "null"),
+          hostileString(),
+          fc.constantFrom(
+            "{",
+            "[".repeat(100_000),
+            `${"[".repeat(3_000)}${"]".repeat(3_000)}`,
+            "grant_type=client_credentials&grant_type=password",
+            "x".repeat(20_000),
+          ),
+          fc
+            .record({ subject: hostileString(), resource: hostileString(), permission: hostileString() })
+            .map((value) => JSON.stringify(value)),
+        ),
+        { nil: undefined },
+      ),
+    })
+    .map(({ endpoint: [path, ownMethod], otherMethod, query, auth, contentType, body }) => ({
+      method: otherMethod ?? ownMethod,
+      path: `${path}${query}`,
+      headers: {
+        ...(auth === "valid" ? { authorization: `Bearer ${token}` } : auth === "none" ? {} : { authorization: auth }),
+        ...(contentType ? { "content-type": contentType } : {}),
+      },
+      body: (otherMethod ?? ownMethod) === "GET" || otherMethod === "OPTIONS" ? undefined : body,
+    }));
 
 describe("every endpoint, generated requests (property)", () => {
   it("answers JSON, never a 500; a 4xx names its reason; a refused call changes nothing but its denial audit", async () => {
@@ -191,7 +268,11 @@ describe("every endpoint, generated requests (property)", () => {
       fc.asyncProperty(hostileCall(), async (call) => {
         const label = `${call.method} ${call.path.slice(0, 200)} ${JSON.stringify(call.headers).slice(0, 200)} body ${JSON.stringify(call.body?.slice(0, 200))}`;
         const before = await snapshotDb();
-        const res = await fetch(`${api.url}${call.path}`, { method: call.method, headers: call.headers, body: call.body });
+        const res = await fetch(`${api.url}${call.path}`, {
+          method: call.method,
+          headers: call.headers,
+          body: call.body,
+        });
         const text = await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         assert.ok(res.status < 500, `${label}: ${res.status} ${text.slice(0, 300)}`);
@@ -199,7 +280,10 @@ describe("every endpoint, generated requests (property)", () => {
         const parsed = JSON.parse(text) as Record<string, unknown>;
         if (res.status >= 400) {
           assert.equal(typeof parsed.error, "string", `${label}: no error code: ${text.slice(0, 300)}`);
-          assert.ok(typeof parsed.message === "string" && parsed.message.length > 0, `${label}: no reason: ${text.slice(0, 300)}`);
+          assert.ok(
+            typeof parsed.message === "string" && parsed.message.length > 0,
+            `${label}: no reason: ${text.slice(0, 300)}`,
+          );
           assert.deepEqual(await refusalTrailProblems(before), [], label);
         }
       }),
@@ -210,11 +294,25 @@ describe("every endpoint, generated requests (property)", () => {
 
   it("the check refuses every hostile subject, resource and permission without error, and says allowed: false", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.record({ subject: fc.constantFrom(...HOSTILE_STRINGS), resource: hostileString(), permission: hostileString() }), async (input) => {
-        const res = await fetch(`${api.url}/api/v1/access/check`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(input) });
-        const body = (await res.json()) as { allowed?: boolean; error?: string };
-        assert.ok(res.status === 200 ? body.allowed === false : res.status === 400 && body.error === "invalid_request", `${res.status} ${JSON.stringify(body)}`);
-      }),
+      fc.asyncProperty(
+        fc.record({
+          subject: fc.constantFrom(...HOSTILE_STRINGS),
+          resource: hostileString(),
+          permission: hostileString(),
+        }),
+        async (input) => {
+          const res = await fetch(`${api.url}/api/v1/access/check`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: JSON.stringify(input),
+          });
+          const body = (await res.json()) as { allowed?: boolean; error?: string };
+          assert.ok(
+            res.status === 200 ? body.allowed === false : res.status === 400 && body.error === "invalid_request",
+            `${res.status} ${JSON.stringify(body)}`,
+          );
+        },
+      ),
       fcOptions(50),
     );
   });

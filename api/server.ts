@@ -21,7 +21,14 @@ import { GrantReplica, type TReplicaClient } from "../lib/services/replica";
 import { RateLimiter } from "../lib/services/rate-limit";
 import { ZCheckRequest, ZListGrantsQuery } from "../lib/services/schemas";
 import { ensureSigningKey, loadKeyRing, type TKeyRing } from "../lib/services/signing-keys";
-import { basicCredentials, issueClientCredentialsToken, OAuthError, TokenError, verifyAccessToken, type TVerifiedToken } from "../lib/services/tokens";
+import {
+  basicCredentials,
+  issueClientCredentialsToken,
+  OAuthError,
+  TokenError,
+  verifyAccessToken,
+  type TVerifiedToken,
+} from "../lib/services/tokens";
 
 const MAX_BODY_BYTES = 16 * 1024;
 const TOKEN_CACHE_MAX = 100_000;
@@ -29,7 +36,11 @@ const TOKEN_CACHE_MAX = 100_000;
 const MAX_STALENESS_MS = 5_000;
 const KEY_REFRESH_MS = 30_000;
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...API_SECURITY_HEADERS };
+const JSON_HEADERS = {
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+  ...API_SECURITY_HEADERS,
+};
 
 export type TApiServerOptions = {
   port?: number;
@@ -98,13 +109,20 @@ const readBody = (req: IncomingMessage): Promise<string> =>
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")),
+    );
     req.on("error", reject);
   });
 
-const invalidToken = (message: string) => new HttpError(401, "invalid_token", message, { "www-authenticate": `Bearer realm="jit-access", error="invalid_token"` });
+const invalidToken = (message: string) =>
+  new HttpError(401, "invalid_token", message, {
+    "www-authenticate": `Bearer realm="jit-access", error="invalid_token"`,
+  });
 const insufficientScope = (scope: string) =>
-  new HttpError(403, "insufficient_scope", `This token lacks the scope ${scope}.`, { "www-authenticate": `Bearer realm="jit-access", error="insufficient_scope", scope="${scope}"` });
+  new HttpError(403, "insufficient_scope", `This token lacks the scope ${scope}.`, {
+    "www-authenticate": `Bearer realm="jit-access", error="insufficient_scope", scope="${scope}"`,
+  });
 
 export const startApiServer = async (options: TApiServerOptions = {}): Promise<TApiServer> => {
   const config = getConfig();
@@ -116,7 +134,11 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     keyRing = await loadKeyRing();
     keysLoadedAt = Date.now();
   };
-  const replica = new GrantReplica({ pollMs: options.pollMs ?? config.api.replicaPollMs, subscribe: options.subscribe, registerLocal: options.registerLocal });
+  const replica = new GrantReplica({
+    pollMs: options.pollMs ?? config.api.replicaPollMs,
+    subscribe: options.subscribe,
+    registerLocal: options.registerLocal,
+  });
   await replica.start();
   const limiter = new RateLimiter({
     limit: options.rateLimit?.limit ?? config.api.rateLimit,
@@ -125,7 +147,10 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     keyPrefix: redisKey("ratelimit"),
   });
   limiter.start();
-  const audit = new AuditAggregator({ windowMs: options.auditWindowMs ?? config.api.auditWindowMs, onError: (error) => log(`audit flush failed: ${String(error)}`) });
+  const audit = new AuditAggregator({
+    windowMs: options.auditWindowMs ?? config.api.auditWindowMs,
+    onError: (error) => log(`audit flush failed: ${String(error)}`),
+  });
   audit.start();
   const keyTimer = setInterval(() => void reloadKeys().catch(() => undefined), KEY_REFRESH_MS);
   keyTimer.unref();
@@ -161,26 +186,40 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
   };
 
   /** Signature, exp, aud, iss (verify), then on every call: client enabled, scope, rate limit. */
-  const authenticate = async (req: IncomingMessage, scope: string | null, now: number): Promise<{ client: TReplicaClient }> => {
+  const authenticate = async (
+    req: IncomingMessage,
+    scope: string | null,
+    now: number,
+  ): Promise<{ client: TReplicaClient }> => {
     const header = req.headers.authorization;
-    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== "bearer ") throw invalidToken("An Authorization: Bearer token is required.");
+    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== "bearer ")
+      throw invalidToken("An Authorization: Bearer token is required.");
     const token = await verify(header.slice(7).trim(), now);
     const client = replica.client(token.clientId);
     if (!client?.enabled) throw invalidToken("This client is disabled.");
     if (scope && !(token.scopes.has(scope) && client.scopes.includes(scope))) throw insufficientScope(scope);
     const decision = limiter.take(client.id, now);
     if (!decision.ok) {
-      throw new HttpError(429, "rate_limited", "Too many requests for this client; retry later.", { "retry-after": String(decision.retryAfterSeconds) });
+      throw new HttpError(429, "rate_limited", "Too many requests for this client; retry later.", {
+        "retry-after": String(decision.retryAfterSeconds),
+      });
     }
     return { client };
   };
 
   const sendError = (res: ServerResponse, error: unknown, requestId: string = randomUUID()): void => {
     if (res.headersSent) return void res.destroy();
-    if (error instanceof HttpError) return send(res, error.status, { error: error.error, message: error.message }, error.headers);
+    if (error instanceof HttpError)
+      return send(res, error.status, { error: error.error, message: error.message }, error.headers);
     // An AppError as it is; a database connection error as a 503 with Retry-After (ADR 0021).
     const known = asAppError(error);
-    if (known) return send(res, known.status, { error: known.status === 400 ? "invalid_request" : known.code.toLowerCase(), message: known.message }, appErrorHeaders(known));
+    if (known)
+      return send(
+        res,
+        known.status,
+        { error: known.status === 400 ? "invalid_request" : known.code.toLowerCase(), message: known.message },
+        appErrorHeaders(known),
+      );
     log(`api: request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     send(res, 500, { error: "server_error", message: `Internal error (request ${requestId}).` });
   };
@@ -191,8 +230,11 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
   const recordOutcome = (record: TAuditRecord): void => {
     audit.record(record);
     if (record.operation !== "access.check") return;
-    incrementCounter("jit_checks_total", { result: record.outcome === "ALLOWED" ? "allow" : record.reason === "not_held" ? "deny" : "refused" });
-    if (record.startedAt !== undefined) observeHistogram("jit_check_duration_seconds", {}, (performance.now() - record.startedAt) / 1000);
+    incrementCounter("jit_checks_total", {
+      result: record.outcome === "ALLOWED" ? "allow" : record.reason === "not_held" ? "deny" : "refused",
+    });
+    if (record.startedAt !== undefined)
+      observeHistogram("jit_check_duration_seconds", {}, (performance.now() - record.startedAt) / 1000);
   };
 
   /** The check once the caller is authenticated and the body read: synchronous, no I/O. */
@@ -205,7 +247,11 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     }
     const parsed = ZCheckRequest.safeParse(body);
     if (!parsed.success) {
-      throw new HttpError(400, "invalid_request", parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "));
+      throw new HttpError(
+        400,
+        "invalid_request",
+        parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
+      );
     }
     const { subject, resource, permission } = parsed.data;
     record.tuple = { subject, resource, permission };
@@ -216,7 +262,13 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     if (result.allowed) {
       record.outcome = "ALLOWED";
       recordOutcome(record);
-      sendJson(res, JSON.stringify({ allowed: true, grant: { id: result.grant.id, expiresAt: new Date(result.grant.expiresAt).toISOString() } }));
+      sendJson(
+        res,
+        JSON.stringify({
+          allowed: true,
+          grant: { id: result.grant.id, expiresAt: new Date(result.grant.expiresAt).toISOString() },
+        }),
+      );
     } else {
       record.reason = "not_held";
       recordOutcome(record);
@@ -225,11 +277,19 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
   };
 
   const handleCheck = async (req: IncomingMessage, res: ServerResponse, now: number): Promise<void> => {
-    const record: TAuditRecord = { operation: "access.check", clientId: null, outcome: "DENIED", startedAt: performance.now() };
+    const record: TAuditRecord = {
+      operation: "access.check",
+      clientId: null,
+      outcome: "DENIED",
+      startedAt: performance.now(),
+    };
     try {
       const { client } = await authenticate(req, "access:check", now);
       record.clientId = client.id;
-      if (now - replica.lastSyncStartedAt > MAX_STALENESS_MS) throw new HttpError(503, "unavailable", "This replica is not in step with the database; retry.", { "retry-after": "1" });
+      if (now - replica.lastSyncStartedAt > MAX_STALENESS_MS)
+        throw new HttpError(503, "unavailable", "This replica is not in step with the database; retry.", {
+          "retry-after": "1",
+        });
       answerCheck(client, await readBody(req), record, res);
     } catch (error) {
       record.reason = reasonOf(error);
@@ -253,7 +313,12 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     const client = replica.client(token.clientId);
     if (!client?.enabled || !token.scopes.has("access:check") || !client.scopes.includes("access:check")) return false;
     if (!limiter.take(client.id, now).ok) return false;
-    const record: TAuditRecord = { operation: "access.check", clientId: client.id, outcome: "DENIED", startedAt: performance.now() };
+    const record: TAuditRecord = {
+      operation: "access.check",
+      clientId: client.id,
+      outcome: "DENIED",
+      startedAt: performance.now(),
+    };
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
@@ -274,7 +339,12 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     req.on("end", () => {
       if (done) return;
       try {
-        answerCheck(client, chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"), record, res);
+        answerCheck(
+          client,
+          chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"),
+          record,
+          res,
+        );
         done = true;
       } catch (error) {
         fail(error);
@@ -296,7 +366,11 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       }
       const parsed = ZListGrantsQuery.safeParse(raw);
       if (!parsed.success) {
-        throw new HttpError(400, "invalid_request", parsed.error.issues.map((issue) => `${issue.path.join(".") || "query"}: ${issue.message}`).join("; "));
+        throw new HttpError(
+          400,
+          "invalid_request",
+          parsed.error.issues.map((issue) => `${issue.path.join(".") || "query"}: ${issue.message}`).join("; "),
+        );
       }
       const query = parsed.data;
       if (query.resource && client.resourceKeys.length > 0 && !client.resourceKeys.includes(query.resource)) {
@@ -304,7 +378,11 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       }
       const page = await listGrants({ query, allowedResourceKeys: client.resourceKeys });
       record.outcome = "ALLOWED";
-      record.tuple = { subject: query.subject ?? "*", resource: query.resource ?? "*", permission: `status:${query.status}` };
+      record.tuple = {
+        subject: query.subject ?? "*",
+        resource: query.resource ?? "*",
+        permission: `status:${query.status}`,
+      };
       recordOutcome(record);
       send(res, 200, page);
     } catch (error) {
@@ -318,9 +396,17 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     const body = await readBody(req);
     // Rate-limited by the client id it claims (before the slow hash), or by address.
     const fromHeader = req.headers.authorization ? basicCredentials(req.headers.authorization)?.clientId : undefined;
-    const claimed = (fromHeader ?? /(?:^|&)client_id=([^&]{1,100})/.exec(body)?.[1] ?? req.socket.remoteAddress ?? "unknown").slice(0, 100);
+    const claimed = (
+      fromHeader ??
+      /(?:^|&)client_id=([^&]{1,100})/.exec(body)?.[1] ??
+      req.socket.remoteAddress ??
+      "unknown"
+    ).slice(0, 100);
     const decision = limiter.take(`token:${claimed}`);
-    if (!decision.ok) throw new HttpError(429, "rate_limited", "Too many token requests; retry later.", { "retry-after": String(decision.retryAfterSeconds) });
+    if (!decision.ok)
+      throw new HttpError(429, "rate_limited", "Too many token requests; retry later.", {
+        "retry-after": String(decision.retryAfterSeconds),
+      });
     try {
       const token = await issueClientCredentialsToken({
         authorization: req.headers.authorization,
@@ -332,10 +418,15 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       send(res, 200, token, { pragma: "no-cache" });
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
-      send(res, error.status, { error: error.error, error_description: error.message, message: error.message }, {
-        pragma: "no-cache",
-        ...(error.error === "invalid_client" ? { "www-authenticate": `Basic realm="jit-access"` } : {}),
-      });
+      send(
+        res,
+        error.status,
+        { error: error.error, error_description: error.message, message: error.message },
+        {
+          pragma: "no-cache",
+          ...(error.error === "invalid_client" ? { "www-authenticate": `Basic realm="jit-access"` } : {}),
+        },
+      );
     }
   };
 
@@ -347,7 +438,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     // The route table (api/routes.ts) decides what exists and which methods it takes.
     if (!isApiPath(path)) throw new HttpError(404, "not_found", `No such endpoint: ${method} ${path}.`);
     const methods: readonly string[] = API_ROUTES[path];
-    if (!methods.includes(method)) throw new HttpError(405, "method_not_allowed", `Use ${methods.join(", ")}.`, { allow: methods.join(", ") });
+    if (!methods.includes(method))
+      throw new HttpError(405, "method_not_allowed", `Use ${methods.join(", ")}.`, { allow: methods.join(", ") });
     switch (path) {
       case "/api/v1/access/check":
         return handleCheck(req, res, now);
@@ -369,7 +461,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
 
   const server: Server = createServer((req, res) => {
     if (req.method === "POST" && req.url === "/api/v1/access/check" && fastCheck(req, res)) return;
-    const requestId = (typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].slice(0, 100)) || randomUUID();
+    const requestId =
+      (typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].slice(0, 100)) || randomUUID();
     route(req, res, requestId).catch((error: unknown) => sendError(res, error, requestId));
   });
   server.keepAliveTimeout = 65_000;

@@ -28,7 +28,19 @@ import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
-import { deleteRedisPrefix, formatStats, removeBenchData, sleep, spawnWorker, startReceiver, startSmtpSink, stats, stopWorker, type TStats, type TWorkerProcess } from "./support";
+import {
+  deleteRedisPrefix,
+  formatStats,
+  removeBenchData,
+  sleep,
+  spawnWorker,
+  startReceiver,
+  startSmtpSink,
+  stats,
+  stopWorker,
+  type TStats,
+  type TWorkerProcess,
+} from "./support";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
@@ -37,13 +49,18 @@ const TARGET_P99_MS = 250;
 // ---- options -------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(`--${name}`);
-const option = (name: string, fallback: string): string => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const option = (name: string, fallback: string): string =>
+  argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const GRANTS = Number(option("grants", "1000"));
 const WINDOW_MS = Number(option("window-ms", "10000"));
 // Long enough that creating the grants (and their 1,000 activations and start e-mails) is over
 // before the window: the bench measures an expiry burst, not a creation burst overlapping it.
 const LEAD_MS = Number(option("lead-ms", "60000"));
-const MODE: "default" | "flush-redis" | "kill-worker" = flag("flush-redis") ? "flush-redis" : flag("kill-worker") ? "kill-worker" : "default";
+const MODE: "default" | "flush-redis" | "kill-worker" = flag("flush-redis")
+  ? "flush-redis"
+  : flag("kill-worker")
+    ? "kill-worker"
+    : "default";
 const RECOVER = option("recover", "none") as "both" | "reconcile" | "restart" | "none";
 const KEEP = flag("keep");
 /** Diagnostic: the worker's pg pool size (default: pg's 10), through bench/pg-pool-max.ts. */
@@ -56,17 +73,32 @@ const WORKER_POOL_MAX = Number(option("worker-pool-max", "0"));
 const CPU_PROFILE = flag("cpu-profile");
 const TOPOLOGY = option("topology", "split") as "split" | "single";
 const PROCESSES: Array<{ name: string; queues?: string }> =
-  TOPOLOGY === "split" ? [{ name: "webhooks", queues: "webhooks" }, { name: "main", queues: "maintenance,grant-lifecycle,notify" }] : [{ name: "all" }];
+  TOPOLOGY === "split"
+    ? [
+        { name: "webhooks", queues: "webhooks" },
+        { name: "main", queues: "maintenance,grant-lifecycle,notify" },
+      ]
+    : [{ name: "all" }];
 const SUBJECTS = 5;
 const CREATE_CONCURRENCY = 8;
-if (!(GRANTS > 0) || !(WINDOW_MS > 0) || !(LEAD_MS > 0) || !["both", "reconcile", "restart", "none"].includes(RECOVER) || !["split", "single"].includes(TOPOLOGY)) {
-  console.error("usage: npm run bench:expiry -- [--flush-redis | --kill-worker] [--grants=N] [--window-ms=N] [--lead-ms=N] [--recover=none|reconcile|restart|both] [--topology=split|single] [--keep] [--json=FILE]");
+if (
+  !(GRANTS > 0) ||
+  !(WINDOW_MS > 0) ||
+  !(LEAD_MS > 0) ||
+  !["both", "reconcile", "restart", "none"].includes(RECOVER) ||
+  !["split", "single"].includes(TOPOLOGY)
+) {
+  console.error(
+    "usage: npm run bench:expiry -- [--flush-redis | --kill-worker] [--grants=N] [--window-ms=N] [--lead-ms=N] [--recover=none|reconcile|restart|both] [--topology=split|single] [--keep] [--json=FILE]",
+  );
   process.exit(2);
 }
 
 // ---- the isolated environment, set before any app module reads its configuration -----------
 const runId = `${process.pid}_${randomBytes(4).toString("hex")}`;
-const base = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+const base = new URL(
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+);
 base.pathname = `/jit_bench_${runId}`;
 const DATABASE_URL = base.toString();
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -77,13 +109,36 @@ const WORKER_LOG = path.join(RESULTS, `expiry-${MODE}-${stamp}-worker.log`);
 const JSON_OUT = option("json", path.join(RESULTS, `expiry-${MODE}-${stamp}.json`));
 
 /** The development defaults, whatever the shell exports (as the test harness does). */
-const BLANK = ["APP_URL", "AUTH_SECRET", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "ADMIN_GROUPS", "SECURITY_GROUPS", "WEBAUTHN_RP_ID", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "GRANT_WARNING_MINUTES", "CHAT_WEBHOOK_URL", "SMTP_URL"];
+const BLANK = [
+  "APP_URL",
+  "AUTH_SECRET",
+  "OIDC_ISSUER",
+  "OIDC_CLIENT_ID",
+  "OIDC_CLIENT_SECRET",
+  "OIDC_SCOPES",
+  "OIDC_GROUPS_CLAIM",
+  "ADMIN_GROUPS",
+  "SECURITY_GROUPS",
+  "WEBAUTHN_RP_ID",
+  "SESSION_IDLE_MINUTES",
+  "SESSION_MAX_HOURS",
+  "GRANT_WARNING_MINUTES",
+  "CHAT_WEBHOOK_URL",
+  "SMTP_URL",
+];
 for (const name of BLANK) delete process.env[name];
-Object.assign(process.env, { NODE_ENV: "development", DATABASE_URL, REDIS_URL, REDIS_PREFIX, NEXT_TELEMETRY_DISABLED: "1" });
+Object.assign(process.env, {
+  NODE_ENV: "development",
+  DATABASE_URL,
+  REDIS_URL,
+  REDIS_PREFIX,
+  NEXT_TELEMETRY_DISABLED: "1",
+});
 
 const t0 = Date.now();
 const loadStart = os.loadavg();
-const say = (message: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+const say = (message: string): void =>
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 
 const run = (command: string, args: string[]): Promise<number> =>
   new Promise((resolve) => {
@@ -92,7 +147,9 @@ const run = (command: string, args: string[]): Promise<number> =>
   });
 
 const main = async (): Promise<number> => {
-  say(`mode=${MODE} topology=${TOPOLOGY}${MODE === "flush-redis" ? ` recover=${RECOVER}` : ""}${WORKER_POOL_MAX > 0 ? ` worker-pool-max=${WORKER_POOL_MAX}` : ""} grants=${GRANTS} window=${WINDOW_MS} ms lead=${LEAD_MS} ms; ${os.cpus().length} CPUs, node ${process.version}`);
+  say(
+    `mode=${MODE} topology=${TOPOLOGY}${MODE === "flush-redis" ? ` recover=${RECOVER}` : ""}${WORKER_POOL_MAX > 0 ? ` worker-pool-max=${WORKER_POOL_MAX}` : ""} grants=${GRANTS} window=${WINDOW_MS} ms lead=${LEAD_MS} ms; ${os.cpus().length} CPUs, node ${process.version}`,
+  );
   say(`database ${DATABASE_URL}, redis prefix ${REDIS_PREFIX}`);
   await ensureDatabase(DATABASE_URL);
   if ((await run("npx", ["prisma", "migrate", "deploy"])) !== 0) {
@@ -129,26 +186,50 @@ const main = async (): Promise<number> => {
   const startWorker = async (label: string): Promise<void> => {
     const started = Date.now();
     workers = PROCESSES.map((process_) => {
-      const env = { ...workerEnv, ...(process_.queues ? { WORKER_QUEUES: process_.queues } : {}), ...(WORKER_POOL_MAX > 0 ? { BENCH_PG_POOL_MAX: String(WORKER_POOL_MAX) } : {}) };
-      return spawnWorker({ cwd: ROOT, env, logFile: WORKER_LOG, label: `${label}, ${process_.name}`, ...(CPU_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS, "profiles")}`] } : {}), ...(WORKER_POOL_MAX > 0 ? { preload: ["./bench/pg-pool-max.ts"] } : {}) });
+      const env = {
+        ...workerEnv,
+        ...(process_.queues ? { WORKER_QUEUES: process_.queues } : {}),
+        ...(WORKER_POOL_MAX > 0 ? { BENCH_PG_POOL_MAX: String(WORKER_POOL_MAX) } : {}),
+      };
+      return spawnWorker({
+        cwd: ROOT,
+        env,
+        logFile: WORKER_LOG,
+        label: `${label}, ${process_.name}`,
+        ...(CPU_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS, "profiles")}`] } : {}),
+        ...(WORKER_POOL_MAX > 0 ? { preload: ["./bench/pg-pool-max.ts"] } : {}),
+      });
     });
     for (const spawned of workers) {
       workerPids.push(spawned.pid);
       allWorkers.push(spawned);
     }
     await Promise.all(workers.map((spawned) => spawned.up));
-    mark(`worker${workers.length > 1 ? "s" : ""} ${workers.map((spawned, index) => `${spawned.pid} (${PROCESSES[index]?.name})`).join(", ")} up (${label}) in ${Date.now() - started} ms`);
+    mark(
+      `worker${workers.length > 1 ? "s" : ""} ${workers.map((spawned, index) => `${spawned.pid} (${PROCESSES[index]?.name})`).join(", ")} up (${label}) in ${Date.now() - started} ms`,
+    );
   };
 
   try {
     // ---- fixtures ---------------------------------------------------------------------------
     const admin = await createActor({ groups: ["portal-admins"] });
     const resourceKey = `bench-${randomBytes(3).toString("hex")}`;
-    const resource = await db.resource.create({ data: { key: resourceKey, name: "Bench resource", environment: "production", permissions: ["read", "write"] } });
-    const endpoint = await createEndpoint({ actor: admin, resourceKey, url: `http://127.0.0.1:${receiver.port}/hook`, events: ["grant.expired"] });
+    const resource = await db.resource.create({
+      data: { key: resourceKey, name: "Bench resource", environment: "production", permissions: ["read", "write"] },
+    });
+    const endpoint = await createEndpoint({
+      actor: admin,
+      resourceKey,
+      url: `http://127.0.0.1:${receiver.port}/hook`,
+      events: ["grant.expired"],
+    });
     secret = endpoint.secret;
-    const subjects = await Promise.all(Array.from({ length: SUBJECTS }, (_, index) => createUser({ name: `Bench subject ${index + 1}` })));
-    say(`resource ${resourceKey}, endpoint ${endpoint.endpointId} -> 127.0.0.1:${receiver.port} (grant.expired only), ${SUBJECTS} subjects, SMTP sink :${smtp.port}`);
+    const subjects = await Promise.all(
+      Array.from({ length: SUBJECTS }, (_, index) => createUser({ name: `Bench subject ${index + 1}` })),
+    );
+    say(
+      `resource ${resourceKey}, endpoint ${endpoint.endpointId} -> 127.0.0.1:${receiver.port} (grant.expired only), ${SUBJECTS} subjects, SMTP sink :${smtp.port}`,
+    );
 
     await startWorker("initial");
 
@@ -163,7 +244,13 @@ const main = async (): Promise<number> => {
       const expiresAt = new Date(windowStart + Math.floor((index * WINDOW_MS) / GRANTS));
       const grant = await db.$transaction(async (tx) => {
         const created = await tx.grant.create({
-          data: { subjectId: (subjects[index % SUBJECTS] as { id: string }).id, resourceId: resource.id, permissions: ["read"], startsAt, expiresAt },
+          data: {
+            subjectId: (subjects[index % SUBJECTS] as { id: string }).id,
+            resourceId: resource.id,
+            permissions: ["read"],
+            startsAt,
+            expiresAt,
+          },
           select: { id: true, startsAt: true, expiresAt: true },
         });
         await scheduleGrantLifecycle(tx, created);
@@ -177,8 +264,11 @@ const main = async (): Promise<number> => {
       }),
     );
     const createdIn = Date.now() - creation;
-    mark(`${GRANTS} grants created in ${createdIn} ms; expiries from +${((windowStart - Date.now()) / 1000).toFixed(1)} s for ${WINDOW_MS / 1000} s`);
-    if (Date.now() > windowStart - 2_000) say("WARNING: creation ended less than 2 s before the first expiry; raise --lead-ms");
+    mark(
+      `${GRANTS} grants created in ${createdIn} ms; expiries from +${((windowStart - Date.now()) / 1000).toFixed(1)} s for ${WINDOW_MS / 1000} s`,
+    );
+    if (Date.now() > windowStart - 2_000)
+      say("WARNING: creation ended less than 2 s before the first expiry; raise --lead-ms");
 
     // ---- the disruption, halfway through the window -----------------------------------------
     const disruptAt = windowStart + WINDOW_MS / 2;
@@ -192,7 +282,9 @@ const main = async (): Promise<number> => {
         if (RECOVER === "reconcile" || RECOVER === "both") {
           const started = Date.now();
           const result = await reconcileLifecycle();
-          mark(`reconcileLifecycle() from the bench process (models an operator or the periodic run): ${result.grants} grants, ${result.enqueued} jobs, ${Date.now() - started} ms`);
+          mark(
+            `reconcileLifecycle() from the bench process (models an operator or the periodic run): ${result.grants} grants, ${result.enqueued} jobs, ${Date.now() - started} ms`,
+          );
           disruption.reconcile = { ...result, ms: Date.now() - started };
         }
         if (RECOVER === "restart" || RECOVER === "both") {
@@ -214,13 +306,17 @@ const main = async (): Promise<number> => {
 
     // ---- wait for the deliveries ------------------------------------------------------------
     const deadline = windowEnd + 60_000;
-    const webhooks = new Queue("webhooks", { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: REDIS_PREFIX });
+    const webhooks = new Queue("webhooks", {
+      connection: { url: REDIS_URL, maxRetriesPerRequest: null },
+      prefix: REDIS_PREFIX,
+    });
     webhooks.on("error", () => undefined);
     let reported = 0;
     for (;;) {
       await sleep(250);
       const arrived = [...receiver.received.values()].filter((entry) => expected.has(entry.grantId)).length;
-      if (arrived !== reported && (arrived === GRANTS || Math.floor(arrived / 250) !== Math.floor(reported / 250))) say(`${arrived}/${GRANTS} expiry webhooks received`);
+      if (arrived !== reported && (arrived === GRANTS || Math.floor(arrived / 250) !== Math.floor(reported / 250)))
+        say(`${arrived}/${GRANTS} expiry webhooks received`);
       reported = arrived;
       if (Date.now() > deadline) {
         say("deadline (window end + 60 s) reached");
@@ -263,10 +359,20 @@ const main = async (): Promise<number> => {
     // Where the time goes, from the rows the app wrote: the expire job's own lag (audit
     // details.lagMs: job start - expiresAt), then the outbox row of the delivery job (written in
     // expireGrant's transaction) to its relay, then relay to receipt.
-    const audits = await db.auditEvent.findMany({ where: { action: "grant.expired" }, select: { targetId: true, details: true } });
-    const fireLag = audits.map((event) => Number((event.details as { lagMs?: number }).lagMs)).filter((value) => Number.isFinite(value));
-    const deliveries = await db.webhookDelivery.findMany({ select: { id: true, grantId: true, attempts: true, createdAt: true } });
-    const outbox = await db.outboxJob.findMany({ where: { name: "webhook.deliver" }, select: { jobId: true, createdAt: true, dispatchedAt: true } });
+    const audits = await db.auditEvent.findMany({
+      where: { action: "grant.expired" },
+      select: { targetId: true, details: true },
+    });
+    const fireLag = audits
+      .map((event) => Number((event.details as { lagMs?: number }).lagMs))
+      .filter((value) => Number.isFinite(value));
+    const deliveries = await db.webhookDelivery.findMany({
+      select: { id: true, grantId: true, attempts: true, createdAt: true },
+    });
+    const outbox = await db.outboxJob.findMany({
+      where: { name: "webhook.deliver" },
+      select: { jobId: true, createdAt: true, dispatchedAt: true },
+    });
     const outboxByJob = new Map(outbox.map((row) => [row.jobId, row]));
     const txToRelay: number[] = [];
     const relayToReceived: number[] = [];
@@ -282,19 +388,31 @@ const main = async (): Promise<number> => {
     }
     const retried = deliveries.filter((delivery) => delivery.attempts > 1).length;
     // The grant.start burst shares the lifecycle queue, the pool and the audit chain lock.
-    const activations = await db.grantLifecycleEvent.aggregate({ where: { kind: "ACTIVATED" }, _count: true, _max: { createdAt: true } });
+    const activations = await db.grantLifecycleEvent.aggregate({
+      where: { kind: "ACTIVATED" },
+      _count: true,
+      _max: { createdAt: true },
+    });
     const lastActivation = activations._max.createdAt?.getTime();
 
     // Split around the disruption: grants that expired before it, and those after.
     const disruptedAt = typeof disruption.at === "number" ? disruption.at : disruptAt;
-    const before = [...lagByGrant.entries()].filter(([grantId]) => (expected.get(grantId) as number) < disruptAt).map(([, value]) => value.lag);
-    const after = [...lagByGrant.entries()].filter(([grantId]) => (expected.get(grantId) as number) >= disruptAt).map(([, value]) => value.lag);
+    const before = [...lagByGrant.entries()]
+      .filter(([grantId]) => (expected.get(grantId) as number) < disruptAt)
+      .map(([, value]) => value.lag);
+    const after = [...lagByGrant.entries()]
+      .filter(([grantId]) => (expected.get(grantId) as number) >= disruptAt)
+      .map(([, value]) => value.lag);
     const late = [...lagByGrant.values()].filter((value) => value.lag >= TARGET_P99_MS);
     const lastLate = late.reduce((latest, value) => Math.max(latest, value.receivedAt), 0);
 
     console.log("");
-    console.log(`== bench:expiry  mode=${MODE} topology=${TOPOLOGY}${MODE === "flush-redis" ? ` (recover=${RECOVER})` : ""}`);
-    console.log(`grants                 ${GRANTS} expiring uniformly over ${WINDOW_MS / 1000} s (created in ${createdIn} ms, concurrency ${CREATE_CONCURRENCY})`);
+    console.log(
+      `== bench:expiry  mode=${MODE} topology=${TOPOLOGY}${MODE === "flush-redis" ? ` (recover=${RECOVER})` : ""}`,
+    );
+    console.log(
+      `grants                 ${GRANTS} expiring uniformly over ${WINDOW_MS / 1000} s (created in ${createdIn} ms, concurrency ${CREATE_CONCURRENCY})`,
+    );
     console.log(`received               ${lagByGrant.size}`);
     console.log(`missing                ${missing.length}`);
     console.log(`duplicates             ${duplicates}`);
@@ -302,30 +420,47 @@ const main = async (): Promise<number> => {
     if (unexpected > 0) console.log(`unexpected webhook ids ${unexpected}`);
     console.log(`deliveries retried     ${retried} (attempts > 1)`);
     console.log(formatStats("lag received - expiresAt", overall));
-    if (overall) console.log(`  => p50 ${overall.p50} ms, p99 ${overall.p99} ms, max ${overall.max} ms; target p99 < ${TARGET_P99_MS} ms: ${overall.p99 < TARGET_P99_MS ? "met" : "MISSED"}`);
+    if (overall)
+      console.log(
+        `  => p50 ${overall.p50} ms, p99 ${overall.p99} ms, max ${overall.max} ms; target p99 < ${TARGET_P99_MS} ms: ${overall.p99 < TARGET_P99_MS ? "met" : "MISSED"}`,
+      );
     console.log("breakdown (from the app's rows):");
     console.log(formatStats("  expire job start - expiresAt", stats(fireLag)));
     console.log(formatStats("  outbox row written - expiresAt", stats(expireToTx)));
     console.log(formatStats("  outbox row -> relayed to BullMQ", stats(txToRelay)));
     console.log(formatStats("  relayed -> webhook received", stats(relayToReceived)));
     if (MODE !== "default") {
-      console.log(`disruption             ${JSON.stringify({ ...disruption, at: undefined, atWindowMs: disruptedAt - windowStart })}`);
+      console.log(
+        `disruption             ${JSON.stringify({ ...disruption, at: undefined, atWindowMs: disruptedAt - windowStart })}`,
+      );
       console.log(formatStats("  expired before the disruption", stats(before)));
       console.log(formatStats("  expired after the disruption", stats(after)));
       console.log(
         `  ${late.length} webhooks ${TARGET_P99_MS} ms or more late; ${late.length > 0 ? `the last of them arrived ${((lastLate - disruptedAt) / 1000).toFixed(1)} s after the disruption (recovery time)` : "no recovery backlog"}`,
       );
     }
-    console.log(`activations            ${activations._count} grant.start side effects; the last at ${lastActivation ? `${((lastActivation - windowStart) / 1000).toFixed(1)} s from the first expiry` : "-"}`);
+    console.log(
+      `activations            ${activations._count} grant.start side effects; the last at ${lastActivation ? `${((lastActivation - windowStart) / 1000).toFixed(1)} s from the first expiry` : "-"}`,
+    );
     const failures = new Map<string, number>();
-    for (const entry of allWorkers) for (const [key, count] of entry.failures) failures.set(key, (failures.get(key) ?? 0) + count);
+    for (const entry of allWorkers)
+      for (const [key, count] of entry.failures) failures.set(key, (failures.get(key) ?? 0) + count);
     console.log(`worker job failures    ${failures.size === 0 ? "none" : ""}`);
-    for (const [key, count] of [...failures].sort((a, b) => b[1] - a[1])) console.log(`  ${String(count).padStart(5)}  ${key}`);
-    console.log(`load average           ${loadStart.map((value) => value.toFixed(2)).join(" ")} at start, ${os.loadavg().map((value) => value.toFixed(2)).join(" ")} at end`);
+    for (const [key, count] of [...failures].sort((a, b) => b[1] - a[1]))
+      console.log(`  ${String(count).padStart(5)}  ${key}`);
+    console.log(
+      `load average           ${loadStart.map((value) => value.toFixed(2)).join(" ")} at start, ${os
+        .loadavg()
+        .map((value) => value.toFixed(2))
+        .join(" ")} at end`,
+    );
     console.log("timeline (s from first expiry):");
-    for (const entry of timeline) console.log(`  ${((entry.atMs - windowStart) / 1000).toFixed(2).padStart(7)}  ${entry.what}`);
+    for (const entry of timeline)
+      console.log(`  ${((entry.atMs - windowStart) / 1000).toFixed(2).padStart(7)}  ${entry.what}`);
     console.log(`worker log             ${path.relative(ROOT, WORKER_LOG)} (pids ${workerPids.join(", ")})`);
-    const workerEvents = Object.fromEntries(workers.map((running, index) => [PROCESSES[index]?.name ?? String(index), Object.fromEntries(running.events)]));
+    const workerEvents = Object.fromEntries(
+      workers.map((running, index) => [PROCESSES[index]?.name ?? String(index), Object.fromEntries(running.events)]),
+    );
     console.log(`last workers' events   ${JSON.stringify(workerEvents)}`);
     console.log(`e-mails accepted       ${smtp.count()}`);
 
@@ -350,8 +485,23 @@ const main = async (): Promise<number> => {
       failures: Object.fromEntries(failures),
       loadAverage: { start: loadStart, end: os.loadavg() },
       lag: overall,
-      breakdown: { fireLag: stats(fireLag), expireToTx: stats(expireToTx), txToRelay: stats(txToRelay), relayToReceived: stats(relayToReceived) },
-      disruption: MODE === "default" ? undefined : { ...disruption, atWindowMs: disruptedAt - windowStart, before: stats(before), after: stats(after), lateCount: late.length, recoveryMs: late.length > 0 ? lastLate - disruptedAt : 0 },
+      breakdown: {
+        fireLag: stats(fireLag),
+        expireToTx: stats(expireToTx),
+        txToRelay: stats(txToRelay),
+        relayToReceived: stats(relayToReceived),
+      },
+      disruption:
+        MODE === "default"
+          ? undefined
+          : {
+              ...disruption,
+              atWindowMs: disruptedAt - windowStart,
+              before: stats(before),
+              after: stats(after),
+              lateCount: late.length,
+              recoveryMs: late.length > 0 ? lastLate - disruptedAt : 0,
+            },
       timeline: timeline.map((entry) => ({ atWindowMs: entry.atMs - windowStart, what: entry.what })),
       totalMs: finishedAt - t0,
       workerLog: path.relative(ROOT, WORKER_LOG),

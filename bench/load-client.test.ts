@@ -11,7 +11,10 @@ const headers = (...cookies: string[]): Headers => {
 describe("the load bench's cookie jar", () => {
   it("keeps cookies per host name, like a browser (the port is no part of their scope)", () => {
     const jar = createCookieJar();
-    jar.store(new URL("http://localhost:3500/api/auth/csrf"), headers("next-auth.csrf-token=abc; Path=/; HttpOnly; SameSite=Lax"));
+    jar.store(
+      new URL("http://localhost:3500/api/auth/csrf"),
+      headers("next-auth.csrf-token=abc; Path=/; HttpOnly; SameSite=Lax"),
+    );
     assert.equal(jar.header(new URL("http://localhost:3501/auth")), "next-auth.csrf-token=abc");
     assert.equal(jar.header(new URL("http://127.0.0.1:3500/")), "");
   });
@@ -29,7 +32,10 @@ describe("the load bench's cookie jar", () => {
     const jar = createCookieJar();
     const url = new URL("http://localhost:3500/");
     jar.store(url, headers("a=1; Path=/", "b=2; Path=/"));
-    jar.store(url, headers("a=; Path=/; Max-Age=0", `b=2; Path=/; Expires=${new Date(Date.now() - 1000).toUTCString()}`));
+    jar.store(
+      url,
+      headers("a=; Path=/; Max-Age=0", `b=2; Path=/; Expires=${new Date(Date.now() - 1000).toUTCString()}`),
+    );
     assert.equal(jar.header(url), "");
     assert.deepEqual(jar.names("localhost"), []);
   });

@@ -41,7 +41,12 @@ export const createCookieJar = () => {
     if (!jar) return "";
     const now = Date.now();
     return [...jar]
-      .filter(([, cookie]) => cookie.expiresAt > now && (url.pathname === cookie.path || url.pathname.startsWith(cookie.path.endsWith("/") ? cookie.path : `${cookie.path}/`)))
+      .filter(
+        ([, cookie]) =>
+          cookie.expiresAt > now &&
+          (url.pathname === cookie.path ||
+            url.pathname.startsWith(cookie.path.endsWith("/") ? cookie.path : `${cookie.path}/`)),
+      )
       .map(([name, cookie]) => `${name}=${cookie.value}`)
       .join("; ");
   };
@@ -73,7 +78,10 @@ export const createHttpUser = (options: { appUrl: string; userAgent: string }) =
   const appOrigin = new URL(options.appUrl).origin;
 
   /** One request, no redirect following; cookies in and out. */
-  const send = async (url: URL, init: { method?: string; headers?: Record<string, string>; body?: string | FormData | URLSearchParams } = {}): Promise<Response> => {
+  const send = async (
+    url: URL,
+    init: { method?: string; headers?: Record<string, string>; body?: string | FormData | URLSearchParams } = {},
+  ): Promise<Response> => {
     const cookie = jar.header(url);
     const response = await fetch(url, {
       method: init.method ?? "GET",
@@ -96,7 +104,11 @@ export const createHttpUser = (options: { appUrl: string; userAgent: string }) =
     const { csrfToken } = (await csrf.json()) as { csrfToken: string };
     const start = await send(new URL("/api/auth/signin/oidc", appOrigin), {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: appOrigin, "x-auth-return-redirect": "1" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: appOrigin,
+        "x-auth-return-redirect": "1",
+      },
       body: new URLSearchParams({ csrfToken, callbackUrl: `${appOrigin}/`, json: "true" }),
     });
     if (!start.ok) throw new HttpStatusError(start.status, "/api/auth/signin/oidc");
@@ -129,7 +141,8 @@ export const createHttpUser = (options: { appUrl: string; userAgent: string }) =
       }
       throw new HttpStatusError(response.status, `${next.origin}${next.pathname} during sign-in`);
     }
-    if (!jar.names(new URL(appOrigin).hostname).some((name) => name.includes("session-token"))) throw new Error(`no session cookie after signing in as ${sub}`);
+    if (!jar.names(new URL(appOrigin).hostname).some((name) => name.includes("session-token")))
+      throw new Error(`no session cookie after signing in as ${sub}`);
   };
 
   /** A page view: the HTML a browser's navigation gets. A redirect (to sign-in) is an error. */
@@ -144,7 +157,11 @@ export const createHttpUser = (options: { appUrl: string; userAgent: string }) =
    * A server action as React posts it from the page at `pathname`: arguments through React's
    * encoder (FormData arguments become multipart), the action's id in `next-action`.
    */
-  const action = async (serverAction: TServerAction, args: readonly unknown[], pathname: string = serverAction.pagePath): Promise<TActionAnswer> => {
+  const action = async (
+    serverAction: TServerAction,
+    args: readonly unknown[],
+    pathname: string = serverAction.pagePath,
+  ): Promise<TActionAnswer> => {
     const encoded = await encodeReply(args);
     const response = await send(new URL(pathname, appOrigin), {
       method: "POST",

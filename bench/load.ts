@@ -45,7 +45,17 @@ import { ensureDatabase } from "../lib/db/ensure-database";
 import { readServerActions, type TServerAction } from "../lib/testing/server-action-wire";
 import { createHttpUser, HttpStatusError, type THttpUser } from "./load-client";
 import type { TDecided, TPolicyKind, TSubmitted } from "./load-verify";
-import { removeBenchData, sleep, spawnWorker, startReceiver, startSmtpSink, stats, stopWorker, type TStats, type TWorkerProcess } from "./support";
+import {
+  removeBenchData,
+  sleep,
+  spawnWorker,
+  startReceiver,
+  startSmtpSink,
+  stats,
+  stopWorker,
+  type TStats,
+  type TWorkerProcess,
+} from "./support";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
@@ -71,8 +81,19 @@ const BUILD = !flag("no-build");
 const KEEP = flag("keep");
 /** Self-test of the proof: break three things on purpose before verifying; it must find each. */
 const INJECT = flag("inject-faults");
-if (!(USERS >= 10) || !(DURATION_S > 0) || !(THINK_MS >= 0) || !(RESOURCES > 0) || !(DENY_RATE >= 0 && DENY_RATE <= 1) || !(DRAIN_TIMEOUT_S > 0) || !(APP_PORT > 0) || !(RAMP_S >= 0 && RAMP_S < DURATION_S)) {
-  console.error("usage: npm run bench:load -- [--users N>=10] [--duration S] [--no-build] [--think-ms N] [--resources N] [--deny-rate F] [--drain-timeout S] [--ramp S] [--port N] [--keep] [--json FILE] [--inject-faults]");
+if (
+  !(USERS >= 10) ||
+  !(DURATION_S > 0) ||
+  !(THINK_MS >= 0) ||
+  !(RESOURCES > 0) ||
+  !(DENY_RATE >= 0 && DENY_RATE <= 1) ||
+  !(DRAIN_TIMEOUT_S > 0) ||
+  !(APP_PORT > 0) ||
+  !(RAMP_S >= 0 && RAMP_S < DURATION_S)
+) {
+  console.error(
+    "usage: npm run bench:load -- [--users N>=10] [--duration S] [--no-build] [--think-ms N] [--resources N] [--deny-rate F] [--drain-timeout S] [--ramp S] [--port N] [--keep] [--json FILE] [--inject-faults]",
+  );
   process.exit(2);
 }
 const APPROVERS = Math.max(4, Math.round(USERS * 0.3));
@@ -83,7 +104,9 @@ const TEAMS = Math.max(2, Math.round(APPROVERS / 6));
 
 // ---- the isolated environment ----------------------------------------------------------------
 const runId = `${process.pid}_${randomBytes(4).toString("hex")}`;
-const base = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+const base = new URL(
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+);
 base.pathname = `/jit_load_${runId}`;
 const DATABASE_URL = base.toString();
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -102,7 +125,26 @@ const JSON_OUT = option("json", path.join(RESULTS, `load-${stamp}.json`));
 
 // The bench process itself (seeding, verification) uses the development configuration with the
 // app's secrets, whatever the shell exports; the app and the worker get production's.
-for (const name of ["APP_URL", "AUTH_SECRET", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "ADMIN_GROUPS", "SECURITY_GROUPS", "WEBAUTHN_RP_ID", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "GRANT_WARNING_MINUTES", "CHAT_WEBHOOK_URL", "SMTP_URL", "METRICS_TOKEN", "LOG_LEVEL"]) delete process.env[name];
+for (const name of [
+  "APP_URL",
+  "AUTH_SECRET",
+  "OIDC_ISSUER",
+  "OIDC_CLIENT_ID",
+  "OIDC_CLIENT_SECRET",
+  "OIDC_SCOPES",
+  "OIDC_GROUPS_CLAIM",
+  "ADMIN_GROUPS",
+  "SECURITY_GROUPS",
+  "WEBAUTHN_RP_ID",
+  "SESSION_IDLE_MINUTES",
+  "SESSION_MAX_HOURS",
+  "GRANT_WARNING_MINUTES",
+  "CHAT_WEBHOOK_URL",
+  "SMTP_URL",
+  "METRICS_TOKEN",
+  "LOG_LEVEL",
+])
+  delete process.env[name];
 Object.assign(process.env, {
   NODE_ENV: "development",
   DATABASE_URL,
@@ -117,7 +159,8 @@ Object.assign(process.env, {
 });
 
 const t0 = Date.now();
-const say = (message: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+const say = (message: string): void =>
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 const log = createWriteStream(LOG, { flags: "a" });
 
 const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> =>
@@ -138,7 +181,8 @@ const waitForHttp = async (url: string, timeoutMs: number): Promise<void> => {
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (see ${path.relative(ROOT, LOG)})`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (see ${path.relative(ROOT, LOG)})`);
     await sleep(250);
   }
 };
@@ -161,7 +205,8 @@ class Refusal extends Error {}
 
 const errorKind = (error: unknown): string => {
   if (error instanceof HttpStatusError) return `HTTP ${error.status}`;
-  if (error instanceof Error) return `${error.name}: ${(error.cause instanceof Error ? error.cause.message : error.message).slice(0, 100)}`;
+  if (error instanceof Error)
+    return `${error.name}: ${(error.cause instanceof Error ? error.cause.message : error.message).slice(0, 100)}`;
   return String(error).slice(0, 100);
 };
 
@@ -197,7 +242,11 @@ const cpuSeconds = (pid: number): number => {
 const serverProcesses = (appPid: number, workerPid: number): Array<{ name: string; pid: number }> => {
   let children: number[] = [];
   try {
-    children = execFileSync("pgrep", ["-P", String(appPid)], { encoding: "utf8" }).trim().split("\n").map(Number).filter((pid) => pid > 0);
+    children = execFileSync("pgrep", ["-P", String(appPid)], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map(Number)
+      .filter((pid) => pid > 0);
   } catch {
     // no pgrep, or no children: the report goes without
   }
@@ -218,7 +267,10 @@ const serverProcesses = (appPid: number, workerPid: number): Array<{ name: strin
 const countLines = (text: string, pattern: RegExp): Array<[string, number]> => {
   const counts = new Map<string, number>();
   for (const line of text.split("\n")) {
-    const found = pattern.exec(line)?.slice(1).find((group) => group !== undefined);
+    const found = pattern
+      .exec(line)
+      ?.slice(1)
+      .find((group) => group !== undefined);
     if (found) tally(counts, found.trim());
   }
   return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 10);
@@ -231,14 +283,19 @@ type TPerson = { sub: string; email: string; name: string; groups: string[]; des
 
 const main = async (): Promise<number> => {
   const loadStart = os.loadavg();
-  say(`users=${USERS} (${ENGINEERS} engineers, ${APPROVERS} approvers in ${TEAMS} teams, ${SERVICES} service clients) duration=${DURATION_S} s ramp=${RAMP_S} s think=${THINK_MS} ms; ${os.cpus().length} CPUs, load ${loadStart.map((v) => v.toFixed(2)).join(" ")}, node ${process.version}`);
-  say(`database ${DATABASE_URL}, redis prefix ${REDIS_PREFIX}, portal ${APP_URL}, IdP ${IDP_URL}, API :${API_PORT}; logs ${path.relative(ROOT, LOG)}`);
+  say(
+    `users=${USERS} (${ENGINEERS} engineers, ${APPROVERS} approvers in ${TEAMS} teams, ${SERVICES} service clients) duration=${DURATION_S} s ramp=${RAMP_S} s think=${THINK_MS} ms; ${os.cpus().length} CPUs, load ${loadStart.map((v) => v.toFixed(2)).join(" ")}, node ${process.version}`,
+  );
+  say(
+    `database ${DATABASE_URL}, redis prefix ${REDIS_PREFIX}, portal ${APP_URL}, IdP ${IDP_URL}, API :${API_PORT}; logs ${path.relative(ROOT, LOG)}`,
+  );
 
   if (BUILD) {
     say("npm run build ...");
     // As an operator builds: production mode (the bench's own development setting would break
     // the prerender of Next's error pages).
-    if ((await run("npm", ["run", "build"], { ...process.env, NODE_ENV: "production" })) !== 0) throw new Error(`npm run build failed (see ${path.relative(ROOT, LOG)})`);
+    if ((await run("npm", ["run", "build"], { ...process.env, NODE_ENV: "production" })) !== 0)
+      throw new Error(`npm run build failed (see ${path.relative(ROOT, LOG)})`);
     say("built");
   } else if (!existsSync(path.join(ROOT, ".next", "standalone", "server.js"))) {
     throw new Error("--no-build, but there is no build: run `npm run build` first");
@@ -267,7 +324,8 @@ const main = async (): Promise<number> => {
   const receiver = await startReceiver((headers, body) => verifyDelivery(headers, body));
   let closeApp: () => Promise<void> = async () => undefined;
   try {
-    if ((await run("npx", ["prisma", "migrate", "deploy"])) !== 0) throw new Error("prisma migrate deploy failed on the bench database");
+    if ((await run("npx", ["prisma", "migrate", "deploy"])) !== 0)
+      throw new Error("prisma migrate deploy failed on the bench database");
     say("migrated");
 
     // App modules only now (their configuration is read on first use).
@@ -293,8 +351,11 @@ const main = async (): Promise<number> => {
       description: `Simulated ${role} of the load bench.`,
     });
     const engineers = Array.from({ length: ENGINEERS }, (_, i) => person("engineer", i + 1, ["load-engineers"]));
-    const approvers = Array.from({ length: APPROVERS }, (_, i) => person("approver", i + 1, ["load-approvers", `load-team-${i % TEAMS}`]));
-    const teamSize = (team: number): number => approvers.filter((approver) => approver.groups.includes(`load-team-${team}`)).length;
+    const approvers = Array.from({ length: APPROVERS }, (_, i) =>
+      person("approver", i + 1, ["load-approvers", `load-team-${i % TEAMS}`]),
+    );
+    const teamSize = (team: number): number =>
+      approvers.filter((approver) => approver.groups.includes(`load-team-${team}`)).length;
 
     const KINDS: readonly TPolicyKind[] = ["auto", "one", "two"];
     const resourceKey = (kind: TPolicyKind, index: number): string => `load-${kind}-${index}`;
@@ -302,7 +363,14 @@ const main = async (): Promise<number> => {
     const policyIds = new Map<string, string>();
     for (const kind of KINDS) {
       for (let index = 0; index < RESOURCES; index += 1) {
-        const resource = await db.resource.create({ data: { key: resourceKey(kind, index), name: `Load ${kind} ${index}`, environment: "staging", permissions: ["read", "write"] } });
+        const resource = await db.resource.create({
+          data: {
+            key: resourceKey(kind, index),
+            name: `Load ${kind} ${index}`,
+            environment: "staging",
+            permissions: ["read", "write"],
+          },
+        });
         const policy = await db.accessPolicy.create({
           data: {
             resourceId: resource.id,
@@ -328,26 +396,44 @@ const main = async (): Promise<number> => {
     const secrets: string[] = [];
     for (const kind of KINDS) {
       for (let index = 0; index < RESOURCES; index += 1) {
-        const endpoint = await createEndpoint({ actor: admin, resourceKey: resourceKey(kind, index), url: `http://127.0.0.1:${receiver.port}/hook`, events: ["grant.activated", "grant.expired"] });
+        const endpoint = await createEndpoint({
+          actor: admin,
+          resourceKey: resourceKey(kind, index),
+          url: `http://127.0.0.1:${receiver.port}/hook`,
+          events: ["grant.activated", "grant.expired"],
+        });
         secrets.push(endpoint.secret);
       }
     }
     verifyDelivery = (headers, body) => {
       for (const secret of secrets) {
-        const result = verifyWebhook({ secret, headers: headers as Record<string, string | string[] | undefined>, body });
+        const result = verifyWebhook({
+          secret,
+          headers: headers as Record<string, string | string[] | undefined>,
+          body,
+        });
         if (result.ok) return { ok: true, id: result.id };
       }
       return { ok: false, reason: "no endpoint's secret verifies the signature" };
     };
     const services = await Promise.all(
-      Array.from({ length: SERVICES }, (_, i) => createServiceClient({ actor: { kind: "system", name: "bench-load" }, input: { name: `load-service-${i + 1}`, scopes: ["access:check"] } })),
+      Array.from({ length: SERVICES }, (_, i) =>
+        createServiceClient({
+          actor: { kind: "system", name: "bench-load" },
+          input: { name: `load-service-${i + 1}`, scopes: ["access:check"] },
+        }),
+      ),
     );
-    say(`seeded ${KINDS.length * RESOURCES} resources with policies (auto, 1 approval, 2 approvals + ticket), ${KINDS.length * RESOURCES} webhook endpoints, ${SERVICES} service clients`);
+    say(
+      `seeded ${KINDS.length * RESOURCES} resources with policies (auto, 1 approval, 2 approvals + ticket), ${KINDS.length * RESOURCES} webhook endpoints, ${SERVICES} service clients`,
+    );
 
     // ---- the IdP, the app, the worker ------------------------------------------------------
     const idp = await startDevIdp({
       port: IDP_PORT,
-      clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${APP_URL}/api/auth/callback/oidc`] }],
+      clients: [
+        { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${APP_URL}/api/auth/callback/oidc`] },
+      ],
       users: [...engineers, ...approvers],
     });
     closeIdp = idp.close;
@@ -376,16 +462,30 @@ const main = async (): Promise<number> => {
       // Aggregated check audit flushed every second, so the drain sees every check's count.
       API_AUDIT_WINDOW_SECONDS: "1",
     };
-    const app = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: ROOT, env: appEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const app = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], {
+      cwd: ROOT,
+      env: appEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     app.stdout.pipe(log, { end: false });
     app.stderr.pipe(log, { end: false });
     children.push(app);
-    worker = spawnWorker({ cwd: ROOT, env: appEnv, logFile: `${LOG.replace(/\.log$/, "")}-worker.log`, label: "load worker" });
-    await Promise.all([waitForHttp(`${APP_URL}/api/health`, 120_000), waitForHttp(`http://127.0.0.1:${API_PORT}/healthz`, 120_000), worker.up]);
+    worker = spawnWorker({
+      cwd: ROOT,
+      env: appEnv,
+      logFile: `${LOG.replace(/\.log$/, "")}-worker.log`,
+      label: "load worker",
+    });
+    await Promise.all([
+      waitForHttp(`${APP_URL}/api/health`, 120_000),
+      waitForHttp(`http://127.0.0.1:${API_PORT}/healthz`, 120_000),
+      worker.up,
+    ]);
     say(`portal (pid ${app.pid}), services API and worker (pid ${worker.pid}) up`);
 
     // ---- sign-in and passkeys (before the clock starts) -------------------------------------
-    const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 jit-load-bench";
+    const userAgent =
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 jit-load-bench";
     const sessions = new Map<string, THttpUser>();
     const authenticators = new Map<string, ReturnType<typeof createSoftwareAuthenticator>>();
     const people = [...engineers, ...approvers];
@@ -399,22 +499,41 @@ const main = async (): Promise<number> => {
           await measure("setup: sign-in (OIDC)", () => user.signIn(who.sub));
           sessions.set(who.sub, user);
           if (!who.groups.includes("load-approvers")) continue;
-          const authenticator = createSoftwareAuthenticator({ origin: new URL(APP_URL).origin, rpId: new URL(APP_URL).hostname });
+          const authenticator = createSoftwareAuthenticator({
+            origin: new URL(APP_URL).origin,
+            rpId: new URL(APP_URL).hostname,
+          });
           authenticators.set(who.sub, authenticator);
           await measure("setup: passkey registration", async () => {
             const started = await user.action(START_ADD_PASSKEY, [], "/passkeys");
-            const options = started.result as { ok: boolean; registration?: Parameters<typeof authenticator.register>[0]; message?: string };
-            if (!options?.ok || !options.registration) throw new Error(`startAddPasskeyAction: ${options?.message ?? `HTTP ${started.status}`}`);
-            const finished = await user.action(FINISH_ADD_PASSKEY, [{ name: "load key", response: authenticator.register(options.registration) }], "/passkeys");
+            const options = started.result as {
+              ok: boolean;
+              registration?: Parameters<typeof authenticator.register>[0];
+              message?: string;
+            };
+            if (!options?.ok || !options.registration)
+              throw new Error(`startAddPasskeyAction: ${options?.message ?? `HTTP ${started.status}`}`);
+            const finished = await user.action(
+              FINISH_ADD_PASSKEY,
+              [{ name: "load key", response: authenticator.register(options.registration) }],
+              "/passkeys",
+            );
             const result = finished.result as { ok: boolean; message?: string } | undefined;
             if (!result?.ok) throw new Error(`finishAddPasskeyAction: ${result?.message ?? `HTTP ${finished.status}`}`);
           });
         }
       }),
     );
-    const setupErrors = [...ops.entries()].filter(([name]) => name.startsWith("setup:")).reduce((sum, [, op]) => sum + [...op.errors.values()].reduce((a, b) => a + b, 0), 0);
-    say(`${sessions.size} people signed in through the IdP, ${authenticators.size} passkeys registered, in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s${setupErrors > 0 ? `; ${setupErrors} setup errors` : ""}`);
-    if (setupErrors > 0) throw new Error(`setup failed: ${JSON.stringify(Object.fromEntries([...ops].map(([name, op]) => [name, Object.fromEntries(op.errors)])))}`);
+    const setupErrors = [...ops.entries()]
+      .filter(([name]) => name.startsWith("setup:"))
+      .reduce((sum, [, op]) => sum + [...op.errors.values()].reduce((a, b) => a + b, 0), 0);
+    say(
+      `${sessions.size} people signed in through the IdP, ${authenticators.size} passkeys registered, in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s${setupErrors > 0 ? `; ${setupErrors} setup errors` : ""}`,
+    );
+    if (setupErrors > 0)
+      throw new Error(
+        `setup failed: ${JSON.stringify(Object.fromEntries([...ops].map(([name, op]) => [name, Object.fromEntries(op.errors)])))}`,
+      );
 
     // ---- the run ------------------------------------------------------------------------------
     const submitted: TSubmitted[] = [];
@@ -455,17 +574,22 @@ const main = async (): Promise<number> => {
         form.append("justification", `Load test ${who.sub} iteration ${iteration}: checking replication lag`);
         if (slot.kind === "two") form.append("ticket", `INC-${1000 + iteration}`);
         form.append("tzOffsetMinutes", "0");
-        await measure(`action: request (${slot.kind === "auto" ? "auto-approved" : slot.kind === "one" ? "1 approval" : "2 approvals"})`, async () => {
-          const answer = await user.action(REQUEST_ACTION, [null, form], `/request/${key}`);
-          const match = /^\/requests\/([^/?#]+)$/.exec(answer.redirect ?? "");
-          if (!match?.[1]) {
-            const state = answer.result as { message?: string } | null | undefined;
-            throw new Error(state?.message ? `refused: ${state.message}` : `no redirect to the request (HTTP ${answer.status})`);
-          }
-          submitted.push({ requestId: match[1], requesterEmail: who.email, kind: slot.kind });
-          kindOfRequest.set(match[1], { kind: slot.kind, team: teamOfResource(slot.index) });
-          askedFor.push({ email: who.email, key });
-        });
+        await measure(
+          `action: request (${slot.kind === "auto" ? "auto-approved" : slot.kind === "one" ? "1 approval" : "2 approvals"})`,
+          async () => {
+            const answer = await user.action(REQUEST_ACTION, [null, form], `/request/${key}`);
+            const match = /^\/requests\/([^/?#]+)$/.exec(answer.redirect ?? "");
+            if (!match?.[1]) {
+              const state = answer.result as { message?: string } | null | undefined;
+              throw new Error(
+                state?.message ? `refused: ${state.message}` : `no redirect to the request (HTTP ${answer.status})`,
+              );
+            }
+            submitted.push({ requestId: match[1], requesterEmail: who.email, kind: slot.kind });
+            kindOfRequest.set(match[1], { kind: slot.kind, team: teamOfResource(slot.index) });
+            askedFor.push({ email: who.email, key });
+          },
+        );
         if (iteration % 3 === 2) await measure("page: home", () => user.page("/"));
         iteration += 1;
         await sleep(jitter(THINK_MS));
@@ -479,7 +603,11 @@ const main = async (): Promise<number> => {
       await sleep(Math.random() * RAMP_S * 1000);
       while (Date.now() < runEnds) {
         const html = await measure("page: approvals inbox", () => user.page("/approvals"));
-        const waiting = [...new Set([...(html ?? "").matchAll(/href="\/requests\/([0-9a-f-]{36})"/g)].map((match) => match[1] as string))].filter((id) => !tried.has(id));
+        const waiting = [
+          ...new Set(
+            [...(html ?? "").matchAll(/href="\/requests\/([0-9a-f-]{36})"/g)].map((match) => match[1] as string),
+          ),
+        ].filter((id) => !tried.has(id));
         if (waiting.length === 0) {
           await sleep(jitter(THINK_MS / 2));
           continue;
@@ -490,22 +618,30 @@ const main = async (): Promise<number> => {
         const decision = Math.random() < DENY_RATE ? ("DENY" as const) : ("APPROVE" as const);
         const options = await measure("action: start decision (challenge)", async () => {
           const answer = await user.action(START_DECISION, [requestId, decision], `/requests/${requestId}`);
-          const result = answer.result as { ok: boolean; options?: Parameters<typeof authenticator.assert>[0]; message?: string } | undefined;
+          const result = answer.result as
+            { ok: boolean; options?: Parameters<typeof authenticator.assert>[0]; message?: string } | undefined;
           if (result?.ok && result.options) return result.options;
           // Decided by others meanwhile: "already approved/denied", "already decided".
-          if (result && !result.ok && /already/i.test(result.message ?? "")) throw new Refusal("already decided (race between approvers)");
+          if (result && !result.ok && /already/i.test(result.message ?? ""))
+            throw new Refusal("already decided (race between approvers)");
           throw new Error(result?.message ? `refused: ${result.message}` : `HTTP ${answer.status}`);
         });
         if (options) {
           await measure(`action: decide with passkey (${decision === "APPROVE" ? "approve" : "deny"})`, async () => {
-            const input = { requestId, decision, ...(decision === "DENY" ? { comment: "Not during the load test, sorry." } : {}), assertion: authenticator.assert(options) };
+            const input = {
+              requestId,
+              decision,
+              ...(decision === "DENY" ? { comment: "Not during the load test, sorry." } : {}),
+              assertion: authenticator.assert(options),
+            };
             const answer = await user.action(DECIDE, [input], `/requests/${requestId}`);
             const result = answer.result as { ok: boolean; status?: string; message?: string } | undefined;
             if (result?.ok && result.status) {
               decided.push({ requestId, approverEmail: who.email, decision, status: result.status });
               return;
             }
-            if (result && !result.ok && /already/i.test(result.message ?? "")) throw new Refusal("already decided (race between approvers)");
+            if (result && !result.ok && /already/i.test(result.message ?? ""))
+              throw new Refusal("already decided (race between approvers)");
             throw new Error(result?.message ? `refused: ${result.message}` : `HTTP ${answer.status}`);
           });
         }
@@ -523,13 +659,21 @@ const main = async (): Promise<number> => {
           token = await measure("api: token", async () => {
             const response = await fetch(`${api}/api/v1/oauth/token`, {
               method: "POST",
-              headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}` },
+              headers: {
+                "content-type": "application/x-www-form-urlencoded",
+                authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`,
+              },
               body: "grant_type=client_credentials",
             });
             if (!response.ok) throw new HttpStatusError(response.status, "POST /api/v1/oauth/token");
             const value = ((await response.json()) as { access_token: string }).access_token;
             // The jti, to find the issuance's audit event afterwards.
-            tokenIds.push(String((JSON.parse(Buffer.from(value.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti?: unknown }).jti));
+            tokenIds.push(
+              String(
+                (JSON.parse(Buffer.from(value.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti?: unknown })
+                  .jti,
+              ),
+            );
             return { value, at: Date.now() };
           });
           if (!token) {
@@ -539,7 +683,10 @@ const main = async (): Promise<number> => {
         }
         const bearer = token.value;
         await measure("api: access check", async () => {
-          const asked = askedFor.length > 0 && Math.random() < 0.5 ? pick(askedFor.slice(-200)) : { email: pick(engineers).email, key: resourceKey(pick(KINDS), Math.floor(Math.random() * RESOURCES)) };
+          const asked =
+            askedFor.length > 0 && Math.random() < 0.5
+              ? pick(askedFor.slice(-200))
+              : { email: pick(engineers).email, key: resourceKey(pick(KINDS), Math.floor(Math.random() * RESOURCES)) };
           const response = await fetch(`${api}/api/v1/access/check`, {
             method: "POST",
             headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
@@ -553,14 +700,23 @@ const main = async (): Promise<number> => {
     };
 
     say(`run: ${DURATION_S} s`);
-    const progress = setInterval(() => say(`  ${submitted.length} requests, ${decided.length} decisions so far; load ${os.loadavg()[0]?.toFixed(2)}`), 10_000);
+    const progress = setInterval(
+      () =>
+        say(`  ${submitted.length} requests, ${decided.length} decisions so far; load ${os.loadavg()[0]?.toFixed(2)}`),
+      10_000,
+    );
     await Promise.all([...engineers.map(engineerLoop), ...approvers.map(approverLoop), ...services.map(serviceLoop)]);
     clearInterval(progress);
     clearInterval(sampler);
     const runMs = Date.now() - runStarted;
-    const cpuCores = watched.map((entry, index) => ({ name: entry.name, cores: (cpuSeconds(entry.pid) - (cpuAtStart[index] as number)) / ((Date.now() - runStarted) / 1000) }));
+    const cpuCores = watched.map((entry, index) => ({
+      name: entry.name,
+      cores: (cpuSeconds(entry.pid) - (cpuAtStart[index] as number)) / ((Date.now() - runStarted) / 1000),
+    }));
     const loadEnd = os.loadavg();
-    say(`run over after ${(runMs / 1000).toFixed(1)} s (in-flight operations finished): ${submitted.length} requests, ${decided.length} decisions`);
+    say(
+      `run over after ${(runMs / 1000).toFixed(1)} s (in-flight operations finished): ${submitted.length} requests, ${decided.length} decisions`,
+    );
 
     // ---- drain: the worker relays the outbox, starts grants, sends e-mail and webhooks ----------
     const drainStarted = Date.now();
@@ -583,14 +739,32 @@ const main = async (): Promise<number> => {
     }
     const drainMs = Date.now() - drainStarted;
     const drained = Object.values(left).every((count) => count === 0);
-    say(drained ? `worker drained in ${(drainMs / 1000).toFixed(1)} s` : `NOT drained after ${DRAIN_TIMEOUT_S} s: ${JSON.stringify(left)}`);
+    say(
+      drained
+        ? `worker drained in ${(drainMs / 1000).toFixed(1)} s`
+        : `NOT drained after ${DRAIN_TIMEOUT_S} s: ${JSON.stringify(left)}`,
+    );
 
     if (INJECT) {
-      submitted.push({ requestId: "01a00000-0000-7000-8000-000000000000", requesterEmail: (engineers[0] as TPerson).email, kind: "one" });
+      submitted.push({
+        requestId: "01a00000-0000-7000-8000-000000000000",
+        requesterEmail: (engineers[0] as TPerson).email,
+        kind: "one",
+      });
       const notice = await db.notification.findFirst({ where: { kind: "request.waiting" }, select: { id: true } });
       if (notice) await db.notification.delete({ where: { id: notice.id } });
       const row = await db.outboxJob.findFirst({ where: { name: "grant.start" } });
-      if (row) await db.outboxJob.create({ data: { queue: row.queue, name: row.name, jobId: row.jobId, payload: row.payload ?? {}, runAt: row.runAt, dispatchedAt: row.dispatchedAt } });
+      if (row)
+        await db.outboxJob.create({
+          data: {
+            queue: row.queue,
+            name: row.name,
+            jobId: row.jobId,
+            payload: row.payload ?? {},
+            runAt: row.runAt,
+            dispatchedAt: row.dispatchedAt,
+          },
+        });
       say(`--inject-faults: 1 unknown request id, ${notice ? 1 : 0} notice deleted, ${row ? 1 : 0} outbox row copied`);
     }
 
@@ -612,7 +786,10 @@ const main = async (): Promise<number> => {
       const client = services[0] as (typeof services)[number];
       const tokenResponse = await fetch(`http://127.0.0.1:${API_PORT}/api/v1/oauth/token`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}` },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`,
+        },
         body: "grant_type=client_credentials",
       });
       if (!tokenResponse.ok) throw new HttpStatusError(tokenResponse.status, "POST /api/v1/oauth/token");
@@ -620,14 +797,23 @@ const main = async (): Promise<number> => {
       const now = new Date();
       const active = await db.grant.findMany({
         where: { startsAt: { lte: now }, expiresAt: { gt: new Date(now.getTime() + 60_000) }, revokedAt: null },
-        select: { id: true, permissions: true, subject: { select: { email: true } }, resource: { select: { key: true } } },
+        select: {
+          id: true,
+          permissions: true,
+          subject: { select: { email: true } },
+          resource: { select: { key: true } },
+        },
       });
       const unseen: string[] = [];
       for (const grant of active) {
         const response = await fetch(`http://127.0.0.1:${API_PORT}/api/v1/access/check`, {
           method: "POST",
           headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-          body: JSON.stringify({ subject: grant.subject.email, resource: grant.resource.key, permission: grant.permissions[0] }),
+          body: JSON.stringify({
+            subject: grant.subject.email,
+            resource: grant.resource.key,
+            permission: grant.permissions[0],
+          }),
         });
         const answer = (await response.json()) as { allowed?: boolean; grant?: { id: string } };
         if (!answer.allowed) unseen.push(grant.id);
@@ -638,7 +824,9 @@ const main = async (): Promise<number> => {
       verification.facts.activeGrantsAskedOfTheApi = apiView.active;
       if (apiView.unseen.length > 0) {
         verification.lost["active grants the services API answers no for"] = apiView.unseen.length;
-        verification.examples.push(`LOST active grants the services API answers no for: ${apiView.unseen.slice(0, 5).join(", ")}${apiView.unseen.length > 5 ? " ..." : ""}`);
+        verification.examples.push(
+          `LOST active grants the services API answers no for: ${apiView.unseen.slice(0, 5).join(", ")}${apiView.unseen.length > 5 ? " ..." : ""}`,
+        );
       }
     } else {
       verification.lost["API check of the active grants (could not run)"] = 1;
@@ -654,49 +842,118 @@ const main = async (): Promise<number> => {
         const s = stats(op.latencies.map((ms) => Math.round(ms)));
         const errors = [...op.errors.values()].reduce((a, b) => a + b, 0);
         const refused = [...op.refused.values()].reduce((a, b) => a + b, 0);
-        return { name, count: op.latencies.length, ok: op.ok, refused, errors, perSecond: op.latencies.length / (runMs / 1000), latency: s, errorKinds: Object.fromEntries(op.errors), refusalKinds: Object.fromEntries(op.refused) };
+        return {
+          name,
+          count: op.latencies.length,
+          ok: op.ok,
+          refused,
+          errors,
+          perSecond: op.latencies.length / (runMs / 1000),
+          latency: s,
+          errorKinds: Object.fromEntries(op.errors),
+          refusalKinds: Object.fromEntries(op.refused),
+        };
       });
-    const setupRows = [...ops.entries()].filter(([name]) => name.startsWith("setup:")).map(([name, op]) => ({ name, count: op.latencies.length, latency: stats(op.latencies.map((ms) => Math.round(ms))) }));
+    const setupRows = [...ops.entries()]
+      .filter(([name]) => name.startsWith("setup:"))
+      .map(([name, op]) => ({
+        name,
+        count: op.latencies.length,
+        latency: stats(op.latencies.map((ms) => Math.round(ms))),
+      }));
     const totalOps = rows.reduce((sum, row) => sum + row.count, 0);
     const totalErrors = rows.reduce((sum, row) => sum + row.errors, 0);
-    const cell = (s: TStats | null, key: "p50" | "p95" | "p99" | "max"): string => (s ? String(s[key]) : "-").padStart(7);
+    const cell = (s: TStats | null, key: "p50" | "p95" | "p99" | "max"): string =>
+      (s ? String(s[key]) : "-").padStart(7);
 
     console.log("");
-    console.log(`== bench:load  ${USERS} users (${ENGINEERS} engineers, ${APPROVERS} approvers, ${SERVICES} service clients), ${DURATION_S} s (ramp ${RAMP_S} s), think ${THINK_MS} ms`);
-    console.log(`${"operation".padEnd(44)} ${"count".padStart(6)} ${"ops/s".padStart(7)} ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  refused errors   (ms)`);
+    console.log(
+      `== bench:load  ${USERS} users (${ENGINEERS} engineers, ${APPROVERS} approvers, ${SERVICES} service clients), ${DURATION_S} s (ramp ${RAMP_S} s), think ${THINK_MS} ms`,
+    );
+    console.log(
+      `${"operation".padEnd(44)} ${"count".padStart(6)} ${"ops/s".padStart(7)} ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  refused errors   (ms)`,
+    );
     for (const row of rows) {
-      console.log(`${row.name.padEnd(44)} ${String(row.count).padStart(6)} ${row.perSecond.toFixed(1).padStart(7)} ${cell(row.latency, "p50")} ${cell(row.latency, "p95")} ${cell(row.latency, "p99")} ${cell(row.latency, "max")}  ${String(row.refused).padStart(7)} ${String(row.errors).padStart(6)}`);
+      console.log(
+        `${row.name.padEnd(44)} ${String(row.count).padStart(6)} ${row.perSecond.toFixed(1).padStart(7)} ${cell(row.latency, "p50")} ${cell(row.latency, "p95")} ${cell(row.latency, "p99")} ${cell(row.latency, "max")}  ${String(row.refused).padStart(7)} ${String(row.errors).padStart(6)}`,
+      );
     }
-    console.log(`${"all operations".padEnd(44)} ${String(totalOps).padStart(6)} ${(totalOps / (runMs / 1000)).toFixed(1).padStart(7)}`);
+    console.log(
+      `${"all operations".padEnd(44)} ${String(totalOps).padStart(6)} ${(totalOps / (runMs / 1000)).toFixed(1).padStart(7)}`,
+    );
     for (const row of rows) {
-      for (const [kind, count] of Object.entries(row.errorKinds)) console.log(`  error   ${row.name}: ${kind} x${count}`);
-      for (const [kind, count] of Object.entries(row.refusalKinds)) console.log(`  refused ${row.name}: ${kind} x${count} (expected)`);
+      for (const [kind, count] of Object.entries(row.errorKinds))
+        console.log(`  error   ${row.name}: ${kind} x${count}`);
+      for (const [kind, count] of Object.entries(row.refusalKinds))
+        console.log(`  refused ${row.name}: ${kind} x${count} (expected)`);
     }
-    for (const row of setupRows) console.log(`${row.name.padEnd(44)} ${String(row.count).padStart(6)}         ${cell(row.latency, "p50")} ${cell(row.latency, "p95")} ${cell(row.latency, "p99")} ${cell(row.latency, "max")}  (before the run)`);
+    for (const row of setupRows)
+      console.log(
+        `${row.name.padEnd(44)} ${String(row.count).padStart(6)}         ${cell(row.latency, "p50")} ${cell(row.latency, "p95")} ${cell(row.latency, "p99")} ${cell(row.latency, "max")}  (before the run)`,
+      );
     console.log(`service checks allowed   ${checksAllowed} of ${opOf("api: access check").ok}`);
     console.log(`requests submitted       ${submitted.length}; decisions confirmed ${decided.length}`);
     console.log(`outcomes                 ${JSON.stringify(verification.facts)}`);
-    console.log(`e-mails accepted (SMTP)  ${smtp.count()}; webhooks accepted ${receiver.received.size} (invalid signatures ${receiver.invalid.length})`);
+    console.log(
+      `e-mails accepted (SMTP)  ${smtp.count()}; webhooks accepted ${receiver.received.size} (invalid signatures ${receiver.invalid.length})`,
+    );
     console.log(`drain                    ${drained ? "complete" : "INCOMPLETE"} in ${(drainMs / 1000).toFixed(1)} s`);
-    console.log(`audit chain              ${verification.chain.ok ? "verifies" : `BROKEN ${verification.chain.break}`} (${verification.chain.checked} events)`);
+    console.log(
+      `audit chain              ${verification.chain.ok ? "verifies" : `BROKEN ${verification.chain.break}`} (${verification.chain.checked} events)`,
+    );
     console.log(`lost                     ${lostTotal}${lostTotal > 0 ? ` ${JSON.stringify(verification.lost)}` : ""}`);
-    console.log(`doubled                  ${doubledTotal}${doubledTotal > 0 ? ` ${JSON.stringify(verification.doubled)}` : ""}`);
+    console.log(
+      `doubled                  ${doubledTotal}${doubledTotal > 0 ? ` ${JSON.stringify(verification.doubled)}` : ""}`,
+    );
     for (const example of verification.examples) console.log(`  ${example}`);
     console.log(`client errors            ${totalErrors}`);
     // What the servers said about their 500s: Next.js prints `⨯ Error ...` per failed render or
     // action; Prisma's message may come lines later ("Transaction API error: ...").
-    const serverErrors = countLines(readFileSync(LOG, "utf8"), /⨯ (Error \[\w+\]: \S.{0,120})|Transaction API error: ([^.]{0,120})/);
+    const serverErrors = countLines(
+      readFileSync(LOG, "utf8"),
+      /⨯ (Error \[\w+\]: \S.{0,120})|Transaction API error: ([^.]{0,120})/,
+    );
     for (const [message, count] of serverErrors) console.log(`  server log: ${message} x${count}`);
-    console.log(`load average             ${loadStart.map((v) => v.toFixed(2)).join(" ")} at start, ${loadEnd.map((v) => v.toFixed(2)).join(" ")} at the end of the run; 1-min samples during it: ${loadSamples.map((v) => v.toFixed(1)).join(" ")}`);
-    console.log(`CPU during the run       ${cpuCores.map((entry) => `${entry.name} ${entry.cores.toFixed(2)}`).join(", ")} cores, of ${os.cpus().length} shared with everything else on the machine`);
+    console.log(
+      `load average             ${loadStart.map((v) => v.toFixed(2)).join(" ")} at start, ${loadEnd.map((v) => v.toFixed(2)).join(" ")} at the end of the run; 1-min samples during it: ${loadSamples.map((v) => v.toFixed(1)).join(" ")}`,
+    );
+    console.log(
+      `CPU during the run       ${cpuCores.map((entry) => `${entry.name} ${entry.cores.toFixed(2)}`).join(", ")} cores, of ${os.cpus().length} shared with everything else on the machine`,
+    );
     console.log(`logs                     ${path.relative(ROOT, LOG)}`);
 
     const summary = {
-      users: USERS, rampS: RAMP_S, engineers: ENGINEERS, approvers: APPROVERS, teams: TEAMS, services: SERVICES, durationS: DURATION_S, thinkMs: THINK_MS, resourcesPerKind: RESOURCES, denyRate: DENY_RATE,
-      cpus: os.cpus().length, node: process.version, runMs, operations: rows, setup: setupRows, totalOps, totalErrors, checksAllowed,
-      submitted: submitted.length, decisions: decided.length, drained, drainMs, drainLeft: left, verification, lostTotal, doubledTotal,
-      emails: smtp.count(), webhooks: receiver.received.size, invalidWebhookSignatures: receiver.invalid.length,
-      loadAverage: { start: loadStart, end: loadEnd, samples: loadSamples }, cpuCores,
+      users: USERS,
+      rampS: RAMP_S,
+      engineers: ENGINEERS,
+      approvers: APPROVERS,
+      teams: TEAMS,
+      services: SERVICES,
+      durationS: DURATION_S,
+      thinkMs: THINK_MS,
+      resourcesPerKind: RESOURCES,
+      denyRate: DENY_RATE,
+      cpus: os.cpus().length,
+      node: process.version,
+      runMs,
+      operations: rows,
+      setup: setupRows,
+      totalOps,
+      totalErrors,
+      checksAllowed,
+      submitted: submitted.length,
+      decisions: decided.length,
+      drained,
+      drainMs,
+      drainLeft: left,
+      verification,
+      lostTotal,
+      doubledTotal,
+      emails: smtp.count(),
+      webhooks: receiver.received.size,
+      invalidWebhookSignatures: receiver.invalid.length,
+      loadAverage: { start: loadStart, end: loadEnd, samples: loadSamples },
+      cpuCores,
       serverErrors: Object.fromEntries(serverErrors),
       log: path.relative(ROOT, LOG),
     };

@@ -23,7 +23,8 @@ import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
 import { ROOT } from "../lib/cli/run";
 import { deleteRedisPrefix, formatStats, stats } from "./support";
 
-const option = (name: string, fallback: string): string => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const option = (name: string, fallback: string): string =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const DURATION = Number(option("duration", "20"));
 const CONNECTIONS = Number(option("connections", "64"));
 const KEEP = process.argv.includes("--keep");
@@ -36,7 +37,9 @@ const RESOURCES = 20;
 const TRIALS = Number(option("trials", "100"));
 
 const runId = `${process.pid}_${randomBytes(4).toString("hex")}`;
-const base = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+const base = new URL(
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+);
 base.pathname = `/jit_bench_svc_${runId}`;
 const DATABASE_URL = base.toString();
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -64,12 +67,17 @@ const PRODUCTION_ENV: Record<string, string> = {
 Object.assign(process.env, PRODUCTION_ENV);
 
 const t0 = Date.now();
-const say = (message: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+const say = (message: string): void =>
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const children: ChildProcess[] = [];
 const startChild = (name: string, args: string[], env: Record<string, string>): ChildProcess => {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
+  });
   child.stdout?.on("data", () => undefined);
   children.push(child);
   child.on("exit", (code, signal) => {
@@ -138,7 +146,14 @@ const load = async (url: string, headers: Record<string, string>, bodies: string
     headers: { "content-type": "application/json", ...headers },
     requests: bodies.map((body) => ({ method: "POST", body })),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, total: result.requests.total };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    total: result.requests.total,
+  };
 };
 
 const seed = async () => {
@@ -164,9 +179,15 @@ const seed = async () => {
 };
 
 const main = async (): Promise<void> => {
-  say(`duration=${DURATION} s connections=${CONNECTIONS}; ${os.cpus().length} CPUs, load ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}, node ${process.version}`);
+  say(
+    `duration=${DURATION} s connections=${CONNECTIONS}; ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ")}, node ${process.version}`,
+  );
   await ensureDatabase(DATABASE_URL);
-  if ((await run("npx", ["prisma", "migrate", "deploy"])) !== 0) throw new Error("prisma migrate deploy failed on the bench database");
+  if ((await run("npx", ["prisma", "migrate", "deploy"])) !== 0)
+    throw new Error("prisma migrate deploy failed on the bench database");
   await seed();
   say(`seeded ${ACTIVE} active and ${HISTORICAL} historical grants over ${USERS} users and ${RESOURCES} resources`);
 
@@ -177,16 +198,29 @@ const main = async (): Promise<void> => {
   const { db, disconnectDb } = await import("../lib/db");
   const { redis } = await import("../lib/redis");
 
-  startChild("api-a", [...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${ROOT}/bench/results`] : []), "--import", "tsx", "api/main.ts"], { API_PORT: String(PORT_A) });
+  startChild(
+    "api-a",
+    [...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${ROOT}/bench/results`] : []), "--import", "tsx", "api/main.ts"],
+    { API_PORT: String(PORT_A) },
+  );
   startChild("api-b", ["--import", "tsx", "api/main.ts"], { API_PORT: String(PORT_B) });
   startChild("bare", ["-e", BARE_SERVER], { BARE_PORT: String(PORT_BARE) });
-  await Promise.all([waitForHttp(`http://127.0.0.1:${PORT_A}/healthz`), waitForHttp(`http://127.0.0.1:${PORT_B}/healthz`)]);
+  await Promise.all([
+    waitForHttp(`http://127.0.0.1:${PORT_A}/healthz`),
+    waitForHttp(`http://127.0.0.1:${PORT_B}/healthz`),
+  ]);
   say("API replicas A and B up (production configuration)");
 
-  const created = await createServiceClient({ actor: { kind: "system", name: "bench" }, input: { name: "bench", scopes: ["access:check"] } });
+  const created = await createServiceClient({
+    actor: { kind: "system", name: "bench" },
+    input: { name: "bench", scopes: ["access:check"] },
+  });
   const tokenRes = await fetch(`http://127.0.0.1:${PORT_A}/api/v1/oauth/token`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${created.clientId}:${created.clientSecret}`).toString("base64")}` },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from(`${created.clientId}:${created.clientSecret}`).toString("base64")}`,
+    },
     body: "grant_type=client_credentials",
   });
   const { access_token: token } = (await tokenRes.json()) as { access_token: string };
@@ -203,11 +237,24 @@ const main = async (): Promise<void> => {
       { subject, resource, permission: "read" },
       { subject, resource, permission: "read" },
       { subject, resource, permission: "write" },
-      i % 2 === 0 ? { subject, resource: other, permission: "read" } : { subject: `nobody${i}@bench.example`, resource, permission: "read" },
+      i % 2 === 0
+        ? { subject, resource: other, permission: "read" }
+        : { subject: `nobody${i}@bench.example`, resource, permission: "read" },
     ];
     bodies.push(JSON.stringify(variants[i % 4]));
   }
-  const sample = await Promise.all(bodies.slice(0, 8).map(async (body) => (await (await fetch(`http://127.0.0.1:${PORT_A}/api/v1/access/check`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body })).json()) as { allowed: boolean }));
+  const sample = await Promise.all(
+    bodies.slice(0, 8).map(
+      async (body) =>
+        (await (
+          await fetch(`http://127.0.0.1:${PORT_A}/api/v1/access/check`, {
+            method: "POST",
+            headers: { ...auth, "content-type": "application/json" },
+            body,
+          })
+        ).json()) as { allowed: boolean },
+    ),
+  );
   say(`sanity: ${sample.map((answer) => (answer.allowed ? "allowed" : "denied")).join(" ")}`);
 
   say(`autocannon: POST /api/v1/access/check on replica A (${DURATION} s)`);
@@ -233,10 +280,26 @@ const main = async (): Promise<void> => {
   const latencies: number[] = [];
   for (let trial = 0; trial < TRIALS; trial += 1) {
     const k = trial + 1;
-    const body = JSON.stringify({ subject: `bench-u${k}`, resource: `bench-res-${((k - 1) % RESOURCES) + 1}`, permission: "read" });
-    const ask = async () => ((await (await fetch(`http://127.0.0.1:${PORT_B}/api/v1/access/check`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body })).json()) as { allowed: boolean }).allowed;
+    const body = JSON.stringify({
+      subject: `bench-u${k}`,
+      resource: `bench-res-${((k - 1) % RESOURCES) + 1}`,
+      permission: "read",
+    });
+    const ask = async () =>
+      (
+        (await (
+          await fetch(`http://127.0.0.1:${PORT_B}/api/v1/access/check`, {
+            method: "POST",
+            headers: { ...auth, "content-type": "application/json" },
+            body,
+          })
+        ).json()) as { allowed: boolean }
+      ).allowed;
     if (!(await ask())) throw new Error(`trial ${trial}: the subject holds nothing to revoke`);
-    await db.grant.updateMany({ where: { subjectId: `bench-u${k}`, revokedAt: null }, data: { revokedAt: new Date(), revokeReason: "bench" } });
+    await db.grant.updateMany({
+      where: { subjectId: `bench-u${k}`, revokedAt: null },
+      data: { revokedAt: new Date(), revokeReason: "bench" },
+    });
     const committed = performance.now();
     void announceReplicaChange();
     while (await ask()) {
@@ -249,13 +312,21 @@ const main = async (): Promise<void> => {
   console.log("");
   console.log(`== services bench (${os.cpus().length} CPUs, shared machine: numbers are indicative) ==`);
   const line = (label: string, l: TLoad) =>
-    console.log(`${label.padEnd(30)} ${l.rps.toFixed(0).padStart(7)} req/s  p50=${l.p50} ms  p99=${l.p99} ms  (${l.total} requests, non-2xx ${l.non2xx}, errors ${l.errors})`);
+    console.log(
+      `${label.padEnd(30)} ${l.rps.toFixed(0).padStart(7)} req/s  p50=${l.p50} ms  p99=${l.p99} ms  (${l.total} requests, non-2xx ${l.non2xx}, errors ${l.errors})`,
+    );
   line("POST /api/v1/access/check", api);
   line("bare node:http ceiling", bare);
   const ratio = api.rps / bare.rps;
-  console.log(`ratio                          ${ratio.toFixed(2)} (target >= 0.40), check p99 ${api.p99} ms (target < 10 ms): ${ratio >= 0.4 && api.p99 < 10 ? "MET" : "NOT MET"}`);
+  console.log(
+    `ratio                          ${ratio.toFixed(2)} (target >= 0.40), check p99 ${api.p99} ms (target < 10 ms): ${ratio >= 0.4 && api.p99 < 10 ? "MET" : "NOT MET"}`,
+  );
   console.log(formatStats("revocation seen by replica B", propagation));
-  console.log(memoryPer10k === null ? "memory: run with --expose-gc (npm run bench does)" : `memory per 10,000 active grants: ${(memoryPer10k / 1024 / 1024).toFixed(2)} MiB (heap)`);
+  console.log(
+    memoryPer10k === null
+      ? "memory: run with --expose-gc (npm run bench does)"
+      : `memory per 10,000 active grants: ${(memoryPer10k / 1024 / 1024).toFixed(2)} MiB (heap)`,
+  );
 
   await disconnectDb();
   redis().disconnect();

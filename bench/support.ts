@@ -11,13 +11,23 @@ import type { Redis } from "ioredis";
 import { dropDatabase } from "../lib/db/ensure-database";
 import { SMTPServer } from "smtp-server";
 
-export type TStats = { n: number; min: number; p50: number; p90: number; p95: number; p99: number; max: number; mean: number };
+export type TStats = {
+  n: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+};
 
 /** Nearest-rank percentiles; null for no samples. */
 export const stats = (values: readonly number[]): TStats | null => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+  const rank = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
   return {
     n: sorted.length,
     min: sorted[0] as number,
@@ -42,7 +52,9 @@ export type TReceived = { webhookId: string; grantId: string; expiresAt: number;
  * answers 401 to a bad signature (counted) and 204 otherwise, and keeps the first receive time
  * per webhook-id plus how many times each id was accepted (a second 2xx is a duplicate).
  */
-export const startReceiver = async (verify: (headers: http.IncomingHttpHeaders, body: Buffer) => { ok: true; id: string } | { ok: false; reason: string }) => {
+export const startReceiver = async (
+  verify: (headers: http.IncomingHttpHeaders, body: Buffer) => { ok: true; id: string } | { ok: false; reason: string },
+) => {
   const received = new Map<string, TReceived>();
   const invalid: string[] = [];
   let requests = 0;
@@ -127,7 +139,13 @@ export const startSmtpSink = async () => {
   server.on("error", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, count: () => count, messages, messageIds, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    count: () => count,
+    messages,
+    messageIds,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 };
 
 export type TWorkerProcess = {
@@ -143,10 +161,27 @@ export type TWorkerProcess = {
 };
 
 /** `node --import tsx workers/index.ts`, stdout and stderr appended to `logFile`. */
-export const spawnWorker = (options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; label: string; preload?: string[]; nodeArgs?: string[] }): TWorkerProcess => {
+export const spawnWorker = (options: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  label: string;
+  preload?: string[];
+  nodeArgs?: string[];
+}): TWorkerProcess => {
   const log = createWriteStream(options.logFile, { flags: "a" });
   log.write(`\n===== ${new Date().toISOString()} ${options.label}\n`);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", ...(options.preload ?? []).flatMap((file) => ["--import", file]), "workers/index.ts"], { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      "--import",
+      "tsx",
+      ...(options.preload ?? []).flatMap((file) => ["--import", file]),
+      "workers/index.ts",
+    ],
+    { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] },
+  );
   const events = new Map<string, number>();
   const failures = new Map<string, number>();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -157,7 +192,10 @@ export const spawnWorker = (options: { cwd: string; env: NodeJS.ProcessEnv; logF
   });
   child.stderr?.pipe(log, { end: false });
   const up = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not log worker.up within 60 s (see ${options.logFile})`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not log worker.up within 60 s (see ${options.logFile})`)),
+      60_000,
+    );
     timer.unref();
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
@@ -214,11 +252,20 @@ export const deleteRedisPrefix = async (client: Redis, prefix: string): Promise<
 };
 
 /** A bench's own database and Redis keys: dropped, or with `keep` left in place (and said so). */
-export const removeBenchData = async (options: { keep: boolean; databaseUrl: string; redis: Redis; prefix: string }): Promise<void> => {
+export const removeBenchData = async (options: {
+  keep: boolean;
+  databaseUrl: string;
+  redis: Redis;
+  prefix: string;
+}): Promise<void> => {
   if (options.keep) {
     console.log(`--keep: database ${options.databaseUrl} and Redis keys ${options.prefix}:* left in place`);
     return;
   }
-  await dropDatabase(options.databaseUrl).catch((error: unknown) => console.error("could not drop the bench database:", error));
-  await deleteRedisPrefix(options.redis, options.prefix).catch((error: unknown) => console.error("could not delete the bench Redis keys:", error));
+  await dropDatabase(options.databaseUrl).catch((error: unknown) =>
+    console.error("could not drop the bench database:", error),
+  );
+  await deleteRedisPrefix(options.redis, options.prefix).catch((error: unknown) =>
+    console.error("could not delete the bench Redis keys:", error),
+  );
 };

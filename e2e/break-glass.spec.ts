@@ -8,7 +8,9 @@ const personIn = async (browser: Browser, name: string, path: string): Promise<P
   return page;
 };
 
-test("an on-call engineer takes break-glass access with a passkey, and a security reviewer signs it off", async ({ browser }) => {
+test("an on-call engineer takes break-glass access with a passkey, and a security reviewer signs it off", async ({
+  browser,
+}) => {
   // The reviewer has signed in before (a person the IdP knows but the portal has never seen gets no notice).
   const sam = await personIn(browser, "Sam Security", "/security");
   const olga = await personIn(browser, "Olga Outage", "/passkeys");
@@ -30,7 +32,9 @@ test("an on-call engineer takes break-glass access with a passkey, and a securit
   const requestUrl = new URL(olga.url()).pathname;
   await expect(olga.getByText("break-glass", { exact: true })).toBeVisible();
   await expect(olga.getByTestId("break-glass-review")).toHaveText("Awaiting post-incident review by security");
-  await expect(olga.getByRole("list", { name: "Timeline" })).toContainText("Taken by break-glass, confirmed with a passkey; security was alerted");
+  await expect(olga.getByRole("list", { name: "Timeline" })).toContainText(
+    "Taken by break-glass, confirmed with a passkey; security was alerted",
+  );
   await expect(olga.getByRole("region", { name: "Risk" })).toContainText("production write/admin");
   await olga.goto("/");
   await expect(olga.getByRole("list", { name: "Active grants" })).toContainText("admin on Production PostgreSQL");
@@ -54,7 +58,9 @@ test("an on-call engineer takes break-glass access with a passkey, and a securit
   // The engineer's request now shows the review; the engineer cannot open the review area.
   await olga.goto(requestUrl);
   await expect(olga.getByTestId("break-glass-review")).toContainText("Reviewed by security");
-  await expect(olga.getByRole("list", { name: "Timeline" })).toContainText("Break-glass reviewed by Sam Security: Matched the incident timeline");
+  await expect(olga.getByRole("list", { name: "Timeline" })).toContainText(
+    "Break-glass reviewed by Sam Security: Matched the incident timeline",
+  );
   await olga.goto("/security/break-glass");
   await expect(olga.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
 

@@ -12,7 +12,8 @@ const personIn = async (browser: Browser, name: string, path: string): Promise<P
 };
 
 /** A key no earlier run or test used: lowercase letters, digits and hyphens. */
-const uniqueKey = (prefix: string): string => `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+const uniqueKey = (prefix: string): string =>
+  `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 
 type TResourceInput = { key: string; name: string; description?: string; environment: string; permissions: string };
 
@@ -49,13 +50,15 @@ type TPolicyInput = {
 const fillPolicy = async (form: Locator, policy: TPolicyInput) => {
   await form.getByLabel("Policy name").fill(policy.name);
   const grants = form.getByRole("group", { name: "Permissions it grants" });
-  for (const permission of policy.permissions) await grants.getByRole("checkbox", { name: permission, exact: true }).check();
+  for (const permission of policy.permissions)
+    await grants.getByRole("checkbox", { name: permission, exact: true }).check();
   await form.getByLabel("Requester groups").fill(policy.requesterGroups);
   await form.getByLabel("Approver groups").fill(policy.approverGroups);
   await form.getByLabel("Approvals required").fill(policy.approvalsRequired);
   await form.getByLabel("Default duration (minutes)").fill(policy.defaultDurationMinutes);
   await form.getByLabel("Maximum duration (minutes)").fill(policy.maxDurationMinutes);
-  if (policy.minJustificationLength) await form.getByLabel("Minimum justification length").fill(policy.minJustificationLength);
+  if (policy.minJustificationLength)
+    await form.getByLabel("Minimum justification length").fill(policy.minJustificationLength);
   await form.getByRole("checkbox", { name: "A ticket is required" }).setChecked(policy.ticketRequired ?? false);
   await form.getByLabel("Ticket pattern").fill(policy.ticketPattern ?? "");
   await form.getByRole("button", { name: "Add policy" }).click();
@@ -70,13 +73,21 @@ const answerConfirm = (page: Page, accept: boolean): Promise<string> =>
     });
   });
 
-test("an administrator adds a resource with a policy, engineers can request it at once, and archiving withdraws it", async ({ browser }) => {
+test("an administrator adds a resource with a policy, engineers can request it at once, and archiving withdraws it", async ({
+  browser,
+}) => {
   const key = uniqueKey("orders-redis");
   const name = `Orders Redis ${key.slice(-5)}`;
   const ada = await personIn(browser, "Ada Admin", "/admin");
   await ada.getByRole("link", { name: "Resources and access policies" }).click();
   await expect(ada.getByRole("heading", { level: 1, name: "Resources" })).toBeVisible();
-  await createResource(ada, { key, name, description: "The cache in front of the orders service.", environment: "production", permissions: "read, write, flush" });
+  await createResource(ada, {
+    key,
+    name,
+    description: "The cache in front of the orders service.",
+    environment: "production",
+    permissions: "read, write, flush",
+  });
   const policies = ada.getByRole("region", { name: "Policies" });
   await expect(policies).toContainText("No policy yet: nobody can request this resource.");
 
@@ -99,24 +110,33 @@ test("an administrator adds a resource with a policy, engineers can request it a
     ticketPattern: "^CHG-\\d+$",
   });
   await expect(newPolicy.getByRole("status")).toHaveText("Policy added.");
-  const summary = "Engineers read and write → read, write; requesters engineers; approvers db-approvers ×1; 30/120 min; ticket required";
+  const summary =
+    "Engineers read and write → read, write; requesters engineers; approvers db-approvers ×1; 30/120 min; ticket required";
   await expect(policies).toContainText(summary);
 
   // The catalog lists it with its policy.
   await ada.getByRole("link", { name: "All resources" }).click();
-  const row = ada.getByRole("table", { name: "Resources and their access policies" }).getByRole("row").filter({ hasText: key });
+  const row = ada
+    .getByRole("table", { name: "Resources and their access policies" })
+    .getByRole("row")
+    .filter({ hasText: key });
   await expect(row).toContainText(name);
   await expect(row).toContainText("read, write, flush");
   await expect(row).toContainText(summary);
 
   // The engineer sees it, with the policy's rules, as soon as she looks again.
   await alice.reload();
-  const card = alice.getByRole("list", { name: "Requestable resources" }).getByRole("listitem").filter({ hasText: name });
+  const card = alice
+    .getByRole("list", { name: "Requestable resources" })
+    .getByRole("listitem")
+    .filter({ hasText: name });
   await expect(card).toContainText("The cache in front of the orders service.");
   await expect(card).toContainText("read, write: up to 120 min, 1 approval, ticket required");
   await alice.getByRole("link", { name: `Request access to ${name}` }).click();
   await expect(alice.getByRole("heading", { level: 1, name: `Request access to ${name}` })).toBeVisible();
-  await expect(alice.getByRole("radio", { name: /^read, write/ })).toHaveAccessibleName(/up to 120 min · 1 approval · ticket required/);
+  await expect(alice.getByRole("radio", { name: /^read, write/ })).toHaveAccessibleName(
+    /up to 120 min · 1 approval · ticket required/,
+  );
   await expect(alice.getByLabel("Duration (minutes)")).toHaveValue("30");
   await expect(alice.getByText("At most 120 minutes. The grant ends on its own.")).toBeVisible();
   await expect(alice.getByText("What you will do and why, at least 20 characters.")).toBeVisible();
@@ -187,7 +207,9 @@ test("the resource and policy forms explain each refused field beside it, and cr
   await expect(form.getByRole("status")).toHaveText("Some fields need attention.");
   const keyField = form.getByLabel("Key", { exact: true });
   await expect(keyField).toHaveAttribute("aria-invalid", "true");
-  await expect(keyField).toHaveAccessibleDescription(/must be 2 to 63 characters: lowercase letters, digits and hyphens, starting with a letter or digit/);
+  await expect(keyField).toHaveAccessibleDescription(
+    /must be 2 to 63 characters: lowercase letters, digits and hyphens, starting with a letter or digit/,
+  );
   await expect(form.getByLabel("Permissions", { exact: true })).toHaveAccessibleDescription(
     /entry 2: must be 1 to 32 characters: lowercase letters, digits, _ and -, starting with a letter/,
   );
@@ -224,8 +246,12 @@ test("the resource and policy forms explain each refused field beside it, and cr
   const defaultDuration = newPolicy.getByLabel("Default duration (minutes)");
   await expect(defaultDuration).toHaveAttribute("aria-invalid", "true");
   await expect(defaultDuration).toHaveAccessibleDescription("must not exceed maxDurationMinutes (120)");
-  await expect(newPolicy.getByLabel("Ticket pattern")).toHaveAccessibleDescription(/is required when ticketRequired is true/);
-  await expect(newPolicy.getByLabel("Approver groups")).toHaveAccessibleDescription(/entry 2: "db-approvers" is listed twice/);
+  await expect(newPolicy.getByLabel("Ticket pattern")).toHaveAccessibleDescription(
+    /is required when ticketRequired is true/,
+  );
+  await expect(newPolicy.getByLabel("Approver groups")).toHaveAccessibleDescription(
+    /entry 2: "db-approvers" is listed twice/,
+  );
   await expect(newPolicy.getByLabel("Maximum duration (minutes)")).not.toHaveAttribute("aria-invalid", "true");
   await expect(defaultDuration).toHaveValue("500");
   const policies = page.getByRole("region", { name: "Policies" });
@@ -233,9 +259,16 @@ test("the resource and policy forms explain each refused field beside it, and cr
   await expect(policies).toContainText("No policy yet: nobody can request this resource.");
 
   // Corrected, it is added.
-  await fillPolicy(newPolicy, { ...policy, approverGroups: "db-approvers", defaultDurationMinutes: "60", ticketPattern: "^SUP-\\d+$" });
+  await fillPolicy(newPolicy, {
+    ...policy,
+    approverGroups: "db-approvers",
+    defaultDurationMinutes: "60",
+    ticketPattern: "^SUP-\\d+$",
+  });
   await expect(newPolicy.getByRole("status")).toHaveText("Policy added.");
-  await expect(policies).toContainText("Support reads → read; requesters engineers; approvers db-approvers ×1; 60/120 min; ticket required");
+  await expect(policies).toContainText(
+    "Support reads → read; requesters engineers; approvers db-approvers ×1; 60/120 min; ticket required",
+  );
 
   // Deleting asks first: declined, the policy stays; confirmed, it goes.
   const remove = page.getByRole("button", { name: "Delete policy Support reads" });
@@ -297,7 +330,9 @@ ${policyYaml("Readers", "read, write").replace("defaultDurationMinutes: 30", "de
     colour: blue
 `;
   const importForm = page.getByRole("form", { name: "Import the catalog" });
-  await importForm.getByLabel("File", { exact: true }).setInputFiles({ name: "broken-catalog.yaml", mimeType: "application/yaml", buffer: Buffer.from(broken) });
+  await importForm
+    .getByLabel("File", { exact: true })
+    .setInputFiles({ name: "broken-catalog.yaml", mimeType: "application/yaml", buffer: Buffer.from(broken) });
   await importForm.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByText("4 problem(s) found; nothing was changed.")).toBeVisible();
   await expect(page.getByRole("list", { name: "Problems in the document" }).getByRole("listitem")).toHaveText([
@@ -328,15 +363,26 @@ ${policyYaml("Readers", "read")}`;
   await importForm.getByLabel("Document (YAML or JSON)").fill(valid);
   await importForm.getByLabel("File name").fill("catalog.yaml");
   await importForm.getByRole("button", { name: "Dry run" }).click();
-  await expect(page.getByText(/^Dry run, nothing written\. Resources: 1 created, 1 updated, 0 deleted, 0 unchanged\. Policies: 2 created, 0 updated, 0 deleted, 0 unchanged\. Left alone \(not in the document\): .*prod-postgres/)).toBeVisible();
+  await expect(
+    page.getByText(
+      /^Dry run, nothing written\. Resources: 1 created, 1 updated, 0 deleted, 0 unchanged\. Policies: 2 created, 0 updated, 0 deleted, 0 unchanged\. Left alone \(not in the document\): .*prod-postgres/,
+    ),
+  ).toBeVisible();
   const plan = page.getByRole("list", { name: "Planned changes" }).getByRole("listitem");
-  await expect(plan).toHaveText([`update resource ${key}: description`, `create policy ${key} / Engineers read`, `create resource ${newKey}`, `create policy ${newKey} / Readers`]);
+  await expect(plan).toHaveText([
+    `update resource ${key}: description`,
+    `create policy ${key} / Engineers read`,
+    `create resource ${newKey}`,
+    `create policy ${newKey} / Readers`,
+  ]);
   expect(await currentExport()).toBe(exported);
 
   // Apply sends the same text, and writes exactly that plan.
   await expect(importForm.getByLabel("Document (YAML or JSON)")).toHaveValue(valid);
   await importForm.getByRole("button", { name: "Apply" }).click();
-  await expect(page.getByText(/^Applied\. Resources: 1 created, 1 updated, 0 deleted, 0 unchanged\. Policies: 2 created/)).toBeVisible();
+  await expect(
+    page.getByText(/^Applied\. Resources: 1 created, 1 updated, 0 deleted, 0 unchanged\. Policies: 2 created/),
+  ).toBeVisible();
   await expect(plan).toHaveCount(4);
   const after = await currentExport();
   expect(after).toContain(`key: ${newKey}`);
@@ -344,11 +390,16 @@ ${policyYaml("Readers", "read")}`;
 
   // Applying it again changes nothing.
   await importForm.getByRole("button", { name: "Apply" }).click();
-  await expect(page.getByText(/^Nothing to change\. Resources: 0 created, 0 updated, 0 deleted, 2 unchanged\./)).toBeVisible();
+  await expect(
+    page.getByText(/^Nothing to change\. Resources: 0 created, 0 updated, 0 deleted, 2 unchanged\./),
+  ).toBeVisible();
   await expect(page.getByRole("list", { name: "Planned changes" })).toHaveCount(0);
 
   await page.getByRole("link", { name: "Edit resources and policies one by one" }).click();
-  const row = page.getByRole("table", { name: "Resources and their access policies" }).getByRole("row").filter({ hasText: newKey });
+  const row = page
+    .getByRole("table", { name: "Resources and their access policies" })
+    .getByRole("row")
+    .filter({ hasText: newKey });
   await expect(row).toContainText("Readers → read; requesters engineers; approvers db-approvers ×1; 30/120 min");
 });
 

@@ -25,7 +25,12 @@ let log = "";
 test.beforeAll(async () => {
   await ensureDatabase(EMPTY_DATABASE);
   server = spawn(process.execPath, [STANDALONE_SERVER], {
-    env: { ...process.env, ...appEnvFor({ app: PORT, idp: IDP_PORT }), HOSTNAME: "127.0.0.1", DATABASE_URL: EMPTY_DATABASE },
+    env: {
+      ...process.env,
+      ...appEnvFor({ app: PORT, idp: IDP_PORT }),
+      HOSTNAME: "127.0.0.1",
+      DATABASE_URL: EMPTY_DATABASE,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   server.stdout?.on("data", (chunk: Buffer) => (log += chunk.toString()));
@@ -39,7 +44,10 @@ test.afterAll(async () => {
   await dropDatabase(EMPTY_DATABASE);
 });
 
-test("a page whose rendering fails shows the portal's error page with the logged reference, and no details", async ({ page, context }) => {
+test("a page whose rendering fails shows the portal's error page with the logged reference, and no details", async ({
+  page,
+  context,
+}) => {
   const { AUTH_SECRET } = appEnvFor({ app: PORT, idp: IDP_PORT });
   const token = await encode({ token: { sid: randomUUID() }, secret: AUTH_SECRET as string, maxAge: 3600 });
   await context.addCookies([{ name: "next-auth.session-token", value: token, url: URL_ }]);
@@ -55,7 +63,11 @@ test("a page whose rendering fails shows the portal's error page with the logged
   const reference = /Reference: (\d+)/.exec(await page.locator("main").innerText())?.[1];
   expect(reference, "the page names a reference").toBeTruthy();
   // The server's log may be coloured (util.inspect): compare it without its escape codes.
-  await expect.poll(() => log.replace(/\u001b\[[0-9;]*m/g, ""), { message: "the reference is the digest the server logged with the error" }).toContain(`digest: '${reference}'`);
+  await expect
+    .poll(() => log.replace(/\u001b\[[0-9;]*m/g, ""), {
+      message: "the reference is the digest the server logged with the error",
+    })
+    .toContain(`digest: '${reference}'`);
   const text = await page.locator("body").innerText();
   for (const leak of ["Prisma", "Session", "does not exist", "findUnique", ".js:"]) expect(text).not.toContain(leak);
   expect(violations, "the error page runs under the nonce CSP").toEqual([]);

@@ -5,13 +5,23 @@ import { signInAs } from "./support/sign-in";
 
 test.afterAll(disconnectDb);
 
-test("an engineer's grant ends on its own: the countdown runs out, the worker ends it, the engineer is told", async ({ page }) => {
+test("an engineer's grant ends on its own: the countdown runs out, the worker ends it, the engineer is told", async ({
+  page,
+}) => {
   await signInAs(page, "Frank Fleeting");
   const frank = await db.user.findFirstOrThrow({ where: { email: "frank@example.com" } });
   const resource = await db.resource.findUniqueOrThrow({ where: { key: "prod-postgres" } });
   // Seeded like an approved request's grant would be: in one transaction with its lifecycle jobs.
   await db.$transaction(async (tx) => {
-    const grant = await tx.grant.create({ data: { subjectId: frank.id, resourceId: resource.id, permissions: ["read"], startsAt: new Date(), expiresAt: new Date(Date.now() + 8_000) } });
+    const grant = await tx.grant.create({
+      data: {
+        subjectId: frank.id,
+        resourceId: resource.id,
+        permissions: ["read"],
+        startsAt: new Date(),
+        expiresAt: new Date(Date.now() + 8_000),
+      },
+    });
     await scheduleGrantLifecycle(tx, grant);
   });
 

@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { signInAs } from "./support/sign-in";
 
-test("pages carry a nonce-based CSP, every script has this response's nonce, and nothing is blocked", async ({ page }) => {
+test("pages carry a nonce-based CSP, every script has this response's nonce, and nothing is blocked", async ({
+  page,
+}) => {
   const violations: string[] = [];
   page.on("console", (message) => {
     if (/Content[- ]Security[- ]Policy/i.test(message.text())) violations.push(message.text());
@@ -14,7 +16,9 @@ test("pages carry a nonce-based CSP, every script has this response's nonce, and
   expect(policy).toContain("'strict-dynamic'");
   expect(policy).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
   expect(response?.headers()["x-frame-options"]).toBe("DENY");
-  const scripts = await page.locator("script").evaluateAll((elements) => elements.map((element) => (element as HTMLScriptElement).nonce));
+  const scripts = await page
+    .locator("script")
+    .evaluateAll((elements) => elements.map((element) => (element as HTMLScriptElement).nonce));
   expect(scripts.length).toBeGreaterThan(0);
   expect(scripts.every((value) => value === nonce)).toBe(true);
 
@@ -28,10 +32,15 @@ test("pages carry a nonce-based CSP, every script has this response's nonce, and
   expect(violations).toEqual([]);
 });
 
-test("state-changing requests from another site are refused before any handler, server actions included", async ({ page }) => {
+test("state-changing requests from another site are refused before any handler, server actions included", async ({
+  page,
+}) => {
   await signInAs(page, "Alice Engineer", "/request");
   for (const path of ["/api/auth/signout", "/request", "/admin/resources"]) {
-    const refused = await page.request.post(path, { headers: { origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" }, data: "a=1" });
+    const refused = await page.request.post(path, {
+      headers: { origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" },
+      data: "a=1",
+    });
     expect(refused.status(), path).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toBe("cross_site_request");
   }
@@ -49,7 +58,10 @@ const BASELINE: Record<string, RegExp> = {
   "content-security-policy": /frame-ancestors 'none'/,
 };
 
-test("every kind of response carries the baseline security headers, refusals and errors included", async ({ page, request }) => {
+test("every kind of response carries the baseline security headers, refusals and errors included", async ({
+  page,
+  request,
+}) => {
   await page.goto("/signin");
   const script = await page.locator("script[src]").first().getAttribute("src");
   expect(script).toMatch(/^\/_next\/static\//);
@@ -67,7 +79,8 @@ test("every kind of response carries the baseline security headers, refusals and
   const missing: string[] = [];
   for (const [kind, response] of Object.entries(answers)) {
     const headers = response.headers();
-    for (const [name, pattern] of Object.entries(BASELINE)) if (!pattern.test(headers[name] ?? "")) missing.push(`${kind} (${response.status()}): ${name}=${headers[name]}`);
+    for (const [name, pattern] of Object.entries(BASELINE))
+      if (!pattern.test(headers[name] ?? "")) missing.push(`${kind} (${response.status()}): ${name}=${headers[name]}`);
     if (headers["x-powered-by"]) missing.push(`${kind}: x-powered-by`);
   }
   expect(missing).toEqual([]);
@@ -87,5 +100,6 @@ test("the session cookie is HttpOnly and SameSite=Lax, and holds no claims", asy
   expect(session?.value.split(".")).toHaveLength(5);
   expect(session?.value).not.toContain("alice");
   // The CSRF and callback cookies are HttpOnly too.
-  for (const cookie of cookies.filter((c) => c.name.startsWith("next-auth.") && !c.name.endsWith("callback-url"))) expect(cookie.httpOnly, cookie.name).toBe(true);
+  for (const cookie of cookies.filter((c) => c.name.startsWith("next-auth.") && !c.name.endsWith("callback-url")))
+    expect(cookie.httpOnly, cookie.name).toBe(true);
 });

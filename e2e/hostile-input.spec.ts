@@ -15,7 +15,13 @@ import { INTERNAL_REFUSAL_PREFIX } from "../lib/errors";
 import { fcOptions, HOSTILE_SEED, HOSTILE_STRINGS, hostileJson, hostileString } from "../lib/testing/hostile";
 import { refusalTrailProblems, snapshotDb, type TDbSnapshot } from "../lib/testing/db-digest";
 import { APP_URL } from "./support/env";
-import { callServerAction, formData, serverActions, type TActionAnswer, type TServerAction } from "./support/server-actions";
+import {
+  callServerAction,
+  formData,
+  serverActions,
+  type TActionAnswer,
+  type TServerAction,
+} from "./support/server-actions";
 import { signInAs } from "./support/sign-in";
 
 test.describe.configure({ mode: "serial" });
@@ -28,15 +34,57 @@ test.beforeAll(() => {
 
 /** Every field name a portal form sends, so generated forms reach past the first check. */
 const FIELD_NAMES = [
-  "userId", "active", "queue", "jobId", "intent", "mode", "format", "source", "fileName", "file", "resourceKey", "url", "events", "endpointId",
-  "policyId", "key", "name", "environment", "permissions", "description", "ownerEmail", "scopes", "resourceKeys", "clientId", "grantId", "minutes",
-  "justification", "durationMinutes", "startAt", "tzOffsetMinutes", "ticket", "from", "to", "requesterGroups", "approverGroups", "approvalsRequired",
-  "defaultMinutes", "maxMinutes", "ticketRequired", "breakGlassAllowed",
+  "userId",
+  "active",
+  "queue",
+  "jobId",
+  "intent",
+  "mode",
+  "format",
+  "source",
+  "fileName",
+  "file",
+  "resourceKey",
+  "url",
+  "events",
+  "endpointId",
+  "policyId",
+  "key",
+  "name",
+  "environment",
+  "permissions",
+  "description",
+  "ownerEmail",
+  "scopes",
+  "resourceKeys",
+  "clientId",
+  "grantId",
+  "minutes",
+  "justification",
+  "durationMinutes",
+  "startAt",
+  "tzOffsetMinutes",
+  "ticket",
+  "from",
+  "to",
+  "requesterGroups",
+  "approverGroups",
+  "approvalsRequired",
+  "defaultMinutes",
+  "maxMinutes",
+  "ticketRequired",
+  "breakGlassAllowed",
 ];
 
 const hostileForm = (): fc.Arbitrary<FormData> =>
   fc
-    .array(fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELD_NAMES) }, { weight: 1, arbitrary: hostileString() }), hostileString()), { maxLength: 8 })
+    .array(
+      fc.tuple(
+        fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELD_NAMES) }, { weight: 1, arbitrary: hostileString() }),
+        hostileString(),
+      ),
+      { maxLength: 8 },
+    )
     .map((entries) => {
       const form = new FormData();
       for (const [name, value] of entries) form.append(name, value);
@@ -51,7 +99,12 @@ const hostileArgument = (): fc.Arbitrary<unknown> =>
     { weight: 1, arbitrary: fc.date() },
     { weight: 1, arbitrary: fc.bigInt() },
     { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, undefined) },
-    { weight: 1, arbitrary: fc.array(fc.tuple(hostileString(), hostileJson(1)), { maxLength: 3 }).map((entries) => new Map(entries)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(fc.tuple(hostileString(), hostileJson(1)), { maxLength: 3 })
+        .map((entries) => new Map(entries)),
+    },
     { weight: 1, arbitrary: fc.array(hostileString(), { maxLength: 3 }).map((items) => new Set(items)) },
   );
 
@@ -67,7 +120,8 @@ const assertUnchangedButRefusalTrail = async (before: TDbSnapshot, label: string
 };
 
 type TRecord = Record<string, unknown>;
-const isRecord = (value: unknown): value is TRecord => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is TRecord =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * A refusal with a reason: a 4xx with a JSON `{ error, message }` (proxy.ts), or the action's
@@ -83,21 +137,34 @@ const refusalReason = (answer: TActionAnswer): string | null => {
   }
   const result = answer.result;
   if (answer.status !== 200 || !isRecord(result) || typeof result.message !== "string") return null;
-  if (result.ok === false || result.status === "error" || (!("ok" in result) && "values" in result)) return result.message;
+  if (result.ok === false || result.status === "error" || (!("ok" in result) && "values" in result))
+    return result.message;
   return null;
 };
 
-const accepted = (answer: TActionAnswer): boolean => answer.status === 200 && (answer.redirect !== null || (isRecord(answer.result) && (answer.result.ok === true || answer.result.status === "done")));
+const accepted = (answer: TActionAnswer): boolean =>
+  answer.status === 200 &&
+  (answer.redirect !== null ||
+    (isRecord(answer.result) && (answer.result.ok === true || answer.result.status === "done")));
 
 /** One call: never a 500; a refusal names its reason and leaves the database as it was. */
-const expectRefusedCleanly = async (label: string, call: () => Promise<TActionAnswer>): Promise<"refused" | "accepted"> => {
+const expectRefusedCleanly = async (
+  label: string,
+  call: () => Promise<TActionAnswer>,
+): Promise<"refused" | "accepted"> => {
   const before = await snapshotDb();
   const answer = await call();
   expect(answer.status, `${label}: ${answer.body.slice(0, 400)}`).toBeLessThan(500);
   if (accepted(answer)) return "accepted";
   const reason = refusalReason(answer);
-  expect(reason, `${label}: not a refusal with a reason: HTTP ${answer.status} ${answer.body.slice(0, 400)}`).toBeTruthy();
-  expect(reason?.startsWith(INTERNAL_REFUSAL_PREFIX), `${label}: an internal error answered as a refusal: ${reason}`).toBe(false);
+  expect(
+    reason,
+    `${label}: not a refusal with a reason: HTTP ${answer.status} ${answer.body.slice(0, 400)}`,
+  ).toBeTruthy();
+  expect(
+    reason?.startsWith(INTERNAL_REFUSAL_PREFIX),
+    `${label}: an internal error answered as a refusal: ${reason}`,
+  ).toBe(false);
   await assertUnchangedButRefusalTrail(before, label);
   return "refused";
 };
@@ -117,7 +184,9 @@ const fuzzActions = async (request: APIRequestContext, who: string, numRuns: num
   for (const action of actions) {
     await fc.assert(
       fc.asyncProperty(hostileArgs(), async (args) => {
-        const outcome = await expectRefusedCleanly(`${who} ${action.key}(${describeArgs(args)})`, () => callServerAction(request, action, args));
+        const outcome = await expectRefusedCleanly(`${who} ${action.key}(${describeArgs(args)})`, () =>
+          callServerAction(request, action, args),
+        );
         tally[outcome] += 1;
       }),
       fcOptions(numRuns),
@@ -133,7 +202,9 @@ const signedInRequest = async (page: Page, name: string): Promise<APIRequestCont
   return page.request;
 };
 
-test("every server action refuses generated arguments with a reason, never a 500, and changes nothing (signed in)", async ({ page }) => {
+test("every server action refuses generated arguments with a reason, never a 500, and changes nothing (signed in)", async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await fuzzActions(await signedInRequest(page, "Hugo Hostile"), "engineer", 4);
 });
@@ -145,15 +216,28 @@ test("every server action refuses generated arguments when nobody is signed in",
   await anonymous.dispose();
 });
 
-test("the arguments' types are checked before anything else: a string where a form goes, a form where a value goes", async ({ page }) => {
+test("the arguments' types are checked before anything else: a string where a form goes, a form where a value goes", async ({
+  page,
+}) => {
   const request = await signedInRequest(page, "Hugo Hostile");
   for (const action of serverActions()) {
-    for (const args of [["x"], [null, "x"], [null, null], [{ ok: true }, { get: "x" }], [null, formData({ userId: "x" })], [formData({ x: "1" })]]) {
+    for (const args of [
+      ["x"],
+      [null, "x"],
+      [null, null],
+      [{ ok: true }, { get: "x" }],
+      [null, formData({ userId: "x" })],
+      [formData({ x: "1" })],
+    ]) {
       await expectRefusedCleanly(`${action.key}(${describeArgs(args)})`, () => callServerAction(request, action, args));
     }
   }
   // The form actions name the problem.
-  const answer = await callServerAction(request, serverActions().find((action) => action.exportedName === "requestAccessAction") as TServerAction, [null, "x"]);
+  const answer = await callServerAction(
+    request,
+    serverActions().find((action) => action.exportedName === "requestAccessAction") as TServerAction,
+    [null, "x"],
+  );
   expect(answer.result).toMatchObject({ message: "Invalid request: this action takes a form." });
 });
 
@@ -180,27 +264,52 @@ test("raw bodies Next.js cannot decode are refused by the proxy with a 400 or 41
     }
   }
   const action = actions[0] as TServerAction;
-  const oversized = await callServerAction(request, action, [], { body: JSON.stringify(["x".repeat(3 * 1024 * 1024)]) });
+  const oversized = await callServerAction(request, action, [], {
+    body: JSON.stringify(["x".repeat(3 * 1024 * 1024)]),
+  });
   expect(oversized.status).toBe(413);
-  expect(JSON.parse(oversized.body)).toMatchObject({ error: "payload_too_large", message: expect.stringContaining("1 MB") });
+  expect(JSON.parse(oversized.body)).toMatchObject({
+    error: "payload_too_large",
+    message: expect.stringContaining("1 MB"),
+  });
   const malformed = await callServerAction(request, action, [], { body: "garbage" });
   expect(malformed.status).toBe(400);
-  expect(JSON.parse(malformed.body)).toMatchObject({ error: "invalid_request", message: expect.stringContaining("not valid JSON") });
+  expect(JSON.parse(malformed.body)).toMatchObject({
+    error: "invalid_request",
+    message: expect.stringContaining("not valid JSON"),
+  });
 
   // Generated raw text, and generated JSON text (which decodes, and is then the action's to refuse).
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...actions), fc.oneof(fc.string({ maxLength: 200 }), hostileJson().map((value) => JSON.stringify(value) ?? "null"), fc.constantFrom(...HOSTILE_STRINGS)), async (target, body) => {
-      await expectRefusedCleanly(`${target.key} with raw ${JSON.stringify(body.slice(0, 200))}`, () => callServerAction(request, target, [], { body }));
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...actions),
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        hostileJson().map((value) => JSON.stringify(value) ?? "null"),
+        fc.constantFrom(...HOSTILE_STRINGS),
+      ),
+      async (target, body) => {
+        await expectRefusedCleanly(`${target.key} with raw ${JSON.stringify(body.slice(0, 200))}`, () =>
+          callServerAction(request, target, [], { body }),
+        );
+      },
+    ),
     fcOptions(40),
   );
 });
 
-test("multipart bodies Next.js cannot decode are refused with a reason: fetch actions and no-JavaScript form posts", async ({ page }) => {
+test("multipart bodies Next.js cannot decode are refused with a reason: fetch actions and no-JavaScript form posts", async ({
+  page,
+}) => {
   const request = await signedInRequest(page, "Hugo Hostile");
   const action = serverActions().find((candidate) => candidate.exportedName === "requestAccessAction") as TServerAction;
   const post = async (headers: Record<string, string>, multipart: Record<string, string>): Promise<TActionAnswer> => {
-    const response = await request.post(action.pagePath, { headers: { origin: APP_URL, accept: "text/x-component", ...headers }, multipart, maxRedirects: 0, failOnStatusCode: false });
+    const response = await request.post(action.pagePath, {
+      headers: { origin: APP_URL, accept: "text/x-component", ...headers },
+      multipart,
+      maxRedirects: 0,
+      failOnStatusCode: false,
+    });
     return { status: response.status(), result: undefined, redirect: null, body: await response.text() };
   };
   const fetchAction = { "next-action": action.id };
@@ -209,53 +318,148 @@ test("multipart bodies Next.js cannot decode are refused with a reason: fetch ac
     ["a fetch action without its root row", fetchAction, { "1": "[]" }],
     ["a fetch action whose root refers to a missing row", fetchAction, { "0": '["$3"]' }],
     ["a fetch action nested too deep", fetchAction, { "0": `${"[".repeat(1_000)}${"]".repeat(1_000)}` }],
-    ["a form post whose bound arguments are not JSON", {}, { "$ACTION_REF_1": "", "$ACTION_1:0": "{garbage", justification: "x" }],
-    ["a form post naming an unknown action", {}, { "$ACTION_ID_00ff": "", justification: "x" }],
+    [
+      "a form post whose bound arguments are not JSON",
+      {},
+      { $ACTION_REF_1: "", "$ACTION_1:0": "{garbage", justification: "x" },
+    ],
+    ["a form post naming an unknown action", {}, { $ACTION_ID_00ff: "", justification: "x" }],
   ] as const) {
     await expectRefusedCleanly(label, () => post(headers, fields));
   }
 });
 
 /** Pages and route handlers with generated query strings and path segments: a 4xx or a normal page. */
-const PAGE_PATHS = ["/", "/request", "/approvals", "/notifications", "/passkeys", "/security", "/security/events", "/security/charts", "/security/break-glass", "/admin", "/admin/resources", "/admin/policies", "/admin/services", "/admin/jobs", "/signin"];
-const ROUTE_PATHS = ["/security/export", "/admin/policies/export", "/api/health", "/api/metrics", "/api/auth/session", "/api/auth/providers", "/api/auth/csrf", "/api/auth/signin/oidc", "/api/auth/error"];
-const POST_PATHS = ["/api/auth/signout", "/api/auth/signin/oidc", "/api/auth/callback/oidc", "/api/auth/session", "/api/auth/_log", "/api/health", "/api/metrics", "/security/export", "/admin/policies/export"];
-const DYNAMIC_PATHS = ["/request/", "/requests/", "/grants/", "/security/people/", "/security/resources/", "/admin/resources/"];
-const QUERY_NAMES = ["person", "resource", "environment", "status", "from", "to", "breakGlass", "approver", "q", "after", "format", "month", "returnTo", "callbackUrl", "reason", "error", "policy", "permissions"];
+const PAGE_PATHS = [
+  "/",
+  "/request",
+  "/approvals",
+  "/notifications",
+  "/passkeys",
+  "/security",
+  "/security/events",
+  "/security/charts",
+  "/security/break-glass",
+  "/admin",
+  "/admin/resources",
+  "/admin/policies",
+  "/admin/services",
+  "/admin/jobs",
+  "/signin",
+];
+const ROUTE_PATHS = [
+  "/security/export",
+  "/admin/policies/export",
+  "/api/health",
+  "/api/metrics",
+  "/api/auth/session",
+  "/api/auth/providers",
+  "/api/auth/csrf",
+  "/api/auth/signin/oidc",
+  "/api/auth/error",
+];
+const POST_PATHS = [
+  "/api/auth/signout",
+  "/api/auth/signin/oidc",
+  "/api/auth/callback/oidc",
+  "/api/auth/session",
+  "/api/auth/_log",
+  "/api/health",
+  "/api/metrics",
+  "/security/export",
+  "/admin/policies/export",
+];
+const DYNAMIC_PATHS = [
+  "/request/",
+  "/requests/",
+  "/grants/",
+  "/security/people/",
+  "/security/resources/",
+  "/admin/resources/",
+];
+const QUERY_NAMES = [
+  "person",
+  "resource",
+  "environment",
+  "status",
+  "from",
+  "to",
+  "breakGlass",
+  "approver",
+  "q",
+  "after",
+  "format",
+  "month",
+  "returnTo",
+  "callbackUrl",
+  "reason",
+  "error",
+  "policy",
+  "permissions",
+];
 
 const hostileQuery = (): fc.Arbitrary<string> =>
   fc
-    .array(fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...QUERY_NAMES) }, { weight: 1, arbitrary: hostileString() }), hostileString()), { maxLength: 5 })
+    .array(
+      fc.tuple(
+        fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...QUERY_NAMES) }, { weight: 1, arbitrary: hostileString() }),
+        hostileString(),
+      ),
+      { maxLength: 5 },
+    )
     .map((entries) => new URLSearchParams(entries).toString());
 
-const getCleanly = async (request: APIRequestContext, path: string, headers: Record<string, string> = {}): Promise<void> => {
+const getCleanly = async (
+  request: APIRequestContext,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<void> => {
   const before = await snapshotDb();
   const response = await request.get(path, { maxRedirects: 0, failOnStatusCode: false, headers });
   const body = await response.text();
   expect(response.status(), `GET ${path}: ${body.slice(0, 300)}`).toBeLessThan(500);
   if (response.status() >= 400 && (response.headers()["content-type"] ?? "").includes("json")) {
     const parsed = JSON.parse(body) as TRecord;
-    expect(typeof parsed.message === "string" || typeof parsed.error === "string", `GET ${path}: a JSON refusal without a reason: ${body.slice(0, 300)}`).toBe(true);
+    expect(
+      typeof parsed.message === "string" || typeof parsed.error === "string",
+      `GET ${path}: a JSON refusal without a reason: ${body.slice(0, 300)}`,
+    ).toBe(true);
   }
   if (response.status() >= 400) await assertUnchangedButRefusalTrail(before, `GET ${path}`);
 };
 
-test("pages and route handlers answer generated query strings and path segments with a page or a 4xx, never a 500", async ({ page, playwright }) => {
+test("pages and route handlers answer generated query strings and path segments with a page or a 4xx, never a 500", async ({
+  page,
+  playwright,
+}) => {
   test.setTimeout(240_000);
   const reviewer = await signedInRequest(page, "Sam Security");
   const anonymous = await playwright.request.newContext({ baseURL: APP_URL });
   // next-auth answers a callbackUrl that is no URL with a 500 on every /api/auth route; the route refuses it first.
-  for (const path of ["/api/auth/session?callbackUrl=%00", "/api/auth/signin/oidc?callbackUrl=%F0%9F%98%80", "/api/auth/csrf?callbackUrl=javascript:x"]) {
+  for (const path of [
+    "/api/auth/session?callbackUrl=%00",
+    "/api/auth/signin/oidc?callbackUrl=%F0%9F%98%80",
+    "/api/auth/csrf?callbackUrl=javascript:x",
+  ]) {
     const refused = await anonymous.get(path, { failOnStatusCode: false, maxRedirects: 0 });
     expect(refused.status(), path).toBe(400);
-    expect(await refused.json(), path).toMatchObject({ error: "invalid_request", message: expect.stringContaining("callbackUrl") });
+    expect(await refused.json(), path).toMatchObject({
+      error: "invalid_request",
+      message: expect.stringContaining("callbackUrl"),
+    });
   }
   // A NUL, which PostgreSQL can neither store nor compare (22021), in every query parameter a
   // page reads and in every dynamic segment: each is answered, never a 500.
   const nul = "ada%00";
   for (const request of [reviewer, anonymous]) {
-    for (const path of [...PAGE_PATHS, ...ROUTE_PATHS]) await getCleanly(request, `${path}?${QUERY_NAMES.map((name) => `${name}=${nul}`).join("&")}`);
-    for (const path of [...DYNAMIC_PATHS.map((prefix) => `${prefix}${nul}`), `/grants/${nul}/extend`, `/admin/resources/${nul}/webhooks`]) await getCleanly(request, `${path}?q=${nul}`);
+    for (const path of [...PAGE_PATHS, ...ROUTE_PATHS])
+      await getCleanly(request, `${path}?${QUERY_NAMES.map((name) => `${name}=${nul}`).join("&")}`);
+    for (const path of [
+      ...DYNAMIC_PATHS.map((prefix) => `${prefix}${nul}`),
+      `/grants/${nul}/extend`,
+      `/admin/resources/${nul}/webhooks`,
+    ])
+      await getCleanly(request, `${path}?q=${nul}`);
   }
   for (const request of [reviewer, anonymous]) {
     await fc.assert(
@@ -265,11 +469,19 @@ test("pages and route handlers answer generated query strings and path segments 
       fcOptions(40),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...DYNAMIC_PATHS), hostileString(), hostileQuery(), async (prefix, segment, query) => {
-        // Lone surrogates cannot be percent-encoded; a browser would send U+FFFD.
-        const wellFormed = segment.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
-        await getCleanly(request, `${prefix}${encodeURIComponent(wellFormed)}?${query}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...DYNAMIC_PATHS),
+        hostileString(),
+        hostileQuery(),
+        async (prefix, segment, query) => {
+          // Lone surrogates cannot be percent-encoded; a browser would send U+FFFD.
+          const wellFormed = segment.replace(
+            /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+            "\ufffd",
+          );
+          await getCleanly(request, `${prefix}${encodeURIComponent(wellFormed)}?${query}`);
+        },
+      ),
       fcOptions(20),
     );
   }
@@ -278,16 +490,33 @@ test("pages and route handlers answer generated query strings and path segments 
     fc.asyncProperty(
       fc.constantFrom(...POST_PATHS),
       fc.oneof(
-        fc.dictionary(fc.oneof(fc.constantFrom("csrfToken", "callbackUrl", "code", "state", "json", "data", "redirect"), hostileString()), hostileString(), { maxKeys: 5, noNullPrototype: true }).map((fields) => new URLSearchParams(fields).toString()),
+        fc
+          .dictionary(
+            fc.oneof(
+              fc.constantFrom("csrfToken", "callbackUrl", "code", "state", "json", "data", "redirect"),
+              hostileString(),
+            ),
+            hostileString(),
+            { maxKeys: 5, noNullPrototype: true },
+          )
+          .map((fields) => new URLSearchParams(fields).toString()),
         hostileJson().map((value) => JSON.stringify(value) ?? ""),
         hostileString(),
       ),
       fc.constantFrom("application/x-www-form-urlencoded", "application/json", "text/plain"),
       async (path, body, contentType) => {
         const before = await snapshotDb();
-        const response = await reviewer.post(path, { headers: { origin: APP_URL, "content-type": contentType }, data: body, maxRedirects: 0, failOnStatusCode: false });
+        const response = await reviewer.post(path, {
+          headers: { origin: APP_URL, "content-type": contentType },
+          data: body,
+          maxRedirects: 0,
+          failOnStatusCode: false,
+        });
         const text = await response.text();
-        expect(response.status(), `POST ${path} ${JSON.stringify(body.slice(0, 200))}: ${text.slice(0, 300)}`).toBeLessThan(500);
+        expect(
+          response.status(),
+          `POST ${path} ${JSON.stringify(body.slice(0, 200))}: ${text.slice(0, 300)}`,
+        ).toBeLessThan(500);
         if (response.status() >= 400) await assertUnchangedButRefusalTrail(before, `POST ${path}`);
       },
     ),
@@ -299,7 +528,9 @@ test("pages and route handlers answer generated query strings and path segments 
   // The metrics bearer: anything but the token is a refusal.
   await fc.assert(
     fc.asyncProperty(fc.oneof(hostileString(), fc.constant("")), async (token) => {
-      await getCleanly(anonymous, "/api/metrics", { authorization: `Bearer ${token.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, "")}` });
+      await getCleanly(anonymous, "/api/metrics", {
+        authorization: `Bearer ${token.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, "")}`,
+      });
     }),
     fcOptions(10),
   );

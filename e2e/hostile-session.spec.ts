@@ -33,7 +33,9 @@ const flip = (value: string, index: number): string => {
   return `${value.slice(0, index)}${flipped}${value.slice(index + 1)}`;
 };
 
-test("a tampered session cookie (bit flip, truncated, spliced from another session) signs nobody in, and nothing answers 500", async ({ browser }) => {
+test("a tampered session cookie (bit flip, truncated, spliced from another session) signs nobody in, and nothing answers 500", async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const hugo = await signedInCookie(browser, "Hugo Hostile");
   const alice = await signedInCookie(browser, "Alice Engineer");
@@ -43,26 +45,38 @@ test("a tampered session cookie (bit flip, truncated, spliced from another sessi
   expect(hugoParts).toHaveLength(5);
   const splice = (index: number) => hugoParts.map((part, i) => (i === index ? aliceParts[index] : part)).join(".");
   const variants: Array<[string, string]> = [
-    ["a bit flipped in the ciphertext", (() => {
-      const parts = [...hugoParts];
-      parts[3] = flip(parts[3] ?? "", Math.floor((parts[3] ?? "").length / 2));
-      return parts.join(".");
-    })()],
-    ["a bit flipped in the tag", (() => {
-      const parts = [...hugoParts];
-      parts[4] = flip(parts[4] ?? "", 0);
-      return parts.join(".");
-    })()],
+    [
+      "a bit flipped in the ciphertext",
+      (() => {
+        const parts = [...hugoParts];
+        parts[3] = flip(parts[3] ?? "", Math.floor((parts[3] ?? "").length / 2));
+        return parts.join(".");
+      })(),
+    ],
+    [
+      "a bit flipped in the tag",
+      (() => {
+        const parts = [...hugoParts];
+        parts[4] = flip(parts[4] ?? "", 0);
+        return parts.join(".");
+      })(),
+    ],
     ["a bit flipped in the header", flip(hugo.value, 3)],
     ["truncated by half", hugo.value.slice(0, Math.floor(hugo.value.length / 2))],
     ["truncated by one character", hugo.value.slice(0, -1)],
     ["another session's ciphertext spliced in", splice(3)],
     ["another session's iv spliced in", splice(2)],
     ["another session's tag spliced in", splice(4)],
-    ["the two halves of two sessions", `${hugo.value.slice(0, Math.floor(hugo.value.length / 2))}${alice.value.slice(Math.floor(alice.value.length / 2))}`],
+    [
+      "the two halves of two sessions",
+      `${hugo.value.slice(0, Math.floor(hugo.value.length / 2))}${alice.value.slice(Math.floor(alice.value.length / 2))}`,
+    ],
     ["empty", ""],
     ["garbage", "not-a-token"],
-    ["a bare JWT with alg none", `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sid":"x"}').toString("base64url")}.`],
+    [
+      "a bare JWT with alg none",
+      `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sid":"x"}').toString("base64url")}.`,
+    ],
     ["very long", "A".repeat(3_800)],
   ];
 
@@ -79,7 +93,11 @@ test("a tampered session cookie (bit flip, truncated, spliced from another sessi
     const session = await page.request.get("/api/auth/session");
     expect(session.status(), name).toBe(200);
     expect(await session.json(), name).toEqual({});
-    const action = await callServerAction(page.request, serverAction("app/(portal)/requests/[id]/actions.ts#cancelRequestAction"), ["x"]);
+    const action = await callServerAction(
+      page.request,
+      serverAction("app/(portal)/requests/[id]/actions.ts#cancelRequestAction"),
+      ["x"],
+    );
     expect(action.status, name).toBe(200);
     expect(action.result, name).toMatchObject({ ok: false, message: "Your session has ended. Sign in again." });
     expect(failures, name).toEqual([]);
@@ -95,16 +113,35 @@ test("a tampered session cookie (bit flip, truncated, spliced from another sessi
   await context.close();
 });
 
-test("the OIDC callback refuses a forged or tampered state or code with the sign-in page, never a 500", async ({ browser, playwright }) => {
+test("the OIDC callback refuses a forged or tampered state or code with the sign-in page, never a 500", async ({
+  browser,
+  playwright,
+}) => {
   test.setTimeout(120_000);
   // Without any sign-in under way (no state or PKCE cookie): forged parameters.
   const anonymous = await playwright.request.newContext({ baseURL: APP_URL });
-  for (const query of ["code=forged&state=forged", "state=x", "code=x", "", "error=access_denied&state=x", "code=%00%0d%0a&state=%3Cscript%3E", `code=${"a".repeat(5_000)}&state=${"b".repeat(5_000)}`]) {
-    const response = await anonymous.get(`/api/auth/callback/oidc?${query}`, { maxRedirects: 0, failOnStatusCode: false });
+  for (const query of [
+    "code=forged&state=forged",
+    "state=x",
+    "code=x",
+    "",
+    "error=access_denied&state=x",
+    "code=%00%0d%0a&state=%3Cscript%3E",
+    `code=${"a".repeat(5_000)}&state=${"b".repeat(5_000)}`,
+  ]) {
+    const response = await anonymous.get(`/api/auth/callback/oidc?${query}`, {
+      maxRedirects: 0,
+      failOnStatusCode: false,
+    });
     expect(response.status(), query).toBeLessThan(500);
-    if (response.status() >= 300 && response.status() < 400) expect(response.headers().location ?? "", query).toMatch(/\/(signin|api\/auth\/(error|signin))/);
+    if (response.status() >= 300 && response.status() < 400)
+      expect(response.headers().location ?? "", query).toMatch(/\/(signin|api\/auth\/(error|signin))/);
   }
-  const posted = await anonymous.post("/api/auth/callback/oidc", { form: { code: "forged", state: "forged" }, maxRedirects: 0, failOnStatusCode: false });
+  const posted = await anonymous.post("/api/auth/callback/oidc", {
+    form: { code: "forged", state: "forged" },
+    maxRedirects: 0,
+    failOnStatusCode: false,
+  });
   expect(posted.status()).toBeLessThan(500);
   await anonymous.dispose();
 
@@ -126,7 +163,8 @@ test("the OIDC callback refuses a forged or tampered state or code with the sign
     const failures: string[] = [];
     let state = "";
     page.on("request", (request) => {
-      if (request.url().startsWith(IDP_URL) && new URL(request.url()).searchParams.has("state")) state ||= new URL(request.url()).searchParams.get("state") ?? "";
+      if (request.url().startsWith(IDP_URL) && new URL(request.url()).searchParams.has("state"))
+        state ||= new URL(request.url()).searchParams.get("state") ?? "";
     });
     page.on("response", (response) => {
       if (response.status() >= 500) failures.push(`${response.status()} ${response.url()}`);
@@ -151,4 +189,5 @@ test("the OIDC callback refuses a forged or tampered state or code with the sign
   }
 });
 
-const sessionCookieOrNull = async (context: BrowserContext): Promise<Cookie | null> => (await context.cookies()).find((cookie) => cookie.name.includes("session-token")) ?? null;
+const sessionCookieOrNull = async (context: BrowserContext): Promise<Cookie | null> =>
+  (await context.cookies()).find((cookie) => cookie.name.includes("session-token")) ?? null;

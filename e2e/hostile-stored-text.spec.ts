@@ -43,30 +43,55 @@ const expectInert = async (page: Page, dialogs: string[], path: string, literal:
   if (literal !== null) await expect(main, `${path} shows the payload as text`).toContainText(literal);
   const findings = await page.evaluate(() => ({
     pwned: (window as unknown as { __pwned?: unknown }).__pwned ?? null,
-    handlers: [...document.querySelectorAll("*")].filter((element) => [...element.attributes].some((attribute) => /^on/i.test(attribute.name))).map((element) => element.outerHTML.slice(0, 120)),
+    handlers: [...document.querySelectorAll("*")]
+      .filter((element) => [...element.attributes].some((attribute) => /^on/i.test(attribute.name)))
+      .map((element) => element.outerHTML.slice(0, 120)),
     // React's own placeholder on forms whose action is a client function is not an injection.
     javascriptLinks: [...document.querySelectorAll("a[href], [src], form[action]")]
-      .map((element) => element.getAttribute("href") ?? element.getAttribute("src") ?? element.getAttribute("action") ?? "")
+      .map(
+        (element) =>
+          element.getAttribute("href") ?? element.getAttribute("src") ?? element.getAttribute("action") ?? "",
+      )
       .filter((url) => /^\s*javascript:/i.test(url) && !url.includes("React form unexpectedly submitted")),
     injectedImages: document.querySelectorAll('img[src="x"]').length,
     boldTags: [...document.querySelectorAll("main b")].filter((element) => element.textContent === "b").length,
   }));
-  expect(findings, `${path}: payload rendered as markup`).toEqual({ pwned: null, handlers: [], javascriptLinks: [], injectedImages: 0, boldTags: 0 });
+  expect(findings, `${path}: payload rendered as markup`).toEqual({
+    pwned: null,
+    handlers: [],
+    javascriptLinks: [],
+    injectedImages: 0,
+    boldTags: 0,
+  });
   expect(dialogs, `${path}: a dialog opened`).toEqual([]);
 };
 
-test("a hostile justification, comment, resource name and person's name render as text on every page", async ({ browser }) => {
+test("a hostile justification, comment, resource name and person's name render as text on every page", async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
   // The person with the hostile name asks for access through the real form action.
   const mallory = await watchedPage(browser);
   await signInAs(mallory.page, HOSTILE_NAME);
-  const staging = await db.resource.findUniqueOrThrow({ where: { key: "staging-postgres" }, include: { policies: true } });
+  const staging = await db.resource.findUniqueOrThrow({
+    where: { key: "staging-postgres" },
+    include: { policies: true },
+  });
   const policy = staging.policies[0];
   if (!policy) throw new Error("staging-postgres has no policy");
-  const asked = await callServerAction(mallory.page.request, serverAction("app/(portal)/request/[resourceKey]/actions.ts#requestAccessAction"), [
-    null,
-    formData({ policyId: policy.id, permissions: "read", durationMinutes: String(policy.defaultDurationMinutes), justification: PAYLOAD }),
-  ]);
+  const asked = await callServerAction(
+    mallory.page.request,
+    serverAction("app/(portal)/request/[resourceKey]/actions.ts#requestAccessAction"),
+    [
+      null,
+      formData({
+        policyId: policy.id,
+        permissions: "read",
+        durationMinutes: String(policy.defaultDurationMinutes),
+        justification: PAYLOAD,
+      }),
+    ],
+  );
   expect(asked.redirect, asked.body.slice(0, 300)).toMatch(/^\/requests\//);
   // x-action-redirect is "<path>;<push|replace>".
   const requestId = (asked.redirect ?? "").split(";")[0]?.split("/").pop() ?? "";
@@ -77,17 +102,38 @@ test("a hostile justification, comment, resource name and person's name render a
   const approver = await watchedPage(browser);
   await signInAs(approver.page, "Bob Approver");
   const bob = await db.user.findFirstOrThrow({ where: { email: "bob@example.com" } });
-  const past = await createHistoricGrant({ subjectId: malloryRow.id, resourceId: staging.id, policyId: policy.id, approverIds: [], startsAt: new Date(Date.now() - 3_600_000), minutes: 30, justification: PAYLOAD, ticket: "=HYPERLINK(\"http://evil.example\")" });
-  await db.approval.create({ data: { requestId: past.request.id, approverId: bob.id, decision: "APPROVE", comment: PAYLOAD } });
+  const past = await createHistoricGrant({
+    subjectId: malloryRow.id,
+    resourceId: staging.id,
+    policyId: policy.id,
+    approverIds: [],
+    startsAt: new Date(Date.now() - 3_600_000),
+    minutes: 30,
+    justification: PAYLOAD,
+    ticket: '=HYPERLINK("http://evil.example")',
+  });
+  await db.approval.create({
+    data: { requestId: past.request.id, approverId: bob.id, decision: "APPROVE", comment: PAYLOAD },
+  });
 
   // An administrator names a resource with the payload.
   const admin = await watchedPage(browser);
   await signInAs(admin.page, "Ada Admin");
   const key = `hostile-${tag}`;
-  const created = await callServerAction(admin.page.request, serverAction("app/(portal)/admin/resources/actions.ts#createResourceAction"), [
-    null,
-    formData({ key, name: `${SCRIPT} <img src=x onerror="window.__pwned=1">`, description: PAYLOAD, environment: "staging", permissions: "read" }),
-  ]);
+  const created = await callServerAction(
+    admin.page.request,
+    serverAction("app/(portal)/admin/resources/actions.ts#createResourceAction"),
+    [
+      null,
+      formData({
+        key,
+        name: `${SCRIPT} <img src=x onerror="window.__pwned=1">`,
+        description: PAYLOAD,
+        environment: "staging",
+        permissions: "read",
+      }),
+    ],
+  );
   expect(created.redirect ?? created.body.slice(0, 300)).toContain(`/admin/resources/${key}`);
 
   await expectInert(mallory.page, mallory.dialogs, `/requests/${requestId}`, SCRIPT);
@@ -101,7 +147,12 @@ test("a hostile justification, comment, resource name and person's name render a
   const reviewer = await watchedPage(browser);
   await signInAs(reviewer.page, "Sam Security");
   await expectInert(reviewer.page, reviewer.dialogs, `/security?q=${encodeURIComponent(tag)}`, SCRIPT);
-  await expectInert(reviewer.page, reviewer.dialogs, `/security?person=${encodeURIComponent("mallory@example.com")}`, "Mallory");
+  await expectInert(
+    reviewer.page,
+    reviewer.dialogs,
+    `/security?person=${encodeURIComponent("mallory@example.com")}`,
+    "Mallory",
+  );
   await expectInert(reviewer.page, reviewer.dialogs, "/security/events", null);
   await expectInert(reviewer.page, reviewer.dialogs, `/security/people/${malloryRow.id}`, "Mallory");
   // The CSV export: no cell starts a formula (the ticket and the justification both tried).

@@ -8,7 +8,10 @@ const ADDED_AT = /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/;
 
 const addForm = (page: Page) => page.getByRole("form", { name: "Add a passkey" });
 const passkeyTable = (page: Page) => page.getByRole("table", { name: "Your passkeys" });
-const passkeyRow = (page: Page, name: string) => passkeyTable(page).getByRole("row").filter({ has: page.getByRole("cell", { name, exact: true }) });
+const passkeyRow = (page: Page, name: string) =>
+  passkeyTable(page)
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell", { name, exact: true }) });
 
 const tryToAddPasskey = async (page: Page, name: string) => {
   await addForm(page).getByLabel("Passkey name").fill(name);
@@ -38,7 +41,9 @@ test("a person keeps a passkey on each of two devices, and removes one of them",
 
   // The same device cannot hold a second passkey for her: the portal says so, and adds nothing.
   await tryToAddPasskey(laptop, "Laptop again");
-  await expect(addForm(laptop).getByRole("alert")).toHaveText("This device already holds a passkey for your account. Use another device or password manager.");
+  await expect(addForm(laptop).getByRole("alert")).toHaveText(
+    "This device already holds a passkey for your account. Use another device or password manager.",
+  );
   await expect(addForm(laptop).getByRole("status")).toHaveText("");
   await expect(addForm(laptop).getByRole("button", { name: "Add a passkey" })).toBeEnabled();
   await laptop.reload();
@@ -58,7 +63,8 @@ test("a person keeps a passkey on each of two devices, and removes one of them",
   await expect(table.getByRole("row")).toHaveCount(3);
   await expect(table.getByRole("row").nth(1)).toContainText("Sam's laptop");
   await expect(table.getByRole("row").nth(2)).toContainText("Sam's phone");
-  for (const name of ["Sam's laptop", "Sam's phone"]) await expect(passkeyRow(phone, name).getByRole("cell").nth(1)).toHaveText(ADDED_AT);
+  for (const name of ["Sam's laptop", "Sam's phone"])
+    await expect(passkeyRow(phone, name).getByRole("cell").nth(1)).toHaveText(ADDED_AT);
 
   // Removing asks first; cancelling keeps it.
   await phone.getByRole("button", { name: "Remove passkey Sam's phone" }).click();
@@ -95,14 +101,23 @@ test("when the device does not verify the person, no passkey is added and the pa
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("WebAuthn.enable");
   const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   const credentials = async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials.length;
 
   // The fingerprint (or PIN) is not recognised.
   await cdp.send("WebAuthn.setUserVerified", { authenticatorId, isUserVerified: false });
   await tryToAddPasskey(page, "Oscar's laptop");
-  await expect(addForm(page).getByRole("alert")).toHaveText("The passkey was not created: the prompt was cancelled or timed out. Try again when ready.");
+  await expect(addForm(page).getByRole("alert")).toHaveText(
+    "The passkey was not created: the prompt was cancelled or timed out. Try again when ready.",
+  );
   await expect(addForm(page).getByRole("status")).toHaveText("");
   await expect(addForm(page).getByRole("button", { name: "Add a passkey" })).toBeEnabled();
   await page.reload();

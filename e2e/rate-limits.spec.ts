@@ -11,18 +11,39 @@ const trySignIn = async (page: Page, name: string) => {
   await page.getByRole("button", { name: /sign in with/i }).click();
   await page.getByRole("button", { name: `Sign in as ${name}` }).click();
   await expect(page).toHaveURL(/\/signin\?/);
-  return { url: page.url().replace(/callbackUrl=[^&]*&?/, ""), alert: await page.getByRole("main").getByRole("alert").innerText() };
+  return {
+    url: page.url().replace(/callbackUrl=[^&]*&?/, ""),
+    alert: await page.getByRole("main").getByRole("alert").innerText(),
+  };
 };
 
-test("a locked-out account and a deactivated one get the same answer at sign-in, and a spoofed X-Forwarded-For is not believed", async ({ browser }) => {
+test("a locked-out account and a deactivated one get the same answer at sign-in, and a spoofed X-Forwarded-For is not believed", async ({
+  browser,
+}) => {
   // Dora exists and is deactivated before she ever signs in.
   await db.user.upsert({
     where: { issuer_subject: { issuer: IDP_URL, subject: "e2e-dora" } },
-    create: { issuer: IDP_URL, subject: "e2e-dora", email: "dora@example.com", name: "Dora Deactivated", groups: ["engineers"], deactivatedAt: new Date() },
+    create: {
+      issuer: IDP_URL,
+      subject: "e2e-dora",
+      email: "dora@example.com",
+      name: "Dora Deactivated",
+      groups: ["engineers"],
+      deactivatedAt: new Date(),
+    },
     update: { deactivatedAt: new Date() },
   });
   // Lena has used up her sign-ins of this window (as the callback counts them).
-  const lena = { flow: "sign_in.account", keys: [{ scope: "account", id: `${IDP_URL}\ne2e-lena`, rule: { limit: SIGN_IN_ACCOUNT_LIMIT, windowMs: SIGN_IN_WINDOW_SECONDS * 1000 } }] };
+  const lena = {
+    flow: "sign_in.account",
+    keys: [
+      {
+        scope: "account",
+        id: `${IDP_URL}\ne2e-lena`,
+        rule: { limit: SIGN_IN_ACCOUNT_LIMIT, windowMs: SIGN_IN_WINDOW_SECONDS * 1000 },
+      },
+    ],
+  };
   for (let i = 0; i < SIGN_IN_ACCOUNT_LIMIT; i += 1) await takeRateLimit(lena);
 
   const doraContext = await browser.newContext();
@@ -37,7 +58,13 @@ test("a locked-out account and a deactivated one get the same answer at sign-in,
   await expect(lenaPage.getByTestId("signed-in-as")).toHaveCount(0);
 
   // The lockout is audited once, with the address the connection came from.
-  const refusal = await db.auditEvent.findFirstOrThrow({ where: { action: "ratelimit.refused", targetId: "sign_in.account", details: { path: ["subject"], equals: "e2e-lena" } } });
+  const refusal = await db.auditEvent.findFirstOrThrow({
+    where: {
+      action: "ratelimit.refused",
+      targetId: "sign_in.account",
+      details: { path: ["subject"], equals: "e2e-lena" },
+    },
+  });
   expect(refusal.ip).toBe("127.0.0.1");
   expect(await db.user.count({ where: { issuer: IDP_URL, subject: "e2e-lena" } })).toBe(0);
   await doraContext.close();

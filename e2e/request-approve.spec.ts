@@ -15,7 +15,9 @@ const approve = async (page: Page, requestUrl: string, expected: RegExp) => {
   await expect(page.getByRole("region", { name: "Your decision" }).getByRole("status")).toHaveText(expected);
 };
 
-test("an engineer's request is approved by two approvers with passkeys, and the grant counts down", async ({ browser }) => {
+test("an engineer's request is approved by two approvers with passkeys, and the grant counts down", async ({
+  browser,
+}) => {
   // The engineer asks for write on production PostgreSQL for 30 minutes.
   const alice = await personIn(browser, "Alice Engineer", "/request");
   await alice.getByRole("link", { name: "Request access to Production PostgreSQL" }).click();

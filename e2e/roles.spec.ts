@@ -4,18 +4,36 @@ import { mainNav, signInAs } from "./support/sign-in";
 
 /** What each role sees: the navigation, and a 403 for every area outside its groups. */
 const ROLES = [
-  { name: "Alice Engineer", nav: ["My access", "Request", "Passkeys", "Notifications"], denied: ["/admin", "/security", "/approvals"] },
-  { name: "Bob Approver", nav: ["My access", "Request", "Approvals", "Passkeys", "Notifications"], denied: ["/admin", "/security"] },
-  { name: "Sam Security", nav: ["My access", "Request", "Security", "Passkeys", "Notifications"], denied: ["/admin", "/approvals"] },
+  {
+    name: "Alice Engineer",
+    nav: ["My access", "Request", "Passkeys", "Notifications"],
+    denied: ["/admin", "/security", "/approvals"],
+  },
+  {
+    name: "Bob Approver",
+    nav: ["My access", "Request", "Approvals", "Passkeys", "Notifications"],
+    denied: ["/admin", "/security"],
+  },
+  {
+    name: "Sam Security",
+    nav: ["My access", "Request", "Security", "Passkeys", "Notifications"],
+    denied: ["/admin", "/approvals"],
+  },
   // Administrators read the Security area too (docs/decisions/0010-security-area.md).
-  { name: "Ada Admin", nav: ["My access", "Request", "Security", "Admin", "Passkeys", "Notifications"], denied: ["/approvals"] },
+  {
+    name: "Ada Admin",
+    nav: ["My access", "Request", "Security", "Admin", "Passkeys", "Notifications"],
+    denied: ["/approvals"],
+  },
 ];
 
 test.describe("signed-out visitors", () => {
   test("are sent to sign-in from every area, and come back where they were going", async ({ page }) => {
     for (const path of ["/", "/request", "/approvals", "/security", "/admin"]) {
       await page.goto(path);
-      await expect(page).toHaveURL(new RegExp(`/signin\\?callbackUrl=${encodeURIComponent(path).replace(/[/]/g, "%2F")}`));
+      await expect(page).toHaveURL(
+        new RegExp(`/signin\\?callbackUrl=${encodeURIComponent(path).replace(/[/]/g, "%2F")}`),
+      );
     }
     await page.getByRole("button", { name: /sign in with/i }).click();
     await page.getByRole("button", { name: "Sign in as Ada Admin" }).click();

@@ -9,19 +9,49 @@ test.afterAll(disconnectDb);
 
 /** The spec's own grants, findable by a word no other spec uses. */
 const seed = async (tag: string) => {
-  const users = await db.user.findMany({ where: { email: { in: ["alice@example.com", "bob@example.com", "carol@example.com"] } } });
+  const users = await db.user.findMany({
+    where: { email: { in: ["alice@example.com", "bob@example.com", "carol@example.com"] } },
+  });
   const byEmail = (email: string) => {
     const user = users.find((candidate) => candidate.email === email);
     if (!user) throw new Error(`demo user ${email} has not signed in yet`);
     return user;
   };
   const prod = await db.resource.findUniqueOrThrow({ where: { key: "prod-postgres" }, include: { policies: true } });
-  const staging = await db.resource.findUniqueOrThrow({ where: { key: "staging-postgres" }, include: { policies: true } });
+  const staging = await db.resource.findUniqueOrThrow({
+    where: { key: "staging-postgres" },
+    include: { policies: true },
+  });
   const carol = byEmail("carol@example.com");
   const hourAgo = new Date(Date.now() - 3_600_000);
-  await createHistoricGrant({ subjectId: byEmail("alice@example.com").id, resourceId: prod.id, policyId: prod.policies[0]!.id, approverIds: [carol.id], startsAt: hourAgo, minutes: 30, justification: `Rotate replica credentials ${tag}`, ticket: "INC-7001" });
-  await createHistoricGrant({ subjectId: byEmail("bob@example.com").id, resourceId: prod.id, policyId: prod.policies[0]!.id, approverIds: [carol.id], startsAt: hourAgo, minutes: 120, justification: `=cmd| investigate ${tag}`, ticket: "INC-7002" });
-  await createHistoricGrant({ subjectId: byEmail("bob@example.com").id, resourceId: staging.id, policyId: staging.policies[0]!.id, startsAt: hourAgo, minutes: 60, justification: `Staging load test ${tag}` });
+  await createHistoricGrant({
+    subjectId: byEmail("alice@example.com").id,
+    resourceId: prod.id,
+    policyId: prod.policies[0]!.id,
+    approverIds: [carol.id],
+    startsAt: hourAgo,
+    minutes: 30,
+    justification: `Rotate replica credentials ${tag}`,
+    ticket: "INC-7001",
+  });
+  await createHistoricGrant({
+    subjectId: byEmail("bob@example.com").id,
+    resourceId: prod.id,
+    policyId: prod.policies[0]!.id,
+    approverIds: [carol.id],
+    startsAt: hourAgo,
+    minutes: 120,
+    justification: `=cmd| investigate ${tag}`,
+    ticket: "INC-7002",
+  });
+  await createHistoricGrant({
+    subjectId: byEmail("bob@example.com").id,
+    resourceId: staging.id,
+    policyId: staging.policies[0]!.id,
+    startsAt: hourAgo,
+    minutes: 60,
+    justification: `Staging load test ${tag}`,
+  });
 };
 
 /** A minimal CSV reader (quoted cells, doubled quotes). */
@@ -29,9 +59,16 @@ const parseCsv = (text: string): string[][] =>
   text
     .trim()
     .split(/\r\n(?=(?:[^"]*"[^"]*")*[^"]*$)/)
-    .map((line) => (line.match(/("([^"]|"")*"|[^,]*)(,|$)/g) ?? []).slice(0, -1).map((cell) => cell.replace(/,$/, "").replace(/^"|"$/g, "").replace(/""/g, '"')));
+    .map((line) =>
+      (line.match(/("([^"]|"")*"|[^,]*)(,|$)/g) ?? [])
+        .slice(0, -1)
+        .map((cell) => cell.replace(/,$/, "").replace(/^"|"$/g, "").replace(/""/g, '"')),
+    );
 
-test("a security reviewer filters the grant history, exports it as CSV and verifies the audit chain", async ({ page, browser }) => {
+test("a security reviewer filters the grant history, exports it as CSV and verifies the audit chain", async ({
+  page,
+  browser,
+}) => {
   // Everyone the spec needs has signed in once (users come from the IdP at first sign-in).
   for (const name of ["Alice Engineer", "Bob Approver", "Carol Approver"]) {
     const context = await browser.newContext();
@@ -56,7 +93,10 @@ test("a security reviewer filters the grant history, exports it as CSV and verif
   await expect(table).not.toContainText("Staging load test");
   const shownEmails = (await rows.locator("td:first-child span").allTextContents()).sort();
 
-  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "CSV", exact: true }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "CSV", exact: true }).click(),
+  ]);
   expect(download.suggestedFilename()).toMatch(/^grant-history-.*\.csv$/);
   const csv = parseCsv(await readFile((await download.path()) as string, "utf8"));
   const [header, ...body] = csv;

@@ -5,7 +5,10 @@ import { signInAs } from "./support/sign-in";
  * An administrator creates a service client: the secret is shown once, and it works at once
  * against the portal's own origin (proxied to the API server). Nobody else reaches the page.
  */
-test("an administrator creates a service client; the secret is shown once and gets a token through the portal's origin", async ({ page, request }) => {
+test("an administrator creates a service client; the secret is shown once and gets a token through the portal's origin", async ({
+  page,
+  request,
+}) => {
   const name = `e2e-proxy-${Date.now().toString(36)}`;
   await signInAs(page, "Ada Admin", "/admin/services");
   const form = page.getByRole("form", { name: "New service client" });

@@ -50,8 +50,14 @@ describe("configuration", () => {
   });
 
   it("refuses the development secrets in production", () => {
-    assert.match(problemsOf({ ...production, AUTH_SECRET: DEV_AUTH_SECRET }).join(), /AUTH_SECRET: is the development default/);
-    assert.match(problemsOf({ ...production, OIDC_CLIENT_SECRET: DEV_OIDC_CLIENT_SECRET }).join(), /OIDC_CLIENT_SECRET: is the development default/);
+    assert.match(
+      problemsOf({ ...production, AUTH_SECRET: DEV_AUTH_SECRET }).join(),
+      /AUTH_SECRET: is the development default/,
+    );
+    assert.match(
+      problemsOf({ ...production, OIDC_CLIENT_SECRET: DEV_OIDC_CLIENT_SECRET }).join(),
+      /OIDC_CLIENT_SECRET: is the development default/,
+    );
   });
 
   it("refuses the development IdP in production", () => {
@@ -69,13 +75,22 @@ describe("configuration", () => {
 
   it("names a malformed variable and what is wrong", () => {
     const problems = problemsOf({ DATABASE_URL: "not a url", SESSION_IDLE_MINUTES: "-3" });
-    assert.ok(problems.some((p) => p.startsWith("DATABASE_URL: must be an absolute URL")), problems.join("\n"));
-    assert.ok(problems.some((p) => p.startsWith("SESSION_IDLE_MINUTES:")), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => p.startsWith("DATABASE_URL: must be an absolute URL")),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith("SESSION_IDLE_MINUTES:")),
+      problems.join("\n"),
+    );
   });
 
   it("parses group lists and requires a client when an issuer is set", () => {
     assert.deepEqual(loadConfig({ ADMIN_GROUPS: " a, b ,,c " }).adminGroups, ["a", "b", "c"]);
-    assert.match(problemsOf({ OIDC_ISSUER: "https://idp.example.com" }).join(), /OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required/);
+    assert.match(
+      problemsOf({ OIDC_ISSUER: "https://idp.example.com" }).join(),
+      /OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required/,
+    );
   });
 });
 
@@ -85,7 +100,14 @@ describe("WORKER_QUEUES", () => {
     assert.deepEqual(loadConfig({ WORKER_QUEUES: " webhooks " }).workerQueues, ["webhooks"]);
   });
   it("refuses an unknown queue or an empty list, naming the variable", () => {
-    assert.ok(problemsOf({ WORKER_QUEUES: "webhooks,emails" }).some((problem) => problem.startsWith("WORKER_QUEUES") && problem.includes("emails") && problem.includes("the queues are maintenance")));
+    assert.ok(
+      problemsOf({ WORKER_QUEUES: "webhooks,emails" }).some(
+        (problem) =>
+          problem.startsWith("WORKER_QUEUES") &&
+          problem.includes("emails") &&
+          problem.includes("the queues are maintenance"),
+      ),
+    );
     assert.ok(problemsOf({ WORKER_QUEUES: " , " }).some((problem) => problem.startsWith("WORKER_QUEUES")));
   });
 });

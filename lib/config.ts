@@ -13,14 +13,12 @@ export const DEV_AUTH_SECRET = "development-only-secret-do-not-use-in-production
 export const DEV_OIDC_CLIENT_ID = "jit-portal-dev";
 export const DEV_OIDC_CLIENT_SECRET = "development-only-client-secret";
 
-const csv = z
-  .string()
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
+const csv = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 
 const url = (what: string) =>
   z.url({ error: `must be an absolute URL (${what})` }).transform((value) => value.replace(/\/+$/, ""));
@@ -50,13 +48,20 @@ const ZEnv = z.object({
   WEBAUTHN_RP_NAME: z.string().min(1).default("JIT Access"),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().min(3).default("JIT Access <jit-access@localhost>"),
-  CHAT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL (a Slack-compatible incoming webhook)" }).optional(),
+  CHAT_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL (a Slack-compatible incoming webhook)" })
+    .optional(),
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   SESSION_MAX_HOURS: positiveInt.default(12),
   GRANT_WARNING_MINUTES: positiveInt.default(10),
   DENIAL_BURST_THRESHOLD: positiveInt.default(10),
   DENIAL_BURST_WINDOW_MINUTES: positiveInt.default(10),
-  TRUST_PROXY: z.coerce.number({ error: "must be the number of proxies in front of the portal (0: none)" }).int().min(0).max(10).default(0),
+  TRUST_PROXY: z.coerce
+    .number({ error: "must be the number of proxies in front of the portal (0: none)" })
+    .int()
+    .min(0)
+    .max(10)
+    .default(0),
   SIGN_IN_RATE_LIMIT_IP: positiveInt.default(100),
   SIGN_IN_RATE_LIMIT_ACCOUNT: positiveInt.default(10),
   SIGN_IN_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(300),
@@ -175,7 +180,10 @@ const isLocalHttp = (value: string): boolean => {
 };
 
 /** Validate an environment (pure but for reading `NAME_FILE` files). Throws ConfigError naming every bad variable. */
-export const loadConfig = (source: Record<string, string | undefined>, options: { readFile?: TReadFile } = {}): Config => {
+export const loadConfig = (
+  source: Record<string, string | undefined>,
+  options: { readFile?: TReadFile } = {},
+): Config => {
   // Credentials may come from mounted files (NAME_FILE), see lib/secret-files.ts.
   const files = resolveSecretFiles(source, options.readFile);
   if (files.problems.length > 0) throw new ConfigError(files.problems);
@@ -192,18 +200,26 @@ export const loadConfig = (source: Record<string, string | undefined>, options: 
   const problems: string[] = [];
 
   if (isProduction) {
-    if (!e.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (32+ random characters, e.g. `openssl rand -base64 32`)");
-    else if (e.AUTH_SECRET === DEV_AUTH_SECRET) problems.push("AUTH_SECRET: is the development default; set a random secret");
+    if (!e.AUTH_SECRET)
+      problems.push("AUTH_SECRET: required in production (32+ random characters, e.g. `openssl rand -base64 32`)");
+    else if (e.AUTH_SECRET === DEV_AUTH_SECRET)
+      problems.push("AUTH_SECRET: is the development default; set a random secret");
     if (!e.OIDC_ISSUER) problems.push("OIDC_ISSUER: required in production (the development IdP never runs there)");
     if (!e.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required in production");
     if (!e.OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: required in production");
-    else if (e.OIDC_CLIENT_SECRET === DEV_OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: is the development default");
-    if (!isLocalHttp(e.APP_URL)) problems.push("APP_URL: must be https:// in production (http is allowed only for localhost)");
-    if (e.OIDC_ISSUER && !isLocalHttp(e.OIDC_ISSUER)) problems.push("OIDC_ISSUER: must be https:// in production (http is allowed only for localhost)");
-    if (!e.ADMIN_GROUPS?.length) problems.push("ADMIN_GROUPS: required in production (comma-separated IdP group names)");
-    if (!e.SECURITY_GROUPS?.length) problems.push("SECURITY_GROUPS: required in production (comma-separated IdP group names)");
+    else if (e.OIDC_CLIENT_SECRET === DEV_OIDC_CLIENT_SECRET)
+      problems.push("OIDC_CLIENT_SECRET: is the development default");
+    if (!isLocalHttp(e.APP_URL))
+      problems.push("APP_URL: must be https:// in production (http is allowed only for localhost)");
+    if (e.OIDC_ISSUER && !isLocalHttp(e.OIDC_ISSUER))
+      problems.push("OIDC_ISSUER: must be https:// in production (http is allowed only for localhost)");
+    if (!e.ADMIN_GROUPS?.length)
+      problems.push("ADMIN_GROUPS: required in production (comma-separated IdP group names)");
+    if (!e.SECURITY_GROUPS?.length)
+      problems.push("SECURITY_GROUPS: required in production (comma-separated IdP group names)");
     // The webhook URL is itself the credential: never send it, or the notices, in clear text.
-    if (e.CHAT_WEBHOOK_URL && !isLocalHttp(e.CHAT_WEBHOOK_URL)) problems.push("CHAT_WEBHOOK_URL: must be https:// in production (http is allowed only for localhost)");
+    if (e.CHAT_WEBHOOK_URL && !isLocalHttp(e.CHAT_WEBHOOK_URL))
+      problems.push("CHAT_WEBHOOK_URL: must be https:// in production (http is allowed only for localhost)");
   }
   if (e.AUTH_SECRET && e.AUTH_SECRET.length < 32) problems.push("AUTH_SECRET: must be at least 32 characters");
   if (e.OIDC_ISSUER && (!e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET)) {
@@ -242,9 +258,21 @@ export const loadConfig = (source: Record<string, string | undefined>, options: 
     denialBurst: { threshold: e.DENIAL_BURST_THRESHOLD, windowMs: e.DENIAL_BURST_WINDOW_MINUTES * 60_000 },
     trustProxy: e.TRUST_PROXY,
     rateLimits: {
-      signIn: { perIp: e.SIGN_IN_RATE_LIMIT_IP, perAccount: e.SIGN_IN_RATE_LIMIT_ACCOUNT, windowMs: e.SIGN_IN_RATE_LIMIT_WINDOW_SECONDS * 1000 },
-      stepUp: { perUser: e.STEP_UP_RATE_LIMIT_USER, perIp: e.STEP_UP_RATE_LIMIT_IP, windowMs: e.STEP_UP_RATE_LIMIT_WINDOW_SECONDS * 1000 },
-      requests: { perUser: e.REQUEST_RATE_LIMIT_USER, perIp: e.REQUEST_RATE_LIMIT_IP, windowMs: e.REQUEST_RATE_LIMIT_WINDOW_SECONDS * 1000 },
+      signIn: {
+        perIp: e.SIGN_IN_RATE_LIMIT_IP,
+        perAccount: e.SIGN_IN_RATE_LIMIT_ACCOUNT,
+        windowMs: e.SIGN_IN_RATE_LIMIT_WINDOW_SECONDS * 1000,
+      },
+      stepUp: {
+        perUser: e.STEP_UP_RATE_LIMIT_USER,
+        perIp: e.STEP_UP_RATE_LIMIT_IP,
+        windowMs: e.STEP_UP_RATE_LIMIT_WINDOW_SECONDS * 1000,
+      },
+      requests: {
+        perUser: e.REQUEST_RATE_LIMIT_USER,
+        perIp: e.REQUEST_RATE_LIMIT_IP,
+        windowMs: e.REQUEST_RATE_LIMIT_WINDOW_SECONDS * 1000,
+      },
     },
     api: {
       port: e.API_PORT,

@@ -33,7 +33,12 @@ export class AppError extends Error {
   /** For RATE_LIMITED and UNAVAILABLE: when to try again, sent as the Retry-After header. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: TErrorCode, message: string, fields: Record<string, string> = {}, options: { retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: TErrorCode,
+    message: string,
+    fields: Record<string, string> = {},
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super(message);
     this.name = "AppError";
     this.code = code;
@@ -73,8 +78,20 @@ export const appErrorHeaders = (error: AppError): Record<string, string> =>
 export const asAppError = (error: unknown): AppError | null => {
   if (isAppError(error)) return error;
   if (isUnstorableTextError(error)) return new AppError("INVALID_INPUT", UNSTORABLE_TEXT_MESSAGE);
-  if (isDatabaseBusyError(error)) return new AppError("UNAVAILABLE", DATABASE_BUSY_MESSAGE, {}, { retryAfterSeconds: DATABASE_BUSY_RETRY_AFTER_SECONDS });
-  if (noteDatabaseError(error)) return new AppError("UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE, {}, { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  if (isDatabaseBusyError(error))
+    return new AppError(
+      "UNAVAILABLE",
+      DATABASE_BUSY_MESSAGE,
+      {},
+      { retryAfterSeconds: DATABASE_BUSY_RETRY_AFTER_SECONDS },
+    );
+  if (noteDatabaseError(error))
+    return new AppError(
+      "UNAVAILABLE",
+      DATABASE_UNAVAILABLE_MESSAGE,
+      {},
+      { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+    );
   return null;
 };
 

@@ -3,7 +3,6 @@ import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, noteDatabas
 import { redis } from "./redis";
 import { withTimeout } from "./timeout";
 
-
 export type THealth = { ok: boolean; database: "up" | "down"; redis: "up" | "down"; message?: string };
 
 /** Seconds a load balancer or client should wait before asking again after a 503. */
@@ -19,8 +18,19 @@ export const checkHealth = async (): Promise<THealth> => {
         return "down" as const;
       },
     ),
-    withTimeout(redis().ping(), 2_000, "timeout").then(() => "up" as const, () => "down" as const),
+    withTimeout(redis().ping(), 2_000, "timeout").then(
+      () => "up" as const,
+      () => "down" as const,
+    ),
   ]);
-  const problems = [database === "down" ? DATABASE_UNAVAILABLE_MESSAGE : null, cache === "down" ? REDIS_UNAVAILABLE_MESSAGE : null].filter((line) => line !== null);
-  return { ok: problems.length === 0, database, redis: cache, ...(problems.length > 0 ? { message: problems.join(" ") } : {}) };
+  const problems = [
+    database === "down" ? DATABASE_UNAVAILABLE_MESSAGE : null,
+    cache === "down" ? REDIS_UNAVAILABLE_MESSAGE : null,
+  ].filter((line) => line !== null);
+  return {
+    ok: problems.length === 0,
+    database,
+    redis: cache,
+    ...(problems.length > 0 ? { message: problems.join(" ") } : {}),
+  };
 };

@@ -19,7 +19,9 @@ type TSocket = { ref?: () => void; unref?: () => void };
  * idle, its socket is unref'd. For work any process may do in passing (recording a metric,
  * counting a sign-in attempt): a CLI or a test must not hang at its end on an idle socket.
  */
-export const createIdleSafeRedis = (options: RedisOptions = {}): { use: <T>(work: (client: Redis) => Promise<T>) => Promise<T>; disconnect: () => void } => {
+export const createIdleSafeRedis = (
+  options: RedisOptions = {},
+): { use: <T>(work: (client: Redis) => Promise<T>) => Promise<T>; disconnect: () => void } => {
   let connection: Redis | undefined;
   let inFlight = 0;
   const socketOf = (): TSocket | undefined => (connection as unknown as { stream?: TSocket } | undefined)?.stream;

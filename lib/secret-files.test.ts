@@ -57,16 +57,29 @@ describe("NAME_FILE variables for mounted secrets", () => {
   });
 
   it("validates a value from a file like one from the environment", () => {
-    const problems = problemsOf({ ...production, OIDC_CLIENT_SECRET: "s", AUTH_SECRET_FILE: secretFile("short", "too-short\n") });
+    const problems = problemsOf({
+      ...production,
+      OIDC_CLIENT_SECRET: "s",
+      AUTH_SECRET_FILE: secretFile("short", "too-short\n"),
+    });
     assert.deepEqual(problems, ["AUTH_SECRET: must be at least 32 characters"]);
   });
 
   it("refuses NAME and NAME_FILE together, naming both", () => {
     for (const name of SECRET_VARIABLES) {
       const { problems } = resolveSecretFiles({ [name]: "value", [`${name}_FILE`]: "/run/secrets/x" }, () => "other");
-      assert.deepEqual(problems, [`${name}, ${name}_FILE: set only one of them (${name}_FILE reads the value from a file)`]);
+      assert.deepEqual(problems, [
+        `${name}, ${name}_FILE: set only one of them (${name}_FILE reads the value from a file)`,
+      ]);
     }
-    assert.match(problemsOf({ ...production, AUTH_SECRET: "b".repeat(40), AUTH_SECRET_FILE: secretFile("both", "c".repeat(40)) }).join(), /AUTH_SECRET, AUTH_SECRET_FILE: set only one/);
+    assert.match(
+      problemsOf({
+        ...production,
+        AUTH_SECRET: "b".repeat(40),
+        AUTH_SECRET_FILE: secretFile("both", "c".repeat(40)),
+      }).join(),
+      /AUTH_SECRET, AUTH_SECRET_FILE: set only one/,
+    );
   });
 
   it("names the variable and the path of an unreadable file, never a value", () => {
@@ -77,7 +90,9 @@ describe("NAME_FILE variables for mounted secrets", () => {
   });
 
   it("refuses an empty file rather than falling back to a default", () => {
-    assert.deepEqual(problemsOf({ REDIS_URL_FILE: secretFile("empty", "\n") }), [`REDIS_URL_FILE: ${path.join(dir, "empty")} is empty`]);
+    assert.deepEqual(problemsOf({ REDIS_URL_FILE: secretFile("empty", "\n") }), [
+      `REDIS_URL_FILE: ${path.join(dir, "empty")} is empty`,
+    ]);
   });
 
   it("treats an empty NAME_FILE as unset, and reads nothing when none is set", () => {

@@ -12,7 +12,10 @@ describe("withTimeout", () => {
   it("rejects with the given message, or the given error, when the work hangs", async () => {
     const hang = new Promise<never>(() => undefined);
     await assert.rejects(withTimeout(hang, 10, "no answer within 10 ms"), /no answer within 10 ms/);
-    await assert.rejects(withTimeout(hang, 10, () => new AppError("UNAVAILABLE", "busy")), (error: unknown) => error instanceof AppError && error.code === "UNAVAILABLE");
+    await assert.rejects(
+      withTimeout(hang, 10, () => new AppError("UNAVAILABLE", "busy")),
+      (error: unknown) => error instanceof AppError && error.code === "UNAVAILABLE",
+    );
   });
 
   it("a late settlement after the timeout changes nothing", async () => {

@@ -26,11 +26,22 @@ const migrated = databaseUrl(`jit_mig_a_${suffix}`);
 const fromSchema = databaseUrl(`jit_mig_b_${suffix}`);
 
 const schemaDump = (url: string): string => {
-  const dump = execFileSync("pg_dump", ["--schema-only", "--no-owner", "--no-privileges", "--exclude-table=_prisma_migrations", url], { encoding: "utf8" });
+  const dump = execFileSync(
+    "pg_dump",
+    ["--schema-only", "--no-owner", "--no-privileges", "--exclude-table=_prisma_migrations", url],
+    { encoding: "utf8" },
+  );
   // Comments and session settings carry versions and names, not schema.
   return dump
     .split("\n")
-    .filter((line) => !line.startsWith("--") && !line.startsWith("SET ") && !line.startsWith("SELECT pg_catalog.set_config") && !line.startsWith("\\restrict") && !line.startsWith("\\unrestrict"))
+    .filter(
+      (line) =>
+        !line.startsWith("--") &&
+        !line.startsWith("SET ") &&
+        !line.startsWith("SELECT pg_catalog.set_config") &&
+        !line.startsWith("\\restrict") &&
+        !line.startsWith("\\unrestrict"),
+    )
     .join("\n")
     .replace(/\n{2,}/g, "\n");
 };
@@ -46,12 +57,20 @@ describe("migrations", () => {
   });
 
   it("reproduce prisma/schema.prisma exactly", async () => {
-    execFileSync("npx", ["prisma", "migrate", "deploy"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: migrated }, stdio: "pipe" });
-    const sql = execFileSync("npx", ["prisma", "migrate", "diff", "--from-empty", "--to-schema-datamodel", "prisma/schema.prisma", "--script"], {
+    execFileSync("npx", ["prisma", "migrate", "deploy"], {
       cwd: ROOT,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, DATABASE_URL: migrated },
+      stdio: "pipe",
     });
+    const sql = execFileSync(
+      "npx",
+      ["prisma", "migrate", "diff", "--from-empty", "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const client = new pg.Client({ connectionString: fromSchema });
     await client.connect();
     try {
@@ -65,11 +84,15 @@ describe("migrations", () => {
     }
     const a = schemaDump(migrated);
     const b = schemaDump(fromSchema);
-    assert.ok(a.includes("CREATE TABLE public.\"AuditEvent\""), "the dump has the schema");
+    assert.ok(a.includes('CREATE TABLE public."AuditEvent"'), "the dump has the schema");
     // The change feed's triggers come from the migrations, not only from the file applied above.
     for (const trigger of ["Grant_replica_change", "User_replica_change", "ServiceClient_replica_change"]) {
       assert.ok(a.includes(`CREATE TRIGGER "${trigger}"`), `the migrations create trigger ${trigger}`);
     }
-    assert.equal(a, b, "migrations and schema.prisma disagree: write the missing migration with `npm run db:new-migration -- <name>`");
+    assert.equal(
+      a,
+      b,
+      "migrations and schema.prisma disagree: write the missing migration with `npm run db:new-migration -- <name>`",
+    );
   });
 });

@@ -17,7 +17,10 @@ export const seedDemoData = async (): Promise<{ resources: number; policies: num
       const { id: resourceId } = existing ?? (await tx.resource.create({ data: resource, select: { id: true } }));
       if (!existing) created += 1;
       for (const policy of policies) {
-        const found = await tx.accessPolicy.findUnique({ where: { resourceId_name: { resourceId, name: policy.name } }, select: { id: true } });
+        const found = await tx.accessPolicy.findUnique({
+          where: { resourceId_name: { resourceId, name: policy.name } },
+          select: { id: true },
+        });
         if (found) continue;
         await tx.accessPolicy.create({ data: { ...policy, resourceId } });
         created += 1;

@@ -47,7 +47,12 @@ const spawnWorker = (env: NodeJS.ProcessEnv = process.env): TRunningWorker => {
   return { child, output: () => output, exited };
 };
 
-const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, context = () => ""): Promise<T> => {
+const waitFor = async <T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  context = () => "",
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -80,7 +85,12 @@ const withDeadline = async <T>(work: Promise<T>, ms: number, what: string): Prom
 
 /** Starts the worker and waits until its heartbeat is visible; returns its id. */
 const startAndAwaitHeartbeat = async (worker: TRunningWorker): Promise<string> => {
-  const workerId = await waitFor("the 'worker up' line", async () => workerIdFrom(worker.output()), 60_000, worker.output);
+  const workerId = await waitFor(
+    "the 'worker up' line",
+    async () => workerIdFrom(worker.output()),
+    60_000,
+    worker.output,
+  );
   assert.match(worker.output(), /worker up: queues=maintenance/);
   await waitFor(
     "the worker's heartbeat",
@@ -110,7 +120,11 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const workerId = await startAndAwaitHeartbeat(worker);
 
     const [beat] = (await readWorkerHeartbeats()).filter((entry) => entry.workerId === workerId);
-    assert.deepEqual([...(beat?.queues ?? [])].sort(), ["grant-lifecycle", "maintenance", "notify", "webhooks"], "every queue with handlers has a worker");
+    assert.deepEqual(
+      [...(beat?.queues ?? [])].sort(),
+      ["grant-lifecycle", "maintenance", "notify", "webhooks"],
+      "every queue with handlers has a worker",
+    );
     const ttl = await redis().pttl(heartbeatKey(workerId));
     assert.ok(ttl > 0 && ttl <= 15_000, `heartbeat TTL ${ttl} ms`);
 
@@ -133,7 +147,8 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     try {
       // The previous test's run upserted them too: still one each.
       assert.equal(await queue.getJobSchedulersCount(), 4);
-      for (const name of ["requests.expire", "lifecycle.reconcile", "replica-changes.prune"]) assert.ok(await queue.getJobScheduler(name), name);
+      for (const name of ["requests.expire", "lifecycle.reconcile", "replica-changes.prune"])
+        assert.ok(await queue.getJobScheduler(name), name);
       const scheduler = await queue.getJobScheduler("sessions.prune");
       assert.equal(scheduler?.every, 15 * 60_000);
       assert.equal(scheduler?.name, "sessions.prune");
@@ -156,7 +171,11 @@ describe("worker process (real Redis and PostgreSQL)", () => {
   });
 
   it("reports no worker up, without throwing, within about a second when Redis is unreachable", async () => {
-    const unreachable = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const unreachable = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
     unreachable.on("error", () => undefined);
     try {
       const t0 = Date.now();
@@ -171,20 +190,39 @@ describe("worker process (real Redis and PostgreSQL)", () => {
 
   it("loses nothing: a new worker ends the grant on time, and no side effect happens twice", async () => {
     const { scheduleGrantLifecycle } = await import("../lib/access/lifecycle");
-    const resource = await db.resource.create({ data: { key: `kill-${randomUUID().slice(0, 8)}`, name: "Kill DB", environment: "staging", permissions: ["read"] } });
-    const user = await db.user.create({ data: { issuer: "https://idp.test.example", subject: randomUUID(), email: "killed@example.com", name: "K", groups: [] } });
+    const resource = await db.resource.create({
+      data: { key: `kill-${randomUUID().slice(0, 8)}`, name: "Kill DB", environment: "staging", permissions: ["read"] },
+    });
+    const user = await db.user.create({
+      data: {
+        issuer: "https://idp.test.example",
+        subject: randomUUID(),
+        email: "killed@example.com",
+        name: "K",
+        groups: [],
+      },
+    });
 
     const first = spawnWorker();
     await startAndAwaitHeartbeat(first);
     const grant = await db.$transaction(async (tx) => {
-      const created = await tx.grant.create({ data: { subjectId: user.id, resourceId: resource.id, permissions: ["read"], startsAt: new Date(), expiresAt: new Date(Date.now() + 4_000) } });
+      const created = await tx.grant.create({
+        data: {
+          subjectId: user.id,
+          resourceId: resource.id,
+          permissions: ["read"],
+          startsAt: new Date(),
+          expiresAt: new Date(Date.now() + 4_000),
+        },
+      });
       await scheduleGrantLifecycle(tx, created);
       return created;
     });
     // Let the first worker relay the jobs and start the grant, then kill it: no drain, no cleanup.
     await withDeadline(
       (async () => {
-        while (!(await db.grantLifecycleEvent.findFirst({ where: { grantId: grant.id, kind: "ACTIVATED" } }))) await new Promise((resolve) => setTimeout(resolve, 50));
+        while (!(await db.grantLifecycleEvent.findFirst({ where: { grantId: grant.id, kind: "ACTIVATED" } })))
+          await new Promise((resolve) => setTimeout(resolve, 50));
       })(),
       10_000,
       "activation by the first worker",
@@ -197,7 +235,8 @@ describe("worker process (real Redis and PostgreSQL)", () => {
       await startAndAwaitHeartbeat(second);
       await withDeadline(
         (async () => {
-          while (!(await db.grantLifecycleEvent.findFirst({ where: { grantId: grant.id, kind: "EXPIRED" } }))) await new Promise((resolve) => setTimeout(resolve, 50));
+          while (!(await db.grantLifecycleEvent.findFirst({ where: { grantId: grant.id, kind: "EXPIRED" } })))
+            await new Promise((resolve) => setTimeout(resolve, 50));
         })(),
         20_000,
         "expiry by the second worker",
@@ -220,9 +259,16 @@ describe("pruneSessions", () => {
     const hour = 3600_000;
     const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
     const user = await db.user.create({
-      data: { issuer: "https://idp.test", subject: `prune-${randomUUID()}`, email: "prune@example.com", name: "Prune Test", groups: [] },
+      data: {
+        issuer: "https://idp.test",
+        subject: `prune-${randomUUID()}`,
+        email: "prune@example.com",
+        name: "Prune Test",
+        groups: [],
+      },
     });
-    const session = (data: { expiresAt: Date; revokedAt?: Date }) => db.session.create({ data: { userId: user.id, ...data } });
+    const session = (data: { expiresAt: Date; revokedAt?: Date }) =>
+      db.session.create({ data: { userId: user.id, ...data } });
     const expired = await session({ expiresAt: at(-60_000) });
     const live = await session({ expiresAt: at(hour) });
     const revokedLongAgo = await session({ expiresAt: at(hour), revokedAt: at(-48 * hour) });

@@ -48,18 +48,31 @@ const ensureSchedules = async (): Promise<void> => {
   await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
   await scheduleRepeating("replica-changes.prune", {}, { everyMs: PRUNE_REPLICA_CHANGES_EVERY_MS });
 };
-const scheduleKeeper = setInterval(() => void ensureSchedules().catch((error: unknown) => log("schedules.error", { error: String(error) })), 60_000);
+const scheduleKeeper = setInterval(
+  () => void ensureSchedules().catch((error: unknown) => log("schedules.error", { error: String(error) })),
+  60_000,
+);
 scheduleKeeper.unref();
 
 // WORKER_QUEUES splits the work across processes, e.g. provisioning webhooks in a process of
 // their own so a burst of notices or lifecycle work never delays them (docs/bench-expiry.md).
-const allHandlers: THandlers = { maintenance: maintenanceHandlers, "grant-lifecycle": grantLifecycleHandlers, webhooks: webhooksHandlers, notify: notifyHandlers };
+const allHandlers: THandlers = {
+  maintenance: maintenanceHandlers,
+  "grant-lifecycle": grantLifecycleHandlers,
+  webhooks: webhooksHandlers,
+  notify: notifyHandlers,
+};
 const handlers: THandlers = Object.fromEntries(getConfig().workerQueues.map((queue) => [queue, allHandlers[queue]]));
 // Webhook deliveries hold no transaction (two short queries around a POST), so many can wait on
 // receivers at once; the others hold a connection for a whole transaction, so they match the pool.
-const runtime = startWorkers({ handlers, concurrency: { maintenance: 2, "grant-lifecycle": 10, notify: 10, webhooks: 50 } });
+const runtime = startWorkers({
+  handlers,
+  concurrency: { maintenance: 2, "grant-lifecycle": 10, notify: 10, webhooks: 50 },
+});
 // Moves committed jobs from the outbox table to BullMQ.
-const relay = startOutboxRelay({ onError: (error) => log("outbox.relay_error", { error: String((error as Error).message ?? error) }) });
+const relay = startOutboxRelay({
+  onError: (error) => log("outbox.relay_error", { error: String((error as Error).message ?? error) }),
+});
 let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
 let flushWatch: Awaited<ReturnType<typeof startFlushWatch>> | undefined;
 let stopping = false;
@@ -115,5 +128,10 @@ if (!stopping) {
   heartbeat = await startHeartbeat({ queues: runtime.queues });
   // A signal that arrived while the first beat was being written must not leave the key.
   if (stopping) await heartbeat.stop();
-  else log("worker.up", { msg: `worker up: queues=${runtime.queues.join(",")}`, workerId: heartbeat.workerId, pid: process.pid });
+  else
+    log("worker.up", {
+      msg: `worker up: queues=${runtime.queues.join(",")}`,
+      workerId: heartbeat.workerId,
+      pid: process.pid,
+    });
 }

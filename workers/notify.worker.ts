@@ -6,5 +6,6 @@ import type { TQueueHandlers } from "../lib/queue/runtime";
  * error (SMTP refused, webhook non-2xx) is retried by BullMQ with backoff.
  */
 export const notifyHandlers: TQueueHandlers<"notify"> = {
-  "notify.send": async (payload) => sendNotification({ notificationId: payload.notificationId, channel: payload.channel }),
+  "notify.send": async (payload) =>
+    sendNotification({ notificationId: payload.notificationId, channel: payload.channel }),
 };

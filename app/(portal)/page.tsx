@@ -8,31 +8,60 @@ import { requirePageActor } from "@/lib/auth/current-actor";
 
 export const metadata: Metadata = { title: "My access" };
 
-const STATUS_TONE = { APPROVED: "green", DENIED: "red", CANCELLED: "slate", EXPIRED: "slate", PENDING: "amber" } as const;
+const STATUS_TONE = {
+  APPROVED: "green",
+  DENIED: "red",
+  CANCELLED: "slate",
+  EXPIRED: "slate",
+  PENDING: "amber",
+} as const;
 
-const requestLink = (id: string | null, text: string) => (id ? <Link href={`/requests/${id}`} className="underline-offset-2 hover:underline">{text}</Link> : text);
+const requestLink = (id: string | null, text: string) =>
+  id ? (
+    <Link href={`/requests/${id}`} className="underline-offset-2 hover:underline">
+      {text}
+    </Link>
+  ) : (
+    text
+  );
 
 const MyAccessPage = async () => {
   const actor = await requirePageActor("/");
   const access = await listMyAccess({ actor });
   return (
     <>
-      <PageHeader title="My access" description={`Signed in as ${actor.name}. Your groups: ${actor.groups.join(", ") || "none"}.`} />
+      <PageHeader
+        title="My access"
+        description={`Signed in as ${actor.name}. Your groups: ${actor.groups.join(", ") || "none"}.`}
+      />
       <Section title="Active grants">
         {access.active.length === 0 ? (
           <Empty>You hold no elevated access right now.</Empty>
         ) : (
           <ul className="space-y-2" aria-label="Active grants">
             {access.active.map((grant) => (
-              <li key={grant.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-slate-200 bg-white p-3">
-                <span className="font-medium">{requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)}</span>
+              <li
+                key={grant.id}
+                className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-slate-200 bg-white p-3"
+              >
+                <span className="font-medium">
+                  {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)}
+                </span>
                 <Badge tone="green">active</Badge>
                 <Countdown until={grant.expiresAt.toISOString()} label={`Time left on ${grant.resourceName}`} />
                 <span className="text-sm text-slate-600">until {formatDateTime(grant.expiresAt)}</span>
-                <Link href={`/grants/${grant.id}/extend`} aria-label={`Extend ${grant.permissions.join(", ")} on ${grant.resourceName}`} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100">
+                <Link
+                  href={`/grants/${grant.id}/extend`}
+                  aria-label={`Extend ${grant.permissions.join(", ")} on ${grant.resourceName}`}
+                  className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
+                >
                   Extend
                 </Link>
-                <RevokeButton grantId={grant.id} own label={`End ${grant.permissions.join(", ")} on ${grant.resourceName} now`} />
+                <RevokeButton
+                  grantId={grant.id}
+                  own
+                  label={`End ${grant.permissions.join(", ")} on ${grant.resourceName} now`}
+                />
               </li>
             ))}
           </ul>
@@ -45,8 +74,8 @@ const MyAccessPage = async () => {
           <ul className="space-y-2" aria-label="Scheduled grants">
             {access.scheduled.map((grant) => (
               <li key={grant.id} className="rounded-md border border-slate-200 bg-white p-3">
-                {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)} · starts {formatDateTime(grant.startsAt)} · ends{" "}
-                {formatDateTime(grant.expiresAt)}
+                {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)} · starts{" "}
+                {formatDateTime(grant.startsAt)} · ends {formatDateTime(grant.expiresAt)}
               </li>
             ))}
           </ul>
@@ -59,8 +88,8 @@ const MyAccessPage = async () => {
           <ul className="space-y-2" aria-label="Pending requests">
             {access.pending.map((request) => (
               <li key={request.id} className="rounded-md border border-slate-200 bg-white p-3">
-                {requestLink(request.id, `${request.permissions.join(", ")} on ${request.resourceName}`)} · {request.durationMinutes} min · submitted{" "}
-                {formatDateTime(request.createdAt)}
+                {requestLink(request.id, `${request.permissions.join(", ")} on ${request.resourceName}`)} ·{" "}
+                {request.durationMinutes} min · submitted {formatDateTime(request.createdAt)}
               </li>
             ))}
           </ul>
@@ -73,7 +102,8 @@ const MyAccessPage = async () => {
           <ul className="space-y-2" aria-label="Ended grants">
             {access.past.map((grant) => (
               <li key={grant.id} className="rounded-md border border-slate-200 bg-white p-3">
-                {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)} <Badge tone="slate">{grant.status}</Badge> ·{" "}
+                {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)}{" "}
+                <Badge tone="slate">{grant.status}</Badge> ·{" "}
                 {grant.status === "revoked" ? "revoked" : `ended ${formatDateTime(grant.expiresAt)}`}
               </li>
             ))}
@@ -88,8 +118,10 @@ const MyAccessPage = async () => {
             {access.history.map((request) => (
               <li key={request.id} className="rounded-md border border-slate-200 bg-white p-3">
                 {requestLink(request.id, `${request.permissions.join(", ")} on ${request.resourceName}`)}{" "}
-                <Badge tone={STATUS_TONE[request.status as keyof typeof STATUS_TONE] ?? "slate"}>{request.status.toLowerCase()}</Badge> · submitted{" "}
-                {formatDateTime(request.createdAt)}
+                <Badge tone={STATUS_TONE[request.status as keyof typeof STATUS_TONE] ?? "slate"}>
+                  {request.status.toLowerCase()}
+                </Badge>{" "}
+                · submitted {formatDateTime(request.createdAt)}
               </li>
             ))}
           </ul>

@@ -19,10 +19,29 @@ const niceMax = (value: number): number => {
   return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? value;
 };
 
-const Frame = ({ id, title, summary, children, table }: { id: string; title: string; summary: string; children: ReactNode; table: ReactNode }) => (
+const Frame = ({
+  id,
+  title,
+  summary,
+  children,
+  table,
+}: {
+  id: string;
+  title: string;
+  summary: string;
+  children: ReactNode;
+  table: ReactNode;
+}) => (
   <figure className="mb-8 rounded-md border border-slate-200 bg-white p-4" aria-labelledby={`${id}-caption`}>
-    <figcaption id={`${id}-caption`} className="mb-2 font-medium">{title}</figcaption>
-    <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} className="h-auto w-full">
+    <figcaption id={`${id}-caption`} className="mb-2 font-medium">
+      {title}
+    </figcaption>
+    <svg
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      role="img"
+      aria-labelledby={`${id}-title ${id}-desc`}
+      className="h-auto w-full"
+    >
       <title id={`${id}-title`}>{title}</title>
       <desc id={`${id}-desc`}>{summary}</desc>
       {children}
@@ -52,17 +71,28 @@ const Axis = ({ max, unit }: { max: number; unit: string }) => {
 };
 
 /** Stacked columns per label (days), one colour per series, with a legend. */
-export const StackedBarChart = ({ id, title, labels, series, unit = "" }: { id: string; title: string; labels: string[]; series: Array<{ name: string; values: Array<number | null> }>; unit?: string }) => {
+export const StackedBarChart = ({
+  id,
+  title,
+  labels,
+  series,
+  unit = "",
+}: {
+  id: string;
+  title: string;
+  labels: string[];
+  series: Array<{ name: string; values: Array<number | null> }>;
+  unit?: string;
+}) => {
   const totals = labels.map((_, index) => series.reduce((sum, s) => sum + (s.values[index] ?? 0), 0));
   const max = niceMax(Math.max(0, ...totals));
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const slot = plotWidth / Math.max(labels.length, 1);
   const peak = totals.indexOf(Math.max(...totals));
-  const summary =
-    totals.every((total) => total === 0)
-      ? `No data between ${labels[0]} and ${labels.at(-1)}.`
-      : `${series.map((s) => s.name).join(", ")} per day from ${labels[0]} to ${labels.at(-1)}; total ${Math.round(totals.reduce((a, b) => a + b, 0) * 10) / 10}${unit}, highest on ${labels[peak]} (${totals[peak]}${unit}).`;
+  const summary = totals.every((total) => total === 0)
+    ? `No data between ${labels[0]} and ${labels.at(-1)}.`
+    : `${series.map((s) => s.name).join(", ")} per day from ${labels[0]} to ${labels.at(-1)}; total ${Math.round(totals.reduce((a, b) => a + b, 0) * 10) / 10}${unit}, highest on ${labels[peak]} (${totals[peak]}${unit}).`;
   return (
     <Frame
       id={id}
@@ -72,18 +102,26 @@ export const StackedBarChart = ({ id, title, labels, series, unit = "" }: { id: 
         <table className="mt-2 text-left">
           <thead>
             <tr>
-              <th scope="col" className="pr-4">Day</th>
+              <th scope="col" className="pr-4">
+                Day
+              </th>
               {series.map((s) => (
-                <th key={s.name} scope="col" className="pr-4">{s.name}</th>
+                <th key={s.name} scope="col" className="pr-4">
+                  {s.name}
+                </th>
               ))}
             </tr>
           </thead>
           <tbody>
             {labels.map((label, index) => (
               <tr key={label}>
-                <th scope="row" className="pr-4 font-normal">{label}</th>
+                <th scope="row" className="pr-4 font-normal">
+                  {label}
+                </th>
                 {series.map((s) => (
-                  <td key={s.name} className="pr-4">{s.values[index] ?? "–"}</td>
+                  <td key={s.name} className="pr-4">
+                    {s.values[index] ?? "–"}
+                  </td>
                 ))}
               </tr>
             ))}
@@ -102,13 +140,29 @@ export const StackedBarChart = ({ id, title, labels, series, unit = "" }: { id: 
               const y = PAD.top + plotHeight - ((base + value) / max) * plotHeight;
               base += value;
               return value > 0 ? (
-                <rect key={s.name} x={PAD.left + index * slot + slot * 0.15} y={y} width={slot * 0.7} height={height} fill={PALETTE[seriesIndex % PALETTE.length]}>
+                <rect
+                  key={s.name}
+                  x={PAD.left + index * slot + slot * 0.15}
+                  y={y}
+                  width={slot * 0.7}
+                  height={height}
+                  fill={PALETTE[seriesIndex % PALETTE.length]}
+                >
                   <title>{`${label} ${s.name}: ${value}${unit}`}</title>
                 </rect>
               ) : null;
             })}
             {index % Math.ceil(labels.length / 8) === 0 ? (
-              <text aria-hidden="true" x={PAD.left + index * slot + slot / 2} y={HEIGHT - 10} fontSize="10" textAnchor="middle" fill="#475569">{label.slice(5)}</text>
+              <text
+                aria-hidden="true"
+                x={PAD.left + index * slot + slot / 2}
+                y={HEIGHT - 10}
+                fontSize="10"
+                textAnchor="middle"
+                fill="#475569"
+              >
+                {label.slice(5)}
+              </text>
             ) : null}
           </g>
         );
@@ -117,7 +171,9 @@ export const StackedBarChart = ({ id, title, labels, series, unit = "" }: { id: 
         {series.map((s, seriesIndex) => (
           <g key={s.name} transform={`translate(${PAD.left + 8 + seriesIndex * 150}, ${PAD.top + 4})`}>
             <rect width="10" height="10" fill={PALETTE[seriesIndex % PALETTE.length]} />
-            <text x="14" y="9" fill="#0f172a">{s.name}</text>
+            <text x="14" y="9" fill="#0f172a">
+              {s.name}
+            </text>
           </g>
         ))}
       </g>
@@ -126,7 +182,15 @@ export const StackedBarChart = ({ id, title, labels, series, unit = "" }: { id: 
 };
 
 /** One horizontal bar per item, largest first, value at the end of each bar. */
-export const HorizontalBarChart = ({ id, title, items }: { id: string; title: string; items: Array<{ label: string; value: number }> }) => {
+export const HorizontalBarChart = ({
+  id,
+  title,
+  items,
+}: {
+  id: string;
+  title: string;
+  items: Array<{ label: string; value: number }>;
+}) => {
   const max = niceMax(Math.max(0, ...items.map((item) => item.value)));
   const rowHeight = 20;
   const labelWidth = 180;
@@ -141,7 +205,9 @@ export const HorizontalBarChart = ({ id, title, items }: { id: string; title: st
           <tbody>
             {items.map((item) => (
               <tr key={item.label}>
-                <th scope="row" className="pr-4 font-normal">{item.label}</th>
+                <th scope="row" className="pr-4 font-normal">
+                  {item.label}
+                </th>
                 <td>{item.value}</td>
               </tr>
             ))}
@@ -154,9 +220,13 @@ export const HorizontalBarChart = ({ id, title, items }: { id: string; title: st
         const y = PAD.top + index * rowHeight;
         return (
           <g key={item.label}>
-            <text aria-hidden="true" x={labelWidth - 6} y={y + 13} fontSize="11" textAnchor="end" fill="#0f172a">{item.label.slice(0, 28)}</text>
+            <text aria-hidden="true" x={labelWidth - 6} y={y + 13} fontSize="11" textAnchor="end" fill="#0f172a">
+              {item.label.slice(0, 28)}
+            </text>
             <rect x={labelWidth} y={y + 3} width={width} height={rowHeight - 6} fill={PALETTE[0]} />
-            <text aria-hidden="true" x={labelWidth + width + 4} y={y + 13} fontSize="11" fill="#0f172a">{item.value}</text>
+            <text aria-hidden="true" x={labelWidth + width + 4} y={y + 13} fontSize="11" fill="#0f172a">
+              {item.value}
+            </text>
           </g>
         );
       })}

@@ -7,7 +7,8 @@ export type TNavItem = { href: string; label: string };
 
 export const NavLinks = ({ items }: { items: TNavItem[] }) => {
   const pathname = usePathname();
-  const isCurrent = (href: string) => (href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`));
+  const isCurrent = (href: string) =>
+    href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
   return (
     <ul className="flex flex-wrap gap-1">
       {items.map((item) => (

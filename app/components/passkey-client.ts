@@ -27,17 +27,33 @@ const UNSUPPORTED = "This browser cannot use passkeys. Use a current version of 
 
 /** A person-readable sentence for whatever a ceremony threw, and whether they simply cancelled. */
 export const describePasskeyError = (error: unknown, ceremony: TCeremony): { message: string; cancelled: boolean } => {
-  const { name, code } = (typeof error === "object" && error !== null ? error : {}) as { name?: unknown; code?: unknown };
+  const { name, code } = (typeof error === "object" && error !== null ? error : {}) as {
+    name?: unknown;
+    code?: unknown;
+  };
   switch (code) {
     case "ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED":
-      return { message: "This device already holds a passkey for your account. Use another device or password manager.", cancelled: false };
+      return {
+        message: "This device already holds a passkey for your account. Use another device or password manager.",
+        cancelled: false,
+      };
     case "ERROR_AUTHENTICATOR_MISSING_USER_VERIFICATION_SUPPORT":
-      return { message: "This authenticator cannot verify you with a PIN or biometrics, which the portal requires. Use another one.", cancelled: false };
+      return {
+        message:
+          "This authenticator cannot verify you with a PIN or biometrics, which the portal requires. Use another one.",
+        cancelled: false,
+      };
     case "ERROR_AUTHENTICATOR_NO_SUPPORTED_PUBKEYCREDPARAMS_ALG":
-      return { message: "This authenticator supports none of the portal's key types. Use another one.", cancelled: false };
+      return {
+        message: "This authenticator supports none of the portal's key types. Use another one.",
+        cancelled: false,
+      };
     case "ERROR_INVALID_DOMAIN":
     case "ERROR_INVALID_RP_ID":
-      return { message: "Passkeys are not set up for this address of the portal. Open the portal at its usual address.", cancelled: false };
+      return {
+        message: "Passkeys are not set up for this address of the portal. Open the portal at its usual address.",
+        cancelled: false,
+      };
     case "ERROR_CEREMONY_ABORTED":
       return { message: "The passkey prompt was interrupted. Try again.", cancelled: true };
     default:
@@ -59,7 +75,11 @@ export const describePasskeyError = (error: unknown, ceremony: TCeremony): { mes
     case "InvalidStateError":
       return { message: "This device already holds a passkey for your account.", cancelled: false };
     case "SecurityError":
-      return { message: "The browser refused passkeys on this page (it needs HTTPS or localhost, at the portal's usual address).", cancelled: false };
+      return {
+        message:
+          "The browser refused passkeys on this page (it needs HTTPS or localhost, at the portal's usual address).",
+        cancelled: false,
+      };
     case "NotSupportedError":
       return { message: UNSUPPORTED, cancelled: false };
     default:
@@ -77,9 +97,12 @@ const ceremony = async <T>(kind: TCeremony, run: () => Promise<T>): Promise<TCer
 };
 
 /** Creates a passkey from registration options issued by the server. */
-export const createPasskey = (optionsJSON: PublicKeyCredentialCreationOptionsJSON): Promise<TCeremonyResult<RegistrationResponseJSON>> =>
-  ceremony("create", () => startRegistration({ optionsJSON }));
+export const createPasskey = (
+  optionsJSON: PublicKeyCredentialCreationOptionsJSON,
+): Promise<TCeremonyResult<RegistrationResponseJSON>> => ceremony("create", () => startRegistration({ optionsJSON }));
 
 /** Confirms a step-up (an approval, a denial, a passkey change) with an existing passkey. */
-export const confirmWithPasskey = (optionsJSON: PublicKeyCredentialRequestOptionsJSON): Promise<TCeremonyResult<AuthenticationResponseJSON>> =>
+export const confirmWithPasskey = (
+  optionsJSON: PublicKeyCredentialRequestOptionsJSON,
+): Promise<TCeremonyResult<AuthenticationResponseJSON>> =>
   ceremony("confirm", () => startAuthentication({ optionsJSON }));

@@ -11,10 +11,17 @@ type TFailure = { ok: false; message: string; fields: Record<string, string> };
 const failure = ({ message, fields }: TRefusal): TFailure => ({ ok: false, message, fields });
 
 /** Step one: null for one's own grant (no step-up), else a challenge bound to this grant. */
-export const startRevocationAction = dataAction(failure, async (grantId: unknown): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON | null } | TFailure> => {
-  if (typeof grantId !== "string" || grantId.length === 0 || grantId.length > 64) return { ok: false, message: "Invalid grant.", fields: {} };
-  return { ok: true, options: await startRevocation({ actor: await requireActor(), grantId, context: await requestContext() }) };
-});
+export const startRevocationAction = dataAction(
+  failure,
+  async (grantId: unknown): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON | null } | TFailure> => {
+    if (typeof grantId !== "string" || grantId.length === 0 || grantId.length > 64)
+      return { ok: false, message: "Invalid grant.", fields: {} };
+    return {
+      ok: true,
+      options: await startRevocation({ actor: await requireActor(), grantId, context: await requestContext() }),
+    };
+  },
+);
 
 export const revokeGrantAction = dataAction(failure, async (input: unknown): Promise<{ ok: true } | TFailure> => {
   const parsed = ZRevokeGrant.safeParse(input);

@@ -43,10 +43,21 @@ export const RevokeButton = ({ grantId, own, label }: { grantId: string; own: bo
           <label htmlFor={`revoke-reason-${grantId}`} className="text-sm font-medium">
             Reason
           </label>
-          <input id={`revoke-reason-${grantId}`} value={reason} onChange={(event) => setReason(event.target.value)} className="rounded-md border border-slate-300 px-2 py-1 text-sm" />
+          <input
+            id={`revoke-reason-${grantId}`}
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+            className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+          />
         </>
       )}
-      <button type="button" disabled={busy} onClick={() => void revoke()} aria-label={label} className="rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60">
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => void revoke()}
+        aria-label={label}
+        className="rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60"
+      >
         {own ? "End now" : "Revoke"}
       </button>
       <span role="status" className="text-sm">

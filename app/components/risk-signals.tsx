@@ -4,7 +4,15 @@ import { Badge } from "./ui";
 const scoreTone = (score: number) => (score >= 4 ? "red" : score >= 2 ? "amber" : "slate");
 
 /** The request's risk signals for approvers: each with its reason, and the score they add up to. */
-export const RiskSignals = ({ score, signals, compact = false }: { score: number; signals: TRiskSignal[]; compact?: boolean }) => {
+export const RiskSignals = ({
+  score,
+  signals,
+  compact = false,
+}: {
+  score: number;
+  signals: TRiskSignal[];
+  compact?: boolean;
+}) => {
   if (signals.length === 0) return <p className="text-sm text-slate-600">No risk signals.</p>;
   if (compact) {
     return (

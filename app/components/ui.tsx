@@ -18,7 +18,13 @@ export const Empty = ({ children }: { children: ReactNode }) => (
   <p className="rounded-md border border-dashed border-slate-300 bg-white p-4 text-slate-600">{children}</p>
 );
 
-export const Badge = ({ children, tone = "slate" }: { children: ReactNode; tone?: "slate" | "green" | "amber" | "red" | "blue" }) => {
+export const Badge = ({
+  children,
+  tone = "slate",
+}: {
+  children: ReactNode;
+  tone?: "slate" | "green" | "amber" | "red" | "blue";
+}) => {
   const tones = {
     slate: "bg-slate-100 text-slate-800",
     green: "bg-green-100 text-green-900",
@@ -30,13 +36,24 @@ export const Badge = ({ children, tone = "slate" }: { children: ReactNode; tone?
 };
 
 export const formatDateTime = (date: Date): string =>
-  date.toISOString().replace("T", " ").replace(/:\d\d\.\d{3}Z$/, " UTC");
+  date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/:\d\d\.\d{3}Z$/, " UTC");
 
 /**
  * The portal's table: scrolls sideways on small screens, a caption for screen readers and
  * column headers with `scope="col"`. Rows are the caller's `<tr>` elements.
  */
-export const DataTable = ({ caption, columns, children }: { caption: string; columns: ReactNode[]; children: ReactNode }) => (
+export const DataTable = ({
+  caption,
+  columns,
+  children,
+}: {
+  caption: string;
+  columns: ReactNode[];
+  children: ReactNode;
+}) => (
   <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
     <table className="min-w-full text-left text-sm">
       <caption className="sr-only">{caption}</caption>

@@ -19,7 +19,8 @@ const REASONS: Record<string, string> = {
 // next-auth's error codes, said plainly. AccessDenied is every refusal of an account (deactivated,
 // or past its sign-in limit): one message, so it tells nobody which, or that the account exists.
 const ERRORS: Record<string, string> = {
-  AccessDenied: "Sign-in was refused. Wait a few minutes and try again; if it keeps happening, ask an administrator of the portal.",
+  AccessDenied:
+    "Sign-in was refused. Wait a few minutes and try again; if it keeps happening, ask an administrator of the portal.",
   OAuthCallback: "Sign-in with the identity provider failed. Try again.",
   OAuthSignin: "Could not reach the identity provider. Try again later.",
   Callback: "Sign-in failed. Try again.",
@@ -38,21 +39,29 @@ const SignInPage = async ({ searchParams }: { searchParams: TSearchParams }) => 
   const error = first(params.error);
   const wait = Number(first(params.wait));
   const rateLimited =
-    error === "RateLimited" ? `Too many sign-in attempts from your network address. Try again in ${Number.isInteger(wait) && wait > 0 && wait < 86_400 ? waitInWords(wait) : "a few minutes"}.` : null;
-  const message = (reason && REASONS[reason]) ?? rateLimited ?? (error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : null);
+    error === "RateLimited"
+      ? `Too many sign-in attempts from your network address. Try again in ${Number.isInteger(wait) && wait > 0 && wait < 86_400 ? waitInWords(wait) : "a few minutes"}.`
+      : null;
+  const message =
+    (reason && REASONS[reason]) ?? rateLimited ?? (error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : null);
   const { oidc } = getConfig();
   return (
     <main id="main" className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4">
       <div className="rounded-lg border border-slate-200 bg-white p-8 shadow-sm">
         <h1 className="text-2xl font-semibold">JIT Access</h1>
-        <p className="mt-2 text-slate-600">Time-boxed, approved access to production systems. Sign in with your company account.</p>
+        <p className="mt-2 text-slate-600">
+          Time-boxed, approved access to production systems. Sign in with your company account.
+        </p>
         {message ? (
           <p role="alert" className="mt-4 rounded-md bg-amber-50 p-3 text-amber-900">
             {message}
           </p>
         ) : null}
         <div className="mt-6">
-          <SignInButton callbackUrl={callbackUrl} label={oidc.isDevIdp ? "Sign in with the development IdP" : "Sign in with SSO"} />
+          <SignInButton
+            callbackUrl={callbackUrl}
+            label={oidc.isDevIdp ? "Sign in with the development IdP" : "Sign in with SSO"}
+          />
         </div>
       </div>
     </main>

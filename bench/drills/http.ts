@@ -18,7 +18,13 @@ export const timedFetch = async (url: string, init: RequestInit = {}, timeoutMs 
     return { status: response.status, ms: Date.now() - started, body, headers: response.headers };
   } catch (error) {
     const name = (error as Error).name;
-    return { status: 0, ms: Date.now() - started, body: "", headers: new Headers(), error: name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String((error as Error).cause ?? error) };
+    return {
+      status: 0,
+      ms: Date.now() - started,
+      body: "",
+      headers: new Headers(),
+      error: name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String((error as Error).cause ?? error),
+    };
   }
 };
 
@@ -29,31 +35,59 @@ export const SESSION_COOKIE = "next-auth.session-token";
  * (signInUser, as the sign-in callback writes it) and the same encrypted next-auth cookie.
  * The IdP drill signs in through the IdP for real.
  */
-export const mintSession = async (claims: { sub: string; email: string; name: string; groups: string[] }): Promise<{ cookie: string; sessionId: string; userId: string }> => {
+export const mintSession = async (claims: {
+  sub: string;
+  email: string;
+  name: string;
+  groups: string[];
+}): Promise<{ cookie: string; sessionId: string; userId: string }> => {
   const { signInUser } = await import("../../lib/auth/sign-in");
   const { identityFromClaims } = await import("../../lib/auth/claims");
   const { getConfig } = await import("../../lib/config");
   const { encode } = await import("next-auth/jwt");
   const config = getConfig();
-  const { sessionId, userId } = await signInUser({ issuer: config.oidc.issuer, identity: identityFromClaims(claims, config.oidc.groupsClaim) });
-  const token = await encode({ token: { sid: sessionId }, secret: config.authSecret, maxAge: config.session.maxMs / 1000 });
+  const { sessionId, userId } = await signInUser({
+    issuer: config.oidc.issuer,
+    identity: identityFromClaims(claims, config.oidc.groupsClaim),
+  });
+  const token = await encode({
+    token: { sid: sessionId },
+    secret: config.authSecret,
+    maxAge: config.session.maxMs / 1000,
+  });
   return { cookie: `${SESSION_COOKIE}=${token}`, sessionId, userId };
 };
 
 /** POSTs a server action as React does; `redirect` is the x-action-redirect header. */
-export const callAction = async (cookie: string, key: string, args: readonly unknown[], timeoutMs = 15_000): Promise<TAnswer & { redirect: string | null }> => {
+export const callAction = async (
+  cookie: string,
+  key: string,
+  args: readonly unknown[],
+  timeoutMs = 15_000,
+): Promise<TAnswer & { redirect: string | null }> => {
   const action = serverAction(key);
   const encoded = await encodeReply(args);
-  const headers: Record<string, string> = { cookie, "next-action": action.id, accept: "text/x-component", origin: APP_URL };
+  const headers: Record<string, string> = {
+    cookie,
+    "next-action": action.id,
+    accept: "text/x-component",
+    origin: APP_URL,
+  };
   if (typeof encoded === "string") headers["content-type"] = "text/plain;charset=UTF-8";
-  const answer = await timedFetch(`${APP_URL}${action.pagePath}`, { method: "POST", headers, body: encoded }, timeoutMs);
+  const answer = await timedFetch(
+    `${APP_URL}${action.pagePath}`,
+    { method: "POST", headers, body: encoded },
+    timeoutMs,
+  );
   return { ...answer, redirect: answer.headers.get("x-action-redirect") };
 };
 
 export const formData = (fields: Record<string, string | string[]>): FormData => {
   const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) for (const one of Array.isArray(value) ? value : [value]) form.append(name, one);
+  for (const [name, value] of Object.entries(fields))
+    for (const one of Array.isArray(value) ? value : [value]) form.append(name, one);
   return form;
 };
 
-export const getPage = (cookie: string, path: string, timeoutMs = 15_000): Promise<TAnswer> => timedFetch(`${APP_URL}${path}`, { headers: { cookie } }, timeoutMs);
+export const getPage = (cookie: string, path: string, timeoutMs = 15_000): Promise<TAnswer> =>
+  timedFetch(`${APP_URL}${path}`, { headers: { cookie } }, timeoutMs);

@@ -20,7 +20,11 @@ class Jar {
       const index = pair.indexOf("=");
       const name = pair.slice(0, index).trim();
       const value = pair.slice(index + 1).trim();
-      const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute) || (/^\s*expires=/i.test(attribute) && Date.parse(attribute.split("=")[1] ?? "") < Date.now()));
+      const expired = attributes.some(
+        (attribute) =>
+          /^\s*max-age=0\s*$/i.test(attribute) ||
+          (/^\s*expires=/i.test(attribute) && Date.parse(attribute.split("=")[1] ?? "") < Date.now()),
+      );
       if (expired || value === "") this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
@@ -43,7 +47,11 @@ const signIn = async (sub: string): Promise<TSignIn> => {
   const jar = new Jar();
   const statuses: number[] = [];
   const step = async (url: string, init: RequestInit = {}): Promise<TAnswer> => {
-    const answer = await timedFetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: jar.header() } }, SIGN_IN_BOUND_MS);
+    const answer = await timedFetch(
+      url,
+      { ...init, headers: { ...(init.headers as Record<string, string>), cookie: jar.header() } },
+      SIGN_IN_BOUND_MS,
+    );
     statuses.push(answer.status);
     jar.store(answer.headers);
     return answer;
@@ -67,7 +75,11 @@ const signIn = async (sub: string): Promise<TSignIn> => {
     // The IdP's login form: pick the person.
     const form = /action="(\/interaction\/[^"]+\/login)"/.exec(last.body);
     if (last.status === 200 && form?.[1]) {
-      const login = await step(new URL(form[1].replace(/&amp;/g, "&"), url).toString(), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ sub }).toString() });
+      const login = await step(new URL(form[1].replace(/&amp;/g, "&"), url).toString(), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ sub }).toString(),
+      });
       url = new URL(login.headers.get("location") ?? "/", url).toString();
       continue;
     }
@@ -83,13 +95,19 @@ export const idpDrill = async ({ stack, say }: TDrillContext): Promise<TDrillRes
   const { DEMO_USERS } = await import("../../lib/dev-idp/demo-users");
   const alice = DEMO_USERS.find((user) => user.email === "alice@example.com");
   if (!alice) throw new Error("no demo user alice");
-  const policy = await db.accessPolicy.findFirstOrThrow({ where: { name: "read", resource: { key: "prod-postgres" } }, select: { id: true } });
+  const policy = await db.accessPolicy.findFirstOrThrow({
+    where: { name: "read", resource: { key: "prod-postgres" } },
+    select: { id: true },
+  });
   const violations: string[] = [];
   const table: Array<Record<string, string | number>> = [];
 
   const before = await signIn(alice.sub);
-  say(`sign-in through the IdP while it is up: ${before.ok ? "ok" : "FAILED"} in ${before.ms} ms (${before.statuses.join(" ")})`);
-  if (!before.ok) throw new Error(`could not sign in with the IdP up: ${before.statuses.join(" ")} at ${before.finalUrl}`);
+  say(
+    `sign-in through the IdP while it is up: ${before.ok ? "ok" : "FAILED"} in ${before.ms} ms (${before.statuses.join(" ")})`,
+  );
+  if (!before.ok)
+    throw new Error(`could not sign in with the IdP up: ${before.statuses.join(" ")} at ${before.finalUrl}`);
   const cookie = `${SESSION_COOKIE}=${before.jar.get(SESSION_COOKIE)}`;
 
   await stack.stopIdp();
@@ -107,51 +125,93 @@ export const idpDrill = async ({ stack, say }: TDrillContext): Promise<TDrillRes
     if (round % 2 === 0) {
       const created = await callAction(cookie, "app/(portal)/request/[resourceKey]/actions.ts#requestAccessAction", [
         null,
-        formData({ policyId: policy.id, permissions: ["read"], durationMinutes: "30", justification: "fault drill: identity provider down", tzOffsetMinutes: "0" }),
+        formData({
+          policyId: policy.id,
+          permissions: ["read"],
+          durationMinutes: "30",
+          justification: "fault drill: identity provider down",
+          tzOffsetMinutes: "0",
+        }),
       ]);
       const id = /^\/requests\/([^/?;]+)/.exec(created.redirect ?? "")?.[1];
-      const cancelled = id ? await callAction(cookie, "app/(portal)/requests/[id]/actions.ts#cancelRequestAction", [id]) : undefined;
+      const cancelled = id
+        ? await callAction(cookie, "app/(portal)/requests/[id]/actions.ts#cancelRequestAction", [id])
+        : undefined;
       work.actions += 2;
       work.actionsOk += (id ? 1 : 0) + (cancelled?.body.includes('"ok":true') ? 1 : 0);
     }
     await sleep(200);
   }
   table.push({ check: "signed-in pages while the IdP is down", result: `${work.pagesOk}/${work.pages} ok` });
-  table.push({ check: "signed-in server actions while the IdP is down", result: `${work.actionsOk}/${work.actions} ok` });
-  if (work.pagesOk !== work.pages) violations.push(`${work.pages - work.pagesOk} signed-in page loads failed while the IdP was down`);
-  if (work.actionsOk !== work.actions) violations.push(`${work.actions - work.actionsOk} signed-in actions failed while the IdP was down`);
+  table.push({
+    check: "signed-in server actions while the IdP is down",
+    result: `${work.actionsOk}/${work.actions} ok`,
+  });
+  if (work.pagesOk !== work.pages)
+    violations.push(`${work.pages - work.pagesOk} signed-in page loads failed while the IdP was down`);
+  if (work.actionsOk !== work.actions)
+    violations.push(`${work.actions - work.actionsOk} signed-in actions failed while the IdP was down`);
 
   // New sign-ins: a clear page naming the identity provider, quickly, never a 500.
   const attempts = [];
   for (let attempt = 0; attempt < 5; attempt += 1) attempts.push(await signIn(alice.sub));
-  const clear = attempts.filter((attempt) => /identity provider/i.test(attempt.message) && attempt.finalUrl.includes("/signin")).length;
-  const errors = attempts.flatMap((attempt) => attempt.statuses).filter((status) => status === 0 || status >= 500).length;
+  const clear = attempts.filter(
+    (attempt) => /identity provider/i.test(attempt.message) && attempt.finalUrl.includes("/signin"),
+  ).length;
+  const errors = attempts
+    .flatMap((attempt) => attempt.statuses)
+    .filter((status) => status === 0 || status >= 500).length;
   const slowest = Math.max(...attempts.map((attempt) => attempt.ms));
-  table.push({ check: "new sign-ins while the IdP is down", result: `${attempts.filter((attempt) => attempt.ok).length}/${attempts.length} signed in; ${clear} shown "${attempts[0]?.message ?? ""}"` });
-  table.push({ check: "  answers on the way (status codes)", result: [...new Set(attempts.map((attempt) => attempt.statuses.join(" ")))].join(" | ") });
+  table.push({
+    check: "new sign-ins while the IdP is down",
+    result: `${attempts.filter((attempt) => attempt.ok).length}/${attempts.length} signed in; ${clear} shown "${attempts[0]?.message ?? ""}"`,
+  });
+  table.push({
+    check: "  answers on the way (status codes)",
+    result: [...new Set(attempts.map((attempt) => attempt.statuses.join(" ")))].join(" | "),
+  });
   table.push({ check: "  slowest attempt", result: `${slowest} ms` });
-  if (attempts.some((attempt) => attempt.ok)) violations.push("a sign-in succeeded with the IdP down (impossible: what signed it?)");
-  if (clear !== attempts.length) violations.push(`${attempts.length - clear} failed sign-ins did not end on the sign-in page naming the identity provider`);
+  if (attempts.some((attempt) => attempt.ok))
+    violations.push("a sign-in succeeded with the IdP down (impossible: what signed it?)");
+  if (clear !== attempts.length)
+    violations.push(
+      `${attempts.length - clear} failed sign-ins did not end on the sign-in page naming the identity provider`,
+    );
   if (errors > 0) violations.push(`${errors} answers were 5xx or no answer during failed sign-ins`);
   if (slowest > SIGN_IN_BOUND_MS) violations.push(`a failed sign-in took ${slowest} ms`);
 
   // The session ends (its lifetime reached): the person is sent to sign in, which says the IdP is down.
-  await db.session.updateMany({ where: { user: { email: alice.email }, revokedAt: null }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+  await db.session.updateMany({
+    where: { user: { email: alice.email }, revokedAt: null },
+    data: { expiresAt: new Date(Date.now() - 1_000) },
+  });
   const ended = await getPage(cookie, "/");
   const endedLocation = ended.headers.get("location") ?? "";
   table.push({ check: "signed-in page after the session's end", result: `${ended.status} -> ${endedLocation}` });
-  if (!(ended.status >= 300 && ended.status < 400 && endedLocation.includes("/signin"))) violations.push(`after the session ended the page answered ${ended.status} ${endedLocation} instead of a redirect to sign-in`);
+  if (!(ended.status >= 300 && ended.status < 400 && endedLocation.includes("/signin")))
+    violations.push(
+      `after the session ended the page answered ${ended.status} ${endedLocation} instead of a redirect to sign-in`,
+    );
 
   await stack.startIdp();
   const after = await signIn(alice.sub);
   table.push({ check: "sign-in after the IdP is back", result: `${after.ok ? "ok" : "FAILED"} in ${after.ms} ms` });
-  if (!after.ok) violations.push(`sign-in after the IdP came back failed: ${after.statuses.join(" ")} at ${after.finalUrl} "${after.message}"`);
+  if (!after.ok)
+    violations.push(
+      `sign-in after the IdP came back failed: ${after.statuses.join(" ")} at ${after.finalUrl} "${after.message}"`,
+    );
   const failedAudits = await db.auditEvent.count({ where: { action: "auth.sign_in", outcome: "ERROR" } });
 
   return {
     name: "idp",
     table,
-    numbers: { signedInPages: work.pages, signedInActions: work.actions, failedSignInAttempts: attempts.length, failedSignInsAudited: failedAudits, slowestFailedSignInMs: slowest },
+    numbers: {
+      signedInPages: work.pages,
+      signedInActions: work.actions,
+      failedSignInAttempts: attempts.length,
+      failedSignInsAudited: failedAudits,
+      slowestFailedSignInMs: slowest,
+    },
     violations,
   };
 };

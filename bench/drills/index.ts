@@ -19,7 +19,12 @@ import { ROOT, startStack, type TStack } from "./stack";
 import { workerDrill } from "./worker";
 
 export type TDrillContext = { stack: TStack; say: (line: string) => void };
-export type TDrillResult = { name: string; table: Array<Record<string, string | number>>; numbers: Record<string, number | string>; violations: string[] };
+export type TDrillResult = {
+  name: string;
+  table: Array<Record<string, string | number>>;
+  numbers: Record<string, number | string>;
+  violations: string[];
+};
 type TDrill = { run: (context: TDrillContext) => Promise<TDrillResult>; extraEnv?: NodeJS.ProcessEnv };
 
 const DRILLS: Record<string, TDrill> = {
@@ -47,8 +52,11 @@ const logRoot = path.join(ROOT, "bench", "results", `drills-${new Date().toISOSt
 const printTable = (rows: Array<Record<string, string | number>>): void => {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as Record<string, string | number>);
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => String(row[column] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, index) => cell.padEnd(widths[index] as number)).join(" | ")} |`;
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => String(row[column] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, index) => cell.padEnd(widths[index] as number)).join(" | ")} |`;
   console.log(line(columns));
   console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
   for (const row of rows) console.log(line(columns.map((column) => String(row[column] ?? ""))));
@@ -58,7 +66,8 @@ let cleanups: Array<() => Promise<void> | void> = [];
 const runCleanups = async (): Promise<void> => {
   const pending = cleanups.reverse();
   cleanups = [];
-  for (const cleanup of pending) await Promise.resolve(cleanup()).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  for (const cleanup of pending)
+    await Promise.resolve(cleanup()).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
 };
 
 const runOne = async (name: string): Promise<TDrillResult> => {
@@ -67,14 +76,28 @@ const runOne = async (name: string): Promise<TDrillResult> => {
   const load = os.loadavg();
   say(`== drill ${name} (load average ${load.map((value) => value.toFixed(2)).join(" ")})`);
   try {
-    const stack = await startStack({ logDir: path.join(logRoot, name), build, cleanups, say, extraEnv: drill.extraEnv });
+    const stack = await startStack({
+      logDir: path.join(logRoot, name),
+      build,
+      cleanups,
+      say,
+      extraEnv: drill.extraEnv,
+    });
     build = false;
     const result = await drill.run({ stack, say });
     result.numbers.loadAverageStart = load.map((value) => value.toFixed(2)).join(" ");
-    result.numbers.loadAverageEnd = os.loadavg().map((value) => value.toFixed(2)).join(" ");
+    result.numbers.loadAverageEnd = os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ");
     return result;
   } catch (error) {
-    return { name, table: [], numbers: {}, violations: [`the drill failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`] };
+    return {
+      name,
+      table: [],
+      numbers: {},
+      violations: [`the drill failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`],
+    };
   } finally {
     // The app's modules in this process hold pools to the throwaway servers: close them first.
     const { disconnectDb } = await import("../../lib/db");
@@ -95,7 +118,11 @@ const main = async (): Promise<number> => {
   for (const result of results) {
     console.log(`== ${result.name}: ${result.violations.length === 0 ? "PASS" : "FAIL"}`);
     printTable(result.table);
-    console.log(Object.entries(result.numbers).map(([key, value]) => `${key}=${value}`).join("  "));
+    console.log(
+      Object.entries(result.numbers)
+        .map(([key, value]) => `${key}=${value}`)
+        .join("  "),
+    );
     for (const violation of result.violations) console.log(`  VIOLATION: ${violation}`);
     console.log("");
   }

@@ -28,7 +28,9 @@ export const redisDrill = async ({ stack, say }: TDrillContext): Promise<TDrillR
   const windowStart = Date.now() + LEAD_MS;
   const plans = planGrants({ count: GRANTS, firstStart: windowStart, spreadMs: WINDOW_MS, durationMs: DURATION_MS });
   const lifecycle = await setUpLifecycle({ plans, emails: stack.emails, emailIds: stack.emailIds });
-  say(`${GRANTS} grants scheduled: starts from +${((windowStart - Date.now()) / 1000).toFixed(1)} s over ${WINDOW_MS / 1000} s, each ${DURATION_MS / 1000} s long`);
+  say(
+    `${GRANTS} grants scheduled: starts from +${((windowStart - Date.now()) / 1000).toFixed(1)} s over ${WINDOW_MS / 1000} s, each ${DURATION_MS / 1000} s long`,
+  );
 
   let running = true;
   const pages = { ok: 0, failed: 0 };
@@ -49,7 +51,9 @@ export const redisDrill = async ({ stack, say }: TDrillContext): Promise<TDrillR
   const flushedAt = Date.now();
   const started = lifecycle.received("grant.activated");
   const ended = lifecycle.received("grant.expired");
-  say(`FLUSHALL (${keysBefore} keys) at +${((flushedAt - windowStart) / 1000).toFixed(1)} s; by then ${started} starts and ${ended} ends delivered`);
+  say(
+    `FLUSHALL (${keysBefore} keys) at +${((flushedAt - windowStart) / 1000).toFixed(1)} s; by then ${started} starts and ${ended} ends delivered`,
+  );
   client.disconnect();
 
   const lastExpiry = Math.max(...plans.map((plan) => plan.expiresAt.getTime()));
@@ -66,7 +70,8 @@ export const redisDrill = async ({ stack, say }: TDrillContext): Promise<TDrillR
     return due >= flushedAt - 1_000 && receipt.receivedAt - due > LATE_BOUND_MS;
   }).length;
   const violations = [...result.violations];
-  if (lateAfterFlush > 0) violations.push(`${lateAfterFlush} side effects more than ${LATE_BOUND_MS / 1000} s late after the flush`);
+  if (lateAfterFlush > 0)
+    violations.push(`${lateAfterFlush} side effects more than ${LATE_BOUND_MS / 1000} s late after the flush`);
   if (pages.failed > 0) violations.push(`${pages.failed} page loads failed during the drill`);
   if (stack.worker().child.exitCode !== null) violations.push("the worker exited");
   say(formatStats("lag grant.activated webhook", result.lag.activated));

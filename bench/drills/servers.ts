@@ -14,7 +14,9 @@ const PG_BIN = process.env.DRILL_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
 /** Runs a command as the postgres OS user when we are root (initdb and postgres refuse root). */
 const asPostgres = (command: string, args: string[]): { command: string; args: string[] } =>
-  process.getuid?.() === 0 ? { command: "runuser", args: ["-u", "postgres", "--", command, ...args] } : { command, args };
+  process.getuid?.() === 0
+    ? { command: "runuser", args: ["-u", "postgres", "--", command, ...args] }
+    : { command, args };
 
 const run = (command: string, args: string[]): { code: number; output: string } => {
   const wrapped = asPostgres(command, args);
@@ -40,7 +42,17 @@ export const startPostgres = async (port: number): Promise<TPostgres> => {
     const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
     chownSync(dir, uid, gid);
   }
-  const init = run(path.join(PG_BIN, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  const init = run(path.join(PG_BIN, "initdb"), [
+    "-D",
+    data,
+    "-A",
+    "trust",
+    "-U",
+    "postgres",
+    "--no-sync",
+    "-E",
+    "UTF8",
+  ]);
   if (init.code !== 0) throw new Error(`initdb failed:\n${init.output}`);
   const ctl = (args: string[]) => run(path.join(PG_BIN, "pg_ctl"), ["-D", data, ...args]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
@@ -71,16 +83,45 @@ export const startPostgres = async (port: number): Promise<TPostgres> => {
 export type TRedisServer = { port: number; url: string; child: ChildProcess; destroy: () => Promise<void> };
 
 export const startRedis = async (port: number): Promise<TRedisServer> => {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "no",
+      "--loglevel",
+      "warning",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const { Redis } = await import("ioredis");
   for (let attempt = 0; ; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`redis-server exited: ${stderr}`);
-    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on("error", () => undefined);
-    const ok = await probe.connect().then(() => probe.ping()).then(() => true, () => false);
+    const ok = await probe
+      .connect()
+      .then(() => probe.ping())
+      .then(
+        () => true,
+        () => false,
+      );
     probe.disconnect();
     if (ok) break;
     if (attempt > 50) throw new Error(`redis-server did not answer on ${port}: ${stderr}`);

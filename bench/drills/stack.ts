@@ -89,7 +89,13 @@ export const waitFor = async (what: string, probe: () => Promise<boolean>, timeo
   throw new Error(`${what} not ready within ${timeoutMs} ms`);
 };
 
-const runToEnd = (command: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, name: string): Promise<number> =>
+const runToEnd = (
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  name: string,
+): Promise<number> =>
   new Promise((resolve) => {
     const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
     const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -102,17 +108,33 @@ const runToEnd = (command: string, args: string[], env: NodeJS.ProcessEnv, logDi
  * Starts everything; `cleanup` is registered before each server starts, so a failure halfway
  * still removes what was started. `extraEnv` reaches the app, the worker and the drill process.
  */
-export const startStack = async (options: { logDir: string; build: boolean; cleanups: Array<() => Promise<void> | void>; say: (line: string) => void; extraEnv?: NodeJS.ProcessEnv }): Promise<TStack> => {
+export const startStack = async (options: {
+  logDir: string;
+  build: boolean;
+  cleanups: Array<() => Promise<void> | void>;
+  say: (line: string) => void;
+  extraEnv?: NodeJS.ProcessEnv;
+}): Promise<TStack> => {
   const { logDir, say, cleanups } = options;
   mkdirSync(logDir, { recursive: true });
   // e2e/support/env.ts's setup on the drill's ports; the IdP child reads E2E_*_PORT itself.
   const { appEnvFor } = await import("../../e2e/support/env");
-  const appEnv = (): Record<string, string> => ({ ...appEnvFor(PORTS), E2E_APP_PORT: String(PORTS.app), E2E_IDP_PORT: String(PORTS.idp) });
+  const appEnv = (): Record<string, string> => ({
+    ...appEnvFor(PORTS),
+    E2E_APP_PORT: String(PORTS.app),
+    E2E_IDP_PORT: String(PORTS.idp),
+  });
 
   if (options.build || !existsSync(path.join(ROOT, ".next", "standalone", "server.js"))) {
     say("npm run build (once; --no-build reuses it) ...");
     const started = Date.now();
-    const code = await runToEnd("npm", ["run", "build"], { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" }, logDir, "build");
+    const code = await runToEnd(
+      "npm",
+      ["run", "build"],
+      { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+      logDir,
+      "build",
+    );
     if (code !== 0) throw new Error(`npm run build failed (see ${path.join(logDir, "build.log")})`);
     say(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
@@ -141,14 +163,16 @@ export const startStack = async (options: { logDir: string; build: boolean; clea
 
   const { ensureDatabase } = await import("../../lib/db/ensure-database");
   await ensureDatabase(env.DATABASE_URL as string);
-  if ((await runToEnd("npx", ["prisma", "migrate", "deploy"], env, logDir, "migrate")) !== 0) throw new Error("prisma migrate deploy failed (see migrate.log)");
+  if ((await runToEnd("npx", ["prisma", "migrate", "deploy"], env, logDir, "migrate")) !== 0)
+    throw new Error("prisma migrate deploy failed (see migrate.log)");
   const { seedDemoData } = await import("../../prisma/seed");
   await seedDemoData();
   say("migrated and seeded");
 
   let idp = startProcess("idp", ["--import", "tsx", "e2e/support/idp-server.ts"], env, logDir);
   cleanups.push(() => stopProcess(idp));
-  const idpUp = () => waitFor("IdP", async () => (await fetch(`${IDP_URL}/.well-known/openid-configuration`)).ok, 30_000);
+  const idpUp = () =>
+    waitFor("IdP", async () => (await fetch(`${IDP_URL}/.well-known/openid-configuration`)).ok, 30_000);
   await idpUp();
   const app = startProcess("app", ["--import", "tsx", "lib/cli/start.ts"], env, logDir);
   cleanups.push(() => stopProcess(app));

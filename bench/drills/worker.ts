@@ -17,7 +17,14 @@ const BURST_MS = 3_000;
 const DURATION_MS = 25_000;
 
 /** Waits until `count()` reaches `atLeast`, then SIGKILLs the worker, then starts a new one. */
-const killWhen = async (stack: TStack, say: (line: string) => void, label: string, count: () => number, atLeast: number, deadline: number) => {
+const killWhen = async (
+  stack: TStack,
+  say: (line: string) => void,
+  label: string,
+  count: () => number,
+  atLeast: number,
+  deadline: number,
+) => {
   while (count() < atLeast && Date.now() < deadline) await sleep(10);
   const worker = stack.worker();
   const seen = count();
@@ -34,13 +41,29 @@ export const workerDrill = async ({ stack, say }: TDrillContext): Promise<TDrill
   const windowStart = Date.now() + LEAD_MS;
   const plans = planGrants({ count: GRANTS, firstStart: windowStart, spreadMs: BURST_MS, durationMs: DURATION_MS });
   const lifecycle = await setUpLifecycle({ plans, emails: stack.emails, emailIds: stack.emailIds });
-  say(`${GRANTS} grants scheduled: starts from +${((windowStart - Date.now()) / 1000).toFixed(1)} s within ${BURST_MS / 1000} s, ends ${DURATION_MS / 1000} s later`);
+  say(
+    `${GRANTS} grants scheduled: starts from +${((windowStart - Date.now()) / 1000).toFixed(1)} s within ${BURST_MS / 1000} s, ends ${DURATION_MS / 1000} s later`,
+  );
   const emails = () => [...stack.emails.values()].reduce((sum, n) => sum + n, 0);
 
   // Mid-batch: after a fifth of the burst's webhooks went out, so jobs are in flight.
-  const first = await killWhen(stack, say, "during the start burst", () => lifecycle.received("grant.activated"), Math.ceil(GRANTS / 5), windowStart + 30_000);
+  const first = await killWhen(
+    stack,
+    say,
+    "during the start burst",
+    () => lifecycle.received("grant.activated"),
+    Math.ceil(GRANTS / 5),
+    windowStart + 30_000,
+  );
   const emailsAtFirstKill = emails();
-  const second = await killWhen(stack, say, "during the end burst", () => lifecycle.received("grant.expired"), Math.ceil(GRANTS / 5), windowStart + DURATION_MS + 30_000);
+  const second = await killWhen(
+    stack,
+    say,
+    "during the end burst",
+    () => lifecycle.received("grant.expired"),
+    Math.ceil(GRANTS / 5),
+    windowStart + DURATION_MS + 30_000,
+  );
   const lastExpiry = Math.max(...plans.map((plan) => plan.expiresAt.getTime()));
   await lifecycle.settle(lastExpiry + 90_000);
   const result = await lifecycle.verify();

@@ -29,7 +29,8 @@ const buildRoutes = (): string[] => {
   });
 };
 
-const rowKey = (row: TRow): string => (row.kind === "action" ? `action ${row.action}` : row.kind === "api" ? `api ${row.route}` : `${row.kind} ${row.route}`);
+const rowKey = (row: TRow): string =>
+  row.kind === "action" ? `action ${row.action}` : row.kind === "api" ? `api ${row.route}` : `${row.kind} ${row.route}`;
 
 /** Missing rows and stale rows, named. */
 const compare = (inBuild: readonly string[], inTable: readonly string[]) => ({
@@ -45,12 +46,22 @@ test.describe("the matrix covers the build", () => {
 
   test("every server action has a row, and every row's action exists", () => {
     const table = MATRIX.filter((row) => row.kind === "action").map(rowKey);
-    expect(compare(serverActions().map((action) => `action ${action.key}`), table)).toEqual({ withoutRow: [], notInBuild: [] });
+    expect(
+      compare(
+        serverActions().map((action) => `action ${action.key}`),
+        table,
+      ),
+    ).toEqual({ withoutRow: [], notInBuild: [] });
   });
 
   test("every services-API route has a row, and every row's route exists", () => {
     const table = MATRIX.filter((row) => row.kind === "api").map(rowKey);
-    expect(compare(Object.keys(API_ROUTES).map((route) => `api ${route}`), table)).toEqual({ withoutRow: [], notInBuild: [] });
+    expect(
+      compare(
+        Object.keys(API_ROUTES).map((route) => `api ${route}`),
+        table,
+      ),
+    ).toEqual({ withoutRow: [], notInBuild: [] });
   });
 });
 
@@ -76,7 +87,8 @@ const pageOutcome = async (request: APIRequestContext, url: string): Promise<str
 const actionOutcome = (answer: TActionAnswer): string => {
   if (answer.redirect) return new URL(answer.redirect, "http://x").pathname === "/signin" ? "unauthenticated" : "ok";
   if (answer.status !== 200) return `status ${answer.status}`;
-  const result = answer.result as { ok?: boolean; status?: string; message?: string; fields?: Record<string, string> } | null | undefined;
+  const result = answer.result as
+    { ok?: boolean; status?: string; message?: string; fields?: Record<string, string> } | null | undefined;
   if (!result || typeof result !== "object") return `answer ${JSON.stringify(result)}`;
   const message = result.message ?? "";
   if (message === SESSION_ENDED) return "unauthenticated";
@@ -90,7 +102,9 @@ const actionOutcome = (answer: TActionAnswer): string => {
 };
 
 const API_URL = (() => {
-  const app = new URL(process.env.E2E_APP_PORT ? `http://localhost:${process.env.E2E_APP_PORT}` : "http://localhost:3100");
+  const app = new URL(
+    process.env.E2E_APP_PORT ? `http://localhost:${process.env.E2E_APP_PORT}` : "http://localhost:3100",
+  );
   return `http://127.0.0.1:${Number(app.port) + 2}`;
 })();
 
@@ -100,9 +114,15 @@ const apiStatus = async (row: TApiRow, world: TMatrixWorld, client: TRoleClient)
   const url = `${proxied ? "" : API_URL}${row.path(world.fx)}`;
   if (row.clientCredentials) {
     const basic: Record<string, string> = client.credentials
-      ? { authorization: `Basic ${Buffer.from(`${client.credentials.clientId}:${client.credentials.clientSecret}`).toString("base64")}` }
+      ? {
+          authorization: `Basic ${Buffer.from(`${client.credentials.clientId}:${client.credentials.clientSecret}`).toString("base64")}`,
+        }
       : {};
-    const response = await client.request.post(url, { headers: { ...basic, "content-type": "application/x-www-form-urlencoded" }, data: "grant_type=client_credentials", failOnStatusCode: false });
+    const response = await client.request.post(url, {
+      headers: { ...basic, "content-type": "application/x-www-form-urlencoded" },
+      data: "grant_type=client_credentials",
+      failOnStatusCode: false,
+    });
     return response.status();
   }
   const body = row.body?.(world.fx);
@@ -118,18 +138,24 @@ const confirmedArgs = async (row: TActionRow, world: TMatrixWorld, client: TRole
   const args = row.args(world.fx);
   const confirm = row.confirmWith;
   if (!confirm || !client.authenticator) return args;
-  const started = (await callAction(client.request, confirm.action, confirm.args(world.fx))).result as { ok?: boolean; options?: unknown } | undefined;
+  const started = (await callAction(client.request, confirm.action, confirm.args(world.fx))).result as
+    { ok?: boolean; options?: unknown } | undefined;
   if (started?.ok !== true || !started.options) return args;
-  const assertion = client.authenticator.assert(started.options as Parameters<NonNullable<TRoleClient["authenticator"]>["assert"]>[0]);
+  const assertion = client.authenticator.assert(
+    started.options as Parameters<NonNullable<TRoleClient["authenticator"]>["assert"]>[0],
+  );
   const [first, ...rest] = args;
   return [{ ...(first as Record<string, unknown>), [confirm.field]: assertion }, ...rest];
 };
 
 /** Refusals an authorization decision made are in the audit log (DESIGN invariant 6). */
-const deniedEvents = async (userId: string | null): Promise<number> => (userId ? db.auditEvent.count({ where: { actorType: "USER", actorId: userId, outcome: "DENIED" } }) : 0);
+const deniedEvents = async (userId: string | null): Promise<number> =>
+  userId ? db.auditEvent.count({ where: { actorType: "USER", actorId: userId, outcome: "DENIED" } }) : 0;
 
 const expectsAudit = (row: TRow, expected: string | number): boolean =>
-  expected === "forbidden" || expected === 403 || (row.kind === "action" && row.auditsNotFound === true && expected === "not_found");
+  expected === "forbidden" ||
+  expected === 403 ||
+  (row.kind === "action" && row.auditsNotFound === true && expected === "not_found");
 
 const observe = async (row: TRow, world: TMatrixWorld, client: TRoleClient): Promise<string | number> => {
   switch (row.kind) {
@@ -167,7 +193,8 @@ test.describe("every cell", () => {
       const cells = row.cells as Record<TRole, string | number>;
       // Refusals first, then the cells that may change things (so a refusal meets the object
       // untouched), then conflicts (which meet what the ok cells left).
-      const rank = (role: TRole) => (cells[role] === "conflict" ? 2 : cells[role] === "ok" || cells[role] === 200 ? 1 : 0);
+      const rank = (role: TRole) =>
+        cells[role] === "conflict" ? 2 : cells[role] === "ok" || cells[role] === 200 ? 1 : 0;
       const order = [...ROLES].sort((a, b) => rank(a) - rank(b));
       const problems: string[] = [];
       const probe = row.kind === "action" ? row.unchanged : undefined;
@@ -184,7 +211,12 @@ test.describe("every cell", () => {
         const deniedBefore = expectsAudit(row, expected) ? await deniedEvents(client.userId) : 0;
         const actual = await observe(row, world, client);
         if (actual !== expected) problems.push(`${role}: expected ${expected}, got ${actual}`);
-        else if (client.userId && role !== "deactivated" && expectsAudit(row, expected) && (await deniedEvents(client.userId)) <= deniedBefore) {
+        else if (
+          client.userId &&
+          role !== "deactivated" &&
+          expectsAudit(row, expected) &&
+          (await deniedEvents(client.userId)) <= deniedBefore
+        ) {
           problems.push(`${role}: refused (${expected}) but no DENIED audit event was written`);
         }
       }

@@ -35,7 +35,8 @@ export const actionArgs = (args: readonly unknown[]): unknown[] =>
   args.map((arg) => {
     if (!isFormArg(arg)) return arg;
     const data = new FormData();
-    for (const [name, value] of Object.entries(arg.form)) for (const item of Array.isArray(value) ? value : [value]) data.append(name, item);
+    for (const [name, value] of Object.entries(arg.form))
+      for (const item of Array.isArray(value) ? value : [value]) data.append(name, item);
     return data;
   });
 
@@ -44,7 +45,8 @@ export const callAction = (request: APIRequestContext, key: string, args: readon
 
 const okResult = (answer: TActionAnswer, what: string): Record<string, unknown> => {
   const result = answer.result as Record<string, unknown> | undefined;
-  if (answer.status !== 200 || result?.ok !== true) throw new Error(`matrix setup: ${what} failed: ${answer.status} ${JSON.stringify(result)}`);
+  if (answer.status !== 200 || result?.ok !== true)
+    throw new Error(`matrix setup: ${what} failed: ${answer.status} ${JSON.stringify(result)}`);
   return result;
 };
 
@@ -56,7 +58,8 @@ const signedInContext = async (browser: Browser, name: string): Promise<BrowserC
   return context;
 };
 
-const userIdOf = async (email: string): Promise<string> => (await db.user.findFirstOrThrow({ where: { email }, select: { id: true } })).id;
+const userIdOf = async (email: string): Promise<string> =>
+  (await db.user.findFirstOrThrow({ where: { email }, select: { id: true } })).id;
 
 export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
   const contexts: BrowserContext[] = [];
@@ -64,22 +67,40 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
   const person = async (role: keyof typeof ROLE_PEOPLE): Promise<TRoleClient> => {
     const context = await signedInContext(browser, ROLE_PEOPLE[role].name);
     contexts.push(context);
-    return { request: context.request, userId: await userIdOf(ROLE_PEOPLE[role].email), credentials: null, authenticator: null };
+    return {
+      request: context.request,
+      userId: await userIdOf(ROLE_PEOPLE[role].email),
+      credentials: null,
+      authenticator: null,
+    };
   };
   await db.passkey.deleteMany({ where: { name: MATRIX_PASSKEY } });
   // A fresh worker (after a failed row) signs the deactivated role's person in again.
   await db.user.updateMany({ where: { email: ROLE_PEOPLE.deactivated.email }, data: { deactivatedAt: null } });
-  const people = Object.fromEntries(await Promise.all(PEOPLE.map(async (role) => [role, await person(role)] as const))) as Record<(typeof PEOPLE)[number], TRoleClient>;
+  const people = Object.fromEntries(
+    await Promise.all(PEOPLE.map(async (role) => [role, await person(role)] as const)),
+  ) as Record<(typeof PEOPLE)[number], TRoleClient>;
   const deactivated = await person("deactivated");
   const admin = people.admin.request;
   const engineerId = people.engineer.userId as string;
   // Each person registers a passkey as the browser would (fresh sign-in: no step-up needed),
   // so the cells that need a confirmation can be exercised to the end.
   for (const role of PEOPLE) {
-    const authenticator = createSoftwareAuthenticator({ origin: new URL(APP_URL).origin, rpId: new URL(APP_URL).hostname });
-    const started = okResult(await callAction(people[role].request, "app/(portal)/passkeys/actions.ts#startAddPasskeyAction", []), `starting ${role}'s passkey`);
+    const authenticator = createSoftwareAuthenticator({
+      origin: new URL(APP_URL).origin,
+      rpId: new URL(APP_URL).hostname,
+    });
+    const started = okResult(
+      await callAction(people[role].request, "app/(portal)/passkeys/actions.ts#startAddPasskeyAction", []),
+      `starting ${role}'s passkey`,
+    );
     const response = authenticator.register(started.registration as Parameters<TSoftwareAuthenticator["register"]>[0]);
-    okResult(await callAction(people[role].request, "app/(portal)/passkeys/actions.ts#finishAddPasskeyAction", [{ name: MATRIX_PASSKEY, response }]), `adding ${role}'s passkey`);
+    okResult(
+      await callAction(people[role].request, "app/(portal)/passkeys/actions.ts#finishAddPasskeyAction", [
+        { name: MATRIX_PASSKEY, response },
+      ]),
+      `adding ${role}'s passkey`,
+    );
     people[role].authenticator = authenticator;
   }
 
@@ -94,7 +115,15 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
   const pendingRequest = async (requesterId: string) =>
     (
       await db.accessRequest.create({
-        data: { requesterId, resourceId: resource.id, policyId: policy.id, permissions: ["read"], justification: "Authorization matrix fixture", durationMinutes: 30, decideBy: inAnHour() },
+        data: {
+          requesterId,
+          resourceId: resource.id,
+          policyId: policy.id,
+          permissions: ["read"],
+          justification: "Authorization matrix fixture",
+          durationMinutes: 30,
+          decideBy: inAnHour(),
+        },
         select: { id: true },
       })
     ).id;
@@ -102,17 +131,43 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
   const activeGrant = async (subjectId: string, permissions: string[], breakGlass = false) => {
     const now = new Date();
     const request = await db.accessRequest.create({
-      data: { requesterId: subjectId, resourceId: resource.id, policyId: policy.id, permissions, justification: "Authorization matrix fixture", durationMinutes: 60, status: "APPROVED", breakGlass, decideBy: now, decidedAt: now },
+      data: {
+        requesterId: subjectId,
+        resourceId: resource.id,
+        policyId: policy.id,
+        permissions,
+        justification: "Authorization matrix fixture",
+        durationMinutes: 60,
+        status: "APPROVED",
+        breakGlass,
+        decideBy: now,
+        decidedAt: now,
+      },
     });
     const grant = await db.grant.create({
-      data: { requestId: request.id, subjectId, resourceId: resource.id, permissions, startsAt: new Date(now.getTime() - 60_000), expiresAt: inAnHour(), breakGlass },
+      data: {
+        requestId: request.id,
+        subjectId,
+        resourceId: resource.id,
+        permissions,
+        startsAt: new Date(now.getTime() - 60_000),
+        expiresAt: inAnHour(),
+        breakGlass,
+      },
     });
     return grant.id;
   };
   const passkey = async (userId: string) =>
     (
       await db.passkey.create({
-        data: { userId, credentialId: `authz-matrix-${randomUUID()}`, publicKey: Buffer.from("not a key"), deviceType: "singleDevice", transports: ["internal"], name: MATRIX_PASSKEY },
+        data: {
+          userId,
+          credentialId: `authz-matrix-${randomUUID()}`,
+          publicKey: Buffer.from("not a key"),
+          deviceType: "singleDevice",
+          transports: ["internal"],
+          name: MATRIX_PASSKEY,
+        },
         select: { id: true },
       })
     ).id;
@@ -124,9 +179,16 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     ownToExtend: await activeGrant(engineerId, ["read"]),
     ownToRevoke: await activeGrant(engineerId, ["write"]),
   };
-  const own = await db.passkey.findFirstOrThrow({ where: { userId: engineerId, name: MATRIX_PASSKEY }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  const own = await db.passkey.findFirstOrThrow({
+    where: { userId: engineerId, name: MATRIX_PASSKEY },
+    orderBy: { createdAt: "desc" },
+    select: { id: true },
+  });
   const passkeys = { other: await passkey(other.id), own: own.id };
-  const notification = await db.notification.create({ data: { userId: other.id, kind: "authz.matrix", title: "Owen's notice", body: "For Owen only." }, select: { id: true } });
+  const notification = await db.notification.create({
+    data: { userId: other.id, kind: "authz.matrix", title: "Owen's notice", body: "For Owen only." },
+    select: { id: true },
+  });
 
   // Through the administrator's actions: secrets are hashed and encrypted by the app's own keys.
   const client = async (name: string, scope: string) => {
@@ -139,33 +201,54 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
   };
   const checkClient = await client("check", "access:check");
   const grantsClient = await client("grants", "grants:read");
-  const services = { toRotate: (await client("rotate", "access:check")).clientId, toDisable: (await client("disable", "access:check")).clientId };
+  const services = {
+    toRotate: (await client("rotate", "access:check")).clientId,
+    toDisable: (await client("disable", "access:check")).clientId,
+  };
   okResult(
     await callAction(admin, "app/(portal)/admin/resources/[key]/webhooks/actions.ts#createEndpointAction", [
       null,
-      { form: { resourceKey: resource.key, url: "https://hooks.example.com/authz-matrix-fixture", events: "grant.activated" } },
+      {
+        form: {
+          resourceKey: resource.key,
+          url: "https://hooks.example.com/authz-matrix-fixture",
+          events: "grant.activated",
+        },
+      },
     ]),
     "adding a webhook endpoint",
   );
-  const endpoint = await db.webhookEndpoint.findFirstOrThrow({ where: { resourceId: resource.id }, select: { id: true } });
+  const endpoint = await db.webhookEndpoint.findFirstOrThrow({
+    where: { resourceId: resource.id },
+    select: { id: true },
+  });
   const exported = await admin.get("/admin/policies/export?format=yaml");
   if (exported.status() !== 200) throw new Error(`matrix setup: catalog export answered ${exported.status()}`);
 
   // The deactivated role: signed in above, now deactivated by the administrator; the cookie stays.
   okResult(
-    await callAction(admin, "app/(portal)/admin/actions.ts#setUserActiveAction", [null, { form: { userId: deactivated.userId as string, active: "false" } }]),
+    await callAction(admin, "app/(portal)/admin/actions.ts#setUserActiveAction", [
+      null,
+      { form: { userId: deactivated.userId as string, active: "false" } },
+    ]),
     "deactivating the deactivated role's person",
   );
 
   const service = async (credentials: { clientId: string; clientSecret: string }): Promise<TRoleClient> => {
     const token = await fetch(`${APP_URL}/api/v1/oauth/token`, {
       method: "POST",
-      headers: { authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "grant_type=client_credentials",
     });
     const body = (await token.json()) as { access_token?: string };
     if (!body.access_token) throw new Error(`matrix setup: no token: ${token.status} ${JSON.stringify(body)}`);
-    const request = await playwrightRequest.newContext({ baseURL: APP_URL, extraHTTPHeaders: { authorization: `Bearer ${body.access_token}` } });
+    const request = await playwrightRequest.newContext({
+      baseURL: APP_URL,
+      extraHTTPHeaders: { authorization: `Bearer ${body.access_token}` },
+    });
     requestContexts.push(request);
     return { request, userId: null, credentials, authenticator: null };
   };
@@ -199,8 +282,14 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     // register their first passkey and read their own "My access".
     await db.passkey.deleteMany({ where: { name: MATRIX_PASSKEY } });
     const resourceId = { in: [resource.id, spare.resource.id] };
-    await db.grant.updateMany({ where: { resourceId, revokedAt: null }, data: { revokedAt: new Date(), revokeReason: "authz matrix: fixtures ended" } });
-    await db.accessRequest.updateMany({ where: { resourceId, status: "PENDING" }, data: { status: "CANCELLED", decidedAt: new Date() } });
+    await db.grant.updateMany({
+      where: { resourceId, revokedAt: null },
+      data: { revokedAt: new Date(), revokeReason: "authz matrix: fixtures ended" },
+    });
+    await db.accessRequest.updateMany({
+      where: { resourceId, status: "PENDING" },
+      data: { status: "CANCELLED", decidedAt: new Date() },
+    });
     for (const request of requestContexts) await request.dispose();
     for (const context of contexts) await context.close();
   };

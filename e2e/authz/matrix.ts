@@ -17,7 +17,16 @@
 import type { db as Db } from "../../lib/db";
 import type { TApiPath } from "../../api/routes";
 
-export const ROLES = ["anonymous", "engineer", "approver", "security", "admin", "deactivated", "service:access:check", "service:grants:read"] as const;
+export const ROLES = [
+  "anonymous",
+  "engineer",
+  "approver",
+  "security",
+  "admin",
+  "deactivated",
+  "service:access:check",
+  "service:grants:read",
+] as const;
 export type TRole = (typeof ROLES)[number];
 export const PEOPLE = ["engineer", "approver", "security", "admin"] as const;
 export type TPersonRole = (typeof PEOPLE)[number];
@@ -74,10 +83,18 @@ const withSignedOut = <T>(out: T, people: TPeopleCells<T>, overrides: Partial<TC
   ...people,
   ...overrides,
 });
-const pageCells = (people: TPeopleCells<TPageOutcome>): TCells<TPageOutcome> => withSignedOut<TPageOutcome>("signin", people);
-const actionCells = (people: TPeopleCells<TActionOutcome>): TCells<TActionOutcome> => withSignedOut<TActionOutcome>("unauthenticated", people);
-const everyone = <T>(outcome: T): TCells<T> => withSignedOut(outcome, { engineer: outcome, approver: outcome, security: outcome, admin: outcome });
-const allPeople = <T>(outcome: T): TPeopleCells<T> => ({ engineer: outcome, approver: outcome, security: outcome, admin: outcome });
+const pageCells = (people: TPeopleCells<TPageOutcome>): TCells<TPageOutcome> =>
+  withSignedOut<TPageOutcome>("signin", people);
+const actionCells = (people: TPeopleCells<TActionOutcome>): TCells<TActionOutcome> =>
+  withSignedOut<TActionOutcome>("unauthenticated", people);
+const everyone = <T>(outcome: T): TCells<T> =>
+  withSignedOut(outcome, { engineer: outcome, approver: outcome, security: outcome, admin: outcome });
+const allPeople = <T>(outcome: T): TPeopleCells<T> => ({
+  engineer: outcome,
+  approver: outcome,
+  security: outcome,
+  admin: outcome,
+});
 
 type TProbe = (fx: TFixtures, db: typeof Db) => Promise<unknown>;
 
@@ -134,10 +151,13 @@ export type TApiRow = {
 
 export type TRow = TPageRow | TRouteRow | TActionRow | TApiRow;
 
-const form = (fields: Record<string, string | string[]>): { form: Record<string, string | string[]> } => ({ form: fields });
+const form = (fields: Record<string, string | string[]>): { form: Record<string, string | string[]> } => ({
+  form: fields,
+});
 /** A FormData argument, built in the spec (FormData is not declarative). */
 export type TFormArg = ReturnType<typeof form>;
-export const isFormArg = (value: unknown): value is TFormArg => typeof value === "object" && value !== null && "form" in value && Object.keys(value).length === 1;
+export const isFormArg = (value: unknown): value is TFormArg =>
+  typeof value === "object" && value !== null && "form" in value && Object.keys(value).length === 1;
 
 /** Shaped like a browser's assertion, signed by nobody: passes validation, fails verification. */
 const FAKE_ASSERTION = {
@@ -155,14 +175,29 @@ const FAKE_REGISTRATION = {
   response: { clientDataJSON: "e30", attestationObject: "AAAA" },
 };
 const JUSTIFICATION = "Authorization matrix: exercising this form end to end.";
-const requestStatus = (id: string): TProbe => async (_fx, db) => (await db.accessRequest.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
-const decisionState: TProbe = async (fx, db) => [await requestStatus(fx.requests.otherPending)(fx, db), await db.approval.count({ where: { requestId: fx.requests.otherPending } })];
+const requestStatus =
+  (id: string): TProbe =>
+  async (_fx, db) =>
+    (await db.accessRequest.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
+const decisionState: TProbe = async (fx, db) => [
+  await requestStatus(fx.requests.otherPending)(fx, db),
+  await db.approval.count({ where: { requestId: fx.requests.otherPending } }),
+];
 const grantState: (pick: (fx: TFixtures) => string) => TProbe = (pick) => async (fx, db) =>
-  db.grant.findUniqueOrThrow({ where: { id: pick(fx) }, select: { revokedAt: true, expiresAt: true, reviewedAt: true } });
+  db.grant.findUniqueOrThrow({
+    where: { id: pick(fx) },
+    select: { revokedAt: true, expiresAt: true, reviewedAt: true },
+  });
 
 const PAGES: TPageRow[] = [
   { kind: "page", route: "/", name: "My access", path: () => "/", cells: pageCells(allPeople("ok")) },
-  { kind: "page", route: "/request", name: "requestable resources", path: () => "/request", cells: pageCells(allPeople("ok")) },
+  {
+    kind: "page",
+    route: "/request",
+    name: "requestable resources",
+    path: () => "/request",
+    cells: pageCells(allPeople("ok")),
+  },
   {
     kind: "page",
     route: "/request/[resourceKey]",
@@ -207,12 +242,42 @@ const PAGES: TPageRow[] = [
     path: (fx) => `/grants/${fx.grants.otherActive}/extend`,
     cells: pageCells(allPeople("not_found")),
   },
-  { kind: "page", route: "/approvals", name: "approvals inbox", path: () => "/approvals", cells: pageCells({ engineer: "forbidden", approver: "ok", security: "forbidden", admin: "forbidden" }) },
-  { kind: "page", route: "/passkeys", name: "one's own passkeys", path: () => "/passkeys", cells: pageCells(allPeople("ok")) },
-  { kind: "page", route: "/notifications", name: "one's own notifications", path: () => "/notifications", cells: pageCells(allPeople("ok")) },
-  { kind: "page", route: "/api-docs", name: "services API documentation", path: () => "/api-docs", cells: pageCells(allPeople("ok")) },
+  {
+    kind: "page",
+    route: "/approvals",
+    name: "approvals inbox",
+    path: () => "/approvals",
+    cells: pageCells({ engineer: "forbidden", approver: "ok", security: "forbidden", admin: "forbidden" }),
+  },
+  {
+    kind: "page",
+    route: "/passkeys",
+    name: "one's own passkeys",
+    path: () => "/passkeys",
+    cells: pageCells(allPeople("ok")),
+  },
+  {
+    kind: "page",
+    route: "/notifications",
+    name: "one's own notifications",
+    path: () => "/notifications",
+    cells: pageCells(allPeople("ok")),
+  },
+  {
+    kind: "page",
+    route: "/api-docs",
+    name: "services API documentation",
+    path: () => "/api-docs",
+    cells: pageCells(allPeople("ok")),
+  },
   ...(["/security", "/security/events", "/security/charts", "/security/break-glass"] as const).map(
-    (route): TPageRow => ({ kind: "page", route, name: "security area", path: () => route, cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }) }),
+    (route): TPageRow => ({
+      kind: "page",
+      route,
+      name: "security area",
+      path: () => route,
+      cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
+    }),
   ),
   {
     kind: "page",
@@ -229,7 +294,13 @@ const PAGES: TPageRow[] = [
     cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
   },
   ...(["/admin", "/admin/jobs", "/admin/policies", "/admin/resources", "/admin/services"] as const).map(
-    (route): TPageRow => ({ kind: "page", route, name: "administration", path: () => route, cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }) }),
+    (route): TPageRow => ({
+      kind: "page",
+      route,
+      name: "administration",
+      path: () => route,
+      cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
+    }),
   ),
   {
     kind: "page",
@@ -246,19 +317,64 @@ const PAGES: TPageRow[] = [
     cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
   },
   // Public by nature; people already signed in are sent home.
-  { kind: "page", route: "/signin", name: "sign-in", path: () => "/signin", cells: withSignedOut<TPageOutcome>("ok", allPeople("home")) },
+  {
+    kind: "page",
+    route: "/signin",
+    name: "sign-in",
+    path: () => "/signin",
+    cells: withSignedOut<TPageOutcome>("ok", allPeople("home")),
+  },
   // The development mailbox does not exist in production, for anyone.
-  { kind: "page", route: "/dev/mail", name: "development mailbox (production build)", path: () => "/dev/mail", cells: everyone<TPageOutcome>("not_found") },
-  { kind: "page", route: "/_not-found", name: "an unknown path", path: () => "/no-such-page-authz-matrix", cells: everyone<TPageOutcome>("not_found") },
+  {
+    kind: "page",
+    route: "/dev/mail",
+    name: "development mailbox (production build)",
+    path: () => "/dev/mail",
+    cells: everyone<TPageOutcome>("not_found"),
+  },
+  {
+    kind: "page",
+    route: "/_not-found",
+    name: "an unknown path",
+    path: () => "/no-such-page-authz-matrix",
+    cells: everyone<TPageOutcome>("not_found"),
+  },
   // Next's error boundary, requested directly: an unknown path for everyone (proxy.ts), not a 500.
-  { kind: "page", route: "/_global-error", name: "the global error boundary, requested directly", path: () => "/_global-error", cells: everyone<TPageOutcome>("not_found") },
+  {
+    kind: "page",
+    route: "/_global-error",
+    name: "the global error boundary, requested directly",
+    path: () => "/_global-error",
+    cells: everyone<TPageOutcome>("not_found"),
+  },
 ];
 
 const ROUTES: TRouteRow[] = [
-  { kind: "route", route: "/api/health", name: "health (says nothing about users)", method: "GET", path: () => "/api/health", cells: everyone(200) },
+  {
+    kind: "route",
+    route: "/api/health",
+    name: "health (says nothing about users)",
+    method: "GET",
+    path: () => "/api/health",
+    cells: everyone(200),
+  },
   // Without METRICS_TOKEN (as in the e2e run) the endpoint does not exist.
-  { kind: "route", route: "/api/metrics", name: "metrics, not configured", method: "GET", path: () => "/api/metrics", cells: everyone(404) },
-  { kind: "route", route: "/api/auth/[...nextauth]", name: "next-auth: providers", method: "GET", path: () => "/api/auth/providers", cells: everyone(200) },
+  {
+    kind: "route",
+    route: "/api/metrics",
+    name: "metrics, not configured",
+    method: "GET",
+    path: () => "/api/metrics",
+    cells: everyone(404),
+  },
+  {
+    kind: "route",
+    route: "/api/auth/[...nextauth]",
+    name: "next-auth: providers",
+    method: "GET",
+    path: () => "/api/auth/providers",
+    cells: everyone(200),
+  },
   {
     kind: "route",
     route: "/admin/policies/export",
@@ -287,7 +403,10 @@ const ACTIONS: TActionRow[] = [
     kind: "action",
     action: A("(portal)/request/[resourceKey]/actions.ts", "requestAccessAction"),
     name: "request access",
-    args: (fx) => [null, form({ policyId: fx.policyId, permissions: "admin", durationMinutes: "30", justification: JUSTIFICATION })],
+    args: (fx) => [
+      null,
+      form({ policyId: fx.policyId, permissions: "admin", durationMinutes: "30", justification: JUSTIFICATION }),
+    ],
     // Engineers (Alice; Bob is one too) may; the others are not in the policy's requester groups.
     cells: actionCells({ engineer: "ok", approver: "ok", security: "forbidden", admin: "forbidden" }),
   },
@@ -332,7 +451,11 @@ const ACTIONS: TActionRow[] = [
     action: A("(portal)/requests/[id]/actions.ts", "decideRequestAction"),
     name: "approve another person's request, confirmed with one's passkey",
     args: (fx) => [{ requestId: fx.requests.otherPending, decision: "APPROVE", assertion: FAKE_ASSERTION }],
-    confirmWith: { action: A("(portal)/requests/[id]/actions.ts", "startDecisionAction"), args: (fx) => [fx.requests.otherPending, "APPROVE"], field: "assertion" },
+    confirmWith: {
+      action: A("(portal)/requests/[id]/actions.ts", "startDecisionAction"),
+      args: (fx) => [fx.requests.otherPending, "APPROVE"],
+      field: "assertion",
+    },
     cells: actionCells({ engineer: "not_found", approver: "ok", security: "forbidden", admin: "not_found" }),
     unchanged: decisionState,
     auditsNotFound: true,
@@ -359,7 +482,15 @@ const ACTIONS: TActionRow[] = [
     kind: "action",
     action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "takeBreakGlassAction"),
     name: "take break-glass (assertion signed by nobody)",
-    args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"], durationMinutes: 15, justification: JUSTIFICATION, assertion: FAKE_ASSERTION }],
+    args: (fx) => [
+      {
+        policyId: fx.policyId,
+        permissions: ["admin"],
+        durationMinutes: 15,
+        justification: JUSTIFICATION,
+        assertion: FAKE_ASSERTION,
+      },
+    ],
     cells: actionCells({ engineer: "step_up", approver: "step_up", security: "forbidden", admin: "forbidden" }),
     unchanged: async (_fx, db) => db.grant.count({ where: { breakGlass: true } }),
   },
@@ -367,8 +498,20 @@ const ACTIONS: TActionRow[] = [
     kind: "action",
     action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "takeBreakGlassAction"),
     name: "take break-glass, confirmed with one's passkey",
-    args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"], durationMinutes: 15, justification: JUSTIFICATION, assertion: FAKE_ASSERTION }],
-    confirmWith: { action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "startBreakGlassAction"), args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"] }], field: "assertion" },
+    args: (fx) => [
+      {
+        policyId: fx.policyId,
+        permissions: ["admin"],
+        durationMinutes: 15,
+        justification: JUSTIFICATION,
+        assertion: FAKE_ASSERTION,
+      },
+    ],
+    confirmWith: {
+      action: A("(portal)/request/[resourceKey]/break-glass-actions.ts", "startBreakGlassAction"),
+      args: (fx) => [{ policyId: fx.policyId, permissions: ["admin"] }],
+      field: "assertion",
+    },
     cells: actionCells({ engineer: "ok", approver: "ok", security: "forbidden", admin: "forbidden" }),
     unchanged: async (_fx, db) => db.grant.count({ where: { breakGlass: true } }),
   },
@@ -406,7 +549,8 @@ const ACTIONS: TActionRow[] = [
     cells: actionCells({ engineer: "not_found", approver: "not_found", security: "step_up", admin: "step_up" }),
     unchanged: grantState((fx) => fx.grants.otherActive),
     after: async (fx, db) => {
-      if ((await db.grant.findUniqueOrThrow({ where: { id: fx.grants.otherActive } })).revokedAt) throw new Error("another person's grant was revoked without a passkey");
+      if ((await db.grant.findUniqueOrThrow({ where: { id: fx.grants.otherActive } })).revokedAt)
+        throw new Error("another person's grant was revoked without a passkey");
     },
     auditsNotFound: true,
   },
@@ -415,7 +559,11 @@ const ACTIONS: TActionRow[] = [
     action: A("components/revoke-actions.ts", "revokeGrantAction"),
     name: "revoke another person's grant, confirmed with one's passkey",
     args: (fx) => [{ grantId: fx.grants.otherActive, reason: "Authorization matrix", assertion: FAKE_ASSERTION }],
-    confirmWith: { action: A("components/revoke-actions.ts", "startRevocationAction"), args: (fx) => [fx.grants.otherActive], field: "assertion" },
+    confirmWith: {
+      action: A("components/revoke-actions.ts", "startRevocationAction"),
+      args: (fx) => [fx.grants.otherActive],
+      field: "assertion",
+    },
     // The security reviewer's revocation lands; the administrator, as entitled, finds it ended.
     cells: actionCells({ engineer: "not_found", approver: "not_found", security: "ok", admin: "conflict" }),
     unchanged: grantState((fx) => fx.grants.otherActive),
@@ -438,7 +586,13 @@ const ACTIONS: TActionRow[] = [
     auditsNotFound: true,
   },
   // Passkeys
-  { kind: "action", action: A("(portal)/passkeys/actions.ts", "startAddPasskeyAction"), name: "start adding a passkey", args: () => [], cells: actionCells(allPeople("ok")) },
+  {
+    kind: "action",
+    action: A("(portal)/passkeys/actions.ts", "startAddPasskeyAction"),
+    name: "start adding a passkey",
+    args: () => [],
+    cells: actionCells(allPeople("ok")),
+  },
   {
     kind: "action",
     action: A("(portal)/passkeys/actions.ts", "finishAddPasskeyAction"),
@@ -461,7 +615,8 @@ const ACTIONS: TActionRow[] = [
     cells: actionCells(allPeople("not_found")),
     unchanged: async (fx, db) => db.passkey.count({ where: { id: fx.passkeys.other } }),
     after: async (fx, db) => {
-      if ((await db.passkey.count({ where: { id: fx.passkeys.other } })) !== 1) throw new Error("another person's passkey was removed");
+      if ((await db.passkey.count({ where: { id: fx.passkeys.other } })) !== 1)
+        throw new Error("another person's passkey was removed");
     },
   },
   {
@@ -480,7 +635,8 @@ const ACTIONS: TActionRow[] = [
     args: () => [],
     cells: actionCells(allPeople("ok")),
     after: async (fx, db) => {
-      if ((await db.notification.findUniqueOrThrow({ where: { id: fx.notifications.other } })).readAt) throw new Error("another person's notification was marked read");
+      if ((await db.notification.findUniqueOrThrow({ where: { id: fx.notifications.other } })).readAt)
+        throw new Error("another person's notification was marked read");
     },
   },
   // Security
@@ -545,7 +701,8 @@ const ACTIONS: TActionRow[] = [
     name: "disable a service client",
     args: (fx) => [null, form({ clientId: fx.services.toDisable })],
     cells: ADMIN_ONLY,
-    unchanged: async (fx, db) => (await db.serviceClient.findUniqueOrThrow({ where: { id: fx.services.toDisable } })).disabledAt,
+    unchanged: async (fx, db) =>
+      (await db.serviceClient.findUniqueOrThrow({ where: { id: fx.services.toDisable } })).disabledAt,
   },
   {
     kind: "action",
@@ -558,7 +715,16 @@ const ACTIONS: TActionRow[] = [
     kind: "action",
     action: A("(portal)/admin/resources/actions.ts", "createResourceAction"),
     name: "create a resource",
-    args: () => [null, form({ key: `authz-matrix-${Date.now()}`, name: "Authz matrix resource", description: "", environment: "staging", permissions: "read" })],
+    args: () => [
+      null,
+      form({
+        key: `authz-matrix-${Date.now()}`,
+        name: "Authz matrix resource",
+        description: "",
+        environment: "staging",
+        permissions: "read",
+      }),
+    ],
     cells: ADMIN_ONLY,
     unchanged: async (_fx, db) => db.resource.count(),
   },
@@ -566,7 +732,16 @@ const ACTIONS: TActionRow[] = [
     kind: "action",
     action: A("(portal)/admin/resources/actions.ts", "updateResourceAction"),
     name: "update a resource",
-    args: (fx) => [null, form({ resourceKey: fx.spareResourceKey, name: "Authz matrix spare", description: "Edited by the matrix.", environment: "staging", permissions: "read, write" })],
+    args: (fx) => [
+      null,
+      form({
+        resourceKey: fx.spareResourceKey,
+        name: "Authz matrix spare",
+        description: "Edited by the matrix.",
+        environment: "staging",
+        permissions: "read, write",
+      }),
+    ],
     cells: ADMIN_ONLY,
     unchanged: async (fx, db) => db.resource.findUniqueOrThrow({ where: { key: fx.spareResourceKey } }),
   },
@@ -576,7 +751,15 @@ const ACTIONS: TActionRow[] = [
     name: "add a policy",
     args: (fx) => [
       null,
-      form({ resourceKey: fx.spareResourceKey, name: `matrix ${Date.now()}`, permissions: "read", requesterGroups: "engineers", approverGroups: "db-approvers", defaultDurationMinutes: "30", maxDurationMinutes: "60" }),
+      form({
+        resourceKey: fx.spareResourceKey,
+        name: `matrix ${Date.now()}`,
+        permissions: "read",
+        requesterGroups: "engineers",
+        approverGroups: "db-approvers",
+        defaultDurationMinutes: "30",
+        maxDurationMinutes: "60",
+      }),
     ],
     cells: ADMIN_ONLY,
     unchanged: async (_fx, db) => db.accessPolicy.count(),
@@ -587,7 +770,15 @@ const ACTIONS: TActionRow[] = [
     name: "update a policy",
     args: (fx) => [
       null,
-      form({ policyId: fx.sparePolicyId, name: "spare policy", permissions: "read", requesterGroups: "engineers", approverGroups: "db-approvers", defaultDurationMinutes: "30", maxDurationMinutes: "90" }),
+      form({
+        policyId: fx.sparePolicyId,
+        name: "spare policy",
+        permissions: "read",
+        requesterGroups: "engineers",
+        approverGroups: "db-approvers",
+        defaultDurationMinutes: "30",
+        maxDurationMinutes: "90",
+      }),
     ],
     cells: ADMIN_ONLY,
     unchanged: async (fx, db) => db.accessPolicy.findUniqueOrThrow({ where: { id: fx.sparePolicyId } }),
@@ -604,7 +795,14 @@ const ACTIONS: TActionRow[] = [
     kind: "action",
     action: A("(portal)/admin/resources/[key]/webhooks/actions.ts", "createEndpointAction"),
     name: "add a webhook endpoint",
-    args: (fx) => [null, form({ resourceKey: fx.spareResourceKey, url: "https://hooks.example.com/authz-matrix", events: "grant.activated" })],
+    args: (fx) => [
+      null,
+      form({
+        resourceKey: fx.spareResourceKey,
+        url: "https://hooks.example.com/authz-matrix",
+        events: "grant.activated",
+      }),
+    ],
     cells: ADMIN_ONLY,
     unchanged: async (_fx, db) => db.webhookEndpoint.count(),
   },
@@ -627,7 +825,10 @@ const ACTIONS: TActionRow[] = [
 ];
 
 /** People's cookies mean nothing to the services API: 401 like no token at all. */
-const apiCells = (services: Record<TServiceRole, number>, signedOut = 401): TCells<number> => ({ ...everyone(signedOut), ...services });
+const apiCells = (services: Record<TServiceRole, number>, signedOut = 401): TCells<number> => ({
+  ...everyone(signedOut),
+  ...services,
+});
 
 const API: TApiRow[] = [
   {
@@ -656,8 +857,22 @@ const API: TApiRow[] = [
     clientCredentials: true,
     cells: apiCells({ "service:access:check": 200, "service:grants:read": 200 }),
   },
-  { kind: "api", route: "/api/v1/openapi.json", name: "OpenAPI document (any client)", method: "GET", path: () => "/api/v1/openapi.json", cells: apiCells({ "service:access:check": 200, "service:grants:read": 200 }) },
-  { kind: "api", route: "/.well-known/jwks.json", name: "public signing keys", method: "GET", path: () => "/.well-known/jwks.json", cells: everyone(200) },
+  {
+    kind: "api",
+    route: "/api/v1/openapi.json",
+    name: "OpenAPI document (any client)",
+    method: "GET",
+    path: () => "/api/v1/openapi.json",
+    cells: apiCells({ "service:access:check": 200, "service:grants:read": 200 }),
+  },
+  {
+    kind: "api",
+    route: "/.well-known/jwks.json",
+    name: "public signing keys",
+    method: "GET",
+    path: () => "/.well-known/jwks.json",
+    cells: everyone(200),
+  },
   { kind: "api", route: "/healthz", name: "API liveness", method: "GET", path: () => "/healthz", cells: everyone(200) },
 ];
 

@@ -5,15 +5,69 @@ import { APP_URL, CLIENT_ID, CLIENT_SECRET, HOSTILE_NAME, IDP_PORT } from "./env
 
 export const E2E_USERS = [
   ...DEMO_USERS,
-  { sub: "e2e-dave", email: "dave@example.com", name: "Dave Departing", groups: ["engineers"], description: "Deactivated by the tests." },
-  { sub: "e2e-erin", email: "erin@example.com", name: "Erin Signout", groups: ["engineers"], description: "Signs out in the tests." },
-  { sub: "e2e-frank", email: "frank@example.com", name: "Frank Fleeting", groups: ["engineers"], description: "Holds a grant that ends during the tests." },
-  { sub: "e2e-hugo", email: "hugo@example.com", name: "Hugo Hostile", groups: ["engineers"], description: "Sends hostile input in the tests." },
-  { sub: "e2e-mallory", email: "mallory@example.com", name: HOSTILE_NAME, groups: ["engineers"], description: "Her name is a stored-text attack." },
-  { sub: "e2e-olga", email: "olga@example.com", name: "Olga Outage", groups: ["engineers", "oncall"], description: "Takes break-glass access in the tests." },
-  { sub: "e2e-dexter", email: "dexter@example.com", name: "Dexter Deactivated", groups: ["engineers"], description: "Deactivated by the authorization matrix (e2e/authz)." },
-  { sub: "e2e-lena", email: "lena@example.com", name: "Lena Lockout", groups: ["engineers"], description: "Past her sign-in limit in the tests." },
-  { sub: "e2e-dora", email: "dora@example.com", name: "Dora Deactivated", groups: ["engineers"], description: "Deactivated before she ever signs in, in the tests." },
+  {
+    sub: "e2e-dave",
+    email: "dave@example.com",
+    name: "Dave Departing",
+    groups: ["engineers"],
+    description: "Deactivated by the tests.",
+  },
+  {
+    sub: "e2e-erin",
+    email: "erin@example.com",
+    name: "Erin Signout",
+    groups: ["engineers"],
+    description: "Signs out in the tests.",
+  },
+  {
+    sub: "e2e-frank",
+    email: "frank@example.com",
+    name: "Frank Fleeting",
+    groups: ["engineers"],
+    description: "Holds a grant that ends during the tests.",
+  },
+  {
+    sub: "e2e-hugo",
+    email: "hugo@example.com",
+    name: "Hugo Hostile",
+    groups: ["engineers"],
+    description: "Sends hostile input in the tests.",
+  },
+  {
+    sub: "e2e-mallory",
+    email: "mallory@example.com",
+    name: HOSTILE_NAME,
+    groups: ["engineers"],
+    description: "Her name is a stored-text attack.",
+  },
+  {
+    sub: "e2e-olga",
+    email: "olga@example.com",
+    name: "Olga Outage",
+    groups: ["engineers", "oncall"],
+    description: "Takes break-glass access in the tests.",
+  },
+  {
+    sub: "e2e-dexter",
+    email: "dexter@example.com",
+    name: "Dexter Deactivated",
+    groups: ["engineers"],
+    description: "Deactivated by the authorization matrix (e2e/authz).",
+  },
+  {
+    sub: "e2e-lena",
+    email: "lena@example.com",
+    name: "Lena Lockout",
+    groups: ["engineers"],
+    description: "Past her sign-in limit in the tests.",
+  },
+  {
+    sub: "e2e-dora",
+    email: "dora@example.com",
+    name: "Dora Deactivated",
+    groups: ["engineers"],
+    description: "Deactivated before she ever signs in, in the tests.",
+  },
 ];
 
 const idp = await startDevIdp({

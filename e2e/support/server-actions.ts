@@ -50,7 +50,9 @@ export const callServerAction = async (
   const headers = { "next-action": action.id, accept: "text/x-component", origin: APP_URL, ...options.headers };
   const response = await request.post(action.pagePath, {
     // A string goes as text/plain, as React sends it; a FormData as multipart.
-    ...(typeof encoded === "string" ? { headers: { "content-type": "text/plain;charset=UTF-8", ...headers }, data: encoded } : { headers, multipart: encoded }),
+    ...(typeof encoded === "string"
+      ? { headers: { "content-type": "text/plain;charset=UTF-8", ...headers }, data: encoded }
+      : { headers, multipart: encoded }),
     maxRedirects: 0,
     failOnStatusCode: false,
   });

@@ -16,7 +16,15 @@ import { notify } from "../notify";
 import { enforceRateLimit } from "../security/rate-limits";
 import { admitStepUp, recordStepUpRefusal, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { createGrantForRequest } from "./create-grant";
-import { assessRisk, checkRequestFields, findLiveGrant, loadEligiblePolicy, lockRequester, riskColumns, type TEligiblePolicy } from "./request-access";
+import {
+  assessRisk,
+  checkRequestFields,
+  findLiveGrant,
+  loadEligiblePolicy,
+  lockRequester,
+  riskColumns,
+  type TEligiblePolicy,
+} from "./request-access";
 import { fieldErrors } from "./schemas";
 
 /** However lax the policy, an emergency is explained in at least this many characters. */
@@ -32,7 +40,10 @@ export const ZBreakGlass = z
   .object({
     policyId: z.string().min(1).max(64),
     permissions: ZPermissions,
-    durationMinutes: z.coerce.number({ error: "Enter a duration in minutes." }).int("Whole minutes only.").positive("Enter a duration in minutes."),
+    durationMinutes: z.coerce
+      .number({ error: "Enter a duration in minutes." })
+      .int("Whole minutes only.")
+      .positive("Enter a duration in minutes."),
     justification: z.string().max(2000, "At most 2000 characters."),
     ticket: z.string().max(64, "At most 64 characters.").optional(),
     assertion: ZAuthenticationResponse,
@@ -41,13 +52,24 @@ export const ZBreakGlass = z
 export type TBreakGlass = z.input<typeof ZBreakGlass>;
 
 type TAuditMeta = { ip: string | null; userAgent: string | null; requestId: string | null };
-const auditMeta = (context: TAuditContext = {}): TAuditMeta => ({ ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null });
+const auditMeta = (context: TAuditContext = {}): TAuditMeta => ({
+  ip: context.ip ?? null,
+  userAgent: context.userAgent ?? null,
+  requestId: context.requestId ?? null,
+});
 
 /** The step-up is bound to the policy (so its resource) and the exact set of permissions. */
-const stepUpTarget = (policyId: string, permissions: string[]) => ({ targetType: TARGET_TYPE, targetId: `${policyId}:${[...new Set(permissions)].sort().join(",")}` });
+const stepUpTarget = (policyId: string, permissions: string[]) => ({
+  targetType: TARGET_TYPE,
+  targetId: `${policyId}:${[...new Set(permissions)].sort().join(",")}`,
+});
 
 /** An eligible requester of a policy that allows break-glass; otherwise FORBIDDEN, audited. */
-const loadBreakGlassPolicy = async (options: { actor: TUserActor; policyId: string; audit: TAuditMeta }): Promise<TEligiblePolicy & { breakGlassMaxMinutes: number }> => {
+const loadBreakGlassPolicy = async (options: {
+  actor: TUserActor;
+  policyId: string;
+  audit: TAuditMeta;
+}): Promise<TEligiblePolicy & { breakGlassMaxMinutes: number }> => {
   const policy = await loadEligiblePolicy({ ...options, action: "grant.break_glass" });
   const { breakGlassMaxMinutes } = policy;
   if (policy.breakGlassAllowed && breakGlassMaxMinutes !== null) return { ...policy, breakGlassMaxMinutes };
@@ -64,22 +86,41 @@ const loadBreakGlassPolicy = async (options: { actor: TUserActor; policyId: stri
   throw new AppError("FORBIDDEN", "This policy does not allow break-glass access.");
 };
 
-const invalid = (fields: Record<string, string>) => new AppError("INVALID_INPUT", "Check the highlighted fields.", fields);
+const invalid = (fields: Record<string, string>) =>
+  new AppError("INVALID_INPUT", "Check the highlighted fields.", fields);
 
 /** Step one: a passkey challenge for BREAK_GLASS on this policy and these permissions. */
-export const startBreakGlass = async (options: { actor: TUserActor; input: TStartBreakGlass; context?: TAuditContext }) => {
+export const startBreakGlass = async (options: {
+  actor: TUserActor;
+  input: TStartBreakGlass;
+  context?: TAuditContext;
+}) => {
   const { actor } = options;
   const parsed = ZStartBreakGlass.safeParse(options.input);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
-  const policy = await loadBreakGlassPolicy({ actor, policyId: parsed.data.policyId, audit: auditMeta(options.context) });
+  const policy = await loadBreakGlassPolicy({
+    actor,
+    policyId: parsed.data.policyId,
+    audit: auditMeta(options.context),
+  });
   const { fields, permissions } = checkRequestFields({
     policy,
-    input: { permissions: parsed.data.permissions, durationMinutes: policy.breakGlassMaxMinutes, justification: "", ticket: undefined },
+    input: {
+      permissions: parsed.data.permissions,
+      durationMinutes: policy.breakGlassMaxMinutes,
+      justification: "",
+      ticket: undefined,
+    },
     maxDurationMinutes: policy.breakGlassMaxMinutes,
     ticketRequired: false,
   });
   if (fields.permissions) throw invalid({ permissions: fields.permissions });
-  return startStepUp({ actor, purpose: "BREAK_GLASS", ...stepUpTarget(policy.id, permissions), context: options.context });
+  return startStepUp({
+    actor,
+    purpose: "BREAK_GLASS",
+    ...stepUpTarget(policy.id, permissions),
+    context: options.context,
+  });
 };
 
 export type TBreakGlassResult = { requestId: string; grantId: string; expiresAt: Date };
@@ -90,26 +131,40 @@ export type TBreakGlassResult = { requestId: string; grantId: string; expiresAt:
  * alert to security on every channel, and the audit events. A refused step-up leaves
  * nothing but its audited refusal.
  */
-export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreakGlass; context?: TAuditContext; now?: Date }): Promise<TBreakGlassResult> => {
+export const takeBreakGlass = async (options: {
+  actor: TUserActor;
+  input: TBreakGlass;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<TBreakGlassResult> => {
   const { actor, context } = options;
   const audit = auditMeta(context);
   const parsed = ZBreakGlass.safeParse(options.input);
   if (!parsed.success) {
     const fields = fieldErrors(parsed.error);
     // The assertion is not something a person types: say what to do instead.
-    if (Object.keys(fields).some((key) => key.startsWith("assertion"))) throw new AppError("INVALID_INPUT", "Confirm break-glass with your passkey.", { assertion: "A passkey confirmation is required." });
+    if (Object.keys(fields).some((key) => key.startsWith("assertion")))
+      throw new AppError("INVALID_INPUT", "Confirm break-glass with your passkey.", {
+        assertion: "A passkey confirmation is required.",
+      });
     throw invalid(fields);
   }
   const input = parsed.data;
   // Before anything is read or written: a refused attempt leaves only its audit event.
   await enforceRateLimit({ flow: "break_glass", userId: actor.userId, context, now: options.now });
   const policy = await loadBreakGlassPolicy({ actor, policyId: input.policyId, audit });
-  const checked = checkRequestFields({ policy, input, maxDurationMinutes: policy.breakGlassMaxMinutes, ticketRequired: false });
+  const checked = checkRequestFields({
+    policy,
+    input,
+    maxDurationMinutes: policy.breakGlassMaxMinutes,
+    ticketRequired: false,
+  });
   const { fields, permissions, justification, ticket } = checked;
   if (!fields.justification && justification.length < BREAK_GLASS_MIN_JUSTIFICATION) {
     fields.justification = `Explain the emergency in at least ${BREAK_GLASS_MIN_JUSTIFICATION} characters.`;
   }
-  if (fields.durationMinutes && input.durationMinutes > policy.breakGlassMaxMinutes) fields.durationMinutes = `Break-glass lasts at most ${policy.breakGlassMaxMinutes} minutes under this policy.`;
+  if (fields.durationMinutes && input.durationMinutes > policy.breakGlassMaxMinutes)
+    fields.durationMinutes = `Break-glass lasts at most ${policy.breakGlassMaxMinutes} minutes under this policy.`;
   if (Object.keys(fields).length > 0) throw invalid(fields);
   const target = stepUpTarget(policy.id, permissions);
   const admission = await admitStepUp({ actor, context });
@@ -119,11 +174,32 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
       const now = options.now ?? new Date();
       await lockRequester(tx, { userId: actor.userId, resourceId: policy.resource.id });
       const live = await findLiveGrant(tx, { userId: actor.userId, resourceId: policy.resource.id, permissions, now });
-      if (live) throw new AppError("CONFLICT", "You already hold a grant for this resource and permission.", live.requestId ? { existing: live.requestId } : {});
-      const { passkeyId, challengeId } = await verifyStepUp({ tx, admission, actor, purpose: "BREAK_GLASS", ...target, response: input.assertion, context });
+      if (live)
+        throw new AppError(
+          "CONFLICT",
+          "You already hold a grant for this resource and permission.",
+          live.requestId ? { existing: live.requestId } : {},
+        );
+      const { passkeyId, challengeId } = await verifyStepUp({
+        tx,
+        admission,
+        actor,
+        purpose: "BREAK_GLASS",
+        ...target,
+        response: input.assertion,
+        context,
+      });
 
       // Recorded for the reviewers; no risk rule can stop an emergency, that is the point.
-      const risk = await assessRisk(tx, { actor, policy, permissions, durationMinutes: input.durationMinutes, maxDurationMinutes: policy.breakGlassMaxMinutes, audit, now });
+      const risk = await assessRisk(tx, {
+        actor,
+        policy,
+        permissions,
+        durationMinutes: input.durationMinutes,
+        maxDurationMinutes: policy.breakGlassMaxMinutes,
+        audit,
+        now,
+      });
       const request = await tx.accessRequest.create({
         data: {
           requesterId: actor.userId,
@@ -142,7 +218,14 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
           extraApprovals: 0,
           createdAt: now,
         },
-        select: { id: true, requesterId: true, resourceId: true, permissions: true, durationMinutes: true, requestedStartAt: true },
+        select: {
+          id: true,
+          requesterId: true,
+          resourceId: true,
+          permissions: true,
+          durationMinutes: true,
+          requestedStartAt: true,
+        },
       });
       await appendAuditEvent(tx, {
         actorType: "USER",
@@ -151,10 +234,24 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
         targetType: "request",
         targetId: request.id,
         outcome: "ALLOWED",
-        details: { resource: policy.resource.key, policy: policy.name, permissions, durationMinutes: input.durationMinutes, ticket, breakGlass: true, riskScore: risk.score, riskSignals: risk.signals.map((signal) => signal.code) },
+        details: {
+          resource: policy.resource.key,
+          policy: policy.name,
+          permissions,
+          durationMinutes: input.durationMinutes,
+          ticket,
+          breakGlass: true,
+          riskScore: risk.score,
+          riskSignals: risk.signals.map((signal) => signal.code),
+        },
         ...audit,
       });
-      const grant = await createGrantForRequest(tx, { request, now, actor: { type: "USER", id: actor.userId }, breakGlass: true });
+      const grant = await createGrantForRequest(tx, {
+        request,
+        now,
+        actor: { type: "USER", id: actor.userId },
+        breakGlass: true,
+      });
       // Every channel: in-app and e-mail to each security reviewer, and the chat post.
       await notify(tx, {
         recipients: { security: true },
@@ -171,13 +268,21 @@ export const takeBreakGlass = async (options: { actor: TUserActor; input: TBreak
         targetId: grant.grantId,
         outcome: "ALLOWED",
         reason: justification,
-        details: { requestId: request.id, resource: policy.resource.key, permissions, durationMinutes: input.durationMinutes, passkeyId, challengeId },
+        details: {
+          requestId: request.id,
+          resource: policy.resource.key,
+          permissions,
+          durationMinutes: input.durationMinutes,
+          passkeyId,
+          challengeId,
+        },
         ...audit,
       });
       return { requestId: request.id, grantId: grant.grantId, expiresAt: grant.expiresAt };
     });
   } catch (error) {
-    if (isAppError(error) && error.code === "FORBIDDEN") await recordStepUpRefusal({ actor, purpose: "BREAK_GLASS", ...target, error, context });
+    if (isAppError(error) && error.code === "FORBIDDEN")
+      await recordStepUpRefusal({ actor, purpose: "BREAK_GLASS", ...target, error, context });
     throw error;
   }
 };

@@ -6,7 +6,11 @@ import { AppError } from "../errors";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 
 /** The requester withdraws a pending request. */
-export const cancelRequest = async (options: { actor: TUserActor; requestId: string; context?: TAuditContext }): Promise<void> => {
+export const cancelRequest = async (options: {
+  actor: TUserActor;
+  requestId: string;
+  context?: TAuditContext;
+}): Promise<void> => {
   const { actor, requestId, context = {} } = options;
   const target = await loadRequestTarget(db, requestId);
   await assertCanOnRequest(actor, "request.cancel", target, context);

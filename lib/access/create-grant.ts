@@ -9,7 +9,14 @@ import { scheduleGrantLifecycle } from "./lifecycle";
 export const createGrantForRequest = async (
   tx: Db,
   options: {
-    request: { id: string; requesterId: string; resourceId: string; permissions: string[]; durationMinutes: number; requestedStartAt: Date | null };
+    request: {
+      id: string;
+      requesterId: string;
+      resourceId: string;
+      permissions: string[];
+      durationMinutes: number;
+      requestedStartAt: Date | null;
+    };
     now: Date;
     actor: { type: "USER" | "SYSTEM"; id: string };
     /** Taken by break-glass: listed for post-incident review until signed off. */
@@ -20,7 +27,15 @@ export const createGrantForRequest = async (
   const startsAt = request.requestedStartAt && request.requestedStartAt > now ? request.requestedStartAt : now;
   const expiresAt = new Date(startsAt.getTime() + request.durationMinutes * 60_000);
   const grant = await tx.grant.create({
-    data: { requestId: request.id, subjectId: request.requesterId, resourceId: request.resourceId, permissions: request.permissions, startsAt, expiresAt, breakGlass: options.breakGlass ?? false },
+    data: {
+      requestId: request.id,
+      subjectId: request.requesterId,
+      resourceId: request.resourceId,
+      permissions: request.permissions,
+      startsAt,
+      expiresAt,
+      breakGlass: options.breakGlass ?? false,
+    },
     select: { id: true },
   });
   await appendAuditEvent(tx, {
@@ -30,7 +45,14 @@ export const createGrantForRequest = async (
     targetType: "grant",
     targetId: grant.id,
     outcome: "ALLOWED",
-    details: { requestId: request.id, subjectId: request.requesterId, permissions: request.permissions, startsAt: startsAt.toISOString(), expiresAt: expiresAt.toISOString(), ...(options.breakGlass ? { breakGlass: true } : {}) },
+    details: {
+      requestId: request.id,
+      subjectId: request.requesterId,
+      permissions: request.permissions,
+      startsAt: startsAt.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      ...(options.breakGlass ? { breakGlass: true } : {}),
+    },
   });
   await scheduleGrantLifecycle(tx, { id: grant.id, startsAt, expiresAt });
   return { grantId: grant.id, startsAt, expiresAt };

@@ -20,11 +20,16 @@ const TARGET_TYPE = "request";
 const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: string; now: Date }) => {
   const request = await tx.accessRequest.findUnique({
     where: { id: options.requestId },
-    include: { policy: { select: { approvalsRequired: true } }, approvals: { select: { approverId: true, decision: true } } },
+    include: {
+      policy: { select: { approvalsRequired: true } },
+      approvals: { select: { approverId: true, decision: true } },
+    },
   });
   if (!request) throw new AppError("NOT_FOUND", "No such request.");
-  if (request.status !== "PENDING") throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
-  if (options.now >= request.decideBy) throw new AppError("CONFLICT", "This request waited too long for a decision and has expired.");
+  if (request.status !== "PENDING")
+    throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
+  if (options.now >= request.decideBy)
+    throw new AppError("CONFLICT", "This request waited too long for a decision and has expired.");
   if (request.approvals.some((approval) => approval.approverId === options.actor.userId)) {
     throw new AppError("CONFLICT", "You have already decided on this request; another approver must.");
   }
@@ -35,7 +40,13 @@ const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: 
  * Step one of a decision: a WebAuthn challenge bound to this approver, this request and this
  * decision, valid for five minutes and usable once.
  */
-export const startDecision = async (options: { actor: TUserActor; requestId: string; decision: TDecision; context?: TAuditContext; now?: Date }) => {
+export const startDecision = async (options: {
+  actor: TUserActor;
+  requestId: string;
+  decision: TDecision;
+  context?: TAuditContext;
+  now?: Date;
+}) => {
   const { actor, requestId, context } = options;
   const decision = ZDecision.parse(options.decision);
   const target = await loadRequestTarget(db, requestId);
@@ -54,7 +65,12 @@ export const ZDecideRequest = z
   .strict();
 export type TDecideRequest = z.input<typeof ZDecideRequest>;
 
-export type TDecisionResult = { status: "PENDING" | "APPROVED" | "DENIED"; approvals: number; required: number; grantId: string | null };
+export type TDecisionResult = {
+  status: "PENDING" | "APPROVED" | "DENIED";
+  approvals: number;
+  required: number;
+  grantId: string | null;
+};
 
 /**
  * Step two: record the decision. The request row is locked, the step-up assertion is
@@ -62,7 +78,12 @@ export type TDecisionResult = { status: "PENDING" | "APPROVED" | "DENIED"; appro
  * all in one transaction, so two approvers deciding at once yield one outcome and at most
  * one grant, and an assertion counts once.
  */
-export const decideRequest = async (options: { actor: TUserActor; input: TDecideRequest; context?: TAuditContext; now?: Date }): Promise<TDecisionResult> => {
+export const decideRequest = async (options: {
+  actor: TUserActor;
+  input: TDecideRequest;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<TDecisionResult> => {
   const { actor, context = {} } = options;
   const parsed = ZDecideRequest.safeParse(options.input);
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Invalid decision.");
@@ -77,65 +98,104 @@ export const decideRequest = async (options: { actor: TUserActor; input: TDecide
   const admission = await admitStepUp({ actor, context });
 
   try {
-    return await db.$transaction(async (tx) => {
-      const now = options.now ?? new Date();
-      // Decisions on one request happen one after another.
-      await tx.$queryRaw`select id from "AccessRequest" where id = ${requestId} for update`;
-      const request = await assertDecidable(tx, { actor, requestId, now });
-      const { passkeyId, challengeId } = await verifyStepUp({ tx, admission, actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId, response: assertion, context });
+    return await db
+      .$transaction(async (tx) => {
+        const now = options.now ?? new Date();
+        // Decisions on one request happen one after another.
+        await tx.$queryRaw`select id from "AccessRequest" where id = ${requestId} for update`;
+        const request = await assertDecidable(tx, { actor, requestId, now });
+        const { passkeyId, challengeId } = await verifyStepUp({
+          tx,
+          admission,
+          actor,
+          purpose: decision,
+          targetType: TARGET_TYPE,
+          targetId: requestId,
+          response: assertion,
+          context,
+        });
 
-      await tx.approval.create({ data: { requestId, approverId: actor.userId, decision, comment, passkeyId, challengeId, createdAt: now } });
-      await appendAuditEvent(tx, {
-        actorType: "USER",
-        actorId: actor.userId,
-        action: decision === "APPROVE" ? "request.approve" : "request.deny",
-        targetType: "request",
-        targetId: requestId,
-        outcome: "ALLOWED",
-        reason: comment,
-        details: { passkeyId, challengeId },
-        ...audit,
-      });
+        await tx.approval.create({
+          data: { requestId, approverId: actor.userId, decision, comment, passkeyId, challengeId, createdAt: now },
+        });
+        await appendAuditEvent(tx, {
+          actorType: "USER",
+          actorId: actor.userId,
+          action: decision === "APPROVE" ? "request.approve" : "request.deny",
+          targetType: "request",
+          targetId: requestId,
+          outcome: "ALLOWED",
+          reason: comment,
+          details: { passkeyId, challengeId },
+          ...audit,
+        });
 
-      // The risk rules may have asked for more at submission (request.extraApprovals).
-      const required = request.policy.approvalsRequired + request.extraApprovals;
-      const recordTimeToDecision = () =>
-        afterCommit(() => observeHistogram("jit_time_to_decision_seconds", {}, (now.getTime() - request.createdAt.getTime()) / 1000));
-      const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length + (decision === "APPROVE" ? 1 : 0);
-      if (decision === "DENY") {
-        await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
+        // The risk rules may have asked for more at submission (request.extraApprovals).
+        const required = request.policy.approvalsRequired + request.extraApprovals;
+        const recordTimeToDecision = () =>
+          afterCommit(() =>
+            observeHistogram("jit_time_to_decision_seconds", {}, (now.getTime() - request.createdAt.getTime()) / 1000),
+          );
+        const approvals =
+          request.approvals.filter((approval) => approval.decision === "APPROVE").length +
+          (decision === "APPROVE" ? 1 : 0);
+        if (decision === "DENY") {
+          await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
+          recordTimeToDecision();
+          await notify(tx, {
+            recipients: { userIds: [request.requesterId] },
+            kind: "request.denied",
+            title: `Request denied by ${actor.name}`,
+            body: comment ?? "",
+            link: `/requests/${requestId}`,
+          });
+          return { status: "DENIED" as const, approvals, required, grantId: null };
+        }
+        if (approvals < required) return { status: "PENDING" as const, approvals, required, grantId: null };
+
+        await tx.accessRequest.update({ where: { id: requestId }, data: { status: "APPROVED", decidedAt: now } });
         recordTimeToDecision();
-        await notify(tx, { recipients: { userIds: [request.requesterId] }, kind: "request.denied", title: `Request denied by ${actor.name}`, body: comment ?? "", link: `/requests/${requestId}` });
-        return { status: "DENIED" as const, approvals, required, grantId: null };
-      }
-      if (approvals < required) return { status: "PENDING" as const, approvals, required, grantId: null };
-
-      await tx.accessRequest.update({ where: { id: requestId }, data: { status: "APPROVED", decidedAt: now } });
-      recordTimeToDecision();
-      await appendAuditEvent(tx, {
-        actorType: "SYSTEM",
-        actorId: "approvals",
-        action: "request.approved",
-        targetType: "request",
-        targetId: requestId,
-        outcome: "ALLOWED",
-        details: { approvals, required },
-      });
-      if (request.extendsGrantId) {
-        const { expiresAt } = await applyExtension(tx, { grantId: request.extendsGrantId, minutes: request.durationMinutes, requestId, now, actor: { type: "USER", id: actor.userId } });
-        await notify(tx, { recipients: { userIds: [request.requesterId] }, kind: "request.approved", title: "Extension approved", body: `Your access now ends at ${expiresAt.toISOString()}.`, link: `/requests/${requestId}` });
-        return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
-      }
-      const { grantId, startsAt } = await createGrantForRequest(tx, { request, now, actor: { type: "USER", id: actor.userId } });
-      await notify(tx, {
-        recipients: { userIds: [request.requesterId] },
-        kind: "request.approved",
-        title: `Request approved: ${request.permissions.join(", ")}`,
-        body: startsAt > now ? `Your access starts at ${startsAt.toISOString()}.` : "Your access is active now.",
-        link: `/requests/${requestId}`,
-      });
-      return { status: "APPROVED" as const, approvals, required, grantId };
-    }).then(announceAfter);
+        await appendAuditEvent(tx, {
+          actorType: "SYSTEM",
+          actorId: "approvals",
+          action: "request.approved",
+          targetType: "request",
+          targetId: requestId,
+          outcome: "ALLOWED",
+          details: { approvals, required },
+        });
+        if (request.extendsGrantId) {
+          const { expiresAt } = await applyExtension(tx, {
+            grantId: request.extendsGrantId,
+            minutes: request.durationMinutes,
+            requestId,
+            now,
+            actor: { type: "USER", id: actor.userId },
+          });
+          await notify(tx, {
+            recipients: { userIds: [request.requesterId] },
+            kind: "request.approved",
+            title: "Extension approved",
+            body: `Your access now ends at ${expiresAt.toISOString()}.`,
+            link: `/requests/${requestId}`,
+          });
+          return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
+        }
+        const { grantId, startsAt } = await createGrantForRequest(tx, {
+          request,
+          now,
+          actor: { type: "USER", id: actor.userId },
+        });
+        await notify(tx, {
+          recipients: { userIds: [request.requesterId] },
+          kind: "request.approved",
+          title: `Request approved: ${request.permissions.join(", ")}`,
+          body: startsAt > now ? `Your access starts at ${startsAt.toISOString()}.` : "Your access is active now.",
+          link: `/requests/${requestId}`,
+        });
+        return { status: "APPROVED" as const, approvals, required, grantId };
+      })
+      .then(announceAfter);
   } catch (error) {
     // A refused step-up is a denied authorization decision: recorded outside the rolled-back
     // transaction so it survives.

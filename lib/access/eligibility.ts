@@ -34,13 +34,21 @@ export type TRequestableResource = {
 };
 
 /** The resources and permissions this person is eligible to request. */
-export const listRequestable = async (options: { actor: TUserActor; resourceKey?: string }): Promise<TRequestableResource[]> => {
+export const listRequestable = async (options: {
+  actor: TUserActor;
+  resourceKey?: string;
+}): Promise<TRequestableResource[]> => {
   if (options.actor.groups.length === 0) return [];
   const { actor } = options;
   const policies = await db.accessPolicy.findMany({
-    where: { ...requestablePolicyWhere(actor), ...(options.resourceKey ? { resource: { key: options.resourceKey, archivedAt: null } } : {}) },
+    where: {
+      ...requestablePolicyWhere(actor),
+      ...(options.resourceKey ? { resource: { key: options.resourceKey, archivedAt: null } } : {}),
+    },
     orderBy: [{ resource: { name: "asc" } }, { name: "asc" }],
-    include: { resource: { select: { key: true, name: true, description: true, environment: true, permissions: true } } },
+    include: {
+      resource: { select: { key: true, name: true, description: true, environment: true, permissions: true } },
+    },
   });
   const byResource = new Map<string, TRequestableResource>();
   for (const policy of policies) {

@@ -8,7 +8,10 @@ export const getExtendableGrant = async (options: { actor: TUserActor; grantId: 
   const now = options.now ?? new Date();
   const grant = await db.grant.findFirst({
     where: { id: options.grantId, subjectId: options.actor.userId },
-    include: { resource: { select: { name: true } }, request: { include: { policy: { select: { maxDurationMinutes: true, minJustificationLength: true } } } } },
+    include: {
+      resource: { select: { name: true } },
+      request: { include: { policy: { select: { maxDurationMinutes: true, minJustificationLength: true } } } },
+    },
   });
   if (!grant || !grant.request || grantStatus(grant, now) !== "active") return null;
   return {

@@ -5,7 +5,21 @@ import { parseRiskSignals } from "../risk";
 import { grantStatus, type TGrantStatus } from "./grant-status";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 
-export type TTimelineEntry = { at: Date; kind: "submitted" | "approved" | "denied" | "cancelled" | "expired" | "grant-start" | "grant-scheduled" | "grant-end" | "grant-revoked" | "reviewed"; text: string };
+export type TTimelineEntry = {
+  at: Date;
+  kind:
+    | "submitted"
+    | "approved"
+    | "denied"
+    | "cancelled"
+    | "expired"
+    | "grant-start"
+    | "grant-scheduled"
+    | "grant-end"
+    | "grant-revoked"
+    | "reviewed";
+  text: string;
+};
 
 /**
  * One request as its requester, an approver or a security reviewer sees it, with what the
@@ -54,20 +68,48 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
       text: `${approval.decision === "APPROVE" ? "Approved" : "Denied"} by ${approval.approver.name}${approval.passkey ? ` with passkey “${approval.passkey.name}”` : ""}${approval.comment ? `: ${approval.comment}` : ""}`,
     })),
   ];
-  if (request.status === "CANCELLED" && request.decidedAt) timeline.push({ at: request.decidedAt, kind: "cancelled", text: "Cancelled by the requester" });
-  if (request.status === "PENDING" && now >= request.decideBy) timeline.push({ at: request.decideBy, kind: "expired", text: "Expired: nobody decided in time" });
+  if (request.status === "CANCELLED" && request.decidedAt)
+    timeline.push({ at: request.decidedAt, kind: "cancelled", text: "Cancelled by the requester" });
+  if (request.status === "PENDING" && now >= request.decideBy)
+    timeline.push({ at: request.decideBy, kind: "expired", text: "Expired: nobody decided in time" });
   if (request.breakGlass && request.decidedAt) {
-    timeline.push({ at: request.decidedAt, kind: "approved", text: "Taken by break-glass, confirmed with a passkey; security was alerted" });
+    timeline.push({
+      at: request.decidedAt,
+      kind: "approved",
+      text: "Taken by break-glass, confirmed with a passkey; security was alerted",
+    });
   } else if (request.status === "APPROVED" && request.approvals.length === 0 && request.decidedAt) {
-    timeline.push({ at: request.decidedAt, kind: "approved", text: "Approved automatically by the policy's auto-approval rule" });
+    timeline.push({
+      at: request.decidedAt,
+      kind: "approved",
+      text: "Approved automatically by the policy's auto-approval rule",
+    });
   }
   if (grant) {
-    timeline.push(grant.startsAt <= now ? { at: grant.startsAt, kind: "grant-start", text: "Grant started" } : { at: grant.startsAt, kind: "grant-scheduled", text: "Grant scheduled to start" });
-    if (grant.revokedAt) timeline.push({ at: grant.revokedAt, kind: "grant-revoked", text: `Grant revoked${grant.revokeReason ? `: ${grant.revokeReason}` : ""}` });
-    else timeline.push({ at: grant.expiresAt, kind: "grant-end", text: grant.expiresAt <= now ? "Grant expired" : "Grant expires" });
+    timeline.push(
+      grant.startsAt <= now
+        ? { at: grant.startsAt, kind: "grant-start", text: "Grant started" }
+        : { at: grant.startsAt, kind: "grant-scheduled", text: "Grant scheduled to start" },
+    );
+    if (grant.revokedAt)
+      timeline.push({
+        at: grant.revokedAt,
+        kind: "grant-revoked",
+        text: `Grant revoked${grant.revokeReason ? `: ${grant.revokeReason}` : ""}`,
+      });
+    else
+      timeline.push({
+        at: grant.expiresAt,
+        kind: "grant-end",
+        text: grant.expiresAt <= now ? "Grant expired" : "Grant expires",
+      });
   }
   if (request.grant?.reviewedAt) {
-    timeline.push({ at: request.grant.reviewedAt, kind: "reviewed", text: `Break-glass reviewed by ${request.grant.reviewedBy?.name ?? "a security reviewer"}: ${request.grant.reviewComment ?? ""}` });
+    timeline.push({
+      at: request.grant.reviewedAt,
+      kind: "reviewed",
+      text: `Break-glass reviewed by ${request.grant.reviewedBy?.name ?? "a security reviewer"}: ${request.grant.reviewComment ?? ""}`,
+    });
   }
   timeline.sort((a, b) => a.at.getTime() - b.at.getTime());
 
@@ -79,7 +121,11 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     requester: request.requester,
     resource: request.resource,
     policy: { name: request.policy.name, approvalsRequired: request.policy.approvalsRequired + request.extraApprovals },
-    risk: { score: request.riskScore, signals: parseRiskSignals(request.riskSignals), extraApprovals: request.extraApprovals },
+    risk: {
+      score: request.riskScore,
+      signals: parseRiskSignals(request.riskSignals),
+      extraApprovals: request.extraApprovals,
+    },
     breakGlass: request.breakGlass,
     permissions: request.permissions,
     justification: request.justification,
@@ -89,7 +135,13 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     createdAt: request.createdAt,
     decideBy: request.decideBy,
     approvals,
-    decisions: request.approvals.map((approval) => ({ approver: approval.approver.name, decision: approval.decision, comment: approval.comment, at: approval.createdAt, passkey: approval.passkey?.name ?? null })),
+    decisions: request.approvals.map((approval) => ({
+      approver: approval.approver.name,
+      decision: approval.decision,
+      comment: approval.comment,
+      at: approval.createdAt,
+      passkey: approval.passkey?.name ?? null,
+    })),
     grant,
     timeline,
     viewer: {
@@ -97,7 +149,9 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
       canDecide: isPending && !alreadyDecided && can(actor, "request.decide", target),
       alreadyDecided,
       isRequester: request.requesterId === actor.userId,
-      canRevoke: request.grant ? can(actor, "grant.revoke", { type: "grant", id: request.grant.id, subjectId: request.grant.subjectId }) : false,
+      canRevoke: request.grant
+        ? can(actor, "grant.revoke", { type: "grant", id: request.grant.id, subjectId: request.grant.subjectId })
+        : false,
     },
   };
 };

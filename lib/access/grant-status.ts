@@ -14,7 +14,8 @@ export const grantStatus = (grant: TGrantTimes, now: Date = new Date()): TGrantS
   return "active";
 };
 
-export const isGrantActive = (grant: TGrantTimes, now: Date = new Date()): boolean => grantStatus(grant, now) === "active";
+export const isGrantActive = (grant: TGrantTimes, now: Date = new Date()): boolean =>
+  grantStatus(grant, now) === "active";
 
 /** The Prisma `where` for grants active at `now`; the same rule as `grantStatus`. */
 export const activeGrantWhere = (now: Date) => ({

@@ -18,9 +18,19 @@ type TGrantTimes = { id: string; startsAt: Date; expiresAt: Date };
 export const lifecycleJobs = (grant: TGrantTimes) => {
   const warnAt = new Date(grant.expiresAt.getTime() - getConfig().grantWarningMs);
   return [
-    { name: "grant.start" as const, runAt: grant.startsAt, jobId: `grant.start:${grant.id}:${grant.startsAt.getTime()}` },
-    ...(warnAt > grant.startsAt ? [{ name: "grant.warn" as const, runAt: warnAt, jobId: `grant.warn:${grant.id}:${grant.expiresAt.getTime()}` }] : []),
-    { name: "grant.expire" as const, runAt: grant.expiresAt, jobId: `grant.expire:${grant.id}:${grant.expiresAt.getTime()}` },
+    {
+      name: "grant.start" as const,
+      runAt: grant.startsAt,
+      jobId: `grant.start:${grant.id}:${grant.startsAt.getTime()}`,
+    },
+    ...(warnAt > grant.startsAt
+      ? [{ name: "grant.warn" as const, runAt: warnAt, jobId: `grant.warn:${grant.id}:${grant.expiresAt.getTime()}` }]
+      : []),
+    {
+      name: "grant.expire" as const,
+      runAt: grant.expiresAt,
+      jobId: `grant.expire:${grant.id}:${grant.expiresAt.getTime()}`,
+    },
   ];
 };
 
@@ -31,7 +41,11 @@ export const lifecycleJobs = (grant: TGrantTimes) => {
  * still queue them too: an endpoint registered later gets its delivery then, and an existing
  * one is not doubled).
  */
-export const scheduleGrantLifecycle = async (tx: Db, grant: TGrantTimes, options: { moved?: { now: Date } } = {}): Promise<void> => {
+export const scheduleGrantLifecycle = async (
+  tx: Db,
+  grant: TGrantTimes,
+  options: { moved?: { now: Date } } = {},
+): Promise<void> => {
   await addOutboxJobs(
     tx,
     lifecycleJobs(grant)
@@ -39,22 +53,52 @@ export const scheduleGrantLifecycle = async (tx: Db, grant: TGrantTimes, options
       .map((job) => ({ name: job.name, payload: { grantId: grant.id }, jobId: job.jobId, runAt: job.runAt })),
   );
   const loaded = (await loadWebhookGrant(tx, grant.id)) ?? undefined;
-  if (options.moved) await cancelScheduledWebhooks(tx, { grantId: grant.id, now: options.moved.now, eventType: "grant.expired", reason: "expiry moved" });
+  if (options.moved)
+    await cancelScheduledWebhooks(tx, {
+      grantId: grant.id,
+      now: options.moved.now,
+      eventType: "grant.expired",
+      reason: "expiry moved",
+    });
   await queueGrantWebhooksMany(tx, [
-    ...(options.moved ? [] : [{ grantId: grant.id, eventType: "grant.activated" as const, occurredAt: grant.startsAt, sendAfter: grant.startsAt, grant: loaded }]),
-    { grantId: grant.id, eventType: "grant.expired" as const, occurredAt: grant.expiresAt, sendAfter: grant.expiresAt, grant: loaded },
+    ...(options.moved
+      ? []
+      : [
+          {
+            grantId: grant.id,
+            eventType: "grant.activated" as const,
+            occurredAt: grant.startsAt,
+            sendAfter: grant.startsAt,
+            grant: loaded,
+          },
+        ]),
+    {
+      grantId: grant.id,
+      eventType: "grant.expired" as const,
+      occurredAt: grant.expiresAt,
+      sendAfter: grant.expiresAt,
+      grant: loaded,
+    },
   ]);
 };
 
 const loadGrant = (tx: Db, grantId: string) =>
   tx.grant.findUnique({
     where: { id: grantId },
-    include: { resource: { select: { key: true, name: true } }, subject: { select: { id: true, email: true, name: true } } },
+    include: {
+      resource: { select: { key: true, name: true } },
+      subject: { select: { id: true, email: true, name: true } },
+    },
   });
 type TLoadedGrant = NonNullable<Awaited<ReturnType<typeof loadGrant>>>;
 
 /** Takes the once-only latch; false when this side effect already happened. */
-const latch = async (tx: Db, grantId: string, kind: "ACTIVATED" | "WARNED" | "EXPIRED" | "REVOKED" | "EXTENDED", at: Date): Promise<boolean> => {
+const latch = async (
+  tx: Db,
+  grantId: string,
+  kind: "ACTIVATED" | "WARNED" | "EXPIRED" | "REVOKED" | "EXTENDED",
+  at: Date,
+): Promise<boolean> => {
   const { count } = await tx.grantLifecycleEvent.createMany({ data: [{ grantId, kind, at }], skipDuplicates: true });
   return count === 1;
 };
@@ -64,7 +108,8 @@ const describe = (grant: TLoadedGrant) => `${grant.permissions.join(", ")} on ${
 export type TLifecycleOutcome = "done" | "already-done" | "skipped" | "not-yet";
 
 /** At startsAt: provisioning webhook, audit, notices (with other grants due, in one batch). */
-export const activateGrant = (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => runDue("ACTIVATED", options);
+export const activateGrant = (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> =>
+  runDue("ACTIVATED", options);
 
 /** Before the end: the subject is told, with a way to ask for more time. */
 export const warnGrant = async (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => {
@@ -75,13 +120,20 @@ export const warnGrant = async (options: { grantId: string; now?: Date }): Promi
     if (now < new Date(grant.expiresAt.getTime() - getConfig().grantWarningMs)) return "not-yet";
     if (!(await latch(tx, grant.id, "WARNED", grant.expiresAt))) return "already-done";
     const minutes = Math.max(1, Math.round((grant.expiresAt.getTime() - now.getTime()) / 60_000));
-    await notify(tx, { recipients: { userIds: [grant.subjectId] }, kind: "grant.ending", title: `Ending in ${minutes} min: ${describe(grant)}`, body: `Your access ends at ${grant.expiresAt.toISOString()}. Ask for an extension if you need more time.`, link: `/grants/${grant.id}/extend` });
+    await notify(tx, {
+      recipients: { userIds: [grant.subjectId] },
+      kind: "grant.ending",
+      title: `Ending in ${minutes} min: ${describe(grant)}`,
+      body: `Your access ends at ${grant.expiresAt.toISOString()}. Ask for an extension if you need more time.`,
+      link: `/grants/${grant.id}/extend`,
+    });
     return "done";
   });
 };
 
 /** At expiresAt: deprovisioning webhook, audit, notices. A moved expiry makes the old job a no-op. */
-export const expireGrant = (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => runDue("EXPIRED", options);
+export const expireGrant = (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> =>
+  runDue("EXPIRED", options);
 
 // ---- batches ------------------------------------------------------------------------------
 //
@@ -130,7 +182,11 @@ const claimOthers = async (tx: Db, kind: TDueKind, ownId: string, now: Date, lim
   return rows.map((row) => row.id);
 };
 
-const isDue = (kind: TDueKind, grant: { startsAt: Date; expiresAt: Date; revokedAt: Date | null }, now: Date): TLifecycleOutcome | "due" => {
+const isDue = (
+  kind: TDueKind,
+  grant: { startsAt: Date; expiresAt: Date; revokedAt: Date | null },
+  now: Date,
+): TLifecycleOutcome | "due" => {
   if (grant.revokedAt) return "skipped";
   if (kind === "EXPIRED") return now < grant.expiresAt ? "not-yet" : "due";
   if (grant.expiresAt <= now) return "skipped";
@@ -147,18 +203,27 @@ const runDue = async (kind: TDueKind, options: { grantId: string; now?: Date }):
     if (outcome !== "busy") return outcome;
     // Another batch holds this grant: once it commits, the latch says "already done"; if it
     // rolls back, this job does the work. Waiting here holds no connection.
-    if (Date.now() - started > BUSY_WAIT_MS) throw new Error(`grant ${options.grantId} held by another batch for ${BUSY_WAIT_MS / 1000} s`);
+    if (Date.now() - started > BUSY_WAIT_MS)
+      throw new Error(`grant ${options.grantId} held by another batch for ${BUSY_WAIT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 500)));
   }
 };
 
-const runDueOnce = async (kind: TDueKind, options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome | "busy"> => {
+const runDueOnce = async (
+  kind: TDueKind,
+  options: { grantId: string; now?: Date },
+): Promise<TLifecycleOutcome | "busy"> => {
   const now = options.now ?? new Date();
   return db.$transaction(
     async (tx) => {
-      const [claim] = await tx.$queryRaw<Array<{ locked: boolean }>>`select pg_try_advisory_xact_lock(${GRANT_CLAIM_LOCK}::int, hashtext(${options.grantId})) as locked`;
+      const [claim] = await tx.$queryRaw<
+        Array<{ locked: boolean }>
+      >`select pg_try_advisory_xact_lock(${GRANT_CLAIM_LOCK}::int, hashtext(${options.grantId})) as locked`;
       if (!claim?.locked) return "busy";
-      const own = await tx.grant.findUnique({ where: { id: options.grantId }, select: { startsAt: true, expiresAt: true, revokedAt: true } });
+      const own = await tx.grant.findUnique({
+        where: { id: options.grantId },
+        select: { startsAt: true, expiresAt: true, revokedAt: true },
+      });
       if (!own) return "skipped";
       const ownState = isDue(kind, own, now);
       if (ownState !== "due") return ownState;
@@ -166,12 +231,19 @@ const runDueOnce = async (kind: TDueKind, options: { grantId: string; now?: Date
       const others = await claimOthers(tx, kind, options.grantId, now, BATCH_SIZE - 1);
       const candidates = await tx.grant.findMany({
         where: { id: { in: [options.grantId, ...others] } },
-        include: { resource: { select: { key: true, name: true } }, subject: { select: { id: true, email: true, name: true } } },
+        include: {
+          resource: { select: { key: true, name: true } },
+          subject: { select: { id: true, email: true, name: true } },
+        },
       });
       const due = candidates.filter((grant) => isDue(kind, grant, now) === "due");
       // The latch: only the rows this transaction inserted are its to act on.
       const latched = await tx.grantLifecycleEvent.createManyAndReturn({
-        data: due.map((grant) => ({ grantId: grant.id, kind, at: kind === "EXPIRED" ? grant.expiresAt : grant.startsAt })),
+        data: due.map((grant) => ({
+          grantId: grant.id,
+          kind,
+          at: kind === "EXPIRED" ? grant.expiresAt : grant.startsAt,
+        })),
         skipDuplicates: true,
         select: { grantId: true },
       });
@@ -191,7 +263,15 @@ const runDueOnce = async (kind: TDueKind, options: { grantId: string; now?: Date
 type TDueGrant = TLoadedGrant;
 
 const sideEffectsOfActivation = async (tx: Db, grants: TDueGrant[]): Promise<void> => {
-  await queueGrantWebhooksMany(tx, grants.map((grant) => ({ grantId: grant.id, eventType: "grant.activated" as const, occurredAt: grant.startsAt, grant })));
+  await queueGrantWebhooksMany(
+    tx,
+    grants.map((grant) => ({
+      grantId: grant.id,
+      eventType: "grant.activated" as const,
+      occurredAt: grant.startsAt,
+      grant,
+    })),
+  );
   await notifyMany(
     tx,
     grants.map((grant) => ({
@@ -205,12 +285,28 @@ const sideEffectsOfActivation = async (tx: Db, grants: TDueGrant[]): Promise<voi
   // Last: the audit chain's lock is then held only for this insert and the commit.
   await appendAuditEvents(
     tx,
-    grants.map((grant) => ({ actorType: "SYSTEM" as const, actorId: "lifecycle", action: "grant.activated", targetType: "grant", targetId: grant.id, outcome: "ALLOWED" as const, details: { startsAt: grant.startsAt.toISOString() } })),
+    grants.map((grant) => ({
+      actorType: "SYSTEM" as const,
+      actorId: "lifecycle",
+      action: "grant.activated",
+      targetType: "grant",
+      targetId: grant.id,
+      outcome: "ALLOWED" as const,
+      details: { startsAt: grant.startsAt.toISOString() },
+    })),
   );
 };
 
 const sideEffectsOfExpiry = async (tx: Db, grants: TDueGrant[], now: Date): Promise<void> => {
-  await queueGrantWebhooksMany(tx, grants.map((grant) => ({ grantId: grant.id, eventType: "grant.expired" as const, occurredAt: grant.expiresAt, grant })));
+  await queueGrantWebhooksMany(
+    tx,
+    grants.map((grant) => ({
+      grantId: grant.id,
+      eventType: "grant.expired" as const,
+      occurredAt: grant.expiresAt,
+      grant,
+    })),
+  );
   await notifyMany(
     tx,
     grants.map((grant) => ({
@@ -230,23 +326,53 @@ const sideEffectsOfExpiry = async (tx: Db, grants: TDueGrant[], now: Date): Prom
       targetType: "grant",
       targetId: grant.id,
       outcome: "ALLOWED" as const,
-      details: { expiresAt: grant.expiresAt.toISOString(), lagMs: now.getTime() - grant.expiresAt.getTime(), batch: grants.length },
+      details: {
+        expiresAt: grant.expiresAt.toISOString(),
+        lagMs: now.getTime() - grant.expiresAt.getTime(),
+        batch: grants.length,
+      },
     })),
   );
 };
 
 /** Pending requests nobody decided in time expire; the requester is told. */
-export const expireStaleRequests = async (options: { now?: Date; limit?: number } = {}): Promise<{ expired: number }> => {
+export const expireStaleRequests = async (
+  options: { now?: Date; limit?: number } = {},
+): Promise<{ expired: number }> => {
   const now = options.now ?? new Date();
-  const stale = await db.accessRequest.findMany({ where: { status: "PENDING", decideBy: { lte: now } }, select: { id: true }, take: options.limit ?? 500 });
+  const stale = await db.accessRequest.findMany({
+    where: { status: "PENDING", decideBy: { lte: now } },
+    select: { id: true },
+    take: options.limit ?? 500,
+  });
   let expired = 0;
   for (const { id } of stale) {
     await db.$transaction(async (tx) => {
-      const { count } = await tx.accessRequest.updateMany({ where: { id, status: "PENDING", decideBy: { lte: now } }, data: { status: "EXPIRED", decidedAt: now } });
+      const { count } = await tx.accessRequest.updateMany({
+        where: { id, status: "PENDING", decideBy: { lte: now } },
+        data: { status: "EXPIRED", decidedAt: now },
+      });
       if (count === 0) return;
-      const request = await tx.accessRequest.findUniqueOrThrow({ where: { id }, include: { resource: { select: { name: true } } } });
-      await appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "lifecycle", action: "request.expired", targetType: "request", targetId: id, outcome: "ALLOWED", reason: "no decision within the policy's window" });
-      await notify(tx, { recipients: { userIds: [request.requesterId] }, kind: "request.expired", title: `Request expired: ${request.permissions.join(", ")} on ${request.resource.name}`, body: "Nobody decided on your request in time. Submit it again if you still need access.", link: `/requests/${id}` });
+      const request = await tx.accessRequest.findUniqueOrThrow({
+        where: { id },
+        include: { resource: { select: { name: true } } },
+      });
+      await appendAuditEvent(tx, {
+        actorType: "SYSTEM",
+        actorId: "lifecycle",
+        action: "request.expired",
+        targetType: "request",
+        targetId: id,
+        outcome: "ALLOWED",
+        reason: "no decision within the policy's window",
+      });
+      await notify(tx, {
+        recipients: { userIds: [request.requesterId] },
+        kind: "request.expired",
+        title: `Request expired: ${request.permissions.join(", ")} on ${request.resource.name}`,
+        body: "Nobody decided on your request in time. Submit it again if you still need access.",
+        link: `/requests/${id}`,
+      });
       expired += 1;
     });
   }
@@ -258,10 +384,16 @@ export const expireStaleRequests = async (options: { now?: Date; limit?: number 
  * (deterministic ids make existing jobs a no-op), and runs overdue ones at once. Runs at
  * worker start and on a schedule.
  */
-export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<{ grants: number; deliveries: number; notifications: number; enqueued: number; replaced: number }> => {
+export const reconcileLifecycle = async (
+  options: { now?: Date } = {},
+): Promise<{ grants: number; deliveries: number; notifications: number; enqueued: number; replaced: number }> => {
   const now = options.now ?? new Date();
   const grants = await db.grant.findMany({
-    where: { revokedAt: null, lifecycleEvents: { none: { kind: "EXPIRED" } }, expiresAt: { gt: new Date(now.getTime() - 7 * 24 * 3_600_000) } },
+    where: {
+      revokedAt: null,
+      lifecycleEvents: { none: { kind: "EXPIRED" } },
+      expiresAt: { gt: new Date(now.getTime() - 7 * 24 * 3_600_000) },
+    },
     select: { id: true, startsAt: true, expiresAt: true, lifecycleEvents: { select: { kind: true } } },
   });
   const jobs: Parameters<typeof enqueueBulk>[0] = [];
@@ -271,24 +403,42 @@ export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<
       // A start that is over before it ran is skipped by its job anyway.
       if (job.name === "grant.start" && (done.has("ACTIVATED") || grant.expiresAt <= now)) continue;
       if (job.name === "grant.warn" && (done.has("WARNED") || grant.expiresAt <= now)) continue;
-      jobs.push({ name: job.name, payload: { grantId: grant.id }, jobId: bullJobId(job.jobId), delay: Math.max(0, job.runAt.getTime() - now.getTime()) });
+      jobs.push({
+        name: job.name,
+        payload: { grantId: grant.id },
+        jobId: bullJobId(job.jobId),
+        delay: Math.max(0, job.runAt.getTime() - now.getTime()),
+      });
     }
   }
   // Deliveries whose jobs Redis lost: every undelivered one of an enabled endpoint gets its
   // job again (same id, so a job still in Redis is untouched).
   const undelivered = await db.webhookDelivery.findMany({
-    where: { deliveredAt: null, cancelledAt: null, endpoint: { disabledAt: null }, createdAt: { gt: new Date(now.getTime() - 30 * 24 * 3_600_000) } },
+    where: {
+      deliveredAt: null,
+      cancelledAt: null,
+      endpoint: { disabledAt: null },
+      createdAt: { gt: new Date(now.getTime() - 30 * 24 * 3_600_000) },
+    },
     select: { id: true, sendAfter: true },
   });
   for (const delivery of undelivered) {
     const delay = delivery.sendAfter ? Math.max(0, delivery.sendAfter.getTime() - now.getTime()) : 0;
-    jobs.push({ name: "webhook.deliver", payload: { deliveryId: delivery.id }, jobId: bullJobId(webhookJobId(delivery.id)), delay });
+    jobs.push({
+      name: "webhook.deliver",
+      payload: { deliveryId: delivery.id },
+      jobId: bullJobId(webhookJobId(delivery.id)),
+      delay,
+    });
   }
   // Notice copies (e-mail, chat) of the last day whose jobs Redis lost.
   const unsent = await db.notification.findMany({
     where: {
       createdAt: { gt: new Date(now.getTime() - 24 * 3_600_000) },
-      OR: [{ channels: { has: "email" }, emailSentAt: null }, { channels: { has: "chat" }, chatSentAt: null }],
+      OR: [
+        { channels: { has: "email" }, emailSentAt: null },
+        { channels: { has: "chat" }, chatSentAt: null },
+      ],
     },
     select: { id: true, channels: true, emailSentAt: true, chatSentAt: true },
   });
@@ -301,7 +451,8 @@ export const reconcileLifecycle = async (options: { now?: Date } = {}): Promise<
   }
   // In bulk: after a flush this is every job of every live grant.
   let replaced = 0;
-  for (let at = 0; at < jobs.length; at += RECONCILE_CHUNK) replaced += (await enqueueBulk(jobs.slice(at, at + RECONCILE_CHUNK), { replaceFinished: true })).replaced;
+  for (let at = 0; at < jobs.length; at += RECONCILE_CHUNK)
+    replaced += (await enqueueBulk(jobs.slice(at, at + RECONCILE_CHUNK), { replaceFinished: true })).replaced;
   const enqueued = jobs.length;
   return { grants: grants.length, deliveries: undelivered.length, notifications: unsent.length, enqueued, replaced };
 };

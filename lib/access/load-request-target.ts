@@ -14,7 +14,12 @@ export const loadRequestTarget = async (tx: Db, requestId: string): Promise<TReq
     select: { id: true, requesterId: true, policy: { select: { approverGroups: true } } },
   });
   if (!request) throw new AppError("NOT_FOUND", NOT_FOUND);
-  return { type: "request", id: request.id, requesterId: request.requesterId, approverGroups: request.policy.approverGroups };
+  return {
+    type: "request",
+    id: request.id,
+    requesterId: request.requesterId,
+    approverGroups: request.policy.approverGroups,
+  };
 };
 
 /**
@@ -22,5 +27,10 @@ export const loadRequestTarget = async (tx: Db, requestId: string): Promise<TReq
  * (NOT_FOUND), so another person's request id is never confirmed; someone who may read it
  * but not do `action` gets FORBIDDEN. Both are audited.
  */
-export const assertCanOnRequest = async (actor: TUserActor, action: TAction, target: TRequestTarget, context?: TAuditContext): Promise<void> =>
+export const assertCanOnRequest = async (
+  actor: TUserActor,
+  action: TAction,
+  target: TRequestTarget,
+  context?: TAuditContext,
+): Promise<void> =>
   assertCanOrHide({ actor, action, target, visible: can(actor, "request.read", target), notFound: NOT_FOUND, context });

@@ -27,10 +27,16 @@ export type TEligiblePolicy = NonNullable<Awaited<ReturnType<typeof loadPolicy>>
  * FORBIDDEN, audited, with the same answer whether the policy exists or not: no probing of
  * other teams' policies.
  */
-export const loadEligiblePolicy = async (options: { actor: TUserActor; policyId: string; action: string; audit: TAuditMeta }): Promise<TEligiblePolicy> => {
+export const loadEligiblePolicy = async (options: {
+  actor: TUserActor;
+  policyId: string;
+  action: string;
+  audit: TAuditMeta;
+}): Promise<TEligiblePolicy> => {
   const { actor, policyId, audit } = options;
   const policy = await loadPolicy(policyId);
-  const eligible = policy && !policy.resource.archivedAt && actor.groups.some((group) => policy.requesterGroups.includes(group));
+  const eligible =
+    policy && !policy.resource.archivedAt && actor.groups.some((group) => policy.requesterGroups.includes(group));
   if (policy && eligible) return policy;
   await recordAuditEvent({
     actorType: "USER",
@@ -57,10 +63,15 @@ export const checkRequestFields = (options: {
   const { policy, input, maxDurationMinutes } = options;
   const fields: Record<string, string> = {};
   const permissions = [...new Set(input.permissions)].sort();
-  const offered = permissions.filter((permission) => policy.permissions.includes(permission) && policy.resource.permissions.includes(permission));
-  if (offered.length !== permissions.length) fields.permissions = `This policy offers only: ${policy.permissions.join(", ")}.`;
-  if (input.durationMinutes < MIN_DURATION_MINUTES) fields.durationMinutes = `At least ${MIN_DURATION_MINUTES} minutes.`;
-  else if (input.durationMinutes > maxDurationMinutes) fields.durationMinutes = `At most ${maxDurationMinutes} minutes under this policy.`;
+  const offered = permissions.filter(
+    (permission) => policy.permissions.includes(permission) && policy.resource.permissions.includes(permission),
+  );
+  if (offered.length !== permissions.length)
+    fields.permissions = `This policy offers only: ${policy.permissions.join(", ")}.`;
+  if (input.durationMinutes < MIN_DURATION_MINUTES)
+    fields.durationMinutes = `At least ${MIN_DURATION_MINUTES} minutes.`;
+  else if (input.durationMinutes > maxDurationMinutes)
+    fields.durationMinutes = `At most ${maxDurationMinutes} minutes under this policy.`;
   const justification = input.justification.trim();
   if (justification.length < policy.minJustificationLength) {
     fields.justification = `Explain why in at least ${policy.minJustificationLength} characters.`;
@@ -82,9 +93,18 @@ export const lockRequester = async (tx: Db, options: { userId: string; resourceI
 };
 
 /** A grant of this person's on this resource for any of these permissions that has not ended. */
-export const findLiveGrant = (tx: Db, options: { userId: string; resourceId: string; permissions: string[]; now: Date }) =>
+export const findLiveGrant = (
+  tx: Db,
+  options: { userId: string; resourceId: string; permissions: string[]; now: Date },
+) =>
   tx.grant.findFirst({
-    where: { subjectId: options.userId, resourceId: options.resourceId, permissions: { hasSome: options.permissions }, revokedAt: null, expiresAt: { gt: options.now } },
+    where: {
+      subjectId: options.userId,
+      resourceId: options.resourceId,
+      permissions: { hasSome: options.permissions },
+      revokedAt: null,
+      expiresAt: { gt: options.now },
+    },
     select: { id: true, requestId: true, startsAt: true },
   });
 
@@ -94,7 +114,15 @@ export const findLiveGrant = (tx: Db, options: { userId: string; resourceId: str
  */
 export const assessRisk = async (
   tx: Db,
-  options: { actor: TUserActor; policy: TEligiblePolicy; permissions: string[]; durationMinutes: number; maxDurationMinutes: number; audit: TAuditMeta; now: Date },
+  options: {
+    actor: TUserActor;
+    policy: TEligiblePolicy;
+    permissions: string[];
+    durationMinutes: number;
+    maxDurationMinutes: number;
+    audit: TAuditMeta;
+    now: Date;
+  },
 ) => {
   const { policy } = options;
   const facts = await gatherRiskFacts(tx, {
@@ -134,7 +162,12 @@ export type TRequestResult = { requestId: string; status: "PENDING" | "APPROVED"
  * Past the request limits (per person and per IP) RATE_LIMITED, with nothing written but the
  * lockout's one audit event.
  */
-export const requestAccess = async (options: { actor: TUserActor; input: TRequestAccess; context?: TAuditContext; now?: Date }): Promise<TRequestResult> => {
+export const requestAccess = async (options: {
+  actor: TUserActor;
+  input: TRequestAccess;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<TRequestResult> => {
   const { actor, context = {} } = options;
   const now = options.now ?? new Date();
   const parsed = ZRequestAccess.safeParse(options.input);
@@ -144,7 +177,12 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
 
   await enforceRateLimit({ flow: "request.create", userId: actor.userId, context, now });
   const policy = await loadEligiblePolicy({ actor, policyId: input.policyId, action: "request.create", audit });
-  const { fields, permissions, justification, ticket } = checkRequestFields({ policy, input, maxDurationMinutes: policy.maxDurationMinutes, ticketRequired: policy.ticketRequired });
+  const { fields, permissions, justification, ticket } = checkRequestFields({
+    policy,
+    input,
+    maxDurationMinutes: policy.maxDurationMinutes,
+    ticketRequired: policy.ticketRequired,
+  });
   let requestedStartAt: Date | null = null;
   if (input.startAt) {
     const start = new Date(input.startAt);
@@ -158,77 +196,125 @@ export const requestAccess = async (options: { actor: TUserActor; input: TReques
     actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
     permissions.every((permission) => policy.autoApprovePermissions.includes(permission));
 
-  return db.$transaction(async (tx) => {
-    await lockRequester(tx, { userId: actor.userId, resourceId: policy.resource.id });
-    const pending = await tx.accessRequest.findFirst({
-      where: { requesterId: actor.userId, resourceId: policy.resource.id, status: "PENDING", permissions: { hasSome: permissions } },
-      select: { id: true },
-    });
-    const live = await findLiveGrant(tx, { userId: actor.userId, resourceId: policy.resource.id, permissions, now });
-    if (pending || live) {
-      const existing = pending?.id ?? live?.requestId ?? null;
-      const what = pending ? "a pending request" : live && live.startsAt <= now ? "an active grant" : "a scheduled grant";
-      throw new AppError("CONFLICT", `You already have ${what} for this resource and permission.`, existing ? { existing } : {});
-    }
-    const risk = await assessRisk(tx, { actor, policy, permissions, durationMinutes: input.durationMinutes, maxDurationMinutes: policy.maxDurationMinutes, audit, now });
-    const autoApprove = autoApproveRule && !risk.blocksAutoApproval;
-
-    const request = await tx.accessRequest.create({
-      data: {
-        requesterId: actor.userId,
-        resourceId: policy.resource.id,
-        policyId: policy.id,
-        permissions,
-        justification,
-        ticket,
-        durationMinutes: input.durationMinutes,
-        requestedStartAt,
-        status: autoApprove ? "APPROVED" : "PENDING",
-        decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
-        decidedAt: autoApprove ? now : null,
-        ...riskColumns(risk, audit),
-        createdAt: now,
-      },
-      select: { id: true, requesterId: true, resourceId: true, permissions: true, durationMinutes: true, requestedStartAt: true },
-    });
-    await appendAuditEvent(tx, {
-      actorType: "USER",
-      actorId: actor.userId,
-      action: "request.create",
-      targetType: "request",
-      targetId: request.id,
-      outcome: "ALLOWED",
-      details: { resource: policy.resource.key, policy: policy.name, permissions, durationMinutes: input.durationMinutes, ticket, scheduledStart: requestedStartAt?.toISOString() ?? null, autoApproved: autoApprove, riskScore: risk.score, riskSignals: risk.signals.map((signal) => signal.code), riskThresholdReached: risk.reached, extraApprovals: risk.extraApprovals, ...(autoApproveRule && !autoApprove ? { autoApprovalBlockedByRisk: true } : {}) },
-      ...audit,
-    });
-    if (!autoApprove) {
-      // Approvers are told; the inbox does not depend on it.
-      const approvers = await tx.user.findMany({
-        where: { groups: { hasSome: policy.approverGroups }, deactivatedAt: null, id: { not: actor.userId } },
+  return db
+    .$transaction(async (tx) => {
+      await lockRequester(tx, { userId: actor.userId, resourceId: policy.resource.id });
+      const pending = await tx.accessRequest.findFirst({
+        where: {
+          requesterId: actor.userId,
+          resourceId: policy.resource.id,
+          status: "PENDING",
+          permissions: { hasSome: permissions },
+        },
         select: { id: true },
       });
-      // Approvers who never signed in have no account yet: nobody to tell, and that is fine.
-      if (approvers.length > 0) await notify(tx, {
-        recipients: { userIds: approvers.map((approver) => approver.id) },
-        kind: "request.waiting",
-        title: `${actor.name} asks for ${permissions.join(", ")} on ${policy.resource.key} (${input.durationMinutes} min)`,
-        body: `${justification}${ticket ? ` (${ticket})` : ""}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
-        link: `/requests/${request.id}`,
+      const live = await findLiveGrant(tx, { userId: actor.userId, resourceId: policy.resource.id, permissions, now });
+      if (pending || live) {
+        const existing = pending?.id ?? live?.requestId ?? null;
+        const what = pending
+          ? "a pending request"
+          : live && live.startsAt <= now
+            ? "an active grant"
+            : "a scheduled grant";
+        throw new AppError(
+          "CONFLICT",
+          `You already have ${what} for this resource and permission.`,
+          existing ? { existing } : {},
+        );
+      }
+      const risk = await assessRisk(tx, {
+        actor,
+        policy,
+        permissions,
+        durationMinutes: input.durationMinutes,
+        maxDurationMinutes: policy.maxDurationMinutes,
+        audit,
+        now,
       });
-      return { requestId: request.id, status: "PENDING" as const, grantId: null };
-    }
+      const autoApprove = autoApproveRule && !risk.blocksAutoApproval;
 
-    await appendAuditEvent(tx, {
-      actorType: "SYSTEM",
-      actorId: "auto-approval",
-      action: "request.approved",
-      targetType: "request",
-      targetId: request.id,
-      outcome: "ALLOWED",
-      reason: "auto-approval rule of the policy",
-      details: { policy: policy.name },
-    });
-    const { grantId } = await createGrantForRequest(tx, { request, now, actor: { type: "SYSTEM", id: "auto-approval" } });
-    return { requestId: request.id, status: "APPROVED" as const, grantId };
-  }).then(announceAfter);
+      const request = await tx.accessRequest.create({
+        data: {
+          requesterId: actor.userId,
+          resourceId: policy.resource.id,
+          policyId: policy.id,
+          permissions,
+          justification,
+          ticket,
+          durationMinutes: input.durationMinutes,
+          requestedStartAt,
+          status: autoApprove ? "APPROVED" : "PENDING",
+          decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
+          decidedAt: autoApprove ? now : null,
+          ...riskColumns(risk, audit),
+          createdAt: now,
+        },
+        select: {
+          id: true,
+          requesterId: true,
+          resourceId: true,
+          permissions: true,
+          durationMinutes: true,
+          requestedStartAt: true,
+        },
+      });
+      await appendAuditEvent(tx, {
+        actorType: "USER",
+        actorId: actor.userId,
+        action: "request.create",
+        targetType: "request",
+        targetId: request.id,
+        outcome: "ALLOWED",
+        details: {
+          resource: policy.resource.key,
+          policy: policy.name,
+          permissions,
+          durationMinutes: input.durationMinutes,
+          ticket,
+          scheduledStart: requestedStartAt?.toISOString() ?? null,
+          autoApproved: autoApprove,
+          riskScore: risk.score,
+          riskSignals: risk.signals.map((signal) => signal.code),
+          riskThresholdReached: risk.reached,
+          extraApprovals: risk.extraApprovals,
+          ...(autoApproveRule && !autoApprove ? { autoApprovalBlockedByRisk: true } : {}),
+        },
+        ...audit,
+      });
+      if (!autoApprove) {
+        // Approvers are told; the inbox does not depend on it.
+        const approvers = await tx.user.findMany({
+          where: { groups: { hasSome: policy.approverGroups }, deactivatedAt: null, id: { not: actor.userId } },
+          select: { id: true },
+        });
+        // Approvers who never signed in have no account yet: nobody to tell, and that is fine.
+        if (approvers.length > 0)
+          await notify(tx, {
+            recipients: { userIds: approvers.map((approver) => approver.id) },
+            kind: "request.waiting",
+            title: `${actor.name} asks for ${permissions.join(", ")} on ${policy.resource.key} (${input.durationMinutes} min)`,
+            body: `${justification}${ticket ? ` (${ticket})` : ""}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
+            link: `/requests/${request.id}`,
+          });
+        return { requestId: request.id, status: "PENDING" as const, grantId: null };
+      }
+
+      await appendAuditEvent(tx, {
+        actorType: "SYSTEM",
+        actorId: "auto-approval",
+        action: "request.approved",
+        targetType: "request",
+        targetId: request.id,
+        outcome: "ALLOWED",
+        reason: "auto-approval rule of the policy",
+        details: { policy: policy.name },
+      });
+      const { grantId } = await createGrantForRequest(tx, {
+        request,
+        now,
+        actor: { type: "SYSTEM", id: "auto-approval" },
+      });
+      return { requestId: request.id, status: "APPROVED" as const, grantId };
+    })
+    .then(announceAfter);
 };

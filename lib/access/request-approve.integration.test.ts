@@ -58,16 +58,42 @@ describe("requesting and approving access", () => {
   const freshRequester = async () => withPasskey([engineers]);
 
   before(async () => {
-    const resource = await db.resource.create({ data: { key: uniqueId("db"), name: "Test DB", environment: "production", permissions: ["read", "write"] } });
-    const base = { resourceId: resource.id, requesterGroups: [engineers, autoGroup], approverGroups: [approverGroup], defaultDurationMinutes: 30, maxDurationMinutes: 60, minJustificationLength: 20 };
+    const resource = await db.resource.create({
+      data: { key: uniqueId("db"), name: "Test DB", environment: "production", permissions: ["read", "write"] },
+    });
+    const base = {
+      resourceId: resource.id,
+      requesterGroups: [engineers, autoGroup],
+      approverGroups: [approverGroup],
+      defaultDurationMinutes: 30,
+      maxDurationMinutes: 60,
+      minJustificationLength: 20,
+    };
     policyId = (
       await db.accessPolicy.create({
-        data: { ...base, name: "write", permissions: ["write"], approvalsRequired: 2, ticketRequired: true, ticketPattern: "^(INC|CHG)-\\d+$", autoApproveGroups: [], autoApprovePermissions: [] },
+        data: {
+          ...base,
+          name: "write",
+          permissions: ["write"],
+          approvalsRequired: 2,
+          ticketRequired: true,
+          ticketPattern: "^(INC|CHG)-\\d+$",
+          autoApproveGroups: [],
+          autoApprovePermissions: [],
+        },
       })
     ).id;
     singlePolicyId = (
       await db.accessPolicy.create({
-        data: { ...base, name: "read", permissions: ["read"], approvalsRequired: 1, minJustificationLength: 10, autoApproveGroups: [autoGroup], autoApprovePermissions: ["read"] },
+        data: {
+          ...base,
+          name: "read",
+          permissions: ["read"],
+          approvalsRequired: 1,
+          minJustificationLength: 10,
+          autoApproveGroups: [autoGroup],
+          autoApprovePermissions: ["read"],
+        },
       })
     ).id;
     requester = await freshRequester();
@@ -83,35 +109,68 @@ describe("requesting and approving access", () => {
       await assert.rejects(
         requestAccess({
           actor: requester.actor,
-          input: validInput({ durationMinutes: 61, justification: "too short", ticket: "JIRA-1", permissions: ["write", "admin"], startAt: "2000-01-01T00:00:00Z" }),
+          input: validInput({
+            durationMinutes: 61,
+            justification: "too short",
+            ticket: "JIRA-1",
+            permissions: ["write", "admin"],
+            startAt: "2000-01-01T00:00:00Z",
+          }),
         }),
         (error: unknown) => {
           assert.ok(error instanceof AppError && error.code === "INVALID_INPUT");
-          assert.deepEqual(Object.keys(error.fields).sort(), ["durationMinutes", "justification", "permissions", "startAt", "ticket"]);
+          assert.deepEqual(Object.keys(error.fields).sort(), [
+            "durationMinutes",
+            "justification",
+            "permissions",
+            "startAt",
+            "ticket",
+          ]);
           assert.match(error.fields.durationMinutes ?? "", /At most 60 minutes/);
           return true;
         },
       );
-      await assert.rejects(requestAccess({ actor: requester.actor, input: validInput({ ticket: undefined }) }), (error: unknown) => error instanceof AppError && error.fields.ticket === "A ticket reference is required.");
-      await assert.rejects(requestAccess({ actor: requester.actor, input: { ...validInput(), extra: 1 } as never }), isCode("INVALID_INPUT"));
+      await assert.rejects(
+        requestAccess({ actor: requester.actor, input: validInput({ ticket: undefined }) }),
+        (error: unknown) => error instanceof AppError && error.fields.ticket === "A ticket reference is required.",
+      );
+      await assert.rejects(
+        requestAccess({ actor: requester.actor, input: { ...validInput(), extra: 1 } as never }),
+        isCode("INVALID_INPUT"),
+      );
       assert.equal(await db.accessRequest.count(), before);
     });
 
     it("refuses someone outside the requester groups, the same way as an unknown policy, and audits it", async () => {
       await assert.rejects(requestAccess({ actor: approverOne.actor, input: validInput() }), isCode("FORBIDDEN"));
-      await assert.rejects(requestAccess({ actor: approverOne.actor, input: validInput({ policyId: "no-such-policy" }) }), isCode("FORBIDDEN"));
-      assert.equal(await db.auditEvent.count({ where: { action: "request.create", actorId: approverOne.actor.userId, outcome: "DENIED" } }), 2);
+      await assert.rejects(
+        requestAccess({ actor: approverOne.actor, input: validInput({ policyId: "no-such-policy" }) }),
+        isCode("FORBIDDEN"),
+      );
+      assert.equal(
+        await db.auditEvent.count({
+          where: { action: "request.create", actorId: approverOne.actor.userId, outcome: "DENIED" },
+        }),
+        2,
+      );
     });
 
     it("refuses a second pending request for the same resource and permission, pointing at the first", async () => {
       const person = await freshRequester();
       const first = await requestAccess({ actor: person.actor, input: validInput() });
-      await assert.rejects(requestAccess({ actor: person.actor, input: validInput() }), (error: unknown) => error instanceof AppError && error.code === "CONFLICT" && error.fields.existing === first.requestId);
+      await assert.rejects(
+        requestAccess({ actor: person.actor, input: validInput() }),
+        (error: unknown) =>
+          error instanceof AppError && error.code === "CONFLICT" && error.fields.existing === first.requestId,
+      );
     });
 
     it("lets only one of two simultaneous identical requests through", async () => {
       const person = await freshRequester();
-      const results = await Promise.allSettled([requestAccess({ actor: person.actor, input: validInput() }), requestAccess({ actor: person.actor, input: validInput() })]);
+      const results = await Promise.allSettled([
+        requestAccess({ actor: person.actor, input: validInput() }),
+        requestAccess({ actor: person.actor, input: validInput() }),
+      ]);
       assert.equal(results.filter((result) => result.status === "fulfilled").length, 1);
       assert.equal(await db.accessRequest.count({ where: { requesterId: person.actor.userId } }), 1);
     });
@@ -119,26 +178,62 @@ describe("requesting and approving access", () => {
 
   it("accepts a request when no approver has ever signed in (nobody to notify yet)", async () => {
     const lonely = uniqueId("lonely");
-    const resource = await db.resource.create({ data: { key: uniqueId("db"), name: "Lonely DB", environment: "staging", permissions: ["read"] } });
-    const policy = await db.accessPolicy.create({ data: { resourceId: resource.id, name: "read", permissions: ["read"], requesterGroups: [engineers], approverGroups: [lonely], defaultDurationMinutes: 10, maxDurationMinutes: 20 } });
-    const result = await requestAccess({ actor: requester.actor, input: { policyId: policy.id, permissions: ["read"], durationMinutes: 10, justification: "nobody approves here" } });
+    const resource = await db.resource.create({
+      data: { key: uniqueId("db"), name: "Lonely DB", environment: "staging", permissions: ["read"] },
+    });
+    const policy = await db.accessPolicy.create({
+      data: {
+        resourceId: resource.id,
+        name: "read",
+        permissions: ["read"],
+        requesterGroups: [engineers],
+        approverGroups: [lonely],
+        defaultDurationMinutes: 10,
+        maxDurationMinutes: 20,
+      },
+    });
+    const result = await requestAccess({
+      actor: requester.actor,
+      input: { policyId: policy.id, permissions: ["read"], durationMinutes: 10, justification: "nobody approves here" },
+    });
     assert.equal(result.status, "PENDING");
   });
 
   describe("auto-approval", () => {
     it("creates the grant at once for the policy's groups and permissions, still audited", async () => {
       const oncall = await withPasskey([autoGroup]);
-      const result = await requestAccess({ actor: oncall.actor, input: { policyId: singlePolicyId, permissions: ["read"], durationMinutes: 15, justification: "on-call check of replica lag" } });
+      const result = await requestAccess({
+        actor: oncall.actor,
+        input: {
+          policyId: singlePolicyId,
+          permissions: ["read"],
+          durationMinutes: 15,
+          justification: "on-call check of replica lag",
+        },
+      });
       assert.equal(result.status, "APPROVED");
       assert.ok(result.grantId);
       const grant = await db.grant.findUniqueOrThrow({ where: { id: result.grantId } });
       assert.ok(grant.startsAt.getTime() <= Date.now() && grant.expiresAt.getTime() > Date.now());
-      assert.equal(await db.auditEvent.count({ where: { targetId: result.requestId, action: "request.approved", actorId: "auto-approval" } }), 1);
+      assert.equal(
+        await db.auditEvent.count({
+          where: { targetId: result.requestId, action: "request.approved", actorId: "auto-approval" },
+        }),
+        1,
+      );
     });
 
     it("does not auto-approve an engineer outside the auto-approval groups", async () => {
       const person = await freshRequester();
-      const result = await requestAccess({ actor: person.actor, input: { policyId: singlePolicyId, permissions: ["read"], durationMinutes: 15, justification: "look at replica lag" } });
+      const result = await requestAccess({
+        actor: person.actor,
+        input: {
+          policyId: singlePolicyId,
+          permissions: ["read"],
+          durationMinutes: 15,
+          justification: "look at replica lag",
+        },
+      });
       assert.equal(result.status, "PENDING");
     });
   });
@@ -148,29 +243,54 @@ describe("requesting and approving access", () => {
       const person = await freshRequester();
       const { requestId } = await requestAccess({ actor: person.actor, input: validInput() });
       const first = await decide(approverOne, requestId, "APPROVE");
-      assert.deepEqual({ status: first.status, approvals: first.approvals, grantId: first.grantId }, { status: "PENDING", approvals: 1, grantId: null });
+      assert.deepEqual(
+        { status: first.status, approvals: first.approvals, grantId: first.grantId },
+        { status: "PENDING", approvals: 1, grantId: null },
+      );
       const second = await decide(approverTwo, requestId, "APPROVE");
       assert.equal(second.status, "APPROVED");
       const grant = await db.grant.findUniqueOrThrow({ where: { requestId } });
       assert.equal(grant.subjectId, person.actor.userId);
       assert.deepEqual(grant.permissions, ["write"]);
       assert.equal(grant.expiresAt.getTime() - grant.startsAt.getTime(), 30 * 60_000);
-      const told = await db.notification.findMany({ where: { link: `/requests/${requestId}` }, select: { userId: true, kind: true } });
-      assert.ok(told.some((notice) => notice.userId === approverOne.actor.userId && notice.kind === "request.waiting"), "approvers are told");
-      assert.ok(!told.some((notice) => notice.userId === person.actor.userId && notice.kind === "request.waiting"), "not the requester");
-      assert.equal(told.filter((notice) => notice.userId === person.actor.userId && notice.kind === "request.approved").length, 1, "the requester hears the outcome once");
+      const told = await db.notification.findMany({
+        where: { link: `/requests/${requestId}` },
+        select: { userId: true, kind: true },
+      });
+      assert.ok(
+        told.some((notice) => notice.userId === approverOne.actor.userId && notice.kind === "request.waiting"),
+        "approvers are told",
+      );
+      assert.ok(
+        !told.some((notice) => notice.userId === person.actor.userId && notice.kind === "request.waiting"),
+        "not the requester",
+      );
+      assert.equal(
+        told.filter((notice) => notice.userId === person.actor.userId && notice.kind === "request.approved").length,
+        1,
+        "the requester hears the outcome once",
+      );
       const approvals = await db.approval.findMany({ where: { requestId }, include: { passkey: true } });
       assert.equal(approvals.length, 2);
-      assert.ok(approvals.every((approval) => approval.passkey && approval.challengeId), "each decision stores its passkey and challenge");
+      assert.ok(
+        approvals.every((approval) => approval.passkey && approval.challengeId),
+        "each decision stores its passkey and challenge",
+      );
     });
 
     it("never lets requesters decide their own request, not even administrators in the approver group", async () => {
       const { requestId } = await requestAccess({ actor: adminApprover.actor, input: validInput() });
-      await assert.rejects(startDecision({ actor: adminApprover.actor, requestId, decision: "APPROVE" }), isCode("FORBIDDEN"));
+      await assert.rejects(
+        startDecision({ actor: adminApprover.actor, requestId, decision: "APPROVE" }),
+        isCode("FORBIDDEN"),
+      );
       // Even with a challenge obtained some other way, the decision itself is refused.
       const stolenOptions = await startDecision({ actor: approverOne.actor, requestId, decision: "APPROVE" });
       const assertion = await adminApprover.authenticator.assert(stolenOptions, { ignoreAllowCredentials: true });
-      await assert.rejects(decideRequest({ actor: adminApprover.actor, input: { requestId, decision: "APPROVE", assertion } }), isCode("FORBIDDEN"));
+      await assert.rejects(
+        decideRequest({ actor: adminApprover.actor, input: { requestId, decision: "APPROVE", assertion } }),
+        isCode("FORBIDDEN"),
+      );
       assert.equal(await db.approval.count({ where: { requestId } }), 0);
     });
 
@@ -180,7 +300,13 @@ describe("requesting and approving access", () => {
       await assert.rejects(decide(outsider, requestId, "APPROVE"), isCode("NOT_FOUND"));
       await assert.rejects(cancelRequest({ actor: outsider.actor, requestId }), isCode("NOT_FOUND"));
       await assert.rejects(getRequestDetail({ actor: outsider.actor, requestId }), isCode("NOT_FOUND"));
-      assert.equal(await db.auditEvent.count({ where: { action: "authz.denied", actorId: outsider.actor.userId, targetId: requestId } }), 3, "each refusal is audited");
+      assert.equal(
+        await db.auditEvent.count({
+          where: { action: "authz.denied", actorId: outsider.actor.userId, targetId: requestId },
+        }),
+        3,
+        "each refusal is audited",
+      );
       assert.equal((await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status, "PENDING");
     });
 
@@ -192,13 +318,21 @@ describe("requesting and approving access", () => {
     });
 
     it("refuses a replayed assertion", async () => {
-      const { requestId } = await requestAccess({ actor: (await freshRequester()).actor, input: validInput({ permissions: ["write"] }) });
+      const { requestId } = await requestAccess({
+        actor: (await freshRequester()).actor,
+        input: validInput({ permissions: ["write"] }),
+      });
       const options = await startDecision({ actor: approverOne.actor, requestId, decision: "APPROVE" });
       const assertion = await approverOne.authenticator.assert(options);
       await decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion } });
       // Replayed by the second approver's session (same assertion) and by the first again.
-      await assert.rejects(decideRequest({ actor: approverTwo.actor, input: { requestId, decision: "APPROVE", assertion } }), isCode("FORBIDDEN"));
-      await assert.rejects(decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion } }));
+      await assert.rejects(
+        decideRequest({ actor: approverTwo.actor, input: { requestId, decision: "APPROVE", assertion } }),
+        isCode("FORBIDDEN"),
+      );
+      await assert.rejects(
+        decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion } }),
+      );
       assert.equal(await db.approval.count({ where: { requestId } }), 1);
     });
 
@@ -207,22 +341,35 @@ describe("requesting and approving access", () => {
       const b = await requestAccess({ actor: (await freshRequester()).actor, input: validInput() });
       const options = await startDecision({ actor: approverOne.actor, requestId: a.requestId, decision: "APPROVE" });
       const assertion = await approverOne.authenticator.assert(options);
-      await assert.rejects(decideRequest({ actor: approverOne.actor, input: { requestId: b.requestId, decision: "APPROVE", assertion } }), isCode("FORBIDDEN"));
+      await assert.rejects(
+        decideRequest({ actor: approverOne.actor, input: { requestId: b.requestId, decision: "APPROVE", assertion } }),
+        isCode("FORBIDDEN"),
+      );
       assert.equal(await db.approval.count({ where: { requestId: b.requestId } }), 0);
-      assert.equal(await db.auditEvent.count({ where: { action: "request.decide", targetId: b.requestId, outcome: "DENIED" } }), 1, "the refused step-up is audited");
+      assert.equal(
+        await db.auditEvent.count({ where: { action: "request.decide", targetId: b.requestId, outcome: "DENIED" } }),
+        1,
+        "the refused step-up is audited",
+      );
     });
 
     it("refuses a deny assertion turned into an approval", async () => {
       const { requestId } = await requestAccess({ actor: (await freshRequester()).actor, input: validInput() });
       const options = await startDecision({ actor: approverOne.actor, requestId, decision: "DENY" });
       const assertion = await approverOne.authenticator.assert(options);
-      await assert.rejects(decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion } }), isCode("FORBIDDEN"));
+      await assert.rejects(
+        decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion } }),
+        isCode("FORBIDDEN"),
+      );
       assert.equal(await db.approval.count({ where: { requestId } }), 0);
     });
 
     it("requires a comment to deny, and a denial ends the request without a grant", async () => {
       const { requestId } = await requestAccess({ actor: (await freshRequester()).actor, input: validInput() });
-      await assert.rejects(decide(approverOne, requestId, "DENY"), (error: unknown) => error instanceof AppError && error.fields.comment === "A denial needs a comment.");
+      await assert.rejects(
+        decide(approverOne, requestId, "DENY"),
+        (error: unknown) => error instanceof AppError && error.fields.comment === "A denial needs a comment.",
+      );
       const denied = await decide(approverOne, requestId, "DENY", "Use the read replica instead");
       assert.equal(denied.status, "DENIED");
       await assert.rejects(decide(approverTwo, requestId, "APPROVE"), isCode("CONFLICT"));
@@ -231,17 +378,38 @@ describe("requesting and approving access", () => {
 
     it("yields exactly one outcome and at most one grant when two approvers decide at the same moment", async () => {
       for (let round = 0; round < 5; round += 1) {
-        const { requestId } = await requestAccess({ actor: (await freshRequester()).actor, input: { policyId: singlePolicyId, permissions: ["read"], durationMinutes: 10, justification: "simultaneous decisions" } });
+        const { requestId } = await requestAccess({
+          actor: (await freshRequester()).actor,
+          input: {
+            policyId: singlePolicyId,
+            permissions: ["read"],
+            durationMinutes: 10,
+            justification: "simultaneous decisions",
+          },
+        });
         const [optionsOne, optionsTwo] = await Promise.all([
           startDecision({ actor: approverOne.actor, requestId, decision: "APPROVE" }),
           startDecision({ actor: approverTwo.actor, requestId, decision: "DENY" }),
         ]);
-        const [assertionOne, assertionTwo] = await Promise.all([approverOne.authenticator.assert(optionsOne), approverTwo.authenticator.assert(optionsTwo)]);
-        const results = await Promise.allSettled([
-          decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion: assertionOne } }),
-          decideRequest({ actor: approverTwo.actor, input: { requestId, decision: "DENY", comment: "not now", assertion: assertionTwo } }),
+        const [assertionOne, assertionTwo] = await Promise.all([
+          approverOne.authenticator.assert(optionsOne),
+          approverTwo.authenticator.assert(optionsTwo),
         ]);
-        assert.equal(results.filter((result) => result.status === "fulfilled").length, 1, `round ${round}: one decision wins`);
+        const results = await Promise.allSettled([
+          decideRequest({
+            actor: approverOne.actor,
+            input: { requestId, decision: "APPROVE", assertion: assertionOne },
+          }),
+          decideRequest({
+            actor: approverTwo.actor,
+            input: { requestId, decision: "DENY", comment: "not now", assertion: assertionTwo },
+          }),
+        ]);
+        assert.equal(
+          results.filter((result) => result.status === "fulfilled").length,
+          1,
+          `round ${round}: one decision wins`,
+        );
         const loser = results.find((result) => result.status === "rejected");
         assert.ok(loser && isCode("CONFLICT")(loser.reason), `round ${round}: the other is told it is already decided`);
         const request = await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } });
@@ -252,12 +420,24 @@ describe("requesting and approving access", () => {
     it("refuses a decision after the decision window", async () => {
       const { requestId } = await requestAccess({ actor: (await freshRequester()).actor, input: validInput() });
       await db.accessRequest.update({ where: { id: requestId }, data: { decideBy: new Date(Date.now() - 1_000) } });
-      await assert.rejects(startDecision({ actor: approverOne.actor, requestId, decision: "APPROVE" }), isCode("CONFLICT"));
+      await assert.rejects(
+        startDecision({ actor: approverOne.actor, requestId, decision: "APPROVE" }),
+        isCode("CONFLICT"),
+      );
     });
 
     it("schedules the grant for a requested start in the future", async () => {
       const startAt = new Date(Date.now() + 3_600_000);
-      const { requestId } = await requestAccess({ actor: (await freshRequester()).actor, input: { policyId: singlePolicyId, permissions: ["read"], durationMinutes: 10, justification: "scheduled maintenance", startAt: startAt.toISOString() } });
+      const { requestId } = await requestAccess({
+        actor: (await freshRequester()).actor,
+        input: {
+          policyId: singlePolicyId,
+          permissions: ["read"],
+          durationMinutes: 10,
+          justification: "scheduled maintenance",
+          startAt: startAt.toISOString(),
+        },
+      });
       await decide(approverOne, requestId, "APPROVE");
       const grant = await db.grant.findUniqueOrThrow({ where: { requestId } });
       assert.equal(grant.startsAt.getTime(), startAt.getTime());
@@ -272,7 +452,10 @@ describe("requesting and approving access", () => {
       await cancelRequest({ actor: person.actor, requestId });
       assert.equal((await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status, "CANCELLED");
       await assert.rejects(cancelRequest({ actor: person.actor, requestId }), isCode("CONFLICT"));
-      await assert.rejects(startDecision({ actor: approverOne.actor, requestId, decision: "APPROVE" }), isCode("CONFLICT"));
+      await assert.rejects(
+        startDecision({ actor: approverOne.actor, requestId, decision: "APPROVE" }),
+        isCode("CONFLICT"),
+      );
     });
   });
 });

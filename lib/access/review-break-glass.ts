@@ -18,7 +18,16 @@ export const listUnreviewedBreakGlass = async (options: { actor: TUserActor; now
     include: {
       subject: { select: { id: true, name: true, email: true } },
       resource: { select: { key: true, name: true, environment: true } },
-      request: { select: { id: true, justification: true, ticket: true, durationMinutes: true, riskScore: true, riskSignals: true } },
+      request: {
+        select: {
+          id: true,
+          justification: true,
+          ticket: true,
+          durationMinutes: true,
+          riskScore: true,
+          riskSignals: true,
+        },
+      },
     },
   });
   return grants.map((grant) => ({
@@ -44,7 +53,11 @@ export type TUnreviewedBreakGlass = Awaited<ReturnType<typeof listUnreviewedBrea
 export const ZSignOffBreakGlass = z
   .object({
     grantId: z.string().min(1).max(64),
-    comment: z.string().trim().min(10, "Say what you checked, in at least 10 characters.").max(2000, "At most 2000 characters."),
+    comment: z
+      .string()
+      .trim()
+      .min(10, "Say what you checked, in at least 10 characters.")
+      .max(2000, "At most 2000 characters."),
   })
   .strict();
 export type TSignOffBreakGlass = z.input<typeof ZSignOffBreakGlass>;
@@ -54,7 +67,12 @@ export type TSignOffBreakGlass = z.input<typeof ZSignOffBreakGlass>;
  * break-glass grant off with a comment, once. One transaction with its audit event; a
  * second sign-off, concurrent or later, is a CONFLICT.
  */
-export const signOffBreakGlass = async (options: { actor: TUserActor; input: TSignOffBreakGlass; context?: TAuditContext; now?: Date }): Promise<{ reviewedAt: Date }> => {
+export const signOffBreakGlass = async (options: {
+  actor: TUserActor;
+  input: TSignOffBreakGlass;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<{ reviewedAt: Date }> => {
   const { actor, context = {} } = options;
   await assertCan(actor, "security.view", undefined, context);
   const parsed = ZSignOffBreakGlass.safeParse(options.input);
@@ -63,7 +81,10 @@ export const signOffBreakGlass = async (options: { actor: TUserActor; input: TSi
     throw new AppError("INVALID_INPUT", comment ?? "Invalid sign-off.", comment ? { comment } : {});
   }
   const { grantId, comment } = parsed.data;
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: { id: true, subjectId: true, breakGlass: true } });
+  const grant = await db.grant.findUnique({
+    where: { id: grantId },
+    select: { id: true, subjectId: true, breakGlass: true },
+  });
   if (!grant?.breakGlass) throw new AppError("NOT_FOUND", "No such break-glass grant.");
   await assertCan(actor, "breakglass.review", { type: "grant", id: grant.id, subjectId: grant.subjectId }, context);
 

@@ -27,11 +27,21 @@ export const startRevocation = async (options: { actor: TUserActor; grantId: str
   const target = await loadTarget(options.grantId);
   await assertRevocable(options.actor, target, options.context);
   if (target.subjectId === options.actor.userId) return null;
-  return startStepUp({ actor: options.actor, purpose: "REVOKE", targetType: "grant", targetId: target.id, context: options.context });
+  return startStepUp({
+    actor: options.actor,
+    purpose: "REVOKE",
+    targetType: "grant",
+    targetId: target.id,
+    context: options.context,
+  });
 };
 
 export const ZRevokeGrant = z
-  .object({ grantId: z.string().min(1).max(64), reason: z.string().max(2000).optional(), assertion: ZAuthenticationResponse.optional() })
+  .object({
+    grantId: z.string().min(1).max(64),
+    reason: z.string().max(2000).optional(),
+    assertion: ZAuthenticationResponse.optional(),
+  })
   .strict();
 export type TRevokeGrant = z.input<typeof ZRevokeGrant>;
 
@@ -39,7 +49,12 @@ export type TRevokeGrant = z.input<typeof ZRevokeGrant>;
  * Ends a grant now. Immediate for every check (validity is computed from revokedAt), and the
  * same end-of-grant side effects as expiry: deprovisioning webhook, audit, notices.
  */
-export const revokeGrant = async (options: { actor: TUserActor; input: TRevokeGrant; context?: TAuditContext; now?: Date }): Promise<void> => {
+export const revokeGrant = async (options: {
+  actor: TUserActor;
+  input: TRevokeGrant;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<void> => {
   const { actor, context = {} } = options;
   const parsed = ZRevokeGrant.safeParse(options.input);
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Invalid revocation.");
@@ -48,56 +63,95 @@ export const revokeGrant = async (options: { actor: TUserActor; input: TRevokeGr
   const target = await loadTarget(grantId);
   await assertRevocable(actor, target, context);
   const own = target.subjectId === actor.userId;
-  if (!own && (!reason || reason.length < 3)) throw new AppError("INVALID_INPUT", "Say why you revoke this grant.", { reason: "A reason is required." });
+  if (!own && (!reason || reason.length < 3))
+    throw new AppError("INVALID_INPUT", "Say why you revoke this grant.", { reason: "A reason is required." });
   if (!own && !assertion) throw new AppError("FORBIDDEN", "Confirm with your passkey.", { stepUp: "required" });
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
   const admission = !own && assertion ? await admitStepUp({ actor, context }) : null;
 
   try {
-    await db.$transaction(async (tx) => {
-      const now = options.now ?? new Date();
-      await tx.$queryRaw`select id from "Grant" where id = ${grantId} for update`;
-      const grant = await tx.grant.findUniqueOrThrow({
-        where: { id: grantId },
-        include: { resource: { select: { key: true, name: true } }, subject: { select: { id: true, email: true, name: true } } },
-      });
-      if (grant.revokedAt) throw new AppError("CONFLICT", "This grant is already revoked.");
-      if (grant.expiresAt <= now) throw new AppError("CONFLICT", "This grant has already ended.");
-      const stepUp = !admission || !assertion ? null : await verifyStepUp({ tx, admission, actor, purpose: "REVOKE", targetType: "grant", targetId: grantId, response: assertion, context });
+    await db
+      .$transaction(async (tx) => {
+        const now = options.now ?? new Date();
+        await tx.$queryRaw`select id from "Grant" where id = ${grantId} for update`;
+        const grant = await tx.grant.findUniqueOrThrow({
+          where: { id: grantId },
+          include: {
+            resource: { select: { key: true, name: true } },
+            subject: { select: { id: true, email: true, name: true } },
+          },
+        });
+        if (grant.revokedAt) throw new AppError("CONFLICT", "This grant is already revoked.");
+        if (grant.expiresAt <= now) throw new AppError("CONFLICT", "This grant has already ended.");
+        const stepUp =
+          !admission || !assertion
+            ? null
+            : await verifyStepUp({
+                tx,
+                admission,
+                actor,
+                purpose: "REVOKE",
+                targetType: "grant",
+                targetId: grantId,
+                response: assertion,
+                context,
+              });
 
-      await tx.grant.update({ where: { id: grantId }, data: { revokedAt: now, revokedById: actor.userId, revokeReason: reason ?? (own ? "ended early by the subject" : null) } });
-      await tx.grantLifecycleEvent.createMany({ data: [{ grantId, kind: "REVOKED", at: now }], skipDuplicates: true });
-      await appendAuditEvent(tx, {
+        await tx.grant.update({
+          where: { id: grantId },
+          data: {
+            revokedAt: now,
+            revokedById: actor.userId,
+            revokeReason: reason ?? (own ? "ended early by the subject" : null),
+          },
+        });
+        await tx.grantLifecycleEvent.createMany({
+          data: [{ grantId, kind: "REVOKED", at: now }],
+          skipDuplicates: true,
+        });
+        await appendAuditEvent(tx, {
+          actorType: "USER",
+          actorId: actor.userId,
+          action: "grant.revoke",
+          targetType: "grant",
+          targetId: grantId,
+          outcome: "ALLOWED",
+          reason,
+          details: { own, passkeyId: stepUp?.passkeyId ?? null },
+          ...audit,
+        });
+        const what = `${grant.permissions.join(", ")} on ${grant.resource.name}`;
+        // Its scheduled start and end will not happen: the target hears `grant.revoked` instead.
+        await cancelScheduledWebhooks(tx, { grantId, now, reason: "grant revoked" });
+        await queueGrantWebhooks(tx, {
+          grantId,
+          eventType: "grant.revoked",
+          occurredAt: now,
+          data: { reason },
+        });
+        await notify(tx, {
+          recipients: { userIds: [grant.subjectId], security: true },
+          kind: "grant.revoked",
+          title: `Access revoked: ${what}`,
+          body: own
+            ? `${grant.subject.name} ended ${what} early.`
+            : `${actor.name} revoked ${grant.subject.name}'s ${what}: ${reason}`,
+          link: grant.requestId ? `/requests/${grant.requestId}` : "/",
+        });
+      })
+      .then(announceAfter);
+  } catch (error) {
+    if (isAppError(error) && error.code === "FORBIDDEN") {
+      await recordAuditEvent({
         actorType: "USER",
         actorId: actor.userId,
         action: "grant.revoke",
         targetType: "grant",
         targetId: grantId,
-        outcome: "ALLOWED",
-        reason,
-        details: { own, passkeyId: stepUp?.passkeyId ?? null },
+        outcome: "DENIED",
+        reason: error.message,
         ...audit,
       });
-      const what = `${grant.permissions.join(", ")} on ${grant.resource.name}`;
-      // Its scheduled start and end will not happen: the target hears `grant.revoked` instead.
-      await cancelScheduledWebhooks(tx, { grantId, now, reason: "grant revoked" });
-      await queueGrantWebhooks(tx, {
-        grantId,
-        eventType: "grant.revoked",
-        occurredAt: now,
-        data: { reason },
-      });
-      await notify(tx, {
-        recipients: { userIds: [grant.subjectId], security: true },
-        kind: "grant.revoked",
-        title: `Access revoked: ${what}`,
-        body: own ? `${grant.subject.name} ended ${what} early.` : `${actor.name} revoked ${grant.subject.name}'s ${what}: ${reason}`,
-        link: grant.requestId ? `/requests/${grant.requestId}` : "/",
-      });
-    }).then(announceAfter);
-  } catch (error) {
-    if (isAppError(error) && error.code === "FORBIDDEN") {
-      await recordAuditEvent({ actorType: "USER", actorId: actor.userId, action: "grant.revoke", targetType: "grant", targetId: grantId, outcome: "DENIED", reason: error.message, ...audit });
     }
     throw error;
   }

@@ -15,7 +15,8 @@ import { requestAccess } from "./request-access";
 
 after(disconnectDb);
 
-const CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const CHROME_LINUX =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const HOME = { ip: "203.0.113.5", userAgent: CHROME_LINUX };
 
@@ -27,38 +28,105 @@ describe("risk signals at submission", () => {
   let staging = { id: "", policyId: "" };
 
   before(async () => {
-    const common = { requesterGroups: [engineers, oncall], approverGroups: [approvers], defaultDurationMinutes: 30, maxDurationMinutes: 100, minJustificationLength: 5 };
-    const prodResource = await db.resource.create({ data: { key: uniqueId("prod"), name: "Prod", environment: "production", permissions: ["read", "write", "admin"] } });
-    const stagingResource = await db.resource.create({ data: { key: uniqueId("stg"), name: "Staging", environment: "staging", permissions: ["read", "write"] } });
+    const common = {
+      requesterGroups: [engineers, oncall],
+      approverGroups: [approvers],
+      defaultDurationMinutes: 30,
+      maxDurationMinutes: 100,
+      minJustificationLength: 5,
+    };
+    const prodResource = await db.resource.create({
+      data: { key: uniqueId("prod"), name: "Prod", environment: "production", permissions: ["read", "write", "admin"] },
+    });
+    const stagingResource = await db.resource.create({
+      data: { key: uniqueId("stg"), name: "Staging", environment: "staging", permissions: ["read", "write"] },
+    });
     prod = {
       id: prodResource.id,
-      policyId: (await db.accessPolicy.create({ data: { ...common, resourceId: prodResource.id, name: "rw", permissions: ["read", "write"] } })).id,
+      policyId: (
+        await db.accessPolicy.create({
+          data: { ...common, resourceId: prodResource.id, name: "rw", permissions: ["read", "write"] },
+        })
+      ).id,
       riskyPolicyId: (
         await db.accessPolicy.create({
-          data: { ...common, resourceId: prodResource.id, name: "admin", permissions: ["admin"], autoApproveGroups: [oncall], autoApprovePermissions: ["admin"], riskThreshold: 4, riskExtraApprovals: 1, riskBlocksAutoApproval: true },
+          data: {
+            ...common,
+            resourceId: prodResource.id,
+            name: "admin",
+            permissions: ["admin"],
+            autoApproveGroups: [oncall],
+            autoApprovePermissions: ["admin"],
+            riskThreshold: 4,
+            riskExtraApprovals: 1,
+            riskBlocksAutoApproval: true,
+          },
         })
       ).id,
     };
-    staging = { id: stagingResource.id, policyId: (await db.accessPolicy.create({ data: { ...common, resourceId: stagingResource.id, name: "rw", permissions: ["read", "write"] } })).id };
+    staging = {
+      id: stagingResource.id,
+      policyId: (
+        await db.accessPolicy.create({
+          data: { ...common, resourceId: stagingResource.id, name: "rw", permissions: ["read", "write"] },
+        })
+      ).id,
+    };
   });
 
   /** Earlier requests of this person, as rows (cancelled, so they block nothing). */
-  const history = async (actor: TUserActor, times: Date[], resourceId = staging.id, policyId = staging.policyId, source = HOME) => {
+  const history = async (
+    actor: TUserActor,
+    times: Date[],
+    resourceId = staging.id,
+    policyId = staging.policyId,
+    source = HOME,
+  ) => {
     for (const createdAt of times) {
       await db.accessRequest.create({
-        data: { requesterId: actor.userId, resourceId, policyId, permissions: ["read"], justification: "earlier", durationMinutes: 30, status: "CANCELLED", decideBy: createdAt, createdAt, sourceIp: source.ip, userAgent: source.userAgent },
+        data: {
+          requesterId: actor.userId,
+          resourceId,
+          policyId,
+          permissions: ["read"],
+          justification: "earlier",
+          durationMinutes: 30,
+          status: "CANCELLED",
+          decideBy: createdAt,
+          createdAt,
+          sourceIp: source.ip,
+          userAgent: source.userAgent,
+        },
       });
     }
   };
   /** An earlier sign-in of this person (its own session, not the actor's current one). */
   const signedInBefore = async (actor: TUserActor, context = HOME) => {
     const user = await db.user.findUniqueOrThrow({ where: { id: actor.userId } });
-    await signInUser({ issuer: TEST_ISSUER, identity: { subject: user.subject, email: user.email, name: user.name, groups: user.groups }, context });
+    await signInUser({
+      issuer: TEST_ISSUER,
+      identity: { subject: user.subject, email: user.email, name: user.name, groups: user.groups },
+      context,
+    });
   };
-  const submit = async (actor: TUserActor, options: { policyId?: string; permissions?: string[]; durationMinutes?: number; context?: { ip?: string; userAgent?: string }; now?: Date } = {}) => {
+  const submit = async (
+    actor: TUserActor,
+    options: {
+      policyId?: string;
+      permissions?: string[];
+      durationMinutes?: number;
+      context?: { ip?: string; userAgent?: string };
+      now?: Date;
+    } = {},
+  ) => {
     const { requestId, status } = await requestAccess({
       actor,
-      input: { policyId: options.policyId ?? staging.policyId, permissions: options.permissions ?? ["read"], durationMinutes: options.durationMinutes ?? 30, justification: "routine check" },
+      input: {
+        policyId: options.policyId ?? staging.policyId,
+        permissions: options.permissions ?? ["read"],
+        durationMinutes: options.durationMinutes ?? 30,
+        justification: "routine check",
+      },
       context: options.context ?? HOME,
       now: options.now,
     });
@@ -85,7 +153,11 @@ describe("risk signals at submission", () => {
     const actor = await createActor({ groups: [engineers] });
     const { codes, request } = await submit(actor);
     assert.deepEqual(codes, ["first_request_for_resource"]);
-    assert.deepEqual(parseRiskSignals(request.riskSignals)[0], { code: "first_request_for_resource", reason: `First request by this person for ${(await db.resource.findUniqueOrThrow({ where: { id: staging.id } })).key}.`, weight: 1 });
+    assert.deepEqual(parseRiskSignals(request.riskSignals)[0], {
+      code: "first_request_for_resource",
+      reason: `First request by this person for ${(await db.resource.findUniqueOrThrow({ where: { id: staging.id } })).key}.`,
+      weight: 1,
+    });
     assert.equal(request.riskScore, 1);
     const event = await db.auditEvent.findFirstOrThrow({ where: { action: "request.create", targetId: request.id } });
     assert.deepEqual((event.details as { riskSignals: string[] }).riskSignals, ["first_request_for_resource"]);
@@ -103,13 +175,19 @@ describe("risk signals at submission", () => {
     };
     const night = await withUsualHours();
     await history(night, usual);
-    assert.deepEqual((await submit(night, { now: new Date(today + day + 3 * 3_600_000) })).codes, ["outside_usual_hours"]);
+    assert.deepEqual((await submit(night, { now: new Date(today + day + 3 * 3_600_000) })).codes, [
+      "outside_usual_hours",
+    ]);
     const morning = await withUsualHours();
     await history(morning, usual);
     assert.deepEqual((await submit(morning, { now: new Date(today + day + 10.5 * 3_600_000) })).codes, []);
     const newcomer = await withUsualHours();
     await history(newcomer, usual.slice(0, 4));
-    assert.deepEqual((await submit(newcomer, { now: new Date(today + day + 3 * 3_600_000) })).codes, [], "fewer than five earlier requests define no usual hours");
+    assert.deepEqual(
+      (await submit(newcomer, { now: new Date(today + day + 3 * 3_600_000) })).codes,
+      [],
+      "fewer than five earlier requests define no usual hours",
+    );
   });
 
   it("a device or network not seen at earlier sign-ins or requests: fires for each, quiet for the known ones", async () => {
@@ -119,10 +197,17 @@ describe("risk signals at submission", () => {
     assert.match(parseRiskSignals(request.riskSignals)[0]?.reason ?? "", /Firefox on Windows/);
     // The same /24 and the same browser family (another version) are known.
     const homebody = await regular();
-    assert.deepEqual((await submit(homebody, { context: { ip: "203.0.113.200", userAgent: CHROME_LINUX.replace("131.0", "133.0") } })).codes, []);
+    assert.deepEqual(
+      (await submit(homebody, { context: { ip: "203.0.113.200", userAgent: CHROME_LINUX.replace("131.0", "133.0") } }))
+        .codes,
+      [],
+    );
     // The current session's own sign-in is not history: a person whose only sign-in is this one has nothing to compare with.
     const fresh = await createActor({ groups: [engineers] });
-    await history(fresh, [new Date(Date.now() - 2 * 24 * 3_600_000)], staging.id, staging.policyId, { ip: "", userAgent: "" });
+    await history(fresh, [new Date(Date.now() - 2 * 24 * 3_600_000)], staging.id, staging.policyId, {
+      ip: "",
+      userAgent: "",
+    });
     assert.deepEqual((await submit(fresh, { context: { ip: "198.51.100.7", userAgent: FIREFOX_WINDOWS } })).codes, []);
   });
 
@@ -144,7 +229,9 @@ describe("risk signals at submission", () => {
   it("write or admin on a production resource: fires; read on production or write on staging does not", async () => {
     const person = await regular();
     await history(person, [new Date(Date.now() - 2 * 24 * 3_600_000)], prod.id, prod.policyId);
-    assert.deepEqual((await submit(person, { policyId: prod.policyId, permissions: ["write"] })).codes, ["production_privileged"]);
+    assert.deepEqual((await submit(person, { policyId: prod.policyId, permissions: ["write"] })).codes, [
+      "production_privileged",
+    ]);
     const reader = await regular();
     await history(reader, [new Date(Date.now() - 2 * 24 * 3_600_000)], prod.id, prod.policyId);
     assert.deepEqual((await submit(reader, { policyId: prod.policyId, permissions: ["read"] })).codes, []);
@@ -159,7 +246,9 @@ describe("policy risk thresholds", () => {
   let resourceId = "";
 
   before(async () => {
-    const resource = await db.resource.create({ data: { key: uniqueId("risky"), name: "Risky", environment: "staging", permissions: ["read"] } });
+    const resource = await db.resource.create({
+      data: { key: uniqueId("risky"), name: "Risky", environment: "staging", permissions: ["read"] },
+    });
     resourceId = resource.id;
     policyId = (
       await db.accessPolicy.create({
@@ -184,7 +273,11 @@ describe("policy risk thresholds", () => {
   });
 
   const ask = (actor: TUserActor, durationMinutes: number) =>
-    requestAccess({ actor, input: { policyId, permissions: ["read"], durationMinutes, justification: "on-call check" }, context: HOME });
+    requestAccess({
+      actor,
+      input: { policyId, permissions: ["read"], durationMinutes, justification: "on-call check" },
+      context: HOME,
+    });
 
   it("below the threshold the auto-approval rule applies as before", async () => {
     const actor = await createActor({ groups: [oncall] });
@@ -200,17 +293,29 @@ describe("policy risk thresholds", () => {
     const request = await db.accessRequest.findUniqueOrThrow({ where: { id: result.requestId } });
     assert.equal(request.riskScore, 2);
     assert.equal(request.extraApprovals, 1);
-    const event = await db.auditEvent.findFirstOrThrow({ where: { action: "request.create", targetId: result.requestId } });
+    const event = await db.auditEvent.findFirstOrThrow({
+      where: { action: "request.create", targetId: result.requestId },
+    });
     assert.equal((event.details as { autoApprovalBlockedByRisk?: boolean }).autoApprovalBlockedByRisk, true);
     assert.equal(await db.grant.count({ where: { requestId: result.requestId } }), 0);
 
     const decide = async (person: Awaited<ReturnType<typeof createActorWithPasskey>>) => {
       person.actor.roles.push("approver");
       const options = await startDecision({ actor: person.actor, requestId: result.requestId, decision: "APPROVE" });
-      return decideRequest({ actor: person.actor, input: { requestId: result.requestId, decision: "APPROVE", assertion: await person.authenticator.assert(options) } });
+      return decideRequest({
+        actor: person.actor,
+        input: {
+          requestId: result.requestId,
+          decision: "APPROVE",
+          assertion: await person.authenticator.assert(options),
+        },
+      });
     };
     const first = await decide(await createActorWithPasskey({ groups: [approvers] }));
-    assert.deepEqual({ status: first.status, approvals: first.approvals, required: first.required }, { status: "PENDING", approvals: 1, required: 2 });
+    assert.deepEqual(
+      { status: first.status, approvals: first.approvals, required: first.required },
+      { status: "PENDING", approvals: 1, required: 2 },
+    );
     const second = await decide(await createActorWithPasskey({ groups: [approvers] }));
     assert.equal(second.status, "APPROVED");
     assert.equal(await db.grant.count({ where: { requestId: result.requestId } }), 1);

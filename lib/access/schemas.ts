@@ -4,7 +4,10 @@ export const ZRequestAccess = z
   .object({
     policyId: z.string().min(1).max(64),
     permissions: z.array(z.string().min(1).max(32)).min(1, "Choose at least one permission.").max(16),
-    durationMinutes: z.coerce.number({ error: "Enter a duration in minutes." }).int("Whole minutes only.").positive("Enter a duration in minutes."),
+    durationMinutes: z.coerce
+      .number({ error: "Enter a duration in minutes." })
+      .int("Whole minutes only.")
+      .positive("Enter a duration in minutes."),
     /** ISO 8601; absent or empty means now. */
     startAt: z.iso.datetime({ offset: true, error: "Enter a valid start time." }).optional(),
     justification: z.string().max(2000, "At most 2000 characters."),

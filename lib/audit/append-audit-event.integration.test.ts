@@ -7,11 +7,19 @@ import { GENESIS_HASH, hashEvent } from "./canonical";
 after(disconnectDb);
 
 const chain = () =>
-  db.auditEvent.findMany({ orderBy: { seq: "asc" } }).then((rows) => rows.map((row) => ({ ...row, recomputed: hashEvent(row) })));
+  db.auditEvent
+    .findMany({ orderBy: { seq: "asc" } })
+    .then((rows) => rows.map((row) => ({ ...row, recomputed: hashEvent(row) })));
 
 describe("audit events form one hash chain", () => {
   it("links each event to the previous one and hashes every field", async () => {
-    await recordAuditEvent({ actorType: "SYSTEM", actorId: "test", action: "test.first", outcome: "ALLOWED", details: { b: 2, a: [1, { y: 1, x: 2 }] } });
+    await recordAuditEvent({
+      actorType: "SYSTEM",
+      actorId: "test",
+      action: "test.first",
+      outcome: "ALLOWED",
+      details: { b: 2, a: [1, { y: 1, x: 2 }] },
+    });
     await recordAuditEvent({ actorType: "ANONYMOUS", action: "test.second", outcome: "DENIED", reason: "why" });
     const rows = await chain();
     for (const [index, row] of rows.entries()) {
@@ -27,7 +35,15 @@ describe("audit events form one hash chain", () => {
     const before = await db.auditEvent.count();
     await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        db.$transaction((tx) => appendAuditEvent(tx, { actorType: "SYSTEM", actorId: "writer", action: "test.concurrent", outcome: "ALLOWED", details: { index } })),
+        db.$transaction((tx) =>
+          appendAuditEvent(tx, {
+            actorType: "SYSTEM",
+            actorId: "writer",
+            action: "test.concurrent",
+            outcome: "ALLOWED",
+            details: { index },
+          }),
+        ),
       ),
     );
     const rows = await chain();
@@ -44,22 +60,42 @@ describe("audit events form one hash chain", () => {
         db.$transaction((tx) =>
           appendAuditEvents(
             tx,
-            Array.from({ length: 10 }, (_, index) => ({ actorType: "SYSTEM" as const, actorId: "batch", action: "test.batch", outcome: "ALLOWED" as const, details: { batch, index } })),
+            Array.from({ length: 10 }, (_, index) => ({
+              actorType: "SYSTEM" as const,
+              actorId: "batch",
+              action: "test.batch",
+              outcome: "ALLOWED" as const,
+              details: { batch, index },
+            })),
           ),
         ),
       ),
-      ...Array.from({ length: 5 }, (_, index) => recordAuditEvent({ actorType: "SYSTEM", actorId: "single", action: "test.single", outcome: "ALLOWED", details: { index } })),
+      ...Array.from({ length: 5 }, (_, index) =>
+        recordAuditEvent({
+          actorType: "SYSTEM",
+          actorId: "single",
+          action: "test.single",
+          outcome: "ALLOWED",
+          details: { index },
+        }),
+      ),
     ]);
     const rows = await chain();
     assert.equal(rows.length, before + 55);
     for (const [index, row] of rows.entries()) {
-      if (index > 0) assert.equal(row.prevHash, rows[index - 1]?.hash, `event ${row.seq} follows ${rows[index - 1]?.seq}`);
+      if (index > 0)
+        assert.equal(row.prevHash, rows[index - 1]?.hash, `event ${row.seq} follows ${rows[index - 1]?.seq}`);
       assert.equal(row.recomputed, row.hash);
     }
     // Each batch is contiguous and in its own order.
-    const batches = rows.filter((row) => row.action === "test.batch").map((row) => row.details as { batch: number; index: number });
+    const batches = rows
+      .filter((row) => row.action === "test.batch")
+      .map((row) => row.details as { batch: number; index: number });
     for (let at = 0; at < batches.length; at += 10) {
-      assert.deepEqual(batches.slice(at, at + 10).map((entry) => entry.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(
+        batches.slice(at, at + 10).map((entry) => entry.index),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      );
       assert.equal(new Set(batches.slice(at, at + 10).map((entry) => entry.batch)).size, 1);
     }
   });

@@ -15,10 +15,22 @@ export const ZAuditEventInput = z.object({
   outcome: z.enum(["ALLOWED", "DENIED", "ERROR"]),
   // Request metadata comes from headers a client controls: cut to size, never refused,
   // so an odd header cannot turn an audited action into an error.
-  reason: z.string().nullish().transform((value) => value?.slice(0, 2000)),
-  ip: z.string().nullish().transform((value) => value?.slice(0, 100)),
-  userAgent: z.string().nullish().transform((value) => value?.slice(0, 500)),
-  requestId: z.string().nullish().transform((value) => value?.slice(0, 100)),
+  reason: z
+    .string()
+    .nullish()
+    .transform((value) => value?.slice(0, 2000)),
+  ip: z
+    .string()
+    .nullish()
+    .transform((value) => value?.slice(0, 100)),
+  userAgent: z
+    .string()
+    .nullish()
+    .transform((value) => value?.slice(0, 500)),
+  requestId: z
+    .string()
+    .nullish()
+    .transform((value) => value?.slice(0, 100)),
   details: z.record(z.string(), z.unknown()).default({}),
 });
 export type TAuditEventInput = z.input<typeof ZAuditEventInput>;
@@ -41,7 +53,10 @@ export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise
  * Appends events in order, chained one to the next, with one lock, one head read and one
  * insert: for batches (a burst of expiries) that would otherwise queue on the lock per event.
  */
-export const appendAuditEvents = async (tx: Db, inputs: TAuditEventInput[]): Promise<Array<{ id: string; hash: string }>> => {
+export const appendAuditEvents = async (
+  tx: Db,
+  inputs: TAuditEventInput[],
+): Promise<Array<{ id: string; hash: string }>> => {
   if (inputs.length === 0) return [];
   const events = inputs.map((input) => ZAuditEventInput.parse(input));
   await tx.$executeRaw`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;

@@ -8,6 +8,17 @@ export const listRecentAuditEvents = async (options: { actor: TUserActor; limit?
   return db.auditEvent.findMany({
     orderBy: { seq: "desc" },
     take: Math.min(Math.max(options.limit ?? 50, 1), 200),
-    select: { id: true, seq: true, occurredAt: true, actorType: true, actorId: true, action: true, targetType: true, targetId: true, outcome: true, reason: true },
+    select: {
+      id: true,
+      seq: true,
+      occurredAt: true,
+      actorType: true,
+      actorId: true,
+      action: true,
+      targetType: true,
+      targetId: true,
+      outcome: true,
+      reason: true,
+    },
   });
 };

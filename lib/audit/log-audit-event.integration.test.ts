@@ -11,7 +11,8 @@ const capture = () => {
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });
@@ -24,7 +25,16 @@ describe("audit log lines (ECS JSON)", () => {
     const { lines, restore } = capture();
     try {
       const { id } = await recordAuditEvent({
-        actorType: "USER", actorId: "user-1", action: "test.log", outcome: "DENIED", reason: "not allowed", ip: "203.0.113.7", userAgent: "curl/8", requestId: "req-42", targetType: "grant", targetId: "g-1",
+        actorType: "USER",
+        actorId: "user-1",
+        action: "test.log",
+        outcome: "DENIED",
+        reason: "not allowed",
+        ip: "203.0.113.7",
+        userAgent: "curl/8",
+        requestId: "req-42",
+        targetType: "grant",
+        targetId: "g-1",
       });
       const mine = lines.filter((line) => (line.event as { id?: string } | undefined)?.id === id);
       assert.equal(mine.length, 1);
@@ -59,7 +69,9 @@ describe("audit log lines (ECS JSON)", () => {
       let seenInside = -1;
       await db.$transaction(async (tx) => {
         await appendAuditEvent(tx, { actorType: "SYSTEM", action: "test.log.committed", outcome: "ALLOWED" });
-        seenInside = lines.filter((line) => (line.event as { action?: string } | undefined)?.action === "test.log.committed").length;
+        seenInside = lines.filter(
+          (line) => (line.event as { action?: string } | undefined)?.action === "test.log.committed",
+        ).length;
       });
       assert.equal(seenInside, 0, "nothing is logged before the commit");
       const actions = lines.map((line) => (line.event as { action?: string } | undefined)?.action);

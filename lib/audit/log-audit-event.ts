@@ -4,7 +4,11 @@ import { logger } from "../log";
 export type TCommittedAuditEvent = TStoredAuditEvent;
 
 // ECS `event.outcome` takes success, failure or unknown; our own outcome stays in `event.type`.
-const ECS_OUTCOME: Record<string, "success" | "failure" | "unknown"> = { ALLOWED: "success", DENIED: "failure", ERROR: "failure" };
+const ECS_OUTCOME: Record<string, "success" | "failure" | "unknown"> = {
+  ALLOWED: "success",
+  DENIED: "failure",
+  ERROR: "failure",
+};
 const ECS_TYPE: Record<string, string> = { ALLOWED: "allowed", DENIED: "denied", ERROR: "error" };
 
 const category = (action: string): string[] => {

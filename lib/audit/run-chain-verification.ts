@@ -8,7 +8,12 @@ import { verifyAuditChain, type TChainVerification } from "./verify-chain";
  * the verifier (whole chain or a time range); the run and its result are audited, an
  * intact result and a broken one alike.
  */
-export const runChainVerification = async (options: { actor: TUserActor; from?: Date | null; to?: Date | null; context?: TAuditContext }): Promise<TChainVerification> => {
+export const runChainVerification = async (options: {
+  actor: TUserActor;
+  from?: Date | null;
+  to?: Date | null;
+  context?: TAuditContext;
+}): Promise<TChainVerification> => {
   const { actor, context = {} } = options;
   await assertCan(actor, "audit.read", undefined, context);
   const result = await verifyAuditChain({ from: options.from, to: options.to });
@@ -19,7 +24,16 @@ export const runChainVerification = async (options: { actor: TUserActor; from?: 
     targetType: "audit_chain",
     outcome: "ALLOWED",
     reason: result.ok ? null : result.break?.message,
-    details: { ok: result.ok, checked: result.checked, firstSeq: result.firstSeq, lastSeq: result.lastSeq, headHash: result.headHash, range: result.range, breakSeq: result.break?.seq ?? null, problem: result.break?.problem ?? null },
+    details: {
+      ok: result.ok,
+      checked: result.checked,
+      firstSeq: result.firstSeq,
+      lastSeq: result.lastSeq,
+      headHash: result.headHash,
+      range: result.range,
+      breakSeq: result.break?.seq ?? null,
+      problem: result.break?.problem ?? null,
+    },
     ip: context.ip ?? null,
     userAgent: context.userAgent ?? null,
     requestId: context.requestId ?? null,

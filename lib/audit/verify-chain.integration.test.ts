@@ -23,7 +23,10 @@ after(disconnectDb);
 const ROLLBACK = new Error("rollback");
 
 /** Runs `tamper` then the verifier in one transaction, and rolls everything back. */
-const tamperedVerification = async (tamper: (tx: Prisma.TransactionClient) => Promise<unknown>, options: { from?: Date; to?: Date; batchSize?: number; anchors?: Array<{ seq: bigint; hash: string }> } = {}): Promise<TChainVerification> => {
+const tamperedVerification = async (
+  tamper: (tx: Prisma.TransactionClient) => Promise<unknown>,
+  options: { from?: Date; to?: Date; batchSize?: number; anchors?: Array<{ seq: bigint; hash: string }> } = {},
+): Promise<TChainVerification> => {
   let verification: TChainVerification | undefined;
   await assert.rejects(
     db.$transaction(
@@ -44,9 +47,19 @@ const mine: Array<{ seq: bigint; id: string; hash: string; occurredAt: Date }> =
 
 before(async () => {
   for (let index = 0; index < 6; index += 1) {
-    await recordAuditEvent({ actorType: "SYSTEM", actorId: "verify-test", action: `test.verify.${index}`, outcome: "ALLOWED", details: { index } });
+    await recordAuditEvent({
+      actorType: "SYSTEM",
+      actorId: "verify-test",
+      action: `test.verify.${index}`,
+      outcome: "ALLOWED",
+      details: { index },
+    });
   }
-  const rows = await db.auditEvent.findMany({ where: { actorId: "verify-test" }, orderBy: { seq: "asc" }, select: { seq: true, id: true, hash: true, occurredAt: true } });
+  const rows = await db.auditEvent.findMany({
+    where: { actorId: "verify-test" },
+    orderBy: { seq: "asc" },
+    select: { seq: true, id: true, hash: true, occurredAt: true },
+  });
   mine.push(...rows.slice(-6));
 });
 
@@ -68,7 +81,10 @@ describe("the audit chain verifier", () => {
   });
 
   it("catches an edited event and names it", async () => {
-    const result = await tamperedVerification((tx) => tx.$executeRaw`update "AuditEvent" set reason = 'nothing to see' where seq = ${at(2).seq}`, { batchSize: 2 });
+    const result = await tamperedVerification(
+      (tx) => tx.$executeRaw`update "AuditEvent" set reason = 'nothing to see' where seq = ${at(2).seq}`,
+      { batchSize: 2 },
+    );
     assert.equal(result.ok, false);
     assert.equal(result.break?.problem, "content_edited");
     assert.equal(result.break?.seq, String(at(2).seq));
@@ -76,9 +92,14 @@ describe("the audit chain verifier", () => {
   });
 
   it("catches an edit in the details JSON and in the time", async () => {
-    const details = await tamperedVerification((tx) => tx.$executeRaw`update "AuditEvent" set details = '{"index": 99}' where seq = ${at(1).seq}`);
+    const details = await tamperedVerification(
+      (tx) => tx.$executeRaw`update "AuditEvent" set details = '{"index": 99}' where seq = ${at(1).seq}`,
+    );
     assert.equal(details.break?.seq, String(at(1).seq));
-    const time = await tamperedVerification((tx) => tx.$executeRaw`update "AuditEvent" set "occurredAt" = "occurredAt" - interval '1 day' where seq = ${at(1).seq}`);
+    const time = await tamperedVerification(
+      (tx) =>
+        tx.$executeRaw`update "AuditEvent" set "occurredAt" = "occurredAt" - interval '1 day' where seq = ${at(1).seq}`,
+    );
     assert.equal(time.break?.seq, String(at(1).seq));
   });
 
@@ -96,7 +117,10 @@ describe("the audit chain verifier", () => {
   });
 
   it("catches a deleted event", async () => {
-    const result = await tamperedVerification((tx) => tx.$executeRaw`delete from "AuditEvent" where seq = ${at(3).seq}`, { batchSize: 3 });
+    const result = await tamperedVerification(
+      (tx) => tx.$executeRaw`delete from "AuditEvent" where seq = ${at(3).seq}`,
+      { batchSize: 3 },
+    );
     assert.equal(result.ok, false);
     assert.equal(result.break?.problem, "link_broken");
     assert.equal(result.break?.seq, String(at(4).seq));
@@ -118,7 +142,9 @@ describe("the audit chain verifier", () => {
   it("catches the deletion of the chain's first event", async () => {
     const [first] = await db.auditEvent.findMany({ orderBy: { seq: "asc" }, take: 2, select: { seq: true } });
     assert.ok(first);
-    const result = await tamperedVerification((tx) => tx.$executeRaw`delete from "AuditEvent" where seq = ${first.seq}`);
+    const result = await tamperedVerification(
+      (tx) => tx.$executeRaw`delete from "AuditEvent" where seq = ${first.seq}`,
+    );
     assert.equal(result.ok, false);
     assert.equal(result.break?.problem, "bad_genesis");
   });
@@ -129,9 +155,15 @@ describe("the audit chain verifier", () => {
     assert.equal(clean.ok, true);
     assert.equal(clean.firstSeq, String(at(3).seq));
     // Tampering before the range is not the range's business; inside it is caught.
-    const outside = await tamperedVerification((tx) => tx.$executeRaw`update "AuditEvent" set reason = 'x' where seq = ${at(1).seq}`, { from });
+    const outside = await tamperedVerification(
+      (tx) => tx.$executeRaw`update "AuditEvent" set reason = 'x' where seq = ${at(1).seq}`,
+      { from },
+    );
     assert.equal(outside.ok, true);
-    const inside = await tamperedVerification((tx) => tx.$executeRaw`delete from "AuditEvent" where seq = ${at(2).seq}`, { from });
+    const inside = await tamperedVerification(
+      (tx) => tx.$executeRaw`delete from "AuditEvent" where seq = ${at(2).seq}`,
+      { from },
+    );
     assert.equal(inside.ok, false, "the first event of the range no longer links to the one before it");
     assert.equal(inside.break?.seq, String(at(3).seq));
   });
@@ -152,14 +184,20 @@ describe("npm run audit:verify", () => {
   url.pathname = `/jit_verify_${randomBytes(4).toString("hex")}`;
   const scratch = url.toString();
   const run = (args: string[]) =>
-    promisify(execFile)("node", ["--import", "tsx", "lib/cli/audit-verify.ts", ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: scratch } }).then(
+    promisify(execFile)("node", ["--import", "tsx", "lib/cli/audit-verify.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: scratch },
+    }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
     );
 
   before(async () => {
     await ensureDatabase(scratch);
-    await promisify(execFile)("npx", ["prisma", "migrate", "deploy"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: scratch } });
+    await promisify(execFile)("npx", ["prisma", "migrate", "deploy"], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: scratch },
+    });
     const client = new pg.Client({ connectionString: scratch });
     await client.connect();
     try {

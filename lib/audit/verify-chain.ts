@@ -56,14 +56,28 @@ const describe = (row: TRow) => `event #${row.seq} (${row.action}, ${row.id}, ${
  * as `anchors` and each must still be in the chain.
  */
 export const verifyAuditChain = async (
-  options: { from?: Date | null; to?: Date | null; anchors?: Array<{ seq: bigint; hash: string }>; client?: Db; batchSize?: number } = {},
+  options: {
+    from?: Date | null;
+    to?: Date | null;
+    anchors?: Array<{ seq: bigint; hash: string }>;
+    client?: Db;
+    batchSize?: number;
+  } = {},
 ): Promise<TChainVerification> => {
   const started = Date.now();
   const client = options.client ?? db;
   const batchSize = options.batchSize ?? VERIFY_BATCH_SIZE;
   const range = { from: options.from?.toISOString() ?? null, to: options.to?.toISOString() ?? null };
   const result = (fields: Partial<TChainVerification>): TChainVerification => ({
-    ok: true, checked: 0, firstSeq: null, lastSeq: null, headHash: null, range, break: null, ...fields, durationMs: Date.now() - started,
+    ok: true,
+    checked: 0,
+    firstSeq: null,
+    lastSeq: null,
+    headHash: null,
+    range,
+    break: null,
+    ...fields,
+    durationMs: Date.now() - started,
   });
 
   // The seq bounds of the range (indexed on occurredAt); the whole chain without one.
@@ -76,7 +90,9 @@ export const verifyAuditChain = async (
   const [before] = await client.$queryRaw<Array<{ seq: bigint; hash: string }>>`
     select seq, hash from "AuditEvent" where seq < ${bounds.low} order by seq desc limit 1`;
   // Only the chain's true beginning may start from genesis.
-  let previous: { seq: bigint | null; hash: string } = before ? { seq: before.seq, hash: before.hash } : { seq: null, hash: GENESIS_HASH };
+  let previous: { seq: bigint | null; hash: string } = before
+    ? { seq: before.seq, hash: before.hash }
+    : { seq: null, hash: GENESIS_HASH };
   const anchors = new Map((options.anchors ?? []).map((anchor) => [anchor.seq, anchor.hash]));
   let checked = 0;
   let firstSeq: bigint | null = null;
@@ -91,15 +107,29 @@ export const verifyAuditChain = async (
       firstSeq ??= row.seq;
       const broken = (problem: TChainProblem, message: string) =>
         result({
-          ok: false, checked, firstSeq: String(firstSeq), lastSeq: previous.seq === null ? null : String(previous.seq), headHash: previous.hash,
-          break: { problem, seq: String(row.seq), id: row.id, occurredAt: row.occurredAt.toISOString(), previousSeq: previous.seq === null ? null : String(previous.seq), message },
+          ok: false,
+          checked,
+          firstSeq: String(firstSeq),
+          lastSeq: previous.seq === null ? null : String(previous.seq),
+          headHash: previous.hash,
+          break: {
+            problem,
+            seq: String(row.seq),
+            id: row.id,
+            occurredAt: row.occurredAt.toISOString(),
+            previousSeq: previous.seq === null ? null : String(previous.seq),
+            message,
+          },
         });
       if (hashEvent(row) !== row.hash) {
         return broken("content_edited", `${describe(row)} was edited: its content no longer matches its hash.`);
       }
       if (row.prevHash !== previous.hash) {
         if (previous.seq === null) {
-          return broken("bad_genesis", `${describe(row)} is the first event but does not start the chain: earlier events were deleted.`);
+          return broken(
+            "bad_genesis",
+            `${describe(row)} is the first event but does not start the chain: earlier events were deleted.`,
+          );
         }
         return broken(
           "link_broken",
@@ -109,7 +139,10 @@ export const verifyAuditChain = async (
       }
       const anchored = anchors.get(row.seq);
       if (anchored !== undefined && anchored !== row.hash) {
-        return broken("anchor_mismatch", `${describe(row)} does not have the hash recorded for it earlier (${anchored}): the chain was rewritten up to here.`);
+        return broken(
+          "anchor_mismatch",
+          `${describe(row)} does not have the hash recorded for it earlier (${anchored}): the chain was rewritten up to here.`,
+        );
       }
       anchors.delete(row.seq);
       previous = { seq: row.seq, hash: row.hash };
@@ -126,9 +159,26 @@ export const verifyAuditChain = async (
   const missing = [...anchors.keys()].find((seq) => seq >= low && (options.to ? seq <= high : true));
   if (missing !== undefined) {
     return result({
-      ok: false, checked, firstSeq: firstSeq === null ? null : String(firstSeq), lastSeq: previous.seq === null ? null : String(previous.seq), headHash: previous.hash,
-      break: { problem: "anchor_mismatch", seq: String(missing), id: "", occurredAt: "", previousSeq: previous.seq === null ? null : String(previous.seq), message: `event #${missing} was anchored earlier and is no longer in the chain: events were deleted.` },
+      ok: false,
+      checked,
+      firstSeq: firstSeq === null ? null : String(firstSeq),
+      lastSeq: previous.seq === null ? null : String(previous.seq),
+      headHash: previous.hash,
+      break: {
+        problem: "anchor_mismatch",
+        seq: String(missing),
+        id: "",
+        occurredAt: "",
+        previousSeq: previous.seq === null ? null : String(previous.seq),
+        message: `event #${missing} was anchored earlier and is no longer in the chain: events were deleted.`,
+      },
     });
   }
-  return result({ ok: true, checked, firstSeq: firstSeq === null ? null : String(firstSeq), lastSeq: previous.seq === null ? null : String(previous.seq), headHash: previous.hash });
+  return result({
+    ok: true,
+    checked,
+    firstSeq: firstSeq === null ? null : String(firstSeq),
+    lastSeq: previous.seq === null ? null : String(previous.seq),
+    headHash: previous.hash,
+  });
 };

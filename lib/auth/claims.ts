@@ -13,7 +13,9 @@ const ZClaims = z.looseObject({
 
 const toGroups = (value: unknown): string[] => {
   const list = Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
-  const groups = list.filter((item): item is string => typeof item === "string" && item.length > 0 && item.length <= 256);
+  const groups = list.filter(
+    (item): item is string => typeof item === "string" && item.length > 0 && item.length <= 256,
+  );
   return [...new Set(groups)].sort();
 };
 

@@ -10,7 +10,16 @@ describe("the return path after sign-in never leaves the portal", () => {
     assert.equal(safeCallbackPath("/request?resource=prod-postgres#form", APP), "/request?resource=prod-postgres#form");
   });
 
-  for (const attack of ["//evil.example", "/\\evil.example", "/\\/evil.example", "https://evil.example/", "javascript:alert(1)", "/\t/evil.example", "", undefined]) {
+  for (const attack of [
+    "//evil.example",
+    "/\\evil.example",
+    "/\\/evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "/\t/evil.example",
+    "",
+    undefined,
+  ]) {
     it(`refuses ${JSON.stringify(attack)}`, () => {
       assert.equal(safeCallbackPath(attack, APP), "/");
     });
@@ -21,7 +30,16 @@ describe("next-auth's redirect callback never throws and never leaves the portal
   it("keeps this portal's paths and URLs, and sends anything else home", () => {
     assert.equal(safeRedirectUrl("/requests/1?x=1", APP), `${APP}/requests/1?x=1`);
     assert.equal(safeRedirectUrl(`${APP}/admin`, APP), `${APP}/admin`);
-    for (const attack of ["\u0000", "\ud8fd\udfc7", "https://evil.example/", "//evil.example", "javascript:alert(1)", "", "http://[::1", "/\\evil.example"]) {
+    for (const attack of [
+      "\u0000",
+      "\ud8fd\udfc7",
+      "https://evil.example/",
+      "//evil.example",
+      "javascript:alert(1)",
+      "",
+      "http://[::1",
+      "/\\evil.example",
+    ]) {
       assert.equal(safeRedirectUrl(attack, APP), `${APP}/`, JSON.stringify(attack));
     }
   });
@@ -29,7 +47,9 @@ describe("next-auth's redirect callback never throws and never leaves the portal
 
 describe("callbackUrls next-auth would answer with a 500 are recognised", () => {
   it("accepts paths and http(s) URLs, refuses the rest", () => {
-    for (const ok of ["/", "/requests/1", `${APP}/admin`, "https://evil.example/"]) assert.equal(isAcceptableCallbackUrl(ok, APP), true, ok);
-    for (const bad of ["\u0000", "\ud8fd\udfc7", "javascript:alert(1)", "x", "ftp://x"]) assert.equal(isAcceptableCallbackUrl(bad, APP), false, JSON.stringify(bad));
+    for (const ok of ["/", "/requests/1", `${APP}/admin`, "https://evil.example/"])
+      assert.equal(isAcceptableCallbackUrl(ok, APP), true, ok);
+    for (const bad of ["\u0000", "\ud8fd\udfc7", "javascript:alert(1)", "x", "ftp://x"])
+      assert.equal(isAcceptableCallbackUrl(bad, APP), false, JSON.stringify(bad));
   });
 });

@@ -18,7 +18,10 @@ describe("sign-in from the IdP", () => {
   it("creates the user on first sign-in keyed by issuer and subject, and refreshes claims after", async () => {
     const who = identity(["engineers"]);
     const first = await signInUser({ issuer: TEST_ISSUER, identity: who });
-    const second = await signInUser({ issuer: TEST_ISSUER, identity: { ...who, email: "renamed@example.com", groups: ["sre"] } });
+    const second = await signInUser({
+      issuer: TEST_ISSUER,
+      identity: { ...who, email: "renamed@example.com", groups: ["sre"] },
+    });
     assert.equal(second.userId, first.userId);
     assert.notEqual(second.sessionId, first.sessionId);
     const user = await db.user.findUniqueOrThrow({ where: { id: first.userId } });
@@ -31,7 +34,11 @@ describe("sign-in from the IdP", () => {
   });
 
   it("writes one audit event per sign-in, in the same transaction as the session", async () => {
-    const { userId, sessionId } = await signInUser({ issuer: TEST_ISSUER, identity: identity(), context: { ip: "203.0.113.7", userAgent: "test" } });
+    const { userId, sessionId } = await signInUser({
+      issuer: TEST_ISSUER,
+      identity: identity(),
+      context: { ip: "203.0.113.7", userAgent: "test" },
+    });
     const events = await db.auditEvent.findMany({ where: { action: "auth.sign_in", actorId: userId } });
     assert.equal(events.length, 1);
     assert.equal(events[0]?.targetId, sessionId);
@@ -44,7 +51,10 @@ describe("sign-in from the IdP", () => {
     const { userId } = await signInUser({ issuer: TEST_ISSUER, identity: who });
     await db.user.update({ where: { id: userId }, data: { deactivatedAt: new Date() } });
     const sessionsBefore = await db.session.count({ where: { userId } });
-    await assert.rejects(signInUser({ issuer: TEST_ISSUER, identity: who }), (error: unknown) => error instanceof AppError && error.code === "FORBIDDEN");
+    await assert.rejects(
+      signInUser({ issuer: TEST_ISSUER, identity: who }),
+      (error: unknown) => error instanceof AppError && error.code === "FORBIDDEN",
+    );
     assert.equal(await db.session.count({ where: { userId } }), sessionsBefore, "no session was opened");
     const denied = await db.auditEvent.count({ where: { action: "auth.sign_in", actorId: userId, outcome: "DENIED" } });
     assert.equal(denied, 1);
@@ -64,9 +74,21 @@ describe("every request checks the session in the database", () => {
     const { sessionId } = await signInUser({ issuer: TEST_ISSUER, identity: identity([group]) });
     const before = await resolveSession({ sessionId });
     assert.ok(before.ok && !before.actor.roles.includes("approver"));
-    const resource = await db.resource.create({ data: { key: uniqueId("res"), name: "R", environment: "staging", permissions: ["read"] } });
+    const resource = await db.resource.create({
+      data: { key: uniqueId("res"), name: "R", environment: "staging", permissions: ["read"] },
+    });
     await db.accessPolicy.create({
-      data: { resourceId: resource.id, name: "p", permissions: ["read"], requesterGroups: [], approverGroups: [group], defaultDurationMinutes: 10, maxDurationMinutes: 20, autoApproveGroups: [], autoApprovePermissions: [] },
+      data: {
+        resourceId: resource.id,
+        name: "p",
+        permissions: ["read"],
+        requesterGroups: [],
+        approverGroups: [group],
+        defaultDurationMinutes: 10,
+        maxDurationMinutes: 20,
+        autoApproveGroups: [],
+        autoApprovePermissions: [],
+      },
     });
     const afterPolicy = await resolveSession({ sessionId });
     assert.ok(afterPolicy.ok && afterPolicy.actor.roles.includes("approver"));

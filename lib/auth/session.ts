@@ -15,7 +15,10 @@ const TOUCH_EVERY_MS = 60_000;
  * a revoked session, a deactivated user, an idle or too-old session are all refused now,
  * not at the next sign-in. Roles are derived from the user's groups at this moment.
  */
-export const resolveSession = async (options: { sessionId: string | null | undefined; now?: Date }): Promise<TSessionResult> => {
+export const resolveSession = async (options: {
+  sessionId: string | null | undefined;
+  now?: Date;
+}): Promise<TSessionResult> => {
   const now = options.now ?? new Date();
   if (!options.sessionId) return { ok: false, problem: "missing" };
   const session = await db.session.findUnique({
@@ -40,7 +43,10 @@ export const resolveSession = async (options: { sessionId: string | null | undef
   }
   const { user } = session;
   const roles = rolesForGroups(user.groups);
-  if (user.groups.length > 0 && (await db.accessPolicy.count({ where: { approverGroups: { hasSome: user.groups } }, take: 1 })) > 0) {
+  if (
+    user.groups.length > 0 &&
+    (await db.accessPolicy.count({ where: { approverGroups: { hasSome: user.groups } }, take: 1 })) > 0
+  ) {
     roles.push("approver");
   }
   return {
@@ -58,9 +64,15 @@ export const resolveSession = async (options: { sessionId: string | null | undef
 };
 
 /** Sign-out: the session is revoked in the database, so a copied cookie is worthless after. */
-export const revokeSession = async (options: { sessionId: string; reason: "sign_out" | "deactivated" }): Promise<void> => {
+export const revokeSession = async (options: {
+  sessionId: string;
+  reason: "sign_out" | "deactivated";
+}): Promise<void> => {
   await db.$transaction(async (tx) => {
-    const session = await tx.session.findUnique({ where: { id: options.sessionId }, select: { userId: true, revokedAt: true } });
+    const session = await tx.session.findUnique({
+      where: { id: options.sessionId },
+      select: { userId: true, revokedAt: true },
+    });
     if (!session || session.revokedAt) return;
     await tx.session.update({ where: { id: options.sessionId }, data: { revokedAt: new Date() } });
     await appendAuditEvent(tx, {

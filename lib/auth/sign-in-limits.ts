@@ -18,24 +18,41 @@ import { AppError, errorResponse } from "../errors";
 import { checkRateLimit } from "../security/rate-limits";
 
 /** The sign-in page's notice for a per-IP refusal; `wait` is the time to wait in seconds. */
-export const signInRateLimitedPath = (retryAfterSeconds: number): string => `/signin?error=RateLimited&wait=${retryAfterSeconds}`;
+export const signInRateLimitedPath = (retryAfterSeconds: number): string =>
+  `/signin?error=RateLimited&wait=${retryAfterSeconds}`;
 
 /**
  * Before next-auth handles `/api/auth/<action>/...`: null to go on, or the refusal. A start
  * answers 429 with Retry-After and, for next-auth's client (which follows `url`), the sign-in
  * page with the wait; a callback (a browser navigation from the IdP) is sent to that page.
  */
-export const limitSignInRequest = async (options: { method: string; action: string | undefined; context: TAuditContext; now?: Date }): Promise<Response | null> => {
+export const limitSignInRequest = async (options: {
+  method: string;
+  action: string | undefined;
+  context: TAuditContext;
+  now?: Date;
+}): Promise<Response | null> => {
   const { method, action, context } = options;
-  const flow = action === "signin" && method === "POST" ? "sign_in.start" : action === "callback" ? "sign_in.callback" : null;
+  const flow =
+    action === "signin" && method === "POST" ? "sign_in.start" : action === "callback" ? "sign_in.callback" : null;
   if (!flow || !context.ip) return null;
   const decision = await checkRateLimit({ flow, by: { ip: context.ip }, context, now: options.now });
   if (decision.ok) return null;
   const path = signInRateLimitedPath(decision.retryAfterSeconds);
   if (flow === "sign_in.start") {
-    return errorResponse(new AppError("RATE_LIMITED", decision.message, {}, { retryAfterSeconds: decision.retryAfterSeconds }), { url: path });
+    return errorResponse(
+      new AppError("RATE_LIMITED", decision.message, {}, { retryAfterSeconds: decision.retryAfterSeconds }),
+      { url: path },
+    );
   }
-  return new Response(null, { status: 303, headers: { location: new URL(path, getConfig().appUrl).toString(), "retry-after": String(decision.retryAfterSeconds), "cache-control": "no-store" } });
+  return new Response(null, {
+    status: 303,
+    headers: {
+      location: new URL(path, getConfig().appUrl).toString(),
+      "retry-after": String(decision.retryAfterSeconds),
+      "cache-control": "no-store",
+    },
+  });
 };
 
 /**
@@ -44,9 +61,17 @@ export const limitSignInRequest = async (options: { method: string; action: stri
  * as `ratelimit.refused`; a deactivated user's attempt as a denied `auth.sign_in`). The caller
  * gives every `false` the same answer.
  */
-export const admitSignIn = async (options: { issuer: string; subject: string; context?: TAuditContext; now?: Date }): Promise<boolean> => {
+export const admitSignIn = async (options: {
+  issuer: string;
+  subject: string;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<boolean> => {
   const { issuer, subject, context = {} } = options;
-  const user = await db.user.findUnique({ where: { issuer_subject: { issuer, subject } }, select: { id: true, deactivatedAt: true } });
+  const user = await db.user.findUnique({
+    where: { issuer_subject: { issuer, subject } },
+    select: { id: true, deactivatedAt: true },
+  });
   // Counted for every account, known or not, active or not, before anything else is decided.
   const limit = await checkRateLimit({
     flow: "sign_in.account",

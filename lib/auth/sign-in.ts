@@ -43,7 +43,14 @@ export const signInUser = async (options: {
   return db.$transaction(async (tx) => {
     const user = await tx.user.upsert({
       where: { issuer_subject: { issuer, subject: identity.subject } },
-      create: { issuer, subject: identity.subject, email: identity.email, name: identity.name, groups: identity.groups, lastSignInAt: now },
+      create: {
+        issuer,
+        subject: identity.subject,
+        email: identity.email,
+        name: identity.name,
+        groups: identity.groups,
+        lastSignInAt: now,
+      },
       update: { email: identity.email, name: identity.name, groups: identity.groups, lastSignInAt: now },
       select: { id: true, deactivatedAt: true },
     });
@@ -67,7 +74,13 @@ export const signInUser = async (options: {
       targetType: "session",
       targetId: session.id,
       outcome: "ALLOWED",
-      details: { issuer, subject: identity.subject, email: identity.email, groups: identity.groups, created: !existing },
+      details: {
+        issuer,
+        subject: identity.subject,
+        email: identity.email,
+        groups: identity.groups,
+        created: !existing,
+      },
       ...audit,
     });
     return { userId: user.id, sessionId: session.id };

@@ -76,7 +76,11 @@ describe("authorization", () => {
 
     it("lets an approver in the policy's groups decide, never the requester", () => {
       assert.equal(can(bob, "request.decide", request), true);
-      assert.equal(can(selfApprover, "request.decide", request), false, "not even an administrator in the approver group");
+      assert.equal(
+        can(selfApprover, "request.decide", request),
+        false,
+        "not even an administrator in the approver group",
+      );
       assert.equal(can(admin, "request.decide", request), false, "administrators are not approvers by role");
       assert.equal(can(security, "request.decide", request), false);
     });

@@ -22,8 +22,10 @@ describe("denied-attempt burst alert", () => {
   const deny = async (actor: Awaited<ReturnType<typeof createActor>>, times: number) => {
     for (let i = 0; i < times; i += 1) await recordDenial({ actor, action: "admin.view" });
   };
-  const alertsAbout = (userId: string) => db.securityAlert.count({ where: { kind: DENIAL_BURST_ALERT, subject: userId } });
-  const noticesAbout = (email: string) => db.notification.count({ where: { userId: reviewerId, kind: DENIAL_BURST_ALERT, title: { contains: email } } });
+  const alertsAbout = (userId: string) =>
+    db.securityAlert.count({ where: { kind: DENIAL_BURST_ALERT, subject: userId } });
+  const noticesAbout = (email: string) =>
+    db.notification.count({ where: { userId: reviewerId, kind: DENIAL_BURST_ALERT, title: { contains: email } } });
 
   it("stays quiet below the threshold, alerts at it, and not again within the window", async () => {
     const actor = await createActor();
@@ -44,7 +46,10 @@ describe("denied-attempt burst alert", () => {
     await deny(actor, threshold);
     assert.equal(await alertsAbout(actor.userId), 1);
     // As if the window had passed since the alert (denials too old no longer count, recent ones do).
-    await db.securityAlert.updateMany({ where: { subject: actor.userId }, data: { createdAt: new Date(Date.now() - windowMs - 1_000) } });
+    await db.securityAlert.updateMany({
+      where: { subject: actor.userId },
+      data: { createdAt: new Date(Date.now() - windowMs - 1_000) },
+    });
     await deny(actor, 1);
     assert.equal(await alertsAbout(actor.userId), 2);
   });

@@ -14,18 +14,29 @@ export type TDenialBurstRule = { threshold: number; windowMs: number };
  * per window, not once per denial. The SecurityAlert row is the latch; a per-person lock
  * makes two concurrent denials agree on which one alerts.
  */
-export const checkDenialBurst = async (options: { userId: string; now?: Date; rule?: TDenialBurstRule }): Promise<{ alerted: boolean; count: number }> => {
+export const checkDenialBurst = async (options: {
+  userId: string;
+  now?: Date;
+  rule?: TDenialBurstRule;
+}): Promise<{ alerted: boolean; count: number }> => {
   const { userId } = options;
   const now = options.now ?? new Date();
   const rule = options.rule ?? getConfig().denialBurst;
   const since = new Date(now.getTime() - rule.windowMs);
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`alert:denials:${userId}`}))`;
-    const count = await tx.auditEvent.count({ where: { actorType: "USER", actorId: userId, outcome: "DENIED", occurredAt: { gt: since } } });
+    const count = await tx.auditEvent.count({
+      where: { actorType: "USER", actorId: userId, outcome: "DENIED", occurredAt: { gt: since } },
+    });
     if (count < rule.threshold) return { alerted: false, count };
-    const recent = await tx.securityAlert.findFirst({ where: { kind: DENIAL_BURST_ALERT, subject: userId, createdAt: { gt: since } }, select: { id: true } });
+    const recent = await tx.securityAlert.findFirst({
+      where: { kind: DENIAL_BURST_ALERT, subject: userId, createdAt: { gt: since } },
+      select: { id: true },
+    });
     if (recent) return { alerted: false, count };
-    await tx.securityAlert.create({ data: { kind: DENIAL_BURST_ALERT, subject: userId, windowStart: since, count, createdAt: now } });
+    await tx.securityAlert.create({
+      data: { kind: DENIAL_BURST_ALERT, subject: userId, windowStart: since, count, createdAt: now },
+    });
     const user = await tx.user.findUnique({ where: { id: userId }, select: { name: true, email: true } });
     const who = user ? `${user.name} (${user.email})` : `user ${userId}`;
     const minutes = Math.round(rule.windowMs / 60_000);

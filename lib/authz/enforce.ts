@@ -9,7 +9,12 @@ export type TAuditContext = { ip?: string | null; userAgent?: string | null; req
  * Records a refused authorization decision; every denial is in the audit log. A burst of
  * them by one person alerts security (denial-burst.ts).
  */
-export const recordDenial = async (options: { actor: TUserActor; action: TAction; target?: TTarget; context?: TAuditContext }): Promise<void> => {
+export const recordDenial = async (options: {
+  actor: TUserActor;
+  action: TAction;
+  target?: TTarget;
+  context?: TAuditContext;
+}): Promise<void> => {
   const { actor, action, target, context = {} } = options;
   await recordAuditEvent({
     actorType: "USER",
@@ -28,7 +33,12 @@ export const recordDenial = async (options: { actor: TUserActor; action: TAction
 };
 
 /** For domain functions: throw FORBIDDEN (and audit it) unless the actor may do `action`. */
-export const assertCan = async (actor: TUserActor, action: TAction, target?: TTarget, context?: TAuditContext): Promise<void> => {
+export const assertCan = async (
+  actor: TUserActor,
+  action: TAction,
+  target?: TTarget,
+  context?: TAuditContext,
+): Promise<void> => {
   if (can(actor, action, target)) return;
   await recordDenial({ actor, action, target, context });
   throw new AppError("FORBIDDEN", "You are not allowed to do that.");

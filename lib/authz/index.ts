@@ -69,7 +69,8 @@ const hasRole = (actor: TActor, role: TRole): boolean => actor.kind === "user" &
 type TRule = (actor: TActor, target: TTarget) => boolean;
 type TRequestTarget = Extract<TTarget, { type: "request" }>;
 
-const isRequester = (actor: TActor, target: TRequestTarget): boolean => actor.kind === "user" && actor.userId === target.requesterId;
+const isRequester = (actor: TActor, target: TRequestTarget): boolean =>
+  actor.kind === "user" && actor.userId === target.requesterId;
 const inApproverGroups = (actor: TActor, target: TRequestTarget): boolean =>
   actor.kind === "user" && actor.groups.some((group) => target.approverGroups.includes(group));
 
@@ -106,10 +107,15 @@ const RULES: Record<TAction, TRule> = {
   // The subject may end their own grant early; administrators and security reviewers any.
   "grant.revoke": (actor, target) =>
     target?.type === "grant" &&
-    ((actor.kind === "user" && actor.userId === target.subjectId) || hasRole(actor, "admin") || hasRole(actor, "security")),
+    ((actor.kind === "user" && actor.userId === target.subjectId) ||
+      hasRole(actor, "admin") ||
+      hasRole(actor, "security")),
   // Post-incident sign-off of a break-glass grant: security reviewers, never for their own.
   "breakglass.review": (actor, target) =>
-    target?.type === "grant" && hasRole(actor, "security") && actor.kind === "user" && actor.userId !== target.subjectId,
+    target?.type === "grant" &&
+    hasRole(actor, "security") &&
+    actor.kind === "user" &&
+    actor.userId !== target.subjectId,
 };
 
 export const can = (actor: TActor | null, action: TAction, target?: TTarget): boolean => {

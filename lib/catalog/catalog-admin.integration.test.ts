@@ -5,7 +5,18 @@ import type { TUserActor } from "../authz";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
 import { createActor, createUser, uniqueId } from "../testing/fixtures";
-import { archiveResource, createPolicy, createResource, deletePolicy, exportCatalog, getCatalogResource, importCatalog, listCatalog, updatePolicy, updateResource } from "./index";
+import {
+  archiveResource,
+  createPolicy,
+  createResource,
+  deletePolicy,
+  exportCatalog,
+  getCatalogResource,
+  importCatalog,
+  listCatalog,
+  updatePolicy,
+  updateResource,
+} from "./index";
 import type { TPolicyInput } from "./schemas";
 
 after(disconnectDb);
@@ -15,7 +26,13 @@ const isCode = (code: string, message?: RegExp) => (error: unknown) =>
 
 const admin = () => createActor({ groups: ["portal-admins"] });
 
-const newResource = (key = uniqueId("db")) => ({ key, name: "Orders DB", description: "Orders.", environment: "production", permissions: ["read", "write"] });
+const newResource = (key = uniqueId("db")) => ({
+  key,
+  name: "Orders DB",
+  description: "Orders.",
+  environment: "production",
+  permissions: ["read", "write"],
+});
 
 /** A resource's fields without its key, as an update takes them. */
 const updateOf = ({ key: _key, ...fields }: ReturnType<typeof newResource>) => fields;
@@ -31,7 +48,8 @@ const newPolicy = (changes: Partial<TPolicyInput> = {}): TPolicyInput => ({
   ...changes,
 });
 
-const eventsFor = (action: string, targetId: string) => db.auditEvent.findMany({ where: { action, targetId }, orderBy: { seq: "asc" } });
+const eventsFor = (action: string, targetId: string) =>
+  db.auditEvent.findMany({ where: { action, targetId }, orderBy: { seq: "asc" } });
 
 /** The catalog tables and the audit log, to show that a refused change touched nothing. */
 const snapshot = async () => ({
@@ -68,15 +86,37 @@ describe("administrators manage resources", () => {
     assert.equal(created?.ip, "203.0.113.9");
     assert.deepEqual(created?.details, { key: input.key, after: input });
 
-    assert.deepEqual(await updateResource({ actor, key: input.key, input: { ...updateOf(input), name: "Orders", permissions: ["read", "write", "admin"] } }), { changed: true });
+    assert.deepEqual(
+      await updateResource({
+        actor,
+        key: input.key,
+        input: { ...updateOf(input), name: "Orders", permissions: ["read", "write", "admin"] },
+      }),
+      { changed: true },
+    );
     const updates = await eventsFor("resource.update", id);
     assert.equal(updates.length, 1);
     assert.deepEqual(updates[0]?.details, {
       key: input.key,
-      changes: { name: { before: "Orders DB", after: "Orders" }, permissions: { before: ["read", "write"], after: ["read", "write", "admin"] } },
+      changes: {
+        name: { before: "Orders DB", after: "Orders" },
+        permissions: { before: ["read", "write"], after: ["read", "write", "admin"] },
+      },
     });
     // The same values again: nothing changes, nothing is recorded.
-    assert.deepEqual(await updateResource({ actor, key: input.key, input: { name: "Orders", description: "Orders.", environment: "production", permissions: ["read", "write", "admin"] } }), { changed: false });
+    assert.deepEqual(
+      await updateResource({
+        actor,
+        key: input.key,
+        input: {
+          name: "Orders",
+          description: "Orders.",
+          environment: "production",
+          permissions: ["read", "write", "admin"],
+        },
+      }),
+      { changed: false },
+    );
     assert.equal((await eventsFor("resource.update", id)).length, 1);
 
     assert.deepEqual(await archiveResource({ actor, key: input.key }), { archived: true });
@@ -96,16 +136,31 @@ describe("administrators manage resources", () => {
     assert.ok((await listRequestable({ actor: requester })).some((resource) => resource.resourceKey === key));
 
     await archiveResource({ actor, key });
-    assert.equal((await listRequestable({ actor: requester })).some((resource) => resource.resourceKey === key), false);
+    assert.equal(
+      (await listRequestable({ actor: requester })).some((resource) => resource.resourceKey === key),
+      false,
+    );
     const archived = await getCatalogResource({ actor, key });
     assert.ok(archived.archivedAt);
     assert.equal(archived.policies.length, 1);
     assert.ok(!(await exportCatalog({ actor, format: "json" })).includes(key), "archived resources are not exported");
 
-    await assert.rejects(updateResource({ actor, key, input: updateOf(newResource()) }), isCode("CONFLICT", /archived/));
-    await assert.rejects(createPolicy({ actor, resourceKey: key, input: newPolicy({ name: "other" }) }), isCode("CONFLICT", /archived/));
-    await assert.rejects(updatePolicy({ actor, policyId: archived.policies[0]!.id, input: newPolicy({ approvalsRequired: 2 }) }), isCode("CONFLICT", /archived/));
-    await assert.rejects(createResource({ actor, input: newResource(key) }), isCode("CONFLICT", /archived; keys are never reused/));
+    await assert.rejects(
+      updateResource({ actor, key, input: updateOf(newResource()) }),
+      isCode("CONFLICT", /archived/),
+    );
+    await assert.rejects(
+      createPolicy({ actor, resourceKey: key, input: newPolicy({ name: "other" }) }),
+      isCode("CONFLICT", /archived/),
+    );
+    await assert.rejects(
+      updatePolicy({ actor, policyId: archived.policies[0]!.id, input: newPolicy({ approvalsRequired: 2 }) }),
+      isCode("CONFLICT", /archived/),
+    );
+    await assert.rejects(
+      createResource({ actor, input: newResource(key) }),
+      isCode("CONFLICT", /archived; keys are never reused/),
+    );
   });
 
   it("refuses to archive a resource while requests for it are pending", async () => {
@@ -137,12 +192,20 @@ describe("administrators manage resources", () => {
   it("lets exactly one of two concurrent creates of the same key win; the other gets CONFLICT", async () => {
     const actor = await admin();
     const input = newResource();
-    const results = await Promise.allSettled([createResource({ actor, input }), createResource({ actor, input: { ...input, name: "Twin" } })]);
+    const results = await Promise.allSettled([
+      createResource({ actor, input }),
+      createResource({ actor, input: { ...input, name: "Twin" } }),
+    ]);
     assert.equal(results.filter((result) => result.status === "fulfilled").length, 1);
     const refused = results.find((result) => result.status === "rejected");
     assert.ok(refused && isCode("CONFLICT")(refused.reason));
     assert.equal(await db.resource.count({ where: { key: input.key } }), 1);
-    assert.equal(await db.auditEvent.count({ where: { action: "resource.create", details: { path: ["key"], equals: input.key } } }), 1);
+    assert.equal(
+      await db.auditEvent.count({
+        where: { action: "resource.create", details: { path: ["key"], equals: input.key } },
+      }),
+      1,
+    );
   });
 
   it("writes a change only together with its audit event", async () => {
@@ -152,7 +215,9 @@ describe("administrators manage resources", () => {
     // after the resource row was written in the same transaction, so the row must not survive.
     await db.$executeRawUnsafe(`create or replace function jit_test_refuse_audit() returns trigger language plpgsql as $$
       begin if new.details->>'key' = '${input.key}' then raise exception 'audit write refused by test'; end if; return new; end $$`);
-    await db.$executeRawUnsafe(`create trigger jit_test_refuse_audit before insert on "AuditEvent" for each row execute function jit_test_refuse_audit()`);
+    await db.$executeRawUnsafe(
+      `create trigger jit_test_refuse_audit before insert on "AuditEvent" for each row execute function jit_test_refuse_audit()`,
+    );
     try {
       await assert.rejects(createResource({ actor, input }));
     } finally {
@@ -160,14 +225,21 @@ describe("administrators manage resources", () => {
       await db.$executeRawUnsafe(`drop function if exists jit_test_refuse_audit()`);
     }
     assert.equal(await db.resource.count({ where: { key: input.key } }), 0);
-    assert.equal(await db.auditEvent.count({ where: { action: "resource.create", details: { path: ["key"], equals: input.key } } }), 0);
+    assert.equal(
+      await db.auditEvent.count({
+        where: { action: "resource.create", details: { path: ["key"], equals: input.key } },
+      }),
+      0,
+    );
   });
 
   it("truncates client-controlled request metadata instead of failing the change", async () => {
     const actor = await admin();
     const input = newResource();
     await createResource({ actor, input, context: { userAgent: "x".repeat(5_000), ip: "1".repeat(300) } });
-    const event = await db.auditEvent.findFirstOrThrow({ where: { action: "resource.create", details: { path: ["key"], equals: input.key } } });
+    const event = await db.auditEvent.findFirstOrThrow({
+      where: { action: "resource.create", details: { path: ["key"], equals: input.key } },
+    });
     assert.equal(event.userAgent?.length, 500);
     assert.equal(event.ip?.length, 100);
   });
@@ -175,24 +247,37 @@ describe("administrators manage resources", () => {
   it("answers bad input with INVALID_INPUT and the path of each bad field", async () => {
     const actor = await admin();
     const input = newResource();
-    await assert.rejects(createResource({ actor, input: { ...input, key: "Bad Key", permissions: ["read", "read"] } }), (error: unknown) => {
-      assert.ok(error instanceof AppError && error.code === "INVALID_INPUT");
-      assert.deepEqual(Object.keys(error.fields).sort(), ["key", "permissions[1]"]);
-      return true;
-    });
+    await assert.rejects(
+      createResource({ actor, input: { ...input, key: "Bad Key", permissions: ["read", "read"] } }),
+      (error: unknown) => {
+        assert.ok(error instanceof AppError && error.code === "INVALID_INPUT");
+        assert.deepEqual(Object.keys(error.fields).sort(), ["key", "permissions[1]"]);
+        return true;
+      },
+    );
     await createResource({ actor, input });
     await createPolicy({ actor, resourceKey: input.key, input: newPolicy({ name: "write", permissions: ["write"] }) });
-    await assert.rejects(createPolicy({ actor, resourceKey: input.key, input: newPolicy({ permissions: ["read", "admin"] }) }), (error: unknown) => {
-      assert.ok(error instanceof AppError && error.code === "INVALID_INPUT");
-      assert.deepEqual(error.fields, { "permissions[1]": `"admin" is not a permission of resource "${input.key}" (read, write)` });
-      return true;
-    });
+    await assert.rejects(
+      createPolicy({ actor, resourceKey: input.key, input: newPolicy({ permissions: ["read", "admin"] }) }),
+      (error: unknown) => {
+        assert.ok(error instanceof AppError && error.code === "INVALID_INPUT");
+        assert.deepEqual(error.fields, {
+          "permissions[1]": `"admin" is not a permission of resource "${input.key}" (read, write)`,
+        });
+        return true;
+      },
+    );
     // A permission a policy still offers can't be taken from the resource.
-    await assert.rejects(updateResource({ actor, key: input.key, input: { ...updateOf(input), permissions: ["read"] } }), (error: unknown) => {
-      assert.ok(error instanceof AppError && error.code === "INVALID_INPUT");
-      assert.deepEqual(error.fields, { permissions: `"write" is offered by policy "write"; change or delete that policy first` });
-      return true;
-    });
+    await assert.rejects(
+      updateResource({ actor, key: input.key, input: { ...updateOf(input), permissions: ["read"] } }),
+      (error: unknown) => {
+        assert.ok(error instanceof AppError && error.code === "INVALID_INPUT");
+        assert.deepEqual(error.fields, {
+          permissions: `"write" is offered by policy "write"; change or delete that policy first`,
+        });
+        return true;
+      },
+    );
     await assert.rejects(updateResource({ actor, key: uniqueId("none"), input: updateOf(input) }), isCode("NOT_FOUND"));
   });
 });
@@ -207,7 +292,19 @@ describe("administrators manage policies", () => {
     assert.equal((created?.details as { resourceKey: string }).resourceKey, input.key);
     assert.equal((created?.details as { after: { approvalsRequired: number } }).after.approvalsRequired, 1);
 
-    assert.deepEqual(await updatePolicy({ actor, policyId: id, input: newPolicy({ name: "read-only", approvalsRequired: 2, ticketRequired: true, ticketPattern: "^INC-\\d+$" }) }), { changed: true });
+    assert.deepEqual(
+      await updatePolicy({
+        actor,
+        policyId: id,
+        input: newPolicy({
+          name: "read-only",
+          approvalsRequired: 2,
+          ticketRequired: true,
+          ticketPattern: "^INC-\\d+$",
+        }),
+      }),
+      { changed: true },
+    );
     const [updated] = await eventsFor("policy.update", id);
     assert.deepEqual(updated?.details, {
       resourceKey: input.key,
@@ -219,7 +316,19 @@ describe("administrators manage policies", () => {
         ticketPattern: { before: null, after: "^INC-\\d+$" },
       },
     });
-    assert.deepEqual(await updatePolicy({ actor, policyId: id, input: newPolicy({ name: "read-only", approvalsRequired: 2, ticketRequired: true, ticketPattern: "^INC-\\d+$" }) }), { changed: false });
+    assert.deepEqual(
+      await updatePolicy({
+        actor,
+        policyId: id,
+        input: newPolicy({
+          name: "read-only",
+          approvalsRequired: 2,
+          ticketRequired: true,
+          ticketPattern: "^INC-\\d+$",
+        }),
+      }),
+      { changed: false },
+    );
     assert.equal((await eventsFor("policy.update", id)).length, 1);
 
     const catalog = await listCatalog({ actor });
@@ -237,10 +346,20 @@ describe("administrators manage policies", () => {
     const input = newResource();
     await createResource({ actor, input });
     await createPolicy({ actor, resourceKey: input.key, input: newPolicy() });
-    const { id } = await createPolicy({ actor, resourceKey: input.key, input: newPolicy({ name: "write", permissions: ["write"] }) });
+    const { id } = await createPolicy({
+      actor,
+      resourceKey: input.key,
+      input: newPolicy({ name: "write", permissions: ["write"] }),
+    });
     const before = await snapshot();
-    await assert.rejects(createPolicy({ actor, resourceKey: input.key, input: newPolicy() }), isCode("CONFLICT", /already has a policy named "read"/));
-    await assert.rejects(updatePolicy({ actor, policyId: id, input: newPolicy() }), isCode("CONFLICT", /already has a policy named "read"/));
+    await assert.rejects(
+      createPolicy({ actor, resourceKey: input.key, input: newPolicy() }),
+      isCode("CONFLICT", /already has a policy named "read"/),
+    );
+    await assert.rejects(
+      updatePolicy({ actor, policyId: id, input: newPolicy() }),
+      isCode("CONFLICT", /already has a policy named "read"/),
+    );
     assert.deepEqual(await snapshot(), before);
   });
 
@@ -254,13 +373,22 @@ describe("administrators manage policies", () => {
     await pendingRequest({ resourceId: resource.id, policyId: decided.id, status: "DENIED" });
     const before = await snapshot();
 
-    await assert.rejects(deletePolicy({ actor, policyId: pending.id }), isCode("CONFLICT", /has 1 pending request\(s\)/));
-    await assert.rejects(deletePolicy({ actor, policyId: decided.id }), isCode("CONFLICT", /1 past request\(s\), kept for history/));
+    await assert.rejects(
+      deletePolicy({ actor, policyId: pending.id }),
+      isCode("CONFLICT", /has 1 pending request\(s\)/),
+    );
+    await assert.rejects(
+      deletePolicy({ actor, policyId: decided.id }),
+      isCode("CONFLICT", /1 past request\(s\), kept for history/),
+    );
     assert.deepEqual(await snapshot(), before);
     const listed = await getCatalogResource({ actor, key: input.key });
     assert.deepEqual(
       listed.policies.map((policy) => [policy.name, policy.pendingRequests, policy.totalRequests]),
-      [["read", 1, 1], ["read-2", 0, 1]],
+      [
+        ["read", 1, 1],
+        ["read-2", 0, 1],
+      ],
     );
   });
 });

@@ -5,7 +5,15 @@ import { DEMO_RESOURCES } from "../../prisma/demo-data";
 import { seedDemoData } from "../../prisma/seed";
 import { db, disconnectDb } from "../db";
 import { createActor, createUser, uniqueId } from "../testing/fixtures";
-import { archiveResource, createPolicy, createResource, exportCatalog, formatImportError, importCatalog, type TImportResult } from "./index";
+import {
+  archiveResource,
+  createPolicy,
+  createResource,
+  exportCatalog,
+  formatImportError,
+  importCatalog,
+  type TImportResult,
+} from "./index";
 import type { TPolicyInput } from "./schemas";
 
 after(disconnectDb);
@@ -87,11 +95,18 @@ describe("catalog export and import", () => {
 
       const source = format === "json" ? JSON.stringify(demo, null, 2) : stringify(demo);
       const before = await snapshot();
-      const result = expectOk(await importCatalog({ actor, source, fileName: `access-catalog.${format}`, mode: "apply" }));
+      const result = expectOk(
+        await importCatalog({ actor, source, fileName: `access-catalog.${format}`, mode: "apply" }),
+      );
       assert.equal(result.format, format);
       assert.equal(result.applied, false);
       assert.deepEqual(result.plan.resources, { create: 0, update: 0, delete: 0, unchanged: DEMO_RESOURCES.length });
-      assert.deepEqual(result.plan.policies, { create: 0, update: 0, delete: 0, unchanged: DEMO_RESOURCES.reduce((sum, entry) => sum + entry.policies.length, 0) });
+      assert.deepEqual(result.plan.policies, {
+        create: 0,
+        update: 0,
+        delete: 0,
+        unchanged: DEMO_RESOURCES.reduce((sum, entry) => sum + entry.policies.length, 0),
+      });
       assert.ok(result.plan.entries.every((entry) => entry.action === "unchanged"));
       assert.deepEqual(await snapshot(), before);
     }
@@ -100,7 +115,10 @@ describe("catalog export and import", () => {
   it("reports every problem of an invalid document at once, with file and path, and changes nothing", async () => {
     const actor = await admin();
     const key = uniqueId("db");
-    await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] } });
+    await createResource({
+      actor,
+      input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] },
+    });
     const source = yamlOf([
       resource(key, [policy("read")], { name: "Orders (renamed)" }),
       resource(uniqueId("db"), [
@@ -119,7 +137,10 @@ describe("catalog export and import", () => {
         ["catalog.yaml", "resources[2].policies[0].permissions[1]"],
       ],
     );
-    assert.match(formatImportError(errors[0]!), /^catalog\.yaml: resources\[1\]\.policies\[1\]\.ticketPattern: is not a valid regular expression: /);
+    assert.match(
+      formatImportError(errors[0]!),
+      /^catalog\.yaml: resources\[1\]\.policies\[1\]\.ticketPattern: is not a valid regular expression: /,
+    );
     assert.equal(errors[1]?.message, "must not be empty");
     assert.match(errors[2]?.message ?? "", /"drop" is not a permission of resource/);
     assert.deepEqual(await snapshot(), before);
@@ -130,7 +151,9 @@ describe("catalog export and import", () => {
     const actor = await admin();
     const before = await snapshot();
     const source = `version: 1\nresources:\n  - key: ${uniqueId("db")}\n    name: "Orders\n`;
-    const [error, ...rest] = expectErrors(await importCatalog({ actor, source, fileName: "broken.yml", mode: "apply" }));
+    const [error, ...rest] = expectErrors(
+      await importCatalog({ actor, source, fileName: "broken.yml", mode: "apply" }),
+    );
     assert.equal(rest.length, 0);
     assert.equal(error?.file, "broken.yml");
     assert.equal(error?.line, 5);
@@ -142,13 +165,19 @@ describe("catalog export and import", () => {
     const actor = await admin();
     const [kept, changed, untouched, added] = [uniqueId("db"), uniqueId("db"), uniqueId("db"), uniqueId("db")];
     for (const key of [kept, changed, untouched]) {
-      await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] } });
+      await createResource({
+        actor,
+        input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] },
+      });
       await createPolicy({ actor, resourceKey: key, input: policy("read") });
       await createPolicy({ actor, resourceKey: key, input: policy("write", { permissions: ["write"] }) });
     }
     const document = [
       resource(kept, [policy("read"), policy("write", { permissions: ["write"] })]),
-      resource(changed, [policy("read", { approvalsRequired: 2 }), policy("admin", { permissions: ["admin"] })], { permissions: ["read", "write", "admin"], environment: "staging" }),
+      resource(changed, [policy("read", { approvalsRequired: 2 }), policy("admin", { permissions: ["admin"] })], {
+        permissions: ["read", "write", "admin"],
+        environment: "staging",
+      }),
       resource(added, [policy("read")]),
     ];
     const source = JSON.stringify({ version: 1, resources: document });
@@ -162,7 +191,9 @@ describe("catalog export and import", () => {
     assert.ok(dryRun.plan.leftAlone.includes(untouched));
     assert.ok(!dryRun.plan.leftAlone.includes(kept));
     assert.deepEqual(
-      dryRun.plan.entries.filter((entry) => entry.action !== "unchanged").map((entry) => [entry.kind, entry.resourceKey, entry.policyName ?? null, entry.action]),
+      dryRun.plan.entries
+        .filter((entry) => entry.action !== "unchanged")
+        .map((entry) => [entry.kind, entry.resourceKey, entry.policyName ?? null, entry.action]),
       [
         ["resource", changed, null, "update"],
         ["policy", changed, "read", "update"],
@@ -172,11 +203,17 @@ describe("catalog export and import", () => {
         ["policy", added, "read", "create"],
       ],
     );
-    assert.deepEqual(dryRun.plan.entries.find((entry) => entry.resourceKey === changed && entry.kind === "resource")?.changes, {
-      environment: { before: "production", after: "staging" },
-      permissions: { before: ["read", "write"], after: ["read", "write", "admin"] },
-    });
-    assert.match(dryRun.message, /^Dry run, nothing written\. Resources: 1 created, 1 updated, 0 deleted, 1 unchanged\. Policies: 2 created, 1 updated, 1 deleted, 2 unchanged\. Left alone/);
+    assert.deepEqual(
+      dryRun.plan.entries.find((entry) => entry.resourceKey === changed && entry.kind === "resource")?.changes,
+      {
+        environment: { before: "production", after: "staging" },
+        permissions: { before: ["read", "write"], after: ["read", "write", "admin"] },
+      },
+    );
+    assert.match(
+      dryRun.message,
+      /^Dry run, nothing written\. Resources: 1 created, 1 updated, 0 deleted, 1 unchanged\. Policies: 2 created, 1 updated, 1 deleted, 2 unchanged\. Left alone/,
+    );
 
     const applied = expectOk(await importCatalog({ actor, source, fileName: "catalog.json", mode: "apply" }));
     assert.equal(applied.applied, true);
@@ -184,15 +221,33 @@ describe("catalog export and import", () => {
     assert.deepEqual(applied.plan.policies, dryRun.plan.policies);
 
     const policiesOf = async (key: string) =>
-      (await db.accessPolicy.findMany({ where: { resource: { key } }, orderBy: { name: "asc" } })).map((row) => [row.name, row.approvalsRequired]);
-    assert.deepEqual(await policiesOf(changed), [["admin", 1], ["read", 2]]);
+      (await db.accessPolicy.findMany({ where: { resource: { key } }, orderBy: { name: "asc" } })).map((row) => [
+        row.name,
+        row.approvalsRequired,
+      ]);
+    assert.deepEqual(await policiesOf(changed), [
+      ["admin", 1],
+      ["read", 2],
+    ]);
     assert.equal((await db.resource.findUniqueOrThrow({ where: { key: changed } })).environment, "staging");
     assert.deepEqual(await policiesOf(added), [["read", 1]]);
-    assert.deepEqual(await policiesOf(untouched), [["read", 1], ["write", 1]], "resources missing from the document are left alone");
+    assert.deepEqual(
+      await policiesOf(untouched),
+      [
+        ["read", 1],
+        ["write", 1],
+      ],
+      "resources missing from the document are left alone",
+    );
 
     const events = await db.auditEvent.findMany({ where: { action: "catalog.import", actorId: actor.userId } });
     assert.equal(events.length, 1);
-    const details = events[0]?.details as { fileName: string; resources: unknown; policies: unknown; changes: unknown[] };
+    const details = events[0]?.details as {
+      fileName: string;
+      resources: unknown;
+      policies: unknown;
+      changes: unknown[];
+    };
     assert.equal(details.fileName, "catalog.json");
     assert.deepEqual(details.resources, { create: 1, update: 1, delete: 0, unchanged: 1 });
     assert.equal(details.changes.length, 6);
@@ -200,14 +255,20 @@ describe("catalog export and import", () => {
     // Applying the same document again changes nothing and records nothing.
     const again = expectOk(await importCatalog({ actor, source, fileName: "catalog.json", mode: "apply" }));
     assert.equal(again.applied, false);
-    assert.equal(again.plan.entries.every((entry) => entry.action === "unchanged"), true);
+    assert.equal(
+      again.plan.entries.every((entry) => entry.action === "unchanged"),
+      true,
+    );
     assert.equal(await db.auditEvent.count({ where: { action: "catalog.import", actorId: actor.userId } }), 1);
   });
 
   it("refuses the whole import when it would delete policies that requests refer to, listing each", async () => {
     const actor = await admin();
     const key = uniqueId("db");
-    await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] } });
+    await createResource({
+      actor,
+      input: { key, name: "Orders DB", environment: "production", permissions: ["read", "write"] },
+    });
     const pending = await createPolicy({ actor, resourceKey: key, input: policy("read") });
     const past = await createPolicy({ actor, resourceKey: key, input: policy("write", { permissions: ["write"] }) });
     await createPolicy({ actor, resourceKey: key, input: policy("spare") });
@@ -229,26 +290,52 @@ describe("catalog export and import", () => {
   it("refuses to change an archived resource, alongside the document's other problems", async () => {
     const actor = await admin();
     const key = uniqueId("db");
-    await createResource({ actor, input: { key, name: "Orders DB", environment: "production", permissions: ["read"] } });
+    await createResource({
+      actor,
+      input: { key, name: "Orders DB", environment: "production", permissions: ["read"] },
+    });
     await archiveResource({ actor, key });
-    const source = yamlOf([resource(uniqueId("db"), [policy("read", { approvalsRequired: 0 })]), resource(key, [policy("read")])]);
+    const source = yamlOf([
+      resource(uniqueId("db"), [policy("read", { approvalsRequired: 0 })]),
+      resource(key, [policy("read")]),
+    ]);
     const errors = expectErrors(await importCatalog({ actor, source, fileName: "catalog.yaml", mode: "dry-run" }));
-    assert.deepEqual(errors.map((error) => error.path), ["resources[0].policies[0].approvalsRequired", "resources[1].key"]);
+    assert.deepEqual(
+      errors.map((error) => error.path),
+      ["resources[0].policies[0].approvalsRequired", "resources[1].key"],
+    );
     assert.match(errors[1]?.message ?? "", /is archived; an import can't change it/);
   });
   it("imports and exports a policy's risk rules, and refuses rules that cannot work, with their path", async () => {
     const actor = await admin();
     const key = uniqueId("db");
     const risky = policy("read", { riskThreshold: 3, riskExtraApprovals: 1, riskBlocksAutoApproval: true });
-    expectOk(await importCatalog({ actor, source: yamlOf([resource(key, [risky])]), fileName: "risk.yaml", mode: "apply" }));
+    expectOk(
+      await importCatalog({ actor, source: yamlOf([resource(key, [risky])]), fileName: "risk.yaml", mode: "apply" }),
+    );
     const stored = await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } });
     assert.deepEqual([stored.riskThreshold, stored.riskExtraApprovals, stored.riskBlocksAutoApproval], [3, 1, true]);
-    const exported = parse(await exportCatalog({ actor, format: "yaml" })) as { resources: Array<{ key: string; policies: Array<Record<string, unknown>> }> };
+    const exported = parse(await exportCatalog({ actor, format: "yaml" })) as {
+      resources: Array<{ key: string; policies: Array<Record<string, unknown>> }>;
+    };
     const policyOut = exported.resources.find((entry) => entry.key === key)?.policies[0];
-    assert.deepEqual([policyOut?.riskThreshold, policyOut?.riskExtraApprovals, policyOut?.riskBlocksAutoApproval], [3, 1, true]);
+    assert.deepEqual(
+      [policyOut?.riskThreshold, policyOut?.riskExtraApprovals, policyOut?.riskBlocksAutoApproval],
+      [3, 1, true],
+    );
 
     const errors = expectErrors(
-      await importCatalog({ actor, source: yamlOf([resource(key, [policy("read", { riskThreshold: 3 }), policy("write", { permissions: ["write"], approvalsRequired: 9, riskThreshold: 2, riskExtraApprovals: 2 })])]), fileName: "risk.yaml", mode: "apply" }),
+      await importCatalog({
+        actor,
+        source: yamlOf([
+          resource(key, [
+            policy("read", { riskThreshold: 3 }),
+            policy("write", { permissions: ["write"], approvalsRequired: 9, riskThreshold: 2, riskExtraApprovals: 2 }),
+          ]),
+        ]),
+        fileName: "risk.yaml",
+        mode: "apply",
+      }),
     );
     assert.deepEqual(
       errors.map((error) => `${error.path}: ${error.message}`),

@@ -22,15 +22,28 @@ export const createPolicy = async (options: {
   try {
     return await db.$transaction(async (tx) => {
       await lockCatalog(tx);
-      const resource = await tx.resource.findUnique({ where: { key: resourceKey }, select: { id: true, key: true, permissions: true, archivedAt: true } });
+      const resource = await tx.resource.findUnique({
+        where: { key: resourceKey },
+        select: { id: true, key: true, permissions: true, archivedAt: true },
+      });
       if (!resource) throw new AppError("NOT_FOUND", `No resource with key "${resourceKey}".`);
-      if (resource.archivedAt) throw new AppError("CONFLICT", `Resource "${resourceKey}" is archived; archived resources are kept as they were, for history.`);
+      if (resource.archivedAt)
+        throw new AppError(
+          "CONFLICT",
+          `Resource "${resourceKey}" is archived; archived resources are kept as they were, for history.`,
+        );
       const issues = policyPermissionIssues(input, resource);
       if (issues.length > 0) throw invalidInput(issues);
-      const existing = await tx.accessPolicy.findUnique({ where: { resourceId_name: { resourceId: resource.id, name: input.name } }, select: { id: true } });
+      const existing = await tx.accessPolicy.findUnique({
+        where: { resourceId_name: { resourceId: resource.id, name: input.name } },
+        select: { id: true },
+      });
       if (existing) throw new AppError("CONFLICT", taken, { name: taken });
 
-      const created = await tx.accessPolicy.create({ data: { ...input, resourceId: resource.id }, select: { id: true } });
+      const created = await tx.accessPolicy.create({
+        data: { ...input, resourceId: resource.id },
+        select: { id: true },
+      });
       await auditChange(tx, {
         actor,
         context,

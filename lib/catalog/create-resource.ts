@@ -6,7 +6,11 @@ import { auditChange, invalidInput, lockCatalog, mapDatabaseError } from "./inte
 import { parseWith, type TResourceInput, ZResourceInput } from "./schemas";
 
 /** Administrators: a new resource, with its `resource.create` event. */
-export const createResource = async (options: { actor: TUserActor; input: TResourceInput; context?: TAuditContext }): Promise<{ id: string; key: string }> => {
+export const createResource = async (options: {
+  actor: TUserActor;
+  input: TResourceInput;
+  context?: TAuditContext;
+}): Promise<{ id: string; key: string }> => {
   const { actor, context } = options;
   await assertCan(actor, "catalog.manage", undefined, context);
   const parsed = parseWith(ZResourceInput, options.input);
@@ -20,11 +24,20 @@ export const createResource = async (options: { actor: TUserActor; input: TResou
       const existing = await tx.resource.findUnique({ where: { key: input.key }, select: { archivedAt: true } });
       if (existing) {
         // Archived resources keep their key: grants and past requests still name it.
-        const message = existing.archivedAt ? `A resource with key "${input.key}" exists and is archived; keys are never reused. Choose another key.` : taken;
+        const message = existing.archivedAt
+          ? `A resource with key "${input.key}" exists and is archived; keys are never reused. Choose another key.`
+          : taken;
         throw new AppError("CONFLICT", message, { key: message });
       }
       const created = await tx.resource.create({ data: input, select: { id: true, key: true } });
-      await auditChange(tx, { actor, context, action: "resource.create", targetType: "resource", targetId: created.id, details: { key: input.key, after: input } });
+      await auditChange(tx, {
+        actor,
+        context,
+        action: "resource.create",
+        targetType: "resource",
+        targetId: created.id,
+        details: { key: input.key, after: input },
+      });
       return created;
     });
   } catch (error) {

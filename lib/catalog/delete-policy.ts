@@ -13,17 +13,28 @@ export const HISTORY_REFUSAL = (name: string, total: number) =>
   `Policy "${name}" is referenced by ${total} past request(s), kept for history, so it can't be deleted. Change it instead, or archive the resource.`;
 
 /** Administrators: delete a policy no request refers to, with its `policy.delete` event. */
-export const deletePolicy = async (options: { actor: TUserActor; policyId: string; context?: TAuditContext }): Promise<{ resourceKey: string; name: string }> => {
+export const deletePolicy = async (options: {
+  actor: TUserActor;
+  policyId: string;
+  context?: TAuditContext;
+}): Promise<{ resourceKey: string; name: string }> => {
   const { actor, policyId, context } = options;
   await assertCan(actor, "catalog.manage", undefined, context);
 
   try {
     return await db.$transaction(async (tx) => {
       await lockCatalog(tx);
-      const policy = await tx.accessPolicy.findUnique({ where: { id: policyId }, include: { resource: { select: { key: true, archivedAt: true } } } });
+      const policy = await tx.accessPolicy.findUnique({
+        where: { id: policyId },
+        include: { resource: { select: { key: true, archivedAt: true } } },
+      });
       if (!policy) throw new AppError("NOT_FOUND", "No such policy.");
       const { resource } = policy;
-      if (resource.archivedAt) throw new AppError("CONFLICT", `Resource "${resource.key}" is archived; archived resources are kept as they were, for history.`);
+      if (resource.archivedAt)
+        throw new AppError(
+          "CONFLICT",
+          `Resource "${resource.key}" is archived; archived resources are kept as they were, for history.`,
+        );
       const pending = await tx.accessRequest.count({ where: { policyId, status: "PENDING" } });
       if (pending > 0) throw new AppError("CONFLICT", PENDING_REFUSAL(policy.name, pending));
       const total = await tx.accessRequest.count({ where: { policyId } });

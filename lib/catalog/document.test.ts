@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DEMO_RESOURCES } from "../../prisma/demo-data";
-import { formatImportError, inferFormat, MAX_SOURCE_LENGTH, parseCatalogSource, serializeCatalogDocument, validateCatalogDocument } from "./document";
+import {
+  formatImportError,
+  inferFormat,
+  MAX_SOURCE_LENGTH,
+  parseCatalogSource,
+  serializeCatalogDocument,
+  validateCatalogDocument,
+} from "./document";
 import type { TCatalogDocument } from "./schemas";
 
 const demo = { version: 1, resources: DEMO_RESOURCES } as TCatalogDocument;
@@ -18,7 +25,11 @@ describe("reading catalog documents", () => {
   });
 
   it("reports a YAML syntax error with its line and column", () => {
-    const parsed = parseCatalogSource({ source: "version: 1\nresources:\n  - key: db\n    name: DB\n   environment: prod\n", fileName: "catalog.yaml", format: "yaml" });
+    const parsed = parseCatalogSource({
+      source: "version: 1\nresources:\n  - key: db\n    name: DB\n   environment: prod\n",
+      fileName: "catalog.yaml",
+      format: "yaml",
+    });
     assert.equal(parsed.ok, false);
     const [error] = parsed.ok ? [] : parsed.errors;
     assert.equal(error?.file, "catalog.yaml");
@@ -28,7 +39,11 @@ describe("reading catalog documents", () => {
   });
 
   it("reports a JSON syntax error with its line and column", () => {
-    const parsed = parseCatalogSource({ source: '{\n  "version": 1,\n  "resources": [}\n}', fileName: "catalog.json", format: "json" });
+    const parsed = parseCatalogSource({
+      source: '{\n  "version": 1,\n  "resources": [}\n}',
+      fileName: "catalog.json",
+      format: "json",
+    });
     const [error] = parsed.ok ? [] : parsed.errors;
     assert.equal(error?.line, 3);
     assert.equal(error?.column, 17);
@@ -36,9 +51,17 @@ describe("reading catalog documents", () => {
   });
 
   it("refuses a key given twice in one mapping, in YAML and in JSON (JSON.parse would keep the last one silently)", () => {
-    const yaml = parseCatalogSource({ source: "version: 1\nversion: 1\nresources: []\n", fileName: "c.yaml", format: "yaml" });
+    const yaml = parseCatalogSource({
+      source: "version: 1\nversion: 1\nresources: []\n",
+      fileName: "c.yaml",
+      format: "yaml",
+    });
     assert.equal(yaml.ok ? undefined : yaml.errors[0]?.line, 2);
-    const json = parseCatalogSource({ source: '{"version": 1,\n "resources": [],\n "version": 1}', fileName: "c.json", format: "json" });
+    const json = parseCatalogSource({
+      source: '{"version": 1,\n "resources": [],\n "version": 1}',
+      fileName: "c.json",
+      format: "json",
+    });
     assert.equal(json.ok ? undefined : json.errors[0]?.line, 3);
   });
 
@@ -53,12 +76,15 @@ describe("reading catalog documents", () => {
     assert.equal(inferFormat({ fileName: "a.json", source: "version: 1", format: "yaml" }), "yaml");
     assert.equal(inferFormat({ fileName: "a.JSON", source: "" }), "json");
     assert.equal(inferFormat({ fileName: "a.yml", source: "{}" }), "yaml");
-    assert.equal(inferFormat({ fileName: "pasted", source: "  {\"version\": 1}" }), "json");
+    assert.equal(inferFormat({ fileName: "pasted", source: '  {"version": 1}' }), "json");
     assert.equal(inferFormat({ fileName: "pasted", source: "version: 1" }), "yaml");
   });
 
   it("lists every validation problem as file, path and message", () => {
-    const result = validateCatalogDocument({ data: { version: 1, resources: [{ key: "x", permissions: [] }] }, fileName: "c.yaml" });
+    const result = validateCatalogDocument({
+      data: { version: 1, resources: [{ key: "x", permissions: [] }] },
+      fileName: "c.yaml",
+    });
     assert.deepEqual(result.errors.map(formatImportError), [
       "c.yaml: resources[0].key: must be 2 to 63 characters: lowercase letters, digits and hyphens, starting with a letter or digit",
       "c.yaml: resources[0].name: is required",

@@ -11,7 +11,8 @@ export type TCatalogFormat = "yaml" | "json";
 export type TImportError = { file: string; path: string; message: string; line?: number; column?: number };
 
 /** `file: path: message`, the form editors and CI logs understand. */
-export const formatImportError = (error: TImportError): string => `${error.file}: ${error.path ? `${error.path}: ` : ""}${error.message}`;
+export const formatImportError = (error: TImportError): string =>
+  `${error.file}: ${error.path ? `${error.path}: ` : ""}${error.message}`;
 
 export const MAX_SOURCE_LENGTH = 1_000_000;
 
@@ -43,7 +44,13 @@ const parseYaml = (file: string, source: string): TParsed => {
       errors: document.errors.map((error) => {
         const position = error.linePos?.[0];
         const where = position ? ` at line ${position.line}, column ${position.col}` : "";
-        return { file, path: "", message: `YAML syntax error${where}: ${yamlReason(error.message)}`, line: position?.line, column: position?.col };
+        return {
+          file,
+          path: "",
+          message: `YAML syntax error${where}: ${yamlReason(error.message)}`,
+          line: position?.line,
+          column: position?.col,
+        };
       }),
     };
   }
@@ -51,7 +58,10 @@ const parseYaml = (file: string, source: string): TParsed => {
     // Aliases are expanded at most 100 times: a small file can't grow into a huge one.
     return { ok: true, data: document.toJS({ maxAliasCount: 100 }) };
   } catch (error) {
-    return { ok: false, errors: [{ file, path: "", message: `YAML error: ${error instanceof Error ? error.message : String(error)}` }] };
+    return {
+      ok: false,
+      errors: [{ file, path: "", message: `YAML error: ${error instanceof Error ? error.message : String(error)}` }],
+    };
   }
 };
 
@@ -140,17 +150,36 @@ const parseJson = (file: string, source: string): TParsed => {
       .replace(/\n/g, "\\n")
       .trim();
     const where = position ? ` at line ${position.line}, column ${position.column}` : "";
-    return { ok: false, errors: [{ file, path: "", message: `JSON syntax error${where}: ${reason}`, line: position?.line, column: position?.column }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          file,
+          path: "",
+          message: `JSON syntax error${where}: ${reason}`,
+          line: position?.line,
+          column: position?.column,
+        },
+      ],
+    };
   }
   // JSON.parse keeps the last of two equal keys, silently; a reviewer reads the first. Refuse.
-  const duplicates = parseDocument(source, { uniqueKeys: true, prettyErrors: true }).errors.filter((error) => error.code === "DUPLICATE_KEY");
+  const duplicates = parseDocument(source, { uniqueKeys: true, prettyErrors: true }).errors.filter(
+    (error) => error.code === "DUPLICATE_KEY",
+  );
   if (duplicates.length > 0) {
     return {
       ok: false,
       errors: duplicates.map((error) => {
         const position = error.linePos?.[0];
         const where = position ? ` at line ${position.line}, column ${position.col}` : "";
-        return { file, path: "", message: `JSON error${where}: the same key appears twice in one object`, line: position?.line, column: position?.col };
+        return {
+          file,
+          path: "",
+          message: `JSON error${where}: the same key appears twice in one object`,
+          line: position?.line,
+          column: position?.col,
+        };
       }),
     };
   }
@@ -160,16 +189,30 @@ const parseJson = (file: string, source: string): TParsed => {
 /** Text → data, or the syntax errors with their line and column. */
 export const parseCatalogSource = (options: { source: string; fileName: string; format: TCatalogFormat }): TParsed => {
   const { source, fileName: file, format } = options;
-  if (source.length > MAX_SOURCE_LENGTH) return { ok: false, errors: [{ file, path: "", message: `the document is larger than ${MAX_SOURCE_LENGTH} characters` }] };
+  if (source.length > MAX_SOURCE_LENGTH)
+    return {
+      ok: false,
+      errors: [{ file, path: "", message: `the document is larger than ${MAX_SOURCE_LENGTH} characters` }],
+    };
   if (source.trim() === "") return { ok: false, errors: [{ file, path: "", message: "the document is empty" }] };
   return format === "json" ? parseJson(file, source) : parseYaml(file, source);
 };
 
 /** Data → a valid document, or every problem in it at once. */
-export const validateCatalogDocument = (options: { data: unknown; fileName: string }): { document: TCatalogDocument; errors: [] } | { document: undefined; errors: TImportError[] } => {
+export const validateCatalogDocument = (options: {
+  data: unknown;
+  fileName: string;
+}): { document: TCatalogDocument; errors: [] } | { document: undefined; errors: TImportError[] } => {
   const parsed = parseWith(ZCatalogDocument, options.data);
   if (parsed.data !== undefined) return { document: parsed.data, errors: [] };
-  return { document: undefined, errors: parsed.issues.map((issue) => ({ file: options.fileName, path: formatPath(issue.path), message: issue.message })) };
+  return {
+    document: undefined,
+    errors: parsed.issues.map((issue) => ({
+      file: options.fileName,
+      path: formatPath(issue.path),
+      message: issue.message,
+    })),
+  };
 };
 
 /** The document as text: two-space JSON, or YAML in the same key order. */

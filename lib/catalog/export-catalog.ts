@@ -7,7 +7,10 @@ import { CATALOG_DOCUMENT_VERSION, type TCatalogDocument } from "./schemas";
 
 // Code-unit order: the same in every locale and whatever the database's collation, so the
 // exported file diffs cleanly in git.
-const byString = <T>(pick: (item: T) => string) => (a: T, b: T) => (pick(a) < pick(b) ? -1 : pick(a) > pick(b) ? 1 : 0);
+const byString =
+  <T>(pick: (item: T) => string) =>
+  (a: T, b: T) =>
+    pick(a) < pick(b) ? -1 : pick(a) > pick(b) ? 1 : 0;
 
 /** The live (non-archived) catalog as one document, ordered by key and policy name. */
 export const buildCatalogDocument = async (): Promise<TCatalogDocument> => {
@@ -28,7 +31,11 @@ export const buildCatalogDocument = async (): Promise<TCatalogDocument> => {
 export const catalogFileName = (format: TCatalogFormat): string => `access-catalog.${format}`;
 
 /** Administrators: the catalog as YAML or JSON text, for review and versioning in git. */
-export const exportCatalog = async (options: { actor: TUserActor; format: TCatalogFormat; context?: TAuditContext }): Promise<string> => {
+export const exportCatalog = async (options: {
+  actor: TUserActor;
+  format: TCatalogFormat;
+  context?: TAuditContext;
+}): Promise<string> => {
   await assertCan(options.actor, "catalog.manage", undefined, options.context);
   return serializeCatalogDocument(await buildCatalogDocument(), options.format);
 };

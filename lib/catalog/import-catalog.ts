@@ -21,8 +21,23 @@
 import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { type Db, db } from "../db";
-import { type TCatalogFormat, type TImportError, inferFormat, parseCatalogSource, validateCatalogDocument } from "./document";
-import { auditChange, diffFields, lockCatalog, mapDatabaseError, POLICY_FIELDS, policyValues, RESOURCE_FIELDS, type TFieldChange } from "./internal";
+import {
+  type TCatalogFormat,
+  type TImportError,
+  inferFormat,
+  parseCatalogSource,
+  validateCatalogDocument,
+} from "./document";
+import {
+  auditChange,
+  diffFields,
+  lockCatalog,
+  mapDatabaseError,
+  POLICY_FIELDS,
+  policyValues,
+  RESOURCE_FIELDS,
+  type TFieldChange,
+} from "./internal";
 import { formatPath, policyFields, type TCatalogDocument, ZResourceKey } from "./schemas";
 
 export type TImportMode = "dry-run" | "apply";
@@ -49,7 +64,8 @@ export type TImportResult =
   | { ok: true; mode: TImportMode; format: TCatalogFormat; applied: boolean; plan: TImportPlan; message: string }
   | { ok: false; mode: TImportMode; format: TCatalogFormat; errors: TImportError[]; message: string };
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** What the database checks need, read leniently so they run even on an invalid document. */
 type TShape = { index: number; key: string; policyNames: string[] | null };
@@ -62,7 +78,9 @@ const shapesOf = (data: unknown): TShape[] => {
     if (!key.success) return [];
     if (resource.policies === undefined) return [{ index, key: key.data, policyNames: [] }];
     if (!Array.isArray(resource.policies)) return [{ index, key: key.data, policyNames: null }];
-    const names = resource.policies.map((policy: unknown) => (isRecord(policy) ? policyFields.name.safeParse(policy.name) : undefined));
+    const names = resource.policies.map((policy: unknown) =>
+      isRecord(policy) ? policyFields.name.safeParse(policy.name) : undefined,
+    );
     // Without every name we can't tell which policies would be deleted: skip that check.
     const policyNames = names.every((name) => name?.success) ? names.map((name) => name?.data as string) : null;
     return [{ index, key: key.data, policyNames }];
@@ -83,25 +101,44 @@ const conflicts = async (client: Db, file: string, shapes: TShape[]): Promise<TI
     const row = byKey.get(shape.key);
     if (!row) continue;
     if (row.archivedAt) {
-      errors.push({ file, path: formatPath(["resources", shape.index, "key"]), message: `resource "${shape.key}" is archived; an import can't change it (remove it from the document)` });
+      errors.push({
+        file,
+        path: formatPath(["resources", shape.index, "key"]),
+        message: `resource "${shape.key}" is archived; an import can't change it (remove it from the document)`,
+      });
       continue;
     }
     const kept = shape.policyNames;
     if (kept === null) continue;
-    for (const policy of row.policies) if (!kept.includes(policy.name)) doomed.push({ shape, id: policy.id, name: policy.name });
+    for (const policy of row.policies)
+      if (!kept.includes(policy.name)) doomed.push({ shape, id: policy.id, name: policy.name });
   }
   if (doomed.length === 0) return errors;
 
-  const counts = await client.accessRequest.groupBy({ by: ["policyId", "status"], where: { policyId: { in: doomed.map((policy) => policy.id) } }, _count: { _all: true } });
+  const counts = await client.accessRequest.groupBy({
+    by: ["policyId", "status"],
+    where: { policyId: { in: doomed.map((policy) => policy.id) } },
+    _count: { _all: true },
+  });
   for (const { shape, id, name } of doomed) {
     const mine = counts.filter((count) => count.policyId === id);
-    const pending = mine.filter((count) => count.status === "PENDING").reduce((sum, count) => sum + count._count._all, 0);
+    const pending = mine
+      .filter((count) => count.status === "PENDING")
+      .reduce((sum, count) => sum + count._count._all, 0);
     const total = mine.reduce((sum, count) => sum + count._count._all, 0);
     const path = formatPath(["resources", shape.index, "policies"]);
     if (pending > 0) {
-      errors.push({ file, path, message: `policy "${name}" is missing, so it would be deleted, but it has ${pending} pending request(s); add it back or wait until they are decided` });
+      errors.push({
+        file,
+        path,
+        message: `policy "${name}" is missing, so it would be deleted, but it has ${pending} pending request(s); add it back or wait until they are decided`,
+      });
     } else if (total > 0) {
-      errors.push({ file, path, message: `policy "${name}" is missing, so it would be deleted, but ${total} past request(s) refer to it (kept for history); add it back` });
+      errors.push({
+        file,
+        path,
+        message: `policy "${name}" is missing, so it would be deleted, but ${total} past request(s) refer to it (kept for history); add it back`,
+      });
     }
   }
   return errors;
@@ -109,17 +146,28 @@ const conflicts = async (client: Db, file: string, shapes: TShape[]): Promise<TI
 
 const zeroCounts = (): TPlanCounts => ({ create: 0, update: 0, delete: 0, unchanged: 0 });
 
-const byString = <T>(pick: (item: T) => string) => (a: T, b: T) => (pick(a) < pick(b) ? -1 : pick(a) > pick(b) ? 1 : 0);
+const byString =
+  <T>(pick: (item: T) => string) =>
+  (a: T, b: T) =>
+    pick(a) < pick(b) ? -1 : pick(a) > pick(b) ? 1 : 0;
 
 /** The plan for a valid document against the database as it is, and how to carry it out. */
-const planImport = async (client: Db, document: TCatalogDocument): Promise<{ plan: TImportPlan; write: (tx: Db) => Promise<void> }> => {
+const planImport = async (
+  client: Db,
+  document: TCatalogDocument,
+): Promise<{ plan: TImportPlan; write: (tx: Db) => Promise<void> }> => {
   const keys = document.resources.map((resource) => resource.key);
   const [rows, others] = await Promise.all([
     client.resource.findMany({ where: { key: { in: keys } }, include: { policies: true } }),
     client.resource.findMany({ where: { archivedAt: null, key: { notIn: keys } }, select: { key: true } }),
   ]);
   const byKey = new Map(rows.map((row) => [row.key, row]));
-  const plan: TImportPlan = { resources: zeroCounts(), policies: zeroCounts(), entries: [], leftAlone: others.map((row) => row.key).sort(byString((key) => key)) };
+  const plan: TImportPlan = {
+    resources: zeroCounts(),
+    policies: zeroCounts(),
+    entries: [],
+    leftAlone: others.map((row) => row.key).sort(byString((key) => key)),
+  };
   const writes: Array<(tx: Db) => Promise<void>> = [];
   const record = (entry: TPlanEntry) => {
     plan.entries.push(entry);
@@ -130,10 +178,18 @@ const planImport = async (client: Db, document: TCatalogDocument): Promise<{ pla
     const row = byKey.get(resource.key);
     if (!row) {
       record({ kind: "resource", resourceKey: resource.key, action: "create", values: resource });
-      for (const policy of policies) record({ kind: "policy", resourceKey: resource.key, policyName: policy.name, action: "create", values: policy });
+      for (const policy of policies)
+        record({
+          kind: "policy",
+          resourceKey: resource.key,
+          policyName: policy.name,
+          action: "create",
+          values: policy,
+        });
       writes.push(async (tx) => {
         const created = await tx.resource.create({ data: resource, select: { id: true } });
-        if (policies.length > 0) await tx.accessPolicy.createMany({ data: policies.map((policy) => ({ ...policy, resourceId: created.id })) });
+        if (policies.length > 0)
+          await tx.accessPolicy.createMany({ data: policies.map((policy) => ({ ...policy, resourceId: created.id })) });
       });
       continue;
     }
@@ -141,7 +197,12 @@ const planImport = async (client: Db, document: TCatalogDocument): Promise<{ pla
     const { key, ...fields } = resource;
     const changes = diffFields(RESOURCE_FIELDS, row, fields);
     const changed = Object.keys(changes).length > 0;
-    record({ kind: "resource", resourceKey: key, action: changed ? "update" : "unchanged", ...(changed ? { changes } : {}) });
+    record({
+      kind: "resource",
+      resourceKey: key,
+      action: changed ? "update" : "unchanged",
+      ...(changed ? { changes } : {}),
+    });
     if (changed) writes.push(async (tx) => void (await tx.resource.update({ where: { id: row.id }, data: fields })));
 
     const existing = new Map(row.policies.map((policy) => [policy.name, policy]));
@@ -154,12 +215,27 @@ const planImport = async (client: Db, document: TCatalogDocument): Promise<{ pla
       }
       const policyChanges = diffFields(POLICY_FIELDS, current, policy);
       const policyChanged = Object.keys(policyChanges).length > 0;
-      record({ kind: "policy", resourceKey: key, policyName: policy.name, action: policyChanged ? "update" : "unchanged", ...(policyChanged ? { changes: policyChanges } : {}) });
-      if (policyChanged) writes.push(async (tx) => void (await tx.accessPolicy.update({ where: { id: current.id }, data: policy })));
+      record({
+        kind: "policy",
+        resourceKey: key,
+        policyName: policy.name,
+        action: policyChanged ? "update" : "unchanged",
+        ...(policyChanged ? { changes: policyChanges } : {}),
+      });
+      if (policyChanged)
+        writes.push(async (tx) => void (await tx.accessPolicy.update({ where: { id: current.id }, data: policy })));
     }
     const names = new Set(policies.map((policy) => policy.name));
-    for (const stale of row.policies.filter((policy) => !names.has(policy.name)).sort(byString((policy) => policy.name))) {
-      record({ kind: "policy", resourceKey: key, policyName: stale.name, action: "delete", values: policyValues(stale) });
+    for (const stale of row.policies
+      .filter((policy) => !names.has(policy.name))
+      .sort(byString((policy) => policy.name))) {
+      record({
+        kind: "policy",
+        resourceKey: key,
+        policyName: stale.name,
+        action: "delete",
+        values: policyValues(stale),
+      });
       // Deletes run before every other write of the import.
       writes.unshift(async (tx) => void (await tx.accessPolicy.delete({ where: { id: stale.id } })));
     }
@@ -173,7 +249,8 @@ const planImport = async (client: Db, document: TCatalogDocument): Promise<{ pla
   };
 };
 
-const countsText = (counts: TPlanCounts) => `${counts.create} created, ${counts.update} updated, ${counts.delete} deleted, ${counts.unchanged} unchanged`;
+const countsText = (counts: TPlanCounts) =>
+  `${counts.create} created, ${counts.update} updated, ${counts.delete} deleted, ${counts.unchanged} unchanged`;
 
 export const summarizePlan = (plan: TImportPlan): string =>
   `Resources: ${countsText(plan.resources)}. Policies: ${countsText(plan.policies)}.` +
@@ -216,8 +293,10 @@ export const importCatalog = async (options: {
     if (errors.length > 0 || validated.document === undefined) return refuse(errors);
     const { plan, write: carryOut } = await planImport(client, validated.document);
     const summary = summarizePlan(plan);
-    if (!write) return { ok: true, mode, format, applied: false, plan, message: `Dry run, nothing written. ${summary}` };
-    if (!hasChanges(plan)) return { ok: true, mode, format, applied: false, plan, message: `Nothing to change. ${summary}` };
+    if (!write)
+      return { ok: true, mode, format, applied: false, plan, message: `Dry run, nothing written. ${summary}` };
+    if (!hasChanges(plan))
+      return { ok: true, mode, format, applied: false, plan, message: `Nothing to change. ${summary}` };
     await carryOut(client);
     await auditChange(client, {
       actor,

@@ -8,7 +8,16 @@ export { createResource } from "./create-resource";
 export { deletePolicy } from "./delete-policy";
 export { formatImportError, inferFormat, type TCatalogFormat, type TImportError } from "./document";
 export { buildCatalogDocument, catalogFileName, exportCatalog } from "./export-catalog";
-export { importCatalog, summarizePlan, type TImportMode, type TImportPlan, type TImportResult, type TPlanAction, type TPlanCounts, type TPlanEntry } from "./import-catalog";
+export {
+  importCatalog,
+  summarizePlan,
+  type TImportMode,
+  type TImportPlan,
+  type TImportResult,
+  type TPlanAction,
+  type TPlanCounts,
+  type TPlanEntry,
+} from "./import-catalog";
 export { getCatalogResource, listCatalog, type TCatalogPolicy, type TCatalogResource } from "./list-catalog";
 export {
   formatPath,

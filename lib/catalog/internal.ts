@@ -42,7 +42,9 @@ export const mapDatabaseError = (error: unknown, messages: { unique?: string; re
   return error;
 };
 
-export const RESOURCE_FIELDS = ["name", "description", "environment", "permissions"] as const satisfies ReadonlyArray<keyof TResourceUpdate>;
+export const RESOURCE_FIELDS = ["name", "description", "environment", "permissions"] as const satisfies ReadonlyArray<
+  keyof TResourceUpdate
+>;
 
 /** Document and column order alike. */
 export const POLICY_FIELDS = [
@@ -91,7 +93,14 @@ export const policyValues = (policy: Readonly<Record<(typeof POLICY_FIELDS)[numb
 /** One ALLOWED event for a catalog change, in the change's own transaction. */
 export const auditChange = (
   tx: Db,
-  options: { actor: TUserActor; context?: TAuditContext; action: string; targetType: string; targetId: string | null; details: Record<string, unknown> },
+  options: {
+    actor: TUserActor;
+    context?: TAuditContext;
+    action: string;
+    targetType: string;
+    targetId: string | null;
+    details: Record<string, unknown>;
+  },
 ) =>
   appendAuditEvent(tx, {
     actorType: "USER",

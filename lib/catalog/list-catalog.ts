@@ -61,15 +61,24 @@ const toCatalogResource = (row: TRow, pending: Map<string, number>): TCatalogRes
 const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** Administrators: every resource (archived ones last) with its policies and request counts. */
-export const listCatalog = async (options: { actor: TUserActor; context?: TAuditContext }): Promise<TCatalogResource[]> => {
+export const listCatalog = async (options: {
+  actor: TUserActor;
+  context?: TAuditContext;
+}): Promise<TCatalogResource[]> => {
   await assertCan(options.actor, "catalog.manage", undefined, options.context);
   const rows = await loadRows({});
   const pending = await pendingByPolicy(rows);
-  return rows.map((row) => toCatalogResource(row, pending)).sort((a, b) => Number(a.archivedAt !== null) - Number(b.archivedAt !== null) || byKey(a, b));
+  return rows
+    .map((row) => toCatalogResource(row, pending))
+    .sort((a, b) => Number(a.archivedAt !== null) - Number(b.archivedAt !== null) || byKey(a, b));
 };
 
 /** Administrators: one resource by key, archived or not. */
-export const getCatalogResource = async (options: { actor: TUserActor; key: string; context?: TAuditContext }): Promise<TCatalogResource> => {
+export const getCatalogResource = async (options: {
+  actor: TUserActor;
+  key: string;
+  context?: TAuditContext;
+}): Promise<TCatalogResource> => {
   await assertCan(options.actor, "catalog.manage", undefined, options.context);
   const [row] = await loadRows({ key: options.key });
   if (!row) throw new AppError("NOT_FOUND", `No resource with key "${options.key}".`);

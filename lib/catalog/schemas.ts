@@ -26,11 +26,7 @@ const always = { when: () => true };
 
 /** Present, trimmed, non-empty text of at most `max` characters. */
 const text = (max: number) =>
-  z
-    .string(typeError("must be text"))
-    .trim()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`);
+  z.string(typeError("must be text")).trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -49,13 +45,17 @@ const uniqueList = <T extends z.ZodType<string>>(item: T, options: { min: number
     .max(options.max, `must list at most ${options.max} ${options.what}`)
     .superRefine((list, ctx) => {
       list.forEach((value, index) => {
-        if (list.indexOf(value) !== index) ctx.addIssue({ code: "custom", path: [index], message: `"${value}" is listed twice` });
+        if (list.indexOf(value) !== index)
+          ctx.addIssue({ code: "custom", path: [index], message: `"${value}" is listed twice` });
       });
     });
 
 export const ZResourceKey = z
   .string(typeError("must be text"))
-  .regex(RESOURCE_KEY_PATTERN, "must be 2 to 63 characters: lowercase letters, digits and hyphens, starting with a letter or digit");
+  .regex(
+    RESOURCE_KEY_PATTERN,
+    "must be 2 to 63 characters: lowercase letters, digits and hyphens, starting with a letter or digit",
+  );
 
 export const ZPermission = z
   .string(typeError("must be text"))
@@ -65,7 +65,10 @@ export const ZPermission = z
  * An IdP group name, exactly as the groups claim carries it. Commas are refused because
  * the admin forms take groups as comma-separated text.
  */
-export const ZGroupName = text(200).refine((value) => !/[,\p{Cc}]/u.test(value), "must not contain commas or control characters");
+export const ZGroupName = text(200).refine(
+  (value) => !/[,\p{Cc}]/u.test(value),
+  "must not contain commas or control characters",
+);
 
 const permissionList = (min: number) => uniqueList(ZPermission, { min, max: 50, what: "permissions" });
 const groupList = (min: number) => uniqueList(ZGroupName, { min, max: 100, what: "groups" });
@@ -106,12 +109,16 @@ export const ZTicketPattern = z.preprocess(
       try {
         new RegExp(pattern);
       } catch (error) {
-        const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error);
+        const reason =
+          error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error);
         ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${reason}` });
         return;
       }
       if (isRiskyPattern(pattern)) {
-        ctx.addIssue({ code: "custom", message: "must not repeat a group that itself repeats or alternates, e.g. (a+)+ (slow to match)" });
+        ctx.addIssue({
+          code: "custom",
+          message: "must not repeat a group that itself repeats or alternates, e.g. (a+)+ (slow to match)",
+        });
       }
     })
     .nullable()
@@ -141,7 +148,10 @@ export const policyFields = {
 };
 
 /** The field's value if that field alone is valid, else undefined (for cross-field rules). */
-const valid = <K extends keyof typeof policyFields>(key: K, value: unknown): z.output<(typeof policyFields)[K]> | undefined => {
+const valid = <K extends keyof typeof policyFields>(
+  key: K,
+  value: unknown,
+): z.output<(typeof policyFields)[K]> | undefined => {
   const result = policyFields[key].safeParse(value);
   return result.success ? (result.data as z.output<(typeof policyFields)[K]>) : undefined;
 };
@@ -149,7 +159,9 @@ const valid = <K extends keyof typeof policyFields>(key: K, value: unknown): z.o
 /** The well-formed permission names of a list, with their indexes; undefined if not a list. */
 const wellFormedPermissions = (value: unknown): Array<{ index: number; permission: string }> | undefined =>
   Array.isArray(value)
-    ? value.flatMap((permission: unknown, index) => (typeof permission === "string" && PERMISSION_PATTERN.test(permission) ? [{ index, permission }] : []))
+    ? value.flatMap((permission: unknown, index) =>
+        typeof permission === "string" && PERMISSION_PATTERN.test(permission) ? [{ index, permission }] : [],
+      )
     : undefined;
 
 const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
@@ -167,7 +179,11 @@ const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
   const riskBlocks = valid("riskBlocksAutoApproval", raw.riskBlocksAutoApproval);
 
   if (defaultDuration !== undefined && maxDuration !== undefined && defaultDuration > maxDuration) {
-    ctx.addIssue({ code: "custom", path: ["defaultDurationMinutes"], message: `must not exceed maxDurationMinutes (${maxDuration})` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["defaultDurationMinutes"],
+      message: `must not exceed maxDurationMinutes (${maxDuration})`,
+    });
   }
   if (ticketRequired === true && ticketPattern === null) {
     ctx.addIssue({ code: "custom", path: ["ticketPattern"], message: "is required when ticketRequired is true" });
@@ -177,42 +193,84 @@ const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
   if (offered) {
     for (const { index, permission } of wellFormedPermissions(raw.autoApprovePermissions) ?? []) {
       if (!offered.some((entry) => entry.permission === permission)) {
-        ctx.addIssue({ code: "custom", path: ["autoApprovePermissions", index], message: `"${permission}" is not one of this policy's permissions (${offered.map((entry) => entry.permission).join(", ")})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["autoApprovePermissions", index],
+          message: `"${permission}" is not one of this policy's permissions (${offered.map((entry) => entry.permission).join(", ")})`,
+        });
       }
     }
   }
   // One without the other is a policy that auto-approves nothing: almost surely a mistake.
   if (autoGroups && autoPermissions) {
     if (autoGroups.length > 0 && autoPermissions.length === 0) {
-      ctx.addIssue({ code: "custom", path: ["autoApprovePermissions"], message: "must list the permissions to auto-approve when autoApproveGroups is set" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoApprovePermissions"],
+        message: "must list the permissions to auto-approve when autoApproveGroups is set",
+      });
     }
     if (autoPermissions.length > 0 && autoGroups.length === 0) {
-      ctx.addIssue({ code: "custom", path: ["autoApproveGroups"], message: "must list the groups to auto-approve when autoApprovePermissions is set" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoApproveGroups"],
+        message: "must list the groups to auto-approve when autoApprovePermissions is set",
+      });
     }
   }
   if (breakGlass === true && breakGlassMax === null) {
-    ctx.addIssue({ code: "custom", path: ["breakGlassMaxMinutes"], message: "is required when breakGlassAllowed is true" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["breakGlassMaxMinutes"],
+      message: "is required when breakGlassAllowed is true",
+    });
   }
   if (breakGlass === false && typeof breakGlassMax === "number") {
-    ctx.addIssue({ code: "custom", path: ["breakGlassMaxMinutes"], message: "must be empty unless breakGlassAllowed is true" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["breakGlassMaxMinutes"],
+      message: "must be empty unless breakGlassAllowed is true",
+    });
   }
-  if (breakGlass === true && typeof breakGlassMax === "number" && maxDuration !== undefined && breakGlassMax > maxDuration) {
-    ctx.addIssue({ code: "custom", path: ["breakGlassMaxMinutes"], message: `must not exceed maxDurationMinutes (${maxDuration})` });
+  if (
+    breakGlass === true &&
+    typeof breakGlassMax === "number" &&
+    maxDuration !== undefined &&
+    breakGlassMax > maxDuration
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["breakGlassMaxMinutes"],
+      message: `must not exceed maxDurationMinutes (${maxDuration})`,
+    });
   }
   // A threshold without a rule, or a rule without a threshold, does nothing: almost surely a mistake.
   const riskRule = (riskExtra !== undefined && riskExtra > 0) || riskBlocks === true;
   if (riskThreshold === null && riskRule) {
-    ctx.addIssue({ code: "custom", path: ["riskThreshold"], message: "is required when riskExtraApprovals is above 0 or riskBlocksAutoApproval is true" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["riskThreshold"],
+      message: "is required when riskExtraApprovals is above 0 or riskBlocksAutoApproval is true",
+    });
   }
   if (typeof riskThreshold === "number" && riskExtra !== undefined && riskBlocks !== undefined && !riskRule) {
-    ctx.addIssue({ code: "custom", path: ["riskThreshold"], message: "has no effect unless riskExtraApprovals is above 0 or riskBlocksAutoApproval is true" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["riskThreshold"],
+      message: "has no effect unless riskExtraApprovals is above 0 or riskBlocksAutoApproval is true",
+    });
   }
   if (approvals !== undefined && riskExtra !== undefined && approvals + riskExtra > MAX_APPROVALS) {
-    ctx.addIssue({ code: "custom", path: ["riskExtraApprovals"], message: `together with approvalsRequired (${approvals}) must be at most ${MAX_APPROVALS}` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["riskExtraApprovals"],
+      message: `together with approvalsRequired (${approvals}) must be at most ${MAX_APPROVALS}`,
+    });
   }
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * A policy on its own. That its permissions belong to its resource is checked against the
@@ -230,11 +288,22 @@ export type TIssue = { path: Array<string | number>; message: string };
 const notOffered = (permission: string, resource: { key: string; permissions: string[] }) =>
   `"${permission}" is not a permission of resource "${resource.key}" (${resource.permissions.join(", ")})`;
 
-export const policyPermissionIssues = (policy: { permissions: string[] }, resource: { key: string; permissions: string[] }): TIssue[] =>
-  policy.permissions.flatMap((permission, index) => (resource.permissions.includes(permission) ? [] : [{ path: ["permissions", index], message: notOffered(permission, resource) }]));
+export const policyPermissionIssues = (
+  policy: { permissions: string[] },
+  resource: { key: string; permissions: string[] },
+): TIssue[] =>
+  policy.permissions.flatMap((permission, index) =>
+    resource.permissions.includes(permission)
+      ? []
+      : [{ path: ["permissions", index], message: notOffered(permission, resource) }],
+  );
 
-const ZDocumentResource = z.strictObject({ ...resourceFields, policies: z.array(ZPolicyInput, typeError("must be a list of policies")).default([]) }).superRefine(
-  (value, ctx) => {
+const ZDocumentResource = z
+  .strictObject({
+    ...resourceFields,
+    policies: z.array(ZPolicyInput, typeError("must be a list of policies")).default([]),
+  })
+  .superRefine((value, ctx) => {
     if (!isRecord(value)) return;
     const key = ZResourceKey.safeParse(value.key);
     const permissions = wellFormedPermissions(value.permissions);
@@ -244,18 +313,26 @@ const ZDocumentResource = z.strictObject({ ...resourceFields, policies: z.array(
       if (!isRecord(policy)) return;
       const name = policyFields.name.safeParse(policy.name);
       if (name.success) {
-        if (seen.has(name.data)) ctx.addIssue({ code: "custom", path: ["policies", index, "name"], message: `"${name.data}" is used by an earlier policy of this resource` });
+        if (seen.has(name.data))
+          ctx.addIssue({
+            code: "custom",
+            path: ["policies", index, "name"],
+            message: `"${name.data}" is used by an earlier policy of this resource`,
+          });
         seen.add(name.data);
       }
       if (!key.success || !permissions || permissions.length === 0) return;
       const offered = permissions.map((entry) => entry.permission);
       for (const { index: at, permission } of wellFormedPermissions(policy.permissions) ?? []) {
-        if (!offered.includes(permission)) ctx.addIssue({ code: "custom", path: ["policies", index, "permissions", at], message: notOffered(permission, { key: key.data, permissions: offered }) });
+        if (!offered.includes(permission))
+          ctx.addIssue({
+            code: "custom",
+            path: ["policies", index, "permissions", at],
+            message: notOffered(permission, { key: key.data, permissions: offered }),
+          });
       }
     });
-  },
-  always,
-);
+  }, always);
 
 export const CATALOG_DOCUMENT_VERSION = 1;
 
@@ -264,10 +341,18 @@ export const CATALOG_DOCUMENT_VERSION = 1;
  * is its complete list: on import, a policy missing from it is deleted.
  */
 export const ZCatalogDocument = z
-  .strictObject({
-    version: z.literal(CATALOG_DOCUMENT_VERSION, { error: (issue) => (issue.input === undefined ? "is required" : `must be ${CATALOG_DOCUMENT_VERSION}`) }),
-    resources: z.array(ZDocumentResource, typeError("must be a list of resources")),
-  }, { error: (issue) => (issue.code === "invalid_type" ? "the document must be a mapping with version and resources" : undefined) })
+  .strictObject(
+    {
+      version: z.literal(CATALOG_DOCUMENT_VERSION, {
+        error: (issue) => (issue.input === undefined ? "is required" : `must be ${CATALOG_DOCUMENT_VERSION}`),
+      }),
+      resources: z.array(ZDocumentResource, typeError("must be a list of resources")),
+    },
+    {
+      error: (issue) =>
+        issue.code === "invalid_type" ? "the document must be a mapping with version and resources" : undefined,
+    },
+  )
   .superRefine((value, ctx) => {
     if (!isRecord(value) || !Array.isArray(value.resources)) return;
     const seen = new Set<string>();
@@ -275,7 +360,12 @@ export const ZCatalogDocument = z
       if (!isRecord(resource)) return;
       const key = ZResourceKey.safeParse(resource.key);
       if (!key.success) return;
-      if (seen.has(key.data)) ctx.addIssue({ code: "custom", path: ["resources", index, "key"], message: `"${key.data}" is used by an earlier resource` });
+      if (seen.has(key.data))
+        ctx.addIssue({
+          code: "custom",
+          path: ["resources", index, "key"],
+          message: `"${key.data}" is used by an earlier resource`,
+        });
       seen.add(key.data);
     });
   }, always);
@@ -298,12 +388,18 @@ export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
 export const zodIssues = (error: z.ZodError): TIssue[] =>
   error.issues.flatMap((issue): TIssue[] => {
     const path = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...path, key], message: "is not a known field" }));
+    if (issue.code === "unrecognized_keys")
+      return issue.keys.map((key) => ({ path: [...path, key], message: "is not a known field" }));
     return [{ path, message: issue.message }];
   });
 
 /** Parse with the catalog's messages; `issues` is empty exactly when `data` is set. */
-export const parseWith = <S extends z.ZodType>(schema: S, input: unknown): { data: z.output<S>; issues: [] } | { data: undefined; issues: TIssue[] } => {
-  const result = schema.safeParse(input, { error: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? "is required" : undefined) });
+export const parseWith = <S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+): { data: z.output<S>; issues: [] } | { data: undefined; issues: TIssue[] } => {
+  const result = schema.safeParse(input, {
+    error: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? "is required" : undefined),
+  });
   return result.success ? { data: result.data, issues: [] } : { data: undefined, issues: zodIssues(result.error) };
 };

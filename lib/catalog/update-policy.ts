@@ -25,14 +25,24 @@ export const updatePolicy = async (options: {
   try {
     return await db.$transaction(async (tx) => {
       await lockCatalog(tx);
-      const policy = await tx.accessPolicy.findUnique({ where: { id: policyId }, include: { resource: { select: { id: true, key: true, permissions: true, archivedAt: true } } } });
+      const policy = await tx.accessPolicy.findUnique({
+        where: { id: policyId },
+        include: { resource: { select: { id: true, key: true, permissions: true, archivedAt: true } } },
+      });
       if (!policy) throw new AppError("NOT_FOUND", "No such policy.");
       const { resource } = policy;
-      if (resource.archivedAt) throw new AppError("CONFLICT", `Resource "${resource.key}" is archived; archived resources are kept as they were, for history.`);
+      if (resource.archivedAt)
+        throw new AppError(
+          "CONFLICT",
+          `Resource "${resource.key}" is archived; archived resources are kept as they were, for history.`,
+        );
       const issues = policyPermissionIssues(input, resource);
       if (issues.length > 0) throw invalidInput(issues);
       if (input.name !== policy.name) {
-        const clash = await tx.accessPolicy.findUnique({ where: { resourceId_name: { resourceId: resource.id, name: input.name } }, select: { id: true } });
+        const clash = await tx.accessPolicy.findUnique({
+          where: { resourceId_name: { resourceId: resource.id, name: input.name } },
+          select: { id: true },
+        });
         if (clash) {
           const message = `Resource "${resource.key}" already has a policy named "${input.name}".`;
           throw new AppError("CONFLICT", message, { name: message });

@@ -24,21 +24,38 @@ export const updateResource = async (options: {
 
   return db.$transaction(async (tx) => {
     await lockCatalog(tx);
-    const resource = await tx.resource.findUnique({ where: { key }, include: { policies: { select: { name: true, permissions: true } } } });
+    const resource = await tx.resource.findUnique({
+      where: { key },
+      include: { policies: { select: { name: true, permissions: true } } },
+    });
     if (!resource) throw new AppError("NOT_FOUND", `No resource with key "${key}".`);
-    if (resource.archivedAt) throw new AppError("CONFLICT", `Resource "${key}" is archived; archived resources are kept as they were, for history.`);
+    if (resource.archivedAt)
+      throw new AppError(
+        "CONFLICT",
+        `Resource "${key}" is archived; archived resources are kept as they were, for history.`,
+      );
 
     const issues: TIssue[] = resource.policies.flatMap((policy) =>
       policy.permissions
         .filter((permission) => !input.permissions.includes(permission))
-        .map((permission) => ({ path: ["permissions"], message: `"${permission}" is offered by policy "${policy.name}"; change or delete that policy first` })),
+        .map((permission) => ({
+          path: ["permissions"],
+          message: `"${permission}" is offered by policy "${policy.name}"; change or delete that policy first`,
+        })),
     );
     if (issues.length > 0) throw invalidInput(issues);
 
     const changes = diffFields(RESOURCE_FIELDS, resource, input);
     if (Object.keys(changes).length === 0) return { changed: false };
     await tx.resource.update({ where: { id: resource.id }, data: input });
-    await auditChange(tx, { actor, context, action: "resource.update", targetType: "resource", targetId: resource.id, details: { key, changes } });
+    await auditChange(tx, {
+      actor,
+      context,
+      action: "resource.update",
+      targetType: "resource",
+      targetId: resource.id,
+      details: { key, changes },
+    });
     return { changed: true };
   });
 };

@@ -25,7 +25,12 @@ const main = async (): Promise<number> => {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { from: { type: "string" }, to: { type: "string" }, anchor: { type: "string", multiple: true }, json: { type: "boolean" } },
+      options: {
+        from: { type: "string" },
+        to: { type: "string" },
+        anchor: { type: "string", multiple: true },
+        json: { type: "boolean" },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -42,10 +47,14 @@ const main = async (): Promise<number> => {
     if (values.json) console.log(JSON.stringify(result));
     else if (result.ok) {
       const span = from || to ? ` in [${from?.toISOString() ?? "start"}, ${to?.toISOString() ?? "now"})` : "";
-      console.log(`audit chain intact: ${result.checked} events${span}, #${result.firstSeq ?? "-"} to #${result.lastSeq ?? "-"} (${result.durationMs} ms)`);
+      console.log(
+        `audit chain intact: ${result.checked} events${span}, #${result.firstSeq ?? "-"} to #${result.lastSeq ?? "-"} (${result.durationMs} ms)`,
+      );
       if (result.lastSeq) console.log(`head: ${result.lastSeq}:${result.headHash}`);
     } else {
-      console.log(`audit chain BROKEN at event #${result.break?.seq} (${result.break?.problem}) after ${result.checked} good events`);
+      console.log(
+        `audit chain BROKEN at event #${result.break?.seq} (${result.break?.problem}) after ${result.checked} good events`,
+      );
       console.log(result.break?.message);
     }
     return result.ok ? 0 : 1;

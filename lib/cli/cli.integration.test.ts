@@ -24,9 +24,15 @@ const PRODUCTION = {
 
 describe("npm run dev", () => {
   it("names the PostgreSQL URL that failed, says how to start it, and exits non-zero", () => {
-    const result = run("lib/cli/dev.ts", { NODE_ENV: "development", DATABASE_URL: "postgresql://postgres:hunter2@127.0.0.1:1/jit_access" });
+    const result = run("lib/cli/dev.ts", {
+      NODE_ENV: "development",
+      DATABASE_URL: "postgresql://postgres:hunter2@127.0.0.1:1/jit_access",
+    });
     assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /PostgreSQL is not reachable at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/jit_access/);
+    assert.match(
+      result.stderr,
+      /PostgreSQL is not reachable at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/jit_access/,
+    );
     assert.match(result.stderr, /pg_ctlcluster/);
     assert.doesNotMatch(result.stderr, /hunter2/, "the password is not printed");
   });
@@ -54,7 +60,12 @@ describe("production start", () => {
   });
 
   it("refuses a credential given both directly and as a file, and an unreadable secret file, naming each", () => {
-    const result = run("lib/cli/start.ts", { ...PRODUCTION, AUTH_SECRET_FILE: "/run/secrets/jit-access/auth-secret", OIDC_CLIENT_SECRET: "", OIDC_CLIENT_SECRET_FILE: "/nonexistent/oidc-client-secret" });
+    const result = run("lib/cli/start.ts", {
+      ...PRODUCTION,
+      AUTH_SECRET_FILE: "/run/secrets/jit-access/auth-secret",
+      OIDC_CLIENT_SECRET: "",
+      OIDC_CLIENT_SECRET_FILE: "/nonexistent/oidc-client-secret",
+    });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /AUTH_SECRET, AUTH_SECRET_FILE: set only one of them/);
     assert.match(result.stderr, /OIDC_CLIENT_SECRET_FILE: cannot read \/nonexistent\/oidc-client-secret \(ENOENT\)/);

@@ -15,11 +15,13 @@ import { CLIENT_IP_HOOK, NEXT_BIN, runCommand, startChild } from "./run";
 const main = async () => {
   process.env.NEXT_TELEMETRY_DISABLED ??= "1";
   const config = loadConfigOrExplain();
-  if (config.isProduction) throw new PreflightError("`npm run dev` is for development; use `npm run build` and `npm start` in production.");
+  if (config.isProduction)
+    throw new PreflightError("`npm run dev` is for development; use `npm run build` and `npm start` in production.");
 
   const { database } = await checkServices(config);
   if (database === "created") console.log(`created database ${new URL(config.databaseUrl).pathname.slice(1)}`);
-  if ((await runCommand("npx", ["prisma", "migrate", "deploy"])) !== 0) throw new PreflightError("Applying migrations failed (see above).");
+  if ((await runCommand("npx", ["prisma", "migrate", "deploy"])) !== 0)
+    throw new PreflightError("Applying migrations failed (see above).");
   const seeded = await seedDemoData();
   console.log(`demo data: ${seeded.resources} resources, ${seeded.policies} policies (${seeded.created} created now)`);
   await disconnectDb();
@@ -28,7 +30,13 @@ const main = async () => {
   if (config.oidc.isDevIdp) {
     const idp = await startDevIdp({
       port: config.devIdpPort,
-      clients: [{ clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret, redirectUris: [`${config.appUrl}/api/auth/callback/oidc`] }],
+      clients: [
+        {
+          clientId: config.oidc.clientId,
+          clientSecret: config.oidc.clientSecret,
+          redirectUris: [`${config.appUrl}/api/auth/callback/oidc`],
+        },
+      ],
     });
     closers.push(idp.close);
   }
@@ -54,7 +62,9 @@ const main = async () => {
     if (stopping) return;
     stopping = true;
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null)));
+    await Promise.all(
+      children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null)),
+    );
     for (const close of closers) await close().catch(() => undefined);
     process.exit(code);
   };
@@ -75,10 +85,20 @@ const main = async () => {
       "",
       `  JIT Access portal:  ${config.appUrl}`,
       `  Services API:       ${config.appUrl}/api/v1 (server on ${config.api.internalUrl}; docs at ${config.appUrl}/api-docs)`,
-      ...(catchMail ? [`  Mail:               ${config.appUrl}/dev/mail (SMTP on 127.0.0.1:${config.devSmtpPort})`] : []),
-      config.oidc.isDevIdp ? `  Development IdP:    ${config.oidc.issuer} (pick a demo user at sign-in)` : `  IdP:                ${config.oidc.issuer}`,
+      ...(catchMail
+        ? [`  Mail:               ${config.appUrl}/dev/mail (SMTP on 127.0.0.1:${config.devSmtpPort})`]
+        : []),
+      config.oidc.isDevIdp
+        ? `  Development IdP:    ${config.oidc.issuer} (pick a demo user at sign-in)`
+        : `  IdP:                ${config.oidc.issuer}`,
       ...(config.oidc.isDevIdp
-        ? ["", "  Demo users:", ...DEMO_USERS.map((user) => `    ${user.name.padEnd(width)}  ${user.email.padEnd(20)} ${user.groups.join(", ")}`)]
+        ? [
+            "",
+            "  Demo users:",
+            ...DEMO_USERS.map(
+              (user) => `    ${user.name.padEnd(width)}  ${user.email.padEnd(20)} ${user.groups.join(", ")}`,
+            ),
+          ]
         : []),
       "",
       "  Ctrl-C stops everything.",

@@ -24,7 +24,18 @@ type TLockEntry = {
 type TLock = { packages: Record<string, TLockEntry> };
 
 const OS = ["android", "darwin", "freebsd", "linux", "win32", "openharmony", "sunos", "aix", "netbsd", "openbsd"];
-const CPU: Record<string, string> = { arm64: "arm64", x64: "x64", arm: "arm", ia32: "ia32", loong64: "loong64", ppc64: "ppc64", riscv64: "riscv64", s390x: "s390x", wasm32: "wasm32", universal: "arm64" };
+const CPU: Record<string, string> = {
+  arm64: "arm64",
+  x64: "x64",
+  arm: "arm",
+  ia32: "ia32",
+  loong64: "loong64",
+  ppc64: "ppc64",
+  riscv64: "riscv64",
+  s390x: "s390x",
+  wasm32: "wasm32",
+  universal: "arm64",
+};
 
 /** Reads the platform out of a name such as `@next/swc-linux-arm64-musl` or `oxide-wasm32-wasi`. */
 export const platformOf = (name: string): Pick<TLockEntry, "os" | "cpu" | "libc"> | null => {
@@ -32,7 +43,12 @@ export const platformOf = (name: string): Pick<TLockEntry, "os" | "cpu" | "libc"
   const os = parts.find((part) => OS.includes(part));
   const cpu = parts.map((part) => CPU[part]).find(Boolean);
   if (!cpu) return null;
-  const libc = parts.includes("musl") || parts.includes("musleabihf") ? ["musl"] : parts.includes("gnu") || parts.includes("gnueabihf") ? ["glibc"] : undefined;
+  const libc =
+    parts.includes("musl") || parts.includes("musleabihf")
+      ? ["musl"]
+      : parts.includes("gnu") || parts.includes("gnueabihf")
+        ? ["glibc"]
+        : undefined;
   return { ...(os ? { os: [os] } : {}), cpu: [cpu], ...(libc ? { libc } : {}) };
 };
 
@@ -45,11 +61,18 @@ export const addPlatformStubs = (lock: TLock): string[] => {
       if (lock.packages[nested] || lock.packages[`node_modules/${name}`]) continue;
       const platform = platformOf(name);
       if (!platform) continue;
-      lock.packages[`node_modules/${name}`] = { version, ...(entry.dev ? { dev: true } : {}), optional: true, ...platform };
+      lock.packages[`node_modules/${name}`] = {
+        version,
+        ...(entry.dev ? { dev: true } : {}),
+        optional: true,
+        ...platform,
+      };
       added.push(`${name}@${version}`);
     }
   }
-  lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)));
+  lock.packages = Object.fromEntries(
+    Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)),
+  );
   return added;
 };
 
@@ -58,7 +81,11 @@ const main = () => {
   const lock = JSON.parse(readFileSync(file, "utf8")) as TLock;
   const added = addPlatformStubs(lock);
   writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
-  console.log(added.length ? `added ${added.length} platform entries:\n  ${added.join("\n  ")}` : "package-lock.json already lists every platform package");
+  console.log(
+    added.length
+      ? `added ${added.length} platform entries:\n  ${added.join("\n  ")}`
+      : "package-lock.json already lists every platform package",
+  );
 };
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) main();

@@ -27,7 +27,16 @@ const main = async () => {
   writeFileSync(previous, execFileSync("git", ["show", `${rev}:prisma/schema.prisma`], { cwd: ROOT }));
   const sql = execFileSync(
     "npx",
-    ["prisma", "migrate", "diff", "--from-schema-datamodel", previous, "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+    [
+      "prisma",
+      "migrate",
+      "diff",
+      "--from-schema-datamodel",
+      previous,
+      "--to-schema-datamodel",
+      "prisma/schema.prisma",
+      "--script",
+    ],
     { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
   if (/^-- This is an empty migration\.\s*$/.test(sql.trim()) || sql.trim() === "") {

@@ -46,7 +46,12 @@ export const checkDatabase = async (config: Config): Promise<"created" | "exists
 
 export const checkServices = async (config: Config): Promise<{ database: "created" | "exists" }> => {
   const database = await checkDatabase(config);
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectTimeout: 3_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on("error", () => undefined);
   try {
     await redis.connect();

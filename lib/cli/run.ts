@@ -24,7 +24,11 @@ export const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "
  * Runs a command to completion with inherited output; resolves to its exit code. SIGTERM and
  * SIGINT received meanwhile are passed on, so a server run this way shuts down gracefully.
  */
-export const runCommand = (command: string, args: string[], env: Record<string, string | undefined> = {}): Promise<number> =>
+export const runCommand = (
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<number> =>
   new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
@@ -38,7 +42,12 @@ export const runCommand = (command: string, args: string[], env: Record<string, 
   });
 
 /** Starts a long-running child whose output lines are prefixed with its name. */
-export const startChild = (name: string, command: string, args: string[], env: Record<string, string | undefined> = {}): ChildProcess => {
+export const startChild = (
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): ChildProcess => {
   const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
     let buffer = "";

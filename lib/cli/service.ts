@@ -11,7 +11,14 @@
 import { parseArgs } from "node:util";
 import { disconnectDb } from "../db";
 import { isAppError } from "../errors";
-import { createServiceClient, disableServiceClient, listServiceClients, rotateServiceClientSecret, rotateSigningKey, type TScope } from "../services";
+import {
+  createServiceClient,
+  disableServiceClient,
+  listServiceClients,
+  rotateServiceClientSecret,
+  rotateSigningKey,
+  type TScope,
+} from "../services";
 import { loadConfigOrExplain, PreflightError } from "./preflight";
 
 const SYSTEM = { kind: "system", name: "cli" } as const;
@@ -21,14 +28,25 @@ const USAGE = `usage: npm run service -- create --name NAME --scopes access:chec
        npm run service -- disable <id-or-name>
        npm run service -- rotate-signing-key`;
 
-const csv = (value: string | undefined): string[] => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
+const csv = (value: string | undefined): string[] =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 const main = async (): Promise<void> => {
   loadConfigOrExplain();
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { name: { type: "string" }, scopes: { type: "string" }, resources: { type: "string" }, owner: { type: "string" }, "overlap-minutes": { type: "string" }, json: { type: "boolean" } },
+    options: {
+      name: { type: "string" },
+      scopes: { type: "string" },
+      resources: { type: "string" },
+      owner: { type: "string" },
+      "overlap-minutes": { type: "string" },
+      json: { type: "boolean" },
+    },
   });
   const [command, target] = positionals;
   switch (command) {
@@ -36,17 +54,27 @@ const main = async (): Promise<void> => {
       if (!values.name || !values.scopes) throw new PreflightError(USAGE);
       const created = await createServiceClient({
         actor: SYSTEM,
-        input: { name: values.name, scopes: csv(values.scopes) as TScope[], resourceKeys: csv(values.resources), ownerEmail: values.owner },
+        input: {
+          name: values.name,
+          scopes: csv(values.scopes) as TScope[],
+          resourceKeys: csv(values.resources),
+          ownerEmail: values.owner,
+        },
       });
       if (values.json) console.log(JSON.stringify(created));
-      else console.log(`client_id:     ${created.clientId}\nclient_secret: ${created.clientSecret}\nscopes:        ${created.scopes.join(" ")}\n\nThe secret is shown only now; store it in your secret manager.`);
+      else
+        console.log(
+          `client_id:     ${created.clientId}\nclient_secret: ${created.clientSecret}\nscopes:        ${created.scopes.join(" ")}\n\nThe secret is shown only now; store it in your secret manager.`,
+        );
       return;
     }
     case "list": {
       const clients = await listServiceClients({ actor: SYSTEM });
       if (values.json) return void console.log(JSON.stringify(clients));
       for (const client of clients) {
-        console.log(`${client.id}  ${client.name.padEnd(24)} ${client.disabledAt ? "DISABLED" : "enabled "}  ${client.scopes.join(",")}${client.resourceKeys.length ? `  resources=${client.resourceKeys.join(",")}` : ""}  secrets=${client.secrets.length}`);
+        console.log(
+          `${client.id}  ${client.name.padEnd(24)} ${client.disabledAt ? "DISABLED" : "enabled "}  ${client.scopes.join(",")}${client.resourceKeys.length ? `  resources=${client.resourceKeys.join(",")}` : ""}  secrets=${client.secrets.length}`,
+        );
       }
       if (clients.length === 0) console.log("no service clients");
       return;
@@ -57,7 +85,9 @@ const main = async (): Promise<void> => {
       const overlapMs = minutes === undefined ? undefined : Number(minutes) * 60_000;
       const rotated = await rotateServiceClientSecret({ actor: SYSTEM, client: target, overlapMs });
       if (values.json) return void console.log(JSON.stringify(rotated));
-      console.log(`client_id:     ${rotated.clientId}\nclient_secret: ${rotated.clientSecret}\n\nThe previous secret works until ${rotated.previousSecretsRetireAt.toISOString()}.`);
+      console.log(
+        `client_id:     ${rotated.clientId}\nclient_secret: ${rotated.clientSecret}\n\nThe previous secret works until ${rotated.previousSecretsRetireAt.toISOString()}.`,
+      );
       return;
     }
     case "disable": {
@@ -68,7 +98,9 @@ const main = async (): Promise<void> => {
     }
     case "rotate-signing-key": {
       const rotated = await rotateSigningKey({ actor: SYSTEM });
-      console.log(`new signing key ${rotated.kid}; retired ${rotated.retired.join(", ") || "none"} (they verify for 16 more minutes)`);
+      console.log(
+        `new signing key ${rotated.kid}; retired ${rotated.retired.join(", ") || "none"} (they verify for 16 more minutes)`,
+      );
       return;
     }
     default:

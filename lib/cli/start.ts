@@ -16,14 +16,20 @@ const main = async () => {
   Object.assign(process.env, { NODE_ENV: "production" });
   const config = loadConfigOrExplain();
   if (!existsSync(STANDALONE_SERVER) || !existsSync(path.join(STANDALONE_DIR, ".next", "static"))) {
-    throw new PreflightError(`No complete build in ${path.relative(ROOT, STANDALONE_DIR)}: run \`npm run build\` first.`);
+    throw new PreflightError(
+      `No complete build in ${path.relative(ROOT, STANDALONE_DIR)}: run \`npm run build\` first.`,
+    );
   }
   const port = process.env.PORT ?? "3000";
   const children = [
     // server.js binds to HOSTNAME, which shells and container runtimes set to the machine's
     // name: bind explicitly, or the server is unreachable on localhost and to probes.
     // The client-IP hook first: X-Forwarded-For is replaced before Next sees a request (TRUST_PROXY).
-    startChild("web", process.execPath, ["--import", CLIENT_IP_HOOK, STANDALONE_SERVER], { PORT: port, HOSTNAME: "0.0.0.0", NEXT_TELEMETRY_DISABLED: "1" }),
+    startChild("web", process.execPath, ["--import", CLIENT_IP_HOOK, STANDALONE_SERVER], {
+      PORT: port,
+      HOSTNAME: "0.0.0.0",
+      NEXT_TELEMETRY_DISABLED: "1",
+    }),
     // node, not tsx's CLI: SIGTERM must reach the server so it drains and flushes its audit.
     // Not where the API runs as replicas of its own (API_NEXT_TO_WEB=false, deploy/api.yaml).
     ...(config.api.nextToWeb ? [startChild("api", process.execPath, ["--import", "tsx", "api/main.ts"])] : []),
@@ -33,7 +39,9 @@ const main = async () => {
     if (stopping) return;
     stopping = true;
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    void Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null))).then(() => process.exit(code));
+    void Promise.all(
+      children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null)),
+    ).then(() => process.exit(code));
   };
   for (const child of children) child.once("exit", (code) => stop(code ?? 1));
   process.once("SIGINT", () => stop(0));

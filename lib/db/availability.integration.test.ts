@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { asAppError } from "../errors";
-import { databaseAvailability, isDatabaseUnavailableError, isUnstorableTextError, markDatabaseUp } from "./availability";
+import {
+  databaseAvailability,
+  isDatabaseUnavailableError,
+  isUnstorableTextError,
+  markDatabaseUp,
+} from "./availability";
 import { createDbClient } from "./index";
 
 // A port nothing listens on: the connection is refused, as while PostgreSQL restarts.
@@ -28,7 +33,7 @@ describe("an unreachable database (real Prisma, real pg pool)", () => {
   });
   it("a successful connection marks it up again (the pool reconnects by itself)", async () => {
     assert.equal(databaseAvailability().down, true);
-    assert.equal(await reachable.user.count() >= 0, true);
+    assert.equal((await reachable.user.count()) >= 0, true);
     assert.equal(databaseAvailability().down, false);
   });
   it("a query error is not an outage", async () => {

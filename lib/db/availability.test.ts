@@ -14,13 +14,18 @@ import {
   registerDatabaseProbe,
 } from "./availability";
 
-const socketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, errno: -111, syscall: "connect" });
+const socketError = (code: string) =>
+  Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, errno: -111, syscall: "connect" });
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: "FATAL" });
 
 describe("an overloaded database is told apart from an unreachable one", () => {
   beforeEach(() => markDatabaseUp());
-  const poolTimeout = Object.assign(new Error("Timed out fetching a new connection from the connection pool."), { code: "P2024" });
-  const txStart = Object.assign(new Error("Transaction API error: Unable to start a transaction in the given time."), { code: "P2028" });
+  const poolTimeout = Object.assign(new Error("Timed out fetching a new connection from the connection pool."), {
+    code: "P2024",
+  });
+  const txStart = Object.assign(new Error("Transaction API error: Unable to start a transaction in the given time."), {
+    code: "P2028",
+  });
 
   it("answers no free connection or a transaction that could not start as 503 busy, with a short Retry-After", () => {
     for (const error of [poolTimeout, txStart, new Error("wrapped", { cause: txStart })]) {
@@ -46,24 +51,34 @@ describe("an overloaded database is told apart from an unreachable one", () => {
 
 describe("database connection errors are told apart from bugs", () => {
   it("recognises Prisma's codes for an unreachable, timed-out or closed database", () => {
-    for (const code of ["P1001", "P1002", "P1008", "P1017"]) assert.equal(isDatabaseUnavailableError(Object.assign(new Error("prisma"), { code })), true, code);
+    for (const code of ["P1001", "P1002", "P1008", "P1017"])
+      assert.equal(isDatabaseUnavailableError(Object.assign(new Error("prisma"), { code })), true, code);
   });
   it("recognises socket errors and PostgreSQL's shutdown and connection SQLSTATEs, also deep in the cause chain", () => {
     assert.equal(isDatabaseUnavailableError(socketError("ECONNREFUSED")), true);
     assert.equal(isDatabaseUnavailableError(new Error("wrapped", { cause: socketError("ECONNRESET") })), true);
-    assert.equal(isDatabaseUnavailableError(pgError("57P01", "terminating connection due to administrator command")), true);
+    assert.equal(
+      isDatabaseUnavailableError(pgError("57P01", "terminating connection due to administrator command")),
+      true,
+    );
     assert.equal(isDatabaseUnavailableError(pgError("57P03", "the database system is starting up")), true);
     assert.equal(isDatabaseUnavailableError(new Error("Connection terminated unexpectedly")), true);
     assert.equal(isDatabaseUnavailableError(new Error("timeout exceeded when trying to connect")), true);
   });
   it("recognises the driver adapter's error kinds as Prisma wraps them", () => {
-    const wrapped = Object.assign(new Error("adapter"), { code: "P2010", meta: { driverAdapterError: { cause: { kind: "DatabaseNotReachable", host: "127.0.0.1", port: 5432 } } } });
+    const wrapped = Object.assign(new Error("adapter"), {
+      code: "P2010",
+      meta: { driverAdapterError: { cause: { kind: "DatabaseNotReachable", host: "127.0.0.1", port: 5432 } } },
+    });
     assert.equal(isDatabaseUnavailableError(wrapped), true);
     assert.equal(isDatabaseUnavailableError({ cause: { kind: "ConnectionClosed" } }), true);
     assert.equal(isDatabaseUnavailableError({ cause: { kind: "postgres", code: "57P01" } }), true);
   });
   it("does not mistake query errors, constraint violations or bugs for an outage", () => {
-    assert.equal(isDatabaseUnavailableError(Object.assign(new Error("Unique constraint failed"), { code: "P2002" })), false);
+    assert.equal(
+      isDatabaseUnavailableError(Object.assign(new Error("Unique constraint failed"), { code: "P2002" })),
+      false,
+    );
     assert.equal(isDatabaseUnavailableError(pgError("23505", "duplicate key value violates unique constraint")), false);
     assert.equal(isDatabaseUnavailableError(pgError("40001", "could not serialize access")), false);
     assert.equal(isDatabaseUnavailableError(new TypeError("Cannot read properties of undefined")), false);
@@ -118,7 +133,11 @@ describe("availability state", () => {
       return answer;
     });
     markDatabaseDown(socketError("ECONNREFUSED"));
-    const results = await Promise.all([recheckDatabase({ everyMs: 60_000 }), recheckDatabase({ everyMs: 60_000 }), recheckDatabase({ everyMs: 60_000 })]);
+    const results = await Promise.all([
+      recheckDatabase({ everyMs: 60_000 }),
+      recheckDatabase({ everyMs: 60_000 }),
+      recheckDatabase({ everyMs: 60_000 }),
+    ]);
     assert.deepEqual(results, [false, false, false]);
     assert.equal(probes, 1);
     assert.equal(await recheckDatabase({ everyMs: 60_000 }), false, "within the interval: no new probe");

@@ -23,20 +23,44 @@ const PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017"]);
 const BUSY_CODES = new Set(["P2024", "P2028"]);
 // Socket errors (Node), and PostgreSQL's SQLSTATEs for "connection gone" (08xxx), "the server
 // is shutting down, crashed or starting" (57P01-57P03) and "too many connections" (53300).
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03", "53300"]);
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
 // The driver adapter's kinds (@prisma/adapter-pg's convertDriverError).
 const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 const MESSAGES =
   /can't reach database server|connection terminated|terminating connection|the database system is (shutting down|starting up|in recovery)|server closed the connection|connection (refused|closed)|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET/i;
 
 /** True when `test` holds for `error`, anything in its cause chain, or the driver error Prisma wraps. */
-const someInDatabaseError = (error: unknown, test: (record: Record<string, unknown>, code: string | undefined) => boolean): boolean => {
+const someInDatabaseError = (
+  error: unknown,
+  test: (record: Record<string, unknown>, code: string | undefined) => boolean,
+): boolean => {
   const seen = new Set<unknown>();
   const visit = (value: unknown, depth: number): boolean => {
     if (value === null || typeof value !== "object" || seen.has(value) || depth > 6) return false;
     seen.add(value);
     const record = value as Record<string, unknown>;
-    const code = typeof record.code === "string" ? record.code : typeof record.originalCode === "string" ? record.originalCode : undefined;
+    const code =
+      typeof record.code === "string"
+        ? record.code
+        : typeof record.originalCode === "string"
+          ? record.originalCode
+          : undefined;
     if (test(record, code)) return true;
     const meta = record.meta as Record<string, unknown> | undefined;
     return visit(record.cause, depth + 1) || visit(meta?.driverAdapterError, depth + 1) || visit(meta, depth + 1);
@@ -60,14 +84,16 @@ export const isDatabaseUnavailableError = (error: unknown): boolean =>
 // for encoding UTF8: 0x00") or `\u0000` in jsonb (22P05, "unsupported Unicode escape sequence").
 const UNSTORABLE_TEXT_CODES = new Set(["22021", "22P05"]);
 
-export const UNSTORABLE_TEXT_MESSAGE = "The input contains a character the portal cannot store (a NUL); remove it and try again.";
+export const UNSTORABLE_TEXT_MESSAGE =
+  "The input contains a character the portal cannot store (a NUL); remove it and try again.";
 
 /**
  * True when `error` says the input held text PostgreSQL cannot store or compare (a NUL). The
  * sender's input, not a bug: answered 400 (lib/errors.ts asAppError), and the transaction that
  * met it rolled back whole.
  */
-export const isUnstorableTextError = (error: unknown): boolean => someInDatabaseError(error, (_record, code) => code !== undefined && UNSTORABLE_TEXT_CODES.has(code));
+export const isUnstorableTextError = (error: unknown): boolean =>
+  someInDatabaseError(error, (_record, code) => code !== undefined && UNSTORABLE_TEXT_CODES.has(code));
 
 /**
  * True when `error` says the database is overloaded rather than gone (see BUSY_CODES): the

@@ -55,7 +55,11 @@ const CONNECT_TIMEOUT_MS = 5_000;
 export const createDbClient = (options: { connectionString: string }): PrismaClient =>
   new PrismaClient({
     adapter: new PrismaPg(
-      { connectionString: options.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, Client: ObservedClient },
+      {
+        connectionString: options.connectionString,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        Client: ObservedClient,
+      },
       // An idle or checked-out connection the server dropped (a restart, a failover).
       { onPoolError: noteDatabaseError, onConnectionError: noteDatabaseError },
     ),
@@ -81,7 +85,9 @@ export const db: PrismaClient = new Proxy({} as PrismaClient, {
     if (property === "$transaction") {
       return (arg: unknown, options?: unknown) =>
         typeof arg === "function"
-          ? withAfterCommit(() => (real.$transaction as (fn: unknown, options?: unknown) => Promise<unknown>)(arg, options))
+          ? withAfterCommit(() =>
+              (real.$transaction as (fn: unknown, options?: unknown) => Promise<unknown>)(arg, options),
+            )
           : (real.$transaction as (batch: unknown, options?: unknown) => Promise<unknown>)(arg, options);
     }
     const value: unknown = Reflect.get(real, property, real);

@@ -30,8 +30,13 @@ const mutated = (change: (byName: (kind: string, name: string) => Record<string,
   });
   return copy;
 };
-type TPodSpec = { containers: Array<Record<string, unknown> & { env: Array<{ name: string; value?: string }>; securityContext: Record<string, unknown> }> };
-const podSpec = (deployment: Record<string, unknown>): TPodSpec => (deployment as { spec: { template: { spec: TPodSpec } } }).spec.template.spec;
+type TPodSpec = {
+  containers: Array<
+    Record<string, unknown> & { env: Array<{ name: string; value?: string }>; securityContext: Record<string, unknown> }
+  >;
+};
+const podSpec = (deployment: Record<string, unknown>): TPodSpec =>
+  (deployment as { spec: { template: { spec: TPodSpec } } }).spec.template.spec;
 
 describe("Dockerfile", () => {
   it("keeps every rule: multi-stage, pinned bases, non-root numeric USER, HEALTHCHECK on /api/health, no secrets", () => {
@@ -58,15 +63,30 @@ describe("Dockerfile", () => {
       "CMD node server.js",
     ].join("\n");
     const problems = lintDockerfile(bad);
-    for (const expected of [/node:latest: tag "latest" is not a full version/, /FROM node: base image must be pinned/, /ENV AUTH_SECRET: secrets never/, /ARG DB_PASSWORD: secrets never/, /COPY of an .env file/, /USER root: use a numeric uid/, /no HEALTHCHECK/, /CMD: use the exec form/]) {
-      assert.ok(problems.some((problem) => expected.test(problem)), `expected ${expected} in:\n${problems.join("\n")}`);
+    for (const expected of [
+      /node:latest: tag "latest" is not a full version/,
+      /FROM node: base image must be pinned/,
+      /ENV AUTH_SECRET: secrets never/,
+      /ARG DB_PASSWORD: secrets never/,
+      /COPY of an .env file/,
+      /USER root: use a numeric uid/,
+      /no HEALTHCHECK/,
+      /CMD: use the exec form/,
+    ]) {
+      assert.ok(
+        problems.some((problem) => expected.test(problem)),
+        `expected ${expected} in:\n${problems.join("\n")}`,
+      );
     }
     assert.match(lintDockerfile(dockerfile.replace("USER 10001:10001", "USER 0")).join(), /USER 0: runs as root/);
   });
 
   it("keeps secrets and local state out of the build context", () => {
-    const ignored = readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").map((line) => line.trim());
-    for (const entry of [".env", ".env.*", ".git", "**/node_modules", ".next", "lib/db/generated"]) assert.ok(ignored.includes(entry), `.dockerignore lacks ${entry}`);
+    const ignored = readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((line) => line.trim());
+    for (const entry of [".env", ".env.*", ".git", "**/node_modules", ".next", "lib/db/generated"])
+      assert.ok(ignored.includes(entry), `.dockerignore lacks ${entry}`);
   });
 
   it("builds the standalone server the image copies", async () => {
@@ -81,76 +101,137 @@ describe("Kubernetes manifests (deploy/)", () => {
   });
 
   it("are all listed in kustomization.yaml, and it lists nothing else", () => {
-    const kustomization = parse(readFileSync(path.join(DEPLOY, "kustomization.yaml"), "utf8")) as { resources: string[]; namespace: string };
-    const files = readdirSync(DEPLOY).filter((file) => file.endsWith(".yaml") && file !== "kustomization.yaml").sort();
+    const kustomization = parse(readFileSync(path.join(DEPLOY, "kustomization.yaml"), "utf8")) as {
+      resources: string[];
+      namespace: string;
+    };
+    const files = readdirSync(DEPLOY)
+      .filter((file) => file.endsWith(".yaml") && file !== "kustomization.yaml")
+      .sort();
     assert.deepEqual([...kustomization.resources].sort(), files);
     assert.equal(kustomization.namespace, "jit-access");
   });
 
   it("commit no Secret and no credential value", () => {
-    const text = readdirSync(DEPLOY).map((file) => readFileSync(path.join(DEPLOY, file), "utf8")).join("\n");
+    const text = readdirSync(DEPLOY)
+      .map((file) => readFileSync(path.join(DEPLOY, file), "utf8"))
+      .join("\n");
     assert.doesNotMatch(text, /^kind:\s*Secret\s*$/m);
     assert.doesNotMatch(text, /:\/\/[^\s/:@]+:[^\s/@]+@/, "a URL with a password");
   });
 
   it("catch a container that may write its root filesystem or escalate", () => {
-    const problems = lint(mutated((find) => {
-      const container = podSpec(find("Deployment", "jit-access-web")).containers[0];
-      assert.ok(container);
-      container.securityContext = { runAsNonRoot: true, capabilities: { drop: ["NET_RAW"] } };
-    }));
-    assert.ok(problems.some((p) => /container web: readOnlyRootFilesystem must be true/.test(p)), problems.join("\n"));
-    assert.ok(problems.some((p) => /container web: allowPrivilegeEscalation must be false/.test(p)), problems.join("\n"));
-    assert.ok(problems.some((p) => /container web: capabilities must drop ALL/.test(p)), problems.join("\n"));
+    const problems = lint(
+      mutated((find) => {
+        const container = podSpec(find("Deployment", "jit-access-web")).containers[0];
+        assert.ok(container);
+        container.securityContext = { runAsNonRoot: true, capabilities: { drop: ["NET_RAW"] } };
+      }),
+    );
+    assert.ok(
+      problems.some((p) => /container web: readOnlyRootFilesystem must be true/.test(p)),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => /container web: allowPrivilegeEscalation must be false/.test(p)),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => /container web: capabilities must drop ALL/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   it("catch a production variable the web Deployment does not provide", () => {
-    const problems = lint(mutated((find) => {
-      delete (find("ConfigMap", "jit-access-config").data as Record<string, string>).ADMIN_GROUPS;
-    }));
-    assert.ok(problems.some((p) => /jit-access-web container web: configuration: ADMIN_GROUPS: required in production/.test(p)), problems.join("\n"));
+    const problems = lint(
+      mutated((find) => {
+        delete (find("ConfigMap", "jit-access-config").data as Record<string, string>).ADMIN_GROUPS;
+      }),
+    );
+    assert.ok(
+      problems.some((p) => /jit-access-web container web: configuration: ADMIN_GROUPS: required in production/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   it("catch a credential given as a literal, or a _FILE outside a mounted Secret", () => {
-    const problems = lint(mutated((find) => {
-      const container = podSpec(find("Deployment", "jit-access-web")).containers[0];
-      assert.ok(container);
-      container.env = container.env.filter((variable) => variable.name !== "AUTH_SECRET_FILE");
-      container.env.push({ name: "AUTH_SECRET", value: "x".repeat(40) }, { name: "SMTP_URL_FILE", value: "/etc/smtp-url" });
-    }));
-    assert.ok(problems.some((p) => /container web: AUTH_SECRET has a literal value/.test(p)), problems.join("\n"));
-    assert.ok(problems.some((p) => /SMTP_URL_FILE=\/etc\/smtp-url is not a key of a mounted Secret/.test(p)), problems.join("\n"));
+    const problems = lint(
+      mutated((find) => {
+        const container = podSpec(find("Deployment", "jit-access-web")).containers[0];
+        assert.ok(container);
+        container.env = container.env.filter((variable) => variable.name !== "AUTH_SECRET_FILE");
+        container.env.push(
+          { name: "AUTH_SECRET", value: "x".repeat(40) },
+          { name: "SMTP_URL_FILE", value: "/etc/smtp-url" },
+        );
+      }),
+    );
+    assert.ok(
+      problems.some((p) => /container web: AUTH_SECRET has a literal value/.test(p)),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => /SMTP_URL_FILE=\/etc\/smtp-url is not a key of a mounted Secret/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   it("catch a missing probe, a queue nobody consumes and web egress beyond its four", () => {
-    const problems = lint(mutated((find) => {
-      const web = podSpec(find("Deployment", "jit-access-web")).containers[0];
-      assert.ok(web);
-      delete web.readinessProbe;
-      const worker = podSpec(find("Deployment", "jit-access-worker-webhooks")).containers[0];
-      assert.ok(worker);
-      worker.env = worker.env.map((variable) => (variable.name === "WORKER_QUEUES" ? { ...variable, value: "notify" } : variable));
-      const policy = find("NetworkPolicy", "jit-access-web") as { spec: { egress: unknown[] } };
-      policy.spec.egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 22 }] });
-    }));
-    for (const expected of [/web readinessProbe must GET \/api\/health/, /queue webhooks is consumed by 0/, /queue notify is consumed by 2/, /web egress to port 22/]) {
-      assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in:\n${problems.join("\n")}`);
+    const problems = lint(
+      mutated((find) => {
+        const web = podSpec(find("Deployment", "jit-access-web")).containers[0];
+        assert.ok(web);
+        delete web.readinessProbe;
+        const worker = podSpec(find("Deployment", "jit-access-worker-webhooks")).containers[0];
+        assert.ok(worker);
+        worker.env = worker.env.map((variable) =>
+          variable.name === "WORKER_QUEUES" ? { ...variable, value: "notify" } : variable,
+        );
+        const policy = find("NetworkPolicy", "jit-access-web") as { spec: { egress: unknown[] } };
+        policy.spec.egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 22 }] });
+      }),
+    );
+    for (const expected of [
+      /web readinessProbe must GET \/api\/health/,
+      /queue webhooks is consumed by 0/,
+      /queue notify is consumed by 2/,
+      /web egress to port 22/,
+    ]) {
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `expected ${expected} in:\n${problems.join("\n")}`,
+      );
     }
   });
 
   it("run the services API as its own Deployment, reachable, probed, guarded, and the web's rewrite pointed at its Service", () => {
-    const problems = lint(mutated((find) => {
-      const api = podSpec(find("Deployment", "jit-access-api")).containers[0] as TPodSpec["containers"][number] & { readinessProbe: { httpGet: { path: string } } };
-      assert.ok(api);
-      api.env = api.env.filter((variable) => variable.name !== "API_HOST");
-      api.readinessProbe.httpGet.path = "/api/health";
-      const config = find("ConfigMap", "jit-access-config").data as Record<string, string>;
-      delete config.API_NEXT_TO_WEB;
-      config.API_INTERNAL_URL = "http://jit-access-web";
-      (find("PodDisruptionBudget", "jit-access-api").spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels = { "app.kubernetes.io/component": "nothing" };
-    }));
-    for (const expected of [/jit-access-api: set API_HOST=0\.0\.0\.0/, /jit-access-api: api readinessProbe must GET \/healthz/, /web pods also run an API server next to themselves; set API_NEXT_TO_WEB=false/, /web API_INTERNAL_URL \(http:\/\/jit-access-web\) must name the Service of the API pods/, /Deployment\/jit-access-api: serves traffic but has no PodDisruptionBudget/]) {
-      assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in:\n${problems.join("\n")}`);
+    const problems = lint(
+      mutated((find) => {
+        const api = podSpec(find("Deployment", "jit-access-api")).containers[0] as TPodSpec["containers"][number] & {
+          readinessProbe: { httpGet: { path: string } };
+        };
+        assert.ok(api);
+        api.env = api.env.filter((variable) => variable.name !== "API_HOST");
+        api.readinessProbe.httpGet.path = "/api/health";
+        const config = find("ConfigMap", "jit-access-config").data as Record<string, string>;
+        delete config.API_NEXT_TO_WEB;
+        config.API_INTERNAL_URL = "http://jit-access-web";
+        (
+          find("PodDisruptionBudget", "jit-access-api").spec as { selector: { matchLabels: Record<string, string> } }
+        ).selector.matchLabels = { "app.kubernetes.io/component": "nothing" };
+      }),
+    );
+    for (const expected of [
+      /jit-access-api: set API_HOST=0\.0\.0\.0/,
+      /jit-access-api: api readinessProbe must GET \/healthz/,
+      /web pods also run an API server next to themselves; set API_NEXT_TO_WEB=false/,
+      /web API_INTERNAL_URL \(http:\/\/jit-access-web\) must name the Service of the API pods/,
+      /Deployment\/jit-access-api: serves traffic but has no PodDisruptionBudget/,
+    ]) {
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `expected ${expected} in:\n${problems.join("\n")}`,
+      );
     }
   });
 
@@ -160,7 +241,18 @@ describe("Kubernetes manifests (deploy/)", () => {
   });
 
   it("catch a Secret committed with values", () => {
-    const manifests = [...loadManifests(), { file: "secret.yaml", doc: { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "jit-access" }, stringData: { x: "y" } } }];
+    const manifests = [
+      ...loadManifests(),
+      {
+        file: "secret.yaml",
+        doc: {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: "s", namespace: "jit-access" },
+          stringData: { x: "y" },
+        },
+      },
+    ];
     assert.ok(lint(manifests).some((p) => /unexpected kind Secret \(secret values never go into git\)/.test(p)));
   });
 });

@@ -17,10 +17,12 @@ export const parseDockerfile = (text: string): TInstruction[] => {
     if (pending !== null && trimmed.startsWith("#")) return;
     const continues = trimmed.endsWith("\\");
     const body = continues ? trimmed.slice(0, -1) : trimmed;
-    pending = pending === null ? { text: body, line: index + 1 } : { text: `${pending.text} ${body}`, line: pending.line };
+    pending =
+      pending === null ? { text: body, line: index + 1 } : { text: `${pending.text} ${body}`, line: pending.line };
     if (continues) return;
     const match = /^(\S+)\s*(.*)$/.exec(pending.text.trim());
-    if (match) instructions.push({ keyword: (match[1] ?? "").toUpperCase(), args: (match[2] ?? "").trim(), line: pending.line });
+    if (match)
+      instructions.push({ keyword: (match[1] ?? "").toUpperCase(), args: (match[2] ?? "").trim(), line: pending.line });
     pending = null;
   });
   return instructions;
@@ -51,7 +53,8 @@ export const stagesOf = (instructions: TInstruction[]): TStage[] => {
   return stages;
 };
 
-const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|^DATABASE_URL$|^REDIS_URL$|^SMTP_URL$|^CHAT_WEBHOOK_URL$/i;
+const SECRET_NAME =
+  /SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|^DATABASE_URL$|^REDIS_URL$|^SMTP_URL$|^CHAT_WEBHOOK_URL$/i;
 
 /** `ENV A=1 B=2` or the legacy `ENV A 1`: the names set. */
 const envNames = (args: string): string[] => {
@@ -81,15 +84,24 @@ export const lintDockerfile = (text: string): string[] => {
     if (stageNames.has(image)) continue;
     const tag = /^[^@]+?:([^:@/]+)(@sha256:[0-9a-f]{64})?$/.exec(image);
     if (!tag) problems.push(`FROM ${stage.from}: base image must be pinned by version (name:version)`);
-    else if (!/^\d+\.\d+\.\d+/.test(tag[1] ?? "")) problems.push(`FROM ${image}: tag "${tag[1]}" is not a full version (e.g. 20.20.2-bookworm-slim)`);
+    else if (!/^\d+\.\d+\.\d+/.test(tag[1] ?? ""))
+      problems.push(`FROM ${image}: tag "${tag[1]}" is not a full version (e.g. 20.20.2-bookworm-slim)`);
   }
   for (const instruction of instructions) {
     if (instruction.keyword === "ENV" || instruction.keyword === "ARG") {
-      for (const name of instruction.keyword === "ENV" ? envNames(instruction.args) : [instruction.args.split("=")[0]?.trim() ?? ""]) {
-        if (SECRET_NAME.test(name)) problems.push(`line ${instruction.line}: ${instruction.keyword} ${name}: secrets never go into an image (pass them at run time, e.g. ${name}_FILE)`);
+      for (const name of instruction.keyword === "ENV"
+        ? envNames(instruction.args)
+        : [instruction.args.split("=")[0]?.trim() ?? ""]) {
+        if (SECRET_NAME.test(name))
+          problems.push(
+            `line ${instruction.line}: ${instruction.keyword} ${name}: secrets never go into an image (pass them at run time, e.g. ${name}_FILE)`,
+          );
       }
     }
-    if ((instruction.keyword === "COPY" || instruction.keyword === "ADD") && /(^|\s|\/)\.env(\s|$|\.)/.test(instruction.args)) {
+    if (
+      (instruction.keyword === "COPY" || instruction.keyword === "ADD") &&
+      /(^|\s|\/)\.env(\s|$|\.)/.test(instruction.args)
+    ) {
       problems.push(`line ${instruction.line}: ${instruction.keyword} of an .env file`);
     }
   }
@@ -100,20 +112,36 @@ export const lintDockerfile = (text: string): string[] => {
   const user = users.at(-1)?.args ?? "";
   const uid = user.split(":")[0] ?? "";
   if (!user) problems.push("runtime stage: no USER (it would run as root)");
-  else if (!/^\d+$/.test(uid)) problems.push(`USER ${user}: use a numeric uid, so Kubernetes' runAsNonRoot can verify it`);
+  else if (!/^\d+$/.test(uid))
+    problems.push(`USER ${user}: use a numeric uid, so Kubernetes' runAsNonRoot can verify it`);
   else if (Number(uid) === 0) problems.push(`USER ${user}: runs as root`);
   const healthcheck = runtime.instructions.find((instruction) => instruction.keyword === "HEALTHCHECK");
   if (!healthcheck) problems.push("runtime stage: no HEALTHCHECK");
   else if (!healthcheck.args.includes("/api/health")) problems.push("HEALTHCHECK must ask /api/health");
   const cmd = runtime.instructions.filter((instruction) => instruction.keyword === "CMD").at(-1);
   if (!cmd) problems.push("runtime stage: no CMD");
-  else if (!execForm(cmd.args)) problems.push("CMD: use the exec form (JSON array), so SIGTERM reaches node, not a shell");
-  if (runtime.instructions.some((instruction) => instruction.keyword === "RUN" && /npm (ci|install)\b(?!.*--omit=dev)/.test(instruction.args))) {
+  else if (!execForm(cmd.args))
+    problems.push("CMD: use the exec form (JSON array), so SIGTERM reaches node, not a shell");
+  if (
+    runtime.instructions.some(
+      (instruction) => instruction.keyword === "RUN" && /npm (ci|install)\b(?!.*--omit=dev)/.test(instruction.args),
+    )
+  ) {
     problems.push("runtime stage: installs dependencies itself (copy production dependencies from a stage)");
   }
-  if (!instructions.some((instruction) => instruction.keyword === "RUN" && /\bnpm ci\b/.test(instruction.args))) problems.push("no `npm ci` stage");
-  if (!instructions.some((instruction) => instruction.keyword === "RUN" && /npm run build|next build/.test(instruction.args))) problems.push("no build (`npm run build`)");
-  if (!runtime.instructions.some((instruction) => instruction.keyword === "COPY" && instruction.args.includes(".next/standalone"))) {
+  if (!instructions.some((instruction) => instruction.keyword === "RUN" && /\bnpm ci\b/.test(instruction.args)))
+    problems.push("no `npm ci` stage");
+  if (
+    !instructions.some(
+      (instruction) => instruction.keyword === "RUN" && /npm run build|next build/.test(instruction.args),
+    )
+  )
+    problems.push("no build (`npm run build`)");
+  if (
+    !runtime.instructions.some(
+      (instruction) => instruction.keyword === "COPY" && instruction.args.includes(".next/standalone"),
+    )
+  ) {
     problems.push("runtime stage: does not copy the standalone server (.next/standalone)");
   }
   return problems;

@@ -10,7 +10,11 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import { DEMO_USERS } from "./demo-users";
 import { startDevIdp, type DevIdp } from "./server";
 
-const CLIENT = { clientId: "portal-test", clientSecret: "test-secret-of-enough-length", redirectUris: ["http://localhost:3999/api/auth/callback/oidc"] };
+const CLIENT = {
+  clientId: "portal-test",
+  clientSecret: "test-secret-of-enough-length",
+  redirectUris: ["http://localhost:3999/api/auth/callback/oidc"],
+};
 const REDIRECT_URI = CLIENT.redirectUris[0] as string;
 
 type Discovery = {
@@ -185,7 +189,10 @@ describe("development IdP: authorization code flow with PKCE", () => {
     assert.ok(tokens.access_token);
 
     const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
-    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, { issuer: idp.issuer, audience: CLIENT.clientId });
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, {
+      issuer: idp.issuer,
+      audience: CLIENT.clientId,
+    });
     assert.equal(protectedHeader.alg, "RS256");
     assert.equal(payload.sub, "demo-bob");
     assert.equal(payload.email, "bob@example.com");
@@ -226,7 +233,12 @@ describe("development IdP: authorization code flow with PKCE", () => {
   it("refuses a code redeemed with the wrong client secret (invalid_client)", async () => {
     const { callback, verifier } = await signIn("demo-sam");
     const response = await exchange(
-      { grant_type: "authorization_code", code: callback.searchParams.get("code") ?? "", redirect_uri: REDIRECT_URI, code_verifier: verifier },
+      {
+        grant_type: "authorization_code",
+        code: callback.searchParams.get("code") ?? "",
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      },
       basicAuth(CLIENT.clientId, "not-the-secret"),
     );
     assert.equal(response.status, 401);

@@ -10,7 +10,13 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import Provider, { errors, type Configuration, type Interaction, type JWK, type KoaContextWithOIDC } from "oidc-provider";
+import Provider, {
+  errors,
+  type Configuration,
+  type Interaction,
+  type JWK,
+  type KoaContextWithOIDC,
+} from "oidc-provider";
 import { DEMO_USERS, type DemoUser } from "./demo-users";
 
 export type DevIdpClient = { clientId: string; clientSecret: string; redirectUris: string[] };
@@ -27,7 +33,10 @@ export type DevIdpOptions = {
 export type DevIdp = { issuer: string; close: () => Promise<void> };
 
 const escapeHtml = (value: string): string =>
-  value.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] ?? char);
+  value.replace(
+    /[&<>"']/g,
+    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] ?? char,
+  );
 
 /** `body` is HTML the caller has already escaped; `title` is text. */
 const page = (title: string, body: string): string => `<!doctype html>
@@ -64,7 +73,10 @@ const loginPage = (uid: string, users: readonly DemoUser[]): string =>
 <ul>
 ${users
   .map(
-    (user, index) => `<li><button type="submit" name="sub" value="${escapeHtml(user.sub)}" aria-label="${escapeHtml(`Sign in as ${user.name}`)}" aria-describedby="user-${index}-details">
+    (
+      user,
+      index,
+    ) => `<li><button type="submit" name="sub" value="${escapeHtml(user.sub)}" aria-label="${escapeHtml(`Sign in as ${user.name}`)}" aria-describedby="user-${index}-details">
 <span class="name">${escapeHtml(user.name)}</span>
 <span class="details" id="user-${index}-details"><span>${escapeHtml(user.email)}</span> · <span>Groups: ${escapeHtml(user.groups.join(", ") || "none")}</span><br><span>${escapeHtml(user.description)}</span></span>
 </button></li>`,
@@ -125,7 +137,11 @@ const handleInteraction = async (
   // stale tab cannot finish somebody else's (or a newer) sign-in.
   const interaction = await provider.interactionDetails(req, res);
   if (interaction.uid !== uid) {
-    return send(res, 400, page("Sign-in expired", "<p>This sign-in page is out of date. Start again from the portal.</p>"));
+    return send(
+      res,
+      400,
+      page("Sign-in expired", "<p>This sign-in page is out of date. Start again from the portal.</p>"),
+    );
   }
 
   if (!isLogin && req.method === "GET") {
@@ -140,7 +156,14 @@ const handleInteraction = async (
     const sub = (await readForm(req)).get("sub");
     const user = users.find((candidate) => candidate.sub === sub);
     if (!user) {
-      return send(res, 400, page("Unknown user", `<p>There is no demo user <code>${escapeHtml(sub ?? "")}</code>. <a href="/interaction/${escapeHtml(encodeURIComponent(uid))}">Choose again</a>.</p>`));
+      return send(
+        res,
+        400,
+        page(
+          "Unknown user",
+          `<p>There is no demo user <code>${escapeHtml(sub ?? "")}</code>. <a href="/interaction/${escapeHtml(encodeURIComponent(uid))}">Choose again</a>.</p>`,
+        ),
+      );
     }
     const grantId = await grantRequested(provider, interaction, user.sub);
     return provider.interactionFinished(
@@ -192,7 +215,13 @@ const createProvider = (issuer: string, clients: DevIdpClient[], users: readonly
       if (!user) return undefined;
       return {
         accountId: user.sub,
-        claims: () => ({ sub: user.sub, email: user.email, email_verified: true, name: user.name, groups: [...user.groups] }),
+        claims: () => ({
+          sub: user.sub,
+          email: user.email,
+          email_verified: true,
+          name: user.name,
+          groups: [...user.groups],
+        }),
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -274,7 +303,14 @@ export const startDevIdp = async (options: DevIdpOptions): Promise<DevIdp> => {
     handleInteraction(provider, users, req, res, match[1] ?? "", match[2] !== undefined).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (error instanceof errors.SessionNotFound) {
-        return send(res, 400, page("Sign-in expired", "<p>This sign-in request has expired or was started in another browser. Start again from the portal.</p>"));
+        return send(
+          res,
+          400,
+          page(
+            "Sign-in expired",
+            "<p>This sign-in request has expired or was started in another browser. Start again from the portal.</p>",
+          ),
+        );
       }
       console.error("dev-idp: interaction failed:", error);
       send(res, 500, page("Sign-in error", "<p>Something went wrong; see the IdP's console.</p>"));
@@ -286,7 +322,9 @@ export const startDevIdp = async (options: DevIdpOptions): Promise<DevIdp> => {
   // effort: a machine without IPv6 still works through 127.0.0.1.
   const ipv6 = http.createServer(handle);
   await listen(ipv6, port, "::1").catch((error: unknown) => {
-    console.warn(`dev-idp: not listening on [::1]:${port} (${error instanceof Error ? error.message : String(error)}); 127.0.0.1 only`);
+    console.warn(
+      `dev-idp: not listening on [::1]:${port} (${error instanceof Error ? error.message : String(error)}); 127.0.0.1 only`,
+    );
   });
 
   let closing: Promise<void> | undefined;

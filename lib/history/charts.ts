@@ -16,7 +16,12 @@ export type THistoryCharts = {
 const dayKey = (date: Date): string => date.toISOString().slice(0, 10);
 
 /** The Security area's charts over the last `days` days. Security reviewers and admins. */
-export const getHistoryCharts = async (options: { actor: TUserActor; days?: number; now?: Date; context?: TAuditContext }): Promise<THistoryCharts> => {
+export const getHistoryCharts = async (options: {
+  actor: TUserActor;
+  days?: number;
+  now?: Date;
+  context?: TAuditContext;
+}): Promise<THistoryCharts> => {
   await assertCan(options.actor, "audit.read", undefined, options.context);
   const span = Math.min(Math.max(options.days ?? 30, 7), 366);
   const now = options.now ?? new Date();
@@ -73,7 +78,9 @@ export const getHistoryCharts = async (options: { actor: TUserActor; days?: numb
   }
   return {
     days,
-    grantsByResource: [...byResource].map(([name, values]) => ({ name, values })).sort((a, b) => a.name.localeCompare(b.name)),
+    grantsByResource: [...byResource]
+      .map(([name, values]) => ({ name, values }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     medianDecisionMinutes: medians,
     denials: perDay(denials),
     breakGlass: perDay(breakGlass),

@@ -7,7 +7,8 @@ import { ZHistoryFilter } from "./schemas";
 
 describe("CSV cells", () => {
   it("defuses formulas: a cell starting with = + - @ TAB or CR gets a leading apostrophe", () => {
-    for (const start of ["=", "+", "-", "@", "\t", "\r"]) assert.ok(csvCell(`${start}SUM(A1)`).replace(/^"/, "").startsWith(`'${start}`), JSON.stringify(start));
+    for (const start of ["=", "+", "-", "@", "\t", "\r"])
+      assert.ok(csvCell(`${start}SUM(A1)`).replace(/^"/, "").startsWith(`'${start}`), JSON.stringify(start));
     assert.equal(csvCell("=1+1"), "'=1+1");
     assert.equal(csvCell("plain = text"), "plain = text");
   });
@@ -28,12 +29,16 @@ describe("history filters", () => {
   });
 
   it("treats empty fields as no filter and refuses unknown statuses and bad cursors", () => {
-    assert.deepEqual(Object.values(ZHistoryFilter.parse({ person: "", status: "", q: " " })).filter((value) => value !== undefined), []);
+    assert.deepEqual(
+      Object.values(ZHistoryFilter.parse({ person: "", status: "", q: " " })).filter((value) => value !== undefined),
+      [],
+    );
     assert.equal(ZHistoryFilter.safeParse({ status: "lost" }).success, false);
     assert.equal(ZHistoryFilter.safeParse({ after: "1' or '1'='1" }).success, false);
     assert.equal(ZHistoryFilter.safeParse({ from: "yesterday" }).success, false);
     // PostgreSQL cannot compare a NUL (22021): refused here with a reason, not a 500 from the query.
-    for (const field of ["person", "resource", "environment", "approver", "q"]) assert.equal(ZHistoryFilter.safeParse({ [field]: "ada\u0000" }).success, false, field);
+    for (const field of ["person", "resource", "environment", "approver", "q"])
+      assert.equal(ZHistoryFilter.safeParse({ [field]: "ada\u0000" }).success, false, field);
     assert.equal(ZHistoryFilter.parse({ person: "Zoë 😀" }).person, "Zoë 😀");
   });
 });
@@ -41,13 +46,21 @@ describe("history filters", () => {
 describe("CSV cells, whatever the text (property)", () => {
   it("never start a formula, and read back as the text (apostrophe aside)", () => {
     fc.assert(
-      fc.property(fc.oneof(hostileString(), fc.constantFrom("=", "+", "-", "@", "\t", "\r").chain((start) => hostileString().map((rest) => `${start}${rest}`))), (value) => {
-        const cell = csvCell(value);
-        const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
-        assert.doesNotMatch(unquoted, /^[=+\-@\t\r]/);
-        assert.equal(unquoted.replace(/^'(?=[=+\-@\t\r])/, ""), value);
-        if (/[",\r\n]/.test(value)) assert.ok(cell.startsWith('"') && cell.endsWith('"'));
-      }),
+      fc.property(
+        fc.oneof(
+          hostileString(),
+          fc
+            .constantFrom("=", "+", "-", "@", "\t", "\r")
+            .chain((start) => hostileString().map((rest) => `${start}${rest}`)),
+        ),
+        (value) => {
+          const cell = csvCell(value);
+          const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+          assert.doesNotMatch(unquoted, /^[=+\-@\t\r]/);
+          assert.equal(unquoted.replace(/^'(?=[=+\-@\t\r])/, ""), value);
+          if (/[",\r\n]/.test(value)) assert.ok(cell.startsWith('"') && cell.endsWith('"'));
+        },
+      ),
       fcOptions(300),
     );
   });

@@ -42,6 +42,8 @@ export const csvCell = (value: string | number | boolean | string[] | null): str
 
 export const csvHeader = (): string => `${EXPORT_COLUMNS.map(([name]) => name).join(",")}\r\n`;
 
-export const csvLine = (row: TGrantHistoryRow): string => `${EXPORT_COLUMNS.map(([, get]) => csvCell(get(row))).join(",")}\r\n`;
+export const csvLine = (row: TGrantHistoryRow): string =>
+  `${EXPORT_COLUMNS.map(([, get]) => csvCell(get(row))).join(",")}\r\n`;
 
-export const jsonLine = (row: TGrantHistoryRow): string => `${JSON.stringify(Object.fromEntries(EXPORT_COLUMNS.map(([name, get]) => [name, get(row)])))}\n`;
+export const jsonLine = (row: TGrantHistoryRow): string =>
+  `${JSON.stringify(Object.fromEntries(EXPORT_COLUMNS.map(([name, get]) => [name, get(row)])))}\n`;

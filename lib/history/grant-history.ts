@@ -44,32 +44,47 @@ const ts = (date: Date) => Prisma.sql`${date.toISOString()}::timestamp`;
 export const historyConditions = (filter: THistoryFilter, now: Date): Prisma.Sql[] => {
   const conditions: Prisma.Sql[] = [];
   if (filter.person) {
-    conditions.push(Prisma.sql`g."subjectId" in (select id from "User" where id = ${filter.person} or email ilike ${likePattern(filter.person)} or name ilike ${likePattern(filter.person)})`);
+    conditions.push(
+      Prisma.sql`g."subjectId" in (select id from "User" where id = ${filter.person} or email ilike ${likePattern(filter.person)} or name ilike ${likePattern(filter.person)})`,
+    );
   }
   if (filter.approver) {
     conditions.push(Prisma.sql`exists (select 1 from "Approval" a where a."requestId" = g."requestId" and a.decision = 'APPROVE' and a."approverId" in
       (select id from "User" where id = ${filter.approver} or email ilike ${likePattern(filter.approver)} or name ilike ${likePattern(filter.approver)}))`);
   }
-  if (filter.resource) conditions.push(Prisma.sql`g."resourceId" in (select id from "Resource" where key = ${filter.resource})`);
-  if (filter.environment) conditions.push(Prisma.sql`g."resourceId" in (select id from "Resource" where environment = ${filter.environment})`);
+  if (filter.resource)
+    conditions.push(Prisma.sql`g."resourceId" in (select id from "Resource" where key = ${filter.resource})`);
+  if (filter.environment)
+    conditions.push(
+      Prisma.sql`g."resourceId" in (select id from "Resource" where environment = ${filter.environment})`,
+    );
   const revokedByNow = Prisma.sql`(g."revokedAt" is not null and g."revokedAt" <= ${ts(now)})`;
   if (filter.status === "revoked") conditions.push(revokedByNow);
   if (filter.status === "expired") conditions.push(Prisma.sql`not ${revokedByNow} and g."expiresAt" <= ${ts(now)}`);
-  if (filter.status === "scheduled") conditions.push(Prisma.sql`not ${revokedByNow} and g."expiresAt" > ${ts(now)} and g."startsAt" > ${ts(now)}`);
-  if (filter.status === "active") conditions.push(Prisma.sql`not ${revokedByNow} and g."expiresAt" > ${ts(now)} and g."startsAt" <= ${ts(now)}`);
-  if (filter.from) conditions.push(Prisma.sql`least(g."expiresAt", coalesce(g."revokedAt", g."expiresAt")) > ${ts(filter.from)}`);
+  if (filter.status === "scheduled")
+    conditions.push(Prisma.sql`not ${revokedByNow} and g."expiresAt" > ${ts(now)} and g."startsAt" > ${ts(now)}`);
+  if (filter.status === "active")
+    conditions.push(Prisma.sql`not ${revokedByNow} and g."expiresAt" > ${ts(now)} and g."startsAt" <= ${ts(now)}`);
+  if (filter.from)
+    conditions.push(Prisma.sql`least(g."expiresAt", coalesce(g."revokedAt", g."expiresAt")) > ${ts(filter.from)}`);
   if (filter.to) conditions.push(Prisma.sql`g."startsAt" < ${ts(filter.to)}`);
   if (filter.breakGlass === "yes") conditions.push(Prisma.sql`r."breakGlass"`);
   if (filter.breakGlass === "no") conditions.push(Prisma.sql`coalesce(r."breakGlass", false) = false`);
   // The same expression as the GIN index (prisma/raw-sql.sql), so the index serves it.
-  if (filter.q) conditions.push(Prisma.sql`to_tsvector('english', r.justification) @@ websearch_to_tsquery('english', ${filter.q})`);
+  if (filter.q)
+    conditions.push(
+      Prisma.sql`to_tsvector('english', r.justification) @@ websearch_to_tsquery('english', ${filter.q})`,
+    );
   return conditions;
 };
 
-type TRawRow = Omit<TGrantHistoryRow, "status" | "actualMinutes" | "ending" | "extensions"> & { extensions: bigint | number };
+type TRawRow = Omit<TGrantHistoryRow, "status" | "actualMinutes" | "ending" | "extensions"> & {
+  extensions: bigint | number;
+};
 
 const describeEnding = (row: TRawRow, status: TGrantStatus): string => {
-  if (status === "revoked") return `revoked${row.revokedByName ? ` by ${row.revokedByName}` : ""}${row.revokeReason ? `: ${row.revokeReason}` : ""}`;
+  if (status === "revoked")
+    return `revoked${row.revokedByName ? ` by ${row.revokedByName}` : ""}${row.revokeReason ? `: ${row.revokeReason}` : ""}`;
   if (status === "expired") return "expired";
   if (status === "scheduled") return "not started";
   return "in force";
@@ -92,7 +107,12 @@ const finish = (row: TRawRow, now: Date): TGrantHistoryRow => {
  * creation order): `after` is the last id of the previous page. Asks for one row more than
  * it returns to know whether another page follows. Callers authorize (lib/history/index.ts).
  */
-export const queryGrantHistory = async (options: { filter: THistoryFilter; limit: number; now?: Date; client?: Db }): Promise<{ rows: TGrantHistoryRow[]; next: string | null }> => {
+export const queryGrantHistory = async (options: {
+  filter: THistoryFilter;
+  limit: number;
+  now?: Date;
+  client?: Db;
+}): Promise<{ rows: TGrantHistoryRow[]; next: string | null }> => {
   const now = options.now ?? new Date();
   const client = options.client ?? db;
   const conditions = historyConditions(options.filter, now);

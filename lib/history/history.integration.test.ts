@@ -29,14 +29,22 @@ const parseCsv = (text: string): string[][] => {
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; }
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") { row.push(cell); cell = ""; }
-    else if (c === "\r") continue;
-    else if (c === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; }
-    else cell += c;
+    else if (c === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (c === "\r") continue;
+    else if (c === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+    } else cell += c;
   }
   return rows;
 };
@@ -69,14 +77,49 @@ describe("grant history", () => {
     const base = { resourceId: prod.resource.id, policyId: prod.policy.id };
     // 30 routine expired grants for Alice, approved by Carol: enough for several pages.
     for (let index = 0; index < 30; index += 1) {
-      await createHistoricGrant({ ...base, subjectId: alice.id, approverIds: [carol.id], startsAt: hoursAgo(200 - index), minutes: 30, justification: `Routine rotation number ${index}` });
+      await createHistoricGrant({
+        ...base,
+        subjectId: alice.id,
+        approverIds: [carol.id],
+        startsAt: hoursAgo(200 - index),
+        minutes: 30,
+        justification: `Routine rotation number ${index}`,
+      });
     }
-    await createHistoricGrant({ ...base, subjectId: bob.id, approverIds: [carol.id], startsAt: hoursAgo(1), minutes: 120, justification: "Investigate the replication lag on the primary", ticket: "INC-4211", permissions: ["write"] });
-    await createHistoricGrant({ ...base, subjectId: bob.id, startsAt: hoursAgo(3), minutes: 60, breakGlass: true, justification: "=HYPERLINK(\"http://evil\") outage, database down", ticket: "+INC-1" , revokedAt: hoursAgo(2.5), revokedById: carol.id, revokeReason: "done early" });
-    await createHistoricGrant({ resourceId: staging.resource.id, policyId: staging.policy.id, subjectId: bob.id, startsAt: new Date(now.getTime() + 3_600_000), minutes: 60, justification: "Scheduled load test, comma, \"quoted\"\nsecond line" });
+    await createHistoricGrant({
+      ...base,
+      subjectId: bob.id,
+      approverIds: [carol.id],
+      startsAt: hoursAgo(1),
+      minutes: 120,
+      justification: "Investigate the replication lag on the primary",
+      ticket: "INC-4211",
+      permissions: ["write"],
+    });
+    await createHistoricGrant({
+      ...base,
+      subjectId: bob.id,
+      startsAt: hoursAgo(3),
+      minutes: 60,
+      breakGlass: true,
+      justification: '=HYPERLINK("http://evil") outage, database down',
+      ticket: "+INC-1",
+      revokedAt: hoursAgo(2.5),
+      revokedById: carol.id,
+      revokeReason: "done early",
+    });
+    await createHistoricGrant({
+      resourceId: staging.resource.id,
+      policyId: staging.policy.id,
+      subjectId: bob.id,
+      startsAt: new Date(now.getTime() + 3_600_000),
+      minutes: 60,
+      justification: 'Scheduled load test, comma, "quoted"\nsecond line',
+    });
   });
 
-  const list = (input: Record<string, string>, actor = security) => listGrantHistory({ actor, input: { person: subjectTag, ...input }, now });
+  const list = (input: Record<string, string>, actor = security) =>
+    listGrantHistory({ actor, input: { person: subjectTag, ...input }, now });
 
   it("lists grants newest first with who, what, how long, why, approvers and how it ended", async () => {
     const page = await list({ resource: resourceKey, person: "Bob" + " " + subjectTag });
@@ -144,19 +187,34 @@ describe("grant history", () => {
   });
 
   it("refuses a bad filter with 400 naming the field", async () => {
-    await assert.rejects(list({ status: "lost" }), (error: unknown) => isCode("INVALID_INPUT")(error) && "status" in (error as AppError).fields);
-    await assert.rejects(list({ from: "last tuesday" }), (error: unknown) => isCode("INVALID_INPUT")(error) && "from" in (error as AppError).fields);
+    await assert.rejects(
+      list({ status: "lost" }),
+      (error: unknown) => isCode("INVALID_INPUT")(error) && "status" in (error as AppError).fields,
+    );
+    await assert.rejects(
+      list({ from: "last tuesday" }),
+      (error: unknown) => isCode("INVALID_INPUT")(error) && "from" in (error as AppError).fields,
+    );
     await assert.rejects(list({ after: "'; drop table" }), isCode("INVALID_INPUT"));
   });
 
   it("exports the filtered view as CSV, formula-safe, and as JSON Lines, and audits the export", async () => {
     const input = { person: `Bob ${subjectTag}` };
     const view = await list(input);
-    const csv = await exportGrantHistory({ actor: security, input: { ...input, person: `Bob ${subjectTag}` }, format: "csv", now });
+    const csv = await exportGrantHistory({
+      actor: security,
+      input: { ...input, person: `Bob ${subjectTag}` },
+      format: "csv",
+      now,
+    });
     const rows = parseCsv(await collect(csv.lines));
     const [header, ...body] = rows;
     assert.ok(header);
-    assert.deepEqual(body.map((row) => row[header.indexOf("grant_id")]), view.rows.map((row) => row.id), "same grants, same order");
+    assert.deepEqual(
+      body.map((row) => row[header.indexOf("grant_id")]),
+      view.rows.map((row) => row.id),
+      "same grants, same order",
+    );
     const revoked = body.find((row) => row[header.indexOf("status")] === "revoked");
     assert.equal(revoked?.[header.indexOf("justification")], `'=HYPERLINK("http://evil") outage, database down`);
     assert.equal(revoked?.[header.indexOf("ticket")], "'+INC-1");
@@ -164,20 +222,35 @@ describe("grant history", () => {
     assert.equal(scheduled?.[header.indexOf("justification")], 'Scheduled load test, comma, "quoted"\nsecond line');
 
     const jsonl = await exportGrantHistory({ actor: admin, input: { person: subjectTag }, format: "jsonl", now });
-    const lines = (await collect(jsonl.lines)).trim().split("\n").map((line) => JSON.parse(line) as { grant_id: string; justification: string });
+    const lines = (await collect(jsonl.lines))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { grant_id: string; justification: string });
     assert.equal(lines.length, 33, "every page of the filtered view, not just the first");
-    assert.ok(lines.some((line) => line.justification.startsWith("=HYPERLINK")), "JSON Lines keep the text as it is");
+    assert.ok(
+      lines.some((line) => line.justification.startsWith("=HYPERLINK")),
+      "JSON Lines keep the text as it is",
+    );
 
-    const exports = await db.auditEvent.findMany({ where: { action: "history.export", actorId: { in: [security.userId, admin.userId] } } });
+    const exports = await db.auditEvent.findMany({
+      where: { action: "history.export", actorId: { in: [security.userId, admin.userId] } },
+    });
     assert.equal(exports.length, 2);
     assert.deepEqual(exports.map((event) => (event.details as { format: string }).format).sort(), ["csv", "jsonl"]);
   });
 
   it("answers who held access to a resource in a range, and what a person held", async () => {
     const holders = await listHolders({ actor: security, by: "resource", id: resourceKey, from: hoursAgo(4), to: now });
-    assert.deepEqual(holders.map((holder) => holder.label), [`Bob ${subjectTag}`]);
+    assert.deepEqual(
+      holders.map((holder) => holder.label),
+      [`Bob ${subjectTag}`],
+    );
     assert.equal(holders[0]?.grants, 2);
-    assert.equal(holders[0]?.minutes, 60 + 30, "minutes inside the range: 60 of the active grant, 30 of the revoked one");
+    assert.equal(
+      holders[0]?.minutes,
+      60 + 30,
+      "minutes inside the range: 60 of the active grant, 30 of the revoked one",
+    );
   });
 
   it("charts grants per day, decisions, denials, break-glass and top requesters", async () => {
@@ -185,9 +258,14 @@ describe("grant history", () => {
     assert.equal(charts.days.length, 30);
     const mine = charts.grantsByResource.find((series) => series.name === resourceKey);
     assert.ok(mine);
-    assert.equal(mine.values.reduce((a, b) => a + b, 0), 32);
+    assert.equal(
+      mine.values.reduce((a, b) => a + b, 0),
+      32,
+    );
     assert.ok(charts.breakGlass.reduce((a, b) => a + b, 0) >= 1);
-    assert.ok(charts.topRequesters.some((requester) => requester.name === `Alice ${subjectTag}` && requester.count === 30));
+    assert.ok(
+      charts.topRequesters.some((requester) => requester.name === `Alice ${subjectTag}` && requester.count === 30),
+    );
   });
 
   it("is refused to engineers and approvers, and each refusal is audited", async () => {
@@ -195,10 +273,18 @@ describe("grant history", () => {
       await assert.rejects(list({}, actor), isCode("FORBIDDEN"));
       await assert.rejects(exportGrantHistory({ actor, input: {}, format: "csv" }), isCode("FORBIDDEN"));
       await assert.rejects(getHistoryCharts({ actor }), isCode("FORBIDDEN"));
-      await assert.rejects(listHolders({ actor, by: "resource", id: resourceKey, from: hoursAgo(4), to: now }), isCode("FORBIDDEN"));
+      await assert.rejects(
+        listHolders({ actor, by: "resource", id: resourceKey, from: hoursAgo(4), to: now }),
+        isCode("FORBIDDEN"),
+      );
       const denials = await db.auditEvent.count({ where: { action: "authz.denied", actorId: actor.userId } });
       assert.equal(denials, 4);
     }
-    assert.equal(await db.auditEvent.count({ where: { action: "history.export", actorId: { in: [engineer.userId, approverActor.userId] } } }), 0);
+    assert.equal(
+      await db.auditEvent.count({
+        where: { action: "history.export", actorId: { in: [engineer.userId, approverActor.userId] } },
+      }),
+      0,
+    );
   });
 });

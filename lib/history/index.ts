@@ -20,12 +20,25 @@ const EXPORT_BATCH_SIZE = 1_000;
 export const parseHistoryFilter = (input: Record<string, string>): THistoryFilter => {
   const parsed = ZHistoryFilter.safeParse(input);
   if (parsed.success) return parsed.data;
-  const fields = Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join(".") || "filter", issue.message]));
-  throw new AppError("INVALID_INPUT", `Invalid filter: ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; ")}`, fields);
+  const fields = Object.fromEntries(
+    parsed.error.issues.map((issue) => [issue.path.join(".") || "filter", issue.message]),
+  );
+  throw new AppError(
+    "INVALID_INPUT",
+    `Invalid filter: ${Object.entries(fields)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("; ")}`,
+    fields,
+  );
 };
 
 /** Security reviewers and administrators: one keyset page of the grant history. */
-export const listGrantHistory = async (options: { actor: TUserActor; input: Record<string, string>; context?: TAuditContext; now?: Date }) => {
+export const listGrantHistory = async (options: {
+  actor: TUserActor;
+  input: Record<string, string>;
+  context?: TAuditContext;
+  now?: Date;
+}) => {
   await assertCan(options.actor, "audit.read", undefined, options.context);
   const filter = parseHistoryFilter(options.input);
   const page = await queryGrantHistory({ filter, limit: HISTORY_PAGE_SIZE, now: options.now });
@@ -38,10 +51,17 @@ export const listGrantHistory = async (options: { actor: TUserActor; input: Reco
  * memory stays flat at any size. The export is audited (with its filters) before the first
  * byte leaves, so even an aborted download is on record.
  */
-export const exportGrantHistory = async (options: { actor: TUserActor; input: Record<string, string>; format: string; context?: TAuditContext; now?: Date }): Promise<{ filter: THistoryFilter; format: TExportFormat; lines: AsyncGenerator<string> }> => {
+export const exportGrantHistory = async (options: {
+  actor: TUserActor;
+  input: Record<string, string>;
+  format: string;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<{ filter: THistoryFilter; format: TExportFormat; lines: AsyncGenerator<string> }> => {
   const { actor, context = {} } = options;
   await assertCan(actor, "audit.read", undefined, context);
-  if (options.format !== "csv" && options.format !== "jsonl") throw new AppError("INVALID_INPUT", "format must be csv or jsonl", { format: "csv or jsonl" });
+  if (options.format !== "csv" && options.format !== "jsonl")
+    throw new AppError("INVALID_INPUT", "format must be csv or jsonl", { format: "csv or jsonl" });
   const format = options.format;
   // An export is the whole filtered view, whatever page the person was looking at.
   const filter: THistoryFilter = { ...parseHistoryFilter(options.input), after: undefined };
@@ -64,7 +84,11 @@ export const exportGrantHistory = async (options: { actor: TUserActor; input: Re
     if (format === "csv") yield csvHeader();
     let after: string | undefined;
     for (;;) {
-      const page: { rows: TGrantHistoryRow[]; next: string | null } = await queryGrantHistory({ filter: { ...filter, after }, limit: EXPORT_BATCH_SIZE, now });
+      const page: { rows: TGrantHistoryRow[]; next: string | null } = await queryGrantHistory({
+        filter: { ...filter, after },
+        limit: EXPORT_BATCH_SIZE,
+        now,
+      });
       yield page.rows.map(render).join("");
       if (!page.next) return;
       after = page.next;
@@ -76,6 +100,9 @@ export const exportGrantHistory = async (options: { actor: TUserActor; input: Re
 /** The choices the history filter form offers: resources and environments. */
 export const listHistoryFacets = async (options: { actor: TUserActor; context?: TAuditContext }) => {
   await assertCan(options.actor, "audit.read", undefined, options.context);
-  const resources = await db.resource.findMany({ select: { key: true, name: true, environment: true }, orderBy: { key: "asc" } });
+  const resources = await db.resource.findMany({
+    select: { key: true, name: true, environment: true },
+    orderBy: { key: "asc" },
+  });
   return { resources, environments: [...new Set(resources.map((resource) => resource.environment))].sort() };
 };

@@ -37,26 +37,47 @@ export const ZHistoryFilter = z
     person: optionalText(200),
     resource: optionalText(100),
     environment: optionalText(100),
-    status: z.enum(GRANT_STATUSES).optional().or(z.literal("").transform(() => undefined)),
+    status: z
+      .enum(GRANT_STATUSES)
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     from: optionalDate,
     to: z
       .string()
       .trim()
       .optional()
-      .transform((value) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(new Date(`${value}T00:00:00.000Z`).getTime() + 86_400_000).toISOString() : value))
+      .transform((value) =>
+        value && /^\d{4}-\d{2}-\d{2}$/.test(value)
+          ? new Date(new Date(`${value}T00:00:00.000Z`).getTime() + 86_400_000).toISOString()
+          : value,
+      )
       .pipe(optionalDate),
-    breakGlass: z.enum(["yes", "no"]).optional().or(z.literal("").transform(() => undefined)),
+    breakGlass: z
+      .enum(["yes", "no"])
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     approver: optionalText(200),
     q: optionalText(200),
     /** Keyset cursor: the id of the last grant of the previous page. */
-    after: z.string().trim().max(64).regex(/^[0-9a-f-]*$/i, "not a grant id").optional().transform((value) => (value ? value : undefined)),
+    after: z
+      .string()
+      .trim()
+      .max(64)
+      .regex(/^[0-9a-f-]*$/i, "not a grant id")
+      .optional()
+      .transform((value) => (value ? value : undefined)),
   })
   .strip();
 export type THistoryFilter = z.output<typeof ZHistoryFilter>;
 
 /** Reads filters from URLSearchParams or a Next.js searchParams object (first value wins). */
-export const filterInputFrom = (params: URLSearchParams | Record<string, string | string[] | undefined>): Record<string, string> => {
-  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v] as const);
+export const filterInputFrom = (
+  params: URLSearchParams | Record<string, string | string[] | undefined>,
+): Record<string, string> => {
+  const entries =
+    params instanceof URLSearchParams
+      ? [...params.entries()]
+      : Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v] as const);
   const out: Record<string, string> = {};
   for (const [key, value] of entries) if (typeof value === "string" && !(key in out)) out[key] = value;
   return out;

@@ -57,24 +57,59 @@ const databaseGauges = async (now: Date): Promise<TGauge[]> => {
   ]);
   const lag = expiryLag[0];
   return [
-    { name: "jit_grants_active", help: "Grants in force now, by resource.", samples: active.map((row) => ({ labels: { resource: row.resource }, value: Number(row.count) })) },
+    {
+      name: "jit_grants_active",
+      help: "Grants in force now, by resource.",
+      samples: active.map((row) => ({ labels: { resource: row.resource }, value: Number(row.count) })),
+    },
     { name: "jit_requests_pending", help: "Requests waiting for a decision.", samples: [{ value: pending }] },
     {
       name: "jit_grant_expiry_lag_seconds",
       help: "Delay between a grant's expiresAt and its end side effects, over grants that ended in the last hour.",
-      samples: lag && Number(lag.count) > 0 ? [{ labels: { quantile: "0.5" }, value: lag.p50 ?? 0 }, { labels: { quantile: "0.99" }, value: lag.p99 ?? 0 }, { labels: { quantile: "1" }, value: lag.max ?? 0 }] : [],
+      samples:
+        lag && Number(lag.count) > 0
+          ? [
+              { labels: { quantile: "0.5" }, value: lag.p50 ?? 0 },
+              { labels: { quantile: "0.99" }, value: lag.p99 ?? 0 },
+              { labels: { quantile: "1" }, value: lag.max ?? 0 },
+            ]
+          : [],
     },
-    { name: "jit_grants_expiry_overdue", help: "Grants past expiresAt by more than a minute whose end side effects have not run.", samples: [{ value: Number(overdue[0]?.count ?? 0) }] },
-    { name: "jit_webhook_deliveries_failing", help: "Webhook deliveries tried at least once and not yet delivered.", samples: [{ value: webhooks }] },
-    { name: "jit_outbox_pending", help: "Outbox jobs not yet relayed to the queue.", samples: [{ value: Number(outbox[0]?.count ?? 0) }] },
-    { name: "jit_outbox_oldest_seconds", help: "Age of the oldest outbox job not yet relayed.", samples: [{ value: outbox[0]?.oldest ?? 0 }] },
-    { name: "jit_audit_chain_head_seq", help: "Sequence number of the newest audit event.", samples: [{ value: Number(head[0]?.seq ?? 0) }] },
+    {
+      name: "jit_grants_expiry_overdue",
+      help: "Grants past expiresAt by more than a minute whose end side effects have not run.",
+      samples: [{ value: Number(overdue[0]?.count ?? 0) }],
+    },
+    {
+      name: "jit_webhook_deliveries_failing",
+      help: "Webhook deliveries tried at least once and not yet delivered.",
+      samples: [{ value: webhooks }],
+    },
+    {
+      name: "jit_outbox_pending",
+      help: "Outbox jobs not yet relayed to the queue.",
+      samples: [{ value: Number(outbox[0]?.count ?? 0) }],
+    },
+    {
+      name: "jit_outbox_oldest_seconds",
+      help: "Age of the oldest outbox job not yet relayed.",
+      samples: [{ value: outbox[0]?.oldest ?? 0 }],
+    },
+    {
+      name: "jit_audit_chain_head_seq",
+      help: "Sequence number of the newest audit event.",
+      samples: [{ value: Number(head[0]?.seq ?? 0) }],
+    },
   ];
 };
 
 const queueGauges = async (now: Date): Promise<TGauge[]> => {
   const depth: TGauge = { name: "jit_queue_jobs", help: "BullMQ jobs by queue and state.", samples: [] };
-  const lag: TGauge = { name: "jit_queue_lag_seconds", help: "How long the oldest runnable (waiting) job of each queue has waited.", samples: [] };
+  const lag: TGauge = {
+    name: "jit_queue_lag_seconds",
+    help: "How long the oldest runnable (waiting) job of each queue has waited.",
+    samples: [],
+  };
   for (const name of QUEUE_NAMES) {
     const queue = queueFor(name);
     const counts = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
@@ -87,10 +122,15 @@ const queueGauges = async (now: Date): Promise<TGauge[]> => {
   return [depth, lag];
 };
 
-const formatNumber = (value: number): string => (Number.isFinite(value) ? String(value) : value > 0 ? "+Inf" : value < 0 ? "-Inf" : "NaN");
+const formatNumber = (value: number): string =>
+  Number.isFinite(value) ? String(value) : value > 0 ? "+Inf" : value < 0 ? "-Inf" : "NaN";
 
 const renderGauge = (gauge: TGauge): string =>
-  [`# HELP ${gauge.name} ${gauge.help}`, `# TYPE ${gauge.name} gauge`, ...gauge.samples.map((sample) => `${seriesName(gauge.name, sample.labels)} ${formatNumber(sample.value)}`)].join("\n");
+  [
+    `# HELP ${gauge.name} ${gauge.help}`,
+    `# TYPE ${gauge.name} gauge`,
+    ...gauge.samples.map((sample) => `${seriesName(gauge.name, sample.labels)} ${formatNumber(sample.value)}`),
+  ].join("\n");
 
 const familyOf = (series: string): string => series.replace(/\{.*$/, "").replace(/_(bucket|sum|count)$/, "");
 
@@ -101,7 +141,11 @@ const familyOf = (series: string): string => series.replace(/\{.*$/, "").replace
  */
 export const collectMetrics = async (options: { now?: Date } = {}): Promise<string> => {
   const now = options.now ?? new Date();
-  const [recorded, database, queue] = await Promise.allSettled([withSourceTimeout(readRecordedSeries()), withSourceTimeout(databaseGauges(now)), withSourceTimeout(queueGauges(now))]);
+  const [recorded, database, queue] = await Promise.allSettled([
+    withSourceTimeout(readRecordedSeries()),
+    withSourceTimeout(databaseGauges(now)),
+    withSourceTimeout(queueGauges(now)),
+  ]);
   const blocks: string[] = [];
   if (recorded.status === "fulfilled") {
     const byFamily = new Map<string, string[]>();
@@ -111,7 +155,13 @@ export const collectMetrics = async (options: { now?: Date } = {}): Promise<stri
       byFamily.set(family, [...(byFamily.get(family) ?? []), `${series} ${formatNumber(value)}`]);
     }
     for (const [family, definition] of Object.entries(METRICS)) {
-      blocks.push([`# HELP ${family} ${definition.help}`, `# TYPE ${family} ${definition.type}`, ...(byFamily.get(family) ?? [])].join("\n"));
+      blocks.push(
+        [
+          `# HELP ${family} ${definition.help}`,
+          `# TYPE ${family} ${definition.type}`,
+          ...(byFamily.get(family) ?? []),
+        ].join("\n"),
+      );
     }
   }
   if (database.status === "fulfilled") blocks.push(...database.value.map(renderGauge));
@@ -136,7 +186,10 @@ const digest = (text: string): Buffer => createHash("sha256").update(text).diges
  * Checks `Authorization: Bearer <METRICS_TOKEN>`. Both sides are hashed first, so the
  * comparison takes the same time whatever the length or content of the guess.
  */
-export const metricsAccess = (authorization: string | null, token: string | null = getConfig().metricsToken): "disabled" | "denied" | "allowed" => {
+export const metricsAccess = (
+  authorization: string | null,
+  token: string | null = getConfig().metricsToken,
+): "disabled" | "denied" | "allowed" => {
   if (!token) return "disabled";
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
   const offered = match?.[1] ?? "";

@@ -13,7 +13,8 @@ const { redis } = await import("../redis");
 const { closeMetricsQueues, metricsAccess } = await import("./collect");
 const { flushMetrics, incrementCounter, metricsKey, observeHistogram } = await import("./registry");
 
-const scrape = (authorization?: string) => GET(new Request("http://localhost/api/metrics", { headers: authorization ? { authorization } : {} }));
+const scrape = (authorization?: string) =>
+  GET(new Request("http://localhost/api/metrics", { headers: authorization ? { authorization } : {} }));
 const TOKEN = `Bearer ${process.env.METRICS_TOKEN}`;
 const value = (text: string, series: string): number | undefined => {
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
@@ -59,7 +60,13 @@ describe("/api/metrics", () => {
     assert.equal(delta(text, 'jit_time_to_decision_seconds_bucket{le="+Inf"}'), 1);
     assert.equal(delta(text, "jit_time_to_decision_seconds_count"), 1);
     assert.match(text, /# TYPE jit_time_to_decision_seconds histogram/);
-    for (const gauge of ["jit_requests_pending", "jit_grants_expiry_overdue", "jit_webhook_deliveries_failing", "jit_outbox_pending", "jit_audit_chain_head_seq"]) {
+    for (const gauge of [
+      "jit_requests_pending",
+      "jit_grants_expiry_overdue",
+      "jit_webhook_deliveries_failing",
+      "jit_outbox_pending",
+      "jit_audit_chain_head_seq",
+    ]) {
       assert.notEqual(value(text, gauge), undefined, gauge);
     }
     assert.equal(value(text, 'jit_metrics_source_up{source="database"}'), 1);

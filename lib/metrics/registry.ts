@@ -27,7 +27,10 @@ export const METRICS = {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   },
   jit_checks_total: { type: "counter", help: "Services API access checks by result." },
-  jit_rate_limit_refusals_total: { type: "counter", help: "Attempts refused by the rate limits on sign-in, step-up and request creation, by flow and scope (user, account, ip)." },
+  jit_rate_limit_refusals_total: {
+    type: "counter",
+    help: "Attempts refused by the rate limits on sign-in, step-up and request creation, by flow and scope (user, account, ip).",
+  },
 } as const satisfies Record<string, { type: "counter" | "histogram"; help: string; buckets?: readonly number[] }>;
 
 export type TMetricName = keyof typeof METRICS;
@@ -65,13 +68,19 @@ export const incrementCounter = (name: TCounterName, labels: TLabels = {}, by = 
 
 // A histogram's series names per label set, built once: observations can be on a hot path
 // (the services API records one per check).
-const histogramSeries = new Map<string, { buckets: Array<[number, string]>; inf: string; sum: string; count: string }>();
+const histogramSeries = new Map<
+  string,
+  { buckets: Array<[number, string]>; inf: string; sum: string; count: string }
+>();
 const seriesOfHistogram = (name: THistogramName, labels: TLabels) => {
   const key = `${name}\u0000${JSON.stringify(labels)}`;
   let series = histogramSeries.get(key);
   if (!series) {
     series = {
-      buckets: METRICS[name].buckets.map((le): [number, string] => [le, seriesName(`${name}_bucket`, { ...labels, le: String(le) })]),
+      buckets: METRICS[name].buckets.map((le): [number, string] => [
+        le,
+        seriesName(`${name}_bucket`, { ...labels, le: String(le) }),
+      ]),
       inf: seriesName(`${name}_bucket`, { ...labels, le: "+Inf" }),
       sum: seriesName(`${name}_sum`, labels),
       count: seriesName(`${name}_count`, labels),

@@ -53,10 +53,16 @@ describe("dev mail: the folder", () => {
     const dir = await tempDir();
     assert.deepEqual(await listDevMail({ dir: path.join(dir, "missing") }), []);
     for (const subject of ["first", "second", "third"]) {
-      await saveDevMail({ from: "a@x", to: ["b@x"], subject, text: subject, html: null, date: new Date().toISOString() }, { dir });
+      await saveDevMail(
+        { from: "a@x", to: ["b@x"], subject, text: subject, html: null, date: new Date().toISOString() },
+        { dir },
+      );
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    assert.deepEqual((await listDevMail({ dir })).map((mail) => mail.subject), ["third", "second", "first"]);
+    assert.deepEqual(
+      (await listDevMail({ dir })).map((mail) => mail.subject),
+      ["third", "second", "first"],
+    );
     assert.equal((await readdir(dir)).length, 3);
   });
 });

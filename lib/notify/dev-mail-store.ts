@@ -139,7 +139,11 @@ export const saveDevMail = async (mail: Omit<TDevMail, "id">, options: { dir?: s
   await writeFile(path.join(/*turbopackIgnore: true*/ dir, name), JSON.stringify(stored, null, 2));
   // Keep the newest DEV_MAIL_KEEP.
   const names = (await readdir(/*turbopackIgnore: true*/ dir)).filter(isMailFile).sort();
-  await Promise.all(names.slice(0, Math.max(0, names.length - DEV_MAIL_KEEP)).map((old) => rm(path.join(/*turbopackIgnore: true*/ dir, old), { force: true })));
+  await Promise.all(
+    names
+      .slice(0, Math.max(0, names.length - DEV_MAIL_KEEP))
+      .map((old) => rm(path.join(/*turbopackIgnore: true*/ dir, old), { force: true })),
+  );
   return stored;
 };
 

@@ -18,7 +18,10 @@ const PAGE_SIZE = 100;
 // notification by bare id, so no forgotten check can show or change another person's.
 
 /** The actor's own notifications, newest first, with how many are unread. */
-export const listNotifications = async (options: { actor: TUserActor; limit?: number }): Promise<{ notifications: TNotificationRow[]; unread: number }> => {
+export const listNotifications = async (options: {
+  actor: TUserActor;
+  limit?: number;
+}): Promise<{ notifications: TNotificationRow[]; unread: number }> => {
   const { actor } = options;
   const limit = Math.min(Math.max(1, options.limit ?? PAGE_SIZE), PAGE_SIZE);
   const [notifications, unread] = await Promise.all([
@@ -36,13 +39,18 @@ export const listNotifications = async (options: { actor: TUserActor; limit?: nu
 export const countUnreadNotifications = async (options: { actor: TUserActor }): Promise<number> =>
   db.notification.count({ where: { userId: options.actor.userId, readAt: null } });
 
-export const ZMarkNotificationsRead = z.strictObject({ ids: z.array(z.string().min(1).max(64)).max(PAGE_SIZE).optional() });
+export const ZMarkNotificationsRead = z.strictObject({
+  ids: z.array(z.string().min(1).max(64)).max(PAGE_SIZE).optional(),
+});
 
 /**
  * Marks the actor's unread notifications read: the given ones, or all of them when `ids` is
  * absent. Ids of other people's notifications match nothing and change nothing.
  */
-export const markNotificationsRead = async (options: { actor: TUserActor; ids?: string[] }): Promise<{ updated: number }> => {
+export const markNotificationsRead = async (options: {
+  actor: TUserActor;
+  ids?: string[];
+}): Promise<{ updated: number }> => {
   const { ids } = ZMarkNotificationsRead.parse({ ids: options.ids });
   if (ids && ids.length === 0) return { updated: 0 };
   const result = await db.notification.updateMany({

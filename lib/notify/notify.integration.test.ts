@@ -63,7 +63,10 @@ beforeEach(() => {
 const HOSTILE = "<script>alert(1)</script>";
 
 const outboxFor = (ids: string[]) =>
-  db.outboxJob.findMany({ where: { jobId: { in: ids.flatMap((id) => [bullJobId(emailJobId(id)), bullJobId(chatJobId(id))]) } }, orderBy: { id: "asc" } });
+  db.outboxJob.findMany({
+    where: { jobId: { in: ids.flatMap((id) => [bullJobId(emailJobId(id)), bullJobId(chatJobId(id))]) } },
+    orderBy: { id: "asc" },
+  });
 
 /** Waits for the listener to have stored a message for `address`. */
 const mailTo = async (address: string) => {
@@ -106,14 +109,19 @@ describe("notify(): rows and outbox jobs in the caller's transaction", () => {
     const emailJobs = jobs.filter((job) => (job.payload as { channel: string }).channel === "email");
     const chatJobs = jobs.filter((job) => (job.payload as { channel: string }).channel === "chat");
     assert.ok(jobs.every((job) => job.queue === "notify" && job.name === "notify.send" && job.dispatchedAt === null));
-    const emailed = new Set(emailJobs.map((job) => rows.find((row) => row.id === (job.payload as { notificationId: string }).notificationId)?.userId));
+    const emailed = new Set(
+      emailJobs.map(
+        (job) => rows.find((row) => row.id === (job.payload as { notificationId: string }).notificationId)?.userId,
+      ),
+    );
     assert.ok(emailed.has(requester.id) && emailed.has(reviewer.id));
     assert.equal(emailed.has(deactivated.id), false, "no e-mail to a deactivated user");
     assert.equal(emailJobs.length, rows.length - 1);
     assert.equal(chatJobs.length, 1, "one chat post per notice, not one per reviewer");
     const carrier = (chatJobs[0]?.payload as { notificationId: string }).notificationId;
     assert.equal(chatJobs[0]?.jobId, bullJobId(chatJobId(carrier)));
-    for (const job of emailJobs) assert.equal(job.jobId, bullJobId(emailJobId((job.payload as { notificationId: string }).notificationId)));
+    for (const job of emailJobs)
+      assert.equal(job.jobId, bullJobId(emailJobId((job.payload as { notificationId: string }).notificationId)));
   });
 
   it("leaves nothing behind when the caller's transaction rolls back", async () => {
@@ -122,7 +130,14 @@ describe("notify(): rows and outbox jobs in the caller's transaction", () => {
     let ids: string[] = [];
     await assert.rejects(
       db.$transaction(async (tx) => {
-        ids = (await notify(tx, { recipients: { userIds: [user.id], security: true }, kind: "test.rollback", title: "t", body: "b" })).notificationIds;
+        ids = (
+          await notify(tx, {
+            recipients: { userIds: [user.id], security: true },
+            kind: "test.rollback",
+            title: "t",
+            body: "b",
+          })
+        ).notificationIds;
         assert.ok(ids.length >= 1);
         throw new Error("the change failed");
       }),
@@ -135,8 +150,19 @@ describe("notify(): rows and outbox jobs in the caller's transaction", () => {
 
   it("refuses links that leave the portal and notices without recipients", async () => {
     const user = await createUser();
-    for (const link of ["https://evil.example/x", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/ok path"]) {
-      await assert.rejects(db.$transaction((tx) => notify(tx, { recipients: { userIds: [user.id] }, kind: "k", title: "t", body: "b", link })), link);
+    for (const link of [
+      "https://evil.example/x",
+      "//evil.example/x",
+      "/\\evil.example",
+      "javascript:alert(1)",
+      "/ok path",
+    ]) {
+      await assert.rejects(
+        db.$transaction((tx) =>
+          notify(tx, { recipients: { userIds: [user.id] }, kind: "k", title: "t", body: "b", link }),
+        ),
+        link,
+      );
     }
     await assert.rejects(db.$transaction((tx) => notify(tx, { recipients: {}, kind: "k", title: "t", body: "b" })));
     assert.equal(await db.notification.count({ where: { userId: user.id } }), 0);
@@ -178,7 +204,10 @@ describe("sendNotification(): real SMTP and a real webhook receiver", () => {
     const { user, notificationId } = await stored({ title: "Sent once" });
     const before = smtp.messages().filter((message) => message.to.includes(user.email)).length;
     assert.deepEqual(await sendNotification({ notificationId, channel: "email", settings }), { status: "sent" });
-    assert.deepEqual(await sendNotification({ notificationId, channel: "email", settings }), { status: "skipped", reason: "already sent" });
+    assert.deepEqual(await sendNotification({ notificationId, channel: "email", settings }), {
+      status: "skipped",
+      reason: "already sent",
+    });
     assert.equal(smtp.messages().filter((message) => message.to.includes(user.email)).length, before + 1);
     assert.ok((await db.notification.findUniqueOrThrow({ where: { id: notificationId } })).emailSentAt);
 
@@ -205,7 +234,9 @@ describe("sendNotification(): real SMTP and a real webhook receiver", () => {
     const payload = JSON.parse(request.body) as { text: string; blocks?: Array<{ text: { text: string } }> };
     assert.ok(payload.text.startsWith("*Break-glass &lt;@U999&gt; by Mallory*\n"));
     assert.ok(payload.text.includes("Justification: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;!channel&gt;"));
-    assert.ok(payload.text.endsWith("<http://localhost:3000/requests/0193a8f0-7c1e-7b2a-9c3d-1234567890ab|Open in JIT Access>"));
+    assert.ok(
+      payload.text.endsWith("<http://localhost:3000/requests/0193a8f0-7c1e-7b2a-9c3d-1234567890ab|Open in JIT Access>"),
+    );
     assert.equal(payload.blocks?.[0]?.text.text, payload.text);
   });
 
@@ -224,19 +255,32 @@ describe("sendNotification(): real SMTP and a real webhook receiver", () => {
     const { notificationId } = await stored();
     const gone = await startDevSmtp({ port: 0, dir: mailDir });
     await gone.close();
-    await assert.rejects(sendNotification({ notificationId, channel: "email", settings: { ...settings, smtpUrl: `smtp://127.0.0.1:${gone.port}` } }));
+    await assert.rejects(
+      sendNotification({
+        notificationId,
+        channel: "email",
+        settings: { ...settings, smtpUrl: `smtp://127.0.0.1:${gone.port}` },
+      }),
+    );
   });
 
   it("skips, without sending, when SMTP_URL is unset, when the recipient is deactivated, or the row is gone", async () => {
     const { user, notificationId } = await stored();
     const count = smtp.messages().length;
-    assert.deepEqual(await sendNotification({ notificationId, channel: "email", settings: { ...settings, smtpUrl: null } }), {
-      status: "skipped",
-      reason: "SMTP_URL is not set",
-    });
+    assert.deepEqual(
+      await sendNotification({ notificationId, channel: "email", settings: { ...settings, smtpUrl: null } }),
+      {
+        status: "skipped",
+        reason: "SMTP_URL is not set",
+      },
+    );
     await db.user.update({ where: { id: user.id }, data: { deactivatedAt: new Date() } });
     assert.equal((await sendNotification({ notificationId, channel: "email", settings })).status, "skipped");
-    assert.equal((await sendNotification({ notificationId: "0193a8f0-7c1e-7b2a-9c3d-000000000000", channel: "email", settings })).status, "skipped");
+    assert.equal(
+      (await sendNotification({ notificationId: "0193a8f0-7c1e-7b2a-9c3d-000000000000", channel: "email", settings }))
+        .status,
+      "skipped",
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(smtp.messages().length, count);
   });
@@ -254,10 +298,16 @@ describe("listing and marking read: scoped to the actor", () => {
     await give(alice.userId, "second for alice");
 
     const mine = await listNotifications({ actor: alice });
-    assert.deepEqual(mine.notifications.map((n) => n.title), ["second for alice", "first for alice"]);
+    assert.deepEqual(
+      mine.notifications.map((n) => n.title),
+      ["second for alice", "first for alice"],
+    );
     assert.equal(mine.unread, 2);
     const theirs = await listNotifications({ actor: bob });
-    assert.deepEqual(theirs.notifications.map((n) => n.title), ["for bob"]);
+    assert.deepEqual(
+      theirs.notifications.map((n) => n.title),
+      ["for bob"],
+    );
   });
 
   it("marks only the actor's own notifications read, whatever ids are passed", async () => {

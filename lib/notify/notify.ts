@@ -34,7 +34,11 @@ export const chatJobId = (notificationId: string): string => `notify:chat:${noti
 /** The job that sends one copy of a notification. */
 export const notificationJob = (notificationId: string, channel: string) => {
   if (channel !== "email" && channel !== "chat") throw new Error(`unknown notification channel ${channel}`);
-  return { name: "notify.send" as const, payload: { notificationId, channel }, jobId: channel === "email" ? emailJobId(notificationId) : chatJobId(notificationId) };
+  return {
+    name: "notify.send" as const,
+    payload: { notificationId, channel },
+    jobId: channel === "email" ? emailJobId(notificationId) : chatJobId(notificationId),
+  };
 };
 
 /**
@@ -62,10 +66,17 @@ export const notifyMany = async (tx: Db, inputs: TNotify[]): Promise<TNotifyResu
   const namedIds = [...new Set(notices.flatMap((notice) => notice.recipients.userIds ?? []))];
   const anySecurity = notices.some((notice) => notice.recipients.security === true);
 
-  const named = namedIds.length > 0 ? await tx.user.findMany({ where: { id: { in: namedIds } }, select: { id: true, deactivatedAt: true } }) : [];
+  const named =
+    namedIds.length > 0
+      ? await tx.user.findMany({ where: { id: { in: namedIds } }, select: { id: true, deactivatedAt: true } })
+      : [];
   const reviewers =
     anySecurity && config.securityGroups.length > 0
-      ? await tx.user.findMany({ where: { deactivatedAt: null, groups: { hasSome: config.securityGroups } }, select: { id: true }, orderBy: { id: "asc" } })
+      ? await tx.user.findMany({
+          where: { deactivatedAt: null, groups: { hasSome: config.securityGroups } },
+          select: { id: true },
+          orderBy: { id: "asc" },
+        })
       : [];
   const activeById = new Map(named.map((user) => [user.id, user.deactivatedAt === null]));
 
@@ -76,12 +87,18 @@ export const notifyMany = async (tx: Db, inputs: TNotify[]): Promise<TNotifyResu
       const active = activeById.get(userId);
       if (active !== undefined) recipients.set(userId, { active, security: false });
     }
-    if (notice.recipients.security) for (const user of reviewers) recipients.set(user.id, { active: true, security: true });
+    if (notice.recipients.security)
+      for (const user of reviewers) recipients.set(user.id, { active: true, security: true });
     return { notice, recipients };
   });
   // The chat copy rides on the first security reviewer's row (one post, not one per reviewer).
-  const chatCarrier = (notice: (typeof notices)[number], recipients: Map<string, { active: boolean; security: boolean }>): string | undefined =>
-    notice.recipients.security && config.chatWebhookUrl ? [...recipients].find(([, recipient]) => recipient.security)?.[0] : undefined;
+  const chatCarrier = (
+    notice: (typeof notices)[number],
+    recipients: Map<string, { active: boolean; security: boolean }>,
+  ): string | undefined =>
+    notice.recipients.security && config.chatWebhookUrl
+      ? [...recipients].find(([, recipient]) => recipient.security)?.[0]
+      : undefined;
   const data = planned.flatMap(({ notice, recipients }) => {
     const carrier = chatCarrier(notice, recipients);
     return [...recipients].map(([userId, recipient]) => ({
@@ -95,7 +112,8 @@ export const notifyMany = async (tx: Db, inputs: TNotify[]): Promise<TNotifyResu
   });
   if (data.length === 0) return notices.map(() => ({ notificationIds: [] }));
   const rows = await tx.notification.createManyAndReturn({ data, select: { id: true, userId: true, channels: true } });
-  if (rows.length !== data.length || rows.some((row, index) => row.userId !== data[index]?.userId)) throw new Error("notifyMany: rows came back out of order");
+  if (rows.length !== data.length || rows.some((row, index) => row.userId !== data[index]?.userId))
+    throw new Error("notifyMany: rows came back out of order");
 
   // createManyAndReturn answers in insertion order: walk the plan in the same order.
   const jobs = rows.flatMap((row) => row.channels.map((channel) => notificationJob(row.id, channel)));

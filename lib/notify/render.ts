@@ -16,7 +16,8 @@ export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (
  * Slack's mrkdwn gives `<...>` meaning (links, `<!channel>`, `<@user>`) and `&` starts its
  * escapes; these three are the only characters it asks senders to escape.
  */
-export const escapeMrkdwn = (value: string): string => value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+export const escapeMrkdwn = (value: string): string =>
+  value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** A header value on one line: nodemailer refuses nothing, so a stray newline is folded here. */
 const oneLine = (value: string): string => value.replace(/[\r\n\t]+/g, " ").trim();
@@ -33,9 +34,20 @@ export const absoluteLink = (link: string | null, appUrl: string): string | null
 
 export type TRenderedEmail = { subject: string; text: string; html: string };
 
-export const renderEmail = (notification: TRenderable, options: { appUrl: string; recipientName: string }): TRenderedEmail => {
+export const renderEmail = (
+  notification: TRenderable,
+  options: { appUrl: string; recipientName: string },
+): TRenderedEmail => {
   const url = absoluteLink(notification.link, options.appUrl);
-  const text = [`Hello ${options.recipientName},`, "", notification.title, "", notification.body, ...(url ? ["", `Open in JIT Access: ${url}`] : []), ""].join("\n");
+  const text = [
+    `Hello ${options.recipientName},`,
+    "",
+    notification.title,
+    "",
+    notification.body,
+    ...(url ? ["", `Open in JIT Access: ${url}`] : []),
+    "",
+  ].join("\n");
   const paragraphs = notification.body
     .split(/\r?\n\s*\r?\n/)
     .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\r?\n/g, "<br>")}</p>`)
@@ -67,5 +79,7 @@ export const renderChat = (notification: TRenderable, options: { appUrl: string 
   // The URL is ours, but escaped all the same: a `|` or `>` in it would end the link early.
   const linkLine = url ? `\n<${escapeMrkdwn(url).replace(/\|/g, "%7C")}|Open in JIT Access>` : "";
   const text = `*${escapeMrkdwn(oneLine(notification.title))}*\n${escapeMrkdwn(notification.body)}${linkLine}`;
-  return text.length <= SECTION_TEXT_MAX ? { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] } : { text };
+  return text.length <= SECTION_TEXT_MAX
+    ? { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] }
+    : { text };
 };

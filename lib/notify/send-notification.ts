@@ -4,13 +4,21 @@ import { getConfig } from "../config";
 import { db } from "../db";
 import { renderChat, renderEmail } from "./render";
 
-export const ZSendNotification = z.strictObject({ notificationId: z.string().min(1).max(64), channel: z.enum(["email", "chat"]) });
+export const ZSendNotification = z.strictObject({
+  notificationId: z.string().min(1).max(64),
+  channel: z.enum(["email", "chat"]),
+});
 export type TSendNotification = z.infer<typeof ZSendNotification>;
 
 export type TSendResult = { status: "sent" } | { status: "skipped"; reason: string };
 
 /** Where deliveries go. Read from the configuration; tests pass their own. */
-export type TDeliverySettings = { smtpUrl: string | null; mailFrom: string; chatWebhookUrl: string | null; appUrl: string };
+export type TDeliverySettings = {
+  smtpUrl: string | null;
+  mailFrom: string;
+  chatWebhookUrl: string | null;
+  appUrl: string;
+};
 
 const log = (event: string, fields: Record<string, unknown> = {}): void =>
   console.log(JSON.stringify({ at: new Date().toISOString(), event, ...fields }));
@@ -49,11 +57,17 @@ export const closeMailTransports = (): void => {
 
 const settingsFromConfig = (): TDeliverySettings => {
   const config = getConfig();
-  return { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, chatWebhookUrl: config.chatWebhookUrl, appUrl: config.appUrl };
+  return {
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    chatWebhookUrl: config.chatWebhookUrl,
+    appUrl: config.appUrl,
+  };
 };
 
 /** `<notification id@portal host>`: stable per notification, unique across portals. */
-export const notificationMessageId = (notificationId: string, appUrl: string): string => `<${notificationId}@${new URL(appUrl).hostname}>`;
+export const notificationMessageId = (notificationId: string, appUrl: string): string =>
+  `<${notificationId}@${new URL(appUrl).hostname}>`;
 
 /**
  * Delivers one stored notification on one channel; the notify worker's only call. Throws on a
@@ -64,20 +78,39 @@ export const notificationMessageId = (notificationId: string, appUrl: string): s
  * un-send an e-mail; the re-sent copy carries the same Message-ID. Duplicates are
  * kept to that case by the deterministic job id, which stops the same copy being enqueued twice.
  */
-export const sendNotification = async (options: TSendNotification & { settings?: TDeliverySettings }): Promise<TSendResult> => {
-  const { notificationId, channel } = ZSendNotification.parse({ notificationId: options.notificationId, channel: options.channel });
+export const sendNotification = async (
+  options: TSendNotification & { settings?: TDeliverySettings },
+): Promise<TSendResult> => {
+  const { notificationId, channel } = ZSendNotification.parse({
+    notificationId: options.notificationId,
+    channel: options.channel,
+  });
   const settings = options.settings ?? settingsFromConfig();
 
   const notification = await db.notification.findUnique({
     where: { id: notificationId },
-    select: { id: true, kind: true, title: true, body: true, link: true, emailSentAt: true, chatSentAt: true, user: { select: { email: true, name: true, deactivatedAt: true } } },
+    select: {
+      id: true,
+      kind: true,
+      title: true,
+      body: true,
+      link: true,
+      emailSentAt: true,
+      chatSentAt: true,
+      user: { select: { email: true, name: true, deactivatedAt: true } },
+    },
   });
   // Gone with its user (cascade): retrying cannot bring it back.
   if (!notification) return skipped(notificationId, channel, "notification not found");
   // A re-created or retried job after a successful send (a crash between the send and the
   // job's completion) sends nothing more.
-  if ((channel === "email" ? notification.emailSentAt : notification.chatSentAt) !== null) return skipped(notificationId, channel, "already sent");
-  const markSent = () => db.notification.update({ where: { id: notificationId }, data: channel === "email" ? { emailSentAt: new Date() } : { chatSentAt: new Date() } });
+  if ((channel === "email" ? notification.emailSentAt : notification.chatSentAt) !== null)
+    return skipped(notificationId, channel, "already sent");
+  const markSent = () =>
+    db.notification.update({
+      where: { id: notificationId },
+      data: channel === "email" ? { emailSentAt: new Date() } : { chatSentAt: new Date() },
+    });
 
   if (channel === "chat") {
     if (!settings.chatWebhookUrl) return settle(notificationId, channel, "CHAT_WEBHOOK_URL is not set");

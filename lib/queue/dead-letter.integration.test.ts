@@ -35,7 +35,10 @@ const deadJob = async (options: { attempts?: number; reason?: string } = {}): Pr
   behaviour = async () => {
     throw new Error(reason);
   };
-  const job = await raw.add("notify.send", payload(), { attempts: options.attempts ?? 1, backoff: { type: "fixed", delay: 10 } });
+  const job = await raw.add("notify.send", payload(), {
+    attempts: options.attempts ?? 1,
+    backoff: { type: "fixed", delay: 10 },
+  });
   const jobId = String(job.id);
   await waitFor("the job to fail for good", async () => (await stateOf(jobId)) === "failed");
   return jobId;
@@ -60,7 +63,11 @@ describe("dead-letter view (real Redis)", () => {
 
     const { jobs, totals } = await listFailedJobs({ actor: admin });
     const mine = jobs.filter((job) => job.queue === QUEUE && [older, newer].includes(job.id));
-    assert.deepEqual(mine.map((job) => job.id), [newer, older], "newest failure first");
+    assert.deepEqual(
+      mine.map((job) => job.id),
+      [newer, older],
+      "newest failure first",
+    );
     const [latest] = mine;
     assert.equal(latest?.name, "notify.send");
     assert.equal(latest?.attemptsMade, 3);
@@ -104,7 +111,10 @@ describe("dead-letter view (real Redis)", () => {
     const jobId = String(job.id);
     await waitFor("the first attempt to fail", async () => (await stateOf(jobId)) === "delayed");
     const { jobs } = await listFailedJobs({ actor: admin });
-    assert.equal(jobs.some((listed) => listed.id === jobId), false);
+    assert.equal(
+      jobs.some((listed) => listed.id === jobId),
+      false,
+    );
     await job.remove();
   });
 
@@ -117,7 +127,10 @@ describe("dead-letter view (real Redis)", () => {
     await waitFor("the retried job to complete", async () => (await stateOf(jobId)) === "completed");
     assert.equal((await raw.getJob(jobId))?.returnvalue, "delivered");
     const { jobs } = await listFailedJobs({ actor: admin });
-    assert.equal(jobs.some((job) => job.id === jobId), false);
+    assert.equal(
+      jobs.some((job) => job.id === jobId),
+      false,
+    );
 
     const event = await db.auditEvent.findFirst({ where: { action: "job.retry", targetId: `${QUEUE}/${jobId}` } });
     assert.equal(event?.actorId, admin.userId);
@@ -134,7 +147,11 @@ describe("dead-letter view (real Redis)", () => {
     assert.equal(await raw.getJob(jobId), undefined);
     const event = await db.auditEvent.findFirst({ where: { action: "job.discard", targetId: `${QUEUE}/${jobId}` } });
     assert.equal(event?.actorId, admin.userId);
-    await assert.rejects(discardFailedJob({ actor: admin, queue: QUEUE, jobId }), rejectsWith("NOT_FOUND"), "a second discard finds nothing");
+    await assert.rejects(
+      discardFailedJob({ actor: admin, queue: QUEUE, jobId }),
+      rejectsWith("NOT_FOUND"),
+      "a second discard finds nothing",
+    );
   });
 
   it("refuses anyone but an administrator, audits the refusal, and leaves the job alone", async () => {
@@ -146,7 +163,9 @@ describe("dead-letter view (real Redis)", () => {
       await assert.rejects(listFailedJobs({ actor }), rejectsWith("FORBIDDEN"));
       await assert.rejects(retryFailedJob({ actor, queue: QUEUE, jobId }), rejectsWith("FORBIDDEN"));
       await assert.rejects(discardFailedJob({ actor, queue: QUEUE, jobId }), rejectsWith("FORBIDDEN"));
-      const denials = await db.auditEvent.count({ where: { actorId: actor.userId, action: "authz.denied", outcome: "DENIED" } });
+      const denials = await db.auditEvent.count({
+        where: { actorId: actor.userId, action: "authz.denied", outcome: "DENIED" },
+      });
       assert.equal(denials, 3);
     }
     assert.equal(await stateOf(jobId), "failed");
@@ -179,9 +198,20 @@ describe("dead-letter view (real Redis)", () => {
     assert.equal(await stateOf(String(done.id)), "completed");
     assert.equal(await stateOf(String(later.id)), "delayed");
     // The right id on the wrong queue is not that job.
-    await assert.rejects(retryFailedJob({ actor: admin, queue: "webhooks", jobId: failedElsewhere }), rejectsWith("NOT_FOUND"));
+    await assert.rejects(
+      retryFailedJob({ actor: admin, queue: "webhooks", jobId: failedElsewhere }),
+      rejectsWith("NOT_FOUND"),
+    );
     assert.equal(await stateOf(failedElsewhere), "failed");
-    assert.equal(await db.auditEvent.count({ where: { action: { in: ["job.retry", "job.discard"] }, targetId: { startsWith: `${QUEUE}/${String(later.id)}` } } }), 0);
+    assert.equal(
+      await db.auditEvent.count({
+        where: {
+          action: { in: ["job.retry", "job.discard"] },
+          targetId: { startsWith: `${QUEUE}/${String(later.id)}` },
+        },
+      }),
+      0,
+    );
     await later.remove();
   });
 
@@ -189,16 +219,35 @@ describe("dead-letter view (real Redis)", () => {
     const admin = await createActor({ groups: ["portal-admins"] });
     const tag = randomUUID().slice(0, 8);
     const stuck = await db.outboxJob.create({
-      data: { queue: QUEUE, name: "notify.send", jobId: `stuck-${tag}`, payload: payload(), attempts: 4, lastError: "Connection is closed." },
+      data: {
+        queue: QUEUE,
+        name: "notify.send",
+        jobId: `stuck-${tag}`,
+        payload: payload(),
+        attempts: 4,
+        lastError: "Connection is closed.",
+      },
     });
-    await db.outboxJob.create({ data: { queue: QUEUE, name: "notify.send", jobId: `pending-${tag}`, payload: payload() } });
     await db.outboxJob.create({
-      data: { queue: QUEUE, name: "notify.send", jobId: `sent-${tag}`, payload: payload(), dispatchedAt: new Date(), lastError: "once failed" },
+      data: { queue: QUEUE, name: "notify.send", jobId: `pending-${tag}`, payload: payload() },
+    });
+    await db.outboxJob.create({
+      data: {
+        queue: QUEUE,
+        name: "notify.send",
+        jobId: `sent-${tag}`,
+        payload: payload(),
+        dispatchedAt: new Date(),
+        lastError: "once failed",
+      },
     });
 
     const { outbox } = await listFailedJobs({ actor: admin });
     const mine = outbox.filter((row) => row.jobId.endsWith(tag));
-    assert.deepEqual(mine.map((row) => row.jobId), [`stuck-${tag}`]);
+    assert.deepEqual(
+      mine.map((row) => row.jobId),
+      [`stuck-${tag}`],
+    );
     assert.equal(mine[0]?.id, String(stuck.id));
     assert.equal(mine[0]?.lastError, "Connection is closed.");
     assert.equal(mine[0]?.attempts, 4);

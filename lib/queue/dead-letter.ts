@@ -67,7 +67,9 @@ const queueFor = (name: TQueueName): Queue => {
   if (!queue) {
     queue = new Queue(name, { connection: queueConnection(), prefix: queuePrefix() });
     // Without a listener an "error" event (Redis gone) would be thrown and crash the process.
-    queue.on("error", (error) => console.error(JSON.stringify({ event: "queue.error", queue: name, error: error.message })));
+    queue.on("error", (error) =>
+      console.error(JSON.stringify({ event: "queue.error", queue: name, error: error.message })),
+    );
     queues.set(name, queue);
   }
   return queue;
@@ -82,7 +84,11 @@ export const closeDeadLetterQueues = async (): Promise<void> => {
 
 /** Only reads go through this: a read that loses the race has no effect when it lands later. */
 const withQueueTimeout = <T>(work: Promise<T>): Promise<T> =>
-  withTimeout(work, REDIS_TIMEOUT_MS, () => new AppError("UNAVAILABLE", "The job queue is not answering. Try again shortly."));
+  withTimeout(
+    work,
+    REDIS_TIMEOUT_MS,
+    () => new AppError("UNAVAILABLE", "The job queue is not answering. Try again shortly."),
+  );
 
 const toFailedJob = (queue: TQueueName, job: Job): TFailedJob => ({
   queue,
@@ -99,7 +105,11 @@ const toFailedJob = (queue: TQueueName, job: Job): TFailedJob => ({
 const ZListFailedJobs = z.strictObject({ limit: z.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT) });
 
 /** Failed jobs of every queue, newest failure first, and the outbox rows that could not be relayed. */
-export const listFailedJobs = async (options: { actor: TUserActor; limit?: number; context?: TAuditContext }): Promise<TFailedJobList> => {
+export const listFailedJobs = async (options: {
+  actor: TUserActor;
+  limit?: number;
+  context?: TAuditContext;
+}): Promise<TFailedJobList> => {
   await assertCan(options.actor, "jobs.manage", undefined, options.context);
   const parsed = ZListFailedJobs.safeParse({ limit: options.limit });
   if (!parsed.success) throw new AppError("INVALID_INPUT", `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
@@ -112,7 +122,11 @@ export const listFailedJobs = async (options: { actor: TUserActor; limit?: numbe
         // BullMQ's failed set is ordered by failure time; getFailed reads it newest first.
         const [jobs, total] = await Promise.all([queue.getFailed(0, limit - 1), queue.getFailedCount()]);
         // A job removed between the two reads comes back as undefined.
-        return { name, total, jobs: jobs.filter((job): job is Job => Boolean(job)).map((job) => toFailedJob(name, job)) };
+        return {
+          name,
+          total,
+          jobs: jobs.filter((job): job is Job => Boolean(job)).map((job) => toFailedJob(name, job)),
+        };
       }),
     ),
   );
@@ -144,7 +158,11 @@ export const listFailedJobs = async (options: { actor: TUserActor; limit?: numbe
 const ZJobRef = z.strictObject({
   queue: z.enum(QUEUE_NAMES),
   // BullMQ ids: generated integers or our own ids (lib/queue/outbox.ts), never ":".
-  jobId: z.string().min(1).max(200).regex(/^[^:]+$/),
+  jobId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^:]+$/),
 });
 export type TJobRef = z.infer<typeof ZJobRef>;
 
@@ -152,7 +170,11 @@ const parseJobRef = (input: { queue: string; jobId: string }): TJobRef => {
   const parsed = ZJobRef.safeParse(input);
   if (parsed.success) return parsed.data;
   const fields = Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join("."), issue.message]));
-  throw new AppError("INVALID_INPUT", fields.queue ? `Unknown queue; expected one of ${QUEUE_NAMES.join(", ")}.` : "Invalid job id.", fields);
+  throw new AppError(
+    "INVALID_INPUT",
+    fields.queue ? `Unknown queue; expected one of ${QUEUE_NAMES.join(", ")}.` : "Invalid job id.",
+    fields,
+  );
 };
 
 const findFailedJob = async (ref: TJobRef): Promise<Job> => {
@@ -188,7 +210,11 @@ type TJobAction = { actor: TUserActor; queue: string; jobId: string; context?: T
  * that commits only after BullMQ has made the change, so a refused or failed change leaves
  * no event, and a made change always has one (short of PostgreSQL dying in between).
  */
-const changeFailedJob = async (options: TJobAction, action: "job.retry" | "job.discard", change: (job: Job) => Promise<unknown>): Promise<void> => {
+const changeFailedJob = async (
+  options: TJobAction,
+  action: "job.retry" | "job.discard",
+  change: (job: Job) => Promise<unknown>,
+): Promise<void> => {
   const { actor, context = {} } = options;
   await assertCan(actor, "jobs.manage", undefined, context);
   const ref = parseJobRef({ queue: options.queue, jobId: options.jobId });
@@ -201,7 +227,13 @@ const changeFailedJob = async (options: TJobAction, action: "job.retry" | "job.d
       targetType: "job",
       targetId: `${ref.queue}/${ref.jobId}`,
       outcome: "ALLOWED",
-      details: { queue: ref.queue, jobId: ref.jobId, jobName: job.name, attemptsMade: job.attemptsMade, failedReason: (job.failedReason ?? "").slice(0, 1000) },
+      details: {
+        queue: ref.queue,
+        jobId: ref.jobId,
+        jobName: job.name,
+        attemptsMade: job.attemptsMade,
+        failedReason: (job.failedReason ?? "").slice(0, 1000),
+      },
       ip: context.ip ?? null,
       userAgent: context.userAgent ?? null,
       requestId: context.requestId ?? null,
@@ -215,13 +247,15 @@ const changeFailedJob = async (options: TJobAction, action: "job.retry" | "job.d
  * if that attempt fails too it comes straight back here instead of starting another round
  * of backoff (for a webhook, three more weeks).
  */
-export const retryFailedJob = (options: TJobAction): Promise<void> => changeFailedJob(options, "job.retry", (job) => job.retry("failed"));
+export const retryFailedJob = (options: TJobAction): Promise<void> =>
+  changeFailedJob(options, "job.retry", (job) => job.retry("failed"));
 
 /** Deletes a failed job for good. */
 export const discardFailedJob = (options: TJobAction): Promise<void> =>
   changeFailedJob(options, "job.discard", async (job) => {
     // remove() does not look at the state; look again right before it, so a job retried
     // meanwhile (now waiting or running) is not thrown away.
-    if ((await job.getState()) !== "failed") throw new AppError("NOT_FOUND", "No failed job with that id on that queue.");
+    if ((await job.getState()) !== "failed")
+      throw new AppError("NOT_FOUND", "No failed job with that id on that queue.");
     await job.remove();
   });

@@ -16,10 +16,22 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
   },
   "grant.expire": { good: [{ grantId: GRANT_ID }], bad: [{}, { grantId: "1; DROP TABLE" }, { grant: GRANT_ID }] },
   "grant.warn": { good: [{ grantId: GRANT_ID }], bad: [{}, { grantId: null }, [GRANT_ID]] },
-  "webhook.deliver": { good: [{ deliveryId: GRANT_ID }], bad: [{}, { deliveryId: "x" }, { deliveryId: GRANT_ID, url: "http://evil" }] },
+  "webhook.deliver": {
+    good: [{ deliveryId: GRANT_ID }],
+    bad: [{}, { deliveryId: "x" }, { deliveryId: GRANT_ID, url: "http://evil" }],
+  },
   "notify.send": {
-    good: [{ notificationId: GRANT_ID, channel: "email" }, { notificationId: GRANT_ID, channel: "chat" }],
-    bad: [{}, { notificationId: GRANT_ID }, { notificationId: GRANT_ID, channel: "sms" }, { notificationId: "abc", channel: "email" }, { notificationId: GRANT_ID, channel: "email", to: "x@example.com" }],
+    good: [
+      { notificationId: GRANT_ID, channel: "email" },
+      { notificationId: GRANT_ID, channel: "chat" },
+    ],
+    bad: [
+      {},
+      { notificationId: GRANT_ID },
+      { notificationId: GRANT_ID, channel: "sms" },
+      { notificationId: "abc", channel: "email" },
+      { notificationId: GRANT_ID, channel: "email", to: "x@example.com" },
+    ],
   },
 };
 
@@ -52,7 +64,8 @@ describe("job definitions", () => {
 
   it("knows only its own job names, not inherited properties", () => {
     assert.equal(isJobName("sessions.prune"), true);
-    for (const name of ["no.such.job", "constructor", "__proto__", "toString", ""]) assert.equal(isJobName(name), false, name);
+    for (const name of ["no.such.job", "constructor", "__proto__", "toString", ""])
+      assert.equal(isJobName(name), false, name);
   });
 });
 
@@ -65,7 +78,10 @@ describe("retry policy", () => {
     assert.deepEqual([1, 2, 3, 4].map(cappedBackoffMs), [1_000, 2_000, 4_000, 8_000]);
     assert.equal(cappedBackoffMs(40), 3_600_000, "never more than an hour apart");
     const attempts = jobOptionsOf("webhook.deliver").attempts ?? 0;
-    const totalMs = Array.from({ length: attempts }, (_, index) => cappedBackoffMs(index + 1)).reduce((sum, ms) => sum + ms, 0);
+    const totalMs = Array.from({ length: attempts }, (_, index) => cappedBackoffMs(index + 1)).reduce(
+      (sum, ms) => sum + ms,
+      0,
+    );
     assert.ok(totalMs > 14 * 24 * 3_600_000, `keeps trying for ${Math.round(totalMs / 86_400_000)} days`);
   });
 });

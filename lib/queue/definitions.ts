@@ -48,7 +48,9 @@ export const JOBS = {
 export type TJobName = keyof typeof JOBS;
 export type TJobPayload<N extends TJobName> = z.output<(typeof JOBS)[N]["schema"]>;
 /** The job names that run on queue Q. */
-export type TJobNameOf<Q extends TQueueName> = { [N in TJobName]: (typeof JOBS)[N]["queue"] extends Q ? N : never }[TJobName];
+export type TJobNameOf<Q extends TQueueName> = {
+  [N in TJobName]: (typeof JOBS)[N]["queue"] extends Q ? N : never;
+}[TJobName];
 
 // Own-property checks: a job name read back from Redis could be "constructor" or "__proto__".
 export const isJobName = (name: string): name is TJobName => Object.hasOwn(JOBS, name);

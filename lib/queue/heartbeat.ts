@@ -95,7 +95,8 @@ export const startHeartbeat = async (options: {
       failing = false;
     } catch (error) {
       // A missed beat is not fatal: the worker keeps working and beats again next time.
-      if (!failing) console.error(JSON.stringify({ at: value.beatAt, event: "heartbeat.failed", workerId, error: String(error) }));
+      if (!failing)
+        console.error(JSON.stringify({ at: value.beatAt, event: "heartbeat.failed", workerId, error: String(error) }));
       failing = true;
     }
   };

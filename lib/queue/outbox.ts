@@ -20,7 +20,13 @@ export const addOutboxJobs = async (tx: Db, jobs: TOutboxJobInput[]): Promise<vo
   const data = jobs.map((job) => {
     const parsed = parseJobPayload(job.name, job.payload);
     if (!parsed.ok) throw new Error(parsed.reason);
-    return { queue: JOBS[job.name].queue, name: job.name, jobId: bullJobId(job.jobId), payload: parsed.payload as Prisma.InputJsonValue, runAt: job.runAt ?? null };
+    return {
+      queue: JOBS[job.name].queue,
+      name: job.name,
+      jobId: bullJobId(job.jobId),
+      payload: parsed.payload as Prisma.InputJsonValue,
+      runAt: job.runAt ?? null,
+    };
   });
   await tx.outboxJob.createMany({ data });
 };
@@ -31,11 +37,15 @@ export const addOutboxJob = (tx: Db, job: TOutboxJobInput): Promise<void> => add
  * Moves up to `limit` undispatched rows to BullMQ. Rows are claimed with SKIP LOCKED, so
  * several workers can relay at once without taking the same row.
  */
-export const relayOutbox = async (options: { limit?: number; now?: Date } = {}): Promise<{ relayed: number; failed: number }> => {
+export const relayOutbox = async (
+  options: { limit?: number; now?: Date } = {},
+): Promise<{ relayed: number; failed: number }> => {
   const limit = options.limit ?? 200;
   return db.$transaction(
     async (tx) => {
-      let rows = await tx.$queryRaw<Array<{ id: bigint; name: string; jobId: string; payload: unknown; runAt: Date | null }>>`
+      let rows = await tx.$queryRaw<
+        Array<{ id: bigint; name: string; jobId: string; payload: unknown; runAt: Date | null }>
+      >`
         select id, name, "jobId", payload, "runAt" from "OutboxJob"
         where "dispatchedAt" is null order by id limit ${limit} for update skip locked`;
       const now = (options.now ?? new Date()).getTime();
@@ -53,13 +63,26 @@ export const relayOutbox = async (options: { limit?: number; now?: Date } = {}):
       const ids = rows.map((row) => row.id);
       try {
         // One round trip per queue and one update for the batch: the relay keeps up with bursts.
-        await enqueueBulk(rows.map((row) => ({ name: row.name as TJobName, payload: row.payload, jobId: row.jobId, delay: row.runAt ? Math.max(0, row.runAt.getTime() - now) : 0 })));
-        await tx.outboxJob.updateMany({ where: { id: { in: ids } }, data: { dispatchedAt: new Date(), attempts: { increment: 1 } } });
+        await enqueueBulk(
+          rows.map((row) => ({
+            name: row.name as TJobName,
+            payload: row.payload,
+            jobId: row.jobId,
+            delay: row.runAt ? Math.max(0, row.runAt.getTime() - now) : 0,
+          })),
+        );
+        await tx.outboxJob.updateMany({
+          where: { id: { in: ids } },
+          data: { dispatchedAt: new Date(), attempts: { increment: 1 } },
+        });
         return { relayed: rows.length, failed: 0 };
       } catch (error) {
         // Left undispatched for the next pass (ids make a partial add harmless); the error is
         // kept for the dead-letter view.
-        await tx.outboxJob.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 1000) } });
+        await tx.outboxJob.updateMany({
+          where: { id: { in: ids } },
+          data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 1000) },
+        });
         return { relayed: 0, failed: rows.length };
       }
     },
@@ -71,7 +94,9 @@ export const relayOutbox = async (options: { limit?: number; now?: Date } = {}):
  * Polls the outbox until stopped. A short interval keeps the gap between a commit and its job
  * small; jobs meant for later (expiry) are relayed long before they are due.
  */
-export const startOutboxRelay = (options: { intervalMs?: number; onError?: (error: unknown) => void } = {}): { stop: () => Promise<void> } => {
+export const startOutboxRelay = (
+  options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
+): { stop: () => Promise<void> } => {
   const intervalMs = options.intervalMs ?? 250;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();

@@ -20,10 +20,16 @@ const queues = new Map<TQueueName, Queue>();
 const queueFor = (name: TQueueName): Queue => {
   let queue = queues.get(name);
   if (!queue) {
-    queue = new Queue(name, { connection: queueConnection(), prefix: queuePrefix(), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    queue = new Queue(name, {
+      connection: queueConnection(),
+      prefix: queuePrefix(),
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
     // Without a listener an "error" event (Redis gone) would be thrown and crash the process;
     // the failed add() itself still rejects to its caller.
-    queue.on("error", (error) => console.error(JSON.stringify({ event: "queue.error", queue: name, error: error.message })));
+    queue.on("error", (error) =>
+      console.error(JSON.stringify({ event: "queue.error", queue: name, error: error.message })),
+    );
     queues.set(name, queue);
   }
   return queue;
@@ -64,13 +70,20 @@ export const enqueueBulk = async (
   jobs: Array<{ name: TJobName; payload: unknown; jobId: string; delay: number }>,
   options: { replaceFinished?: boolean } = {},
 ): Promise<{ replaced: number }> => {
-  const byQueue = new Map<TQueueName, Array<{ name: string; data: unknown; opts: Record<string, unknown> & { jobId: string } }>>();
+  const byQueue = new Map<
+    TQueueName,
+    Array<{ name: string; data: unknown; opts: Record<string, unknown> & { jobId: string } }>
+  >();
   for (const job of jobs) {
     const parsed = parseJobPayload(job.name, job.payload);
     if (!parsed.ok) throw new Error(parsed.reason);
     const queue = JOBS[job.name].queue;
     const list = byQueue.get(queue) ?? [];
-    list.push({ name: job.name, data: parsed.payload, opts: { ...jobOptionsOf(job.name), jobId: job.jobId, delay: job.delay } });
+    list.push({
+      name: job.name,
+      data: parsed.payload,
+      opts: { ...jobOptionsOf(job.name), jobId: job.jobId, delay: job.delay },
+    });
     byQueue.set(queue, list);
   }
   let replaced = 0;
@@ -96,7 +109,11 @@ export const scheduleRepeating = async <N extends TJobName>(
   opts: { everyMs: number; schedulerId?: string },
 ): Promise<void> => {
   const data = validated(name, payload);
-  await queueFor(JOBS[name].queue).upsertJobScheduler(opts.schedulerId ?? name, { every: opts.everyMs }, { name, data });
+  await queueFor(JOBS[name].queue).upsertJobScheduler(
+    opts.schedulerId ?? name,
+    { every: opts.everyMs },
+    { name, data },
+  );
 };
 
 /** Closes every Queue this process opened; enqueue afterwards opens them again. Idempotent. */

@@ -195,6 +195,10 @@ describe("queue runtime (real Redis)", () => {
     assert.equal(await stateOf("husk-test"), "completed", "an idempotent add leaves a finished job finished");
     assert.deepEqual(await enqueueBulk([job], { replaceFinished: true }), { replaced: 1 });
     assert.equal(await stateOf("husk-test"), "waiting", "replaced: it will run again");
-    assert.deepEqual(await enqueueBulk([job], { replaceFinished: true }), { replaced: 0 }, "a waiting job is left alone");
+    assert.deepEqual(
+      await enqueueBulk([job], { replaceFinished: true }),
+      { replaced: 0 },
+      "a waiting job is left alone",
+    );
   });
 });

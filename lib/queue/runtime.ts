@@ -66,12 +66,14 @@ const untilAborted = <T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 };
 
-const processorFor = (queue: TQueueName, table: Record<string, TAnyHandler>) =>
+const processorFor =
+  (queue: TQueueName, table: Record<string, TAnyHandler>) =>
   // Three declared parameters: BullMQ passes the abort signal only to processors whose
   // `length` is 3 or more.
   async (job: Job, _token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> => {
     const name = job.name;
-    const handler = isJobName(name) && JOBS[name].queue === queue && Object.hasOwn(table, name) ? table[name] : undefined;
+    const handler =
+      isJobName(name) && JOBS[name].queue === queue && Object.hasOwn(table, name) ? table[name] : undefined;
     if (!handler) {
       // Retrying cannot make an unknown name known: complete the job with a note.
       log("job.dropped", { queue, job: name, jobId: job.id, reason: "unknown job name" });
@@ -91,11 +93,14 @@ const processorFor = (queue: TQueueName, table: Record<string, TAnyHandler>) =>
  * (and keep retrying while Redis is away); jobs start flowing once they are connected.
  */
 /** Delay before retry number `attemptsMade` for jobs with backoff type "capped". */
-export const cappedBackoffMs = (attemptsMade: number): number => Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 3_600_000);
+export const cappedBackoffMs = (attemptsMade: number): number =>
+  Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 3_600_000);
 
 export const startWorkers = (options: TStartWorkersOptions): TWorkerRuntime => {
   const concurrencyOf = (queue: TQueueName): number =>
-    typeof options.concurrency === "number" ? options.concurrency : (options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY);
+    typeof options.concurrency === "number"
+      ? options.concurrency
+      : (options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY);
   const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const queues = QUEUE_NAMES.filter((queue) => options.handlers[queue] !== undefined);
 
@@ -113,9 +118,17 @@ export const startWorkers = (options: TStartWorkersOptions): TWorkerRuntime => {
       settings: { backoffStrategy: (attemptsMade: number) => cappedBackoffMs(attemptsMade) },
     });
     // An "error" event without a listener would throw and take the process down.
-    worker.on("error", (error) => console.error(JSON.stringify({ event: "worker.error", queue, error: error.message })));
+    worker.on("error", (error) =>
+      console.error(JSON.stringify({ event: "worker.error", queue, error: error.message })),
+    );
     worker.on("failed", (job, error) => {
-      log("job.failed", { queue, job: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, error: error.message });
+      log("job.failed", {
+        queue,
+        job: job?.name,
+        jobId: job?.id,
+        attemptsMade: job?.attemptsMade,
+        error: error.message,
+      });
     });
     return worker;
   });

@@ -27,7 +27,8 @@ const SYSTEMS: Array<[RegExp, string]> = [
 export const deviceFamily = (userAgent: string | null | undefined): string | null => {
   const ua = userAgent?.trim();
   if (!ua) return null;
-  const browser = BROWSERS.find(([pattern]) => pattern.test(ua))?.[1] ?? (/^([\w.-]{1,40})\//.exec(ua)?.[1] ?? "unknown browser");
+  const browser =
+    BROWSERS.find(([pattern]) => pattern.test(ua))?.[1] ?? /^([\w.-]{1,40})\//.exec(ua)?.[1] ?? "unknown browser";
   const system = SYSTEMS.find(([pattern]) => pattern.test(ua))?.[1] ?? "unknown OS";
   return `${browser} on ${system}`;
 };
@@ -46,12 +47,20 @@ const expandIPv6 = (ip: string): number[] | null => {
 
 /** "203.0.113.0/24" or "2001:db8:1:2::/64"; null for no or an unparsable address. */
 export const networkPrefix = (ip: string | null | undefined): string | null => {
-  let address = ip?.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  let address = ip
+    ?.trim()
+    .replace(/^\[|\]$/g, "")
+    .replace(/%.*$/, "");
   if (!address) return null;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped?.[1]) address = mapped[1];
   if (isIPv4(address)) return `${address.split(".").slice(0, 3).join(".")}.0/24`;
   if (!isIPv6(address)) return null;
   const groups = expandIPv6(address);
-  return groups ? `${groups.slice(0, 4).map((group) => group.toString(16)).join(":")}::/64` : null;
+  return groups
+    ? `${groups
+        .slice(0, 4)
+        .map((group) => group.toString(16))
+        .join(":")}::/64`
+    : null;
 };

@@ -34,14 +34,23 @@ export const gatherRiskFacts = async (
       take: 1000,
     }),
     tx.auditEvent.findMany({
-      where: { actorType: "USER", actorId: userId, action: "auth.sign_in", outcome: "ALLOWED", occurredAt: { gte: since }, NOT: { targetId: options.sessionId } },
+      where: {
+        actorType: "USER",
+        actorId: userId,
+        action: "auth.sign_in",
+        outcome: "ALLOWED",
+        occurredAt: { gte: since },
+        NOT: { targetId: options.sessionId },
+      },
       select: { ip: true, userAgent: true },
       orderBy: { occurredAt: "desc" },
       take: 1000,
     }),
   ]);
   const seen = [...earlier.map((row) => ({ ip: row.sourceIp, userAgent: row.userAgent })), ...signIns];
-  const distinct = (values: Array<string | null>) => [...new Set(values.filter((value): value is string => value !== null))];
+  const distinct = (values: Array<string | null>) => [
+    ...new Set(values.filter((value): value is string => value !== null)),
+  ];
   return {
     now,
     resource: { key: options.resource.key, environment: options.resource.environment },

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { deviceFamily, networkPrefix } from "./device";
-import { applyRiskRules, computeRiskSignals, describeHours, parseRiskSignals, riskScore, type TRiskFacts } from "./signals";
+import {
+  applyRiskRules,
+  computeRiskSignals,
+  describeHours,
+  parseRiskSignals,
+  riskScore,
+  type TRiskFacts,
+} from "./signals";
 
 const at = (iso: string) => new Date(iso);
 
@@ -28,8 +35,17 @@ describe("risk signals (pure)", () => {
   });
 
   it("names each signal with a reason and a weight, and sums the score", () => {
-    const signals = computeRiskSignals({ ...quiet, earlierRequestsForResource: 0, durationMinutes: 200, resource: { key: "prod-db", environment: "Production" }, permissions: ["read", "write"] });
-    assert.deepEqual(signals.map((signal) => signal.code), ["first_request_for_resource", "near_max_duration", "production_privileged"]);
+    const signals = computeRiskSignals({
+      ...quiet,
+      earlierRequestsForResource: 0,
+      durationMinutes: 200,
+      resource: { key: "prod-db", environment: "Production" },
+      permissions: ["read", "write"],
+    });
+    assert.deepEqual(
+      signals.map((signal) => signal.code),
+      ["first_request_for_resource", "near_max_duration", "production_privileged"],
+    );
     assert.match(signals[0]?.reason ?? "", /First request by this person for prod-db/);
     assert.match(signals[2]?.reason ?? "", /write on a Production resource/);
     assert.equal(riskScore(signals), 4);
@@ -39,7 +55,10 @@ describe("risk signals (pure)", () => {
     assert.deepEqual(codes({ now: at("2026-11-23T03:00:00Z") }), ["outside_usual_hours"]);
     assert.deepEqual(codes({ now: at("2026-11-23T12:59:00Z") }), []);
     assert.deepEqual(codes({ now: at("2026-11-23T13:00:00Z") }), ["outside_usual_hours"]);
-    assert.deepEqual(codes({ now: at("2026-11-23T03:00:00Z"), earlierRequestTimes: quiet.earlierRequestTimes.slice(0, 4) }), []);
+    assert.deepEqual(
+      codes({ now: at("2026-11-23T03:00:00Z"), earlierRequestTimes: quiet.earlierRequestTimes.slice(0, 4) }),
+      [],
+    );
     const lateNight = ["23:10", "23:40", "22:50", "23:05", "23:30"].map((time) => at(`2026-11-20T${time}:00Z`));
     assert.deepEqual(codes({ now: at("2026-11-23T00:20:00Z"), earlierRequestTimes: lateNight }), []);
     const [signal] = computeRiskSignals({ ...quiet, now: at("2026-11-23T03:00:00Z") });
@@ -66,29 +85,59 @@ describe("risk signals (pure)", () => {
   });
 
   it("risk rules: threshold reached at score >= threshold; no threshold means no rules", () => {
-    assert.deepEqual(applyRiskRules({ riskThreshold: 3, riskExtraApprovals: 1, riskBlocksAutoApproval: true }, 2), { reached: false, extraApprovals: 0, blocksAutoApproval: false });
-    assert.deepEqual(applyRiskRules({ riskThreshold: 3, riskExtraApprovals: 1, riskBlocksAutoApproval: true }, 3), { reached: true, extraApprovals: 1, blocksAutoApproval: true });
-    assert.deepEqual(applyRiskRules({ riskThreshold: null, riskExtraApprovals: 0, riskBlocksAutoApproval: false }, 99), { reached: false, extraApprovals: 0, blocksAutoApproval: false });
+    assert.deepEqual(applyRiskRules({ riskThreshold: 3, riskExtraApprovals: 1, riskBlocksAutoApproval: true }, 2), {
+      reached: false,
+      extraApprovals: 0,
+      blocksAutoApproval: false,
+    });
+    assert.deepEqual(applyRiskRules({ riskThreshold: 3, riskExtraApprovals: 1, riskBlocksAutoApproval: true }, 3), {
+      reached: true,
+      extraApprovals: 1,
+      blocksAutoApproval: true,
+    });
+    assert.deepEqual(
+      applyRiskRules({ riskThreshold: null, riskExtraApprovals: 0, riskBlocksAutoApproval: false }, 99),
+      { reached: false, extraApprovals: 0, blocksAutoApproval: false },
+    );
   });
 
   it("stored signals are re-validated when read back", () => {
-    assert.deepEqual(parseRiskSignals([{ code: "new_device", reason: "x", weight: 1 }, { code: "bogus" }, 3]), [{ code: "new_device", reason: "x", weight: 1 }]);
+    assert.deepEqual(parseRiskSignals([{ code: "new_device", reason: "x", weight: 1 }, { code: "bogus" }, 3]), [
+      { code: "new_device", reason: "x", weight: 1 },
+    ]);
     assert.deepEqual(parseRiskSignals({}), []);
   });
 
   it("describes hours as ranges", () => {
-    assert.equal(describeHours([at("2026-01-01T23:00:00Z"), at("2026-01-01T08:00:00Z"), at("2026-01-01T09:30:00Z")]), "08:00–10:00, 23:00–00:00");
+    assert.equal(
+      describeHours([at("2026-01-01T23:00:00Z"), at("2026-01-01T08:00:00Z"), at("2026-01-01T09:30:00Z")]),
+      "08:00–10:00, 23:00–00:00",
+    );
   });
 });
 
 describe("device family and network prefix", () => {
   it("groups user agents by browser and system, not version", () => {
-    const chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    const chrome =
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
     assert.equal(deviceFamily(chrome), "Chrome on Linux");
     assert.equal(deviceFamily(chrome.replace("131.0", "132.0")), "Chrome on Linux");
-    assert.equal(deviceFamily("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0"), "Edge on Windows");
-    assert.equal(deviceFamily("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:133.0) Gecko/20100101 Firefox/133.0"), "Firefox on macOS");
-    assert.equal(deviceFamily("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"), "Safari on iOS");
+    assert.equal(
+      deviceFamily(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+      ),
+      "Edge on Windows",
+    );
+    assert.equal(
+      deviceFamily("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:133.0) Gecko/20100101 Firefox/133.0"),
+      "Firefox on macOS",
+    );
+    assert.equal(
+      deviceFamily(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+      ),
+      "Safari on iOS",
+    );
     assert.equal(deviceFamily("curl/8.5.0"), "curl on unknown OS");
     assert.equal(deviceFamily(""), null);
     assert.equal(deviceFamily(null), null);

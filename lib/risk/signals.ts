@@ -97,47 +97,79 @@ export const computeRiskSignals = (facts: TRiskFacts): TRiskSignal[] => {
   }
   if (facts.earlierRequestTimes.length >= RISK_RULES.usualHoursMinHistory) {
     const hour = facts.now.getUTCHours();
-    const usual = facts.earlierRequestTimes.some((time) => hourDistance(time.getUTCHours(), hour) <= RISK_RULES.usualHoursToleranceHours);
+    const usual = facts.earlierRequestTimes.some(
+      (time) => hourDistance(time.getUTCHours(), hour) <= RISK_RULES.usualHoursToleranceHours,
+    );
     if (!usual) {
-      signals.push(signal("outside_usual_hours", `Made at ${pad(hour)} UTC; this person's earlier requests were made at ${describeHours(facts.earlierRequestTimes)} UTC.`));
+      signals.push(
+        signal(
+          "outside_usual_hours",
+          `Made at ${pad(hour)} UTC; this person's earlier requests were made at ${describeHours(facts.earlierRequestTimes)} UTC.`,
+        ),
+      );
     }
   }
   if (facts.device && facts.knownDevices.length > 0 && !facts.knownDevices.includes(facts.device)) {
     signals.push(signal("new_device", `From ${facts.device}, not seen at this person's earlier sign-ins or requests.`));
   }
   if (facts.network && facts.knownNetworks.length > 0 && !facts.knownNetworks.includes(facts.network)) {
-    signals.push(signal("new_network", `From network ${facts.network}, not seen at this person's earlier sign-ins or requests.`));
+    signals.push(
+      signal("new_network", `From network ${facts.network}, not seen at this person's earlier sign-ins or requests.`),
+    );
   }
   if (facts.recentRequests >= RISK_RULES.burstCount) {
-    signals.push(signal("request_burst", `${facts.recentRequests + 1} requests by this person within ${RISK_RULES.burstWindowMinutes} minutes.`));
+    signals.push(
+      signal(
+        "request_burst",
+        `${facts.recentRequests + 1} requests by this person within ${RISK_RULES.burstWindowMinutes} minutes.`,
+      ),
+    );
   }
   if (facts.durationMinutes >= facts.maxDurationMinutes * RISK_RULES.nearMaxRatio) {
-    signals.push(signal("near_max_duration", `${facts.durationMinutes} minutes of at most ${facts.maxDurationMinutes}.`));
+    signals.push(
+      signal("near_max_duration", `${facts.durationMinutes} minutes of at most ${facts.maxDurationMinutes}.`),
+    );
   }
-  const production = (RISK_RULES.productionEnvironments as readonly string[]).includes(facts.resource.environment.toLowerCase());
-  const privileged = facts.permissions.filter((permission) => (RISK_RULES.privilegedPermissions as readonly string[]).includes(permission));
+  const production = (RISK_RULES.productionEnvironments as readonly string[]).includes(
+    facts.resource.environment.toLowerCase(),
+  );
+  const privileged = facts.permissions.filter((permission) =>
+    (RISK_RULES.privilegedPermissions as readonly string[]).includes(permission),
+  );
   if (production && privileged.length > 0) {
-    signals.push(signal("production_privileged", `${privileged.join(" and ")} on a ${facts.resource.environment} resource.`));
+    signals.push(
+      signal("production_privileged", `${privileged.join(" and ")} on a ${facts.resource.environment} resource.`),
+    );
   }
   return signals;
 };
 
-export const riskScore = (signals: readonly TRiskSignal[]): number => signals.reduce((sum, item) => sum + item.weight, 0);
+export const riskScore = (signals: readonly TRiskSignal[]): number =>
+  signals.reduce((sum, item) => sum + item.weight, 0);
 
 export type TRiskPolicy = { riskThreshold: number | null; riskExtraApprovals: number; riskBlocksAutoApproval: boolean };
 
 /** What the policy's risk rules make of a score. */
-export const applyRiskRules = (policy: TRiskPolicy, score: number): { reached: boolean; extraApprovals: number; blocksAutoApproval: boolean } => {
+export const applyRiskRules = (
+  policy: TRiskPolicy,
+  score: number,
+): { reached: boolean; extraApprovals: number; blocksAutoApproval: boolean } => {
   const reached = policy.riskThreshold !== null && score >= policy.riskThreshold;
-  return { reached, extraApprovals: reached ? policy.riskExtraApprovals : 0, blocksAutoApproval: reached && policy.riskBlocksAutoApproval };
+  return {
+    reached,
+    extraApprovals: reached ? policy.riskExtraApprovals : 0,
+    blocksAutoApproval: reached && policy.riskBlocksAutoApproval,
+  };
 };
 
 /** Stored signals back from the database's JSON; anything malformed is dropped, not shown. */
 export const parseRiskSignals = (value: unknown): TRiskSignal[] =>
-  Array.isArray(value) ? value.flatMap((item) => {
-    const parsed = ZRiskSignal.safeParse(item);
-    return parsed.success ? [parsed.data] : [];
-  }) : [];
+  Array.isArray(value)
+    ? value.flatMap((item) => {
+        const parsed = ZRiskSignal.safeParse(item);
+        return parsed.success ? [parsed.data] : [];
+      })
+    : [];
 
 export const RISK_LABELS: Record<TRiskCode, string> = {
   first_request_for_resource: "first request",

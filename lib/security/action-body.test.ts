@@ -6,10 +6,16 @@ import { fcOptions, hostileJson } from "../testing/hostile";
 import { checkServerActionBody, jsonDepth, MAX_ACTION_BODY_BYTES, MAX_ACTION_JSON_DEPTH } from "./action-body";
 
 type TEncodeReply = (value: unknown) => Promise<string | FormData>;
-const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-webpack/client.node") as { encodeReply: TEncodeReply };
+const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-webpack/client.node") as {
+  encodeReply: TEncodeReply;
+};
 
 const actionRequest = (body: string | FormData, headers: Record<string, string> = { "next-action": "00ab" }): Request =>
-  new Request("http://localhost/request/x", { method: "POST", headers: typeof body === "string" ? { "content-type": "text/plain;charset=UTF-8", ...headers } : headers, body });
+  new Request("http://localhost/request/x", {
+    method: "POST",
+    headers: typeof body === "string" ? { "content-type": "text/plain;charset=UTF-8", ...headers } : headers,
+    body,
+  });
 
 describe("server-action bodies Next.js cannot decode are refused before it tries", () => {
   it("measures JSON depth without parsing, ignoring brackets inside strings", () => {
@@ -23,7 +29,13 @@ describe("server-action bodies Next.js cannot decode are refused before it tries
     const form = new FormData();
     form.append("justification", "because INC-1");
     form.append("permissions", "read");
-    for (const args of [[], ["abc"], [{ requestId: "r1", decision: "APPROVE", assertion: { id: "x" } }], [null, form], ["$dollar", new Date(0), 12n]]) {
+    for (const args of [
+      [],
+      ["abc"],
+      [{ requestId: "r1", decision: "APPROVE", assertion: { id: "x" } }],
+      [null, form],
+      ["$dollar", new Date(0), 12n],
+    ]) {
       const body = await encodeReply(args);
       assert.deepEqual(await checkServerActionBody(actionRequest(body)), { ok: true }, `refused ${String(body)}`);
     }
@@ -56,7 +68,13 @@ describe("server-action bodies Next.js cannot decode are refused before it tries
     const big = JSON.stringify(["x".repeat(MAX_ACTION_BODY_BYTES)]);
     const verdict = await checkServerActionBody(actionRequest(big));
     assert.deepEqual(verdict.ok ? null : verdict.status, 413);
-    const declared = await checkServerActionBody(new Request("http://localhost/x", { method: "POST", headers: { "next-action": "1", "content-length": String(MAX_ACTION_BODY_BYTES + 1) }, body: "[]" }));
+    const declared = await checkServerActionBody(
+      new Request("http://localhost/x", {
+        method: "POST",
+        headers: { "next-action": "1", "content-length": String(MAX_ACTION_BODY_BYTES + 1) },
+        body: "[]",
+      }),
+    );
     assert.equal(declared.ok ? null : declared.status, 413);
   });
 
@@ -71,27 +89,61 @@ describe("server-action bodies Next.js cannot decode are refused before it tries
     assert.equal((await checkServerActionBody(actionRequest(multipart({ "0": '["$3"]' })))).ok, false);
     assert.equal((await checkServerActionBody(actionRequest(multipart({ "0": '["$1"]', "1": "[]" })))).ok, true);
     assert.equal((await checkServerActionBody(actionRequest(multipart({ "0": '"$1"', "1": "[]" })))).ok, false);
-    assert.equal((await checkServerActionBody(actionRequest(multipart({ "$ACTION_REF_1": "", "$ACTION_1:0": "{garbage" }), {}))).ok, false);
-    assert.equal((await checkServerActionBody(actionRequest(multipart({ "$ACTION_ID_00ab": "", justification: "{garbage" }), {}))).ok, true);
+    assert.equal(
+      (await checkServerActionBody(actionRequest(multipart({ $ACTION_REF_1: "", "$ACTION_1:0": "{garbage" }), {}))).ok,
+      false,
+    );
+    assert.equal(
+      (await checkServerActionBody(actionRequest(multipart({ $ACTION_ID_00ab: "", justification: "{garbage" }), {})))
+        .ok,
+      true,
+    );
     // Part headers Next's parser refuses ("Malformed part header"): a raw line break in a name.
-    const raw = '--x\r\nContent-Disposition: form-data; name="0"\r\n\r\n[]\r\n--x\r\nContent-Disposition: form-data; name="_1_a\r\nb"\r\n\r\nv\r\n--x--\r\n';
-    const malformed = new Request("http://localhost/x", { method: "POST", headers: { "next-action": "1", "content-type": "multipart/form-data; boundary=x" }, body: raw });
+    const raw =
+      '--x\r\nContent-Disposition: form-data; name="0"\r\n\r\n[]\r\n--x\r\nContent-Disposition: form-data; name="_1_a\r\nb"\r\n\r\nv\r\n--x--\r\n';
+    const malformed = new Request("http://localhost/x", {
+      method: "POST",
+      headers: { "next-action": "1", "content-type": "multipart/form-data; boundary=x" },
+      body: raw,
+    });
     assert.equal((await checkServerActionBody(malformed)).ok, false);
-    const noBoundary = new Request("http://localhost/x", { method: "POST", headers: { "next-action": "1", "content-type": "multipart/form-data" }, body: "x" });
+    const noBoundary = new Request("http://localhost/x", {
+      method: "POST",
+      headers: { "next-action": "1", "content-type": "multipart/form-data" },
+      body: "x",
+    });
     assert.equal((await checkServerActionBody(noBoundary)).ok, false);
   });
 
   it("leaves other requests alone: GET, and POSTs that are not server actions", async () => {
     assert.equal((await checkServerActionBody(new Request("http://localhost/x"))).ok, true);
-    assert.equal((await checkServerActionBody(new Request("http://localhost/x", { method: "POST", body: "garbage", headers: { "content-type": "text/plain" } }))).ok, true);
+    assert.equal(
+      (
+        await checkServerActionBody(
+          new Request("http://localhost/x", {
+            method: "POST",
+            body: "garbage",
+            headers: { "content-type": "text/plain" },
+          }),
+        )
+      ).ok,
+      true,
+    );
   });
 
   it("never throws, whatever the text (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: "binary" }), hostileJson().map((value) => JSON.stringify(value) ?? "")), async (body) => {
-        const verdict = await checkServerActionBody(actionRequest(body));
-        if (!verdict.ok) assert.ok(verdict.reason.length > 0 && (verdict.status === 400 || verdict.status === 413));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: "binary" }),
+          hostileJson().map((value) => JSON.stringify(value) ?? ""),
+        ),
+        async (body) => {
+          const verdict = await checkServerActionBody(actionRequest(body));
+          if (!verdict.ok) assert.ok(verdict.reason.length > 0 && (verdict.status === 400 || verdict.status === 413));
+        },
+      ),
       fcOptions(200),
     );
   });

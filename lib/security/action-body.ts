@@ -49,8 +49,14 @@ const ROW_REFERENCE = /^\$([A-Za-z@]?)([0-9a-f]+)$/;
 const REFERENCE_TAGS = new Set(["", "@", "K", "Q", "W", "B", "i"]);
 
 /** What is wrong with one JSON row, or null; `rows` are the ids the body holds. */
-const rowProblem = (name: string, text: string, hasRow: (id: number, tag: string) => boolean, root = false): string | null => {
-  if (jsonDepth(text) > MAX_ACTION_JSON_DEPTH) return `argument ${name} is nested deeper than ${MAX_ACTION_JSON_DEPTH} levels`;
+const rowProblem = (
+  name: string,
+  text: string,
+  hasRow: (id: number, tag: string) => boolean,
+  root = false,
+): string | null => {
+  if (jsonDepth(text) > MAX_ACTION_JSON_DEPTH)
+    return `argument ${name} is nested deeper than ${MAX_ACTION_JSON_DEPTH} levels`;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -66,8 +72,10 @@ const rowProblem = (name: string, text: string, hasRow: (id: number, tag: string
       if (!node.startsWith("$") || SELF_CONTAINED.test(node)) return;
       const match = ROW_REFERENCE.exec(node);
       const tag = match?.[1] ?? "";
-      if (!match?.[2] || !REFERENCE_TAGS.has(tag)) problem = `argument ${name} holds an unsupported reference ${JSON.stringify(node.slice(0, 20))}`;
-      else if (!hasRow(Number.parseInt(match[2], 16), tag)) problem = `argument ${name} refers to a missing part ${JSON.stringify(node.slice(0, 20))}`;
+      if (!match?.[2] || !REFERENCE_TAGS.has(tag))
+        problem = `argument ${name} holds an unsupported reference ${JSON.stringify(node.slice(0, 20))}`;
+      else if (!hasRow(Number.parseInt(match[2], 16), tag))
+        problem = `argument ${name} refers to a missing part ${JSON.stringify(node.slice(0, 20))}`;
     } else if (Array.isArray(node)) node.forEach(visit);
     else if (node && typeof node === "object") Object.values(node).forEach(visit);
   };
@@ -83,7 +91,11 @@ const rowProblem = (name: string, text: string, hasRow: (id: number, tag: string
 const readMultipart = (bytes: Uint8Array, contentType: string): Promise<Array<[string, string | null]>> =>
   new Promise((resolve, reject) => {
     const entries: Array<[string, string | null]> = [];
-    const parser = busboy({ headers: { "content-type": contentType }, defParamCharset: "utf8", limits: { fieldSize: MAX_ACTION_BODY_BYTES } });
+    const parser = busboy({
+      headers: { "content-type": contentType },
+      defParamCharset: "utf8",
+      limits: { fieldSize: MAX_ACTION_BODY_BYTES },
+    });
     parser.on("field", (name, value) => void entries.push([name, value]));
     parser.on("file", (name, stream) => {
       entries.push([name, null]);
@@ -131,10 +143,22 @@ export const checkServerActionBody = async (request: Request): Promise<TActionBo
     return refuse("Malformed server action request: the multipart body cannot be read.");
   }
   const names = entries.map(([name]) => name);
-  const form = { has: (name: string) => names.includes(name), get: (name: string) => entries.find(([entry]) => entry === name)?.[1] ?? null };
+  const form = {
+    has: (name: string) => names.includes(name),
+    get: (name: string) => entries.find(([entry]) => entry === name)?.[1] ?? null,
+  };
   // Fetch actions: rows "0", "1"… (prefix ""); form posts: "$ACTION_<n>:<row>" for bound arguments.
-  const prefixes = isFetchAction ? [""] : [...new Set(names.map((name) => /^(\$ACTION_\d+:)\d+$/.exec(name)?.[1]).filter((prefix): prefix is string => prefix !== undefined))];
-  if (isFetchAction && !form.has("0")) return refuse("Malformed server action request: the arguments (part 0) are missing.");
+  const prefixes = isFetchAction
+    ? [""]
+    : [
+        ...new Set(
+          names
+            .map((name) => /^(\$ACTION_\d+:)\d+$/.exec(name)?.[1])
+            .filter((prefix): prefix is string => prefix !== undefined),
+        ),
+      ];
+  if (isFetchAction && !form.has("0"))
+    return refuse("Malformed server action request: the arguments (part 0) are missing.");
   for (const prefix of prefixes) {
     // A FormData argument ("$K1") is its entries "1_…", none when it is empty.
     const hasRow = (id: number, tag: string): boolean => tag === "K" || form.has(`${prefix}${id}`);

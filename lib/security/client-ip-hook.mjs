@@ -34,7 +34,13 @@ const normalise = (address) => {
 export const clientIpFrom = ({ forwardedFor, peer, trustedHops }) => {
   const remote = peer ? normalise(peer) : null;
   if (trustedHops <= 0 || !forwardedFor) return remote;
-  const chain = [...forwardedFor.split(",").map(normalise).filter((entry) => entry !== ""), ...(remote ? [remote] : [])];
+  const chain = [
+    ...forwardedFor
+      .split(",")
+      .map(normalise)
+      .filter((entry) => entry !== ""),
+    ...(remote ? [remote] : []),
+  ];
   // Garbage where an address should be: the next entry to the right is one a proxy wrote.
   for (let index = Math.max(0, chain.length - 1 - trustedHops); index < chain.length; index += 1) {
     const entry = chain[index];
@@ -74,8 +80,16 @@ if (!state[installed]) {
   state[installed] = true;
   const trustedHops = trustedHopsFrom(process.env.TRUST_PROXY);
   subscribe("http.server.request.start", (message) => {
-    const { request, socket } = /** @type {{ request: import("node:http").IncomingMessage; socket: import("node:net").Socket }} */ (message);
+    const { request, socket } =
+      /** @type {{ request: import("node:http").IncomingMessage; socket: import("node:net").Socket }} */ (message);
     const header = request.headers["x-forwarded-for"];
-    setClientIp(request, clientIpFrom({ forwardedFor: Array.isArray(header) ? header.join(",") : header, peer: socket.remoteAddress, trustedHops }));
+    setClientIp(
+      request,
+      clientIpFrom({
+        forwardedFor: Array.isArray(header) ? header.join(",") : header,
+        peer: socket.remoteAddress,
+        trustedHops,
+      }),
+    );
   });
 }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildContentSecurityPolicy, newNonce } from "./csp";
 
-const directives = (policy: string) => new Map(policy.split("; ").map((part) => [part.split(" ")[0], part.split(" ").slice(1)]));
+const directives = (policy: string) =>
+  new Map(policy.split("; ").map((part) => [part.split(" ")[0], part.split(" ").slice(1)]));
 
 describe("Content-Security-Policy", () => {
   it("allows scripts only with the response's nonce in production: no inline, no eval", () => {

@@ -5,7 +5,8 @@
  * Next.js so its own scripts carry it.
  */
 export const buildContentSecurityPolicy = (options: { nonce: string; development: boolean }): string => {
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(options.nonce)) throw new Error("a CSP nonce must be at least 16 base64 characters");
+  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(options.nonce))
+    throw new Error("a CSP nonce must be at least 16 base64 characters");
   return [
     "default-src 'self'",
     // React's development build evaluates strings for its error overlay and fast refresh.

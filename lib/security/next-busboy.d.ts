@@ -9,6 +9,10 @@ declare module "next/dist/compiled/busboy" {
     on(event: "error", listener: (error: unknown) => void): TBusboy;
   };
 
-  const busboy: (config: { headers: Record<string, string>; defParamCharset?: string; limits?: { fieldSize?: number } }) => TBusboy;
+  const busboy: (config: {
+    headers: Record<string, string>;
+    defParamCharset?: string;
+    limits?: { fieldSize?: number };
+  }) => TBusboy;
   export default busboy;
 }

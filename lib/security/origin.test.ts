@@ -15,7 +15,13 @@ describe("cross-site request refusal", () => {
     assert.deepEqual(checkRequestOrigin(request("DELETE"), APP), { ok: true });
   });
   it("refuses writes from another origin, a sibling subdomain, a lookalike or a null origin", () => {
-    for (const origin of ["https://evil.example", "https://other.example.com", "https://access.example.com.evil.example", "http://access.example.com", "null"]) {
+    for (const origin of [
+      "https://evil.example",
+      "https://other.example.com",
+      "https://access.example.com.evil.example",
+      "http://access.example.com",
+      "null",
+    ]) {
       const verdict = checkRequestOrigin(request("POST", { origin }), APP);
       assert.equal(verdict.ok, false, origin);
     }

@@ -9,11 +9,16 @@ const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export type TOriginVerdict = { ok: true } | { ok: false; reason: string };
 
-export const checkRequestOrigin = (request: { method: string; headers: Headers }, appOrigin: string): TOriginVerdict => {
+export const checkRequestOrigin = (
+  request: { method: string; headers: Headers },
+  appOrigin: string,
+): TOriginVerdict => {
   if (!UNSAFE_METHODS.has(request.method.toUpperCase())) return { ok: true };
   const origin = request.headers.get("origin");
   if (origin !== null) {
-    return origin === appOrigin ? { ok: true } : { ok: false, reason: `cross-site ${request.method} from ${origin.slice(0, 200)} refused` };
+    return origin === appOrigin
+      ? { ok: true }
+      : { ok: false, reason: `cross-site ${request.method} from ${origin.slice(0, 200)} refused` };
   }
   const site = request.headers.get("sec-fetch-site");
   if (site === "cross-site" || site === "same-site") return { ok: false, reason: `${site} ${request.method} refused` };

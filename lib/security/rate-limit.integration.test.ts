@@ -21,7 +21,8 @@ describe("the shared rate limiter", () => {
   it("lets N attempts through and refuses the N+1th, with the time until a slot frees", async () => {
     const flow = uniqueId("flow");
     const user = uniqueId("user");
-    for (let i = 0; i < 3; i += 1) assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + i * 1000 })).ok, true);
+    for (let i = 0; i < 3; i += 1)
+      assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + i * 1000 })).ok, true);
     const refused = await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 10_000 });
     assert.equal(refused.ok, false);
     if (refused.ok) return;
@@ -36,15 +37,18 @@ describe("the shared rate limiter", () => {
   it("slides: each attempt frees its slot one window after it was made, and refused attempts cost nothing", async () => {
     const flow = uniqueId("flow");
     const user = uniqueId("user");
-    for (const at of [0, 20_000, 40_000]) assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + at })).ok, true);
+    for (const at of [0, 20_000, 40_000])
+      assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + at })).ok, true);
     // Hammering while locked out does not push the end of the lockout further away.
-    for (let i = 0; i < 5; i += 1) assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 50_000 + i })).ok, false);
+    for (let i = 0; i < 5; i += 1)
+      assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 50_000 + i })).ok, false);
     assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 59_999 })).ok, false);
     // At T0 + 60 s the first attempt has left the window: one slot, not three.
     assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 60_000 })).ok, true);
     assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 60_001 })).ok, false);
     // A whole window later everything is free again.
-    for (let i = 0; i < 3; i += 1) assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 200_000 + i })).ok, true);
+    for (let i = 0; i < 3; i += 1)
+      assert.equal((await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + 200_000 + i })).ok, true);
   });
 
   it("counts a person and their IP together: two people from one address share the IP's limit", async () => {
@@ -52,7 +56,8 @@ describe("the shared rate limiter", () => {
     const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const alice = uniqueId("alice");
     const bob = uniqueId("bob");
-    for (let i = 0; i < 3; i += 1) assert.equal((await takeRateLimit({ flow, keys: [userKey(alice), ipKey(ip)], now: T0 + i })).ok, true);
+    for (let i = 0; i < 3; i += 1)
+      assert.equal((await takeRateLimit({ flow, keys: [userKey(alice), ipKey(ip)], now: T0 + i })).ok, true);
     assert.equal((await takeRateLimit({ flow, keys: [userKey(bob), ipKey(ip)], now: T0 + 3 })).ok, true);
     assert.equal((await takeRateLimit({ flow, keys: [userKey(bob), ipKey(ip)], now: T0 + 4 })).ok, true);
     const refused = await takeRateLimit({ flow, keys: [userKey(bob), ipKey(ip)], now: T0 + 5 });
@@ -80,19 +85,31 @@ describe("the shared rate limiter", () => {
   });
 
   it("keeps odd identifiers (an IdP subject) out of the key's shape", async () => {
-    const key = rateLimitKey("sign_in.account", { scope: "account", id: "https://idp.example.com subject with spaces\n{x}" });
+    const key = rateLimitKey("sign_in.account", {
+      scope: "account",
+      id: "https://idp.example.com subject with spaces\n{x}",
+    });
     assert.match(key, /:ratelimit:\{sign_in\.account\}:account:[A-Za-z0-9_-]{43}$/);
   });
 
   it("counts in this process when Redis does not answer, and still refuses the N+1th", async () => {
-    const down = new Redis("redis://127.0.0.1:1", { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const down = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     down.on("error", () => undefined);
     try {
       const flow = uniqueId("flow");
       const user = uniqueId("user");
       const verdicts = [];
-      for (let i = 0; i < 4; i += 1) verdicts.push(await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + i, client: down }));
-      assert.deepEqual(verdicts.map((verdict) => verdict.ok), [true, true, true, false]);
+      for (let i = 0; i < 4; i += 1)
+        verdicts.push(await takeRateLimit({ flow, keys: [userKey(user)], now: T0 + i, client: down }));
+      assert.deepEqual(
+        verdicts.map((verdict) => verdict.ok),
+        [true, true, true, false],
+      );
       assert.ok(verdicts.every((verdict) => verdict.degraded));
       // Nothing reached the real Redis.
       assert.equal(await redis().exists(rateLimitKey(flow, { scope: "user", id: user })), 0);
@@ -111,7 +128,12 @@ describe("the shared rate limiter", () => {
     hung.on("error", () => undefined);
     try {
       const started = Date.now();
-      const verdict = await takeRateLimit({ flow: uniqueId("flow"), keys: [userKey(uniqueId("user"))], client: hung, timeoutMs: 200 });
+      const verdict = await takeRateLimit({
+        flow: uniqueId("flow"),
+        keys: [userKey(uniqueId("user"))],
+        client: hung,
+        timeoutMs: 200,
+      });
       assert.equal(verdict.ok, true);
       assert.equal(verdict.degraded, true);
       assert.ok(Date.now() - started < 1_000);

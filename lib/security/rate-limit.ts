@@ -79,13 +79,15 @@ return {0}
 `;
 
 /** Values a client chose (an IdP subject) can be anything: long or odd ones become a digest. */
-const safeId = (id: string): string => (/^[\w.:@-]{1,128}$/.test(id) ? id : createHash("sha256").update(id).digest("base64url"));
+const safeId = (id: string): string =>
+  /^[\w.:@-]{1,128}$/.test(id) ? id : createHash("sha256").update(id).digest("base64url");
 
 /**
  * The counter's Redis key. The flow is a hash tag, so a call's keys share one Cluster slot
  * (a multi-key script needs that).
  */
-export const rateLimitKey = (flow: string, key: Pick<TRateKey, "scope" | "id">): string => redisKey("ratelimit", `{${flow}}`, key.scope, safeId(key.id));
+export const rateLimitKey = (flow: string, key: Pick<TRateKey, "scope" | "id">): string =>
+  redisKey("ratelimit", `{${flow}}`, key.scope, safeId(key.id));
 
 // Its own connection, idle-safe: counting a sign-in must not keep a CLI or a test process alive.
 const connection = createIdleSafeRedis({ maxRetriesPerRequest: 1, connectTimeout: 2_000 });
@@ -97,7 +99,8 @@ const localMarkers = new Map<string, number>();
 
 const takeLocally = (flow: string, keys: TRateKey[], now: number): TRateVerdict => {
   if (local.size > 10_000) {
-    for (const [key, hits] of local) if (hits.length === 0 || hits[hits.length - 1]! <= now - 86_400_000) local.delete(key);
+    for (const [key, hits] of local)
+      if (hits.length === 0 || hits[hits.length - 1]! <= now - 86_400_000) local.delete(key);
     for (const [key, until] of localMarkers) if (until <= now) localMarkers.delete(key);
   }
   let wait = 0;
@@ -121,7 +124,13 @@ const takeLocally = (flow: string, keys: TRateKey[], now: number): TRateVerdict 
         firstRefusal = true;
       }
     }
-    return { ok: false, retryAfterSeconds: Math.ceil(wait / 1000), refusedScopes: refused.map(({ key }) => key.scope), firstRefusal, degraded: true };
+    return {
+      ok: false,
+      retryAfterSeconds: Math.ceil(wait / 1000),
+      refusedScopes: refused.map(({ key }) => key.scope),
+      firstRefusal,
+      degraded: true,
+    };
   }
   for (const hits of counters) hits.push(now);
   return { ok: true, degraded: true };
@@ -132,7 +141,13 @@ const warnDegraded = (error: unknown, now: number) => {
   // Once a minute at most: an outage must not flood the log with one line per sign-in.
   if (now - lastWarning < 60_000) return;
   lastWarning = now;
-  logger().warn({ event: { action: "ratelimit.degraded" }, error: { message: error instanceof Error ? error.message : String(error) } }, "rate limits: Redis did not answer; counting in this process only");
+  logger().warn(
+    {
+      event: { action: "ratelimit.degraded" },
+      error: { message: error instanceof Error ? error.message : String(error) },
+    },
+    "rate limits: Redis did not answer; counting in this process only",
+  );
 };
 
 /**
@@ -151,12 +166,21 @@ export const takeRateLimit = async (options: {
   const keys = options.keys.filter((key) => key.id !== "");
   if (keys.length === 0) return { ok: true, degraded: false };
   const names = keys.map((key) => rateLimitKey(options.flow, key));
-  const args = [String(now), `${now}:${randomUUID()}`, ...keys.flatMap((key) => [String(key.rule.limit), String(key.rule.windowMs)])];
+  const args = [
+    String(now),
+    `${now}:${randomUUID()}`,
+    ...keys.flatMap((key) => [String(key.rule.limit), String(key.rule.windowMs)]),
+  ];
   let reply: unknown;
   try {
-    const run = (client: Redis) => client.eval(SCRIPT, names.length * 2, ...names, ...names.map((name) => `${name}:refused`), ...args);
+    const run = (client: Redis) =>
+      client.eval(SCRIPT, names.length * 2, ...names, ...names.map((name) => `${name}:refused`), ...args);
     const timeoutMs = options.timeoutMs ?? 500;
-    reply = await withTimeout(options.client ? run(options.client) : connection.use(run), timeoutMs, `no answer from Redis within ${timeoutMs} ms`);
+    reply = await withTimeout(
+      options.client ? run(options.client) : connection.use(run),
+      timeoutMs,
+      `no answer from Redis within ${timeoutMs} ms`,
+    );
   } catch (error) {
     warnDegraded(error, now);
     return takeLocally(options.flow, keys, now);

@@ -24,7 +24,14 @@ import { getConfig } from "../config";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
 import { waitInWords } from "./rate-limits";
-import { createActor, createActorWithPasskey, createResourceWithPolicy, createUser, TEST_ISSUER, uniqueId } from "../testing/fixtures";
+import {
+  createActor,
+  createActorWithPasskey,
+  createResourceWithPolicy,
+  createUser,
+  TEST_ISSUER,
+  uniqueId,
+} from "../testing/fixtures";
 import { admitStepUp, startStepUp } from "../webauthn";
 
 after(disconnectDb);
@@ -37,13 +44,26 @@ const rateLimited = (pattern: RegExp) => (error: unknown) => {
   assert.equal(error.code, "RATE_LIMITED");
   assert.equal(error.status, 429);
   assert.match(error.message, pattern);
-  assert.ok(error.retryAfterSeconds !== undefined && error.retryAfterSeconds >= 1 && error.retryAfterSeconds <= 60, `retry after ${error.retryAfterSeconds}`);
+  assert.ok(
+    error.retryAfterSeconds !== undefined && error.retryAfterSeconds >= 1 && error.retryAfterSeconds <= 60,
+    `retry after ${error.retryAfterSeconds}`,
+  );
   return true;
 };
 
-const auditOf = (actorId: string) => db.auditEvent.findMany({ where: { actorId }, orderBy: { seq: "asc" }, select: { action: true, outcome: true, details: true, ip: true } });
+const auditOf = (actorId: string) =>
+  db.auditEvent.findMany({
+    where: { actorId },
+    orderBy: { seq: "asc" },
+    select: { action: true, outcome: true, details: true, ip: true },
+  });
 
-const requestInput = (policyId: string, permission: string) => ({ policyId, permissions: [permission], durationMinutes: 30, justification: "Routine maintenance of the service" });
+const requestInput = (policyId: string, permission: string) => ({
+  policyId,
+  permissions: [permission],
+  durationMinutes: 30,
+  justification: "Routine maintenance of the service",
+});
 
 describe("rate limits on request creation", () => {
   it("refuses a person's N+1th request with the wait, writes nothing but one audit event per lockout, and frees up after the window", async () => {
@@ -54,8 +74,14 @@ describe("rate limits on request creation", () => {
     await requestAccess({ actor, input: requestInput(first.policy.id, "write") });
     const before = await auditOf(actor.userId);
 
-    await assert.rejects(requestAccess({ actor, input: requestInput(second.policy.id, "read") }), rateLimited(/^Too many access requests\. Try again in (1 minute|\d+ seconds)\.$/));
-    await assert.rejects(requestAccess({ actor, input: requestInput(second.policy.id, "read") }), rateLimited(/^Too many access requests\./));
+    await assert.rejects(
+      requestAccess({ actor, input: requestInput(second.policy.id, "read") }),
+      rateLimited(/^Too many access requests\. Try again in (1 minute|\d+ seconds)\.$/),
+    );
+    await assert.rejects(
+      requestAccess({ actor, input: requestInput(second.policy.id, "read") }),
+      rateLimited(/^Too many access requests\./),
+    );
 
     assert.equal(await db.accessRequest.count({ where: { requesterId: actor.userId } }), 2);
     const added = (await auditOf(actor.userId)).slice(before.length);
@@ -95,8 +121,20 @@ describe("rate limits on request creation", () => {
   it("limits break-glass too, before the policy is even read", async () => {
     const { actor, authenticator } = await createActorWithPasskey();
     const { policy } = await createResourceWithPolicy();
-    const assertion = await authenticator.assert(await startBreakGlass({ actor, input: { policyId: policy.id, permissions: ["write"] } }));
-    const take = () => takeBreakGlass({ actor, input: { policyId: policy.id, permissions: ["write"], durationMinutes: 15, justification: "Production is down, INC-1: restoring service", assertion } });
+    const assertion = await authenticator.assert(
+      await startBreakGlass({ actor, input: { policyId: policy.id, permissions: ["write"] } }),
+    );
+    const take = () =>
+      takeBreakGlass({
+        actor,
+        input: {
+          policyId: policy.id,
+          permissions: ["write"],
+          durationMinutes: 15,
+          justification: "Production is down, INC-1: restoring service",
+          assertion,
+        },
+      });
     await take();
     // The second is counted and refused on its merits (a live grant); the third never gets that far.
     await assert.rejects(take(), (error: unknown) => error instanceof AppError && error.code === "CONFLICT");
@@ -113,7 +151,10 @@ describe("rate limits on passkey step-up", () => {
     await startStepUp({ actor, ...target(uniqueId("req")) });
     await startStepUp({ actor, ...target(uniqueId("req")) });
     const challenges = await db.webAuthnChallenge.count({ where: { userId: actor.userId } });
-    await assert.rejects(startStepUp({ actor, ...target(uniqueId("req")) }), rateLimited(/^Too many passkey prompts\. Try again in (1 minute|\d+ seconds)\.$/));
+    await assert.rejects(
+      startStepUp({ actor, ...target(uniqueId("req")) }),
+      rateLimited(/^Too many passkey prompts\. Try again in (1 minute|\d+ seconds)\.$/),
+    );
     assert.equal(await db.webAuthnChallenge.count({ where: { userId: actor.userId } }), challenges);
   });
 
@@ -131,13 +172,21 @@ describe("rate limits on passkey step-up", () => {
     await admitStepUp({ actor: approver.actor });
     await admitStepUp({ actor: approver.actor });
     const before = await auditOf(approver.actor.userId);
-    await assert.rejects(decideRequest({ actor: approver.actor, input: { requestId, decision: "APPROVE", assertion } }), rateLimited(/^Too many passkey confirmations\./));
+    await assert.rejects(
+      decideRequest({ actor: approver.actor, input: { requestId, decision: "APPROVE", assertion } }),
+      rateLimited(/^Too many passkey confirmations\./),
+    );
 
     assert.equal(await db.approval.count({ where: { requestId } }), 0);
     assert.equal((await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status, "PENDING");
-    const challenge = await db.webAuthnChallenge.findFirstOrThrow({ where: { userId: approver.actor.userId, targetId: requestId } });
+    const challenge = await db.webAuthnChallenge.findFirstOrThrow({
+      where: { userId: approver.actor.userId, targetId: requestId },
+    });
     assert.equal(challenge.usedAt, null);
-    assert.deepEqual((await auditOf(approver.actor.userId)).slice(before.length).map((event) => event.action), ["ratelimit.refused"]);
+    assert.deepEqual(
+      (await auditOf(approver.actor.userId)).slice(before.length).map((event) => event.action),
+      ["ratelimit.refused"],
+    );
   });
 
   it("counts one address's prompts together across people", async () => {
@@ -147,7 +196,10 @@ describe("rate limits on passkey step-up", () => {
     await startStepUp({ actor: people[0].actor, ...target(), context: { ip } });
     await startStepUp({ actor: people[0].actor, ...target(), context: { ip } });
     await startStepUp({ actor: people[1].actor, ...target(), context: { ip } });
-    await assert.rejects(startStepUp({ actor: people[1].actor, ...target(), context: { ip } }), rateLimited(/from your network address/));
+    await assert.rejects(
+      startStepUp({ actor: people[1].actor, ...target(), context: { ip } }),
+      rateLimited(/from your network address/),
+    );
     await startStepUp({ actor: people[1].actor, ...target(), context: { ip: someIp() } });
   });
 });
@@ -173,23 +225,41 @@ describe("rate limits on signing in", () => {
     // next-auth turns each `false` into the same redirect: /signin?error=AccessDenied.
     assert.deepEqual([unknownLocked, deactivatedAnswer, lockedAnswer], [false, false, false]);
 
-    const lockout = await db.auditEvent.findFirstOrThrow({ where: { action: "ratelimit.refused", actorId: active.id } });
-    assert.deepEqual(lockout.details, { flow: "sign_in.account", scopes: ["account"], retryAfterSeconds: (lockout.details as { retryAfterSeconds: number }).retryAfterSeconds, degraded: false, issuer: TEST_ISSUER, subject: active.subject });
-    const anonymous = await db.auditEvent.findMany({ where: { action: "ratelimit.refused", actorType: "ANONYMOUS", ip: context.ip } });
+    const lockout = await db.auditEvent.findFirstOrThrow({
+      where: { action: "ratelimit.refused", actorId: active.id },
+    });
+    assert.deepEqual(lockout.details, {
+      flow: "sign_in.account",
+      scopes: ["account"],
+      retryAfterSeconds: (lockout.details as { retryAfterSeconds: number }).retryAfterSeconds,
+      degraded: false,
+      issuer: TEST_ISSUER,
+      subject: active.subject,
+    });
+    const anonymous = await db.auditEvent.findMany({
+      where: { action: "ratelimit.refused", actorType: "ANONYMOUS", ip: context.ip },
+    });
     assert.equal(anonymous.length, 1);
     assert.equal((anonymous[0]?.details as { subject: string }).subject, unknownSubject);
-    assert.equal(await db.auditEvent.count({ where: { action: "auth.sign_in", actorId: deactivated.id, outcome: "DENIED" } }), 1);
+    assert.equal(
+      await db.auditEvent.count({ where: { action: "auth.sign_in", actorId: deactivated.id, outcome: "DENIED" } }),
+      1,
+    );
 
     // Locked out, further attempts are answered without another event each.
     assert.equal(await admitSignIn({ issuer: TEST_ISSUER, subject: active.subject, context }), false);
     assert.equal(await db.auditEvent.count({ where: { action: "ratelimit.refused", actorId: active.id } }), 1);
     // And a window later the account signs in again.
-    assert.equal(await admitSignIn({ issuer: TEST_ISSUER, subject: active.subject, context, now: new Date(Date.now() + 61_000) }), true);
+    assert.equal(
+      await admitSignIn({ issuer: TEST_ISSUER, subject: active.subject, context, now: new Date(Date.now() + 61_000) }),
+      true,
+    );
   });
 
   it("limits sign-in starts and IdP callbacks per client IP, with Retry-After and the page that says why", async () => {
     const ip = someIp();
-    for (let i = 0; i < 3; i += 1) assert.equal(await limitSignInRequest({ method: "POST", action: "signin", context: { ip } }), null);
+    for (let i = 0; i < 3; i += 1)
+      assert.equal(await limitSignInRequest({ method: "POST", action: "signin", context: { ip } }), null);
     const refused = await limitSignInRequest({ method: "POST", action: "signin", context: { ip } });
     assert.equal(refused?.status, 429);
     const wait = Number(refused?.headers.get("retry-after"));
@@ -201,12 +271,17 @@ describe("rate limits on signing in", () => {
     });
     // Another address is not affected; reading the session or the CSRF token is never limited.
     assert.equal(await limitSignInRequest({ method: "POST", action: "signin", context: { ip: someIp() } }), null);
-    for (let i = 0; i < 5; i += 1) assert.equal(await limitSignInRequest({ method: "GET", action: "session", context: { ip } }), null);
+    for (let i = 0; i < 5; i += 1)
+      assert.equal(await limitSignInRequest({ method: "GET", action: "session", context: { ip } }), null);
 
-    for (let i = 0; i < 3; i += 1) assert.equal(await limitSignInRequest({ method: "GET", action: "callback", context: { ip } }), null);
+    for (let i = 0; i < 3; i += 1)
+      assert.equal(await limitSignInRequest({ method: "GET", action: "callback", context: { ip } }), null);
     const callback = await limitSignInRequest({ method: "GET", action: "callback", context: { ip } });
     assert.equal(callback?.status, 303);
-    assert.match(callback?.headers.get("location") ?? "", new RegExp(`^${getConfig().appUrl}/signin\\?error=RateLimited&wait=\\d+$`));
+    assert.match(
+      callback?.headers.get("location") ?? "",
+      new RegExp(`^${getConfig().appUrl}/signin\\?error=RateLimited&wait=\\d+$`),
+    );
     // One audit event for the lockout of starts, one for the lockout of callbacks.
     const events = await db.auditEvent.findMany({ where: { action: "ratelimit.refused", ip } });
     assert.deepEqual(events.map((event) => event.targetId).sort(), ["sign_in.callback", "sign_in.start"]);

@@ -22,7 +22,7 @@ export const LIMITED_FLOWS = {
   "step_up.start": { group: "stepUp", what: "passkey prompts" },
   "step_up.verify": { group: "stepUp", what: "passkey confirmations" },
   "request.create": { group: "requests", what: "access requests" },
-  "break_glass": { group: "requests", what: "break-glass attempts" },
+  break_glass: { group: "requests", what: "break-glass attempts" },
 } as const;
 export type TLimitedFlow = keyof typeof LIMITED_FLOWS;
 
@@ -80,14 +80,26 @@ export const checkRateLimit = async (options: {
         targetId: flow,
         outcome: "DENIED",
         reason: message,
-        details: { flow, scopes: verdict.refusedScopes, retryAfterSeconds: verdict.retryAfterSeconds, degraded: verdict.degraded, ...options.details },
+        details: {
+          flow,
+          scopes: verdict.refusedScopes,
+          retryAfterSeconds: verdict.retryAfterSeconds,
+          degraded: verdict.degraded,
+          ...options.details,
+        },
         ip: context.ip ?? null,
         userAgent: context.userAgent ?? null,
         requestId: context.requestId ?? null,
       });
     } catch (error) {
       // The refusal stands without its record; the log says so.
-      logger().error({ event: { action: "ratelimit.refused" }, error: { message: error instanceof Error ? error.message : String(error) } }, "could not audit a rate-limit refusal");
+      logger().error(
+        {
+          event: { action: "ratelimit.refused" },
+          error: { message: error instanceof Error ? error.message : String(error) },
+        },
+        "could not audit a rate-limit refusal",
+      );
     }
   }
   return { ok: false, retryAfterSeconds: verdict.retryAfterSeconds, message };
@@ -98,8 +110,14 @@ export const checkRateLimit = async (options: {
  * their IP (`context.ip`; none known, as from a CLI, means the person's limit only), or throws
  * RATE_LIMITED (HTTP 429 with Retry-After) with the reason and the wait.
  */
-export const enforceRateLimit = async (options: { flow: TLimitedFlow; userId: string; context?: TAuditContext; now?: Date }): Promise<void> => {
+export const enforceRateLimit = async (options: {
+  flow: TLimitedFlow;
+  userId: string;
+  context?: TAuditContext;
+  now?: Date;
+}): Promise<void> => {
   const { flow, userId, context, now } = options;
   const decision = await checkRateLimit({ flow, by: { userId, ip: context?.ip }, actorId: userId, context, now });
-  if (!decision.ok) throw new AppError("RATE_LIMITED", decision.message, {}, { retryAfterSeconds: decision.retryAfterSeconds });
+  if (!decision.ok)
+    throw new AppError("RATE_LIMITED", decision.message, {}, { retryAfterSeconds: decision.retryAfterSeconds });
 };

@@ -18,15 +18,31 @@ describe("server actions: ill-typed arguments are refused, errors never escape",
       return { ok: true, message: "done" };
     });
     for (const form of ["x", null, undefined, 1, { get: () => "x" }, [], new Map()]) {
-      assert.deepEqual(await action(null, form as unknown as FormData), { ok: false, message: "Invalid request: this action takes a form." });
+      assert.deepEqual(await action(null, form as unknown as FormData), {
+        ok: false,
+        message: "Invalid request: this action takes a form.",
+      });
     }
     assert.equal(ran, 0);
-    assert.deepEqual(await action({ ok: true, message: "forged previous state" }, new FormData()), { ok: true, message: "done" });
+    assert.deepEqual(await action({ ok: true, message: "forged previous state" }, new FormData()), {
+      ok: true,
+      message: "done",
+    });
   });
 
   it("a data action refuses anything that is not plain JSON data", async () => {
     const action = dataAction(refuse, async (..._args: unknown[]): Promise<TResult> => ({ ok: true, message: "done" }));
-    for (const value of [new Date(), new Map(), new Set(), 1n, () => 1, new FormData(), Number.NaN, Object.create({ inherited: 1 }) as object, [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]) {
+    for (const value of [
+      new Date(),
+      new Map(),
+      new Set(),
+      1n,
+      () => 1,
+      new FormData(),
+      Number.NaN,
+      Object.create({ inherited: 1 }) as object,
+      [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+    ]) {
       assert.equal((await action("ok", value)).ok, false, String(value));
     }
     assert.equal((await action("ok", { a: [1, "b", null, true] }, undefined)).ok, true);
@@ -53,13 +69,19 @@ describe("server actions: ill-typed arguments are refused, errors never escape",
     const lines: string[] = [];
     const restore = captureLog({ write: (line: string) => void lines.push(line) }, "error");
     try {
-      const buggy = dataAction(refuse, async (input: unknown): Promise<TResult> => ({ ok: true, message: (input as { a: { b: string } }).a.b }));
+      const buggy = dataAction(refuse, async (input: unknown): Promise<TResult> => ({
+        ok: true,
+        message: (input as { a: { b: string } }).a.b,
+      }));
       const answer = await buggy({});
       assert.equal(answer.ok, false);
       assert.ok(answer.message.startsWith(INTERNAL_REFUSAL_PREFIX));
       const id = /\(error ([0-9a-f-]{36})\)/.exec(answer.message)?.[1];
       assert.ok(id);
-      assert.ok(lines.some((line) => line.includes(id) && line.includes("server action failed")), "logged with the id it names");
+      assert.ok(
+        lines.some((line) => line.includes(id) && line.includes("server action failed")),
+        "logged with the id it names",
+      );
     } finally {
       restore();
     }

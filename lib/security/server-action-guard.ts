@@ -54,7 +54,10 @@ export const isPlainData = (value: unknown, depth = 0): boolean => {
 };
 
 /** An unexpected error as the log records it (ECS `error.message`, `error.stack_trace`). */
-const errorFields = (error: unknown) => ({ message: error instanceof Error ? error.message : String(error), stack_trace: error instanceof Error ? error.stack : undefined });
+const errorFields = (error: unknown) => ({
+  message: error instanceof Error ? error.message : String(error),
+  stack_trace: error instanceof Error ? error.stack : undefined,
+});
 
 const settle = async <TState>(run: () => Promise<TState>, refuse: (refusal: TRefusal) => TState): Promise<TState> => {
   try {
@@ -76,15 +79,25 @@ const settle = async <TState>(run: () => Promise<TState>, refuse: (refusal: TRef
  * FormData; `refuse` gets the form when there is one, so it can send back what was typed.
  */
 export const formAction =
-  <TState>(refuse: (refusal: TRefusal, form: FormData | null) => TState, handler: (form: FormData) => Promise<TState>) =>
+  <TState>(
+    refuse: (refusal: TRefusal, form: FormData | null) => TState,
+    handler: (form: FormData) => Promise<TState>,
+  ) =>
   async (_previous: TState, form: FormData): Promise<TState> => {
     const received: unknown = form;
     if (!(received instanceof FormData)) return refuse(refusal("Invalid request: this action takes a form."), null);
-    return settle(() => handler(received), (reason) => refuseEchoing(refuse, reason, received));
+    return settle(
+      () => handler(received),
+      (reason) => refuseEchoing(refuse, reason, received),
+    );
   };
 
 /** The refusal with the sender's form echoed back; if echoing it throws (it is hostile data), without. */
-const refuseEchoing = <TState>(refuse: (refusal: TRefusal, form: FormData | null) => TState, reason: TRefusal, form: FormData): TState => {
+const refuseEchoing = <TState>(
+  refuse: (refusal: TRefusal, form: FormData | null) => TState,
+  reason: TRefusal,
+  form: FormData,
+): TState => {
   try {
     return refuse(reason, form);
   } catch (error) {
@@ -98,8 +111,12 @@ const refuseEchoing = <TState>(refuse: (refusal: TRefusal, form: FormData | null
  * every argument must be plain data before the handler (which still validates with zod) runs.
  */
 export const dataAction =
-  <TArgs extends unknown[], TState>(refuse: (refusal: TRefusal) => TState, handler: (...args: TArgs) => Promise<TState>) =>
+  <TArgs extends unknown[], TState>(
+    refuse: (refusal: TRefusal) => TState,
+    handler: (...args: TArgs) => Promise<TState>,
+  ) =>
   async (...args: TArgs): Promise<TState> => {
-    if (!args.every((arg) => isPlainData(arg))) return refuse(refusal("Invalid request: arguments must be plain data."));
+    if (!args.every((arg) => isPlainData(arg)))
+      return refuse(refusal("Invalid request: arguments must be plain data."));
     return settle(() => handler(...args), refuse);
   };

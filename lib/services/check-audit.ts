@@ -31,7 +31,8 @@ type TBucket = {
   truncated: boolean;
 };
 
-const bucketKey = (record: TAuditRecord): string => `${record.operation}\u0000${record.clientId ?? ""}\u0000${record.outcome}\u0000${record.reason ?? ""}`;
+const bucketKey = (record: TAuditRecord): string =>
+  `${record.operation}\u0000${record.clientId ?? ""}\u0000${record.outcome}\u0000${record.reason ?? ""}`;
 
 export class AuditAggregator {
   private buckets = new Map<string, TBucket>();

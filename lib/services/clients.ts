@@ -42,7 +42,9 @@ export type TServiceClientSummary = {
 };
 
 const auditActor = (actor: TActor) =>
-  actor.kind === "user" ? { actorType: "USER" as const, actorId: actor.userId } : { actorType: "SYSTEM" as const, actorId: actorId(actor) };
+  actor.kind === "user"
+    ? { actorType: "USER" as const, actorId: actor.userId }
+    : { actorType: "SYSTEM" as const, actorId: actorId(actor) };
 
 const assertManage = async (actor: TActor, context: TAuditContext): Promise<void> => {
   if (can(actor, "services.manage")) return;
@@ -59,38 +61,69 @@ const assertManage = async (actor: TActor, context: TAuditContext): Promise<void
   throw new AppError("FORBIDDEN", "You are not allowed to manage service clients.");
 };
 
-const contextFields = (context: TAuditContext) => ({ ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null });
+const contextFields = (context: TAuditContext) => ({
+  ip: context.ip ?? null,
+  userAgent: context.userAgent ?? null,
+  requestId: context.requestId ?? null,
+});
 
 /** Creates a client and its first secret; the secret is in the result and nowhere else. */
-export const createServiceClient = async (options: { actor: TActor; input: TCreateServiceClient; context?: TAuditContext }) => {
+export const createServiceClient = async (options: {
+  actor: TActor;
+  input: TCreateServiceClient;
+  context?: TAuditContext;
+}) => {
   const { actor, context = {} } = options;
   await assertManage(actor, context);
   const parsed = ZCreateServiceClient.safeParse(options.input);
   if (!parsed.success) {
-    const fields = Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join(".") || "input", issue.message]));
-    throw new AppError("INVALID_INPUT", `Invalid service client: ${Object.entries(fields).map(([field, message]) => `${field}: ${message}`).join("; ")}`, fields);
+    const fields = Object.fromEntries(
+      parsed.error.issues.map((issue) => [issue.path.join(".") || "input", issue.message]),
+    );
+    throw new AppError(
+      "INVALID_INPUT",
+      `Invalid service client: ${Object.entries(fields)
+        .map(([field, message]) => `${field}: ${message}`)
+        .join("; ")}`,
+      fields,
+    );
   }
   const input = parsed.data;
   const secret = generateClientSecret();
   const hash = await hashClientSecret(secret);
   const client = await db.$transaction(async (tx) => {
     if (await tx.serviceClient.findUnique({ where: { name: input.name }, select: { id: true } })) {
-      throw new AppError("CONFLICT", `A service client named "${input.name}" exists already.`, { name: "already taken" });
+      throw new AppError("CONFLICT", `A service client named "${input.name}" exists already.`, {
+        name: "already taken",
+      });
     }
     let ownerId: string | null = null;
     if (input.ownerEmail) {
-      const owner = await tx.user.findFirst({ where: { email: { equals: input.ownerEmail, mode: "insensitive" } }, select: { id: true } });
-      if (!owner) throw new AppError("INVALID_INPUT", `No user with e-mail ${input.ownerEmail}.`, { ownerEmail: "no such user" });
+      const owner = await tx.user.findFirst({
+        where: { email: { equals: input.ownerEmail, mode: "insensitive" } },
+        select: { id: true },
+      });
+      if (!owner)
+        throw new AppError("INVALID_INPUT", `No user with e-mail ${input.ownerEmail}.`, { ownerEmail: "no such user" });
       ownerId = owner.id;
     }
     const resourceKeys = [...new Set(input.resourceKeys)];
     if (resourceKeys.length > 0) {
       const known = await tx.resource.findMany({ where: { key: { in: resourceKeys } }, select: { key: true } });
       const missing = resourceKeys.filter((key) => !known.some((resource) => resource.key === key));
-      if (missing.length > 0) throw new AppError("INVALID_INPUT", `Unknown resources: ${missing.join(", ")}.`, { resourceKeys: "unknown resource" });
+      if (missing.length > 0)
+        throw new AppError("INVALID_INPUT", `Unknown resources: ${missing.join(", ")}.`, {
+          resourceKeys: "unknown resource",
+        });
     }
     const created = await tx.serviceClient.create({
-      data: { name: input.name, ownerId, scopes: [...new Set(input.scopes)], resourceKeys, secrets: { create: { hash } } },
+      data: {
+        name: input.name,
+        ownerId,
+        scopes: [...new Set(input.scopes)],
+        resourceKeys,
+        secrets: { create: { hash } },
+      },
     });
     await appendAuditEvent(tx, {
       ...auditActor(actor),
@@ -104,17 +137,28 @@ export const createServiceClient = async (options: { actor: TActor; input: TCrea
     return created;
   });
   await announceReplicaChange();
-  return { clientId: client.id, name: client.name, scopes: client.scopes, resourceKeys: client.resourceKeys, clientSecret: secret };
+  return {
+    clientId: client.id,
+    name: client.name,
+    scopes: client.scopes,
+    resourceKeys: client.resourceKeys,
+    clientSecret: secret,
+  };
 };
 
 export const listServiceClients = async (options: { actor: TActor }): Promise<TServiceClientSummary[]> => {
-  if (!can(options.actor, "services.manage")) throw new AppError("FORBIDDEN", "You are not allowed to manage service clients.");
+  if (!can(options.actor, "services.manage"))
+    throw new AppError("FORBIDDEN", "You are not allowed to manage service clients.");
   const now = new Date();
   const clients = await db.serviceClient.findMany({
     orderBy: { createdAt: "asc" },
     include: {
       owner: { select: { id: true, email: true } },
-      secrets: { where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] }, orderBy: { createdAt: "asc" }, select: { id: true, createdAt: true, expiresAt: true } },
+      secrets: {
+        where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+        orderBy: { createdAt: "asc" },
+        select: { id: true, createdAt: true, expiresAt: true },
+      },
     },
   });
   return clients.map((client) => ({
@@ -138,13 +182,20 @@ const findClient = (ref: string) => db.serviceClient.findFirst({ where: { OR: [{
  * A new secret; every secret still valid now keeps working until now + overlap, then retires.
  * An overlap of 0 retires them at once (a leaked secret).
  */
-export const rotateServiceClientSecret = async (options: { actor: TActor; client: string; overlapMs?: number; context?: TAuditContext; now?: Date }) => {
+export const rotateServiceClientSecret = async (options: {
+  actor: TActor;
+  client: string;
+  overlapMs?: number;
+  context?: TAuditContext;
+  now?: Date;
+}) => {
   const { actor, context = {} } = options;
   await assertManage(actor, context);
   const ref = ZClientRef.safeParse(options.client);
   if (!ref.success) throw new AppError("INVALID_INPUT", "Name a service client.");
   const overlapMs = options.overlapMs ?? getConfig().serviceSecretOverlapMs;
-  if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > 30 * 86_400_000) throw new AppError("INVALID_INPUT", "The overlap must be between 0 and 30 days.");
+  if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > 30 * 86_400_000)
+    throw new AppError("INVALID_INPUT", "The overlap must be between 0 and 30 days.");
   const client = await findClient(ref.data);
   if (!client) throw new AppError("NOT_FOUND", "No such service client.");
   if (client.disabledAt) throw new AppError("CONFLICT", "This service client is disabled.");
@@ -166,7 +217,11 @@ export const rotateServiceClientSecret = async (options: { actor: TActor; client
       targetType: "service_client",
       targetId: client.id,
       outcome: "ALLOWED",
-      details: { secretId: created.id, previousSecretsRetireAt: retiresAt.toISOString(), previousSecrets: retired.count },
+      details: {
+        secretId: created.id,
+        previousSecretsRetireAt: retiresAt.toISOString(),
+        previousSecrets: retired.count,
+      },
     });
   });
   return { clientId: client.id, name: client.name, clientSecret: secret, previousSecretsRetireAt: retiresAt };

@@ -13,7 +13,10 @@ const encodeCursor = (id: string): string => Buffer.from(`g1:${id}`, "utf8").toS
 const decodeCursor = (cursor: string): string => {
   const decoded = Buffer.from(cursor, "base64url").toString("utf8");
   const match = /^g1:([0-9a-f-]{36})$/.exec(decoded);
-  if (!match?.[1]) throw new AppError("INVALID_INPUT", "Invalid cursor: pass nextCursor from the previous page unchanged.", { cursor: "invalid" });
+  if (!match?.[1])
+    throw new AppError("INVALID_INPUT", "Invalid cursor: pass nextCursor from the previous page unchanged.", {
+      cursor: "invalid",
+    });
   return match[1];
 };
 
@@ -33,13 +36,21 @@ const statusWhere = (status: TListGrantsQuery["status"], now: Date): Prisma.Gran
   }
 };
 
-export const listGrants = async (options: { query: TListGrantsQuery; allowedResourceKeys: readonly string[]; now?: Date }) => {
+export const listGrants = async (options: {
+  query: TListGrantsQuery;
+  allowedResourceKeys: readonly string[];
+  now?: Date;
+}) => {
   const { query, allowedResourceKeys } = options;
   const now = options.now ?? new Date();
   const and: Prisma.GrantWhereInput[] = [statusWhere(query.status, now)];
   if (query.cursor) and.push({ id: { gt: decodeCursor(query.cursor) } });
   if (query.subject) {
-    and.push(query.subject.includes("@") ? { subject: { email: { equals: query.subject, mode: "insensitive" } } } : { subjectId: query.subject });
+    and.push(
+      query.subject.includes("@")
+        ? { subject: { email: { equals: query.subject, mode: "insensitive" } } }
+        : { subjectId: query.subject },
+    );
   }
   if (query.resource) and.push({ resource: { key: query.resource } });
   if (allowedResourceKeys.length > 0) and.push({ resource: { key: { in: [...allowedResourceKeys] } } });

@@ -1,7 +1,17 @@
 /** The OpenAPI 3.1 document of /api/v1, generated from the handlers' own zod schemas. */
 import { z } from "zod";
 import { getConfig } from "../config";
-import { ZApiError, ZCheckRequest, ZCheckResponse, ZJwks, ZListGrantsQuery, ZListGrantsResponse, ZOAuthError, ZTokenRequest, ZTokenResponse } from "./schemas";
+import {
+  ZApiError,
+  ZCheckRequest,
+  ZCheckResponse,
+  ZJwks,
+  ZListGrantsQuery,
+  ZListGrantsResponse,
+  ZOAuthError,
+  ZTokenRequest,
+  ZTokenResponse,
+} from "./schemas";
 
 const schema = (zod: z.ZodType, io: "input" | "output" = "output") => {
   const json = z.toJSONSchema(zod, { io, unrepresentable: "any" }) as Record<string, unknown>;
@@ -9,7 +19,10 @@ const schema = (zod: z.ZodType, io: "input" | "output" = "output") => {
   return json;
 };
 
-const json = (zod: z.ZodType, description: string) => ({ description, content: { "application/json": { schema: schema(zod) } } });
+const json = (zod: z.ZodType, description: string) => ({
+  description,
+  content: { "application/json": { schema: schema(zod) } },
+});
 const apiError = (description: string) => json(ZApiError, description);
 
 export const buildOpenApiDocument = () => {
@@ -26,7 +39,10 @@ export const buildOpenApiDocument = () => {
     ...apiError("Missing, invalid, expired or wrongly signed token, or a disabled client"),
     headers: { "WWW-Authenticate": { schema: { type: "string" }, description: 'Bearer error="invalid_token"' } },
   };
-  const tooMany = { ...apiError("Rate limit of this client exceeded"), headers: { "Retry-After": { schema: { type: "integer" }, description: "Seconds" } } };
+  const tooMany = {
+    ...apiError("Rate limit of this client exceeded"),
+    headers: { "Retry-After": { schema: { type: "integer" }, description: "Seconds" } },
+  };
   return {
     openapi: "3.1.0",
     info: {
@@ -47,10 +63,16 @@ export const buildOpenApiDocument = () => {
         post: {
           summary: "Issue an access token (client credentials, RFC 6749 4.4)",
           security: [{ basic: [] as string[] }, {}],
-          requestBody: { required: true, content: { "application/x-www-form-urlencoded": { schema: schema(ZTokenRequest, "input") } } },
+          requestBody: {
+            required: true,
+            content: { "application/x-www-form-urlencoded": { schema: schema(ZTokenRequest, "input") } },
+          },
           responses: {
             "200": json(ZTokenResponse, "The token"),
-            "400": json(ZOAuthError, "invalid_request, unsupported_grant_type, invalid_scope or unauthorized_client (RFC 6749 5.2)"),
+            "400": json(
+              ZOAuthError,
+              "invalid_request, unsupported_grant_type, invalid_scope or unauthorized_client (RFC 6749 5.2)",
+            ),
             "401": json(ZOAuthError, "invalid_client"),
             "429": tooMany,
           },
@@ -86,10 +108,18 @@ export const buildOpenApiDocument = () => {
         },
       },
       "/api/v1/openapi.json": {
-        get: { summary: "This document", security: bearer, responses: { "200": { description: "OpenAPI 3.1" }, "401": unauthorized } },
+        get: {
+          summary: "This document",
+          security: bearer,
+          responses: { "200": { description: "OpenAPI 3.1" }, "401": unauthorized },
+        },
       },
       "/.well-known/jwks.json": {
-        get: { summary: "Public keys that verify the tokens", security: [], responses: { "200": json(ZJwks, "JWK Set") } },
+        get: {
+          summary: "Public keys that verify the tokens",
+          security: [],
+          responses: { "200": json(ZJwks, "JWK Set") },
+        },
       },
     },
   };

@@ -15,14 +15,19 @@ let resourceKey: string;
 
 before(async () => {
   resourceKey = uniqueId("res");
-  resourceId = (await db.resource.create({ data: { key: resourceKey, name: resourceKey, environment: "production", permissions: ["read"] } })).id;
+  resourceId = (
+    await db.resource.create({
+      data: { key: resourceKey, name: resourceKey, environment: "production", permissions: ["read"] },
+    })
+  ).id;
 });
 after(async () => {
   await disconnectDb();
   redis().disconnect();
 });
 
-const head = async (): Promise<bigint | null> => (await db.$queryRaw<Array<{ seq: bigint | null }>>`select max(seq) as seq from "ReplicaChange"`)[0]?.seq ?? null;
+const head = async (): Promise<bigint | null> =>
+  (await db.$queryRaw<Array<{ seq: bigint | null }>>`select max(seq) as seq from "ReplicaChange"`)[0]?.seq ?? null;
 
 describe("pruneReplicaChanges", () => {
   it("deletes rows older than an hour, keeps newer ones, and never the feed's head", async () => {
@@ -37,7 +42,10 @@ describe("pruneReplicaChanges", () => {
       ],
     });
     assert.deepEqual(await pruneReplicaChanges({ now }), { deleted: 2 });
-    assert.deepEqual((await db.replicaChange.findMany({ select: { entityId: true } })).map((row) => row.entityId), ["recent"]);
+    assert.deepEqual(
+      (await db.replicaChange.findMany({ select: { entityId: true } })).map((row) => row.entityId),
+      ["recent"],
+    );
 
     // Everything old: the newest row stays, so max(seq) never goes back (a replica would take
     // that for a restored database and rebuild on every poll).
@@ -54,7 +62,13 @@ describe("a replica after a long gap", () => {
     try {
       const subject = await createActor();
       const grant = await db.grant.create({
-        data: { subjectId: subject.userId, resourceId, permissions: ["read"], startsAt: new Date(Date.now() - 1_000), expiresAt: new Date(Date.now() + 3_600_000) },
+        data: {
+          subjectId: subject.userId,
+          resourceId,
+          permissions: ["read"],
+          startsAt: new Date(Date.now() - 1_000),
+          expiresAt: new Date(Date.now() + 3_600_000),
+        },
       });
       // The grant's feed rows pruned away (as if it were written long ago).
       await db.replicaChange.deleteMany({ where: { entityId: grant.id } });

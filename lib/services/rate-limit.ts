@@ -40,7 +40,10 @@ export class RateLimiter {
       this.states.set(key, state);
     }
     if (state.remote + state.inFlight + state.pending >= this.options.limit) {
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * this.options.windowMs - now) / 1000)) };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * this.options.windowMs - now) / 1000)),
+      };
     }
     state.pending += 1;
     return { ok: true };

@@ -31,7 +31,12 @@ export type TReplicaGrant = {
   requestId: string | null;
 };
 
-export type TReplicaClient = { id: string; enabled: boolean; scopes: readonly string[]; resourceKeys: readonly string[] };
+export type TReplicaClient = {
+  id: string;
+  enabled: boolean;
+  scopes: readonly string[];
+  resourceKeys: readonly string[];
+};
 
 type TUserState = { email: string; deactivated: boolean };
 
@@ -72,7 +77,8 @@ const toReplicaGrant = (row: TGrantRow): TReplicaGrant => ({
   requestId: row.requestId,
 });
 
-const isLive = (grant: TReplicaGrant, now: number): boolean => now < grant.expiresAt && (grant.revokedAt === null || now < grant.revokedAt);
+const isLive = (grant: TReplicaGrant, now: number): boolean =>
+  now < grant.expiresAt && (grant.revokedAt === null || now < grant.revokedAt);
 
 class State {
   readonly grants = new Map<string, TReplicaGrant>();
@@ -191,8 +197,16 @@ export class GrantReplica {
       select: grantSelect,
     });
     for (const row of rows) state.applyGrantRow(row, now.getTime());
-    const clients = await db.serviceClient.findMany({ select: { id: true, disabledAt: true, scopes: true, resourceKeys: true } });
-    for (const client of clients) state.clients.set(client.id, { id: client.id, enabled: client.disabledAt === null, scopes: client.scopes, resourceKeys: client.resourceKeys });
+    const clients = await db.serviceClient.findMany({
+      select: { id: true, disabledAt: true, scopes: true, resourceKeys: true },
+    });
+    for (const client of clients)
+      state.clients.set(client.id, {
+        id: client.id,
+        enabled: client.disabledAt === null,
+        scopes: client.scopes,
+        resourceKeys: client.resourceKeys,
+      });
     this.state = state;
     this.lastSeq = head?.seq ?? 0n;
     this.lastSyncStartedAt = startedAt;
@@ -240,23 +254,40 @@ export class GrantReplica {
         }
         break;
       }
-      const ids = (entity: string) => [...new Set(changes.filter((change) => change.entity === entity).map((change) => change.entityId))];
+      const ids = (entity: string) => [
+        ...new Set(changes.filter((change) => change.entity === entity).map((change) => change.entityId)),
+      ];
       const grantIds = ids("grant");
       const userIds = ids("user");
       const clientIds = ids("client");
       const [grants, users, clients] = await Promise.all([
         grantIds.length ? db.grant.findMany({ where: { id: { in: grantIds } }, select: grantSelect }) : [],
-        userIds.length ? db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true, deactivatedAt: true } }) : [],
-        clientIds.length ? db.serviceClient.findMany({ where: { id: { in: clientIds } }, select: { id: true, disabledAt: true, scopes: true, resourceKeys: true } }) : [],
+        userIds.length
+          ? db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true, deactivatedAt: true } })
+          : [],
+        clientIds.length
+          ? db.serviceClient.findMany({
+              where: { id: { in: clientIds } },
+              select: { id: true, disabledAt: true, scopes: true, resourceKeys: true },
+            })
+          : [],
       ]);
       const now = Date.now();
       const state = this.state;
       const found = new Set(grants.map((grant) => grant.id));
       for (const id of grantIds) if (!found.has(id)) state.removeGrant(id);
       for (const row of grants) state.applyGrantRow(row, now);
-      for (const user of users) if (state.users.has(user.id)) state.setUser(user.id, { email: user.email, deactivated: user.deactivatedAt !== null });
+      for (const user of users)
+        if (state.users.has(user.id))
+          state.setUser(user.id, { email: user.email, deactivated: user.deactivatedAt !== null });
       for (const id of clientIds) state.clients.delete(id);
-      for (const client of clients) state.clients.set(client.id, { id: client.id, enabled: client.disabledAt === null, scopes: client.scopes, resourceKeys: client.resourceKeys });
+      for (const client of clients)
+        state.clients.set(client.id, {
+          id: client.id,
+          enabled: client.disabledAt === null,
+          scopes: client.scopes,
+          resourceKeys: client.resourceKeys,
+        });
       this.lastSeq = changes[changes.length - 1]?.seq ?? this.lastSeq;
       if (changes.length < 5000) break;
     }
@@ -291,7 +322,12 @@ export class GrantReplica {
     if (!list) return { allowed: false };
     let best: TReplicaGrant | null = null;
     for (const grant of list) {
-      if (grant.startsAt <= now && now < grant.expiresAt && (grant.revokedAt === null || now < grant.revokedAt) && grant.permissions.includes(permission)) {
+      if (
+        grant.startsAt <= now &&
+        now < grant.expiresAt &&
+        (grant.revokedAt === null || now < grant.revokedAt) &&
+        grant.permissions.includes(permission)
+      ) {
         if (!best || grant.expiresAt > best.expiresAt) best = grant;
       }
     }
@@ -299,6 +335,11 @@ export class GrantReplica {
   }
 
   stats(): { grants: number; users: number; clients: number; lastSeq: string } {
-    return { grants: this.state.grants.size, users: this.state.users.size, clients: this.state.clients.size, lastSeq: this.lastSeq.toString() };
+    return {
+      grants: this.state.grants.size,
+      users: this.state.users.size,
+      clients: this.state.clients.size,
+      lastSeq: this.lastSeq.toString(),
+    };
   }
 }

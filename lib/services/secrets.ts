@@ -13,7 +13,9 @@ export const generateClientSecret = (): string => `${CLIENT_SECRET_PREFIX}${rand
 
 const derive = (secret: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> =>
   new Promise((resolve, reject) => {
-    scrypt(secret, salt, KEY_BYTES, { ...params, maxmem: 256 * params.N * params.r }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(secret, salt, KEY_BYTES, { ...params, maxmem: 256 * params.N * params.r }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 
 /** `scrypt$N$r$p$<salt>$<hash>` (base64url). */

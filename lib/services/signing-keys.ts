@@ -5,7 +5,15 @@
  * stored as encrypted PKCS#8 under a passphrase derived from AUTH_SECRET (HKDF, its own info
  * string, so it shares no key with anything else).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomUUID, type JsonWebKey, type KeyObject } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  randomUUID,
+  type JsonWebKey,
+  type KeyObject,
+} from "node:crypto";
 import { appendAuditEvent } from "../audit";
 import { actorId, type TActor } from "../authz";
 import { getConfig } from "../config";
@@ -20,7 +28,9 @@ const KEY_LOCK = 7_311_002;
 export const RETIRED_KEY_GRACE_MS = TOKEN_TTL_SECONDS * 1000 + 60_000;
 
 const passphrase = (): string =>
-  Buffer.from(hkdfSync("sha256", Buffer.from(getConfig().authSecret, "utf8"), Buffer.alloc(0), Buffer.from(KEY_INFO, "utf8"), 32)).toString("base64");
+  Buffer.from(
+    hkdfSync("sha256", Buffer.from(getConfig().authSecret, "utf8"), Buffer.alloc(0), Buffer.from(KEY_INFO, "utf8"), 32),
+  ).toString("base64");
 
 export type TPublicJwk = JsonWebKey & { kid: string; alg: string; use: "sig" };
 
@@ -33,7 +43,9 @@ export type TKeyRing = {
 const newKeyRow = (id: string) => {
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const publicJwk = { ...publicKey.export({ format: "jwk" }), kid: id, alg: TOKEN_ALG, use: "sig" };
-  const privateKeyEncrypted = privateKey.export({ format: "pem", type: "pkcs8", cipher: "aes-256-cbc", passphrase: passphrase() }).toString();
+  const privateKeyEncrypted = privateKey
+    .export({ format: "pem", type: "pkcs8", cipher: "aes-256-cbc", passphrase: passphrase() })
+    .toString();
   return { id, alg: TOKEN_ALG, publicJwk: publicJwk as Prisma.InputJsonObject, privateKeyEncrypted };
 };
 
@@ -56,9 +68,17 @@ const decryptPrivateKey = (encrypted: string): KeyObject | null => {
 export const ensureSigningKey = async (): Promise<void> => {
   await db.$transaction(async (tx) => {
     await tx.$executeRaw`select pg_advisory_xact_lock(${KEY_LOCK})`;
-    const current = await tx.serviceSigningKey.findMany({ where: { retiredAt: null }, orderBy: { createdAt: "desc" }, select: { id: true, privateKeyEncrypted: true } });
+    const current = await tx.serviceSigningKey.findMany({
+      where: { retiredAt: null },
+      orderBy: { createdAt: "desc" },
+      select: { id: true, privateKeyEncrypted: true },
+    });
     if (current[0] && decryptPrivateKey(current[0].privateKeyEncrypted)) return;
-    if (current.length > 0) await tx.serviceSigningKey.updateMany({ where: { id: { in: current.map((row) => row.id) } }, data: { retiredAt: new Date() } });
+    if (current.length > 0)
+      await tx.serviceSigningKey.updateMany({
+        where: { id: { in: current.map((row) => row.id) } },
+        data: { retiredAt: new Date() },
+      });
     const key = await createKey(tx);
     await appendAuditEvent(tx, {
       actorType: "SYSTEM",
@@ -75,7 +95,8 @@ export const ensureSigningKey = async (): Promise<void> => {
 
 /** A new signer; the previous one keeps verifying for RETIRED_KEY_GRACE_MS. */
 export const rotateSigningKey = async (options: { actor: TActor }): Promise<{ kid: string; retired: string[] }> => {
-  if (options.actor.kind !== "system" && !options.actor.roles.includes("admin")) throw new AppError("FORBIDDEN", "You are not allowed to rotate signing keys.");
+  if (options.actor.kind !== "system" && !options.actor.roles.includes("admin"))
+    throw new AppError("FORBIDDEN", "You are not allowed to rotate signing keys.");
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`select pg_advisory_xact_lock(${KEY_LOCK})`;
     const current = await tx.serviceSigningKey.findMany({ where: { retiredAt: null }, select: { id: true } });

@@ -12,7 +12,13 @@ import { isScope, TOKEN_ALG, TOKEN_AUDIENCE, TOKEN_TTL_SECONDS, type TScope } fr
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from "./secrets";
 import type { TKeyRing } from "./signing-keys";
 
-export type TOAuthErrorCode = "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
+export type TOAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "invalid_scope";
 
 export class OAuthError extends Error {
   constructor(
@@ -77,20 +83,29 @@ const authenticateClient = async (credentials: TCredentials, now: Date) => {
     include: { secrets: { where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
   });
   // The same answer for an unknown client, a disabled one and a wrong secret: nothing to probe.
-  const refuse = (why: string) => new OAuthError("invalid_client", "Client authentication failed.", client?.id ?? null, why);
+  const refuse = (why: string) =>
+    new OAuthError("invalid_client", "Client authentication failed.", client?.id ?? null, why);
   if (!client) {
     decoyHash ??= hashClientSecret(generateClientSecret());
     await verifyClientSecret(credentials.clientSecret, await decoyHash);
     throw refuse("unknown client");
   }
   let matched = false;
-  for (const secret of client.secrets) if (await verifyClientSecret(credentials.clientSecret, secret.hash)) matched = true;
+  for (const secret of client.secrets)
+    if (await verifyClientSecret(credentials.clientSecret, secret.hash)) matched = true;
   if (!matched) throw refuse("wrong or retired secret");
   if (client.disabledAt) throw refuse("client disabled");
   return client;
 };
 
-export type TTokenRequest = { authorization?: string; contentType?: string; body: string; keyRing: TKeyRing; context?: TAuditContext; now?: Date };
+export type TTokenRequest = {
+  authorization?: string;
+  contentType?: string;
+  body: string;
+  keyRing: TKeyRing;
+  context?: TAuditContext;
+  now?: Date;
+};
 
 /**
  * Answers a token request or throws OAuthError. Both outcomes are audited (the refusals with
@@ -104,20 +119,29 @@ export const issueClientCredentialsToken = async (request: TTokenRequest): Promi
   try {
     const form = parseForm(request.contentType, request.body);
     const fromHeader = request.authorization ? basicCredentials(request.authorization) : null;
-    if (request.authorization && !fromHeader) throw new OAuthError("invalid_client", "Malformed HTTP Basic credentials.");
+    if (request.authorization && !fromHeader)
+      throw new OAuthError("invalid_client", "Malformed HTTP Basic credentials.");
     const bodyId = form.get("client_id");
     const bodySecret = form.get("client_secret");
-    if (fromHeader && bodySecret !== undefined) throw new OAuthError("invalid_request", "Use one client authentication method, not two.");
-    const credentials = fromHeader ?? (bodyId && bodySecret !== undefined ? { clientId: bodyId, clientSecret: bodySecret } : null);
+    if (fromHeader && bodySecret !== undefined)
+      throw new OAuthError("invalid_request", "Use one client authentication method, not two.");
+    const credentials =
+      fromHeader ?? (bodyId && bodySecret !== undefined ? { clientId: bodyId, clientSecret: bodySecret } : null);
     claimedClientId = credentials?.clientId ?? bodyId ?? null;
     const grantType = form.get("grant_type");
     if (!grantType) throw new OAuthError("invalid_request", "grant_type is required.");
-    if (grantType !== "client_credentials") throw new OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.");
-    if (!credentials) throw new OAuthError("invalid_client", "Client authentication is required (HTTP Basic or client_id and client_secret).");
+    if (grantType !== "client_credentials")
+      throw new OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.");
+    if (!credentials)
+      throw new OAuthError(
+        "invalid_client",
+        "Client authentication is required (HTTP Basic or client_id and client_secret).",
+      );
     if (credentials.clientId.length > 100) throw new OAuthError("invalid_client", "Client authentication failed.");
 
     const client = await authenticateClient(credentials, now);
-    if (client.scopes.length === 0) throw new OAuthError("unauthorized_client", "This client holds no scope.", client.id);
+    if (client.scopes.length === 0)
+      throw new OAuthError("unauthorized_client", "This client holds no scope.", client.id);
     const requested = form.get("scope");
     let scopes: TScope[];
     if (requested === undefined || requested.trim() === "") {
@@ -125,7 +149,8 @@ export const issueClientCredentialsToken = async (request: TTokenRequest): Promi
     } else {
       const names = [...new Set(requested.trim().split(/ +/))];
       const refused = names.filter((name) => !isScope(name) || !client.scopes.includes(name));
-      if (refused.length > 0) throw new OAuthError("invalid_scope", `Scope not allowed for this client: ${refused.join(" ")}.`, client.id);
+      if (refused.length > 0)
+        throw new OAuthError("invalid_scope", `Scope not allowed for this client: ${refused.join(" ")}.`, client.id);
       scopes = names.filter(isScope);
     }
     const signer = request.keyRing.signer;
@@ -184,7 +209,11 @@ export class TokenError extends Error {
  * list), `exp`, `iss`, `aud` and the kid. Whether the client is still enabled is the caller's
  * check, on every call, because it changes while a token lives.
  */
-export const verifyAccessToken = async (token: string, keyRing: TKeyRing, now = Date.now()): Promise<TVerifiedToken> => {
+export const verifyAccessToken = async (
+  token: string,
+  keyRing: TKeyRing,
+  now = Date.now(),
+): Promise<TVerifiedToken> => {
   try {
     const { payload } = await jwtVerify(
       token,
@@ -193,14 +222,28 @@ export const verifyAccessToken = async (token: string, keyRing: TKeyRing, now = 
         if (!key) throw new TokenError("unknown signing key");
         return key;
       },
-      { algorithms: [TOKEN_ALG], issuer: getConfig().appUrl, audience: TOKEN_AUDIENCE, currentDate: new Date(now), clockTolerance: 0, requiredClaims: ["exp", "iat", "jti", "sub"] },
+      {
+        algorithms: [TOKEN_ALG],
+        issuer: getConfig().appUrl,
+        audience: TOKEN_AUDIENCE,
+        currentDate: new Date(now),
+        clockTolerance: 0,
+        requiredClaims: ["exp", "iat", "jti", "sub"],
+      },
     );
-    if (typeof payload.sub !== "string" || typeof payload.exp !== "number" || typeof payload.jti !== "string") throw new TokenError("malformed claims");
+    if (typeof payload.sub !== "string" || typeof payload.exp !== "number" || typeof payload.jti !== "string")
+      throw new TokenError("malformed claims");
     const scope = typeof payload.scope === "string" ? payload.scope : "";
-    return { clientId: payload.sub, scopes: new Set(scope.split(" ").filter(Boolean)), expiresAtMs: payload.exp * 1000, jti: payload.jti };
+    return {
+      clientId: payload.sub,
+      scopes: new Set(scope.split(" ").filter(Boolean)),
+      expiresAtMs: payload.exp * 1000,
+      jti: payload.jti,
+    };
   } catch (error) {
     if (error instanceof TokenError) throw error;
-    if (error instanceof joseErrors.JOSEError) throw new TokenError(error.code === "ERR_JWT_EXPIRED" ? "token expired" : error.message);
+    if (error instanceof joseErrors.JOSEError)
+      throw new TokenError(error.code === "ERR_JWT_EXPIRED" ? "token expired" : error.message);
     throw new TokenError("malformed token");
   }
 };

@@ -62,11 +62,16 @@ const rowExpression = (table: string) => {
 /** A snapshot; `at` (an earlier snapshot's trail marks) compares the same trail rows as it did. */
 export const snapshotDb = async (at?: Map<string, string>): Promise<TDbSnapshot> => {
   const names = await listTables();
-  const marks = at ? [...at].map(([t, mark]) => ({ t, mark })) : await db.$queryRawUnsafe<Array<{ t: string; mark: string | null }>>(
-    Object.entries(TRAIL)
-      .map(([table, { column }]) => `SELECT ${literal(table)} AS t, max(${quote(column)})::text AS mark FROM ${quote(table)}`)
-      .join(" UNION ALL "),
-  );
+  const marks = at
+    ? [...at].map(([t, mark]) => ({ t, mark }))
+    : await db.$queryRawUnsafe<Array<{ t: string; mark: string | null }>>(
+        Object.entries(TRAIL)
+          .map(
+            ([table, { column }]) =>
+              `SELECT ${literal(table)} AS t, max(${quote(column)})::text AS mark FROM ${quote(table)}`,
+          )
+          .join(" UNION ALL "),
+      );
   const trailMarks = new Map(marks.map((row) => [row.t, row.mark ?? ""]));
   const selects = names.map((table) => {
     // Trail tables: only the rows that existed at the mark (new ones are the refusal's trail).
@@ -86,7 +91,9 @@ export const newTrailRows = async (before: TDbSnapshot): Promise<Record<string, 
   const out: Record<string, TTrailRow[]> = {};
   for (const table of Object.keys(TRAIL)) {
     const where = trailWhere(table, before.trailMarks.get(table) ?? "", ">");
-    out[table] = (await db.$queryRawUnsafe<Array<{ row: TTrailRow }>>(`SELECT to_jsonb(t) AS row FROM ${quote(table)} t${where}`)).map((row) => row.row);
+    out[table] = (
+      await db.$queryRawUnsafe<Array<{ row: TTrailRow }>>(`SELECT to_jsonb(t) AS row FROM ${quote(table)} t${where}`)
+    ).map((row) => row.row);
   }
   return out;
 };
@@ -105,14 +112,16 @@ export const refusalTrailProblems = async (before: TDbSnapshot): Promise<string[
   for (const event of audit) {
     // DENIED: an authorization or step-up refusal; ERROR: a failed attempt (a sign-in the IdP
     // callback refused, written by next-auth's logger, possibly just after its response).
-    if (event.outcome !== "DENIED" && event.outcome !== "ERROR" && event.action !== "security.alert") problems.push(`audit event ${String(event.action)} (${String(event.outcome)}) written`);
+    if (event.outcome !== "DENIED" && event.outcome !== "ERROR" && event.action !== "security.alert")
+      problems.push(`audit event ${String(event.action)} (${String(event.outcome)}) written`);
   }
   const alerted = audit.some((event) => event.action === "security.alert");
   for (const table of ["SecurityAlert", "Notification", "OutboxJob"]) {
     if (!alerted && (trail[table]?.length ?? 0) > 0) problems.push(`${trail[table]?.length} ${table} row(s) written`);
   }
   for (const notification of trail.Notification ?? []) {
-    if (notification.kind !== "security.denied_burst") problems.push(`notification ${String(notification.kind)} written`);
+    if (notification.kind !== "security.denied_burst")
+      problems.push(`notification ${String(notification.kind)} written`);
   }
   return problems;
 };

@@ -17,7 +17,13 @@ export const TEST_ISSUER = "https://idp.test.example";
 export const createUser = async (options: { groups?: string[]; name?: string } = {}) => {
   const subject = uniqueId("sub");
   return db.user.create({
-    data: { issuer: TEST_ISSUER, subject, email: `${subject}@example.com`, name: options.name ?? subject, groups: options.groups ?? ["engineers"] },
+    data: {
+      issuer: TEST_ISSUER,
+      subject,
+      email: `${subject}@example.com`,
+      name: options.name ?? subject,
+      groups: options.groups ?? ["engineers"],
+    },
   });
 };
 
@@ -25,24 +31,57 @@ export const createUser = async (options: { groups?: string[]; name?: string } =
 export const createActor = async (options: { groups?: string[] } = {}): Promise<TUserActor> => {
   const user = await createUser(options);
   const session = await db.session.create({ data: { userId: user.id, expiresAt: new Date(Date.now() + 3_600_000) } });
-  return { kind: "user", userId: user.id, sessionId: session.id, email: user.email, name: user.name, groups: user.groups, roles: rolesForGroups(user.groups) };
+  return {
+    kind: "user",
+    userId: user.id,
+    sessionId: session.id,
+    email: user.email,
+    name: user.name,
+    groups: user.groups,
+    roles: rolesForGroups(user.groups),
+  };
 };
 
 /** A signed-in person with one registered passkey held by a software authenticator. */
-export const createActorWithPasskey = async (options: { groups?: string[] } = {}): Promise<{ actor: TUserActor; authenticator: TSoftwareAuthenticator }> => {
+export const createActorWithPasskey = async (
+  options: { groups?: string[] } = {},
+): Promise<{ actor: TUserActor; authenticator: TSoftwareAuthenticator }> => {
   const actor = await createActor(options);
   const { origin, rpId } = getConfig().webauthn;
   const authenticator = createSoftwareAuthenticator({ origin, rpId });
-  await finishPasskeyRegistration({ actor, name: "test key", response: await authenticator.register(await startPasskeyRegistration({ actor })) });
+  await finishPasskeyRegistration({
+    actor,
+    name: "test key",
+    response: await authenticator.register(await startPasskeyRegistration({ actor })),
+  });
   return { actor, authenticator };
 };
 
 /** A resource with one policy covering its permissions (rows only: no audit, no jobs). */
-export const createResourceWithPolicy = async (options: { environment?: string; permissions?: string[]; approverGroups?: string[] } = {}) => {
+export const createResourceWithPolicy = async (
+  options: { environment?: string; permissions?: string[]; approverGroups?: string[] } = {},
+) => {
   const permissions = options.permissions ?? ["read", "write"];
-  const resource = await db.resource.create({ data: { key: uniqueId("res"), name: uniqueId("Resource"), environment: options.environment ?? "production", permissions } });
+  const resource = await db.resource.create({
+    data: {
+      key: uniqueId("res"),
+      name: uniqueId("Resource"),
+      environment: options.environment ?? "production",
+      permissions,
+    },
+  });
   const policy = await db.accessPolicy.create({
-    data: { resourceId: resource.id, name: "all", permissions, requesterGroups: ["engineers"], approverGroups: options.approverGroups ?? ["db-approvers"], defaultDurationMinutes: 30, maxDurationMinutes: 240, breakGlassAllowed: true, breakGlassMaxMinutes: 30 },
+    data: {
+      resourceId: resource.id,
+      name: "all",
+      permissions,
+      requesterGroups: ["engineers"],
+      approverGroups: options.approverGroups ?? ["db-approvers"],
+      defaultDurationMinutes: 30,
+      maxDurationMinutes: 240,
+      breakGlassAllowed: true,
+      breakGlassMaxMinutes: 30,
+    },
   });
   return { resource, policy };
 };
@@ -69,18 +108,36 @@ export const createHistoricGrant = async (options: {
   const requestedAt = new Date(options.startsAt.getTime() - 10 * 60_000);
   const request = await db.accessRequest.create({
     data: {
-      requesterId: options.subjectId, resourceId: options.resourceId, policyId: options.policyId, permissions: options.permissions ?? ["read"],
-      justification: options.justification ?? "Routine maintenance of the service", ticket: options.ticket ?? null, durationMinutes: options.minutes,
-      status: "APPROVED", breakGlass: options.breakGlass ?? false, decideBy: options.startsAt, decidedAt: options.startsAt, createdAt: requestedAt,
+      requesterId: options.subjectId,
+      resourceId: options.resourceId,
+      policyId: options.policyId,
+      permissions: options.permissions ?? ["read"],
+      justification: options.justification ?? "Routine maintenance of the service",
+      ticket: options.ticket ?? null,
+      durationMinutes: options.minutes,
+      status: "APPROVED",
+      breakGlass: options.breakGlass ?? false,
+      decideBy: options.startsAt,
+      decidedAt: options.startsAt,
+      createdAt: requestedAt,
     },
   });
   for (const approverId of options.approverIds ?? []) {
-    await db.approval.create({ data: { requestId: request.id, approverId, decision: "APPROVE", createdAt: options.startsAt } });
+    await db.approval.create({
+      data: { requestId: request.id, approverId, decision: "APPROVE", createdAt: options.startsAt },
+    });
   }
   const grant = await db.grant.create({
     data: {
-      requestId: request.id, subjectId: options.subjectId, resourceId: options.resourceId, permissions: options.permissions ?? ["read"], startsAt: options.startsAt,
-      expiresAt: new Date(options.startsAt.getTime() + options.minutes * 60_000), revokedAt: options.revokedAt ?? null, revokedById: options.revokedById ?? null, revokeReason: options.revokeReason ?? null,
+      requestId: request.id,
+      subjectId: options.subjectId,
+      resourceId: options.resourceId,
+      permissions: options.permissions ?? ["read"],
+      startsAt: options.startsAt,
+      expiresAt: new Date(options.startsAt.getTime() + options.minutes * 60_000),
+      revokedAt: options.revokedAt ?? null,
+      revokedById: options.revokedById ?? null,
+      revokeReason: options.revokeReason ?? null,
     },
   });
   return { request, grant };

@@ -44,7 +44,12 @@ export const hostileString = (): fc.Arbitrary<string> =>
     { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
     { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 40 }) },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
-    { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_STRINGS).chain((payload) => fc.string({ maxLength: 10 }).map((noise) => `${noise}${payload}${noise}`)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(...HOSTILE_STRINGS)
+        .chain((payload) => fc.string({ maxLength: 10 }).map((noise) => `${noise}${payload}${noise}`)),
+    },
   );
 
 /** JSON values salted with hostile strings, at most `depth` deep. */
@@ -58,7 +63,14 @@ export const hostileJson = (depth = 3): fc.Arbitrary<unknown> =>
       fc.boolean(),
       fc.constant(null),
       fc.array(tie("value"), { maxLength: 4 }),
-      fc.dictionary(fc.oneof(hostileString(), fc.constantFrom("id", "requestId", "grantId", "comment", "decision", "assertion", "permissions")), tie("value"), { maxKeys: 4, noNullPrototype: true }),
+      fc.dictionary(
+        fc.oneof(
+          hostileString(),
+          fc.constantFrom("id", "requestId", "grantId", "comment", "decision", "assertion", "permissions"),
+        ),
+        tie("value"),
+        { maxKeys: 4, noNullPrototype: true },
+      ),
     ),
   })).value;
 
@@ -68,7 +80,9 @@ const toInt = (value: string | undefined, fallback: number): number => {
 };
 
 /** The run's seed: HOSTILE_SEED, else one per process, printed so a failure can be replayed. */
-export const HOSTILE_SEED = process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) : Math.floor(Math.random() * 2 ** 31);
+export const HOSTILE_SEED = process.env.HOSTILE_SEED
+  ? Number(process.env.HOSTILE_SEED)
+  : Math.floor(Math.random() * 2 ** 31);
 
 export const fcOptions = <T>(numRuns: number): fc.Parameters<T> => ({
   seed: HOSTILE_SEED,
@@ -76,8 +90,11 @@ export const fcOptions = <T>(numRuns: number): fc.Parameters<T> => ({
   // fast-check's report carries the seed and the counterexample's path; say how to replay.
   reporter: (details) => {
     if (details.failed) {
-      const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-      throw new Error(`${fc.defaultReportMessage(details)}\nError: ${cause}\nReplay: HOSTILE_SEED=${HOSTILE_SEED} (this property's seed ${details.seed}, path ${details.counterexamplePath ?? "-"})`);
+      const cause =
+        details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+      throw new Error(
+        `${fc.defaultReportMessage(details)}\nError: ${cause}\nReplay: HOSTILE_SEED=${HOSTILE_SEED} (this property's seed ${details.seed}, path ${details.counterexamplePath ?? "-"})`,
+      );
     }
   },
 });

@@ -10,7 +10,9 @@ describe("server actions on the wire", () => {
   });
 
   it("reads the action's return value from the row the root row points at", () => {
-    const answer = ['0:{"a":"$@1","f":"","b":"build"}', '1:{"ok":true,"status":"APPROVED","approvals":1}', ""].join("\n");
+    const answer = ['0:{"a":"$@1","f":"","b":"build"}', '1:{"ok":true,"status":"APPROVED","approvals":1}', ""].join(
+      "\n",
+    );
     assert.deepEqual(parseFlight(answer), { ok: true, status: "APPROVED", approvals: 1 });
   });
 
@@ -23,11 +25,18 @@ describe("server actions on the wire", () => {
     const long = "x".repeat(5000);
     const unicode = "é😀 ".repeat(3);
     const answer = `:HL["/_next/static/chunks/x.css","style"]\n0:{"a":"$@1","b":"build"}\n4:I[97367,["$7"],"OutletBoundary"]\n1:{"message":"refused","values":{"url":"$2","name":"$3"},"at":"$D2026-01-01T00:00:00.000Z"}\n2:T${(5000).toString(16)},${long}3:T${Buffer.byteLength(unicode).toString(16)},${unicode}`;
-    assert.deepEqual(parseFlight(answer), { message: "refused", values: { url: long, name: unicode }, at: new Date("2026-01-01T00:00:00.000Z") });
+    assert.deepEqual(parseFlight(answer), {
+      message: "refused",
+      values: { url: long, name: unicode },
+      at: new Date("2026-01-01T00:00:00.000Z"),
+    });
   });
 
   it("follows references to parts of other rows, and gives undefined for an answer it cannot read", () => {
-    assert.deepEqual(parseFlight('0:{"a":{"first":"$1:first","again":"$1:first:n","none":"$undefined"}}\n1:{"first":{"n":1}}'), { first: { n: 1 }, again: 1, none: undefined });
+    assert.deepEqual(
+      parseFlight('0:{"a":{"first":"$1:first","again":"$1:first:n","none":"$undefined"}}\n1:{"first":{"n":1}}'),
+      { first: { n: 1 }, again: 1, none: undefined },
+    );
     assert.equal(parseFlight('0:{"a":"$@1"}\n1:{not json'), undefined);
   });
 

@@ -19,7 +19,9 @@ export type TServerAction = {
   pagePath: string;
 };
 
-type TManifest = { node: Record<string, { workers: Record<string, unknown>; filename?: string; exportedName?: string }> };
+type TManifest = {
+  node: Record<string, { workers: Record<string, unknown>; filename?: string; exportedName?: string }>;
+};
 
 export const DEFAULT_MANIFEST = path.resolve(import.meta.dirname, "../../.next/server/server-reference-manifest.json");
 
@@ -39,18 +41,27 @@ export const readServerActions = (manifestPath: string = DEFAULT_MANIFEST): TSer
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as TManifest;
   return Object.entries(manifest.node)
     .map(([id, entry]) => {
-      if (!entry.filename || !entry.exportedName) throw new Error(`server action ${id} has no filename/exportedName in the manifest`);
+      if (!entry.filename || !entry.exportedName)
+        throw new Error(`server action ${id} has no filename/exportedName in the manifest`);
       const workers = Object.keys(entry.workers).sort();
       const worker = workers.find((name) => name.endsWith("/page")) ?? workers[0];
       if (!worker) throw new Error(`server action ${id} is in no page`);
-      return { id, key: `${entry.filename}#${entry.exportedName}`, filename: entry.filename, exportedName: entry.exportedName, pagePath: pagePathOf(worker) };
+      return {
+        id,
+        key: `${entry.filename}#${entry.exportedName}`,
+        filename: entry.filename,
+        exportedName: entry.exportedName,
+        pagePath: pagePathOf(worker),
+      };
     })
     .sort((a, b) => a.key.localeCompare(b.key));
 };
 
 /** React's own reply encoder, the one the browser uses (Next's compiled copy). */
 type TEncodeReply = (value: unknown) => Promise<string | FormData>;
-export const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-webpack/client.node") as { encodeReply: TEncodeReply };
+export const { encodeReply } = createRequire(import.meta.url)(
+  "next/dist/compiled/react-server-dom-webpack/client.node",
+) as { encodeReply: TEncodeReply };
 
 /**
  * The rows of a flight answer, by id. Most rows are `<id>:<json>\n`; a long string goes as a
@@ -72,7 +83,8 @@ const flightRows = (text: string): Map<string, string> => {
     if (prefix?.[1] && prefix[2]) {
       const start = colon + 1 + prefix[0].length;
       const length = Number.parseInt(prefix[2], 16);
-      if (!rows.has(id)) rows.set(id, prefix[1] === "T" ? JSON.stringify(bytes.toString("utf8", start, start + length)) : "null");
+      if (!rows.has(id))
+        rows.set(id, prefix[1] === "T" ? JSON.stringify(bytes.toString("utf8", start, start + length)) : "null");
       at = start + length;
       continue;
     }
@@ -88,10 +100,17 @@ const flightRows = (text: string): Map<string, string> => {
 const resolveFlight = (value: unknown, rows: Map<string, string>, depth = 0): unknown => {
   if (depth > 64) throw new Error("flight answer nests too deep");
   if (Array.isArray(value)) return value.map((item) => resolveFlight(item, rows, depth + 1));
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveFlight(v, rows, depth + 1)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveFlight(v, rows, depth + 1)]));
   if (typeof value !== "string" || !value.startsWith("$")) return value;
   if (value.startsWith("$$")) return value.slice(1);
-  const special: Record<string, unknown> = { $undefined: undefined, $NaN: Number.NaN, $Infinity: Number.POSITIVE_INFINITY, "$-Infinity": Number.NEGATIVE_INFINITY, "$-0": -0 };
+  const special: Record<string, unknown> = {
+    $undefined: undefined,
+    $NaN: Number.NaN,
+    $Infinity: Number.POSITIVE_INFINITY,
+    "$-Infinity": Number.NEGATIVE_INFINITY,
+    "$-0": -0,
+  };
   if (value in special) return special[value];
   if (value.startsWith("$D")) return new Date(value.slice(2));
   if (value.startsWith("$n")) return BigInt(value.slice(2));
@@ -101,7 +120,8 @@ const resolveFlight = (value: unknown, rows: Map<string, string>, depth = 0): un
   const row = rows.get(reference[1]);
   if (row === undefined) return undefined;
   let target: unknown = resolveFlight(JSON.parse(row), rows, depth + 1);
-  for (const key of (reference[2] ?? "").split(":").slice(1)) target = target && typeof target === "object" ? (target as Record<string, unknown>)[key] : undefined;
+  for (const key of (reference[2] ?? "").split(":").slice(1))
+    target = target && typeof target === "object" ? (target as Record<string, unknown>)[key] : undefined;
   return target;
 };
 

@@ -34,7 +34,11 @@ const registered = async (userVerified = true) => {
   return { authenticator, credential: verification.registrationInfo.credential, info: verification.registrationInfo };
 };
 
-const verifyAssertion = async (options: { credential: WebAuthnCredential; assertion: ReturnType<ReturnType<typeof createSoftwareAuthenticator>["assert"]>; challenge: string }) =>
+const verifyAssertion = async (options: {
+  credential: WebAuthnCredential;
+  assertion: ReturnType<ReturnType<typeof createSoftwareAuthenticator>["assert"]>;
+  challenge: string;
+}) =>
   verifyAuthenticationResponse({
     response: options.assertion,
     expectedChallenge: options.challenge,
@@ -59,7 +63,11 @@ describe("software authenticator", () => {
     const { authenticator, credential } = await registered();
     let stored = credential;
     for (const expected of [1, 2]) {
-      const options = await generateAuthenticationOptions({ rpID, allowCredentials: [{ id: credential.id }], userVerification: "required" });
+      const options = await generateAuthenticationOptions({
+        rpID,
+        allowCredentials: [{ id: credential.id }],
+        userVerification: "required",
+      });
       const assertion = authenticator.assert(options);
       const result = await verifyAssertion({ credential: stored, assertion, challenge: options.challenge });
       assert.ok(result.verified);
@@ -71,7 +79,12 @@ describe("software authenticator", () => {
 
   it("refuses to register twice when the server excludes its credential", async () => {
     const { authenticator, credential } = await registered();
-    const options = await generateRegistrationOptions({ rpName: "Test", rpID, userName: "a", excludeCredentials: [{ id: credential.id }] });
+    const options = await generateRegistrationOptions({
+      rpName: "Test",
+      rpID,
+      userName: "a",
+      excludeCredentials: [{ id: credential.id }],
+    });
     assert.throws(() => authenticator.register(options), { name: "InvalidStateError" });
   });
 
@@ -80,12 +93,16 @@ describe("software authenticator", () => {
     const options = await generateAuthenticationOptions({ rpID, allowCredentials: [{ id: "c29tZW9uZS1lbHNl" }] });
     assert.throws(() => authenticator.assert(options), { name: "NotAllowedError" });
     // An attacker's client answers anyway, with its own credential.
-    assert.equal(authenticator.assert(options, { ignoreAllowCredentials: true }).id, authenticator.credentials()[0]?.id);
+    assert.equal(
+      authenticator.assert(options, { ignoreAllowCredentials: true }).id,
+      authenticator.credentials()[0]?.id,
+    );
   });
 
   it("overrides make responses that simplewebauthn refuses", async () => {
     const { authenticator, credential } = await registered();
-    const fresh = () => generateAuthenticationOptions({ rpID, allowCredentials: [{ id: credential.id }], userVerification: "required" });
+    const fresh = () =>
+      generateAuthenticationOptions({ rpID, allowCredentials: [{ id: credential.id }], userVerification: "required" });
     const cases: Array<[string, Parameters<typeof authenticator.assert>[1], RegExp]> = [
       ["origin", { origin: "https://evil.example" }, /origin/i],
       ["rpId", { rpId: "evil.example" }, /RP ID/i],
@@ -99,14 +116,23 @@ describe("software authenticator", () => {
     }
     const options = await fresh();
     const regressed = authenticator.assert(options, { signCount: 3 });
-    await assert.rejects(verifyAssertion({ credential: { ...credential, counter: 5 }, assertion: regressed, challenge: options.challenge }), /counter/i);
+    await assert.rejects(
+      verifyAssertion({
+        credential: { ...credential, counter: 5 },
+        assertion: regressed,
+        challenge: options.challenge,
+      }),
+      /counter/i,
+    );
   });
 
   it("a tampered signature does not verify", async () => {
     const { authenticator, credential } = await registered();
     const options = await generateAuthenticationOptions({ rpID, allowCredentials: [{ id: credential.id }] });
     const assertion = authenticator.assert(options);
-    const other = authenticator.assert(await generateAuthenticationOptions({ rpID, allowCredentials: [{ id: credential.id }] }));
+    const other = authenticator.assert(
+      await generateAuthenticationOptions({ rpID, allowCredentials: [{ id: credential.id }] }),
+    );
     const forged = { ...assertion, response: { ...assertion.response, signature: other.response.signature } };
     const result = await verifyAssertion({ credential, assertion: forged, challenge: options.challenge });
     assert.equal(result.verified, false);
@@ -116,7 +142,13 @@ describe("software authenticator", () => {
     const authenticator = createSoftwareAuthenticator({ origin, rpId: rpID, userVerified: false });
     const options = await generateRegistrationOptions({ rpName: "Test", rpID, userName: "a" });
     await assert.rejects(
-      verifyRegistrationResponse({ response: authenticator.register(options), expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true }),
+      verifyRegistrationResponse({
+        response: authenticator.register(options),
+        expectedChallenge: options.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpID,
+        requireUserVerification: true,
+      }),
       /verif/i,
     );
   });

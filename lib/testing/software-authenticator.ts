@@ -66,8 +66,14 @@ export type TAuthenticatorOverrides = {
 };
 
 export type TSoftwareAuthenticator = {
-  register: (options: PublicKeyCredentialCreationOptionsJSON, overrides?: TAuthenticatorOverrides) => RegistrationResponseJSON;
-  assert: (options: PublicKeyCredentialRequestOptionsJSON, overrides?: TAuthenticatorOverrides) => AuthenticationResponseJSON;
+  register: (
+    options: PublicKeyCredentialCreationOptionsJSON,
+    overrides?: TAuthenticatorOverrides,
+  ) => RegistrationResponseJSON;
+  assert: (
+    options: PublicKeyCredentialRequestOptionsJSON,
+    overrides?: TAuthenticatorOverrides,
+  ) => AuthenticationResponseJSON;
   /** Credentials this authenticator holds, newest last. */
   credentials: () => readonly TSoftwareCredential[];
 };
@@ -93,7 +99,11 @@ const browserError = (name: string, message: string): Error => Object.assign(new
 const clientData = (type: "webauthn.create" | "webauthn.get", challenge: string, origin: string): Buffer =>
   Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false }), "utf8");
 
-export const createSoftwareAuthenticator = (options: { origin: string; rpId: string; userVerified?: boolean }): TSoftwareAuthenticator => {
+export const createSoftwareAuthenticator = (options: {
+  origin: string;
+  rpId: string;
+  userVerified?: boolean;
+}): TSoftwareAuthenticator => {
   const held: TSoftwareCredential[] = [];
   const defaultUv = options.userVerified ?? true;
 
@@ -141,7 +151,11 @@ export const createSoftwareAuthenticator = (options: { origin: string; rpId: str
         ["authData", new Uint8Array(authData)],
       ]),
     );
-    const clientDataJSON = clientData("webauthn.create", overrides.challenge ?? creation.challenge, overrides.origin ?? options.origin);
+    const clientDataJSON = clientData(
+      "webauthn.create",
+      overrides.challenge ?? creation.challenge,
+      overrides.origin ?? options.origin,
+    );
     const publicKeySpki = publicKey.export({ format: "der", type: "spki" });
     const credential: TSoftwareCredential = {
       id: b64url(credentialId),
@@ -173,10 +187,15 @@ export const createSoftwareAuthenticator = (options: { origin: string; rpId: str
 
   const assert: TSoftwareAuthenticator["assert"] = (request, overrides = {}) => {
     const rpId = request.rpId ?? options.rpId;
-    const allowed = new Set(overrides.ignoreAllowCredentials ? [] : (request.allowCredentials ?? []).map((credential) => credential.id));
+    const allowed = new Set(
+      overrides.ignoreAllowCredentials ? [] : (request.allowCredentials ?? []).map((credential) => credential.id),
+    );
     // The newest credential for this RP that the server allows (any, for discoverable flows).
-    const credential = [...held].reverse().find((candidate) => candidate.rpId === rpId && (allowed.size === 0 || allowed.has(candidate.id)));
-    if (!credential) throw browserError("NotAllowedError", "The authenticator holds no credential the relying party allows.");
+    const credential = [...held]
+      .reverse()
+      .find((candidate) => candidate.rpId === rpId && (allowed.size === 0 || allowed.has(candidate.id)));
+    if (!credential)
+      throw browserError("NotAllowedError", "The authenticator holds no credential the relying party allows.");
 
     credential.signCount = overrides.signCount ?? credential.signCount + 1;
     const authData = Buffer.concat([
@@ -184,7 +203,11 @@ export const createSoftwareAuthenticator = (options: { origin: string; rpId: str
       Buffer.from([flags(overrides.userVerified ?? defaultUv, false)]),
       uint32(credential.signCount),
     ]);
-    const clientDataJSON = clientData("webauthn.get", overrides.challenge ?? request.challenge, overrides.origin ?? options.origin);
+    const clientDataJSON = clientData(
+      "webauthn.get",
+      overrides.challenge ?? request.challenge,
+      overrides.origin ?? options.origin,
+    );
     // ES256: ECDSA P-256 over authenticatorData || SHA-256(clientDataJSON), DER-encoded, as
     // node:crypto produces it by default.
     const signature = sign("sha256", Buffer.concat([authData, sha256(clientDataJSON)]), credential.privateKey);

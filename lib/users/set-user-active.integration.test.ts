@@ -36,21 +36,33 @@ describe("deactivating and reactivating users", () => {
   it("refuses a non-administrator, changes nothing, and records the denial", async () => {
     const engineer = await createActor({ groups: ["engineers"] });
     const target = await createUser();
-    await assert.rejects(setUserActive({ actor: engineer, input: { userId: target.id, active: false } }), isCode("FORBIDDEN"));
+    await assert.rejects(
+      setUserActive({ actor: engineer, input: { userId: target.id, active: false } }),
+      isCode("FORBIDDEN"),
+    );
     assert.equal((await db.user.findUniqueOrThrow({ where: { id: target.id } })).deactivatedAt, null);
-    assert.equal(await db.auditEvent.count({ where: { action: "authz.denied", actorId: engineer.userId, targetId: target.id } }), 1);
+    assert.equal(
+      await db.auditEvent.count({ where: { action: "authz.denied", actorId: engineer.userId, targetId: target.id } }),
+      1,
+    );
     await assert.rejects(listUsers({ actor: engineer }), isCode("FORBIDDEN"));
   });
 
   it("refuses an administrator deactivating themselves", async () => {
     const admin = await createActor({ groups: ["portal-admins"] });
-    await assert.rejects(setUserActive({ actor: admin, input: { userId: admin.userId, active: false } }), isCode("FORBIDDEN"));
+    await assert.rejects(
+      setUserActive({ actor: admin, input: { userId: admin.userId, active: false } }),
+      isCode("FORBIDDEN"),
+    );
     assert.ok((await resolveSession({ sessionId: admin.sessionId })).ok);
   });
 
   it("answers 404 for an unknown user and rejects malformed input", async () => {
     const admin = await createActor({ groups: ["portal-admins"] });
-    await assert.rejects(setUserActive({ actor: admin, input: { userId: "no-such-user", active: false } }), isCode("NOT_FOUND"));
+    await assert.rejects(
+      setUserActive({ actor: admin, input: { userId: "no-such-user", active: false } }),
+      isCode("NOT_FOUND"),
+    );
     await assert.rejects(setUserActive({ actor: admin, input: { userId: "", active: false } }));
     await assert.rejects(setUserActive({ actor: admin, input: { userId: "x", active: false, extra: 1 } as never }));
   });

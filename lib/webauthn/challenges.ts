@@ -13,7 +13,8 @@ import type { TCeremonyRefusal } from "./refusals";
 export const challengeOf = (clientDataJSON: string): string | undefined => {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(clientDataJSON, "base64url").toString("utf8"));
-    const challenge = typeof parsed === "object" && parsed !== null ? (parsed as { challenge?: unknown }).challenge : undefined;
+    const challenge =
+      typeof parsed === "object" && parsed !== null ? (parsed as { challenge?: unknown }).challenge : undefined;
     return typeof challenge === "string" && challenge.length > 0 && challenge.length <= 512 ? challenge : undefined;
   } catch {
     return undefined;

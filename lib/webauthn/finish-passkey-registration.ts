@@ -10,7 +10,13 @@ import { PASSKEY_ROW_SELECT, type TPasskeyRow } from "./list-passkeys";
 import { assertRecentAuth } from "./recent-auth";
 import { recordPasskeyRefusal } from "./record-refusal";
 import { classifyVerificationError, registrationRefused, stepUpRefused } from "./refusals";
-import { type TAuthenticationResponse, type TRegistrationResponse, ZAuthenticationResponse, ZPasskeyName, ZRegistrationResponse } from "./schemas";
+import {
+  type TAuthenticationResponse,
+  type TRegistrationResponse,
+  ZAuthenticationResponse,
+  ZPasskeyName,
+  ZRegistrationResponse,
+} from "./schemas";
 import { admitStepUp, type TStepUpAdmission } from "./verify-step-up";
 
 export type TFinishPasskeyRegistration = {
@@ -43,7 +49,10 @@ export const finishPasskeyRegistration = async (options: TFinishPasskeyRegistrat
   await assertCan(actor, "passkeys.manage", { type: "user", id: actor.userId }, context);
 
   const name = ZPasskeyName.safeParse(options.name);
-  if (!name.success) throw new AppError("INVALID_INPUT", name.error.issues[0]?.message ?? "Invalid name.", { name: name.error.issues[0]?.message ?? "invalid" });
+  if (!name.success)
+    throw new AppError("INVALID_INPUT", name.error.issues[0]?.message ?? "Invalid name.", {
+      name: name.error.issues[0]?.message ?? "invalid",
+    });
   const parsed = ZRegistrationResponse.safeParse(options.response);
   if (!parsed.success) throw registrationRefused("malformed");
   const response = parsed.data;
@@ -62,7 +71,13 @@ export const finishPasskeyRegistration = async (options: TFinishPasskeyRegistrat
 
       const now = new Date();
       const row = await tx.webAuthnChallenge.findUnique({ where: { challenge } });
-      const mismatch = checkChallenge(row, { actor, purpose: "REGISTER", targetType: "user", targetId: actor.userId, now });
+      const mismatch = checkChallenge(row, {
+        actor,
+        purpose: "REGISTER",
+        targetType: "user",
+        targetId: actor.userId,
+        now,
+      });
       if (mismatch || !row) throw registrationRefused(mismatch ?? "unknown_challenge");
       if (!(await consumeChallenge(tx, row.id, now))) throw registrationRefused("used");
 
@@ -115,7 +130,9 @@ export const finishPasskeyRegistration = async (options: TFinishPasskeyRegistrat
           aaguid: info.aaguid,
           challengeId: row.id,
           confirmedBy: recentAuth.method,
-          ...(recentAuth.method === "passkey" ? { stepUpPasskeyId: recentAuth.passkeyId, stepUpChallengeId: recentAuth.challengeId } : {}),
+          ...(recentAuth.method === "passkey"
+            ? { stepUpPasskeyId: recentAuth.passkeyId, stepUpChallengeId: recentAuth.challengeId }
+            : {}),
         },
         ip: context.ip ?? null,
         userAgent: context.userAgent ?? null,
@@ -124,8 +141,17 @@ export const finishPasskeyRegistration = async (options: TFinishPasskeyRegistrat
       return passkey;
     });
   } catch (error) {
-    const mapped = isUniqueViolation(error) ? new AppError("CONFLICT", "This passkey is already registered.", { passkey: "duplicate" }) : error;
-    await recordPasskeyRefusal({ actor, action: "passkey.register", targetType: "user", targetId: actor.userId, error: mapped, context });
+    const mapped = isUniqueViolation(error)
+      ? new AppError("CONFLICT", "This passkey is already registered.", { passkey: "duplicate" })
+      : error;
+    await recordPasskeyRefusal({
+      actor,
+      action: "passkey.register",
+      targetType: "user",
+      targetId: actor.userId,
+      error: mapped,
+      context,
+    });
     throw mapped;
   }
 };

@@ -31,4 +31,10 @@ export {
 export { startAddPasskey } from "./start-add-passkey";
 export { startPasskeyRegistration } from "./start-passkey-registration";
 export { startStepUp } from "./start-step-up";
-export { admitStepUp, type TStepUpAdmission, type TStepUpResult, type TVerifyStepUp, verifyStepUp } from "./verify-step-up";
+export {
+  admitStepUp,
+  type TStepUpAdmission,
+  type TStepUpResult,
+  type TVerifyStepUp,
+  verifyStepUp,
+} from "./verify-step-up";

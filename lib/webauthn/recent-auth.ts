@@ -29,9 +29,13 @@ export const getReauthRequirement = (options: { actor: TUserActor }): Promise<TR
   requirementIn(db, options.actor, new Date());
 
 export const reauthRequired = (): AppError =>
-  new AppError("FORBIDDEN", "For your security this needs a sign-in from the last 10 minutes, and you have no passkey to confirm with yet. Sign in again, then retry.", {
-    reauth: "required",
-  });
+  new AppError(
+    "FORBIDDEN",
+    "For your security this needs a sign-in from the last 10 minutes, and you have no passkey to confirm with yet. Sign in again, then retry.",
+    {
+      reauth: "required",
+    },
+  );
 
 export const stepUpRequired = (): AppError => new AppError("FORBIDDEN", MESSAGES.required, { stepUp: "required" });
 
@@ -52,7 +56,16 @@ export const assertRecentAuth = async (options: {
 }): Promise<TRecentAuth> => {
   const { tx, actor, stepUp, context } = options;
   if (stepUp) {
-    const verified = await verifyStepUp({ tx, admission: stepUp.admission, actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId, response: stepUp.response, context });
+    const verified = await verifyStepUp({
+      tx,
+      admission: stepUp.admission,
+      actor,
+      purpose: "MANAGE_PASSKEYS",
+      targetType: "user",
+      targetId: actor.userId,
+      response: stepUp.response,
+      context,
+    });
     return { method: "passkey", ...verified };
   }
   const requirement = await requirementIn(tx, actor, new Date());

@@ -36,18 +36,22 @@ export const MESSAGES: Record<TCeremonyRefusal, string> = {
   origin: "The passkey response came from another website.",
   rp_id: "The passkey response was made for another website.",
   user_verification: "Your device did not verify you (PIN, fingerprint or face). Passkey confirmations need it.",
-  counter: "That passkey's signature counter went backwards, which is what a cloned key looks like. The confirmation was refused.",
+  counter:
+    "That passkey's signature counter went backwards, which is what a cloned key looks like. The confirmation was refused.",
   signature: "The passkey signature did not verify.",
   concurrent: "That passkey was used for two confirmations at once. Try again.",
   invalid: "The passkey response could not be verified.",
 };
 
 /** A step-up refusal: FORBIDDEN with `fields.stepUp` = the reason. */
-export const stepUpRefused = (reason: TCeremonyRefusal): AppError => new AppError("FORBIDDEN", MESSAGES[reason], { stepUp: reason });
+export const stepUpRefused = (reason: TCeremonyRefusal): AppError =>
+  new AppError("FORBIDDEN", MESSAGES[reason], { stepUp: reason });
 
 /** A registration refusal: FORBIDDEN with `fields.passkey` = the reason. */
 export const registrationRefused = (reason: TCeremonyRefusal): AppError =>
-  new AppError("FORBIDDEN", reason === "invalid" ? "The new passkey could not be verified." : MESSAGES[reason], { passkey: reason });
+  new AppError("FORBIDDEN", reason === "invalid" ? "The new passkey could not be verified." : MESSAGES[reason], {
+    passkey: reason,
+  });
 
 /**
  * simplewebauthn reports every failed check as a plain Error; sort the ones a person can act

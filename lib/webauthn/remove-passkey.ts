@@ -43,7 +43,10 @@ export const removePasskey = async (options: {
       // One passkey change per person at a time: two concurrent removals must not both see
       // "not the last one" and leave the person with none, unconfirmed.
       await tx.$executeRaw`select pg_advisory_xact_lock(${PASSKEYS_LOCK_CLASS}::int4, hashtext(${actor.userId}))`;
-      const passkey = await tx.passkey.findFirst({ where: { id: passkeyId.data, userId: actor.userId }, select: { id: true, name: true } });
+      const passkey = await tx.passkey.findFirst({
+        where: { id: passkeyId.data, userId: actor.userId },
+        select: { id: true, name: true },
+      });
       if (!passkey) throw new AppError("NOT_FOUND", "No such passkey.");
       const count = await tx.passkey.count({ where: { userId: actor.userId } });
       const recentAuth: TRecentAuth | { method: "not_required" } =
@@ -63,7 +66,9 @@ export const removePasskey = async (options: {
           name: passkey.name,
           remaining: count - 1,
           confirmedBy: recentAuth.method,
-          ...(recentAuth.method === "passkey" ? { stepUpPasskeyId: recentAuth.passkeyId, stepUpChallengeId: recentAuth.challengeId } : {}),
+          ...(recentAuth.method === "passkey"
+            ? { stepUpPasskeyId: recentAuth.passkeyId, stepUpChallengeId: recentAuth.challengeId }
+            : {}),
         },
         ip: context.ip ?? null,
         userAgent: context.userAgent ?? null,

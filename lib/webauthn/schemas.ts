@@ -4,7 +4,11 @@
  * fields the server reads (sizes, base64url alphabet, literal types), tolerant of extra
  * fields newer browsers add (they are dropped, not rejected).
  */
-import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
+import type {
+  AuthenticationExtensionsClientOutputs,
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
+} from "@simplewebauthn/server";
 import { z } from "zod";
 import { PASSKEY_NAME_MAX } from "./config";
 
@@ -21,7 +25,10 @@ const ZClientDataJSON = base64url(8_192);
 // Not read by the server; typed as simplewebauthn's interface (not a record) so that a
 // browser's RegistrationResponseJSON/AuthenticationResponseJSON is a valid schema input.
 const ZExtensionOutputs = z
-  .custom<AuthenticationExtensionsClientOutputs>((value) => typeof value === "object" && value !== null && !Array.isArray(value), "must be an object")
+  .custom<AuthenticationExtensionsClientOutputs>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    "must be an object",
+  )
   .optional()
   .transform((value): AuthenticationExtensionsClientOutputs => value ?? {});
 const ZAttachment = z.enum(["platform", "cross-platform"]).optional();

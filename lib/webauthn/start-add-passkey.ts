@@ -1,4 +1,7 @@
-import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from "@simplewebauthn/server";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
 import { getReauthRequirement, reauthRequired } from "./recent-auth";
@@ -14,12 +17,24 @@ import { startStepUp } from "./start-step-up";
 export const startAddPasskey = async (options: {
   actor: TUserActor;
   context?: TAuditContext;
-}): Promise<{ registration: PublicKeyCredentialCreationOptionsJSON; stepUp: PublicKeyCredentialRequestOptionsJSON | null }> => {
+}): Promise<{
+  registration: PublicKeyCredentialCreationOptionsJSON;
+  stepUp: PublicKeyCredentialRequestOptionsJSON | null;
+}> => {
   const { actor } = options;
   const requirement = await getReauthRequirement({ actor });
   if (requirement === "sign-in") throw reauthRequired();
   // The step-up first: refused by its rate limit, it leaves no registration challenge behind.
-  const stepUp = requirement === "passkey" ? await startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId, context: options.context }) : null;
+  const stepUp =
+    requirement === "passkey"
+      ? await startStepUp({
+          actor,
+          purpose: "MANAGE_PASSKEYS",
+          targetType: "user",
+          targetId: actor.userId,
+          context: options.context,
+        })
+      : null;
   const registration = await startPasskeyRegistration(options);
   return { registration, stepUp };
 };

@@ -10,10 +10,16 @@ import { CHALLENGE_TTL_MS, relyingParty } from "./config";
  * `startRegistration`, and a REGISTER challenge good for 5 minutes. The user handle is the
  * user id's bytes (no email in it), so a passkey survives an email change at the IdP.
  */
-export const startPasskeyRegistration = async (options: { actor: TUserActor; context?: TAuditContext }): Promise<PublicKeyCredentialCreationOptionsJSON> => {
+export const startPasskeyRegistration = async (options: {
+  actor: TUserActor;
+  context?: TAuditContext;
+}): Promise<PublicKeyCredentialCreationOptionsJSON> => {
   const { actor } = options;
   await assertCan(actor, "passkeys.manage", { type: "user", id: actor.userId }, options.context);
-  const existing = await db.passkey.findMany({ where: { userId: actor.userId }, select: { credentialId: true, transports: true } });
+  const existing = await db.passkey.findMany({
+    where: { userId: actor.userId },
+    select: { credentialId: true, transports: true },
+  });
   const rp = relyingParty();
   const creationOptions = await generateRegistrationOptions({
     rpName: rp.rpName,
@@ -27,6 +33,12 @@ export const startPasskeyRegistration = async (options: { actor: TUserActor; con
     excludeCredentials: existing.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
     authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
   });
-  await issueChallenge({ userId: actor.userId, purpose: "REGISTER", targetType: "user", targetId: actor.userId, challenge: creationOptions.challenge });
+  await issueChallenge({
+    userId: actor.userId,
+    purpose: "REGISTER",
+    targetType: "user",
+    targetId: actor.userId,
+    challenge: creationOptions.challenge,
+  });
   return creationOptions;
 };

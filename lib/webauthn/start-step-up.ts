@@ -31,13 +31,19 @@ export const startStepUp = async (options: {
   if (!purpose.success || !target.success) throw new AppError("INVALID_INPUT", "Invalid passkey prompt.");
   await enforceRateLimit({ flow: "step_up.start", userId: actor.userId, context });
   if (purpose.data === "MANAGE_PASSKEYS") {
-    if (target.data.targetType !== "user") throw new AppError("INVALID_INPUT", "Passkey management is confirmed for a person.");
+    if (target.data.targetType !== "user")
+      throw new AppError("INVALID_INPUT", "Passkey management is confirmed for a person.");
     await assertCan(actor, "passkeys.manage", { type: "user", id: target.data.targetId }, context);
   }
 
-  const passkeys = await db.passkey.findMany({ where: { userId: actor.userId }, select: { credentialId: true, transports: true } });
+  const passkeys = await db.passkey.findMany({
+    where: { userId: actor.userId },
+    select: { credentialId: true, transports: true },
+  });
   if (passkeys.length === 0) {
-    throw new AppError("CONFLICT", "You need a passkey to confirm this. Add one on the Passkeys page.", { passkey: "required" });
+    throw new AppError("CONFLICT", "You need a passkey to confirm this. Add one on the Passkeys page.", {
+      passkey: "required",
+    });
   }
   const rp = relyingParty();
   const requestOptions = await generateAuthenticationOptions({
@@ -46,6 +52,11 @@ export const startStepUp = async (options: {
     userVerification: "required",
     timeout: CHALLENGE_TTL_MS,
   });
-  await issueChallenge({ userId: actor.userId, purpose: purpose.data, ...target.data, challenge: requestOptions.challenge });
+  await issueChallenge({
+    userId: actor.userId,
+    purpose: purpose.data,
+    ...target.data,
+    challenge: requestOptions.challenge,
+  });
   return requestOptions;
 };

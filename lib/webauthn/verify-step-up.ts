@@ -7,7 +7,13 @@ import { enforceRateLimit } from "../security/rate-limits";
 import { challengeOf, checkChallenge, consumeChallenge } from "./challenges";
 import { relyingParty } from "./config";
 import { classifyVerificationError, stepUpRefused } from "./refusals";
-import { type TAuthenticationResponse, type TStepUpPurpose, ZAuthenticationResponse, ZStepUpPurpose, ZStepUpTarget } from "./schemas";
+import {
+  type TAuthenticationResponse,
+  type TStepUpPurpose,
+  ZAuthenticationResponse,
+  ZStepUpPurpose,
+  ZStepUpTarget,
+} from "./schemas";
 
 declare const ADMITTED: unique symbol;
 /** Proof that this confirmation passed the step-up rate limits (admitStepUp); verifyStepUp requires it. */
@@ -20,7 +26,10 @@ export type TStepUpAdmission = { readonly userId: string; readonly [ADMITTED]: t
  * decision, and its audit event does not wait on the caller's connection. verifyStepUp takes
  * what it returns, so no caller can skip it.
  */
-export const admitStepUp = async (options: { actor: TUserActor; context?: TAuditContext }): Promise<TStepUpAdmission> => {
+export const admitStepUp = async (options: {
+  actor: TUserActor;
+  context?: TAuditContext;
+}): Promise<TStepUpAdmission> => {
   await enforceRateLimit({ flow: "step_up.verify", userId: options.actor.userId, context: options.context });
   return { userId: options.actor.userId } as TStepUpAdmission;
 };
@@ -56,7 +65,8 @@ export type TStepUpResult = { passkeyId: string; challengeId: string };
  */
 export const verifyStepUp = async (options: TVerifyStepUp): Promise<TStepUpResult> => {
   const { tx, actor, context = {} } = options;
-  if (options.admission.userId !== actor.userId) throw new Error("verifyStepUp: the admission was made for another person");
+  if (options.admission.userId !== actor.userId)
+    throw new Error("verifyStepUp: the admission was made for another person");
   const purpose = ZStepUpPurpose.safeParse(options.purpose);
   const target = ZStepUpTarget.safeParse({ targetType: options.targetType, targetId: options.targetId });
   const parsed = ZAuthenticationResponse.safeParse(options.response);

@@ -5,7 +5,11 @@ import { getConfig } from "../config";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
 import { createActor, uniqueId } from "../testing/fixtures";
-import { createSoftwareAuthenticator, type TAuthenticatorOverrides, type TSoftwareAuthenticator } from "../testing/software-authenticator";
+import {
+  createSoftwareAuthenticator,
+  type TAuthenticatorOverrides,
+  type TSoftwareAuthenticator,
+} from "../testing/software-authenticator";
 import {
   admitStepUp,
   finishPasskeyRegistration,
@@ -28,7 +32,8 @@ const refusedWith =
   (error: unknown): boolean => {
     assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
     assert.equal(error.code, code, error.message);
-    for (const [key, value] of Object.entries(fields)) assert.equal(error.fields[key], value, `fields.${key} (${error.message})`);
+    for (const [key, value] of Object.entries(fields))
+      assert.equal(error.fields[key], value, `fields.${key} (${error.message})`);
     return true;
   };
 
@@ -39,15 +44,27 @@ const ageSession = (actor: TUserActor, minutes = 20) =>
 const personWithPasskey = async () => {
   const actor = await createActor();
   const authenticator = createSoftwareAuthenticator({ origin, rpId });
-  const passkey = await finishPasskeyRegistration({ actor, name: "Laptop", response: authenticator.register(await startPasskeyRegistration({ actor })) });
+  const passkey = await finishPasskeyRegistration({
+    actor,
+    name: "Laptop",
+    response: authenticator.register(await startPasskeyRegistration({ actor })),
+  });
   return { actor, authenticator, passkey };
 };
 
 type TStepUpTarget = { purpose: TStepUpPurpose; targetType: string; targetId: string };
-const requestTarget = (purpose: TStepUpPurpose = "APPROVE", targetId = uniqueId("req")): TStepUpTarget => ({ purpose, targetType: "request", targetId });
+const requestTarget = (purpose: TStepUpPurpose = "APPROVE", targetId = uniqueId("req")): TStepUpTarget => ({
+  purpose,
+  targetType: "request",
+  targetId,
+});
 
-const assertFor = async (actor: TUserActor, authenticator: TSoftwareAuthenticator, target: TStepUpTarget, overrides?: TAuthenticatorOverrides) =>
-  authenticator.assert(await startStepUp({ actor, ...target }), overrides);
+const assertFor = async (
+  actor: TUserActor,
+  authenticator: TSoftwareAuthenticator,
+  target: TStepUpTarget,
+  overrides?: TAuthenticatorOverrides,
+) => authenticator.assert(await startStepUp({ actor, ...target }), overrides);
 
 const verifyIn = async (actor: TUserActor, target: TStepUpTarget, response: Awaited<ReturnType<typeof assertFor>>) => {
   const admission = await admitStepUp({ actor });
@@ -65,7 +82,11 @@ describe("passkey registration", () => {
     assert.equal(options.attestation, "none");
     assert.equal(Buffer.from(options.user.id, "base64url").toString("utf8"), actor.userId);
 
-    const passkey = await finishPasskeyRegistration({ actor, name: "  Work laptop  ", response: authenticator.register(options) });
+    const passkey = await finishPasskeyRegistration({
+      actor,
+      name: "  Work laptop  ",
+      response: authenticator.register(options),
+    });
     assert.equal(passkey.name, "Work laptop");
     const stored = await db.passkey.findUniqueOrThrow({ where: { id: passkey.id } });
     assert.equal(stored.userId, actor.userId);
@@ -77,13 +98,21 @@ describe("passkey registration", () => {
     assert.equal(events.length, 1);
     assert.equal(events[0]?.outcome, "ALLOWED");
     assert.equal(events[0]?.targetId, passkey.id);
-    const challenge = await db.webAuthnChallenge.findFirstOrThrow({ where: { userId: actor.userId, purpose: "REGISTER" } });
+    const challenge = await db.webAuthnChallenge.findFirstOrThrow({
+      where: { userId: actor.userId, purpose: "REGISTER" },
+    });
     assert.ok(challenge.usedAt, "the registration challenge is spent");
 
     // The next registration excludes the passkey the person already has.
     const next = await startPasskeyRegistration({ actor });
-    assert.deepEqual(next.excludeCredentials?.map((credential) => credential.id), [stored.credentialId]);
-    assert.deepEqual((await listPasskeys({ actor })).map((row) => row.id), [passkey.id]);
+    assert.deepEqual(
+      next.excludeCredentials?.map((credential) => credential.id),
+      [stored.credentialId],
+    );
+    assert.deepEqual(
+      (await listPasskeys({ actor })).map((row) => row.id),
+      [passkey.id],
+    );
   });
 
   it("registration with an old session and no passkey is refused: sign in again", async () => {
@@ -93,9 +122,14 @@ describe("passkey registration", () => {
     await assert.rejects(startAddPasskey({ actor }), refusedWith("FORBIDDEN", { reauth: "required" }));
     const authenticator = createSoftwareAuthenticator({ origin, rpId });
     const response = authenticator.register(await startPasskeyRegistration({ actor }));
-    await assert.rejects(finishPasskeyRegistration({ actor, name: "Laptop", response }), refusedWith("FORBIDDEN", { reauth: "required" }));
+    await assert.rejects(
+      finishPasskeyRegistration({ actor, name: "Laptop", response }),
+      refusedWith("FORBIDDEN", { reauth: "required" }),
+    );
     assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 0);
-    const denied = await db.auditEvent.count({ where: { action: "passkey.register", actorId: actor.userId, outcome: "DENIED" } });
+    const denied = await db.auditEvent.count({
+      where: { action: "passkey.register", actorId: actor.userId, outcome: "DENIED" },
+    });
     assert.equal(denied, 1, "the refusal is audited");
   });
 
@@ -106,11 +140,17 @@ describe("passkey registration", () => {
     const started = await startAddPasskey({ actor });
     assert.ok(started.stepUp, "the UI is told to confirm first");
     const response = second.register(started.registration);
-    await assert.rejects(finishPasskeyRegistration({ actor, name: "Phone", response }), refusedWith("FORBIDDEN", { stepUp: "required" }));
+    await assert.rejects(
+      finishPasskeyRegistration({ actor, name: "Phone", response }),
+      refusedWith("FORBIDDEN", { stepUp: "required" }),
+    );
 
     // Refused step-ups: for another person's target, or for a decision instead of passkeys.
     const forDecision = await assertFor(actor, authenticator, requestTarget("APPROVE"));
-    await assert.rejects(finishPasskeyRegistration({ actor, name: "Phone", response, stepUp: forDecision }), refusedWith("FORBIDDEN", { stepUp: "wrong_purpose" }));
+    await assert.rejects(
+      finishPasskeyRegistration({ actor, name: "Phone", response, stepUp: forDecision }),
+      refusedWith("FORBIDDEN", { stepUp: "wrong_purpose" }),
+    );
 
     // The same registration response, now with the step-up: its challenge was not spent by the refusals.
     const stepUp = authenticator.assert(started.stepUp);
@@ -125,7 +165,10 @@ describe("passkey registration", () => {
     const authenticator = createSoftwareAuthenticator({ origin, rpId });
     const response = authenticator.register(await startPasskeyRegistration({ actor }));
     await finishPasskeyRegistration({ actor, name: "Laptop", response });
-    await assert.rejects(finishPasskeyRegistration({ actor, name: "Again", response }), refusedWith("FORBIDDEN", { passkey: "used" }));
+    await assert.rejects(
+      finishPasskeyRegistration({ actor, name: "Again", response }),
+      refusedWith("FORBIDDEN", { passkey: "used" }),
+    );
     assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 1);
   });
 
@@ -140,10 +183,16 @@ describe("passkey registration", () => {
     ];
     for (const [overrides, reason] of cases) {
       const response = authenticator.register(await startPasskeyRegistration({ actor }), overrides);
-      await assert.rejects(finishPasskeyRegistration({ actor, name: "Laptop", response }), refusedWith("FORBIDDEN", { passkey: reason }));
+      await assert.rejects(
+        finishPasskeyRegistration({ actor, name: "Laptop", response }),
+        refusedWith("FORBIDDEN", { passkey: reason }),
+      );
     }
     const theirs = authenticator.register(await startPasskeyRegistration({ actor: other }));
-    await assert.rejects(finishPasskeyRegistration({ actor, name: "Laptop", response: theirs }), refusedWith("FORBIDDEN", { passkey: "wrong_user" }));
+    await assert.rejects(
+      finishPasskeyRegistration({ actor, name: "Laptop", response: theirs }),
+      refusedWith("FORBIDDEN", { passkey: "wrong_user" }),
+    );
     assert.equal(await db.passkey.count({ where: { userId: { in: [actor.userId, other.userId] } } }), 0);
   });
 
@@ -169,7 +218,11 @@ describe("passkey removal", () => {
   it("removing a passkey that is not the last needs nothing more, and is audited", async () => {
     const { actor, passkey } = await personWithPasskey();
     const second = createSoftwareAuthenticator({ origin, rpId });
-    await finishPasskeyRegistration({ actor, name: "Phone", response: second.register(await startPasskeyRegistration({ actor })) });
+    await finishPasskeyRegistration({
+      actor,
+      name: "Phone",
+      response: second.register(await startPasskeyRegistration({ actor })),
+    });
     await ageSession(actor);
     await removePasskey({ actor, passkeyId: passkey.id });
     assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 1);
@@ -180,10 +233,17 @@ describe("passkey removal", () => {
   it("removing the last passkey needs a fresh sign-in or a step-up", async () => {
     const { actor, authenticator, passkey } = await personWithPasskey();
     await ageSession(actor);
-    await assert.rejects(removePasskey({ actor, passkeyId: passkey.id }), refusedWith("FORBIDDEN", { stepUp: "required" }));
+    await assert.rejects(
+      removePasskey({ actor, passkeyId: passkey.id }),
+      refusedWith("FORBIDDEN", { stepUp: "required" }),
+    );
     assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 1);
 
-    const stepUp = await assertFor(actor, authenticator, { purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId });
+    const stepUp = await assertFor(actor, authenticator, {
+      purpose: "MANAGE_PASSKEYS",
+      targetType: "user",
+      targetId: actor.userId,
+    });
     await removePasskey({ actor, passkeyId: passkey.id, stepUp });
     assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 0);
 
@@ -196,9 +256,16 @@ describe("passkey removal", () => {
   it("two concurrent removals on an old session cannot leave the person with no passkey unconfirmed", async () => {
     const { actor, passkey } = await personWithPasskey();
     const second = createSoftwareAuthenticator({ origin, rpId });
-    const other = await finishPasskeyRegistration({ actor, name: "Phone", response: second.register(await startPasskeyRegistration({ actor })) });
+    const other = await finishPasskeyRegistration({
+      actor,
+      name: "Phone",
+      response: second.register(await startPasskeyRegistration({ actor })),
+    });
     await ageSession(actor);
-    const outcomes = await Promise.allSettled([removePasskey({ actor, passkeyId: passkey.id }), removePasskey({ actor, passkeyId: other.id })]);
+    const outcomes = await Promise.allSettled([
+      removePasskey({ actor, passkeyId: passkey.id }),
+      removePasskey({ actor, passkeyId: other.id }),
+    ]);
     assert.equal(outcomes.filter((outcome) => outcome.status === "fulfilled").length, 1);
     const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     refusedWith("FORBIDDEN", { stepUp: "required" })(refused?.reason);
@@ -208,7 +275,10 @@ describe("passkey removal", () => {
   it("a MANAGE_PASSKEYS step-up cannot be issued for someone else", async () => {
     const { actor } = await personWithPasskey();
     const other = await createActor();
-    await assert.rejects(startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: other.userId }), refusedWith("FORBIDDEN"));
+    await assert.rejects(
+      startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: other.userId }),
+      refusedWith("FORBIDDEN"),
+    );
   });
 });
 
@@ -224,9 +294,15 @@ describe("step-up", () => {
     const options = await startStepUp({ actor, ...target });
     assert.equal(options.userVerification, "required");
     assert.equal(options.timeout, 5 * 60_000);
-    assert.deepEqual(options.allowCredentials?.map((credential) => credential.id), [authenticator.credentials()[0]?.id]);
+    assert.deepEqual(
+      options.allowCredentials?.map((credential) => credential.id),
+      [authenticator.credentials()[0]?.id],
+    );
     const row = await db.webAuthnChallenge.findUniqueOrThrow({ where: { challenge: options.challenge } });
-    assert.deepEqual([row.userId, row.purpose, row.targetType, row.targetId], [actor.userId, "APPROVE", "request", target.targetId]);
+    assert.deepEqual(
+      [row.userId, row.purpose, row.targetType, row.targetId],
+      [actor.userId, "APPROVE", "request", target.targetId],
+    );
     assert.ok(Math.abs(row.expiresAt.getTime() - row.createdAt.getTime() - 5 * 60_000) < 2_000);
 
     const before = new Date();
@@ -236,7 +312,12 @@ describe("step-up", () => {
     assert.equal(stored.counter, 1n);
     assert.ok(stored.lastUsedAt && stored.lastUsedAt >= before);
     assert.ok((await db.webAuthnChallenge.findUniqueOrThrow({ where: { id: row.id } })).usedAt);
-    assert.equal(await db.auditEvent.count({ where: { action: "webauthn.step_up", actorId: actor.userId, targetId: target.targetId } }), 1);
+    assert.equal(
+      await db.auditEvent.count({
+        where: { action: "webauthn.step_up", actorId: actor.userId, targetId: target.targetId },
+      }),
+      1,
+    );
   });
 
   it("the challenge is spent only if the caller's decision commits", async () => {
@@ -251,7 +332,9 @@ describe("step-up", () => {
       }),
       /the decision failed/,
     );
-    const row = await db.webAuthnChallenge.findFirstOrThrow({ where: { userId: actor.userId, targetId: target.targetId } });
+    const row = await db.webAuthnChallenge.findFirstOrThrow({
+      where: { userId: actor.userId, targetId: target.targetId },
+    });
     assert.equal(row.usedAt, null, "rolled back with the decision");
     await verifyIn(actor, target, assertion);
   });
@@ -270,7 +353,10 @@ describe("step-up", () => {
     const requestB = requestTarget("APPROVE");
     const assertion = await assertFor(actor, authenticator, requestA);
     await assert.rejects(verifyIn(actor, requestB, assertion), refusedWith("FORBIDDEN", { stepUp: "wrong_target" }));
-    await assert.rejects(verifyIn(actor, { ...requestA, targetType: "grant" }, assertion), refusedWith("FORBIDDEN", { stepUp: "wrong_target" }));
+    await assert.rejects(
+      verifyIn(actor, { ...requestA, targetType: "grant" }, assertion),
+      refusedWith("FORBIDDEN", { stepUp: "wrong_target" }),
+    );
     // Still good for A: a refusal rolls back and spends nothing.
     await verifyIn(actor, requestA, assertion);
   });
@@ -279,7 +365,10 @@ describe("step-up", () => {
     const { actor, authenticator } = await personWithPasskey();
     const approve = requestTarget("APPROVE");
     const assertion = await assertFor(actor, authenticator, approve);
-    await assert.rejects(verifyIn(actor, { ...approve, purpose: "DENY" }, assertion), refusedWith("FORBIDDEN", { stepUp: "wrong_purpose" }));
+    await assert.rejects(
+      verifyIn(actor, { ...approve, purpose: "DENY" }, assertion),
+      refusedWith("FORBIDDEN", { stepUp: "wrong_purpose" }),
+    );
   });
 
   it("another person's challenge is refused, even answered with one's own passkey", async () => {
@@ -293,15 +382,24 @@ describe("step-up", () => {
     await assert.rejects(verifyIn(mallory.actor, target, signed), refusedWith("FORBIDDEN", { stepUp: "wrong_user" }));
     // And Alice's genuine assertion submitted by Mallory is refused the same way.
     const alicesAssertion = alice.authenticator.assert(alicesOptions);
-    await assert.rejects(verifyIn(mallory.actor, target, alicesAssertion), refusedWith("FORBIDDEN", { stepUp: "wrong_user" }));
+    await assert.rejects(
+      verifyIn(mallory.actor, target, alicesAssertion),
+      refusedWith("FORBIDDEN", { stepUp: "wrong_user" }),
+    );
   });
 
   it("an expired challenge is refused", async () => {
     const { actor, authenticator } = await personWithPasskey();
     const target = requestTarget();
     const options = await startStepUp({ actor, ...target });
-    await db.webAuthnChallenge.update({ where: { challenge: options.challenge }, data: { expiresAt: new Date(Date.now() - 1_000) } });
-    await assert.rejects(verifyIn(actor, target, authenticator.assert(options)), refusedWith("FORBIDDEN", { stepUp: "expired" }));
+    await db.webAuthnChallenge.update({
+      where: { challenge: options.challenge },
+      data: { expiresAt: new Date(Date.now() - 1_000) },
+    });
+    await assert.rejects(
+      verifyIn(actor, target, authenticator.assert(options)),
+      refusedWith("FORBIDDEN", { stepUp: "expired" }),
+    );
   });
 
   it("an assertion made on another origin is refused", async () => {
@@ -332,7 +430,11 @@ describe("step-up", () => {
     const second = requestTarget();
     const assertion = await assertFor(actor, authenticator, second, { signCount: 3 });
     await assert.rejects(verifyIn(actor, second, assertion), refusedWith("FORBIDDEN", { stepUp: "counter" }));
-    assert.equal((await db.passkey.findUniqueOrThrow({ where: { id: passkey.id } })).counter, 5n, "the counter did not move back");
+    assert.equal(
+      (await db.passkey.findUniqueOrThrow({ where: { id: passkey.id } })).counter,
+      5n,
+      "the counter did not move back",
+    );
   });
 
   it("someone else's passkey cannot answer a person's challenge", async () => {
@@ -343,7 +445,10 @@ describe("step-up", () => {
     // Bob's credential signs Alice's challenge (his client ignores allowCredentials); it is
     // submitted in Alice's name.
     const signedByBob = bob.authenticator.assert(alicesOptions, { ignoreAllowCredentials: true });
-    await assert.rejects(verifyIn(alice.actor, target, signedByBob), refusedWith("FORBIDDEN", { stepUp: "unknown_passkey" }));
+    await assert.rejects(
+      verifyIn(alice.actor, target, signedByBob),
+      refusedWith("FORBIDDEN", { stepUp: "unknown_passkey" }),
+    );
   });
 
   it("a forged signature is refused", async () => {
@@ -359,7 +464,13 @@ describe("step-up", () => {
     const { actor } = await personWithPasskey();
     const target = requestTarget();
     const garbage = [
-      { id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "bm90LWpzb24", authenticatorData: "AA", signature: "AA" }, clientExtensionResults: {} },
+      {
+        id: "x",
+        rawId: "x",
+        type: "public-key",
+        response: { clientDataJSON: "bm90LWpzb24", authenticatorData: "AA", signature: "AA" },
+        clientExtensionResults: {},
+      },
       { id: "not base64!", rawId: "x" },
     ];
     for (const response of garbage) {

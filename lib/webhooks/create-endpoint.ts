@@ -29,21 +29,41 @@ export const createEndpoint = async (options: {
   const { url, events } = parsed.data;
   // Grant events name people and their access: never sent in clear text in production.
   if (getConfig().isProduction && new URL(url).protocol !== "https:") {
-    throw new AppError("INVALID_INPUT", "Some fields need attention.", { url: "must start with https:// in production" });
+    throw new AppError("INVALID_INPUT", "Some fields need attention.", {
+      url: "must start with https:// in production",
+    });
   }
   const resourceKey = boundedText(options.resourceKey);
   const secret = generateSecret();
 
   const endpointId = await db.$transaction(async (tx) => {
-    const resource = await tx.resource.findUnique({ where: { key: resourceKey }, select: { id: true, archivedAt: true } });
+    const resource = await tx.resource.findUnique({
+      where: { key: resourceKey },
+      select: { id: true, archivedAt: true },
+    });
     if (!resource) throw resourceNotFound(resourceKey);
-    if (resource.archivedAt) throw new AppError("CONFLICT", "The resource is archived: it is kept as it was. Existing endpoints keep receiving events.");
+    if (resource.archivedAt)
+      throw new AppError(
+        "CONFLICT",
+        "The resource is archived: it is kept as it was. Existing endpoints keep receiving events.",
+      );
     const endpoint = await tx.webhookEndpoint.create({
-      data: { resourceId: resource.id, url, events: events satisfies TWebhookEventType[], secretEncrypted: encryptSecret(secret) },
+      data: {
+        resourceId: resource.id,
+        url,
+        events: events satisfies TWebhookEventType[],
+        secretEncrypted: encryptSecret(secret),
+      },
       select: { id: true },
     });
     // Never the secret, not even a part of it.
-    await auditEndpointChange(tx, { actor, context, action: "webhook.endpoint.create", endpointId: endpoint.id, details: { resourceKey, url, events } });
+    await auditEndpointChange(tx, {
+      actor,
+      context,
+      action: "webhook.endpoint.create",
+      endpointId: endpoint.id,
+      details: { resourceKey, url, events },
+    });
     return endpoint.id;
   });
   return { endpointId, secret };

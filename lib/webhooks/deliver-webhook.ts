@@ -35,7 +35,11 @@ export class WebhookNotDueError extends Error {
 // much is cheaper than a retry.
 const EARLY_SLACK_MS = 2_000;
 
-type TScheduled = { eventType: string; sendAfter: Date | null; grant: { startsAt: Date; expiresAt: Date; revokedAt: Date | null } | null };
+type TScheduled = {
+  eventType: string;
+  sendAfter: Date | null;
+  grant: { startsAt: Date; expiresAt: Date; revokedAt: Date | null } | null;
+};
 
 /** Why a scheduled event will not happen after all, or null while it still stands. */
 const scheduledEventVoided = ({ eventType, sendAfter, grant }: TScheduled): string | null => {
@@ -72,7 +76,11 @@ const describeError = (error: unknown): string => {
   if (error instanceof Error) {
     if (error.name === "TimeoutError") return `timed out after ${DELIVERY_TIMEOUT_MS / 1000} s`;
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ? `${error.message}: ${cause.code}` : cause?.message ? `${error.message}: ${cause.message}` : error.message;
+    return cause?.code
+      ? `${error.message}: ${cause.code}`
+      : cause?.message
+        ? `${error.message}: ${cause.message}`
+        : error.message;
   }
   return String(error);
 };
@@ -95,7 +103,16 @@ type TDeliveryRow = {
  */
 const loadDelivery = async (deliveryId: string): Promise<TDeliveryRow | null> => {
   const rows = await db.$queryRaw<
-    Array<Omit<TDeliveryRow, "endpoint" | "grant"> & { url: string; secretEncrypted: string; disabledAt: Date | null; startsAt: Date | null; expiresAt: Date | null; revokedAt: Date | null }>
+    Array<
+      Omit<TDeliveryRow, "endpoint" | "grant"> & {
+        url: string;
+        secretEncrypted: string;
+        disabledAt: Date | null;
+        startsAt: Date | null;
+        expiresAt: Date | null;
+        revokedAt: Date | null;
+      }
+    >
   >`select d.id, d."eventId", d."eventType", d.payload, d."deliveredAt", d."sendAfter", d."cancelledAt",
            e.url, e."secretEncrypted", e."disabledAt", g."startsAt", g."expiresAt", g."revokedAt"
       from "WebhookDelivery" d
@@ -105,7 +122,11 @@ const loadDelivery = async (deliveryId: string): Promise<TDeliveryRow | null> =>
   const row = rows[0];
   if (!row) return null;
   const { url, secretEncrypted, disabledAt, startsAt, expiresAt, revokedAt, ...delivery } = row;
-  return { ...delivery, endpoint: { url, secretEncrypted, disabledAt }, grant: startsAt && expiresAt ? { startsAt, expiresAt, revokedAt } : null };
+  return {
+    ...delivery,
+    endpoint: { url, secretEncrypted, disabledAt },
+    grant: startsAt && expiresAt ? { startsAt, expiresAt, revokedAt } : null,
+  };
 };
 
 /**
@@ -115,7 +136,11 @@ const loadDelivery = async (deliveryId: string): Promise<TDeliveryRow | null> =>
  * `webhook-timestamp` (receivers refuse old ones). Redirects are not followed: a moved
  * endpoint is an administrator's change to make, not the worker's.
  */
-export const deliverWebhook = async (options: { deliveryId: string; signal?: AbortSignal; now?: () => Date }): Promise<TDeliverResult> => {
+export const deliverWebhook = async (options: {
+  deliveryId: string;
+  signal?: AbortSignal;
+  now?: () => Date;
+}): Promise<TDeliverResult> => {
   const now = options.now ?? (() => new Date());
   const delivery = await loadDelivery(options.deliveryId);
   // Deleted with its endpoint (cascade): nothing left to send.
@@ -127,7 +152,10 @@ export const deliverWebhook = async (options: { deliveryId: string; signal?: Abo
   // covers a job already running at that moment.
   const voided = scheduledEventVoided(delivery);
   if (voided) {
-    await db.webhookDelivery.updateMany({ where: { id: delivery.id, deliveredAt: null, cancelledAt: null }, data: { cancelledAt: now(), cancelReason: voided } });
+    await db.webhookDelivery.updateMany({
+      where: { id: delivery.id, deliveredAt: null, cancelledAt: null },
+      data: { cancelledAt: now(), cancelReason: voided },
+    });
     return { outcome: "skipped", reason: "cancelled" };
   }
   if (delivery.sendAfter) {
@@ -138,7 +166,12 @@ export const deliverWebhook = async (options: { deliveryId: string; signal?: Abo
 
   const body = JSON.stringify(delivery.payload);
   const timestamp = Math.floor(now().getTime() / 1000);
-  const signature = signWebhook({ secret: decryptSecret(delivery.endpoint.secretEncrypted), id: delivery.eventId, timestamp, body });
+  const signature = signWebhook({
+    secret: decryptSecret(delivery.endpoint.secretEncrypted),
+    id: delivery.eventId,
+    timestamp,
+    body,
+  });
   const timeout = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
 
   let status: number | null = null;

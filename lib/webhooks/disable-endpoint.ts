@@ -20,12 +20,24 @@ export const disableEndpoint = async (options: {
   const endpointId = boundedText(options.endpointId);
 
   return db.$transaction(async (tx) => {
-    const endpoint = await tx.webhookEndpoint.findFirst({ where: { id: endpointId, resource: { key: resourceKey } }, select: { id: true, url: true } });
+    const endpoint = await tx.webhookEndpoint.findFirst({
+      where: { id: endpointId, resource: { key: resourceKey } },
+      select: { id: true, url: true },
+    });
     if (!endpoint) throw endpointNotFound();
     // Conditional update under the row's lock: of two concurrent disables exactly one counts.
-    const { count } = await tx.webhookEndpoint.updateMany({ where: { id: endpoint.id, disabledAt: null }, data: { disabledAt: new Date() } });
+    const { count } = await tx.webhookEndpoint.updateMany({
+      where: { id: endpoint.id, disabledAt: null },
+      data: { disabledAt: new Date() },
+    });
     if (count === 0) return { disabled: false };
-    await auditEndpointChange(tx, { actor, context, action: "webhook.endpoint.disable", endpointId: endpoint.id, details: { resourceKey, url: endpoint.url } });
+    await auditEndpointChange(tx, {
+      actor,
+      context,
+      action: "webhook.endpoint.disable",
+      endpointId: endpoint.id,
+      details: { resourceKey, url: endpoint.url },
+    });
     return { disabled: true };
   });
 };

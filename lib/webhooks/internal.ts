@@ -8,7 +8,13 @@ import { AppError } from "../errors";
 /** One ALLOWED event for an endpoint change, in the change's own transaction. */
 export const auditEndpointChange = (
   tx: Db,
-  options: { actor: TUserActor; context?: TAuditContext; action: string; endpointId: string; details: Record<string, unknown> },
+  options: {
+    actor: TUserActor;
+    context?: TAuditContext;
+    action: string;
+    endpointId: string;
+    details: Record<string, unknown>;
+  },
 ) =>
   appendAuditEvent(tx, {
     actorType: "USER",

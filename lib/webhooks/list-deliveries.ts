@@ -34,12 +34,28 @@ export const listDeliveries = async (options: {
   await assertCan(options.actor, "catalog.manage", undefined, options.context);
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), MAX_DELIVERIES);
   const endpoint = await db.webhookEndpoint.findFirst({
-    where: { id: boundedText(options.endpointId), ...(options.resourceKey !== undefined ? { resource: { key: boundedText(options.resourceKey) } } : {}) },
+    where: {
+      id: boundedText(options.endpointId),
+      ...(options.resourceKey !== undefined ? { resource: { key: boundedText(options.resourceKey) } } : {}),
+    },
     select: {
       deliveries: {
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: limit,
-        select: { id: true, eventId: true, eventType: true, grantId: true, attempts: true, lastStatus: true, lastError: true, deliveredAt: true, createdAt: true, sendAfter: true, cancelledAt: true, cancelReason: true },
+        select: {
+          id: true,
+          eventId: true,
+          eventType: true,
+          grantId: true,
+          attempts: true,
+          lastStatus: true,
+          lastError: true,
+          deliveredAt: true,
+          createdAt: true,
+          sendAfter: true,
+          cancelledAt: true,
+          cancelReason: true,
+        },
       },
     },
   });

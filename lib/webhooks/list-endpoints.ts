@@ -12,13 +12,20 @@ export type TWebhookEndpoint = {
 };
 
 /** Administrators: a resource's endpoints, newest first. Never their secrets. */
-export const listEndpoints = async (options: { actor: TUserActor; resourceKey: string; context?: TAuditContext }): Promise<TWebhookEndpoint[]> => {
+export const listEndpoints = async (options: {
+  actor: TUserActor;
+  resourceKey: string;
+  context?: TAuditContext;
+}): Promise<TWebhookEndpoint[]> => {
   await assertCan(options.actor, "catalog.manage", undefined, options.context);
   const resourceKey = boundedText(options.resourceKey);
   const resource = await db.resource.findUnique({
     where: { key: resourceKey },
     select: {
-      webhookEndpoints: { orderBy: { createdAt: "desc" }, select: { id: true, url: true, events: true, createdAt: true, disabledAt: true } },
+      webhookEndpoints: {
+        orderBy: { createdAt: "desc" },
+        select: { id: true, url: true, events: true, createdAt: true, disabledAt: true },
+      },
     },
   });
   if (!resource) throw resourceNotFound(resourceKey);

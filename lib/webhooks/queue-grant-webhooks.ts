@@ -21,7 +21,8 @@ const WEBHOOK_GRANT_SELECT = {
 /** What an event's payload says about its grant. */
 export type TWebhookGrant = Prisma.GrantGetPayload<{ select: typeof WEBHOOK_GRANT_SELECT }>;
 
-export const loadWebhookGrant = (tx: Db, grantId: string): Promise<TWebhookGrant | null> => tx.grant.findUnique({ where: { id: grantId }, select: WEBHOOK_GRANT_SELECT });
+export const loadWebhookGrant = (tx: Db, grantId: string): Promise<TWebhookGrant | null> =>
+  tx.grant.findUnique({ where: { id: grantId }, select: WEBHOOK_GRANT_SELECT });
 
 /**
  * Inside the caller's transaction: one delivery per enabled endpoint of the grant's resource
@@ -51,7 +52,10 @@ export const queueGrantWebhooks = async (tx: Db, options: TQueueGrantWebhooks): 
 };
 
 /** The same for many events in three statements (endpoints, deliveries, outbox), for batches. */
-export const queueGrantWebhooksMany = async (tx: Db, events: TQueueGrantWebhooks[]): Promise<Array<{ deliveryIds: string[] }>> => {
+export const queueGrantWebhooksMany = async (
+  tx: Db,
+  events: TQueueGrantWebhooks[],
+): Promise<Array<{ deliveryIds: string[] }>> => {
   if (events.length === 0) return [];
   const loaded = await Promise.all(
     events.map(async (event) => {
@@ -61,7 +65,11 @@ export const queueGrantWebhooksMany = async (tx: Db, events: TQueueGrantWebhooks
     }),
   );
   const endpoints = await tx.webhookEndpoint.findMany({
-    where: { resourceId: { in: [...new Set(loaded.map((event) => event.grant.resourceId))] }, disabledAt: null, events: { hasSome: [...new Set(events.map((event) => event.eventType))] } },
+    where: {
+      resourceId: { in: [...new Set(loaded.map((event) => event.grant.resourceId))] },
+      disabledAt: null,
+      events: { hasSome: [...new Set(events.map((event) => event.eventType))] },
+    },
     select: { id: true, resourceId: true, events: true },
   });
   const rows = loaded.flatMap((event) => {
@@ -85,15 +93,31 @@ export const queueGrantWebhooksMany = async (tx: Db, events: TQueueGrantWebhooks
     const eventId = webhookEventId(grant.id, eventType, occurredAt);
     return endpoints
       .filter((endpoint) => endpoint.resourceId === grant.resourceId && endpoint.events.includes(eventType))
-      .map((endpoint) => ({ endpointId: endpoint.id, grantId: grant.id, eventId, eventType, payload: payload as unknown as Prisma.InputJsonObject, sendAfter: event.sendAfter ?? null }));
+      .map((endpoint) => ({
+        endpointId: endpoint.id,
+        grantId: grant.id,
+        eventId,
+        eventType,
+        payload: payload as unknown as Prisma.InputJsonObject,
+        sendAfter: event.sendAfter ?? null,
+      }));
   });
   if (rows.length === 0) return events.map(() => ({ deliveryIds: [] }));
 
   // Unique (endpointId, eventId): a duplicate is skipped and returns no row, so it gets no job.
-  const created = await tx.webhookDelivery.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true, eventId: true, sendAfter: true } });
+  const created = await tx.webhookDelivery.createManyAndReturn({
+    data: rows,
+    skipDuplicates: true,
+    select: { id: true, eventId: true, sendAfter: true },
+  });
   await addOutboxJobs(
     tx,
-    created.map((delivery) => ({ name: "webhook.deliver" as const, payload: { deliveryId: delivery.id }, jobId: webhookJobId(delivery.id), runAt: delivery.sendAfter ?? undefined })),
+    created.map((delivery) => ({
+      name: "webhook.deliver" as const,
+      payload: { deliveryId: delivery.id },
+      jobId: webhookJobId(delivery.id),
+      runAt: delivery.sendAfter ?? undefined,
+    })),
   );
   return loaded.map((event) => {
     const eventId = webhookEventId(event.grant.id, event.eventType, event.occurredAt);
@@ -112,7 +136,13 @@ export const cancelScheduledWebhooks = async (
   options: { grantId: string; now: Date; reason: string; eventType?: TWebhookEventType },
 ): Promise<number> => {
   const { count } = await tx.webhookDelivery.updateMany({
-    where: { grantId: options.grantId, deliveredAt: null, cancelledAt: null, sendAfter: { gt: options.now }, ...(options.eventType ? { eventType: options.eventType } : {}) },
+    where: {
+      grantId: options.grantId,
+      deliveredAt: null,
+      cancelledAt: null,
+      sendAfter: { gt: options.now },
+      ...(options.eventType ? { eventType: options.eventType } : {}),
+    },
     data: { cancelledAt: options.now, cancelReason: options.reason },
   });
   return count;

@@ -12,8 +12,14 @@ export const ZWebhookUrl = z
   .min(1, "is required")
   .max(2000, "is too long (2000 characters at most)")
   .refine((value) => URL.canParse(value), "must be an absolute URL, e.g. https://hooks.example.com/jit")
-  .refine((value) => !URL.canParse(value) || ["http:", "https:"].includes(new URL(value).protocol), "must start with http:// or https://")
-  .refine((value) => !URL.canParse(value) || (new URL(value).username === "" && new URL(value).password === ""), "must not contain a user name or password");
+  .refine(
+    (value) => !URL.canParse(value) || ["http:", "https:"].includes(new URL(value).protocol),
+    "must start with http:// or https://",
+  )
+  .refine(
+    (value) => !URL.canParse(value) || (new URL(value).username === "" && new URL(value).password === ""),
+    "must not contain a user name or password",
+  );
 
 export const ZCreateEndpoint = z.strictObject({
   url: ZWebhookUrl,

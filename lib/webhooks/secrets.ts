@@ -36,7 +36,13 @@ export const encryptSecret = (plaintext: string, options: TKeyOptions = {}): str
 export const decryptSecret = (encrypted: string, options: TKeyOptions = {}): string => {
   const parts = encrypted.split(".");
   const [format, ivText, tagText, ciphertextText] = parts;
-  if (parts.length !== 4 || format !== FORMAT || ivText === undefined || tagText === undefined || ciphertextText === undefined) {
+  if (
+    parts.length !== 4 ||
+    format !== FORMAT ||
+    ivText === undefined ||
+    tagText === undefined ||
+    ciphertextText === undefined
+  ) {
     throw new Error("webhook secret: unknown encryption format");
   }
   const iv = Buffer.from(ivText, "base64url");
@@ -46,7 +52,9 @@ export const decryptSecret = (encrypted: string, options: TKeyOptions = {}): str
   const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   decipher.setAuthTag(tag);
   try {
-    return Buffer.concat([decipher.update(Buffer.from(ciphertextText, "base64url")), decipher.final()]).toString("utf8");
+    return Buffer.concat([decipher.update(Buffer.from(ciphertextText, "base64url")), decipher.final()]).toString(
+      "utf8",
+    );
   } catch {
     throw new Error("webhook secret: decryption failed (wrong key or altered ciphertext)");
   }

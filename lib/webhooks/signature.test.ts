@@ -43,9 +43,24 @@ describe("verifyWebhook accepts only authentic, fresh messages", () => {
   const good = byHand(SECRET, ID, TIMESTAMP, BODY);
 
   it("accepts a correctly signed message (Fetch Headers and node header objects alike)", () => {
-    assert.deepEqual(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: AT }), { ok: true, id: ID, timestamp: TIMESTAMP });
-    assert.equal(verifyWebhook({ secret: SECRET, headers: new Headers(headersFor(good)), body: BODY, now: AT }).ok, true);
-    assert.equal(verifyWebhook({ secret: SECRET, headers: { "Webhook-Id": ID, "Webhook-Timestamp": String(TIMESTAMP), "Webhook-Signature": good }, body: BODY, now: AT }).ok, true);
+    assert.deepEqual(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: AT }), {
+      ok: true,
+      id: ID,
+      timestamp: TIMESTAMP,
+    });
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: new Headers(headersFor(good)), body: BODY, now: AT }).ok,
+      true,
+    );
+    assert.equal(
+      verifyWebhook({
+        secret: SECRET,
+        headers: { "Webhook-Id": ID, "Webhook-Timestamp": String(TIMESTAMP), "Webhook-Signature": good },
+        body: BODY,
+        now: AT,
+      }).ok,
+      true,
+    );
   });
 
   it("refuses a tampered body", () => {
@@ -54,27 +69,59 @@ describe("verifyWebhook accepts only authentic, fresh messages", () => {
   });
 
   it("refuses a tampered timestamp or id (both are signed)", () => {
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(good, ID, TIMESTAMP + 1), body: BODY, now: AT }).ok, false);
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(good, "msg_other"), body: BODY, now: AT }).ok, false);
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(good, ID, TIMESTAMP + 1), body: BODY, now: AT }).ok,
+      false,
+    );
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(good, "msg_other"), body: BODY, now: AT }).ok,
+      false,
+    );
   });
 
   it("refuses a signature made with another secret", () => {
     const other = `whsec_${randomBytes(32).toString("base64")}`;
     assert.equal(verifyWebhook({ secret: other, headers: headersFor(good), body: BODY, now: AT }).ok, false);
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(byHand(other, ID, TIMESTAMP, BODY)), body: BODY, now: AT }).ok, false);
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(byHand(other, ID, TIMESTAMP, BODY)), body: BODY, now: AT })
+        .ok,
+      false,
+    );
   });
 
   it("refuses a timestamp outside the tolerance, either way (replay protection)", () => {
     const late = new Date((TIMESTAMP + 301) * 1000);
-    assert.deepEqual(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: late }), { ok: false, reason: "message timestamp too old" });
+    assert.deepEqual(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: late }), {
+      ok: false,
+      reason: "message timestamp too old",
+    });
     const early = new Date((TIMESTAMP - 301) * 1000);
-    assert.deepEqual(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: early }), { ok: false, reason: "message timestamp too new" });
+    assert.deepEqual(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: early }), {
+      ok: false,
+      reason: "message timestamp too new",
+    });
     // At the edge, and with a custom tolerance.
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: new Date((TIMESTAMP + 300) * 1000) }).ok, true);
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: new Date((TIMESTAMP + 10) * 1000), toleranceSeconds: 5 }).ok, false);
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(good), body: BODY, now: new Date((TIMESTAMP + 300) * 1000) })
+        .ok,
+      true,
+    );
+    assert.equal(
+      verifyWebhook({
+        secret: SECRET,
+        headers: headersFor(good),
+        body: BODY,
+        now: new Date((TIMESTAMP + 10) * 1000),
+        toleranceSeconds: 5,
+      }).ok,
+      false,
+    );
     // A fresh signature of an old timestamp is still old.
     const old = Math.floor(Date.now() / 1000) - 3600;
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(byHand(SECRET, ID, old, BODY), ID, old), body: BODY }).ok, false);
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(byHand(SECRET, ID, old, BODY), ID, old), body: BODY }).ok,
+      false,
+    );
   });
 
   it("accepts when any of several space-separated signatures matches, ignoring unknown versions", () => {
@@ -83,15 +130,36 @@ describe("verifyWebhook accepts only authentic, fresh messages", () => {
       assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(list), body: BODY, now: AT }).ok, true, list);
     }
     // The right digest under another version label is not a v1 signature.
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(`v2,${good.slice(3)} ${stale}`), body: BODY, now: AT }).ok, false);
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(`v2,${good.slice(3)} ${stale}`), body: BODY, now: AT }).ok,
+      false,
+    );
   });
 
   it("refuses missing headers and malformed timestamps or signatures", () => {
-    assert.equal(verifyWebhook({ secret: SECRET, headers: { "webhook-id": ID, "webhook-timestamp": String(TIMESTAMP) }, body: BODY, now: AT }).ok, false);
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(good, ID, "1614265330.5"), body: BODY, now: AT }).ok, false);
-    assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(good, ID, "abc"), body: BODY, now: AT }).ok, false);
+    assert.equal(
+      verifyWebhook({
+        secret: SECRET,
+        headers: { "webhook-id": ID, "webhook-timestamp": String(TIMESTAMP) },
+        body: BODY,
+        now: AT,
+      }).ok,
+      false,
+    );
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(good, ID, "1614265330.5"), body: BODY, now: AT }).ok,
+      false,
+    );
+    assert.equal(
+      verifyWebhook({ secret: SECRET, headers: headersFor(good, ID, "abc"), body: BODY, now: AT }).ok,
+      false,
+    );
     for (const signature of ["", "v1", "v1,", good.slice(3), `v1,${good.slice(3, -2)}`, `${good}x`]) {
-      assert.equal(verifyWebhook({ secret: SECRET, headers: headersFor(signature), body: BODY, now: AT }).ok, false, JSON.stringify(signature));
+      assert.equal(
+        verifyWebhook({ secret: SECRET, headers: headersFor(signature), body: BODY, now: AT }).ok,
+        false,
+        JSON.stringify(signature),
+      );
     }
   });
 });

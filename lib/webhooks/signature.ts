@@ -28,8 +28,12 @@ const hmac = (secret: string, id: string, timestamp: number | string, body: stri
     .digest("base64");
 
 /** The `webhook-signature` header value for one message: `v1,<base64>`. */
-export const signWebhook = (options: { secret: string; id: string; timestamp: number; body: string | Buffer }): string =>
-  `${SIGNATURE_VERSION},${hmac(options.secret, options.id, options.timestamp, options.body)}`;
+export const signWebhook = (options: {
+  secret: string;
+  id: string;
+  timestamp: number;
+  body: string | Buffer;
+}): string => `${SIGNATURE_VERSION},${hmac(options.secret, options.id, options.timestamp, options.body)}`;
 
 type THeaderBag = Headers | Record<string, string | string[] | undefined>;
 
@@ -64,7 +68,8 @@ export const verifyWebhook = (options: {
   const id = header(options.headers, "webhook-id");
   const timestampText = header(options.headers, "webhook-timestamp");
   const signatures = header(options.headers, "webhook-signature");
-  if (!id || !timestampText || !signatures) return { ok: false, reason: "missing webhook-id, webhook-timestamp or webhook-signature header" };
+  if (!id || !timestampText || !signatures)
+    return { ok: false, reason: "missing webhook-id, webhook-timestamp or webhook-signature header" };
   if (!/^\d{1,15}$/.test(timestampText)) return { ok: false, reason: "invalid webhook-timestamp" };
 
   const timestamp = Number(timestampText);

@@ -27,7 +27,13 @@ import { applyExtension } from "../access/extend-grant";
 /** A real receiver on loopback: verifies each request with the endpoint's secret, as a target system would. */
 type TReceived = { path: string; headers: IncomingHttpHeaders; body: string; verified: boolean; reason?: string };
 
-const receiver = { server: undefined as Server | undefined, origin: "", received: [] as TReceived[], secrets: new Map<string, string>(), status: new Map<string, number>() };
+const receiver = {
+  server: undefined as Server | undefined,
+  origin: "",
+  received: [] as TReceived[],
+  secrets: new Map<string, string>(),
+  status: new Map<string, number>(),
+};
 
 before(async () => {
   receiver.server = createServer((request, response) => {
@@ -37,8 +43,16 @@ before(async () => {
       const path = request.url ?? "/";
       const body = Buffer.concat(chunks).toString("utf8");
       const secret = receiver.secrets.get(path);
-      const result = secret ? verifyWebhook({ secret, headers: request.headers, body }) : { ok: false as const, reason: "no secret for path" };
-      receiver.received.push({ path, headers: request.headers, body, verified: result.ok, ...(result.ok ? {} : { reason: result.reason }) });
+      const result = secret
+        ? verifyWebhook({ secret, headers: request.headers, body })
+        : { ok: false as const, reason: "no secret for path" };
+      receiver.received.push({
+        path,
+        headers: request.headers,
+        body,
+        verified: result.ok,
+        ...(result.ok ? {} : { reason: result.reason }),
+      });
       const status = result.ok ? (receiver.status.get(path) ?? 204) : 401;
       response.writeHead(status, { "content-type": "text/plain" });
       response.end(status >= 300 ? `receiver says ${status}` : "");
@@ -58,13 +72,21 @@ const isCode = (code: string) => (error: unknown) => error instanceof AppError &
 const admin = () => createActor({ groups: ["portal-admins"] });
 
 const newResource = async () =>
-  db.resource.create({ data: { key: uniqueId("wh"), name: "Orders DB", environment: "production", permissions: ["read", "write"] } });
+  db.resource.create({
+    data: { key: uniqueId("wh"), name: "Orders DB", environment: "production", permissions: ["read", "write"] },
+  });
 
 const newGrant = async (resourceId: string) => {
   const subject = await createUser();
   const now = Date.now();
   return db.grant.create({
-    data: { subjectId: subject.id, resourceId, permissions: ["read"], startsAt: new Date(now - 60_000), expiresAt: new Date(now + 3_600_000) },
+    data: {
+      subjectId: subject.id,
+      resourceId,
+      permissions: ["read"],
+      startsAt: new Date(now - 60_000),
+      expiresAt: new Date(now + 3_600_000),
+    },
     include: { subject: true },
   });
 };
@@ -86,7 +108,12 @@ describe("webhook endpoints: administration", () => {
   it("creates an endpoint, shows its secret once and stores it only encrypted, with an audit event", async () => {
     const actor = await admin();
     const resource = await newResource();
-    const { endpointId, secret } = await createEndpoint({ actor, resourceKey: resource.key, url: "https://hooks.example.com/jit", events: ["grant.revoked", "grant.activated"] });
+    const { endpointId, secret } = await createEndpoint({
+      actor,
+      resourceKey: resource.key,
+      url: "https://hooks.example.com/jit",
+      events: ["grant.revoked", "grant.activated"],
+    });
     assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
 
     const row = await db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpointId } });
@@ -96,14 +123,19 @@ describe("webhook endpoints: administration", () => {
     assert.ok(!row.secretEncrypted.includes(secret.slice("whsec_".length)), "the plaintext key is in the row");
     assert.equal(decryptSecret(row.secretEncrypted), secret);
 
-    const [event, ...more] = await db.auditEvent.findMany({ where: { action: "webhook.endpoint.create", targetId: endpointId } });
+    const [event, ...more] = await db.auditEvent.findMany({
+      where: { action: "webhook.endpoint.create", targetId: endpointId },
+    });
     assert.equal(more.length, 0);
     assert.equal(event?.actorId, actor.userId);
     assert.equal(event?.outcome, "ALLOWED");
     assert.ok(!JSON.stringify(event?.details).includes(secret.slice(6)), "the secret is in the audit log");
 
     const listed = await listEndpoints({ actor, resourceKey: resource.key });
-    assert.deepEqual(listed.map((endpoint) => endpoint.id), [endpointId]);
+    assert.deepEqual(
+      listed.map((endpoint) => endpoint.id),
+      [endpointId],
+    );
     assert.ok(!("secretEncrypted" in (listed[0] ?? {})), "list exposes the encrypted secret");
   });
 
@@ -124,33 +156,65 @@ describe("webhook endpoints: administration", () => {
         `${url} ${events.join(",")}`,
       );
     }
-    await assert.rejects(createEndpoint({ actor, resourceKey: uniqueId("missing"), url: "https://hooks.example.com/", events: ["grant.expired"] }), isCode("NOT_FOUND"));
+    await assert.rejects(
+      createEndpoint({
+        actor,
+        resourceKey: uniqueId("missing"),
+        url: "https://hooks.example.com/",
+        events: ["grant.expired"],
+      }),
+      isCode("NOT_FOUND"),
+    );
     assert.equal(await db.webhookEndpoint.count({ where: { resourceId: resource.id } }), 0);
   });
 
   it("refuses non-administrators (FORBIDDEN, audited) for every operation, and changes nothing", async () => {
     const owner = await admin();
     const resource = await newResource();
-    const { endpointId } = await createEndpoint({ actor: owner, resourceKey: resource.key, url: "https://hooks.example.com/a", events: ["grant.expired"] });
+    const { endpointId } = await createEndpoint({
+      actor: owner,
+      resourceKey: resource.key,
+      url: "https://hooks.example.com/a",
+      events: ["grant.expired"],
+    });
     const engineer = await createActor({ groups: ["engineers", "db-approvers"] });
 
-    await assert.rejects(createEndpoint({ actor: engineer, resourceKey: resource.key, url: "https://evil.example.com/", events: ["grant.expired"] }), isCode("FORBIDDEN"));
+    await assert.rejects(
+      createEndpoint({
+        actor: engineer,
+        resourceKey: resource.key,
+        url: "https://evil.example.com/",
+        events: ["grant.expired"],
+      }),
+      isCode("FORBIDDEN"),
+    );
     await assert.rejects(listEndpoints({ actor: engineer, resourceKey: resource.key }), isCode("FORBIDDEN"));
-    await assert.rejects(disableEndpoint({ actor: engineer, resourceKey: resource.key, endpointId }), isCode("FORBIDDEN"));
+    await assert.rejects(
+      disableEndpoint({ actor: engineer, resourceKey: resource.key, endpointId }),
+      isCode("FORBIDDEN"),
+    );
     await assert.rejects(listDeliveries({ actor: engineer, endpointId }), isCode("FORBIDDEN"));
 
     const denials = await db.auditEvent.findMany({ where: { action: "authz.denied", actorId: engineer.userId } });
     assert.equal(denials.length, 4);
     assert.ok(denials.every((event) => event.outcome === "DENIED" && event.reason === "not allowed: catalog.manage"));
     const endpoints = await db.webhookEndpoint.findMany({ where: { resourceId: resource.id } });
-    assert.deepEqual(endpoints.map((endpoint) => [endpoint.id, endpoint.disabledAt]), [[endpointId, null]]);
+    assert.deepEqual(
+      endpoints.map((endpoint) => [endpoint.id, endpoint.disabledAt]),
+      [[endpointId, null]],
+    );
   });
 
   it("disables an endpoint once (audited once), only under its own resource", async () => {
     const actor = await admin();
     const resource = await newResource();
     const other = await newResource();
-    const { endpointId } = await createEndpoint({ actor, resourceKey: resource.key, url: "https://hooks.example.com/b", events: ["grant.expired"] });
+    const { endpointId } = await createEndpoint({
+      actor,
+      resourceKey: resource.key,
+      url: "https://hooks.example.com/b",
+      events: ["grant.expired"],
+    });
 
     await assert.rejects(disableEndpoint({ actor, resourceKey: other.key, endpointId }), isCode("NOT_FOUND"));
     await assert.rejects(listDeliveries({ actor, endpointId, resourceKey: other.key }), isCode("NOT_FOUND"));
@@ -172,7 +236,9 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     const { deliveryIds } = await queue(grant.id, "grant.activated", occurredAt);
     assert.equal(deliveryIds.length, 1);
     const deliveryId = deliveryIds[0] as string;
-    const jobs = await db.outboxJob.findMany({ where: { name: "webhook.deliver", payload: { equals: { deliveryId } } } });
+    const jobs = await db.outboxJob.findMany({
+      where: { name: "webhook.deliver", payload: { equals: { deliveryId } } },
+    });
     assert.equal(jobs.length, 1, "one outbox job per delivery");
     assert.equal(jobs[0]?.queue, "webhooks");
     assert.ok(jobs[0]?.jobId.includes(deliveryId));
@@ -209,13 +275,19 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     assert.equal(delivery.lastStatus, 204);
     assert.equal(delivery.lastError, null);
     assert.ok(delivery.deliveredAt instanceof Date);
-    assert.ok(Math.abs(delivery.deliveredAt.getTime() - Date.now()) < 60_000, `deliveredAt is now, in UTC (got ${delivery.deliveredAt.toISOString()})`);
+    assert.ok(
+      Math.abs(delivery.deliveredAt.getTime() - Date.now()) < 60_000,
+      `deliveredAt is now, in UTC (got ${delivery.deliveredAt.toISOString()})`,
+    );
 
     // A repeated job sends nothing more.
     assert.deepEqual(await deliverWebhook({ deliveryId }), { outcome: "skipped", reason: "already delivered" });
     assert.equal(receivedAt(path).length, 1);
     const history = await listDeliveries({ actor, endpointId, resourceKey: resource.key });
-    assert.deepEqual(history.map((entry) => [entry.id, entry.eventType, entry.grantId, entry.attempts]), [[deliveryId, "grant.activated", grant.id, 1]]);
+    assert.deepEqual(
+      history.map((entry) => [entry.id, entry.eventType, entry.grantId, entry.attempts]),
+      [[deliveryId, "grant.activated", grant.id, 1]],
+    );
   });
 
   it("the same event queued twice is one delivery and one job", async () => {
@@ -230,7 +302,12 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     assert.equal(first.deliveryIds.length, 1);
     assert.deepEqual(second.deliveryIds, []);
     assert.equal(await db.webhookDelivery.count({ where: { endpointId } }), 1);
-    assert.equal(await db.outboxJob.count({ where: { name: "webhook.deliver", payload: { equals: { deliveryId: first.deliveryIds[0] as string } } } }), 1);
+    assert.equal(
+      await db.outboxJob.count({
+        where: { name: "webhook.deliver", payload: { equals: { deliveryId: first.deliveryIds[0] as string } } },
+      }),
+      1,
+    );
     // Another instant is another event.
     assert.equal((await queue(grant.id, "grant.expired", new Date(at.getTime() + 1))).deliveryIds.length, 1);
   });
@@ -246,13 +323,26 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
 
     const { deliveryIds } = await queue(grant.id, "grant.extended", new Date());
     const rows = await db.webhookDelivery.findMany({ where: { id: { in: deliveryIds } } });
-    assert.deepEqual(rows.map((row) => row.endpointId), [all.endpointId]);
-    assert.equal(await db.webhookDelivery.count({ where: { endpointId: { in: [revokedOnly.endpointId, otherResource.endpointId] } } }), 0);
+    assert.deepEqual(
+      rows.map((row) => row.endpointId),
+      [all.endpointId],
+    );
+    assert.equal(
+      await db.webhookDelivery.count({
+        where: { endpointId: { in: [revokedOnly.endpointId, otherResource.endpointId] } },
+      }),
+      0,
+    );
 
     const before = await db.webhookDelivery.count();
     await assert.rejects(
       db.$transaction(async (tx) => {
-        await queueGrantWebhooks(tx, { grantId: grant.id, eventType: "grant.revoked", occurredAt: new Date(), data: { reason: "incident over" } });
+        await queueGrantWebhooks(tx, {
+          grantId: grant.id,
+          eventType: "grant.revoked",
+          occurredAt: new Date(),
+          data: { reason: "incident over" },
+        });
         throw new Error("the revocation failed");
       }),
       /the revocation failed/,
@@ -263,13 +353,19 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
   it("a receiver answering 500 leaves the delivery undelivered with lastStatus 500 and the call throws; a later 2xx delivers it", async () => {
     const actor = await admin();
     const resource = await newResource();
-    const grant = await db.grant.update({ where: { id: (await newGrant(resource.id)).id }, data: { revokedAt: new Date(), revokeReason: "left the team" } });
+    const grant = await db.grant.update({
+      where: { id: (await newGrant(resource.id)).id },
+      data: { revokedAt: new Date(), revokeReason: "left the team" },
+    });
     const { path } = await endpointFor(actor, resource.key, ["grant.revoked"]);
     receiver.status.set(path, 500);
 
     const { deliveryIds } = await queue(grant.id, "grant.revoked", grant.revokedAt as Date);
     const deliveryId = deliveryIds[0] as string;
-    await assert.rejects(deliverWebhook({ deliveryId }), (error: unknown) => error instanceof WebhookDeliveryError && error.status === 500);
+    await assert.rejects(
+      deliverWebhook({ deliveryId }),
+      (error: unknown) => error instanceof WebhookDeliveryError && error.status === 500,
+    );
     let delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
     assert.equal(delivery.deliveredAt, null);
     assert.equal(delivery.lastStatus, 500);
@@ -300,7 +396,12 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await createEndpoint({ actor, resourceKey: resource.key, url: `http://127.0.0.1:${port}/hook`, events: ["grant.expired"] });
+    await createEndpoint({
+      actor,
+      resourceKey: resource.key,
+      url: `http://127.0.0.1:${port}/hook`,
+      events: ["grant.expired"],
+    });
     const { deliveryIds } = await queue(grant.id, "grant.expired", grant.expiresAt);
     await assert.rejects(deliverWebhook({ deliveryId: deliveryIds[0] as string }), WebhookDeliveryError);
     const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryIds[0] as string } });
@@ -317,7 +418,10 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
 
     const queued = await queue(grant.id, "grant.activated", grant.startsAt);
     await disableEndpoint({ actor, resourceKey: resource.key, endpointId });
-    assert.deepEqual(await deliverWebhook({ deliveryId: queued.deliveryIds[0] as string }), { outcome: "skipped", reason: "endpoint disabled" });
+    assert.deepEqual(await deliverWebhook({ deliveryId: queued.deliveryIds[0] as string }), {
+      outcome: "skipped",
+      reason: "endpoint disabled",
+    });
     assert.deepEqual((await queue(grant.id, "grant.expired", grant.expiresAt)).deliveryIds, []);
     assert.equal(receivedAt(path).length, 0);
     const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: queued.deliveryIds[0] as string } });
@@ -330,13 +434,20 @@ describe("scheduled deliveries: a grant's start and end are queued when it is ma
     const now = Date.now();
     return db.$transaction(async (tx) => {
       const grant = await tx.grant.create({
-        data: { subjectId, resourceId, permissions: ["read"], startsAt: new Date(now + times.startsInMs), expiresAt: new Date(now + times.endsInMs) },
+        data: {
+          subjectId,
+          resourceId,
+          permissions: ["read"],
+          startsAt: new Date(now + times.startsInMs),
+          expiresAt: new Date(now + times.endsInMs),
+        },
       });
       await scheduleGrantLifecycle(tx, grant);
       return grant;
     });
   };
-  const scheduled = (grantId: string) => db.webhookDelivery.findMany({ where: { grantId }, orderBy: [{ sendAfter: "asc" }, { createdAt: "asc" }] });
+  const scheduled = (grantId: string) =>
+    db.webhookDelivery.findMany({ where: { grantId }, orderBy: [{ sendAfter: "asc" }, { createdAt: "asc" }] });
 
   it("writes the expiry delivery with its instant and a delayed job in the grant's transaction, and sends it only when due", async () => {
     const resource = await newResource();
@@ -348,16 +459,31 @@ describe("scheduled deliveries: a grant's start and end are queued when it is ma
     assert.ok(delivery);
     assert.equal(delivery.eventType, "grant.expired");
     assert.equal(delivery.sendAfter?.getTime(), grant.expiresAt.getTime());
-    assert.equal(delivery.eventId, webhookEventId(grant.id, "grant.expired", grant.expiresAt), "the lifecycle job's own queueing finds it and adds nothing");
+    assert.equal(
+      delivery.eventId,
+      webhookEventId(grant.id, "grant.expired", grant.expiresAt),
+      "the lifecycle job's own queueing finds it and adds nothing",
+    );
     const job = await db.outboxJob.findFirst({ where: { jobId: { contains: delivery.id } } });
     assert.equal(job?.runAt?.getTime(), grant.expiresAt.getTime(), "its job waits for the expiry");
 
-    await assert.rejects(deliverWebhook({ deliveryId: delivery.id }), (error: unknown) => error instanceof WebhookNotDueError, "an early job sends nothing");
+    await assert.rejects(
+      deliverWebhook({ deliveryId: delivery.id }),
+      (error: unknown) => error instanceof WebhookNotDueError,
+      "an early job sends nothing",
+    );
     assert.equal(receivedAt(hook.path).length, 0);
 
     await expireGrant({ grantId: grant.id, now: new Date(grant.expiresAt.getTime() + 5) });
-    assert.equal(await db.webhookDelivery.count({ where: { grantId: grant.id } }), 1, "expiry did not queue a second delivery");
-    const result = await deliverWebhook({ deliveryId: delivery.id, now: () => new Date(grant.expiresAt.getTime() + 10) });
+    assert.equal(
+      await db.webhookDelivery.count({ where: { grantId: grant.id } }),
+      1,
+      "expiry did not queue a second delivery",
+    );
+    const result = await deliverWebhook({
+      deliveryId: delivery.id,
+      now: () => new Date(grant.expiresAt.getTime() + 10),
+    });
     assert.equal(result.outcome, "delivered");
     const [received] = receivedAt(hook.path);
     assert.ok(received?.verified);
@@ -371,7 +497,10 @@ describe("scheduled deliveries: a grant's start and end are queued when it is ma
     const hook = await endpointFor(await admin(), resource.key);
     const subject = await createActor();
     const grant = await makeGrant(resource.id, subject.userId, { startsInMs: 30_000, endsInMs: 120_000 });
-    assert.deepEqual((await scheduled(grant.id)).map((row) => row.eventType), ["grant.activated", "grant.expired"]);
+    assert.deepEqual(
+      (await scheduled(grant.id)).map((row) => row.eventType),
+      ["grant.activated", "grant.expired"],
+    );
 
     await revokeGrant({ actor: subject, input: { grantId: grant.id } });
     const rows = await scheduled(grant.id);
@@ -380,8 +509,12 @@ describe("scheduled deliveries: a grant's start and end are queued when it is ma
     assert.equal(byType.get("grant.expired")?.cancelReason, "grant revoked");
     assert.equal(byType.get("grant.revoked")?.cancelledAt, null);
 
-    for (const row of rows) await deliverWebhook({ deliveryId: row.id, now: () => new Date(grant.expiresAt.getTime() + 1) });
-    assert.deepEqual(receivedAt(hook.path).map((entry) => (JSON.parse(entry.body) as TWebhookPayload).type), ["grant.revoked"]);
+    for (const row of rows)
+      await deliverWebhook({ deliveryId: row.id, now: () => new Date(grant.expiresAt.getTime() + 1) });
+    assert.deepEqual(
+      receivedAt(hook.path).map((entry) => (JSON.parse(entry.body) as TWebhookPayload).type),
+      ["grant.revoked"],
+    );
   });
 
   it("the sender re-checks the grant: a revocation that bypassed the cancel still stops the expiry event", async () => {
@@ -393,9 +526,15 @@ describe("scheduled deliveries: a grant's start and end are queued when it is ma
     await db.grant.update({ where: { id: grant.id }, data: { revokedAt: new Date() } });
     const [delivery] = await scheduled(grant.id);
     assert.ok(delivery);
-    const result = await deliverWebhook({ deliveryId: delivery.id, now: () => new Date(grant.expiresAt.getTime() + 1) });
+    const result = await deliverWebhook({
+      deliveryId: delivery.id,
+      now: () => new Date(grant.expiresAt.getTime() + 1),
+    });
     assert.deepEqual(result, { outcome: "skipped", reason: "cancelled" });
-    assert.equal((await db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).cancelReason, "grant revoked first");
+    assert.equal(
+      (await db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).cancelReason,
+      "grant revoked first",
+    );
     assert.equal(receivedAt(hook.path).length, 0);
   });
 
@@ -407,7 +546,13 @@ describe("scheduled deliveries: a grant's start and end are queued when it is ma
     const [old] = await scheduled(grant.id);
     assert.ok(old);
     const { expiresAt } = await db.$transaction((tx) =>
-      applyExtension(tx, { grantId: grant.id, minutes: 30, requestId: uniqueId("req"), now: new Date(), actor: { type: "SYSTEM", id: "test" } }),
+      applyExtension(tx, {
+        grantId: grant.id,
+        minutes: 30,
+        requestId: uniqueId("req"),
+        now: new Date(),
+        actor: { type: "SYSTEM", id: "test" },
+      }),
     );
     const rows = await scheduled(grant.id);
     assert.equal(rows.length, 2);
@@ -417,7 +562,10 @@ describe("scheduled deliveries: a grant's start and end are queued when it is ma
     assert.equal(moved?.cancelledAt, null);
 
     // The old job, firing at the old instant, sends nothing.
-    assert.deepEqual(await deliverWebhook({ deliveryId: old.id, now: () => new Date(grant.expiresAt.getTime() + 1) }), { outcome: "skipped", reason: "cancelled" });
+    assert.deepEqual(await deliverWebhook({ deliveryId: old.id, now: () => new Date(grant.expiresAt.getTime() + 1) }), {
+      outcome: "skipped",
+      reason: "cancelled",
+    });
     assert.equal(receivedAt(hook.path).length, 0);
   });
 });

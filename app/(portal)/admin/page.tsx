@@ -58,14 +58,21 @@ const AdminPage = async () => {
         </p>
       </Section>
       <Section title="Users">
-        <DataTable caption="Users who have signed in through single sign-on" columns={["Name", "Email", "Groups", "Last sign-in", "Status", "Action"]}>
+        <DataTable
+          caption="Users who have signed in through single sign-on"
+          columns={["Name", "Email", "Groups", "Last sign-in", "Status", "Action"]}
+        >
           {users.map((user) => (
             <tr key={user.id} className="border-t border-slate-100" data-testid={`user-row-${user.email}`}>
               <td className="px-3 py-2">{user.name}</td>
               <td className="px-3 py-2">{user.email}</td>
               <td className="px-3 py-2">{user.groups.join(", ")}</td>
-              <td className="whitespace-nowrap px-3 py-2">{user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "never"}</td>
-              <td className="px-3 py-2">{user.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="green">active</Badge>}</td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                {user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "never"}
+              </td>
+              <td className="px-3 py-2">
+                {user.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="green">active</Badge>}
+              </td>
               <td className="px-3 py-2">
                 {user.id === actor.userId ? (
                   <span className="text-slate-500">(you)</span>

@@ -5,9 +5,16 @@ import { buildOpenApiDocument } from "@/lib/services";
 
 export const metadata: Metadata = { title: "API documentation" };
 
-type TOperation = { summary?: string; requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: Array<{ name: string; description?: string; schema: unknown }>; responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }> };
+type TOperation = {
+  summary?: string;
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  parameters?: Array<{ name: string; description?: string; schema: unknown }>;
+  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
+};
 
-const Json = ({ value }: { value: unknown }) => <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(value, null, 2)}</pre>;
+const Json = ({ value }: { value: unknown }) => (
+  <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(value, null, 2)}</pre>
+);
 
 /** The OpenAPI document of /api/v1 (the same one the API serves), rendered for people. */
 const ApiDocsPage = async () => {
@@ -18,7 +25,8 @@ const ApiDocsPage = async () => {
     <>
       <PageHeader title={doc.info.title} description={doc.info.description} />
       <p className="mb-6 text-sm">
-        Base URL <code>{doc.servers[0]?.url}</code>. Machine-readable: <code>GET /api/v1/openapi.json</code> (with a token). Ask an administrator for a service client.
+        Base URL <code>{doc.servers[0]?.url}</code>. Machine-readable: <code>GET /api/v1/openapi.json</code> (with a
+        token). Ask an administrator for a service client.
       </p>
       {Object.entries(doc.paths).map(([path, methods]) =>
         Object.entries(methods as Record<string, TOperation>).map(([method, operation]) => (
@@ -30,7 +38,8 @@ const ApiDocsPage = async () => {
                 <ul className="list-disc pl-5 text-sm">
                   {operation.parameters.map((parameter) => (
                     <li key={parameter.name}>
-                      <code>{parameter.name}</code> {parameter.description ? `: ${parameter.description}` : ""} <code className="text-xs">{JSON.stringify(parameter.schema)}</code>
+                      <code>{parameter.name}</code> {parameter.description ? `: ${parameter.description}` : ""}{" "}
+                      <code className="text-xs">{JSON.stringify(parameter.schema)}</code>
                     </li>
                   ))}
                 </ul>
@@ -49,7 +58,9 @@ const ApiDocsPage = async () => {
               {Object.entries(operation.responses).map(([status, response]) => (
                 <li key={status}>
                   <span className="font-mono">{status}</span> {response.description}
-                  {response.content?.["application/json"] ? <Json value={response.content["application/json"].schema} /> : null}
+                  {response.content?.["application/json"] ? (
+                    <Json value={response.content["application/json"].schema} />
+                  ) : null}
                 </li>
               ))}
             </ul>

@@ -14,7 +14,10 @@ const ApprovalsPage = async () => {
   const inbox = await listApprovalInbox({ actor });
   return (
     <>
-      <PageHeader title="Approvals" description="Requests waiting for your decision. Each decision is confirmed with your passkey." />
+      <PageHeader
+        title="Approvals"
+        description="Requests waiting for your decision. Each decision is confirmed with your passkey."
+      />
       {inbox.length === 0 ? (
         <Empty>No requests are waiting for you.</Empty>
       ) : (
@@ -28,11 +31,13 @@ const ApprovalsPage = async () => {
                   <Link href={`/requests/${request.id}`} className="underline-offset-2 hover:underline">
                     {request.requester.name}: {request.permissions.join(", ")} on {request.resource.name}
                   </Link>{" "}
-                  <Badge tone={request.resource.environment === "production" ? "red" : "blue"}>{request.resource.environment}</Badge>
+                  <Badge tone={request.resource.environment === "production" ? "red" : "blue"}>
+                    {request.resource.environment}
+                  </Badge>
                 </h2>
                 <p className="mt-1 text-sm text-slate-700">
-                  {request.durationMinutes} min · ticket {request.ticket ?? "none"} · submitted {formatDateTime(request.createdAt)} · decide by{" "}
-                  {formatDateTime(request.decideBy)}
+                  {request.durationMinutes} min · ticket {request.ticket ?? "none"} · submitted{" "}
+                  {formatDateTime(request.createdAt)} · decide by {formatDateTime(request.decideBy)}
                 </p>
                 <p className="mt-2 whitespace-pre-wrap">{request.justification}</p>
                 <div className="mt-2">
@@ -40,7 +45,9 @@ const ApprovalsPage = async () => {
                 </div>
                 <p className="mt-2 text-sm">
                   {required - approvals.length} more approval{required - approvals.length === 1 ? "" : "s"} needed
-                  {approvals.length > 0 ? ` · approved by ${approvals.map((approval) => approval.approver.name).join(", ")}` : ""}
+                  {approvals.length > 0
+                    ? ` · approved by ${approvals.map((approval) => approval.approver.name).join(", ")}`
+                    : ""}
                 </p>
               </li>
             );

@@ -14,6 +14,9 @@ export const markAllReadAction = dataAction(
     // Scoped to the signed-in person inside the domain function: nobody else's are touched.
     const { updated } = await markNotificationsRead({ actor: await requireActor() });
     revalidatePath("/notifications");
-    return { ok: true, message: updated === 1 ? "1 notification marked read." : `${updated} notifications marked read.` };
+    return {
+      ok: true,
+      message: updated === 1 ? "1 notification marked read." : `${updated} notifications marked read.`,
+    };
   },
 );

@@ -4,7 +4,10 @@ import { useActionState } from "react";
 import { markAllReadAction, type TMarkReadResult } from "./actions";
 
 export const MarkAllReadButton = ({ disabled }: { disabled: boolean }) => {
-  const [result, formAction, pending] = useActionState<TMarkReadResult | null, FormData>(() => markAllReadAction(), null);
+  const [result, formAction, pending] = useActionState<TMarkReadResult | null, FormData>(
+    () => markAllReadAction(),
+    null,
+  );
   return (
     <form action={formAction} className="mb-4 flex items-center gap-3">
       <button

@@ -17,9 +17,16 @@ const NotificationsPage = async () => {
       {notifications.length === 0 ? (
         <Empty>No notifications yet.</Empty>
       ) : (
-        <ul className="divide-y divide-slate-100 rounded-md border border-slate-200 bg-white" aria-label="Notifications, newest first">
+        <ul
+          className="divide-y divide-slate-100 rounded-md border border-slate-200 bg-white"
+          aria-label="Notifications, newest first"
+        >
           {notifications.map((notification) => (
-            <li key={notification.id} className={`px-4 py-3 ${notification.readAt ? "" : "bg-blue-50"}`} data-unread={notification.readAt ? undefined : "true"}>
+            <li
+              key={notification.id}
+              className={`px-4 py-3 ${notification.readAt ? "" : "bg-blue-50"}`}
+              data-unread={notification.readAt ? undefined : "true"}
+            >
               <div className="flex flex-wrap items-center gap-2">
                 {notification.readAt ? null : <Badge tone="blue">unread</Badge>}
                 <span className="font-medium">{notification.title}</span>

@@ -1,12 +1,22 @@
 "use server";
 
-import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from "@simplewebauthn/server";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { dataAction, type TRefusal } from "@/lib/security/server-action-guard";
-import { finishPasskeyRegistration, removePasskey, startAddPasskey, startStepUp, ZAuthenticationResponse, ZRegistrationResponse } from "@/lib/webauthn";
+import {
+  finishPasskeyRegistration,
+  removePasskey,
+  startAddPasskey,
+  startStepUp,
+  ZAuthenticationResponse,
+  ZRegistrationResponse,
+} from "@/lib/webauthn";
 
 /**
  * Every export of a "use server" module is a public endpoint: these four, each thin (parse,
@@ -26,7 +36,14 @@ const invalid = (message = "Invalid request."): TPasskeyFailure => ({ ok: false,
 /** Step one of adding: registration options, and a step-up first when the session is not recent. */
 export const startAddPasskeyAction = dataAction(
   failure,
-  async (): Promise<{ ok: true; registration: PublicKeyCredentialCreationOptionsJSON; stepUp: PublicKeyCredentialRequestOptionsJSON | null } | TPasskeyFailure> => {
+  async (): Promise<
+    | {
+        ok: true;
+        registration: PublicKeyCredentialCreationOptionsJSON;
+        stepUp: PublicKeyCredentialRequestOptionsJSON | null;
+      }
+    | TPasskeyFailure
+  > => {
     const actor = await requireActor();
     return { ok: true, ...(await startAddPasskey({ actor, context: await requestContext() })) };
   },
@@ -51,10 +68,22 @@ export const finishAddPasskeyAction = dataAction(failure, async (input: unknown)
 });
 
 /** A MANAGE_PASSKEYS step-up for the signed-in person (to remove their last passkey). */
-export const startPasskeyStepUpAction = dataAction(failure, async (): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | TPasskeyFailure> => {
-  const actor = await requireActor();
-  return { ok: true, options: await startStepUp({ actor, purpose: "MANAGE_PASSKEYS", targetType: "user", targetId: actor.userId, context: await requestContext() }) };
-});
+export const startPasskeyStepUpAction = dataAction(
+  failure,
+  async (): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | TPasskeyFailure> => {
+    const actor = await requireActor();
+    return {
+      ok: true,
+      options: await startStepUp({
+        actor,
+        purpose: "MANAGE_PASSKEYS",
+        targetType: "user",
+        targetId: actor.userId,
+        context: await requestContext(),
+      }),
+    };
+  },
+);
 
 const ZRemove = z.object({ passkeyId: z.string().min(1).max(64), stepUp: ZAuthenticationResponse.optional() }).strict();
 

@@ -6,7 +6,13 @@ import { useRouter } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { type FormEvent, useId, useState } from "react";
 import { confirmWithPasskey, createPasskey } from "@/app/components/passkey-client";
-import { finishAddPasskeyAction, removePasskeyAction, startAddPasskeyAction, startPasskeyStepUpAction, type TPasskeyActionResult } from "./actions";
+import {
+  finishAddPasskeyAction,
+  removePasskeyAction,
+  startAddPasskeyAction,
+  startPasskeyStepUpAction,
+  type TPasskeyActionResult,
+} from "./actions";
 
 type TAuthenticationResponse = Extract<Awaited<ReturnType<typeof confirmWithPasskey>>, { ok: true }>["response"];
 
@@ -14,7 +20,9 @@ type TAuthenticationResponse = Extract<Awaited<ReturnType<typeof confirmWithPass
 type TNotice = { tone: "progress" | "ok" | "error"; text: string; reauth?: boolean } | null;
 
 const noticeFor = (result: TPasskeyActionResult): TNotice =>
-  result.ok ? { tone: "ok", text: result.message } : { tone: "error", text: result.fields.name ?? result.message, reauth: result.fields.reauth === "required" };
+  result.ok
+    ? { tone: "ok", text: result.message }
+    : { tone: "error", text: result.fields.name ?? result.message, reauth: result.fields.reauth === "required" };
 
 const SIGN_IN_AGAIN = `/signin?callbackUrl=${encodeURIComponent("/passkeys")}`;
 
@@ -39,7 +47,11 @@ const SignInAgainButton = () => {
 const Notice = ({ notice, testId }: { notice: TNotice; testId: string }) => (
   <>
     {/* Both regions are always in the DOM, so screen readers announce what appears in them. */}
-    <div role="status" data-testid={`${testId}-status`} className={`text-sm ${notice?.tone === "ok" ? "text-green-800" : "text-slate-700"}`}>
+    <div
+      role="status"
+      data-testid={`${testId}-status`}
+      className={`text-sm ${notice?.tone === "ok" ? "text-green-800" : "text-slate-700"}`}
+    >
       {notice && notice.tone !== "error" ? notice.text : ""}
     </div>
     <div role="alert" data-testid={`${testId}-error`} className="text-sm text-red-700">
@@ -89,7 +101,10 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
     // An older session confirms with an existing passkey before a new one is made.
     let stepUp: TAuthenticationResponse | undefined;
     if (started.stepUp) {
-      setNotice({ tone: "progress", text: "Your sign-in is more than 10 minutes old: first confirm with one of your existing passkeys…" });
+      setNotice({
+        tone: "progress",
+        text: "Your sign-in is more than 10 minutes old: first confirm with one of your existing passkeys…",
+      });
       const confirmed = await confirmWithPasskey(started.stepUp);
       if (!confirmed.ok) return setNotice({ tone: "error", text: confirmed.message });
       stepUp = confirmed.response;
@@ -123,7 +138,11 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
   };
 
   return (
-    <form onSubmit={onSubmit} className="max-w-lg space-y-3 rounded-md border border-slate-200 bg-white p-4" aria-label="Add a passkey">
+    <form
+      onSubmit={onSubmit}
+      className="max-w-lg space-y-3 rounded-md border border-slate-200 bg-white p-4"
+      aria-label="Add a passkey"
+    >
       <div>
         <label htmlFor={nameId} className="block font-medium">
           Passkey name
@@ -142,7 +161,11 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
           className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"
         />
       </div>
-      <button type="submit" disabled={busy} className="rounded-md bg-slate-900 px-4 py-2 font-medium text-white hover:bg-slate-700 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={busy}
+        className="rounded-md bg-slate-900 px-4 py-2 font-medium text-white hover:bg-slate-700 disabled:opacity-60"
+      >
         {busy ? "Adding…" : "Add a passkey"}
       </button>
       <Notice notice={notice} testId="add-passkey" />
@@ -192,8 +215,8 @@ export const PasskeyTable = ({ rows }: { rows: TPasskeyListRow[] }) => {
         {rows.map((row) => (
           <tr key={row.id} className="border-t border-slate-100" data-testid="passkey-row">
             <td className="px-3 py-2 font-medium">{row.name}</td>
-            <td className="whitespace-nowrap px-3 py-2">{row.created}</td>
-            <td className="whitespace-nowrap px-3 py-2">{row.lastUsed ?? "never"}</td>
+            <td className="px-3 py-2 whitespace-nowrap">{row.created}</td>
+            <td className="px-3 py-2 whitespace-nowrap">{row.lastUsed ?? "never"}</td>
             <td className="px-3 py-2">{row.synced ? "yes" : "no"}</td>
             <td className="px-3 py-2">
               {confirming === row.id ? (

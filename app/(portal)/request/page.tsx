@@ -28,8 +28,9 @@ const RequestPage = async () => {
               <ul className="mt-3 space-y-1 text-sm">
                 {resource.policies.map((policy) => (
                   <li key={policy.id}>
-                    <span className="font-medium">{policy.permissions.join(", ")}</span>: up to {policy.maxDurationMinutes} min,{" "}
-                    {policy.approvalsRequired} approval{policy.approvalsRequired === 1 ? "" : "s"}
+                    <span className="font-medium">{policy.permissions.join(", ")}</span>: up to{" "}
+                    {policy.maxDurationMinutes} min, {policy.approvalsRequired} approval
+                    {policy.approvalsRequired === 1 ? "" : "s"}
                     {policy.ticketRequired ? ", ticket required" : ""}
                   </li>
                 ))}

@@ -7,7 +7,16 @@ import { formAction } from "@/lib/security/server-action-guard";
 
 export type TVerifyState =
   | { status: "idle" }
-  | { status: "done"; ok: boolean; checked: number; lastSeq: string | null; headHash: string | null; durationMs: number; breakSeq: string | null; message: string | null }
+  | {
+      status: "done";
+      ok: boolean;
+      checked: number;
+      lastSeq: string | null;
+      headHash: string | null;
+      durationMs: number;
+      breakSeq: string | null;
+      message: string | null;
+    }
   | { status: "error"; message: string };
 
 const optionalDate = (value: FormDataEntryValue | null): Date | null | "invalid" => {
@@ -23,7 +32,21 @@ export const verifyChainAction = formAction<TVerifyState>(
     const from = optionalDate(form.get("from"));
     const to = optionalDate(form.get("to"));
     if (from === "invalid" || to === "invalid") return { status: "error", message: "Dates must be YYYY-MM-DD." };
-    const result = await runChainVerification({ actor: await requireActor(), from, to, context: await requestContext() });
-    return { status: "done", ok: result.ok, checked: result.checked, lastSeq: result.lastSeq, headHash: result.headHash, durationMs: result.durationMs, breakSeq: result.break?.seq ?? null, message: result.break?.message ?? null };
+    const result = await runChainVerification({
+      actor: await requireActor(),
+      from,
+      to,
+      context: await requestContext(),
+    });
+    return {
+      status: "done",
+      ok: result.ok,
+      checked: result.checked,
+      lastSeq: result.lastSeq,
+      headHash: result.headHash,
+      durationMs: result.durationMs,
+      breakSeq: result.break?.seq ?? null,
+      message: result.break?.message ?? null,
+    };
   },
 );

@@ -11,7 +11,12 @@ const LINKS = [
 export const SecurityNav = ({ current }: { current: (typeof LINKS)[number]["href"] }) => (
   <nav aria-label="Security area" className="mb-6 flex gap-4 text-sm">
     {LINKS.map((link) => (
-      <Link key={link.href} href={link.href} aria-current={link.href === current ? "page" : undefined} className={link.href === current ? "font-medium underline" : "underline"}>
+      <Link
+        key={link.href}
+        href={link.href}
+        aria-current={link.href === current ? "page" : undefined}
+        className={link.href === current ? "font-medium underline" : "underline"}
+      >
         {link.label}
       </Link>
     ))}

@@ -16,15 +16,24 @@ export const VerifyChainForm = () => {
           To (optional)
           <input type="date" name="to" className="mt-1 block rounded border border-slate-300 px-2 py-1" />
         </label>
-        <button type="submit" disabled={pending} className="rounded bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-50">
+        <button
+          type="submit"
+          disabled={pending}
+          className="rounded bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-50"
+        >
           {pending ? "Verifying…" : "Verify the audit chain"}
         </button>
       </div>
       <div role="status" aria-live="polite" data-testid="verify-result">
         {state.status === "done" && state.ok ? (
           <p className="text-green-800">
-            Chain intact: {state.checked} events checked{state.lastSeq ? `, up to #${state.lastSeq}` : ""} in {state.durationMs} ms.
-            {state.headHash ? <span className="block break-all font-mono text-xs text-slate-600">head {state.lastSeq}:{state.headHash}</span> : null}
+            Chain intact: {state.checked} events checked{state.lastSeq ? `, up to #${state.lastSeq}` : ""} in{" "}
+            {state.durationMs} ms.
+            {state.headHash ? (
+              <span className="block font-mono text-xs break-all text-slate-600">
+                head {state.lastSeq}:{state.headHash}
+              </span>
+            ) : null}
           </p>
         ) : null}
         {state.status === "done" && !state.ok ? (

@@ -8,9 +8,15 @@ export const dynamic = "force-dynamic";
  */
 export const GET = async (request: Request) => {
   const access = metricsAccess(request.headers.get("authorization"));
-  if (access === "disabled") return new Response("Not found\n", { status: 404, headers: { "cache-control": "no-store" } });
+  if (access === "disabled")
+    return new Response("Not found\n", { status: 404, headers: { "cache-control": "no-store" } });
   if (access === "denied") {
-    return new Response("Unauthorized\n", { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"', "cache-control": "no-store" } });
+    return new Response("Unauthorized\n", {
+      status: 401,
+      headers: { "www-authenticate": 'Bearer realm="metrics"', "cache-control": "no-store" },
+    });
   }
-  return new Response(await collectMetrics(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" } });
+  return new Response(await collectMetrics(), {
+    headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
+  });
 };

@@ -21,7 +21,10 @@ const DevMailPage = async () => {
   const mails = await listDevMail();
   return (
     <main id="main" className="mx-auto max-w-6xl px-4 py-8">
-      <PageHeader title="Development mail" description="Messages caught by the development SMTP listener, newest first (the last 200)." />
+      <PageHeader
+        title="Development mail"
+        description="Messages caught by the development SMTP listener, newest first (the last 200)."
+      />
       {mails.length === 0 ? (
         <Empty>No mail yet. Messages sent to SMTP_URL while `npm run dev` runs appear here.</Empty>
       ) : (
@@ -39,11 +42,11 @@ const DevMailPage = async () => {
                 <dd>{mail.date}</dd>
               </dl>
               {/* Text only: the captured HTML is shown as source, never rendered. */}
-              <pre className="mt-3 whitespace-pre-wrap break-words rounded bg-slate-50 p-3 text-sm">{mail.text}</pre>
+              <pre className="mt-3 rounded bg-slate-50 p-3 text-sm break-words whitespace-pre-wrap">{mail.text}</pre>
               {mail.html ? (
                 <details className="mt-2 text-sm">
                   <summary className="cursor-pointer text-slate-600">HTML source</summary>
-                  <pre className="mt-2 whitespace-pre-wrap break-words rounded bg-slate-50 p-3">{mail.html}</pre>
+                  <pre className="mt-2 rounded bg-slate-50 p-3 break-words whitespace-pre-wrap">{mail.html}</pre>
                 </details>
               ) : null}
             </li>

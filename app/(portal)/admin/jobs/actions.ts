@@ -10,7 +10,11 @@ import { formAction } from "@/lib/security/server-action-guard";
 export type TJobActionResult = { ok: true; message: string } | { ok: false; message: string };
 
 // Queue and id are checked again (and authorization decided) by lib/queue/dead-letter.ts.
-const ZForm = z.object({ queue: z.string().min(1).max(64), jobId: z.string().min(1).max(200), intent: z.enum(["retry", "discard"]) });
+const ZForm = z.object({
+  queue: z.string().min(1).max(64),
+  jobId: z.string().min(1).max(200),
+  intent: z.enum(["retry", "discard"]),
+});
 
 /** Every export of a "use server" module is a public endpoint: this is the only one here. */
 export const failedJobAction = formAction<TJobActionResult | null>(

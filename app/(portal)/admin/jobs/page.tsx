@@ -46,15 +46,22 @@ const FailedJobsPage = async () => {
                 Showing the {jobs.length} most recent of {total} failed jobs.
               </p>
             ) : null}
-            <DataTable caption="Failed background jobs, most recent failure first" columns={["Queue", "Job", "Payload", "Attempts", "Last error", "Failed at", "Action"]}>
+            <DataTable
+              caption="Failed background jobs, most recent failure first"
+              columns={["Queue", "Job", "Payload", "Attempts", "Last error", "Failed at", "Action"]}
+            >
               {jobs.map((job) => (
-                <tr key={`${job.queue}/${job.id}`} className="border-t border-slate-100" data-testid={`failed-job-${job.queue}-${job.id}`}>
+                <tr
+                  key={`${job.queue}/${job.id}`}
+                  className="border-t border-slate-100"
+                  data-testid={`failed-job-${job.queue}-${job.id}`}
+                >
                   <td className={cell}>{job.queue}</td>
                   <td className={cell}>
                     <div className="font-medium">{job.name}</div>
                     <div className="font-mono text-xs text-slate-600">{job.id}</div>
                   </td>
-                  <td className={`${cell} max-w-xs break-all font-mono text-xs`}>{summarize(job.data)}</td>
+                  <td className={`${cell} max-w-xs font-mono text-xs break-all`}>{summarize(job.data)}</td>
                   <td className={cell}>{job.attemptsMade}</td>
                   <td className={`${cell} max-w-md break-words`}>
                     <div>{job.failedReason || "(no message)"}</div>
@@ -62,7 +69,9 @@ const FailedJobsPage = async () => {
                       <div className="font-mono text-xs text-slate-600">{job.stackFirstLine}</div>
                     ) : null}
                   </td>
-                  <td className={`${cell} whitespace-nowrap`}>{job.failedAt ? formatDateTime(job.failedAt) : "unknown"}</td>
+                  <td className={`${cell} whitespace-nowrap`}>
+                    {job.failedAt ? formatDateTime(job.failedAt) : "unknown"}
+                  </td>
                   <td className={cell}>
                     <FailedJobButtons queue={job.queue} jobId={job.id} />
                   </td>
@@ -74,13 +83,16 @@ const FailedJobsPage = async () => {
       </Section>
       <Section title="Outbox backlog">
         <p className="mb-2 text-sm text-slate-600">
-          Jobs committed with a change but not yet handed to the queue because handing them over failed. The relay keeps trying
-          them on its own.
+          Jobs committed with a change but not yet handed to the queue because handing them over failed. The relay keeps
+          trying them on its own.
         </p>
         {outbox.length === 0 ? (
           <Empty>No outbox rows are stuck.</Empty>
         ) : (
-          <DataTable caption="Outbox rows that could not be relayed to the queue" columns={["Queue", "Job", "Payload", "Attempts", "Last error", "Created"]}>
+          <DataTable
+            caption="Outbox rows that could not be relayed to the queue"
+            columns={["Queue", "Job", "Payload", "Attempts", "Last error", "Created"]}
+          >
             {outbox.map((row) => (
               <tr key={row.id} className="border-t border-slate-100" data-testid={`outbox-row-${row.id}`}>
                 <td className={cell}>{row.queue}</td>
@@ -88,7 +100,7 @@ const FailedJobsPage = async () => {
                   <div className="font-medium">{row.name}</div>
                   <div className="font-mono text-xs text-slate-600">{row.jobId}</div>
                 </td>
-                <td className={`${cell} max-w-xs break-all font-mono text-xs`}>{summarize(row.payload)}</td>
+                <td className={`${cell} max-w-xs font-mono text-xs break-all`}>{summarize(row.payload)}</td>
                 <td className={cell}>{row.attempts}</td>
                 <td className={`${cell} max-w-md break-words`}>{row.lastError}</td>
                 <td className={`${cell} whitespace-nowrap`}>{formatDateTime(row.createdAt)}</td>

@@ -26,7 +26,13 @@ const ZForm = z.object({
   fileName: z.string().max(200),
 });
 
-const refused = (message: string): TImportActionResult => ({ ok: false, message, errors: [], source: "", fileName: "" });
+const refused = (message: string): TImportActionResult => ({
+  ok: false,
+  message,
+  errors: [],
+  source: "",
+  fileName: "",
+});
 
 /** Every export of a "use server" module is a public endpoint: this is the only one here. */
 export const importCatalogAction = formAction<TImportActionResult | null>(
@@ -45,20 +51,33 @@ export const importCatalogAction = formAction<TImportActionResult | null>(
     const actor = await requireActor();
     let result: TImportResult;
     try {
-      result = await importCatalog({ actor, source, fileName, format: format || undefined, mode, context: await requestContext() });
+      result = await importCatalog({
+        actor,
+        source,
+        fileName,
+        format: format || undefined,
+        mode,
+        context: await requestContext(),
+      });
     } catch (error) {
       // An expected refusal sends the document back, so the form keeps it.
       if (isAppError(error)) return { ok: false, message: error.message, errors: [], source, fileName };
       throw error;
     }
-    if (!result.ok) return { ok: false, message: result.message, errors: result.errors.map(formatImportError), source, fileName };
+    if (!result.ok)
+      return { ok: false, message: result.message, errors: result.errors.map(formatImportError), source, fileName };
     if (result.applied) revalidatePath("/admin/resources", "layout");
     const { plan } = result;
     return {
       ok: true,
       message: result.message,
       errors: [],
-      plan: { resources: plan.resources, policies: plan.policies, changes: plan.entries.filter((entry) => entry.action !== "unchanged"), leftAlone: plan.leftAlone },
+      plan: {
+        resources: plan.resources,
+        policies: plan.policies,
+        changes: plan.entries.filter((entry) => entry.action !== "unchanged"),
+        leftAlone: plan.leftAlone,
+      },
       source,
       fileName,
     };

@@ -6,7 +6,14 @@ import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import type { TUserActor } from "@/lib/authz";
 import type { TAuditContext } from "@/lib/authz/enforce";
-import { archiveResource, createPolicy, createResource, deletePolicy, updatePolicy, updateResource } from "@/lib/catalog";
+import {
+  archiveResource,
+  createPolicy,
+  createResource,
+  deletePolicy,
+  updatePolicy,
+  updateResource,
+} from "@/lib/catalog";
 import { formAction } from "@/lib/security/server-action-guard";
 import { formRefusal, policyFromForm, resourceFromForm, type TFormResult } from "./form-data";
 
@@ -53,7 +60,12 @@ export const createPolicyAction = run(async (actor, context, form) => {
 });
 
 export const updatePolicyAction = run(async (actor, context, form) => {
-  const { changed } = await updatePolicy({ actor, policyId: id(form, "policyId"), input: policyFromForm(form), context });
+  const { changed } = await updatePolicy({
+    actor,
+    policyId: id(form, "policyId"),
+    input: policyFromForm(form),
+    context,
+  });
   return changed ? "Policy saved." : "Nothing changed.";
 });
 

@@ -21,14 +21,24 @@ describe("a refused form, as it is shown again", () => {
     assert.deepEqual(Object.keys(values).sort(), ["__proto__", "constructor", "toString"]);
     assert.deepEqual(Object.getOwnPropertyDescriptor(values, "__proto__")?.value, ["x", "x"]);
     assert.equal(Object.getPrototypeOf(values), Object.prototype);
-    assert.deepEqual(formRefusal({ message: "refused", fields: { constructor: "bad" } }, form).fields, { constructor: "bad" });
+    assert.deepEqual(formRefusal({ message: "refused", fields: { constructor: "bad" } }, form).fields, {
+      constructor: "bad",
+    });
   });
 
   it("names each reason by its field, the first reason per field winning", () => {
-    assert.deepEqual(formFields({ "requesterGroups[1]": "too long", "requesterGroups[0]": "empty", name: "required", "": "form-level" }), {
-      requesterGroups: "entry 2: too long",
-      name: "required",
-      form: "form-level",
-    });
+    assert.deepEqual(
+      formFields({
+        "requesterGroups[1]": "too long",
+        "requesterGroups[0]": "empty",
+        name: "required",
+        "": "form-level",
+      }),
+      {
+        requesterGroups: "entry 2: too long",
+        name: "required",
+        form: "form-level",
+      },
+    );
   });
 });

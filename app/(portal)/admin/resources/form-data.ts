@@ -28,7 +28,8 @@ const commaList = (form: FormData, name: string): string[] =>
     .map((item) => item.trim())
     .filter((item) => item !== "");
 
-const checkedValues = (form: FormData, name: string): string[] => form.getAll(name).filter((value): value is string => typeof value === "string");
+const checkedValues = (form: FormData, name: string): string[] =>
+  form.getAll(name).filter((value): value is string => typeof value === "string");
 
 /** Empty means "not given" (the schema's default, or "is required"); anything else is a number or NaN. */
 const number = (form: FormData, name: string): number | undefined => {
@@ -93,7 +94,10 @@ export const submittedValues = (form: FormData): Record<string, string[]> => {
 };
 
 /** A refusal (lib/security/server-action-guard.ts) as a form shows it: reasons per field, and what was typed. */
-export const formRefusal = (refusal: { message: string; fields: Record<string, string> }, form: FormData | null): Extract<TFormResult, { ok: false }> => ({
+export const formRefusal = (
+  refusal: { message: string; fields: Record<string, string> },
+  form: FormData | null,
+): Extract<TFormResult, { ok: false }> => ({
   ok: false,
   message: refusal.message,
   fields: formFields(refusal.fields),

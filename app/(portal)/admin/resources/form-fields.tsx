@@ -7,7 +7,8 @@ export const formState = (result: TFormResult | null) => {
   return {
     error: (name: string): string | undefined => refused?.fields[name],
     text: (name: string, initial: string): string => refused?.values[name]?.[0] ?? initial,
-    checked: (name: string, value: string, initial: boolean): boolean => (refused ? (refused.values[name] ?? []).includes(value) : initial),
+    checked: (name: string, value: string, initial: boolean): boolean =>
+      refused ? (refused.values[name] ?? []).includes(value) : initial,
   };
 };
 
@@ -37,7 +38,8 @@ const Described = ({ id, hint, error }: { id: string; hint?: string; error?: str
   </>
 );
 
-const describedBy = (id: string, hint?: string, error?: string) => [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+const describedBy = (id: string, hint?: string, error?: string) =>
+  [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
 
 export const TextField = ({
   id,
@@ -51,13 +53,28 @@ export const TextField = ({
   min,
   max,
   multiline,
-}: TFieldProps & { defaultValue: string; type?: "text" | "number"; required?: boolean; min?: number; max?: number; multiline?: boolean }) => (
+}: TFieldProps & {
+  defaultValue: string;
+  type?: "text" | "number";
+  required?: boolean;
+  min?: number;
+  max?: number;
+  multiline?: boolean;
+}) => (
   <div>
     <label htmlFor={id} className="block text-sm font-medium">
       {label}
     </label>
     {multiline ? (
-      <textarea id={id} name={name} defaultValue={defaultValue} rows={2} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, hint, error)} className={inputClass} />
+      <textarea
+        id={id}
+        name={name}
+        defaultValue={defaultValue}
+        rows={2}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+        className={inputClass}
+      />
     ) : (
       <input
         id={id}
@@ -77,10 +94,25 @@ export const TextField = ({
   </div>
 );
 
-export const CheckboxField = ({ id, name, label, hint, error, defaultChecked }: TFieldProps & { defaultChecked: boolean }) => (
+export const CheckboxField = ({
+  id,
+  name,
+  label,
+  hint,
+  error,
+  defaultChecked,
+}: TFieldProps & { defaultChecked: boolean }) => (
   <div>
     <div className="flex items-center gap-2">
-      <input id={id} name={name} type="checkbox" defaultChecked={defaultChecked} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, hint, error)} className="h-4 w-4" />
+      <input
+        id={id}
+        name={name}
+        type="checkbox"
+        defaultChecked={defaultChecked}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+        className="h-4 w-4"
+      />
       <label htmlFor={id} className="text-sm font-medium">
         {label}
       </label>
@@ -113,14 +145,32 @@ export const CheckboxGroup = ({
   </fieldset>
 );
 
-export const SubmitButton = ({ children, pending, tone = "primary", name, value }: { children: ReactNode; pending: boolean; tone?: "primary" | "secondary" | "danger"; name?: string; value?: string }) => {
+export const SubmitButton = ({
+  children,
+  pending,
+  tone = "primary",
+  name,
+  value,
+}: {
+  children: ReactNode;
+  pending: boolean;
+  tone?: "primary" | "secondary" | "danger";
+  name?: string;
+  value?: string;
+}) => {
   const tones = {
     primary: "bg-slate-900 text-white hover:bg-slate-700",
     secondary: "border border-slate-300 bg-white text-slate-900 hover:bg-slate-50",
     danger: "border border-red-300 bg-white text-red-800 hover:bg-red-50",
   };
   return (
-    <button type="submit" name={name} value={value} disabled={pending} className={`rounded-md px-3 py-1.5 text-sm font-medium focus:outline-none focus:ring-2 focus:ring-slate-900 disabled:opacity-60 ${tones[tone]}`}>
+    <button
+      type="submit"
+      name={name}
+      value={value}
+      disabled={pending}
+      className={`rounded-md px-3 py-1.5 text-sm font-medium focus:ring-2 focus:ring-slate-900 focus:outline-none disabled:opacity-60 ${tones[tone]}`}
+    >
       {children}
     </button>
   );

@@ -14,7 +14,10 @@ const ResourcesPage = async () => {
   const resources = await listCatalog({ actor });
   return (
     <>
-      <PageHeader title="Resources" description="What can be requested, and the policies that say who may request and approve it. Every change is audited." />
+      <PageHeader
+        title="Resources"
+        description="What can be requested, and the policies that say who may request and approve it. Every change is audited."
+      />
       <p className="mb-6 text-sm">
         <Link href="/admin" className="underline">
           Back to Admin
@@ -28,9 +31,16 @@ const ResourcesPage = async () => {
         {resources.length === 0 ? (
           <Empty>No resources yet. Add one below.</Empty>
         ) : (
-          <DataTable caption="Resources and their access policies" columns={["Resource", "Environment", "Permissions", "Policies"]}>
+          <DataTable
+            caption="Resources and their access policies"
+            columns={["Resource", "Environment", "Permissions", "Policies"]}
+          >
             {resources.map((resource) => (
-              <tr key={resource.id} className="border-t border-slate-100 align-top" data-testid={`resource-row-${resource.key}`}>
+              <tr
+                key={resource.id}
+                className="border-t border-slate-100 align-top"
+                data-testid={`resource-row-${resource.key}`}
+              >
                 <td className="px-3 py-2">
                   <Link href={`/admin/resources/${encodeURIComponent(resource.key)}`} className="font-medium underline">
                     {resource.name}

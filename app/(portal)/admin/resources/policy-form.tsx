@@ -29,19 +29,35 @@ const NEW_POLICY: TPolicy = {
 };
 
 /** Adds a policy to a resource (no `policy`) or edits one. Groups are typed comma-separated. */
-export const PolicyForm = ({ resourceKey, resourcePermissions, policy }: { resourceKey: string; resourcePermissions: string[]; policy?: TPolicy & { id: string } }) => {
-  const [result, formAction, pending] = useActionState<TFormResult | null, FormData>(policy ? updatePolicyAction : createPolicyAction, null);
+export const PolicyForm = ({
+  resourceKey,
+  resourcePermissions,
+  policy,
+}: {
+  resourceKey: string;
+  resourcePermissions: string[];
+  policy?: TPolicy & { id: string };
+}) => {
+  const [result, formAction, pending] = useActionState<TFormResult | null, FormData>(
+    policy ? updatePolicyAction : createPolicyAction,
+    null,
+  );
   const prefix = useId();
   const initial = policy ?? NEW_POLICY;
   const state = formState(result);
   const field = (name: keyof TPolicy) => ({ id: `${prefix}-${name}`, name, error: state.error(name) });
-  const text = (name: keyof TPolicy, value: string | number | null) => state.text(name, value === null ? "" : String(value));
+  const text = (name: keyof TPolicy, value: string | number | null) =>
+    state.text(name, value === null ? "" : String(value));
   const list = (name: keyof TPolicy, value: string[]) => state.text(name, value.join(", "));
   // Offer the resource's permissions, plus any the policy still names that the resource lost.
   const permissionOptions = [...new Set([...resourcePermissions, ...initial.permissions])];
 
   return (
-    <form action={formAction} className="grid gap-4" aria-label={policy ? `Edit policy ${policy.name}` : `New policy for ${resourceKey}`}>
+    <form
+      action={formAction}
+      className="grid gap-4"
+      aria-label={policy ? `Edit policy ${policy.name}` : `New policy for ${resourceKey}`}
+    >
       <input type="hidden" name="resourceKey" value={resourceKey} />
       {policy ? <input type="hidden" name="policyId" value={policy.id} /> : null}
       <div className="grid gap-4 sm:grid-cols-2">
@@ -52,39 +68,143 @@ export const PolicyForm = ({ resourceKey, resourcePermissions, policy }: { resou
           options={permissionOptions}
           isChecked={(value) => state.checked("permissions", value, initial.permissions.includes(value))}
         />
-        <TextField {...field("requesterGroups")} label="Requester groups" hint="IdP groups, comma-separated." defaultValue={list("requesterGroups", initial.requesterGroups)} required />
-        <TextField {...field("approverGroups")} label="Approver groups" hint="IdP groups, comma-separated." defaultValue={list("approverGroups", initial.approverGroups)} required />
-        <TextField {...field("approvalsRequired")} type="number" min={1} max={10} label="Approvals required" hint="Distinct approvers, 1 to 10." defaultValue={text("approvalsRequired", initial.approvalsRequired)} required />
-        <TextField {...field("decisionWindowMinutes")} type="number" min={5} max={10080} label="Decision window (minutes)" hint="A request nobody decides within this expires. 5 to 10080." defaultValue={text("decisionWindowMinutes", initial.decisionWindowMinutes)} required />
-        <TextField {...field("defaultDurationMinutes")} type="number" min={1} max={10080} label="Default duration (minutes)" defaultValue={text("defaultDurationMinutes", initial.defaultDurationMinutes)} required />
-        <TextField {...field("maxDurationMinutes")} type="number" min={1} max={10080} label="Maximum duration (minutes)" hint="At most 10080 (7 days)." defaultValue={text("maxDurationMinutes", initial.maxDurationMinutes)} required />
-        <TextField {...field("minJustificationLength")} type="number" min={0} max={1000} label="Minimum justification length" hint="Characters, 0 to 1000." defaultValue={text("minJustificationLength", initial.minJustificationLength)} required />
+        <TextField
+          {...field("requesterGroups")}
+          label="Requester groups"
+          hint="IdP groups, comma-separated."
+          defaultValue={list("requesterGroups", initial.requesterGroups)}
+          required
+        />
+        <TextField
+          {...field("approverGroups")}
+          label="Approver groups"
+          hint="IdP groups, comma-separated."
+          defaultValue={list("approverGroups", initial.approverGroups)}
+          required
+        />
+        <TextField
+          {...field("approvalsRequired")}
+          type="number"
+          min={1}
+          max={10}
+          label="Approvals required"
+          hint="Distinct approvers, 1 to 10."
+          defaultValue={text("approvalsRequired", initial.approvalsRequired)}
+          required
+        />
+        <TextField
+          {...field("decisionWindowMinutes")}
+          type="number"
+          min={5}
+          max={10080}
+          label="Decision window (minutes)"
+          hint="A request nobody decides within this expires. 5 to 10080."
+          defaultValue={text("decisionWindowMinutes", initial.decisionWindowMinutes)}
+          required
+        />
+        <TextField
+          {...field("defaultDurationMinutes")}
+          type="number"
+          min={1}
+          max={10080}
+          label="Default duration (minutes)"
+          defaultValue={text("defaultDurationMinutes", initial.defaultDurationMinutes)}
+          required
+        />
+        <TextField
+          {...field("maxDurationMinutes")}
+          type="number"
+          min={1}
+          max={10080}
+          label="Maximum duration (minutes)"
+          hint="At most 10080 (7 days)."
+          defaultValue={text("maxDurationMinutes", initial.maxDurationMinutes)}
+          required
+        />
+        <TextField
+          {...field("minJustificationLength")}
+          type="number"
+          min={0}
+          max={1000}
+          label="Minimum justification length"
+          hint="Characters, 0 to 1000."
+          defaultValue={text("minJustificationLength", initial.minJustificationLength)}
+          required
+        />
       </div>
       <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
         <legend className="px-1 text-sm font-medium">Ticket</legend>
-        <CheckboxField {...field("ticketRequired")} label="A ticket is required" defaultChecked={state.checked("ticketRequired", "on", initial.ticketRequired)} />
-        <TextField {...field("ticketPattern")} label="Ticket pattern" hint="A JavaScript regular expression, at most 200 characters, for example ^(INC|CHG)-\d+$. Required when a ticket is required." defaultValue={text("ticketPattern", initial.ticketPattern)} />
+        <CheckboxField
+          {...field("ticketRequired")}
+          label="A ticket is required"
+          defaultChecked={state.checked("ticketRequired", "on", initial.ticketRequired)}
+        />
+        <TextField
+          {...field("ticketPattern")}
+          label="Ticket pattern"
+          hint="A JavaScript regular expression, at most 200 characters, for example ^(INC|CHG)-\d+$. Required when a ticket is required."
+          defaultValue={text("ticketPattern", initial.ticketPattern)}
+        />
       </fieldset>
       <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
         <legend className="px-1 text-sm font-medium">Auto-approval</legend>
-        <TextField {...field("autoApproveGroups")} label="Auto-approved groups" hint="Requesters in these groups are approved at once for the permissions below. Comma-separated; leave empty for none." defaultValue={list("autoApproveGroups", initial.autoApproveGroups)} />
+        <TextField
+          {...field("autoApproveGroups")}
+          label="Auto-approved groups"
+          hint="Requesters in these groups are approved at once for the permissions below. Comma-separated; leave empty for none."
+          defaultValue={list("autoApproveGroups", initial.autoApproveGroups)}
+        />
         <CheckboxGroup
           {...field("autoApprovePermissions")}
           label="Auto-approved permissions"
           options={permissionOptions}
-          isChecked={(value) => state.checked("autoApprovePermissions", value, initial.autoApprovePermissions.includes(value))}
+          isChecked={(value) =>
+            state.checked("autoApprovePermissions", value, initial.autoApprovePermissions.includes(value))
+          }
         />
       </fieldset>
       <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
         <legend className="px-1 text-sm font-medium">Break-glass</legend>
-        <CheckboxField {...field("breakGlassAllowed")} label="Break-glass allowed" defaultChecked={state.checked("breakGlassAllowed", "on", initial.breakGlassAllowed)} />
-        <TextField {...field("breakGlassMaxMinutes")} type="number" min={1} max={10080} label="Break-glass maximum (minutes)" hint="Required when break-glass is allowed; at most the maximum duration. Leave empty otherwise." defaultValue={text("breakGlassMaxMinutes", initial.breakGlassMaxMinutes)} />
+        <CheckboxField
+          {...field("breakGlassAllowed")}
+          label="Break-glass allowed"
+          defaultChecked={state.checked("breakGlassAllowed", "on", initial.breakGlassAllowed)}
+        />
+        <TextField
+          {...field("breakGlassMaxMinutes")}
+          type="number"
+          min={1}
+          max={10080}
+          label="Break-glass maximum (minutes)"
+          hint="Required when break-glass is allowed; at most the maximum duration. Leave empty otherwise."
+          defaultValue={text("breakGlassMaxMinutes", initial.breakGlassMaxMinutes)}
+        />
       </fieldset>
       <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
         <legend className="px-1 text-sm font-medium">Risk</legend>
-        <TextField {...field("riskThreshold")} type="number" min={1} max={100} label="Risk threshold" hint="A request whose risk score reaches this gets the rules below. Leave empty for none. Scores are explained in the README." defaultValue={text("riskThreshold", initial.riskThreshold)} />
-        <TextField {...field("riskExtraApprovals")} type="number" min={0} max={9} label="Extra approvals at the threshold" hint="On top of the approvals required; together at most 10." defaultValue={text("riskExtraApprovals", initial.riskExtraApprovals)} />
-        <CheckboxField {...field("riskBlocksAutoApproval")} label="No auto-approval at the threshold" defaultChecked={state.checked("riskBlocksAutoApproval", "on", initial.riskBlocksAutoApproval)} />
+        <TextField
+          {...field("riskThreshold")}
+          type="number"
+          min={1}
+          max={100}
+          label="Risk threshold"
+          hint="A request whose risk score reaches this gets the rules below. Leave empty for none. Scores are explained in the README."
+          defaultValue={text("riskThreshold", initial.riskThreshold)}
+        />
+        <TextField
+          {...field("riskExtraApprovals")}
+          type="number"
+          min={0}
+          max={9}
+          label="Extra approvals at the threshold"
+          hint="On top of the approvals required; together at most 10."
+          defaultValue={text("riskExtraApprovals", initial.riskExtraApprovals)}
+        />
+        <CheckboxField
+          {...field("riskBlocksAutoApproval")}
+          label="No auto-approval at the threshold"
+          defaultChecked={state.checked("riskBlocksAutoApproval", "on", initial.riskBlocksAutoApproval)}
+        />
       </fieldset>
       <div className="flex items-center gap-3">
         <SubmitButton pending={pending}>{policy ? "Save policy" : "Add policy"}</SubmitButton>

@@ -3,10 +3,13 @@ import type { TCatalogPolicy } from "@/lib/catalog";
 /** One line per policy: what it grants, to whom, and under which rules. */
 export const PolicySummary = ({ policy }: { policy: TCatalogPolicy }) => (
   <>
-    <span className="font-medium">{policy.name}</span> → {policy.permissions.join(", ")}; requesters {policy.requesterGroups.join(", ")}; approvers{" "}
-    {policy.approverGroups.join(", ")} ×{policy.approvalsRequired}; {policy.defaultDurationMinutes}/{policy.maxDurationMinutes} min
+    <span className="font-medium">{policy.name}</span> → {policy.permissions.join(", ")}; requesters{" "}
+    {policy.requesterGroups.join(", ")}; approvers {policy.approverGroups.join(", ")} ×{policy.approvalsRequired};{" "}
+    {policy.defaultDurationMinutes}/{policy.maxDurationMinutes} min
     {policy.ticketRequired ? "; ticket required" : ""}
-    {policy.autoApproveGroups.length > 0 ? `; auto-approves ${policy.autoApprovePermissions.join(", ")} for ${policy.autoApproveGroups.join(", ")}` : ""}
+    {policy.autoApproveGroups.length > 0
+      ? `; auto-approves ${policy.autoApprovePermissions.join(", ")} for ${policy.autoApproveGroups.join(", ")}`
+      : ""}
     {policy.breakGlassAllowed ? `; break-glass up to ${policy.breakGlassMaxMinutes} min` : ""}
     {policy.riskThreshold !== null
       ? `; at risk ${policy.riskThreshold}+${policy.riskExtraApprovals > 0 ? ` ${policy.riskExtraApprovals} more approval${policy.riskExtraApprovals === 1 ? "" : "s"}` : ""}${policy.riskBlocksAutoApproval ? " no auto-approval" : ""}`

@@ -11,12 +11,19 @@ const EMPTY: TResourceValues = { key: "", name: "", description: "", environment
 
 /** Creates a resource (no `resource`) or edits one; the key is fixed once created. */
 export const ResourceForm = ({ resource }: { resource?: TResourceValues }) => {
-  const [result, formAction, pending] = useActionState<TFormResult | null, FormData>(resource ? updateResourceAction : createResourceAction, null);
+  const [result, formAction, pending] = useActionState<TFormResult | null, FormData>(
+    resource ? updateResourceAction : createResourceAction,
+    null,
+  );
   const prefix = useId();
   const initial = resource ?? EMPTY;
   const state = formState(result);
   return (
-    <form action={formAction} className="grid max-w-2xl gap-4 rounded-md border border-slate-200 bg-white p-4" aria-label={resource ? `Edit resource ${resource.key}` : "New resource"}>
+    <form
+      action={formAction}
+      className="grid max-w-2xl gap-4 rounded-md border border-slate-200 bg-white p-4"
+      aria-label={resource ? `Edit resource ${resource.key}` : "New resource"}
+    >
       {resource ? (
         <input type="hidden" name="resourceKey" value={resource.key} />
       ) : (
@@ -30,8 +37,22 @@ export const ResourceForm = ({ resource }: { resource?: TResourceValues }) => {
           required
         />
       )}
-      <TextField id={`${prefix}-name`} name="name" label="Name" defaultValue={state.text("name", initial.name)} error={state.error("name")} required />
-      <TextField id={`${prefix}-description`} name="description" label="Description" defaultValue={state.text("description", initial.description)} error={state.error("description")} multiline />
+      <TextField
+        id={`${prefix}-name`}
+        name="name"
+        label="Name"
+        defaultValue={state.text("name", initial.name)}
+        error={state.error("name")}
+        required
+      />
+      <TextField
+        id={`${prefix}-description`}
+        name="description"
+        label="Description"
+        defaultValue={state.text("description", initial.description)}
+        error={state.error("description")}
+        multiline
+      />
       <TextField
         id={`${prefix}-environment`}
         name="environment"

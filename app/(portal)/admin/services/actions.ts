@@ -21,7 +21,9 @@ const text = (form: FormData, name: string): string => {
 
 const refusal = (refused: TRefusal, form: FormData | null): TServiceFormResult => {
   const values = form ? submittedValues(form) : {};
-  const fields = Object.fromEntries(Object.entries(refused.fields).map(([path, message]) => [path.split(".")[0] ?? path, message]));
+  const fields = Object.fromEntries(
+    Object.entries(refused.fields).map(([path, message]) => [path.split(".")[0] ?? path, message]),
+  );
   return { ok: false, message: refused.message, fields, values };
 };
 
@@ -33,24 +35,45 @@ export const createServiceClientAction = formAction<TServiceFormResult | null>(r
       name: text(form, "name"),
       ownerEmail: text(form, "ownerEmail").trim() || undefined,
       scopes: form.getAll("scopes").filter((value): value is string => typeof value === "string") as TScope[],
-      resourceKeys: text(form, "resourceKeys").split(",").map((key) => key.trim()).filter(Boolean),
+      resourceKeys: text(form, "resourceKeys")
+        .split(",")
+        .map((key) => key.trim())
+        .filter(Boolean),
     },
     context: await requestContext(),
   });
   revalidatePath("/admin/services");
-  return { ok: true, message: `Service client ${created.name} created.`, clientId: created.clientId, secret: created.clientSecret };
+  return {
+    ok: true,
+    message: `Service client ${created.name} created.`,
+    clientId: created.clientId,
+    secret: created.clientSecret,
+  };
 });
 
 export const rotateServiceClientAction = formAction<TServiceFormResult | null>(refusal, async (form) => {
   const actor = await requireActor();
-  const rotated = await rotateServiceClientSecret({ actor, client: text(form, "clientId"), context: await requestContext() });
+  const rotated = await rotateServiceClientSecret({
+    actor,
+    client: text(form, "clientId"),
+    context: await requestContext(),
+  });
   revalidatePath("/admin/services");
-  return { ok: true, message: `New secret for ${rotated.name}; the previous one works until ${rotated.previousSecretsRetireAt.toISOString()}.`, clientId: rotated.clientId, secret: rotated.clientSecret };
+  return {
+    ok: true,
+    message: `New secret for ${rotated.name}; the previous one works until ${rotated.previousSecretsRetireAt.toISOString()}.`,
+    clientId: rotated.clientId,
+    secret: rotated.clientSecret,
+  };
 });
 
 export const disableServiceClientAction = formAction<TServiceFormResult | null>(refusal, async (form) => {
   const actor = await requireActor();
-  const disabled = await disableServiceClient({ actor, client: text(form, "clientId"), context: await requestContext() });
+  const disabled = await disableServiceClient({
+    actor,
+    client: text(form, "clientId"),
+    context: await requestContext(),
+  });
   revalidatePath("/admin/services");
   return { ok: true, message: `${disabled.name} disabled: its tokens stop working now.` };
 });

@@ -26,9 +26,16 @@ const ServiceClientsPage = async () => {
         {clients.length === 0 ? (
           <Empty>No service client yet.</Empty>
         ) : (
-          <DataTable caption="Service clients" columns={["Name", "Client id", "Scopes", "Resources", "Owner", "Secrets", "Status", "Actions"]}>
+          <DataTable
+            caption="Service clients"
+            columns={["Name", "Client id", "Scopes", "Resources", "Owner", "Secrets", "Status", "Actions"]}
+          >
             {clients.map((client) => (
-              <tr key={client.id} className="border-t border-slate-100 align-top" data-testid={`service-client-${client.name}`}>
+              <tr
+                key={client.id}
+                className="border-t border-slate-100 align-top"
+                data-testid={`service-client-${client.name}`}
+              >
                 <td className="px-3 py-2 font-medium">{client.name}</td>
                 <td className="px-3 py-2 font-mono text-xs">{client.id}</td>
                 <td className="px-3 py-2">{client.scopes.join(", ")}</td>
@@ -42,8 +49,12 @@ const ServiceClientsPage = async () => {
                     </div>
                   ))}
                 </td>
-                <td className="px-3 py-2">{client.disabledAt ? <Badge tone="red">disabled</Badge> : <Badge tone="green">enabled</Badge>}</td>
-                <td className="px-3 py-2">{client.disabledAt ? null : <ClientActions clientId={client.id} name={client.name} />}</td>
+                <td className="px-3 py-2">
+                  {client.disabledAt ? <Badge tone="red">disabled</Badge> : <Badge tone="green">enabled</Badge>}
+                </td>
+                <td className="px-3 py-2">
+                  {client.disabledAt ? null : <ClientActions clientId={client.id} name={client.name} />}
+                </td>
               </tr>
             ))}
           </DataTable>

@@ -2,13 +2,22 @@
 
 import { useActionState, useId } from "react";
 import { CheckboxGroup, FormMessage, formState, SubmitButton, TextField } from "../resources/form-fields";
-import { createServiceClientAction, disableServiceClientAction, rotateServiceClientAction, type TServiceFormResult } from "./actions";
+import {
+  createServiceClientAction,
+  disableServiceClientAction,
+  rotateServiceClientAction,
+  type TServiceFormResult,
+} from "./actions";
 
 const SCOPE_OPTIONS = ["access:check", "grants:read"];
 
 /** The client secret appears in this one answer; the database keeps only its hash. */
 const ShownOnce = ({ clientId, secret }: { clientId: string; secret: string }) => (
-  <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm" role="alert" data-testid="service-client-secret">
+  <div
+    className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm"
+    role="alert"
+    data-testid="service-client-secret"
+  >
     <p className="font-medium">Copy the client secret now: it is stored only as a hash and will not be shown again.</p>
     <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
       <dt className="text-slate-600">client_id</dt>
@@ -24,16 +33,46 @@ const ShownOnce = ({ clientId, secret }: { clientId: string; secret: string }) =
 );
 
 export const CreateServiceClientForm = () => {
-  const [result, formAction, pending] = useActionState<TServiceFormResult | null, FormData>(createServiceClientAction, null);
+  const [result, formAction, pending] = useActionState<TServiceFormResult | null, FormData>(
+    createServiceClientAction,
+    null,
+  );
   const prefix = useId();
   const state = formState(result);
   return (
     <div className="grid max-w-2xl gap-4">
-      {result?.ok && result.secret && result.clientId ? <ShownOnce clientId={result.clientId} secret={result.secret} /> : null}
-      <form action={formAction} className="grid gap-4 rounded-md border border-slate-200 bg-white p-4" aria-label="New service client">
-        <TextField id={`${prefix}-name`} name="name" label="Name" hint="e.g. db-proxy-prod" defaultValue={state.text("name", "")} error={state.error("name")} required />
-        <TextField id={`${prefix}-owner`} name="ownerEmail" label="Owner (e-mail, optional)" defaultValue={state.text("ownerEmail", "")} error={state.error("ownerEmail")} />
-        <CheckboxGroup id={`${prefix}-scopes`} name="scopes" label="Scopes" error={state.error("scopes")} options={SCOPE_OPTIONS} isChecked={(value) => state.checked("scopes", value, value === "access:check")} />
+      {result?.ok && result.secret && result.clientId ? (
+        <ShownOnce clientId={result.clientId} secret={result.secret} />
+      ) : null}
+      <form
+        action={formAction}
+        className="grid gap-4 rounded-md border border-slate-200 bg-white p-4"
+        aria-label="New service client"
+      >
+        <TextField
+          id={`${prefix}-name`}
+          name="name"
+          label="Name"
+          hint="e.g. db-proxy-prod"
+          defaultValue={state.text("name", "")}
+          error={state.error("name")}
+          required
+        />
+        <TextField
+          id={`${prefix}-owner`}
+          name="ownerEmail"
+          label="Owner (e-mail, optional)"
+          defaultValue={state.text("ownerEmail", "")}
+          error={state.error("ownerEmail")}
+        />
+        <CheckboxGroup
+          id={`${prefix}-scopes`}
+          name="scopes"
+          label="Scopes"
+          error={state.error("scopes")}
+          options={SCOPE_OPTIONS}
+          isChecked={(value) => state.checked("scopes", value, value === "access:check")}
+        />
         <TextField
           id={`${prefix}-resources`}
           name="resourceKeys"
@@ -52,8 +91,14 @@ export const CreateServiceClientForm = () => {
 };
 
 export const ClientActions = ({ clientId, name }: { clientId: string; name: string }) => {
-  const [rotated, rotateAction, rotating] = useActionState<TServiceFormResult | null, FormData>(rotateServiceClientAction, null);
-  const [disabled, disableAction, disabling] = useActionState<TServiceFormResult | null, FormData>(disableServiceClientAction, null);
+  const [rotated, rotateAction, rotating] = useActionState<TServiceFormResult | null, FormData>(
+    rotateServiceClientAction,
+    null,
+  );
+  const [disabled, disableAction, disabling] = useActionState<TServiceFormResult | null, FormData>(
+    disableServiceClientAction,
+    null,
+  );
   return (
     <div className="grid gap-2">
       {rotated?.ok && rotated.secret ? <ShownOnce clientId={clientId} secret={rotated.secret} /> : null}
@@ -77,7 +122,11 @@ export const ClientActions = ({ clientId, name }: { clientId: string; name: stri
           </SubmitButton>
         </form>
       </div>
-      <FormMessage result={rotated?.ok === false ? rotated : (disabled ?? (rotated?.ok ? { ok: true, message: rotated.message } : null))} />
+      <FormMessage
+        result={
+          rotated?.ok === false ? rotated : (disabled ?? (rotated?.ok ? { ok: true, message: rotated.message } : null))
+        }
+      />
     </div>
   );
 };

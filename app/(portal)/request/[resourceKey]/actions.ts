@@ -6,8 +6,20 @@ import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { formAction } from "@/lib/security/server-action-guard";
 
-export type TRequestFormValues = { policyId: string; permissions: string[]; durationMinutes: string; startAt: string; justification: string; ticket: string };
-export type TRequestFormState = { message: string; fields: Record<string, string>; existing?: string; values: TRequestFormValues } | null;
+export type TRequestFormValues = {
+  policyId: string;
+  permissions: string[];
+  durationMinutes: string;
+  startAt: string;
+  justification: string;
+  ticket: string;
+};
+export type TRequestFormState = {
+  message: string;
+  fields: Record<string, string>;
+  existing?: string;
+  values: TRequestFormValues;
+} | null;
 
 const text = (form: FormData, name: string): string | undefined => {
   const value = form.get(name);

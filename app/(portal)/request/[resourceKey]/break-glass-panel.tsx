@@ -13,7 +13,13 @@ const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py
  * policy's break-glass maximum, a justification, and a passkey confirmation. Security is
  * alerted the moment it is taken and reviews it afterwards.
  */
-export const BreakGlassPanel = ({ resourceKey, policy }: { resourceKey: string; policy: { id: string; permissions: string[]; breakGlassMaxMinutes: number } }) => {
+export const BreakGlassPanel = ({
+  resourceKey,
+  policy,
+}: {
+  resourceKey: string;
+  policy: { id: string; permissions: string[]; breakGlassMaxMinutes: number };
+}) => {
   const router = useRouter();
   const id = useId();
   const [permissions, setPermissions] = useState<string[]>(policy.permissions.length === 1 ? policy.permissions : []);
@@ -48,10 +54,16 @@ export const BreakGlassPanel = ({ resourceKey, policy }: { resourceKey: string; 
   };
 
   return (
-    <section aria-label={`Break-glass: ${policy.permissions.join(", ")}`} className="mt-10 max-w-2xl rounded-md border-2 border-red-300 bg-red-50/40 p-4">
-      <h2 className="text-lg font-medium text-red-900">Emergency access (break-glass): {policy.permissions.join(", ")}</h2>
+    <section
+      aria-label={`Break-glass: ${policy.permissions.join(", ")}`}
+      className="mt-10 max-w-2xl rounded-md border-2 border-red-300 bg-red-50/40 p-4"
+    >
+      <h2 className="text-lg font-medium text-red-900">
+        Emergency access (break-glass): {policy.permissions.join(", ")}
+      </h2>
       <p className="mt-1 text-sm text-slate-700">
-        Starts at once, without approvers, for at most {policy.breakGlassMaxMinutes} minutes. Security is alerted immediately and reviews it after the incident. Confirmed with your passkey.
+        Starts at once, without approvers, for at most {policy.breakGlassMaxMinutes} minutes. Security is alerted
+        immediately and reviews it after the incident. Confirmed with your passkey.
       </p>
       {problem ? (
         <div role="alert" className="mt-3 rounded-md bg-red-100 p-3 text-red-900">
@@ -73,7 +85,13 @@ export const BreakGlassPanel = ({ resourceKey, policy }: { resourceKey: string; 
                   <input
                     type="checkbox"
                     checked={permissions.includes(permission)}
-                    onChange={(event) => setPermissions(event.target.checked ? [...permissions, permission] : permissions.filter((item) => item !== permission))}
+                    onChange={(event) =>
+                      setPermissions(
+                        event.target.checked
+                          ? [...permissions, permission]
+                          : permissions.filter((item) => item !== permission),
+                      )
+                    }
                   />
                   {permission}
                 </label>
@@ -86,24 +104,52 @@ export const BreakGlassPanel = ({ resourceKey, policy }: { resourceKey: string; 
           <label htmlFor={`${id}-duration`} className="font-medium">
             Length of emergency access (minutes)
           </label>
-          <input id={`${id}-duration`} type="number" min={5} max={policy.breakGlassMaxMinutes} value={duration} onChange={(event) => setDuration(event.target.value)} aria-invalid={fields.durationMinutes ? true : undefined} className={inputClass} />
+          <input
+            id={`${id}-duration`}
+            type="number"
+            min={5}
+            max={policy.breakGlassMaxMinutes}
+            value={duration}
+            onChange={(event) => setDuration(event.target.value)}
+            aria-invalid={fields.durationMinutes ? true : undefined}
+            className={inputClass}
+          />
           {fields.durationMinutes ? <p className="mt-1 text-sm text-red-700">{fields.durationMinutes}</p> : null}
         </div>
         <div>
           <label htmlFor={`${id}-justification`} className="font-medium">
             What is the emergency?
           </label>
-          <textarea id={`${id}-justification`} rows={3} value={justification} onChange={(event) => setJustification(event.target.value)} aria-invalid={fields.justification ? true : undefined} className={inputClass} />
+          <textarea
+            id={`${id}-justification`}
+            rows={3}
+            value={justification}
+            onChange={(event) => setJustification(event.target.value)}
+            aria-invalid={fields.justification ? true : undefined}
+            className={inputClass}
+          />
           {fields.justification ? <p className="mt-1 text-sm text-red-700">{fields.justification}</p> : null}
         </div>
         <div>
           <label htmlFor={`${id}-ticket`} className="font-medium">
             Incident reference (optional)
           </label>
-          <input id={`${id}-ticket`} type="text" value={ticket} onChange={(event) => setTicket(event.target.value)} aria-invalid={fields.ticket ? true : undefined} className={inputClass} />
+          <input
+            id={`${id}-ticket`}
+            type="text"
+            value={ticket}
+            onChange={(event) => setTicket(event.target.value)}
+            aria-invalid={fields.ticket ? true : undefined}
+            className={inputClass}
+          />
           {fields.ticket ? <p className="mt-1 text-sm text-red-700">{fields.ticket}</p> : null}
         </div>
-        <button type="button" disabled={busy} onClick={() => void take()} className="rounded-md bg-red-700 px-4 py-2.5 font-medium text-white hover:bg-red-800 disabled:opacity-60">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void take()}
+          className="rounded-md bg-red-700 px-4 py-2.5 font-medium text-white hover:bg-red-800 disabled:opacity-60"
+        >
           {busy ? "Confirm with your passkey…" : "Take emergency access now"}
         </button>
       </div>

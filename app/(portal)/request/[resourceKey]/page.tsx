@@ -22,7 +22,19 @@ const RequestResourcePage = async ({ params }: { params: Promise<{ resourceKey: 
       </p>
       <RequestForm resource={resource} />
       {resource.policies.flatMap((policy) =>
-        policy.breakGlassMaxMinutes === null ? [] : [<BreakGlassPanel key={policy.id} resourceKey={resource.resourceKey} policy={{ id: policy.id, permissions: policy.permissions, breakGlassMaxMinutes: policy.breakGlassMaxMinutes }} />],
+        policy.breakGlassMaxMinutes === null
+          ? []
+          : [
+              <BreakGlassPanel
+                key={policy.id}
+                resourceKey={resource.resourceKey}
+                policy={{
+                  id: policy.id,
+                  permissions: policy.permissions,
+                  breakGlassMaxMinutes: policy.breakGlassMaxMinutes,
+                }}
+              />,
+            ],
       )}
     </>
   );

@@ -26,7 +26,8 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
   const policy: TPolicy | undefined = resource.policies.find((candidate) => candidate.id === policyId);
   const errors = state?.fields ?? {};
   const invalid = (name: string) => (errors[name] ? true : undefined);
-  const describedBy = (name: string, hint?: string) => [hint, errors[name] ? `${name}-error` : undefined].filter(Boolean).join(" ") || undefined;
+  const describedBy = (name: string, hint?: string) =>
+    [hint, errors[name] ? `${name}-error` : undefined].filter(Boolean).join(" ") || undefined;
   if (!policy) return null;
 
   return (
@@ -49,11 +50,21 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
         <div className="mt-2 space-y-2">
           {resource.policies.map((candidate) => (
             <label key={candidate.id} className="flex items-start gap-2">
-              <input type="radio" name="policyChoice" value={candidate.id} checked={candidate.id === policyId} onChange={() => setPolicyId(candidate.id)} className="mt-1" />
+              <input
+                type="radio"
+                name="policyChoice"
+                value={candidate.id}
+                checked={candidate.id === policyId}
+                onChange={() => setPolicyId(candidate.id)}
+                className="mt-1"
+              />
               <span>
                 <span className="font-medium">{candidate.permissions.join(", ")}</span>{" "}
                 <span className="text-sm text-slate-600">
-                  up to {candidate.maxDurationMinutes} min · {candidate.autoApproved ? "approved automatically for you" : `${candidate.approvalsRequired} approval${candidate.approvalsRequired === 1 ? "" : "s"}`}
+                  up to {candidate.maxDurationMinutes} min ·{" "}
+                  {candidate.autoApproved
+                    ? "approved automatically for you"
+                    : `${candidate.approvalsRequired} approval${candidate.approvalsRequired === 1 ? "" : "s"}`}
                   {candidate.ticketRequired ? " · ticket required" : ""}
                 </span>
               </span>
@@ -67,7 +78,12 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
         <div className="mt-2 flex flex-wrap gap-4">
           {policy.permissions.map((permission) => (
             <label key={`${policy.id}-${permission}`} className="flex items-center gap-2">
-              <input type="checkbox" name="permissions" value={permission} defaultChecked={values ? values.permissions.includes(permission) : policy.permissions.length === 1} />
+              <input
+                type="checkbox"
+                name="permissions"
+                value={permission}
+                defaultChecked={values ? values.permissions.includes(permission) : policy.permissions.length === 1}
+              />
               {permission}
             </label>
           ))}
@@ -103,7 +119,15 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
         <label htmlFor="startAt" className="font-medium">
           Start (optional)
         </label>
-        <input id="startAt" name="startAt" type="datetime-local" defaultValue={values?.startAt} aria-invalid={invalid("startAt")} aria-describedby={describedBy("startAt", "start-hint")} className={inputClass} />
+        <input
+          id="startAt"
+          name="startAt"
+          type="datetime-local"
+          defaultValue={values?.startAt}
+          aria-invalid={invalid("startAt")}
+          aria-describedby={describedBy("startAt", "start-hint")}
+          className={inputClass}
+        />
         <p id="start-hint" className="mt-1 text-sm text-slate-600">
           Leave empty to start as soon as it is approved.
         </p>
@@ -126,7 +150,8 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
           className={inputClass}
         />
         <p id="justification-hint" className="mt-1 text-sm text-slate-600">
-          What you will do and why{policy.minJustificationLength > 0 ? `, at least ${policy.minJustificationLength} characters` : ""}.
+          What you will do and why
+          {policy.minJustificationLength > 0 ? `, at least ${policy.minJustificationLength} characters` : ""}.
         </p>
         <FieldError id="justification-error" message={errors.justification} />
       </div>
@@ -136,7 +161,16 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
           <label htmlFor="ticket" className="font-medium">
             Ticket{policy.ticketRequired ? "" : " (optional)"}
           </label>
-          <input id="ticket" name="ticket" type="text" defaultValue={values?.ticket} required={policy.ticketRequired} aria-invalid={invalid("ticket")} aria-describedby={describedBy("ticket", "ticket-hint")} className={inputClass} />
+          <input
+            id="ticket"
+            name="ticket"
+            type="text"
+            defaultValue={values?.ticket}
+            required={policy.ticketRequired}
+            aria-invalid={invalid("ticket")}
+            aria-describedby={describedBy("ticket", "ticket-hint")}
+            className={inputClass}
+          />
           {policy.ticketPattern ? (
             <p id="ticket-hint" className="mt-1 text-sm text-slate-600">
               Format: <code>{policy.ticketPattern}</code>
@@ -146,7 +180,11 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
         </div>
       ) : null}
 
-      <button type="submit" disabled={pending} className="rounded-md bg-slate-900 px-4 py-2.5 font-medium text-white hover:bg-slate-700 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={pending}
+        className="rounded-md bg-slate-900 px-4 py-2.5 font-medium text-white hover:bg-slate-700 disabled:opacity-60"
+      >
         {pending ? "Submitting…" : "Submit request"}
       </button>
     </form>

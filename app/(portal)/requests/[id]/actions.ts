@@ -11,33 +11,54 @@ export type TActionFailure = { ok: false; message: string; fields: Record<string
 
 const failure = ({ message, fields }: TRefusal): TActionFailure => ({ ok: false, message, fields });
 
-const idOf = (value: unknown): string | null => (typeof value === "string" && value.length > 0 && value.length <= 64 ? value : null);
+const idOf = (value: unknown): string | null =>
+  typeof value === "string" && value.length > 0 && value.length <= 64 ? value : null;
 
-export const cancelRequestAction = dataAction(failure, async (requestId: unknown): Promise<{ ok: true } | TActionFailure> => {
-  const id = idOf(requestId);
-  if (!id) return { ok: false, message: "Invalid request.", fields: {} };
-  await cancelRequest({ actor: await requireActor(), requestId: id, context: await requestContext() });
-  revalidatePath(`/requests/${id}`);
-  return { ok: true };
-});
+export const cancelRequestAction = dataAction(
+  failure,
+  async (requestId: unknown): Promise<{ ok: true } | TActionFailure> => {
+    const id = idOf(requestId);
+    if (!id) return { ok: false, message: "Invalid request.", fields: {} };
+    await cancelRequest({ actor: await requireActor(), requestId: id, context: await requestContext() });
+    revalidatePath(`/requests/${id}`);
+    return { ok: true };
+  },
+);
 
 /** Step one: the challenge for this approver, this request, this decision. */
 export const startDecisionAction = dataAction(
   failure,
-  async (requestId: unknown, decision: unknown): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | TActionFailure> => {
+  async (
+    requestId: unknown,
+    decision: unknown,
+  ): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | TActionFailure> => {
     const id = idOf(requestId);
     const parsed = ZDecision.safeParse(decision);
     if (!id || !parsed.success) return { ok: false, message: "Invalid decision.", fields: {} };
-    const options = await startDecision({ actor: await requireActor(), requestId: id, decision: parsed.data, context: await requestContext() });
+    const options = await startDecision({
+      actor: await requireActor(),
+      requestId: id,
+      decision: parsed.data,
+      context: await requestContext(),
+    });
     return { ok: true, options };
   },
 );
 
 /** Step two: the decision with its passkey assertion; the domain validates everything. */
-export const decideRequestAction = dataAction(failure, async (input: unknown): Promise<{ ok: true; status: string; approvals: number; required: number } | TActionFailure> => {
-  const parsed = ZDecideRequest.safeParse(input);
-  if (!parsed.success) return { ok: false, message: "Invalid decision.", fields: {} };
-  const result = await decideRequest({ actor: await requireActor(), input: parsed.data, context: await requestContext() });
-  revalidatePath(`/requests/${parsed.data.requestId}`);
-  return { ok: true, status: result.status, approvals: result.approvals, required: result.required };
-});
+export const decideRequestAction = dataAction(
+  failure,
+  async (
+    input: unknown,
+  ): Promise<{ ok: true; status: string; approvals: number; required: number } | TActionFailure> => {
+    const parsed = ZDecideRequest.safeParse(input);
+    if (!parsed.success) return { ok: false, message: "Invalid decision.", fields: {} };
+    const result = await decideRequest({
+      actor: await requireActor(),
+      input: parsed.data,
+      context: await requestContext(),
+    });
+    revalidatePath(`/requests/${parsed.data.requestId}`);
+    return { ok: true, status: result.status, approvals: result.approvals, required: result.required };
+  },
+);

@@ -32,7 +32,12 @@ export const DecisionPanel = ({ requestId, canDecide }: { requestId: string; can
         setResult({ tone: "error", text: confirmed.message });
         return;
       }
-      const decided = await decideRequestAction({ requestId, decision, comment: comment || undefined, assertion: confirmed.response });
+      const decided = await decideRequestAction({
+        requestId,
+        decision,
+        comment: comment || undefined,
+        assertion: confirmed.response,
+      });
       if (!decided.ok) {
         setResult({ tone: "error", text: decided.fields.comment ?? decided.message });
         return;
@@ -59,12 +64,28 @@ export const DecisionPanel = ({ requestId, canDecide }: { requestId: string; can
           <label htmlFor="decision-comment" className="mt-4 block font-medium">
             Comment (required to deny)
           </label>
-          <textarea id="decision-comment" rows={2} value={comment} onChange={(event) => setComment(event.target.value)} className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2" />
+          <textarea
+            id="decision-comment"
+            rows={2}
+            value={comment}
+            onChange={(event) => setComment(event.target.value)}
+            className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"
+          />
           <div className="mt-4 flex gap-3">
-            <button type="button" disabled={busy !== null} onClick={() => void decide("APPROVE")} className="rounded-md bg-green-700 px-4 py-2 font-medium text-white hover:bg-green-800 disabled:opacity-60">
+            <button
+              type="button"
+              disabled={busy !== null}
+              onClick={() => void decide("APPROVE")}
+              className="rounded-md bg-green-700 px-4 py-2 font-medium text-white hover:bg-green-800 disabled:opacity-60"
+            >
               {busy === "APPROVE" ? "Confirm with your passkey…" : "Approve"}
             </button>
-            <button type="button" disabled={busy !== null} onClick={() => void decide("DENY")} className="rounded-md border border-red-300 px-4 py-2 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60">
+            <button
+              type="button"
+              disabled={busy !== null}
+              onClick={() => void decide("DENY")}
+              className="rounded-md border border-red-300 px-4 py-2 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60"
+            >
               {busy === "DENY" ? "Confirm with your passkey…" : "Deny"}
             </button>
           </div>

@@ -11,7 +11,11 @@ export const signOffBreakGlassAction = dataAction(
   ({ message }): { ok: false; message: string } => ({ ok: false, message }),
   async (input: unknown): Promise<{ ok: true } | { ok: false; message: string }> => {
     const parsed = ZSignOffBreakGlass.safeParse(input);
-    if (!parsed.success) return { ok: false, message: parsed.error.issues.find((issue) => issue.path[0] === "comment")?.message ?? "Invalid sign-off." };
+    if (!parsed.success)
+      return {
+        ok: false,
+        message: parsed.error.issues.find((issue) => issue.path[0] === "comment")?.message ?? "Invalid sign-off.",
+      };
     await signOffBreakGlass({ actor: await requireActor(), input: parsed.data, context: await requestContext() });
     revalidatePath("/security/break-glass");
     return { ok: true };

@@ -17,7 +17,10 @@ const BreakGlassReviewPage = async () => {
   const grants = await listUnreviewedBreakGlass({ actor });
   return (
     <>
-      <PageHeader title="Break-glass review" description="Emergency access taken without approvers. Each stays here until a security reviewer signs it off after the incident." />
+      <PageHeader
+        title="Break-glass review"
+        description="Emergency access taken without approvers. Each stays here until a security reviewer signs it off after the incident."
+      />
       <SecurityNav current="/security/break-glass" />
       {grants.length === 0 ? (
         <Empty>No break-glass access is waiting for review.</Empty>
@@ -38,13 +41,18 @@ const BreakGlassReviewPage = async () => {
                   <Badge tone={STATUS_TONE[grant.status]}>{grant.status}</Badge>
                 </h2>
                 <p className="mt-1 text-sm text-slate-700">
-                  {grant.subject.email} · {grant.resource.environment} · {formatDateTime(grant.startsAt)} to {formatDateTime(grant.revokedAt ?? grant.expiresAt)} · ticket {grant.ticket ?? "none"}
+                  {grant.subject.email} · {grant.resource.environment} · {formatDateTime(grant.startsAt)} to{" "}
+                  {formatDateTime(grant.revokedAt ?? grant.expiresAt)} · ticket {grant.ticket ?? "none"}
                 </p>
                 <p className="mt-2 whitespace-pre-wrap">{grant.justification}</p>
                 <div className="mt-2">
                   <RiskSignals score={grant.riskScore} signals={grant.riskSignals} compact />
                 </div>
-                {grant.canSignOff ? <SignOffForm grantId={grant.id} label={`Sign off ${label}`} /> : <p className="mt-3 text-sm text-slate-600">Another reviewer signs off your own break-glass access.</p>}
+                {grant.canSignOff ? (
+                  <SignOffForm grantId={grant.id} label={`Sign off ${label}`} />
+                ) : (
+                  <p className="mt-3 text-sm text-slate-600">Another reviewer signs off your own break-glass access.</p>
+                )}
               </li>
             );
           })}

@@ -17,13 +17,20 @@ const SecurityPage = async () => {
       <PageHeader title="Audit events" description="The audit trail of sign-ins, decisions and changes." />
       <SecurityNav current="/security/events" />
       <Section title="Recent audit events">
-        <DataTable caption="The 50 most recent audit events, newest first" columns={["Time", "Action", "Outcome", "Actor", "Target", "Reason"]}>
+        <DataTable
+          caption="The 50 most recent audit events, newest first"
+          columns={["Time", "Action", "Outcome", "Actor", "Target", "Reason"]}
+        >
           {events.map((event) => (
             <tr key={event.id} className="border-t border-slate-100">
-              <td className="whitespace-nowrap px-3 py-2">{formatDateTime(event.occurredAt)}</td>
+              <td className="px-3 py-2 whitespace-nowrap">{formatDateTime(event.occurredAt)}</td>
               <td className="px-3 py-2 font-mono">{event.action}</td>
-              <td className="px-3 py-2"><Badge tone={OUTCOME_TONE[event.outcome]}>{event.outcome.toLowerCase()}</Badge></td>
-              <td className="px-3 py-2">{event.actorType.toLowerCase()} {event.actorId ?? ""}</td>
+              <td className="px-3 py-2">
+                <Badge tone={OUTCOME_TONE[event.outcome]}>{event.outcome.toLowerCase()}</Badge>
+              </td>
+              <td className="px-3 py-2">
+                {event.actorType.toLowerCase()} {event.actorId ?? ""}
+              </td>
               <td className="px-3 py-2">{event.targetType ? `${event.targetType} ${event.targetId ?? ""}` : ""}</td>
               <td className="px-3 py-2">{event.reason ?? ""}</td>
             </tr>

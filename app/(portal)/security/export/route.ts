@@ -16,7 +16,12 @@ export const GET = async (request: Request) => {
   try {
     const actor = await requireActor();
     const params = new URL(request.url).searchParams;
-    const { format, lines } = await exportGrantHistory({ actor, input: filterInputFrom(params), format: params.get("format") ?? "csv", context: await requestContext() });
+    const { format, lines } = await exportGrantHistory({
+      actor,
+      input: filterInputFrom(params),
+      format: params.get("format") ?? "csv",
+      context: await requestContext(),
+    });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       // One keyset batch per pull: the stream asks for more only as the client reads.

@@ -18,7 +18,10 @@ const refuseCallbackUrl = (request: NextRequest): Response | null => {
   const bad = [...fromQuery, ...fromCookie].some((value) => value !== "" && !isAcceptableCallbackUrl(value, appUrl));
   if (!bad) return null;
   return Response.json(
-    { error: "invalid_request", message: "callbackUrl must be a path on this portal (or its callback-url cookie is damaged: clear it)." },
+    {
+      error: "invalid_request",
+      message: "callbackUrl must be a path on this portal (or its callback-url cookie is damaged: clear it).",
+    },
     { status: 400, headers: { "cache-control": "no-store" } },
   );
 };
@@ -28,7 +31,9 @@ const refuseCallbackUrl = (request: NextRequest): Response | null => {
 // `next build` never reads configuration.
 const handler = async (request: NextRequest, context: TContext) => {
   const [action] = (await context.params).nextauth;
-  const refusal = (await limitSignInRequest({ method: request.method, action, context: await requestContext() })) ?? refuseCallbackUrl(request);
+  const refusal =
+    (await limitSignInRequest({ method: request.method, action, context: await requestContext() })) ??
+    refuseCallbackUrl(request);
   return refusal ?? NextAuth(request, context, getAuthOptions());
 };
 

@@ -10,7 +10,8 @@ const ZQuery = z.object({ format: z.enum(["yaml", "json"]).default("yaml") });
 
 const CONTENT_TYPES = { yaml: "application/yaml; charset=utf-8", json: "application/json; charset=utf-8" } as const;
 
-const problem = (status: number, code: string, message: string) => Response.json({ error: code, message }, { status, headers: { "cache-control": "no-store" } });
+const problem = (status: number, code: string, message: string) =>
+  Response.json({ error: code, message }, { status, headers: { "cache-control": "no-store" } });
 
 /** GET /admin/policies/export?format=yaml|json: the catalog document, as a download. Administrators only. */
 export const GET = async (request: Request) => {

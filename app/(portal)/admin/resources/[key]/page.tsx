@@ -36,8 +36,8 @@ const ResourcePage = async ({ params }: { params: Promise<{ key: string }> }) =>
       </p>
       {resource.archivedAt ? (
         <p className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm" role="note">
-          <Badge tone="amber">archived</Badge> since {formatDateTime(resource.archivedAt)}. It can no longer be requested, and is kept as it was for the
-          history of its requests and grants.
+          <Badge tone="amber">archived</Badge> since {formatDateTime(resource.archivedAt)}. It can no longer be
+          requested, and is kept as it was for the history of its requests and grants.
         </p>
       ) : null}
 
@@ -50,7 +50,15 @@ const ResourcePage = async ({ params }: { params: Promise<{ key: string }> }) =>
             <dd>{resource.permissions.join(", ")}</dd>
           </dl>
         ) : (
-          <ResourceForm resource={{ key: resource.key, name: resource.name, description: resource.description, environment: resource.environment, permissions: resource.permissions }} />
+          <ResourceForm
+            resource={{
+              key: resource.key,
+              name: resource.name,
+              description: resource.description,
+              environment: resource.environment,
+              permissions: resource.permissions,
+            }}
+          />
         )}
       </Section>
 
@@ -60,16 +68,26 @@ const ResourcePage = async ({ params }: { params: Promise<{ key: string }> }) =>
         ) : (
           <ul className="space-y-3">
             {resource.policies.map((policy) => (
-              <li key={policy.id} className="rounded-md border border-slate-200 bg-white p-4" data-testid={`policy-${policy.name}`}>
+              <li
+                key={policy.id}
+                className="rounded-md border border-slate-200 bg-white p-4"
+                data-testid={`policy-${policy.name}`}
+              >
                 <p className="text-sm">
                   <PolicySummary policy={policy} />
                 </p>
                 {archived ? null : (
                   <>
                     <details className="mt-3">
-                      <summary className="cursor-pointer text-sm font-medium underline">Edit policy {policy.name}</summary>
+                      <summary className="cursor-pointer text-sm font-medium underline">
+                        Edit policy {policy.name}
+                      </summary>
                       <div className="mt-3">
-                        <PolicyForm resourceKey={resource.key} resourcePermissions={resource.permissions} policy={policy} />
+                        <PolicyForm
+                          resourceKey={resource.key}
+                          resourcePermissions={resource.permissions}
+                          policy={policy}
+                        />
                       </div>
                     </details>
                     <div className="mt-3">
@@ -98,7 +116,8 @@ const ResourcePage = async ({ params }: { params: Promise<{ key: string }> }) =>
           </Section>
           <Section title="Archive">
             <p className="mb-2 text-sm text-slate-600">
-              Archiving stops new requests for this resource. It and its policies stay, read-only, for the history. Refused while requests are pending.
+              Archiving stops new requests for this resource. It and its policies stay, read-only, for the history.
+              Refused while requests are pending.
             </p>
             <ConfirmForm
               action="archiveResource"

@@ -6,7 +6,15 @@ import { requestExtensionAction, type TExtendFormState } from "./actions";
 
 const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-600";
 
-export const ExtendForm = ({ grantId, headroom, minJustification }: { grantId: string; headroom: number; minJustification: number }) => {
+export const ExtendForm = ({
+  grantId,
+  headroom,
+  minJustification,
+}: {
+  grantId: string;
+  headroom: number;
+  minJustification: number;
+}) => {
   const [state, formAction, pending] = useActionState<TExtendFormState, FormData>(requestExtensionAction, null);
   const errors = state?.fields ?? {};
   return (
@@ -26,7 +34,18 @@ export const ExtendForm = ({ grantId, headroom, minJustification }: { grantId: s
         <label htmlFor="minutes" className="font-medium">
           More minutes
         </label>
-        <input id="minutes" name="minutes" type="number" min={5} max={headroom} step={5} defaultValue={state?.values.minutes || Math.min(30, headroom)} aria-invalid={errors.minutes ? true : undefined} aria-describedby="minutes-hint" className={inputClass} />
+        <input
+          id="minutes"
+          name="minutes"
+          type="number"
+          min={5}
+          max={headroom}
+          step={5}
+          defaultValue={state?.values.minutes || Math.min(30, headroom)}
+          aria-invalid={errors.minutes ? true : undefined}
+          aria-describedby="minutes-hint"
+          className={inputClass}
+        />
         <p id="minutes-hint" className="mt-1 text-sm text-slate-600">
           At most {headroom} more minutes under this policy.
         </p>
@@ -36,13 +55,25 @@ export const ExtendForm = ({ grantId, headroom, minJustification }: { grantId: s
         <label htmlFor="justification" className="font-medium">
           Justification
         </label>
-        <textarea id="justification" name="justification" rows={3} defaultValue={state?.values.justification} aria-invalid={errors.justification ? true : undefined} aria-describedby="justification-hint" className={inputClass} />
+        <textarea
+          id="justification"
+          name="justification"
+          rows={3}
+          defaultValue={state?.values.justification}
+          aria-invalid={errors.justification ? true : undefined}
+          aria-describedby="justification-hint"
+          className={inputClass}
+        />
         <p id="justification-hint" className="mt-1 text-sm text-slate-600">
           Why you need more time{minJustification > 0 ? `, at least ${minJustification} characters` : ""}.
         </p>
         {errors.justification ? <p className="mt-1 text-sm text-red-700">{errors.justification}</p> : null}
       </div>
-      <button type="submit" disabled={pending} className="rounded-md bg-slate-900 px-4 py-2.5 font-medium text-white hover:bg-slate-700 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={pending}
+        className="rounded-md bg-slate-900 px-4 py-2.5 font-medium text-white hover:bg-slate-700 disabled:opacity-60"
+      >
         {pending ? "Submitting…" : "Ask for more time"}
       </button>
     </form>

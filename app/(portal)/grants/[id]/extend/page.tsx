@@ -14,8 +14,15 @@ const ExtendPage = async ({ params }: { params: Promise<{ id: string }> }) => {
   if (!grant) notFound();
   return (
     <>
-      <PageHeader title={`More time on ${grant.permissions.join(", ")} on ${grant.resourceName}`} description={`Ends ${formatDateTime(grant.expiresAt)}. An extension goes through the same approvals as the request did.`} />
-      {grant.headroom < 5 ? <Empty>This grant is at its policy&apos;s maximum duration. Request access again when it ends.</Empty> : <ExtendForm grantId={grant.id} headroom={grant.headroom} minJustification={grant.minJustification} />}
+      <PageHeader
+        title={`More time on ${grant.permissions.join(", ")} on ${grant.resourceName}`}
+        description={`Ends ${formatDateTime(grant.expiresAt)}. An extension goes through the same approvals as the request did.`}
+      />
+      {grant.headroom < 5 ? (
+        <Empty>This grant is at its policy&apos;s maximum duration. Request access again when it ends.</Empty>
+      ) : (
+        <ExtendForm grantId={grant.id} headroom={grant.headroom} minJustification={grant.minJustification} />
+      )}
     </>
   );
 };

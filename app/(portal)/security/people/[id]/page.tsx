@@ -16,7 +16,9 @@ const PersonHoldingsPage = async ({ params, searchParams }: TProps) => {
   const person = await getHistoryPerson({ actor, userId: id });
   if (!person) notFound();
   const { month } = await searchParams;
-  return <HoldersView actor={actor} by="person" id={id} title={`What ${person.name} held`} basePath={path} month={month} />;
+  return (
+    <HoldersView actor={actor} by="person" id={id} title={`What ${person.name} held`} basePath={path} month={month} />
+  );
 };
 
 export default PersonHoldingsPage;

@@ -4,7 +4,10 @@ import { HoldersView } from "../../holders-view";
 
 export const metadata: Metadata = { title: "Who held this resource" };
 
-type TProps = { params: Promise<{ key: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+type TProps = {
+  params: Promise<{ key: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
 
 const ResourceHoldersPage = async ({ params, searchParams }: TProps) => {
   const { key } = await params;

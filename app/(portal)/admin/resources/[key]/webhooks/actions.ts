@@ -20,7 +20,13 @@ export const createEndpointAction = formAction<TWebhookFormResult | null>(formRe
   const actor = await requireActor();
   const resourceKey = text(form, "resourceKey");
   const events = form.getAll("events").filter((value): value is string => typeof value === "string");
-  const { secret } = await createEndpoint({ actor, resourceKey, url: text(form, "url"), events, context: await requestContext() });
+  const { secret } = await createEndpoint({
+    actor,
+    resourceKey,
+    url: text(form, "url"),
+    events,
+    context: await requestContext(),
+  });
   revalidatePath(`/admin/resources/${encodeURIComponent(resourceKey)}/webhooks`);
   return { ok: true, message: "Endpoint added.", secret };
 });
@@ -28,7 +34,12 @@ export const createEndpointAction = formAction<TWebhookFormResult | null>(formRe
 export const disableEndpointAction = formAction<TWebhookFormResult | null>(formRefusal, async (form) => {
   const actor = await requireActor();
   const resourceKey = text(form, "resourceKey");
-  const { disabled } = await disableEndpoint({ actor, resourceKey, endpointId: text(form, "endpointId"), context: await requestContext() });
+  const { disabled } = await disableEndpoint({
+    actor,
+    resourceKey,
+    endpointId: text(form, "endpointId"),
+    context: await requestContext(),
+  });
   revalidatePath(`/admin/resources/${encodeURIComponent(resourceKey)}/webhooks`);
   return { ok: true, message: disabled ? "Endpoint disabled." : "Already disabled." };
 });

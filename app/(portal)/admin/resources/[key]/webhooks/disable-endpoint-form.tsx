@@ -5,13 +5,29 @@ import { FormMessage, SubmitButton } from "../../form-fields";
 import { disableEndpointAction } from "./actions";
 import type { TWebhookFormResult } from "./form-result";
 
-export const DisableEndpointForm = ({ resourceKey, endpointId, url }: { resourceKey: string; endpointId: string; url: string }) => {
-  const [result, formAction, pending] = useActionState<TWebhookFormResult | null, FormData>(disableEndpointAction, null);
+export const DisableEndpointForm = ({
+  resourceKey,
+  endpointId,
+  url,
+}: {
+  resourceKey: string;
+  endpointId: string;
+  url: string;
+}) => {
+  const [result, formAction, pending] = useActionState<TWebhookFormResult | null, FormData>(
+    disableEndpointAction,
+    null,
+  );
   return (
     <form
       action={formAction}
       onSubmit={(event) => {
-        if (!window.confirm(`Disable the endpoint ${url}? Queued deliveries to it will not be sent. This can't be undone here.`)) event.preventDefault();
+        if (
+          !window.confirm(
+            `Disable the endpoint ${url}? Queued deliveries to it will not be sent. This can't be undone here.`,
+          )
+        )
+          event.preventDefault();
       }}
       className="flex flex-wrap items-center gap-2"
       aria-label={`Disable endpoint ${url}`}

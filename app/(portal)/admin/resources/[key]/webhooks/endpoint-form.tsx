@@ -10,10 +10,15 @@ import type { TWebhookFormResult } from "./form-result";
 const SecretOnce = ({ secret }: { secret: string }) => {
   const [copied, setCopied] = useState(false);
   return (
-    <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm" role="alert" data-testid="webhook-secret">
+    <div
+      className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm"
+      role="alert"
+      data-testid="webhook-secret"
+    >
       <p className="font-medium">Signing secret: copy it now, it will not be shown again.</p>
       <p className="mt-1 text-slate-700">
-        Configure the receiver with it to verify the <code>webhook-signature</code> header (Standard Webhooks, HMAC-SHA256).
+        Configure the receiver with it to verify the <code>webhook-signature</code> header (Standard Webhooks,
+        HMAC-SHA256).
       </p>
       <div className="mt-2 flex flex-wrap items-center gap-2">
         <code className="rounded bg-white px-2 py-1 font-mono break-all select-all" aria-label="Signing secret">
@@ -23,7 +28,10 @@ const SecretOnce = ({ secret }: { secret: string }) => {
           type="button"
           className="rounded-md border border-slate-300 bg-white px-3 py-1 text-sm font-medium hover:bg-slate-50"
           onClick={() => {
-            void navigator.clipboard?.writeText(secret).then(() => setCopied(true), () => setCopied(false));
+            void navigator.clipboard?.writeText(secret).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            );
           }}
         >
           {copied ? "Copied" : "Copy"}
@@ -40,7 +48,11 @@ export const EndpointForm = ({ resourceKey }: { resourceKey: string }) => {
   return (
     <div className="grid max-w-2xl gap-4">
       {result?.ok && result.secret ? <SecretOnce secret={result.secret} /> : null}
-      <form action={formAction} className="grid gap-4 rounded-md border border-slate-200 bg-white p-4" aria-label="New webhook endpoint">
+      <form
+        action={formAction}
+        className="grid gap-4 rounded-md border border-slate-200 bg-white p-4"
+        aria-label="New webhook endpoint"
+      >
         <input type="hidden" name="resourceKey" value={resourceKey} />
         <TextField
           id={`${prefix}-url`}

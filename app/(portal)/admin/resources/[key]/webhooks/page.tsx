@@ -16,7 +16,8 @@ const DELIVERIES_SHOWN = 25;
 const DeliveryStatus = ({ delivery }: { delivery: TWebhookDelivery }) => {
   if (delivery.deliveredAt) return <Badge tone="green">delivered</Badge>;
   if (delivery.cancelledAt) return <Badge>cancelled: {delivery.cancelReason ?? "event did not happen"}</Badge>;
-  if (delivery.attempts === 0 && delivery.sendAfter && delivery.sendAfter > new Date()) return <Badge tone="blue">scheduled for {formatDateTime(delivery.sendAfter)}</Badge>;
+  if (delivery.attempts === 0 && delivery.sendAfter && delivery.sendAfter > new Date())
+    return <Badge tone="blue">scheduled for {formatDateTime(delivery.sendAfter)}</Badge>;
   if (delivery.attempts === 0) return <Badge tone="blue">queued</Badge>;
   return <Badge tone="amber">retrying</Badge>;
 };
@@ -51,7 +52,9 @@ const Deliveries = ({ deliveries }: { deliveries: TWebhookDelivery[] }) =>
               <td className="py-1 pr-3">{delivery.lastStatus ?? "—"}</td>
               <td className="max-w-xs py-1 pr-3 break-words text-slate-700">{delivery.lastError ?? "—"}</td>
               <td className="py-1 pr-3 whitespace-nowrap">{formatDateTime(delivery.createdAt)}</td>
-              <td className="py-1 whitespace-nowrap">{delivery.deliveredAt ? formatDateTime(delivery.deliveredAt) : "—"}</td>
+              <td className="py-1 whitespace-nowrap">
+                {delivery.deliveredAt ? formatDateTime(delivery.deliveredAt) : "—"}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -68,11 +71,18 @@ const WebhooksPage = async ({ params }: { params: Promise<{ key: string }> }) =>
     throw error;
   });
   const endpoints = await listEndpoints({ actor, resourceKey: resource.key });
-  const deliveries = await Promise.all(endpoints.map((endpoint) => listDeliveries({ actor, endpointId: endpoint.id, resourceKey: resource.key, limit: DELIVERIES_SHOWN })));
+  const deliveries = await Promise.all(
+    endpoints.map((endpoint) =>
+      listDeliveries({ actor, endpointId: endpoint.id, resourceKey: resource.key, limit: DELIVERIES_SHOWN }),
+    ),
+  );
 
   return (
     <>
-      <PageHeader title={`Webhooks: ${resource.name}`} description={`Grant events of ${resource.key}, POSTed to target systems and signed per Standard Webhooks.`} />
+      <PageHeader
+        title={`Webhooks: ${resource.name}`}
+        description={`Grant events of ${resource.key}, POSTed to target systems and signed per Standard Webhooks.`}
+      />
       <p className="mb-6 text-sm">
         <Link href={`/admin/resources/${encodeURIComponent(resource.key)}`} className="underline">
           Back to {resource.key}
@@ -85,10 +95,18 @@ const WebhooksPage = async ({ params }: { params: Promise<{ key: string }> }) =>
         ) : (
           <ul className="space-y-4">
             {endpoints.map((endpoint, index) => (
-              <li key={endpoint.id} className="rounded-md border border-slate-200 bg-white p-4" data-testid={`endpoint-${endpoint.id}`}>
+              <li
+                key={endpoint.id}
+                className="rounded-md border border-slate-200 bg-white p-4"
+                data-testid={`endpoint-${endpoint.id}`}
+              >
                 <div className="flex flex-wrap items-center gap-2">
                   <span className="font-mono text-sm break-all">{endpoint.url}</span>
-                  {endpoint.disabledAt ? <Badge tone="red">disabled {formatDateTime(endpoint.disabledAt)}</Badge> : <Badge tone="green">enabled</Badge>}
+                  {endpoint.disabledAt ? (
+                    <Badge tone="red">disabled {formatDateTime(endpoint.disabledAt)}</Badge>
+                  ) : (
+                    <Badge tone="green">enabled</Badge>
+                  )}
                 </div>
                 <p className="mt-1 text-sm text-slate-600">
                   Events: {endpoint.events.join(", ")}. Created {formatDateTime(endpoint.createdAt)}.
