@@ -2,7 +2,7 @@ import { defineConfig } from "@playwright/test";
 import { APP_URL, appEnv, IDP_URL } from "./e2e/support/env";
 
 // Debian's Chromium (no browser downloads here); without the networking flags it floods the
-// closed network. See ../shared/ENVIRONMENT.md.
+// closed network.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({

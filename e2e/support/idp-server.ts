@@ -62,6 +62,13 @@ export const E2E_USERS = [
     description: "Past her sign-in limit in the tests.",
   },
   {
+    sub: "e2e-pia",
+    email: "pia@example.com",
+    name: "Pia Preview",
+    groups: ["engineers"],
+    description: "Requests access for the README's screenshots (e2e/screenshots.spec.ts).",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",

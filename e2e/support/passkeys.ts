@@ -2,7 +2,7 @@ import { expect, type Page } from "@playwright/test";
 
 /**
  * Chromium's virtual authenticator (CDP WebAuthn domain): a platform authenticator with
- * resident keys and user verification that always succeeds, as ENVIRONMENT.md describes.
+ * resident keys and user verification that always succeeds, as Chromium's CDP documents it.
  */
 export const addVirtualAuthenticator = async (page: Page): Promise<{ credentials: () => Promise<number> }> => {
   const cdp = await page.context().newCDPSession(page);

@@ -1,7 +1,7 @@
 /**
  * A grant's state is computed from time and revocation at the moment of the question,
  * never read from a flag a worker must flip: an expired grant is never honoured even if
- * every worker is down (DESIGN.md invariant 2).
+ * every worker is down (docs/design.md invariant 2).
  */
 export type TGrantStatus = "scheduled" | "active" | "expired" | "revoked";
 

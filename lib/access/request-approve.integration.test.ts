@@ -1,6 +1,6 @@
 /**
  * Requesting and deciding against real PostgreSQL, with a software authenticator signing
- * real WebAuthn assertions. Each invariant of DESIGN.md 3 and 4 is attacked here.
+ * real WebAuthn assertions. Each of invariants 3 and 4 (docs/design.md) is attacked here.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";

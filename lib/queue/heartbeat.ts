@@ -9,7 +9,7 @@ import { withTimeout } from "../timeout";
  * Each worker process writes a short-lived key every few seconds; the web app lists the
  * keys to show whether side effects (deprovisioning, notices) are being carried out. A
  * crashed worker simply stops writing and its key expires: no cleanup needed.
- * (Grant validity never depends on this: see DESIGN.md, invariant 2.)
+ * (Grant validity never depends on this: see docs/design.md, invariant 2.)
  */
 
 export const HEARTBEAT_INTERVAL_MS = 5_000;

@@ -2,7 +2,7 @@
  * Risk signals: pure functions over facts gathered in the request's own transaction
  * (gather-facts.ts). Each signal has a stable code, a sentence an approver can read, and a
  * weight; the request's risk score is the sum of the weights. The rules are documented in
- * the README ("Risk signals") and docs/decisions/0013-risk-signals.md; keep them in step.
+ * docs/features.md ("Risk signals") and docs/decisions/0013-risk-signals.md; keep them in step.
  */
 import { z } from "zod";
 

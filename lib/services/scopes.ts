@@ -6,6 +6,6 @@ export const isScope = (value: string): value is TScope => (SCOPES as readonly s
 
 /** `aud` of every service token: a token for another audience is refused. */
 export const TOKEN_AUDIENCE = "jit-access";
-/** DESIGN.md invariant 5: service tokens live 15 minutes. */
+/** docs/design.md invariant 5: service tokens live 15 minutes. */
 export const TOKEN_TTL_SECONDS = 900;
 export const TOKEN_ALG = "ES256";
