@@ -134,8 +134,10 @@ test("an administrator adds a resource with a policy, engineers can request it a
   await expect(card).toContainText("read, write: up to 120 min, 1 approval, ticket required");
   await alice.getByRole("link", { name: `Request access to ${name}` }).click();
   await expect(alice.getByRole("heading", { level: 1, name: `Request access to ${name}` })).toBeVisible();
-  await expect(alice.getByRole("radio", { name: /^read, write/ })).toHaveAccessibleName(
-    /up to 120 min · 1 approval · ticket required/,
+  // One policy: nothing to choose, only what it takes.
+  await expect(alice.getByRole("radio")).toHaveCount(0);
+  await expect(alice.getByTestId("access-choice")).toHaveText(
+    /read, write up to 120 min · 1 approval · ticket required/,
   );
   await expect(alice.getByLabel("Duration (minutes)")).toHaveValue("30");
   await expect(alice.getByText("At most 120 minutes. The grant ends on its own.")).toBeVisible();

@@ -4,6 +4,7 @@ import { NavLinks, type TNavItem } from "@/app/components/nav-links";
 import { SignOutButton } from "@/app/components/sign-out-button";
 import { currentSession } from "@/lib/auth/current-actor";
 import { can } from "@/lib/authz";
+import { countUnreadNotifications } from "@/lib/notify";
 
 // Layouts are not re-rendered on every client navigation, so each page checks the session
 // itself (requirePageActor); this check only decides what the shell shows.
@@ -21,7 +22,7 @@ const PortalLayout = async ({ children }: { children: ReactNode }) => {
   if (can(actor, "security.view")) items.push({ href: "/security", label: "Security" });
   if (can(actor, "admin.view")) items.push({ href: "/admin", label: "Admin" });
   items.push({ href: "/passkeys", label: "Passkeys" });
-  items.push({ href: "/notifications", label: "Notifications" });
+  items.push({ href: "/notifications", label: "Notifications", unread: await countUnreadNotifications({ actor }) });
 
   return (
     <>

@@ -103,8 +103,8 @@ const MyAccessPage = async () => {
             {access.past.map((grant) => (
               <li key={grant.id} className="rounded-md border border-slate-200 bg-white p-3">
                 {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)}{" "}
-                <Badge tone="slate">{grant.status}</Badge> ·{" "}
-                {grant.status === "revoked" ? "revoked" : `ended ${formatDateTime(grant.expiresAt)}`}
+                <Badge tone="slate">{grant.ending ? "ended early" : grant.status}</Badge> ·{" "}
+                {grant.ending ?? `ended ${formatDateTime(grant.expiresAt)}`}
               </li>
             ))}
           </ul>

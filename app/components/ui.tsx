@@ -35,11 +35,7 @@ export const Badge = ({
   return <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
 };
 
-export const formatDateTime = (date: Date): string =>
-  date
-    .toISOString()
-    .replace("T", " ")
-    .replace(/:\d\d\.\d{3}Z$/, " UTC");
+export { formatUtc as formatDateTime } from "@/lib/time";
 
 /**
  * The portal's table: scrolls sideways on small screens, a caption for screen readers and

@@ -69,6 +69,13 @@ export const E2E_USERS = [
     description: "Requests access for the README's screenshots (e2e/screenshots.spec.ts).",
   },
   {
+    sub: "e2e-quinn",
+    email: "quinn@example.com",
+    name: "Quinn Quitter",
+    groups: ["engineers", "oncall"],
+    description: "Ends her own grant early in the tests.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",

@@ -8,6 +8,7 @@ import { observeHistogram } from "../metrics/registry";
 import { AppError, isAppError } from "../errors";
 import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { notify } from "../notify";
+import { formatUtc } from "../time";
 import { createGrantForRequest } from "./create-grant";
 import { applyExtension } from "./extend-grant";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
@@ -22,6 +23,7 @@ const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: 
     where: { id: options.requestId },
     include: {
       policy: { select: { approvalsRequired: true } },
+      resource: { select: { name: true } },
       approvals: { select: { approverId: true, decision: true } },
     },
   });
@@ -145,8 +147,8 @@ export const decideRequest = async (options: {
           await notify(tx, {
             recipients: { userIds: [request.requesterId] },
             kind: "request.denied",
-            title: `Request denied by ${actor.name}`,
-            body: comment ?? "",
+            title: `Request denied: ${request.permissions.join(", ")} on ${request.resource.name}`,
+            body: comment ? `${actor.name}: ${comment}` : `Denied by ${actor.name}.`,
             link: `/requests/${requestId}`,
           });
           return { status: "DENIED" as const, approvals, required, grantId: null };
@@ -175,8 +177,8 @@ export const decideRequest = async (options: {
           await notify(tx, {
             recipients: { userIds: [request.requesterId] },
             kind: "request.approved",
-            title: "Extension approved",
-            body: `Your access now ends at ${expiresAt.toISOString()}.`,
+            title: `Extension approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
+            body: `Your access now ends at ${formatUtc(expiresAt)}.`,
             link: `/requests/${requestId}`,
           });
           return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
@@ -189,8 +191,8 @@ export const decideRequest = async (options: {
         await notify(tx, {
           recipients: { userIds: [request.requesterId] },
           kind: "request.approved",
-          title: `Request approved: ${request.permissions.join(", ")}`,
-          body: startsAt > now ? `Your access starts at ${startsAt.toISOString()}.` : "Your access is active now.",
+          title: `Request approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
+          body: startsAt > now ? `Your access starts at ${formatUtc(startsAt)}.` : "Your access is active now.",
           link: `/requests/${requestId}`,
         });
         return { status: "APPROVED" as const, approvals, required, grantId };

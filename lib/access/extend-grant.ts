@@ -12,6 +12,7 @@ import type { TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
+import { formatUtc } from "../time";
 import { enforceRateLimit } from "../security/rate-limits";
 import { queueGrantWebhooks } from "../webhooks";
 import { scheduleGrantLifecycle } from "./lifecycle";
@@ -84,7 +85,7 @@ export const applyExtension = async (
     recipients: { userIds: [grant.subjectId] },
     kind: "grant.extended",
     title: `Access extended by ${options.minutes} min`,
-    body: `It now ends at ${expiresAt.toISOString()}.`,
+    body: `It now ends at ${formatUtc(expiresAt)}.`,
     link: `/requests/${options.requestId}`,
   });
   return { expiresAt };

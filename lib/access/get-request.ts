@@ -2,7 +2,7 @@ import type { TUserActor } from "../authz";
 import { can } from "../authz";
 import { db } from "../db";
 import { parseRiskSignals } from "../risk";
-import { grantStatus, type TGrantStatus } from "./grant-status";
+import { describeRevocation, grantStatus, type TGrantStatus } from "./grant-status";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 
 export type TTimelineEntry = {
@@ -41,7 +41,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
         orderBy: { createdAt: "asc" },
         include: { approver: { select: { name: true, email: true } }, passkey: { select: { name: true } } },
       },
-      grant: { include: { reviewedBy: { select: { name: true } } } },
+      grant: { include: { reviewedBy: { select: { name: true } }, revokedBy: { select: { name: true } } } },
     },
   });
   const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length;
@@ -53,6 +53,18 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
         expiresAt: request.grant.expiresAt,
         revokedAt: request.grant.revokedAt,
         revokeReason: request.grant.revokeReason,
+        ending: request.grant.revokedAt
+          ? describeRevocation(
+              {
+                subjectId: request.grant.subjectId,
+                subjectName: request.requester.name,
+                revokedById: request.grant.revokedById,
+                revokedByName: request.grant.revokedBy?.name ?? null,
+                revokeReason: request.grant.revokeReason,
+              },
+              actor.userId,
+            )
+          : null,
         status: grantStatus(request.grant, now) as TGrantStatus,
         breakGlass: request.grant.breakGlass,
         reviewedAt: request.grant.reviewedAt,
@@ -95,7 +107,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
       timeline.push({
         at: grant.revokedAt,
         kind: "grant-revoked",
-        text: `Grant revoked${grant.revokeReason ? `: ${grant.revokeReason}` : ""}`,
+        text: `Grant ${grant.ending ?? "revoked"}`,
       });
     else
       timeline.push({

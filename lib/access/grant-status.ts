@@ -23,3 +23,23 @@ export const activeGrantWhere = (now: Date) => ({
   expiresAt: { gt: now },
   OR: [{ revokedAt: null }, { revokedAt: { gt: now } }],
 });
+
+export type TRevocationFacts = {
+  subjectId: string;
+  subjectName?: string | null;
+  revokedById: string | null;
+  revokedByName?: string | null;
+  revokeReason: string | null;
+};
+
+/**
+ * How an early end reads, in every list, timeline and export: the holder ending their own
+ * grant is not someone taking it away. "ended early by you" for the holder, "ended early by
+ * <holder>" for others, "revoked by <name>: <reason>" when someone else (or the system) did.
+ */
+export const describeRevocation = (grant: TRevocationFacts, viewerId?: string): string => {
+  if (grant.revokedById !== null && grant.revokedById === grant.subjectId)
+    return viewerId === grant.subjectId ? "ended early by you" : `ended early by ${grant.subjectName ?? "its holder"}`;
+  const by = grant.revokedByName ? ` by ${grant.revokedByName}` : "";
+  return `revoked${by}${grant.revokeReason ? `: ${grant.revokeReason}` : ""}`;
+};

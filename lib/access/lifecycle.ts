@@ -10,6 +10,7 @@ import { db, type Db } from "../db";
 import { addOutboxJobs, bullJobId } from "../queue/outbox";
 import { enqueueBulk } from "../queue/producer";
 import { notificationJob, notify, notifyMany } from "../notify";
+import { formatUtc } from "../time";
 import { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooksMany, webhookJobId } from "../webhooks";
 
 type TGrantTimes = { id: string; startsAt: Date; expiresAt: Date };
@@ -278,7 +279,7 @@ const sideEffectsOfActivation = async (tx: Db, grants: TDueGrant[]): Promise<voi
       recipients: { userIds: [grant.subjectId], security: true },
       kind: "grant.started",
       title: `Access started: ${describe(grant)}`,
-      body: `${grant.subject.name} holds ${describe(grant)} until ${grant.expiresAt.toISOString()}.`,
+      body: `${grant.subject.name} holds ${describe(grant)} until ${formatUtc(grant.expiresAt)}.`,
       link: grant.requestId ? `/requests/${grant.requestId}` : "/",
     })),
   );
@@ -313,7 +314,7 @@ const sideEffectsOfExpiry = async (tx: Db, grants: TDueGrant[], now: Date): Prom
       recipients: { userIds: [grant.subjectId], security: true },
       kind: "grant.ended",
       title: `Access ended: ${describe(grant)}`,
-      body: `${grant.subject.name}'s ${describe(grant)} ended at ${grant.expiresAt.toISOString()}.`,
+      body: `${grant.subject.name}'s ${describe(grant)} ended at ${formatUtc(grant.expiresAt)}.`,
       link: grant.requestId ? `/requests/${grant.requestId}` : "/",
     })),
   );

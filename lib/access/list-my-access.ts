@@ -1,6 +1,6 @@
 import type { TUserActor } from "../authz";
 import { db } from "../db";
-import { grantStatus, type TGrantStatus } from "./grant-status";
+import { describeRevocation, grantStatus, type TGrantStatus } from "./grant-status";
 
 export type TMyGrant = {
   id: string;
@@ -12,6 +12,8 @@ export type TMyGrant = {
   startsAt: Date;
   expiresAt: Date;
   status: TGrantStatus;
+  /** How it ended, in words, when it ended early: "ended early by you", "revoked by Sam: …". */
+  ending: string | null;
 };
 
 export type TMyRequest = {
@@ -31,7 +33,10 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
       where: { subjectId: options.actor.userId },
       orderBy: { startsAt: "desc" },
       take: 50,
-      include: { resource: { select: { key: true, name: true, environment: true } } },
+      include: {
+        resource: { select: { key: true, name: true, environment: true } },
+        revokedBy: { select: { name: true } },
+      },
     }),
     db.accessRequest.findMany({
       where: { requesterId: options.actor.userId },
@@ -50,6 +55,10 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
     startsAt: grant.startsAt,
     expiresAt: grant.expiresAt,
     status: grantStatus(grant, now),
+    ending:
+      grant.revokedAt && grant.revokedAt <= now
+        ? describeRevocation({ ...grant, revokedByName: grant.revokedBy?.name ?? null }, options.actor.userId)
+        : null,
   }));
   const myRequests: TMyRequest[] = requests.map((request) => ({
     id: request.id,

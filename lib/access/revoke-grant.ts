@@ -132,7 +132,7 @@ export const revokeGrant = async (options: {
         await notify(tx, {
           recipients: { userIds: [grant.subjectId], security: true },
           kind: "grant.revoked",
-          title: `Access revoked: ${what}`,
+          title: own ? `Access ended early: ${what}` : `Access revoked: ${what}`,
           body: own
             ? `${grant.subject.name} ended ${what} early.`
             : `${actor.name} revoked ${grant.subject.name}'s ${what}: ${reason}`,

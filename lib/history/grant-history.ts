@@ -1,4 +1,4 @@
-import { grantStatus, type TGrantStatus } from "../access/grant-status";
+import { describeRevocation, grantStatus, type TGrantStatus } from "../access/grant-status";
 import { db, Prisma, type Db } from "../db";
 import type { THistoryFilter } from "./schemas";
 
@@ -18,6 +18,7 @@ export type TGrantHistoryRow = {
   startsAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
+  revokedById: string | null;
   revokedByName: string | null;
   revokeReason: string | null;
   justification: string | null;
@@ -83,8 +84,7 @@ type TRawRow = Omit<TGrantHistoryRow, "status" | "actualMinutes" | "ending" | "e
 };
 
 const describeEnding = (row: TRawRow, status: TGrantStatus): string => {
-  if (status === "revoked")
-    return `revoked${row.revokedByName ? ` by ${row.revokedByName}` : ""}${row.revokeReason ? `: ${row.revokeReason}` : ""}`;
+  if (status === "revoked") return describeRevocation(row);
   if (status === "expired") return "expired";
   if (status === "scheduled") return "not started";
   return "in force";
@@ -122,7 +122,7 @@ export const queryGrantHistory = async (options: {
     select g.id, g."subjectId", s.name as "subjectName", s.email as "subjectEmail",
            res.key as "resourceKey", res.name as "resourceName", res.environment, g.permissions,
            g."requestId", r."createdAt" as "requestedAt", r."decidedAt", r."durationMinutes" as "requestedMinutes",
-           g."startsAt", g."expiresAt", g."revokedAt", rb.name as "revokedByName", g."revokeReason",
+           g."startsAt", g."expiresAt", g."revokedAt", g."revokedById", rb.name as "revokedByName", g."revokeReason",
            r.justification, r.ticket, coalesce(r."breakGlass", false) as "breakGlass",
            array(select u.name from "Approval" a join "User" u on u.id = a."approverId"
                  where a."requestId" = g."requestId" and a.decision = 'APPROVE' order by a."createdAt") as approvers,

@@ -36,7 +36,7 @@ const ApprovalsPage = async () => {
                   </Badge>
                 </h2>
                 <p className="mt-1 text-sm text-slate-700">
-                  {request.durationMinutes} min · ticket {request.ticket ?? "none"} · submitted{" "}
+                  {request.durationMinutes} min{request.ticket ? ` · ticket ${request.ticket}` : ""} · submitted{" "}
                   {formatDateTime(request.createdAt)} · decide by {formatDateTime(request.decideBy)}
                 </p>
                 <p className="mt-2 whitespace-pre-wrap">{request.justification}</p>

@@ -14,6 +14,20 @@ const FieldError = ({ id, message }: { id: string; message?: string }) =>
     </p>
   ) : null;
 
+/** What a policy gives and what it takes: "write up to 120 min · 2 approvals · ticket required". */
+const summary = (candidate: TPolicy) => (
+  <>
+    <span className="font-medium">{candidate.permissions.join(", ")}</span>{" "}
+    <span className="text-sm text-slate-600">
+      up to {candidate.maxDurationMinutes} min ·{" "}
+      {candidate.autoApproved
+        ? "approved automatically for you"
+        : `${candidate.approvalsRequired} approval${candidate.approvalsRequired === 1 ? "" : "s"}`}
+      {candidate.ticketRequired ? " · ticket required" : ""}
+    </span>
+  </>
+);
+
 const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-600";
 
 export const RequestForm = ({ resource }: { resource: TRequestableResource }) => {
@@ -45,51 +59,58 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
       <input type="hidden" name="policyId" value={policy.id} />
       <input type="hidden" name="tzOffsetMinutes" value={tzOffset} suppressHydrationWarning />
 
-      <fieldset>
-        <legend className="font-medium">Access</legend>
-        <div className="mt-2 space-y-2">
-          {resource.policies.map((candidate) => (
-            <label key={candidate.id} className="flex items-start gap-2">
-              <input
-                type="radio"
-                name="policyChoice"
-                value={candidate.id}
-                checked={candidate.id === policyId}
-                onChange={() => setPolicyId(candidate.id)}
-                className="mt-1"
-              />
-              <span>
-                <span className="font-medium">{candidate.permissions.join(", ")}</span>{" "}
-                <span className="text-sm text-slate-600">
-                  up to {candidate.maxDurationMinutes} min ·{" "}
-                  {candidate.autoApproved
-                    ? "approved automatically for you"
-                    : `${candidate.approvalsRequired} approval${candidate.approvalsRequired === 1 ? "" : "s"}`}
-                  {candidate.ticketRequired ? " · ticket required" : ""}
-                </span>
-              </span>
-            </label>
-          ))}
+      {resource.policies.length === 1 ? (
+        // One way to get this access: nothing to choose, only what it takes.
+        <div data-testid="access-choice">
+          <p className="font-medium">Access</p>
+          <p className="mt-1">{summary(policy)}</p>
         </div>
-      </fieldset>
+      ) : (
+        <fieldset>
+          <legend className="font-medium">Access</legend>
+          <div className="mt-2 space-y-2">
+            {resource.policies.map((candidate) => (
+              <label key={candidate.id} className="flex items-start gap-2">
+                <input
+                  type="radio"
+                  name="policyChoice"
+                  value={candidate.id}
+                  checked={candidate.id === policyId}
+                  onChange={() => setPolicyId(candidate.id)}
+                  className="mt-1"
+                />
+                <span>{summary(candidate)}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      )}
 
-      <fieldset aria-describedby={describedBy("permissions")}>
-        <legend className="font-medium">Permissions</legend>
-        <div className="mt-2 flex flex-wrap gap-4">
-          {policy.permissions.map((permission) => (
-            <label key={`${policy.id}-${permission}`} className="flex items-center gap-2">
-              <input
-                type="checkbox"
-                name="permissions"
-                value={permission}
-                defaultChecked={values ? values.permissions.includes(permission) : policy.permissions.length === 1}
-              />
-              {permission}
-            </label>
-          ))}
-        </div>
-        <FieldError id="permissions-error" message={errors.permissions} />
-      </fieldset>
+      {policy.permissions.length === 1 ? (
+        // A single permission is the request itself: no checkbox to tick.
+        <p data-testid="single-permission">
+          <input type="hidden" name="permissions" value={policy.permissions[0]} />
+          <span className="font-medium">Permission:</span> {policy.permissions[0]}
+        </p>
+      ) : (
+        <fieldset aria-describedby={describedBy("permissions")}>
+          <legend className="font-medium">Permissions</legend>
+          <div className="mt-2 flex flex-wrap gap-4">
+            {policy.permissions.map((permission) => (
+              <label key={`${policy.id}-${permission}`} className="flex items-center gap-2">
+                <input
+                  type="checkbox"
+                  name="permissions"
+                  value={permission}
+                  defaultChecked={values?.permissions.includes(permission) ?? false}
+                />
+                {permission}
+              </label>
+            ))}
+          </div>
+          <FieldError id="permissions-error" message={errors.permissions} />
+        </fieldset>
+      )}
 
       <div>
         <label htmlFor="durationMinutes" className="font-medium">
