@@ -59,8 +59,12 @@ const fillPolicy = async (form: Locator, policy: TPolicyInput) => {
   await form.getByLabel("Maximum duration (minutes)").fill(policy.maxDurationMinutes);
   if (policy.minJustificationLength)
     await form.getByLabel("Minimum justification length").fill(policy.minJustificationLength);
-  await form.getByRole("checkbox", { name: "A ticket is required" }).setChecked(policy.ticketRequired ?? false);
-  await form.getByLabel("Ticket pattern").fill(policy.ticketPattern ?? "");
+  // Tickets are under "More rules", folded away on a new policy.
+  if (policy.ticketRequired || policy.ticketPattern) {
+    await form.getByText("More rules").click();
+    await form.getByRole("checkbox", { name: "A ticket is required" }).setChecked(policy.ticketRequired ?? false);
+    await form.getByLabel("Ticket pattern").fill(policy.ticketPattern ?? "");
+  }
   await form.getByRole("button", { name: "Add policy" }).click();
 };
 

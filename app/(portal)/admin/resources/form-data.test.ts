@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formFields, formRefusal, submittedValues } from "./form-data";
+import { formFields, formRefusal, submittedValues, policyFromForm } from "./form-data";
 
 describe("a refused form, as it is shown again", () => {
   it("keeps what was typed per field, files and React's own `$` entries left out", () => {
@@ -40,5 +40,23 @@ describe("a refused form, as it is shown again", () => {
         form: "form-level",
       },
     );
+  });
+});
+
+describe("the policy form's justification switch", () => {
+  const form = (entries: Array<[string, string]>) => {
+    const data = new FormData();
+    for (const [name, value] of entries) data.append(name, value);
+    return data;
+  };
+
+  it("off means no justification, whatever length stays in the field", () => {
+    assert.equal(policyFromForm(form([["minJustificationLength", "25"]])).minJustificationLength, 0);
+  });
+
+  it("on takes the length beside it, or the schema's default when it is empty", () => {
+    const on: [string, string] = ["justificationRequired", "on"];
+    assert.equal(policyFromForm(form([on, ["minJustificationLength", "25"]])).minJustificationLength, 25);
+    assert.equal(policyFromForm(form([on, ["minJustificationLength", ""]])).minJustificationLength, undefined);
   });
 });

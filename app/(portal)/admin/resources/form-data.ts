@@ -56,7 +56,8 @@ export const policyFromForm = (form: FormData): TPolicyInput => ({
   approvalsRequired: number(form, "approvalsRequired"),
   defaultDurationMinutes: requiredNumber(form, "defaultDurationMinutes"),
   maxDurationMinutes: requiredNumber(form, "maxDurationMinutes"),
-  minJustificationLength: number(form, "minJustificationLength"),
+  // The switch off means no justification; on, the length beside it (the schema's default if empty).
+  minJustificationLength: form.get("justificationRequired") === "on" ? number(form, "minJustificationLength") : 0,
   ticketRequired: form.get("ticketRequired") === "on",
   ticketPattern: text(form, "ticketPattern") ?? null,
   decisionWindowMinutes: number(form, "decisionWindowMinutes"),

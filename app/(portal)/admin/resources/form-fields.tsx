@@ -9,6 +9,9 @@ export const formState = (result: TFormResult | null) => {
     text: (name: string, initial: string): string => refused?.values[name]?.[0] ?? initial,
     checked: (name: string, value: string, initial: boolean): boolean =>
       refused ? (refused.values[name] ?? []).includes(value) : initial,
+    /** Whether a refused submission named any of these fields, with a reason or with a value. */
+    touched: (names: readonly string[]): boolean =>
+      names.some((name) => refused?.fields[name] || (refused?.values[name] ?? []).some((value) => value !== "")),
   };
 };
 

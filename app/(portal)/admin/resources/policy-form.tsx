@@ -28,6 +28,25 @@ const NEW_POLICY: TPolicy = {
   riskBlocksAutoApproval: false,
 };
 
+const MORE_RULES: (keyof TPolicy)[] = [
+  "ticketRequired",
+  "ticketPattern",
+  "autoApproveGroups",
+  "autoApprovePermissions",
+  "breakGlassAllowed",
+  "breakGlassMaxMinutes",
+  "riskThreshold",
+  "riskExtraApprovals",
+  "riskBlocksAutoApproval",
+];
+
+const usesMoreRules = (policy: TPolicy): boolean =>
+  policy.ticketRequired ||
+  policy.ticketPattern !== null ||
+  policy.autoApproveGroups.length > 0 ||
+  policy.breakGlassAllowed ||
+  policy.riskThreshold !== null;
+
 /** Adds a policy to a resource (no `policy`) or edits one. Groups are typed comma-separated. */
 export const PolicyForm = ({
   resourceKey,
@@ -121,91 +140,110 @@ export const PolicyForm = ({
           defaultValue={text("maxDurationMinutes", initial.maxDurationMinutes)}
           required
         />
-        <TextField
-          {...field("minJustificationLength")}
-          type="number"
-          min={0}
-          max={1000}
-          label="Minimum justification length"
-          hint="Characters, 0 to 1000."
-          defaultValue={text("minJustificationLength", initial.minJustificationLength)}
-          required
-        />
+        <div className="grid gap-2">
+          <CheckboxField
+            id={`${prefix}-justificationRequired`}
+            name="justificationRequired"
+            label="Justification required"
+            defaultChecked={state.checked("justificationRequired", "on", initial.minJustificationLength > 0)}
+          />
+          <TextField
+            {...field("minJustificationLength")}
+            type="number"
+            min={1}
+            max={1000}
+            label="Minimum justification length"
+            hint="Characters, 1 to 1000, when a justification is required."
+            defaultValue={text(
+              "minJustificationLength",
+              initial.minJustificationLength > 0 ? initial.minJustificationLength : NEW_POLICY.minJustificationLength,
+            )}
+          />
+        </div>
       </div>
-      <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
-        <legend className="px-1 text-sm font-medium">Ticket</legend>
-        <CheckboxField
-          {...field("ticketRequired")}
-          label="A ticket is required"
-          defaultChecked={state.checked("ticketRequired", "on", initial.ticketRequired)}
-        />
-        <TextField
-          {...field("ticketPattern")}
-          label="Ticket pattern"
-          hint="A JavaScript regular expression, at most 200 characters, for example ^(INC|CHG)-\d+$. Required when a ticket is required."
-          defaultValue={text("ticketPattern", initial.ticketPattern)}
-        />
-      </fieldset>
-      <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
-        <legend className="px-1 text-sm font-medium">Auto-approval</legend>
-        <TextField
-          {...field("autoApproveGroups")}
-          label="Auto-approved groups"
-          hint="Requesters in these groups are approved at once for the permissions below. Comma-separated; leave empty for none."
-          defaultValue={list("autoApproveGroups", initial.autoApproveGroups)}
-        />
-        <CheckboxGroup
-          {...field("autoApprovePermissions")}
-          label="Auto-approved permissions"
-          options={permissionOptions}
-          isChecked={(value) =>
-            state.checked("autoApprovePermissions", value, initial.autoApprovePermissions.includes(value))
-          }
-        />
-      </fieldset>
-      <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
-        <legend className="px-1 text-sm font-medium">Break-glass</legend>
-        <CheckboxField
-          {...field("breakGlassAllowed")}
-          label="Break-glass allowed"
-          defaultChecked={state.checked("breakGlassAllowed", "on", initial.breakGlassAllowed)}
-        />
-        <TextField
-          {...field("breakGlassMaxMinutes")}
-          type="number"
-          min={1}
-          max={10080}
-          label="Break-glass maximum (minutes)"
-          hint="Required when break-glass is allowed; at most the maximum duration. Leave empty otherwise."
-          defaultValue={text("breakGlassMaxMinutes", initial.breakGlassMaxMinutes)}
-        />
-      </fieldset>
-      <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
-        <legend className="px-1 text-sm font-medium">Risk</legend>
-        <TextField
-          {...field("riskThreshold")}
-          type="number"
-          min={1}
-          max={100}
-          label="Risk threshold"
-          hint="A request whose risk score reaches this gets the rules below. Leave empty for none. Scores are explained in the README."
-          defaultValue={text("riskThreshold", initial.riskThreshold)}
-        />
-        <TextField
-          {...field("riskExtraApprovals")}
-          type="number"
-          min={0}
-          max={9}
-          label="Extra approvals at the threshold"
-          hint="On top of the approvals required; together at most 10."
-          defaultValue={text("riskExtraApprovals", initial.riskExtraApprovals)}
-        />
-        <CheckboxField
-          {...field("riskBlocksAutoApproval")}
-          label="No auto-approval at the threshold"
-          defaultChecked={state.checked("riskBlocksAutoApproval", "on", initial.riskBlocksAutoApproval)}
-        />
-      </fieldset>
+      {/* Most policies need only the essentials above; the rest waits under "More rules", open
+          when the policy already uses one of them. */}
+      <details open={usesMoreRules(initial) || state.touched(MORE_RULES)} className="grid gap-4">
+        <summary className="cursor-pointer text-sm font-medium">
+          More rules: ticket, auto-approval, break-glass, risk
+        </summary>
+        <div className="mt-3 grid gap-4">
+          <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+            <legend className="px-1 text-sm font-medium">Ticket</legend>
+            <CheckboxField
+              {...field("ticketRequired")}
+              label="A ticket is required"
+              defaultChecked={state.checked("ticketRequired", "on", initial.ticketRequired)}
+            />
+            <TextField
+              {...field("ticketPattern")}
+              label="Ticket pattern"
+              hint="A JavaScript regular expression, at most 200 characters, for example ^(INC|CHG)-\d+$. Required when a ticket is required."
+              defaultValue={text("ticketPattern", initial.ticketPattern)}
+            />
+          </fieldset>
+          <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+            <legend className="px-1 text-sm font-medium">Auto-approval</legend>
+            <TextField
+              {...field("autoApproveGroups")}
+              label="Auto-approved groups"
+              hint="Requesters in these groups are approved at once for the permissions below. Comma-separated; leave empty for none."
+              defaultValue={list("autoApproveGroups", initial.autoApproveGroups)}
+            />
+            <CheckboxGroup
+              {...field("autoApprovePermissions")}
+              label="Auto-approved permissions"
+              options={permissionOptions}
+              isChecked={(value) =>
+                state.checked("autoApprovePermissions", value, initial.autoApprovePermissions.includes(value))
+              }
+            />
+          </fieldset>
+          <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+            <legend className="px-1 text-sm font-medium">Break-glass</legend>
+            <CheckboxField
+              {...field("breakGlassAllowed")}
+              label="Break-glass allowed"
+              defaultChecked={state.checked("breakGlassAllowed", "on", initial.breakGlassAllowed)}
+            />
+            <TextField
+              {...field("breakGlassMaxMinutes")}
+              type="number"
+              min={1}
+              max={10080}
+              label="Break-glass maximum (minutes)"
+              hint="Required when break-glass is allowed; at most the maximum duration. Leave empty otherwise."
+              defaultValue={text("breakGlassMaxMinutes", initial.breakGlassMaxMinutes)}
+            />
+          </fieldset>
+          <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+            <legend className="px-1 text-sm font-medium">Risk</legend>
+            <TextField
+              {...field("riskThreshold")}
+              type="number"
+              min={1}
+              max={100}
+              label="Risk threshold"
+              hint="A request whose risk score reaches this gets the rules below. Leave empty for none. Scores are explained in the README."
+              defaultValue={text("riskThreshold", initial.riskThreshold)}
+            />
+            <TextField
+              {...field("riskExtraApprovals")}
+              type="number"
+              min={0}
+              max={9}
+              label="Extra approvals at the threshold"
+              hint="On top of the approvals required; together at most 10."
+              defaultValue={text("riskExtraApprovals", initial.riskExtraApprovals)}
+            />
+            <CheckboxField
+              {...field("riskBlocksAutoApproval")}
+              label="No auto-approval at the threshold"
+              defaultChecked={state.checked("riskBlocksAutoApproval", "on", initial.riskBlocksAutoApproval)}
+            />
+          </fieldset>
+        </div>
+      </details>
       <div className="flex items-center gap-3">
         <SubmitButton pending={pending}>{policy ? "Save policy" : "Add policy"}</SubmitButton>
         <FormMessage result={result} />
