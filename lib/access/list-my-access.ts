@@ -42,7 +42,7 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
       where: { requesterId: options.actor.userId },
       orderBy: { createdAt: "desc" },
       take: 50,
-      include: { resource: { select: { name: true } } },
+      include: { resource: { select: { key: true, name: true } } },
     }),
   ]);
   const mine: TMyGrant[] = grants.map((grant) => ({
@@ -68,7 +68,11 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
     status: request.status,
     createdAt: request.createdAt,
   }));
+  // The resources this person asked for most recently, newest first: the quickest way back.
+  const recent = new Map<string, string>();
+  for (const request of requests) if (recent.size < 4) recent.set(request.resource.key, request.resource.name);
   return {
+    recent: [...recent].map(([key, name]) => ({ key, name })),
     active: mine.filter((grant) => grant.status === "active"),
     scheduled: mine.filter((grant) => grant.status === "scheduled"),
     past: mine.filter((grant) => grant.status === "expired" || grant.status === "revoked"),

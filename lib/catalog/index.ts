@@ -18,6 +18,7 @@ export {
   type TPlanCounts,
   type TPlanEntry,
 } from "./import-catalog";
+export { getSetupProgress, type TSetupProgress, type TSetupStep } from "./get-setup-progress";
 export { getCatalogResource, listCatalog, type TCatalogPolicy, type TCatalogResource } from "./list-catalog";
 export {
   formatPath,

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { Badge, Empty, PageHeader } from "@/app/components/ui";
 import { listRequestable } from "@/lib/access";
 import { requirePageActor } from "@/lib/auth/current-actor";
+import { can } from "@/lib/authz";
 
 export const metadata: Metadata = { title: "Request access" };
 
@@ -13,7 +14,16 @@ const RequestPage = async () => {
     <>
       <PageHeader title="Request access" description="Resources and permissions your groups are eligible to request." />
       {resources.length === 0 ? (
-        <Empty>No policy lets your groups request access. Ask an administrator of the portal.</Empty>
+        <Empty>
+          No access policy lets your groups ({actor.groups.join(", ") || "none"}) request anything yet.{" "}
+          {can(actor, "catalog.manage") ? (
+            <Link href="/admin/resources" className="underline">
+              Create a resource and its access policy
+            </Link>
+          ) : (
+            "Ask an administrator of the portal to add a policy for one of your groups."
+          )}
+        </Empty>
       ) : (
         <ul className="grid gap-4 sm:grid-cols-2" aria-label="Requestable resources">
           {resources.map((resource) => (
