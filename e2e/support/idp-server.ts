@@ -76,6 +76,13 @@ export const E2E_USERS = [
     description: "Ends her own grant early in the tests.",
   },
   {
+    sub: "e2e-kim",
+    email: "kim@example.com",
+    name: "Kim Keyboard",
+    groups: ["engineers"],
+    description: "Requests access with the keyboard only, in the tests.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",
