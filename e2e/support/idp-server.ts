@@ -63,6 +63,13 @@ export const E2E_USERS = [
     description: "Past her sign-in limit in the tests.",
   },
   {
+    sub: "e2e-rita",
+    email: "rita@example.com",
+    name: "Rita Ratelimit",
+    groups: ["engineers"],
+    description: "Reaches her sign-in limit through the portal in the tests.",
+  },
+  {
     sub: "e2e-ivy",
     email: "ivy@example.com",
     name: "Ivy Idtoken",
