@@ -1,12 +1,17 @@
 /**
  * Hostile input against the running production build: every server action in the build
  * (from its manifest), the portal's route handlers and pages with query parameters, driven by
- * fast-check with generated arguments, types, sizes, unicode, SQL and script payloads.
- * Every answer is a refusal with a reason (a 4xx with a JSON reason, or a server action's
- * `{ ok: false, message }`), never a 500, and after each refused call the database is
- * unchanged but for the refusal's own audit trail (e2e/support/db-digest.ts).
+ * fast-check. Each action gets generated garbage (types, sizes, unicode, SQL and script
+ * payloads) and calls shaped like its input with at least one refused field
+ * (e2e/support/action-shapes.ts), as an engineer, as an administrator and signed out. Every
+ * answer is a refusal with a reason (a 4xx with a JSON reason, or a server action's
+ * `{ ok: false, message }`), never a 500; after each refused call the database is unchanged but
+ * for the refusal's own audit trail (lib/testing/db-digest.ts). An accepted call fails the test,
+ * unless the action takes no input; then only its own tables may change (ADR 0030).
  *
- * Reproduce a failure with the seed it prints: `HOSTILE_SEED=<seed> npm test -- e2e hostile`.
+ * Seeds: the commit's, plus every seed that once found a defect (lib/testing/fuzz-seeds.ts,
+ * ADR 0031). Replay one: `HOSTILE_SEED=<seed> npm test -- e2e hostile-input`. Explore longer:
+ * `npm run fuzz -- --minutes 15`.
  */
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import fc from "fast-check";
