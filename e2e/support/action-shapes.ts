@@ -86,24 +86,33 @@ const base64url = fc.base64String({ minLength: 4, maxLength: 64 }).map((value) =
 
 /** A WebAuthn assertion of the right shape whose bytes verify nothing. */
 const assertion: Omit<TField, "name"> = {
-  valid: fc.record({
-    id: base64url,
-    rawId: base64url,
-    type: fc.constant("public-key"),
-    response: fc.record({ clientDataJSON: base64url, authenticatorData: base64url, signature: base64url }),
-    clientExtensionResults: fc.constant({}),
-  }),
+  valid: fc.record(
+    {
+      id: base64url,
+      rawId: base64url,
+      type: fc.constant("public-key"),
+      response: fc.record(
+        { clientDataJSON: base64url, authenticatorData: base64url, signature: base64url },
+        { noNullPrototype: true },
+      ),
+      clientExtensionResults: fc.constant({}),
+    },
+    { noNullPrototype: true },
+  ),
   invalid: fc.constantFrom("x", null, {}, { type: "public-key" }),
 };
 
 const registration: Omit<TField, "name"> = {
-  valid: fc.record({
-    id: base64url,
-    rawId: base64url,
-    type: fc.constant("public-key"),
-    response: fc.record({ clientDataJSON: base64url, attestationObject: base64url }),
-    clientExtensionResults: fc.constant({}),
-  }),
+  valid: fc.record(
+    {
+      id: base64url,
+      rawId: base64url,
+      type: fc.constant("public-key"),
+      response: fc.record({ clientDataJSON: base64url, attestationObject: base64url }, { noNullPrototype: true }),
+      clientExtensionResults: fc.constant({}),
+    },
+    { noNullPrototype: true },
+  ),
   invalid: fc.constantFrom("x", null, {}),
 };
 
