@@ -44,7 +44,8 @@ export default defineConfig({
       url: `${APP_URL}/api/health`,
       env: { ...(process.env as Record<string, string>), ...appEnv() },
       reuseExistingServer: false,
-      timeout: 420_000,
+      // A production build on a busy shared machine can take longer than seven minutes.
+      timeout: 900_000,
       stdout: "pipe",
     },
     {

@@ -93,13 +93,8 @@ export const proxy = async (request: NextRequest): Promise<NextResponse> => {
 };
 
 export const config = {
-  matcher: [
-    {
-      source: "/((?!_next/static|_next/image|favicon.ico).*)",
-      missing: [
-        { type: "header", key: "next-router-prefetch" },
-        { type: "header", key: "purpose", value: "prefetch" },
-      ],
-    },
-  ],
+  // Every request but static files, prefetches included: a `missing` clause for the prefetch
+  // headers would let any scripted request that sends them skip the origin check, the
+  // action-body check, the 503 and the CSP (ADR 0030).
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
 };

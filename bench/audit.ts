@@ -14,6 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
+import { slowFilters, summarizeTimings, type TTimings } from "./verdicts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -21,8 +22,14 @@ const { values } = parseArgs({
     events: { type: "string", default: "1000000" },
     grants: { type: "string", default: "100000" },
     keep: { type: "boolean", default: false },
+    // Runs per history query: the cold first one, then warm ones for the median and p95.
+    runs: { type: "string", default: "21" },
+    // A filter whose cold run or warm p95 is over this is named as slow.
+    "slow-ms": { type: "string", default: "100" },
   },
 });
+const RUNS = Math.max(2, Number(values.runs));
+const SLOW_MS = Number(values["slow-ms"]);
 const EVENTS = Number(values.events);
 const GRANTS = Number(values.grants);
 
@@ -75,10 +82,13 @@ const WORDS = [
 ];
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
 
+const timings: Array<{ label: string } & TTimings> = [];
+
+/** `runs` timed runs: the first is cold (it warms the caches), the rest give the median and p95. */
 const time = async <T>(
   label: string,
   work: () => Promise<T>,
-  runs = 5,
+  runs = RUNS,
 ): Promise<{ label: string; ms: number[]; median: number; result: T }> => {
   const ms: number[] = [];
   let result: T | undefined;
@@ -87,10 +97,12 @@ const time = async <T>(
     result = await work();
     ms.push(performance.now() - started);
   }
-  const sorted = [...ms].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] as number;
-  console.log(`${label.padEnd(58)} median ${median.toFixed(1)} ms  (runs: ${ms.map((v) => v.toFixed(0)).join(", ")})`);
-  return { label, ms, median, result: result as T };
+  const summary = summarizeTimings(ms);
+  timings.push({ label, ...summary });
+  console.log(
+    `${label.padEnd(58)} cold ${summary.cold.toFixed(1)} ms  median ${summary.median.toFixed(1)} ms  p95 ${summary.p95.toFixed(1)} ms  (${runs} runs)`,
+  );
+  return { label, ms, median: summary.median, result: result as T };
 };
 
 /** Rows as one `unnest` of column arrays; array-typed columns travel as text literals and are cast. */
@@ -367,7 +379,7 @@ const main = async () => {
     const filter = (input: Record<string, string>) => ZHistoryFilter.parse(input);
     const page = (input: Record<string, string>) => queryGrantHistory({ filter: filter(input), limit: 50 });
 
-    console.log("\ntimings (median of 5 runs; the first run includes warming the cache):");
+    console.log(`\ntimings (a cold first run, then median and p95 of ${RUNS - 1} warm runs):`);
     await time("history: first page, no filter", () => page({}));
     await time("history: first page, resource + status=expired", () => page({ resource: "res-3", status: "expired" }));
     const deepOffset = Math.floor(GRANTS / 30 / 2);
@@ -401,6 +413,15 @@ const main = async () => {
     await client.query(`update "AuditEvent" set reason = 'x' where seq = ${Math.floor(EVENTS * 0.9)}`);
     const broken = await time("verify: whole chain, edited at 90%", () => verifyAuditChain({}), 1);
     console.log(`  -> ok=${broken.result.ok}, break at #${broken.result.break?.seq} (${broken.result.break?.problem})`);
+    const slow = slowFilters(
+      timings.filter((timing) => timing.label.startsWith("history:")),
+      SLOW_MS,
+    );
+    console.log(
+      slow.length === 0
+        ? `slow filters (cold or p95 over ${SLOW_MS} ms): none`
+        : `slow filters (cold or p95 over ${SLOW_MS} ms): ${slow.map((timing) => `${timing.label} (cold ${timing.cold.toFixed(0)} ms, p95 ${timing.p95.toFixed(0)} ms)`).join("; ")}`,
+    );
     await disconnectDb();
   } finally {
     await client.end().catch(() => undefined);

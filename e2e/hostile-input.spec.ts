@@ -1,19 +1,34 @@
 /**
  * Hostile input against the running production build: every server action in the build
  * (from its manifest), the portal's route handlers and pages with query parameters, driven by
- * fast-check with generated arguments, types, sizes, unicode, SQL and script payloads.
- * Every answer is a refusal with a reason (a 4xx with a JSON reason, or a server action's
- * `{ ok: false, message }`), never a 500, and after each refused call the database is
- * unchanged but for the refusal's own audit trail (e2e/support/db-digest.ts).
+ * fast-check. Each action gets generated garbage (types, sizes, unicode, SQL and script
+ * payloads) and calls shaped like its input with at least one refused field
+ * (e2e/support/action-shapes.ts), as an engineer, as an administrator and signed out. Every
+ * answer is a refusal with a reason (a 4xx with a JSON reason, or a server action's
+ * `{ ok: false, message }`), never a 500; after each refused call the database is unchanged but
+ * for the refusal's own audit trail (lib/testing/db-digest.ts). An accepted call fails the test,
+ * unless the action takes no input; then only its own tables may change (ADR 0030).
  *
- * Reproduce a failure with the seed it prints: `HOSTILE_SEED=<seed> npm test -- e2e hostile`.
+ * Seeds: the commit's, plus every seed that once found a defect (lib/testing/fuzz-seeds.ts,
+ * ADR 0031). Replay one: `HOSTILE_SEED=<seed> npm test -- e2e hostile-input`. Explore longer:
+ * `npm run fuzz -- --minutes 15`.
  */
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import fc from "fast-check";
-import { disconnectDb } from "../lib/db";
+import { db, disconnectDb } from "../lib/db";
 import { INTERNAL_REFUSAL_PREFIX } from "../lib/errors";
-import { fcOptions, HOSTILE_SEED, HOSTILE_STRINGS, hostileJson, hostileString } from "../lib/testing/hostile";
-import { refusalTrailProblems, snapshotDb, type TDbSnapshot } from "../lib/testing/db-digest";
+import {
+  checkProperty,
+  fcOptions,
+  fuzzBudget,
+  HOSTILE_SEED,
+  HOSTILE_STRINGS,
+  hostileJson,
+  hostileString,
+  runSeeds,
+} from "../lib/testing/hostile";
+import { acceptedChangeProblems, refusalTrailProblems, snapshotDb, type TDbSnapshot } from "../lib/testing/db-digest";
+import { ACTION_SHAPES, refusedCallArgs, type TNoInputEffects } from "./support/action-shapes";
 import { APP_URL } from "./support/env";
 import {
   callServerAction,
@@ -29,7 +44,7 @@ test.afterAll(async () => {
   await disconnectDb();
 });
 test.beforeAll(() => {
-  console.log(`hostile input: HOSTILE_SEED=${HOSTILE_SEED}`);
+  console.log(`hostile input: seeds ${runSeeds().join(", ")} (HOSTILE_SEED=${HOSTILE_SEED} is this run's own)`);
 });
 
 /** Every field name a portal form sends, so generated forms reach past the first check. */
@@ -147,15 +162,27 @@ const accepted = (answer: TActionAnswer): boolean =>
   (answer.redirect !== null ||
     (isRecord(answer.result) && (answer.result.ok === true || answer.result.status === "done")));
 
-/** One call: never a 500; a refusal names its reason and leaves the database as it was. */
+/**
+ * One call: never a 500; a refusal names its reason and leaves the database as it was. An
+ * accepted call fails the test, unless the action takes no input at all (`noInput`): then it
+ * may change only what its legitimate call changes.
+ */
 const expectRefusedCleanly = async (
   label: string,
   call: () => Promise<TActionAnswer>,
+  noInput?: TNoInputEffects,
 ): Promise<"refused" | "accepted"> => {
   const before = await snapshotDb();
   const answer = await call();
   expect(answer.status, `${label}: ${answer.body.slice(0, 400)}`).toBeLessThan(500);
-  if (accepted(answer)) return "accepted";
+  if (accepted(answer)) {
+    expect(noInput, `${label}: accepted a call it must refuse: ${answer.body.slice(0, 400)}`).toBeDefined();
+    expect(
+      await acceptedChangeProblems(before, noInput as TNoInputEffects),
+      `${label}: an accepted call changed more than its own effects`,
+    ).toEqual([]);
+    return "accepted";
+  }
   const reason = refusalReason(answer);
   expect(
     reason,
@@ -177,24 +204,61 @@ const describeArgs = (args: readonly unknown[]): string => {
   }
 };
 
-const fuzzActions = async (request: APIRequestContext, who: string, numRuns: number) => {
+type TTally = { refused: number; accepted: number };
+
+const noInputEffects = (action: TServerAction): TNoInputEffects | undefined => {
+  const shape = ACTION_SHAPES[action.key];
+  return shape?.kind === "none" ? shape.effects : undefined;
+};
+
+/** One action with one seed: generated garbage, then calls shaped like its input with a refused field. */
+const fuzzAction = async (
+  request: APIRequestContext,
+  who: string,
+  action: TServerAction,
+  runs: number,
+  seed: number,
+  tally: TTally,
+): Promise<void> => {
+  const noInput = noInputEffects(action);
+  await fc.assert(
+    fc.asyncProperty(hostileArgs(), async (args) => {
+      const label = `${who} ${action.key}(${describeArgs(args)})`;
+      tally[await expectRefusedCleanly(label, () => callServerAction(request, action, args), noInput)] += 1;
+    }),
+    fcOptions(runs, seed),
+  );
+  const shaped = refusedCallArgs(
+    ACTION_SHAPES[action.key] ?? { kind: "none", effects: { tables: [], auditActions: [] } },
+  );
+  if (!shaped) return;
+  await fc.assert(
+    fc.asyncProperty(shaped, async (args) => {
+      const label = `${who} ${action.key} shaped(${describeArgs(args)})`;
+      tally[await expectRefusedCleanly(label, () => callServerAction(request, action, args))] += 1;
+    }),
+    fcOptions(runs * 2, seed),
+  );
+};
+
+/**
+ * Every action with the commit's seed (`runs` each) and with every seed that once found a
+ * defect (`regressionRuns` each). Only the actions that take no input may accept a call.
+ */
+const fuzzActions = async (
+  request: APIRequestContext,
+  who: string,
+  runs: number,
+  regressionRuns: number,
+): Promise<void> => {
   const actions = serverActions();
   expect(actions.length).toBeGreaterThan(20);
-  const tally = { refused: 0, accepted: 0 };
-  for (const action of actions) {
-    await fc.assert(
-      fc.asyncProperty(hostileArgs(), async (args) => {
-        const outcome = await expectRefusedCleanly(`${who} ${action.key}(${describeArgs(args)})`, () =>
-          callServerAction(request, action, args),
-        );
-        tally[outcome] += 1;
-      }),
-      fcOptions(numRuns),
-    );
+  const tally: TTally = { refused: 0, accepted: 0 };
+  for (const seed of runSeeds()) {
+    for (const action of actions)
+      await fuzzAction(request, who, action, seed === HOSTILE_SEED ? runs : regressionRuns, seed, tally);
   }
-  // Generated input must be refused: an action that accepts garbage is a finding on its own.
-  // The exceptions take no input at all (a passkey challenge, marking notifications read).
-  console.log(`${who}: ${tally.refused} refused, ${tally.accepted} accepted (argument-free actions)`);
+  console.log(`${who}: ${tally.refused} refused, ${tally.accepted} accepted (actions that take no input)`);
 };
 
 const signedInRequest = async (page: Page, name: string): Promise<APIRequestContext> => {
@@ -202,18 +266,77 @@ const signedInRequest = async (page: Page, name: string): Promise<APIRequestCont
   return page.request;
 };
 
+test("every server action has an input shape, so generated calls reach its validation and its domain", () => {
+  const missing = serverActions()
+    .map((action) => action.key)
+    .filter((key) => !ACTION_SHAPES[key]);
+  expect(missing, "add each to e2e/support/action-shapes.ts").toEqual([]);
+});
+
+test("an action that takes no input does its own work and no more when called plainly", async ({ page }) => {
+  const request = await signedInRequest(page, "Hugo Hostile");
+  // Something for "mark all read" to change.
+  const hugo = await db.user.findFirstOrThrow({ where: { email: "hugo@example.com" }, select: { id: true } });
+  await db.notification.create({ data: { userId: hugo.id, kind: "e2e.hostile", title: "Unread", body: "Unread." } });
+  const outcomes: Record<string, string> = {};
+  for (const action of serverActions().filter((candidate) => noInputEffects(candidate))) {
+    // Accepted: only its own tables changed. Refused (a passkey step-up for a person without
+    // a passkey): with a reason, nothing changed.
+    outcomes[action.key] = await expectRefusedCleanly(
+      action.key,
+      () => callServerAction(request, action, []),
+      noInputEffects(action),
+    );
+  }
+  expect(outcomes).toMatchObject({
+    "app/(portal)/notifications/actions.ts#markAllReadAction": "accepted",
+    "app/(portal)/passkeys/actions.ts#startAddPasskeyAction": "accepted",
+  });
+  expect(await db.notification.count({ where: { userId: hugo.id, readAt: null } })).toBe(0);
+});
+
 test("every server action refuses generated arguments with a reason, never a 500, and changes nothing (signed in)", async ({
   page,
 }) => {
-  test.setTimeout(240_000);
-  await fuzzActions(await signedInRequest(page, "Hugo Hostile"), "engineer", 4);
+  test.setTimeout(900_000);
+  await fuzzActions(await signedInRequest(page, "Hugo Hostile"), "engineer", 6, 2);
+});
+
+test("every server action refuses generated arguments as an administrator, who passes every authorization check", async ({
+  page,
+}) => {
+  test.setTimeout(900_000);
+  await fuzzActions(await signedInRequest(page, "Ada Admin"), "administrator", 4, 1);
 });
 
 test("every server action refuses generated arguments when nobody is signed in", async ({ playwright }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(600_000);
   const anonymous = await playwright.request.newContext({ baseURL: APP_URL });
-  await fuzzActions(anonymous, "anonymous", 2);
+  await fuzzActions(anonymous, "anonymous", 2, 1);
   await anonymous.dispose();
+});
+
+test("long random exploration (npm run fuzz): new seeds until the time or call budget is spent", async ({ page }) => {
+  const budget = fuzzBudget();
+  test.skip(!budget, "runs only under npm run fuzz (FUZZ_MINUTES or FUZZ_RUNS)");
+  if (!budget) return;
+  test.setTimeout(Math.min(budget.deadline - Date.now(), 6 * 3_600_000) + 300_000);
+  const engineer = await signedInRequest(page, "Hugo Hostile");
+  const actions = serverActions();
+  const tally: TTally = { refused: 0, accepted: 0 };
+  const seeds: number[] = [];
+  while (Date.now() < budget.deadline && tally.refused + tally.accepted < budget.maxCalls) {
+    const seed = Math.floor(Math.random() * 2 ** 31);
+    seeds.push(seed);
+    console.log(`fuzz: seed ${seed} (replay: HOSTILE_SEED=${seed} npm test -- e2e hostile-input)`);
+    for (const action of actions) {
+      if (Date.now() >= budget.deadline) break;
+      await fuzzAction(engineer, "engineer", action, 10, seed, tally);
+    }
+  }
+  console.log(
+    `fuzz: ${tally.refused + tally.accepted} calls (${tally.refused} refused, ${tally.accepted} accepted) over ${seeds.length} seeds, no finding`,
+  );
 });
 
 test("the arguments' types are checked before anything else: a string where a form goes, a form where a value goes", async ({
@@ -280,7 +403,7 @@ test("raw bodies Next.js cannot decode are refused by the proxy with a 400 or 41
   });
 
   // Generated raw text, and generated JSON text (which decodes, and is then the action's to refuse).
-  await fc.assert(
+  await checkProperty(
     fc.asyncProperty(
       fc.constantFrom(...actions),
       fc.oneof(
@@ -294,7 +417,8 @@ test("raw bodies Next.js cannot decode are refused by the proxy with a 400 or 41
         );
       },
     ),
-    fcOptions(40),
+    40,
+    10,
   );
 });
 
@@ -462,13 +586,14 @@ test("pages and route handlers answer generated query strings and path segments 
       await getCleanly(request, `${path}?q=${nul}`);
   }
   for (const request of [reviewer, anonymous]) {
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(fc.constantFrom(...PAGE_PATHS, ...ROUTE_PATHS), hostileQuery(), async (path, query) => {
         await getCleanly(request, `${path}?${query}`);
       }),
-      fcOptions(40),
+      40,
+      10,
     );
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(
         fc.constantFrom(...DYNAMIC_PATHS),
         hostileString(),
@@ -482,11 +607,12 @@ test("pages and route handlers answer generated query strings and path segments 
           await getCleanly(request, `${prefix}${encodeURIComponent(wellFormed)}?${query}`);
         },
       ),
-      fcOptions(20),
+      20,
+      5,
     );
   }
   // Route handlers that take a POST (next-auth's included), with generated forms and bodies.
-  await fc.assert(
+  await checkProperty(
     fc.asyncProperty(
       fc.constantFrom(...POST_PATHS),
       fc.oneof(
@@ -520,19 +646,21 @@ test("pages and route handlers answer generated query strings and path segments 
         if (response.status() >= 400) await assertUnchangedButRefusalTrail(before, `POST ${path}`);
       },
     ),
-    fcOptions(30),
+    30,
+    8,
   );
   // Still signed in: no generated body ended the reviewer's session.
   expect(await (await reviewer.get("/api/auth/session")).json()).toMatchObject({ sid: expect.any(String) });
 
   // The metrics bearer: anything but the token is a refusal.
-  await fc.assert(
+  await checkProperty(
     fc.asyncProperty(fc.oneof(hostileString(), fc.constant("")), async (token) => {
       await getCleanly(anonymous, "/api/metrics", {
         authorization: `Bearer ${token.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, "")}`,
       });
     }),
-    fcOptions(10),
+    10,
+    3,
   );
   await anonymous.dispose();
 });

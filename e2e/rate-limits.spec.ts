@@ -70,3 +70,50 @@ test("a locked-out account and a deactivated one get the same answer at sign-in,
   await doraContext.close();
   await lenaContext.close();
 });
+
+test("the sign-in limit is counted and enforced through /api/auth: the last allowed sign-in works, the next is refused", async ({
+  browser,
+}) => {
+  // Rita has all but one of this window's sign-ins used up; the rest go through the real callback.
+  const rita = {
+    flow: "sign_in.account",
+    keys: [
+      {
+        scope: "account",
+        id: `${IDP_URL}\ne2e-rita`,
+        rule: { limit: SIGN_IN_ACCOUNT_LIMIT, windowMs: SIGN_IN_WINDOW_SECONDS * 1000 },
+      },
+    ],
+  };
+  for (let i = 0; i < SIGN_IN_ACCOUNT_LIMIT - 1; i += 1) await takeRateLimit(rita);
+
+  const lastAllowed = await browser.newContext();
+  const allowedPage = await lastAllowed.newPage();
+  await allowedPage.goto("/");
+  await allowedPage.getByRole("button", { name: /sign in with/i }).click();
+  await allowedPage.getByRole("button", { name: "Sign in as Rita Ratelimit" }).click();
+  await expect(allowedPage.getByTestId("signed-in-as")).toContainText("Rita Ratelimit");
+  const user = await db.user.findFirstOrThrow({ where: { issuer: IDP_URL, subject: "e2e-rita" } });
+  const sessions = await db.session.count({ where: { userId: user.id } });
+
+  const refusedContext = await browser.newContext();
+  const refusedPage = await refusedContext.newPage();
+  const refused = await trySignIn(refusedPage, "Rita Ratelimit");
+  expect(refused.url).toMatch(/\/signin\?error=AccessDenied$/);
+  expect(refused.alert).toContain("Sign-in was refused.");
+  expect(await (await refusedPage.request.get("/api/auth/session")).json()).toEqual({});
+  expect(await db.session.count({ where: { userId: user.id } }), "no session for the refused sign-in").toBe(sessions);
+  await expect
+    .poll(() =>
+      db.auditEvent.count({
+        where: {
+          action: "ratelimit.refused",
+          targetId: "sign_in.account",
+          details: { path: ["subject"], equals: "e2e-rita" },
+        },
+      }),
+    )
+    .toBe(1);
+  await lastAllowed.close();
+  await refusedContext.close();
+});

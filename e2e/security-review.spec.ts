@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { db, disconnectDb } from "../lib/db";
 import { createHistoricGrant } from "../lib/testing/fixtures";
+import { parseCsv } from "../lib/testing/csv";
 import { signInAs } from "./support/sign-in";
 
 test.afterAll(disconnectDb);
@@ -53,17 +54,6 @@ const seed = async (tag: string) => {
     justification: `Staging load test ${tag}`,
   });
 };
-
-/** A minimal CSV reader (quoted cells, doubled quotes). */
-const parseCsv = (text: string): string[][] =>
-  text
-    .trim()
-    .split(/\r\n(?=(?:[^"]*"[^"]*")*[^"]*$)/)
-    .map((line) =>
-      (line.match(/("([^"]|"")*"|[^,]*)(,|$)/g) ?? [])
-        .slice(0, -1)
-        .map((cell) => cell.replace(/,$/, "").replace(/^"|"$/g, "").replace(/""/g, '"')),
-    );
 
 test("a security reviewer filters the grant history, exports it as CSV and verifies the audit chain", async ({
   page,
@@ -128,4 +118,32 @@ test("engineers and approvers get 403 for the history, its export and the charts
     expect(response.status()).toBe(403);
     expect(await response.text()).not.toContain("grant_id");
   }
+});
+
+test("Verify reports a chain edited in PostgreSQL, naming the edited event", async ({ page }) => {
+  test.setTimeout(180_000);
+  await signInAs(page, "Sam Security");
+  await page.goto("/security");
+  const { seq, reason } = await db.auditEvent.findFirstOrThrow({
+    orderBy: { seq: "desc" },
+    select: { seq: true, reason: true },
+  });
+  // As an attacker with the database would: past any trigger (replica mode), no hash recomputed.
+  const edit = (value: string | null) =>
+    db.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe("SET LOCAL session_replication_role = replica");
+      await tx.$executeRaw`UPDATE "AuditEvent" SET reason = ${value} WHERE seq = ${seq}`;
+    });
+  await edit(`${reason ?? ""} (edited)`);
+  try {
+    await page.getByRole("button", { name: "Verify the audit chain" }).click();
+    await expect(page.getByTestId("verify-result")).toContainText(`Chain BROKEN at event #${seq}`, {
+      timeout: 120_000,
+    });
+  } finally {
+    await edit(reason);
+  }
+  await page.reload();
+  await page.getByRole("button", { name: "Verify the audit chain" }).click();
+  await expect(page.getByTestId("verify-result")).toContainText("Chain intact", { timeout: 120_000 });
 });

@@ -11,7 +11,7 @@ import { API_ROUTES } from "../../api/routes";
 import { db, disconnectDb } from "../../lib/db";
 import { serverActions, type TActionAnswer } from "../support/server-actions";
 import { callAction, setUpMatrix, type TMatrixWorld, type TRoleClient } from "./fixtures";
-import { MATRIX, ROLES, type TActionRow, type TApiRow, type TRole, type TRow } from "./matrix";
+import { MATRIX, PEOPLE, ROLES, type TActionRow, type TApiRow, type TRole, type TRow } from "./matrix";
 
 const APP_PATHS = path.resolve(import.meta.dirname, "../../.next/server/app-paths-manifest.json");
 
@@ -159,8 +159,19 @@ const expectsAudit = (row: TRow, expected: string | number): boolean =>
 
 const observe = async (row: TRow, world: TMatrixWorld, client: TRoleClient): Promise<string | number> => {
   switch (row.kind) {
-    case "page":
-      return pageOutcome(client.request, row.path(world.fx));
+    case "page": {
+      const outcome = await pageOutcome(client.request, row.path(world.fx));
+      const person = PEOPLE.find((candidate) => world.roles[candidate] === client);
+      if (outcome !== "ok" || !row.content || !person) return outcome;
+      // What the page shows this person: theirs, and nothing of anybody else's.
+      const body = await (await client.request.get(row.path(world.fx))).text();
+      const { shows, hides } = row.content(person);
+      const wrong = [
+        ...shows.filter((text) => !body.includes(text)).map((text) => `does not show "${text}"`),
+        ...hides.filter((text) => body.includes(text)).map((text) => `shows "${text}"`),
+      ];
+      return wrong.length > 0 ? `ok, but ${wrong.join("; ")}` : outcome;
+    }
     case "route": {
       const response = await client.request.get(row.path(world.fx), { maxRedirects: 0, failOnStatusCode: false });
       return response.status();

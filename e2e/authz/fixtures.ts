@@ -172,7 +172,12 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
       })
     ).id;
 
-  const requests = { otherPending: await pendingRequest(other.id), ownPending: await pendingRequest(engineerId) };
+  const requests = {
+    otherPending: await pendingRequest(other.id),
+    ownPending: await pendingRequest(engineerId),
+    // Bob is an engineer and a db-approver: a request he made on a policy his group approves.
+    approverOwnPending: await pendingRequest(people.approver.userId as string),
+  };
   const grants = {
     otherActive: await activeGrant(other.id, ["read"]),
     otherBreakGlass: await activeGrant(other.id, ["write"], true),
@@ -189,6 +194,16 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     data: { userId: other.id, kind: "authz.matrix", title: "Owen's notice", body: "For Owen only." },
     select: { id: true },
   });
+  // Each person's own notice, so the notifications page is seen showing theirs and not Owen's.
+  for (const role of PEOPLE)
+    await db.notification.create({
+      data: {
+        userId: people[role].userId as string,
+        kind: "authz.matrix",
+        title: `Notice for the ${role}`,
+        body: `For the ${role} only.`,
+      },
+    });
 
   // Through the administrator's actions: secrets are hashed and encrypted by the app's own keys.
   const client = async (name: string, scope: string) => {

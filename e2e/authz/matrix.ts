@@ -61,7 +61,7 @@ export type TFixtures = {
   otherUserId: string;
   /** Nobody's role: the administrator deactivates this person. */
   spareUserId: string;
-  requests: { otherPending: string; ownPending: string };
+  requests: { otherPending: string; ownPending: string; approverOwnPending: string };
   grants: { otherActive: string; otherBreakGlass: string; ownToExtend: string; ownToRevoke: string };
   passkeys: { other: string; own: string };
   notifications: { other: string };
@@ -105,6 +105,8 @@ export type TPageRow = {
   name: string;
   path: (fx: TFixtures) => string;
   cells: TCells<TPageOutcome>;
+  /** For the people the page answers `ok`: text it must show, and text it must not. */
+  content?: (role: TPersonRole) => { shows: string[]; hides: string[] };
 };
 
 export type TRouteRow = {
@@ -183,6 +185,13 @@ const decisionState: TProbe = async (fx, db) => [
   await requestStatus(fx.requests.otherPending)(fx, db),
   await db.approval.count({ where: { requestId: fx.requests.otherPending } }),
 ];
+/** A self-decision leaves the request pending, with no approval and no challenge issued for it. */
+const selfDecisionState: TProbe = async (fx, db) => [
+  await requestStatus(fx.requests.approverOwnPending)(fx, db),
+  await db.approval.count({ where: { requestId: fx.requests.approverOwnPending } }),
+  await db.webAuthnChallenge.count({ where: { targetId: fx.requests.approverOwnPending } }),
+  await db.grant.count({ where: { requestId: fx.requests.approverOwnPending } }),
+];
 const grantState: (pick: (fx: TFixtures) => string) => TProbe = (pick) => async (fx, db) =>
   db.grant.findUniqueOrThrow({
     where: { id: pick(fx) },
@@ -259,9 +268,10 @@ const PAGES: TPageRow[] = [
   {
     kind: "page",
     route: "/notifications",
-    name: "one's own notifications",
+    name: "one's own notifications, and nobody else's",
     path: () => "/notifications",
     cells: pageCells(allPeople("ok")),
+    content: (role) => ({ shows: [`For the ${role} only.`], hides: ["For Owen only."] }),
   },
   {
     kind: "page",
@@ -426,6 +436,30 @@ const ACTIONS: TActionRow[] = [
     args: (fx) => [fx.requests.ownPending, "APPROVE"],
     // Only the policy's approver groups decide, and never their own request.
     cells: actionCells({ engineer: "forbidden", approver: "ok", security: "forbidden", admin: "not_found" }),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "startDecisionAction"),
+    name: "start deciding a request one made oneself, as an approver of its policy",
+    args: (fx) => [fx.requests.approverOwnPending, "APPROVE"],
+    // The approver's groups approve this policy; the request is his own: refused, no challenge issued.
+    cells: actionCells({ engineer: "not_found", approver: "forbidden", security: "forbidden", admin: "not_found" }),
+    unchanged: selfDecisionState,
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "decideRequestAction"),
+    name: "approve a request one made oneself, as an approver of its policy, with one's passkey",
+    args: (fx) => [{ requestId: fx.requests.approverOwnPending, decision: "APPROVE", assertion: FAKE_ASSERTION }],
+    confirmWith: {
+      action: A("(portal)/requests/[id]/actions.ts", "startDecisionAction"),
+      args: (fx) => [fx.requests.approverOwnPending, "APPROVE"],
+      field: "assertion",
+    },
+    cells: actionCells({ engineer: "not_found", approver: "forbidden", security: "forbidden", admin: "not_found" }),
+    unchanged: selfDecisionState,
     auditsNotFound: true,
   },
   {

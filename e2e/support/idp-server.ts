@@ -1,7 +1,8 @@
 /** The IdP for the e2e suite: the demo users plus people only the tests use. */
 import { DEMO_USERS } from "../../lib/dev-idp/demo-users";
 import { startDevIdp } from "../../lib/dev-idp/server";
-import { APP_URL, CLIENT_ID, CLIENT_SECRET, HOSTILE_NAME, IDP_PORT } from "./env";
+import { APP_URL, CLIENT_ID, CLIENT_SECRET, HOSTILE_NAME, IDP_PORT, IDP_URL } from "./env";
+import { startHostileIssuer } from "./hostile-issuer";
 
 export const E2E_USERS = [
   ...DEMO_USERS,
@@ -83,6 +84,20 @@ export const E2E_USERS = [
     description: "Requests access with the keyboard only, in the tests.",
   },
   {
+    sub: "e2e-rita",
+    email: "rita@example.com",
+    name: "Rita Ratelimit",
+    groups: ["engineers"],
+    description: "Reaches her sign-in limit through the portal in the tests.",
+  },
+  {
+    sub: "e2e-ivy",
+    email: "ivy@example.com",
+    name: "Ivy Idtoken",
+    groups: ["engineers"],
+    description: "Signs in with forged ID tokens in the tests.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",
@@ -91,12 +106,17 @@ export const E2E_USERS = [
   },
 ];
 
+// The IdP listens on a port of its own; the issuer's address is a pass-through proxy that can
+// misbehave on request (e2e/support/hostile-issuer.ts, for e2e/oidc-id-token.spec.ts).
 const idp = await startDevIdp({
-  port: IDP_PORT,
+  port: 0,
+  issuer: IDP_URL,
   clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${APP_URL}/api/auth/callback/oidc`] }],
   users: E2E_USERS,
 });
+const { port: upstreamPort } = new URL(idp.upstream);
+const front = await startHostileIssuer({ port: IDP_PORT, upstream: `http://127.0.0.1:${upstreamPort}` });
 console.log(`e2e IdP at ${idp.issuer}`);
-const stop = () => void idp.close().then(() => process.exit(0));
+const stop = () => void Promise.all([front.close(), idp.close()]).then(() => process.exit(0));
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);

@@ -47,7 +47,15 @@ export const callServerAction = async (
   options: { body?: string; headers?: Record<string, string> } = {},
 ): Promise<TActionAnswer> => {
   const encoded = options.body ?? (await encodeReply(args));
-  const headers = { "next-action": action.id, accept: "text/x-component", origin: APP_URL, ...options.headers };
+  // A header given as "" is left out (e.g. no Origin at all, as a non-browser client sends).
+  const headers = Object.fromEntries(
+    Object.entries({
+      "next-action": action.id,
+      accept: "text/x-component",
+      origin: APP_URL,
+      ...options.headers,
+    }).filter(([, value]) => value !== ""),
+  );
   const response = await request.post(action.pagePath, {
     // A string goes as text/plain, as React sends it; a FormData as multipart.
     ...(typeof encoded === "string"

@@ -27,7 +27,7 @@ import {
   reconcileLifecycle,
   scheduleGrantLifecycle,
 } from "./lifecycle";
-import { isGrantActive } from "./grant-status";
+import { activeGrantWhere, grantStatus, isGrantActive } from "./grant-status";
 import { revokeGrant, startRevocation } from "./revoke-grant";
 
 const isCode = (code: string) => (error: unknown) => error instanceof AppError && error.code === code;
@@ -114,6 +114,7 @@ describe("grant lifecycle", () => {
         await scheduleGrantLifecycle(tx, doomed);
         throw new Error("the change failed");
       }),
+      /the change failed/,
     );
     assert.equal(await db.outboxJob.count(), before);
   });
@@ -233,10 +234,18 @@ describe("grant lifecycle", () => {
         0,
         "the job was lost with Redis",
       );
+      // With its job lost and nothing run, the stored grant is already over for every check.
+      const stored = await db.grant.findUniqueOrThrow({ where: { id: lost.id } });
+      assert.equal(stored.revokedAt, null, "nothing ended it");
+      assert.equal(grantStatus(stored), "expired", "validity never depended on the worker");
+      assert.equal(
+        await db.grant.count({ where: { id: lost.id, ...activeGrantWhere(new Date()) } }),
+        0,
+        "the checks' query finds it over",
+      );
       const { enqueued } = await reconcileLifecycle();
       assert.ok(enqueued > 0);
       await waitFor(() => db.grantLifecycleEvent.findFirst({ where: { grantId: lost.id, kind: "EXPIRED" } }), 10_000);
-      assert.equal(isGrantActive(lost), false, "validity never depended on the worker");
     } finally {
       await runtime.shutdown("test");
     }

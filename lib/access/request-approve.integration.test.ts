@@ -8,6 +8,7 @@ import { rolesForGroups, type TUserActor } from "../authz";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
 import { createActorWithPasskey, uniqueId } from "../testing/fixtures";
+import { appErrorWith } from "../testing/matchers";
 import type { TSoftwareAuthenticator } from "../testing/software-authenticator";
 import { cancelRequest } from "./cancel-request";
 import { decideRequest, startDecision } from "./decide-request";
@@ -328,12 +329,21 @@ describe("requesting and approving access", () => {
       // Replayed by the second approver's session (same assertion) and by the first again.
       await assert.rejects(
         decideRequest({ actor: approverTwo.actor, input: { requestId, decision: "APPROVE", assertion } }),
-        isCode("FORBIDDEN"),
+        (error: unknown) => appErrorWith("FORBIDDEN")(error) && (error as AppError).fields.stepUp === "wrong_user",
       );
+      // By the first approver again: refused as a second decision by the same person...
       await assert.rejects(
         decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion } }),
+        appErrorWith("CONFLICT", /already decided/),
       );
       assert.equal(await db.approval.count({ where: { requestId } }), 1);
+      // ...and, were that approval row gone, by the spent challenge itself: an assertion counts once.
+      await db.approval.deleteMany({ where: { requestId, approverId: approverOne.actor.userId } });
+      await assert.rejects(
+        decideRequest({ actor: approverOne.actor, input: { requestId, decision: "APPROVE", assertion } }),
+        (error: unknown) => appErrorWith("FORBIDDEN")(error) && (error as AppError).fields.stepUp === "used",
+      );
+      assert.equal(await db.approval.count({ where: { requestId } }), 0);
     });
 
     it("refuses an assertion moved to another request", async () => {

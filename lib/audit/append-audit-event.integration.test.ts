@@ -3,6 +3,7 @@ import { after, describe, it } from "node:test";
 import { db, disconnectDb } from "../db";
 import { appendAuditEvent, appendAuditEvents, recordAuditEvent } from "./append-audit-event";
 import { GENESIS_HASH, hashEvent } from "./canonical";
+import { zodIssueAt } from "../testing/matchers";
 
 after(disconnectDb);
 
@@ -107,12 +108,21 @@ describe("audit events form one hash chain", () => {
         await appendAuditEvent(tx, { actorType: "SYSTEM", action: "test.rollback", outcome: "ALLOWED" });
         throw new Error("the change failed");
       }),
+      /the change failed/,
     );
     assert.equal(await db.auditEvent.count(), before);
   });
 
   it("rejects malformed events", async () => {
-    await assert.rejects(recordAuditEvent({ actorType: "ROBOT" as never, action: "x", outcome: "ALLOWED" }));
-    await assert.rejects(recordAuditEvent({ actorType: "SYSTEM", action: "", outcome: "ALLOWED" }));
+    const before = await db.auditEvent.count();
+    await assert.rejects(
+      recordAuditEvent({ actorType: "ROBOT" as never, action: "x", outcome: "ALLOWED" }),
+      zodIssueAt("actorType"),
+    );
+    await assert.rejects(
+      recordAuditEvent({ actorType: "SYSTEM", action: "", outcome: "ALLOWED" }),
+      zodIssueAt("action"),
+    );
+    assert.equal(await db.auditEvent.count(), before);
   });
 });

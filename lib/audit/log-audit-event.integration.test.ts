@@ -65,6 +65,7 @@ describe("audit log lines (ECS JSON)", () => {
           await appendAuditEvent(tx, { actorType: "SYSTEM", action: "test.log.rolled_back", outcome: "ALLOWED" });
           throw new Error("the change failed");
         }),
+        /the change failed/,
       );
       let seenInside = -1;
       await db.$transaction(async (tx) => {

@@ -219,7 +219,7 @@ describe("administrators manage resources", () => {
       `create trigger jit_test_refuse_audit before insert on "AuditEvent" for each row execute function jit_test_refuse_audit()`,
     );
     try {
-      await assert.rejects(createResource({ actor, input }));
+      await assert.rejects(createResource({ actor, input }), /audit write refused by test/);
     } finally {
       await db.$executeRawUnsafe(`drop trigger if exists jit_test_refuse_audit on "AuditEvent"`);
       await db.$executeRawUnsafe(`drop function if exists jit_test_refuse_audit()`);

@@ -79,7 +79,9 @@ describe("production start", () => {
 
   it("refuses to run the development IdP in production", () => {
     const result = run("lib/cli/dev-idp.ts", PRODUCTION);
-    assert.notEqual(result.status, 0);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /dev-idp: refusing to run with NODE_ENV=production: it signs anyone in as anyone\./);
+    assert.doesNotMatch(result.stdout, /listening|IdP at/i, "nothing was started");
   });
 });
 

@@ -30,7 +30,8 @@ export type DevIdpOptions = {
   users?: readonly DemoUser[];
 };
 
-export type DevIdp = { issuer: string; close: () => Promise<void> };
+/** `upstream`: where it actually listens (the issuer may name a proxy in front of it, as in e2e). */
+export type DevIdp = { issuer: string; upstream: string; close: () => Promise<void> };
 
 const escapeHtml = (value: string): string =>
   value.replace(
@@ -332,5 +333,5 @@ export const startDevIdp = async (options: DevIdpOptions): Promise<DevIdp> => {
     closing ??= Promise.all([closeServer(ipv4), closeServer(ipv6)]).then(() => undefined);
     return closing;
   };
-  return { issuer, close };
+  return { issuer, upstream: `http://127.0.0.1:${port}`, close };
 };

@@ -13,6 +13,7 @@ import { closeQueues } from "../queue/producer";
 import { redis } from "../redis";
 import { bullJobId } from "../queue/outbox";
 import { createActor, createUser } from "../testing/fixtures";
+import { zodIssueAt } from "../testing/matchers";
 import { startDevSmtp } from "./dev-smtp";
 import { closeMailTransports, sendNotification, type TDeliverySettings } from "./send-notification";
 import { chatJobId, emailJobId, notify } from "./notify";
@@ -164,7 +165,10 @@ describe("notify(): rows and outbox jobs in the caller's transaction", () => {
         link,
       );
     }
-    await assert.rejects(db.$transaction((tx) => notify(tx, { recipients: {}, kind: "k", title: "t", body: "b" })));
+    await assert.rejects(
+      db.$transaction((tx) => notify(tx, { recipients: {}, kind: "k", title: "t", body: "b" })),
+      zodIssueAt("recipients"),
+    );
     assert.equal(await db.notification.count({ where: { userId: user.id } }), 0);
   });
 });
@@ -261,6 +265,10 @@ describe("sendNotification(): real SMTP and a real webhook receiver", () => {
         channel: "email",
         settings: { ...settings, smtpUrl: `smtp://127.0.0.1:${gone.port}` },
       }),
+      (error: unknown) => {
+        assert.match(String((error as { code?: unknown }).code), /ECONNREFUSED|ESOCKET|ECONNECTION/);
+        return true;
+      },
     );
   });
 
@@ -328,6 +336,6 @@ describe("listing and marking read: scoped to the actor", () => {
     assert.deepEqual(await markNotificationsRead({ actor: alice }), { updated: 1 });
     assert.equal((await listNotifications({ actor: alice })).unread, 0);
     assert.equal((await listNotifications({ actor: bob })).unread, 1, "bob's stay unread");
-    await assert.rejects(markNotificationsRead({ actor: alice, ids: [""] }));
+    await assert.rejects(markNotificationsRead({ actor: alice, ids: [""] }), zodIssueAt("ids.0"));
   });
 });

@@ -125,3 +125,29 @@ export const refusalTrailProblems = async (before: TDbSnapshot): Promise<string[
   }
   return problems;
 };
+
+/**
+ * After an accepted call of an action that takes no input (a passkey challenge, marking one's
+ * notices read): only the tables its legitimate call changes may change, and its new audit
+ * events are the listed ones (or denials). Anything else it wrote is a problem.
+ */
+export const acceptedChangeProblems = async (
+  before: TDbSnapshot,
+  allowed: { tables: string[]; auditActions: string[] },
+): Promise<string[]> => {
+  const after = await snapshotDb(before.trailMarks);
+  const problems = changedTables(before, after)
+    .filter((table) => !allowed.tables.includes(table))
+    .map((table) => `table ${table} changed`);
+  const trail = await newTrailRows(before);
+  for (const event of trail.AuditEvent ?? []) {
+    const action = String(event.action);
+    if (event.outcome !== "DENIED" && event.outcome !== "ERROR" && !allowed.auditActions.includes(action))
+      problems.push(`audit event ${action} (${String(event.outcome)}) written`);
+  }
+  for (const table of ["SecurityAlert", "Notification", "OutboxJob"]) {
+    if (!allowed.tables.includes(table) && (trail[table]?.length ?? 0) > 0)
+      problems.push(`${trail[table]?.length} ${table} row(s) written`);
+  }
+  return problems;
+};

@@ -2,11 +2,14 @@
  * Hostile input for the property-based tests (e2e/hostile-*.spec.ts, api/*.integration.test.ts):
  * strings that attack each layer (SQL, HTML and script, header injection, spreadsheet
  * formulas, chat mrkdwn, React's reply references, unicode edge cases, sizes), and the
- * fast-check options every such test uses: a fixed seed from HOSTILE_SEED (printed on
- * failure, so a failing run is reproduced with `HOSTILE_SEED=<seed> npm test -- …`) and a
- * modest number of runs (HOSTILE_RUNS multiplies them).
+ * fast-check options every such test uses: the commit's seed, or HOSTILE_SEED when set (printed
+ * on failure, so a failing run is reproduced with `HOSTILE_SEED=<seed> npm test -- …`), the
+ * seeds that once found a defect, and a modest number of runs (HOSTILE_RUNS multiplies them).
  */
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import fc from "fast-check";
+import { FUZZ_REGRESSION_SEEDS } from "./fuzz-seeds";
 
 export const HOSTILE_STRINGS: readonly string[] = [
   "' OR '1'='1",
@@ -79,13 +82,39 @@ const toInt = (value: string | undefined, fallback: number): number => {
   return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
 };
 
-/** The run's seed: HOSTILE_SEED, else one per process, printed so a failure can be replayed. */
-export const HOSTILE_SEED = process.env.HOSTILE_SEED
-  ? Number(process.env.HOSTILE_SEED)
-  : Math.floor(Math.random() * 2 ** 31);
+/** When not in a git checkout (an unpacked tarball): a fixed seed, so a run is still reproducible. */
+export const FALLBACK_SEED = 20_261_204;
 
-export const fcOptions = <T>(numRuns: number): fc.Parameters<T> => ({
-  seed: HOSTILE_SEED,
+/**
+ * The commit's seed: the first 31 bits of `git rev-parse HEAD`. CI's run is then the same on
+ * every retry of a commit (a finding is the commit's, not the luck of the run), while each new
+ * commit still explores new values (ADR 0031).
+ */
+const commitSeed = (): number => {
+  try {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return /^[0-9a-f]{8}/.test(head) ? Number.parseInt(head.slice(0, 8), 16) % 2 ** 31 : FALLBACK_SEED;
+  } catch {
+    return FALLBACK_SEED;
+  }
+};
+
+/** The run's seed: HOSTILE_SEED (a replay), else the commit's; printed so a failure can be replayed. */
+export const HOSTILE_SEED = process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) : commitSeed();
+
+/**
+ * The seeds a property runs with: HOSTILE_SEED alone when replaying one, else the commit's
+ * seed and every seed that ever found a defect (lib/testing/fuzz-seeds.ts).
+ */
+export const runSeeds = (): number[] =>
+  process.env.HOSTILE_SEED ? [HOSTILE_SEED] : [HOSTILE_SEED, ...FUZZ_REGRESSION_SEEDS.map(({ seed }) => seed)];
+
+export const fcOptions = <T>(numRuns: number, seed: number = HOSTILE_SEED): fc.Parameters<T> => ({
+  seed,
   numRuns: numRuns * toInt(process.env.HOSTILE_RUNS, 1),
   // fast-check's report carries the seed and the counterexample's path; say how to replay.
   reporter: (details) => {
@@ -93,8 +122,35 @@ export const fcOptions = <T>(numRuns: number): fc.Parameters<T> => ({
       const cause =
         details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
       throw new Error(
-        `${fc.defaultReportMessage(details)}\nError: ${cause}\nReplay: HOSTILE_SEED=${HOSTILE_SEED} (this property's seed ${details.seed}, path ${details.counterexamplePath ?? "-"})`,
+        `${fc.defaultReportMessage(details)}\nError: ${cause}\nReplay: HOSTILE_SEED=${seed} (this property's seed ${details.seed}, path ${details.counterexamplePath ?? "-"})`,
       );
     }
   },
 });
+
+/**
+ * Runs a property with each of `runSeeds()`: `numRuns` with the run's own seed, `regressionRuns`
+ * with each regression seed (a prefix of what that seed generated when it found its defect).
+ */
+export const checkProperty = async <Ts>(
+  property: fc.IRawProperty<Ts>,
+  numRuns: number,
+  regressionRuns: number = numRuns,
+): Promise<void> => {
+  for (const seed of runSeeds())
+    await fc.assert(property, fcOptions(seed === HOSTILE_SEED ? numRuns : regressionRuns, seed));
+};
+
+/**
+ * `npm run fuzz`: a long random exploration on demand, bounded by FUZZ_MINUTES or FUZZ_RUNS
+ * (calls). Null when not fuzzing.
+ */
+export const fuzzBudget = (): { deadline: number; maxCalls: number } | null => {
+  const minutes = Number(process.env.FUZZ_MINUTES ?? "");
+  const calls = Number(process.env.FUZZ_RUNS ?? "");
+  if (!(minutes > 0) && !(calls > 0)) return null;
+  return {
+    deadline: minutes > 0 ? Date.now() + minutes * 60_000 : Number.POSITIVE_INFINITY,
+    maxCalls: calls > 0 ? calls : Number.POSITIVE_INFINITY,
+  };
+};

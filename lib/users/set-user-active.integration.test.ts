@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { ZodError } from "zod";
 import { resolveSession } from "../auth/session";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
 import { createActor, createUser } from "../testing/fixtures";
+import { zodIssueAt } from "../testing/matchers";
 import { listUsers } from "./list-users";
 import { setUserActive } from "./set-user-active";
 
@@ -63,7 +65,10 @@ describe("deactivating and reactivating users", () => {
       setUserActive({ actor: admin, input: { userId: "no-such-user", active: false } }),
       isCode("NOT_FOUND"),
     );
-    await assert.rejects(setUserActive({ actor: admin, input: { userId: "", active: false } }));
-    await assert.rejects(setUserActive({ actor: admin, input: { userId: "x", active: false, extra: 1 } as never }));
+    await assert.rejects(setUserActive({ actor: admin, input: { userId: "", active: false } }), zodIssueAt("userId"));
+    await assert.rejects(
+      setUserActive({ actor: admin, input: { userId: "x", active: false, extra: 1 } as never }),
+      (error: unknown) => error instanceof ZodError && error.issues.some((issue) => issue.code === "unrecognized_keys"),
+    );
   });
 });
