@@ -1,0 +1,192 @@
+/**
+ * What stands between a flood and the token endpoint's one expensive step, the scrypt hash of a
+ * presented secret (docs/decisions/0025-token-endpoint-under-flood.md):
+ *
+ * - per client address, every request counted (`admitRequest`, before the body is read);
+ * - per client address, failed authentications counted: past the limit that address gets 429
+ *   without anything being hashed;
+ * - per client id, failed authentications only: past the limit, an address that has itself failed
+ *   in the window gets 429 for that id without hashing, while an address with no failure (the
+ *   client's own, normally) is still verified. A client's successes never count, so nobody can lock
+ *   a client out by failing with its id;
+ * - a secret this replica has verified before is recognised by its SHA-256 digest (the secrets are
+ *   32 random bytes: a fast digest of them cannot be searched), so a legitimate client costs no
+ *   hash and is not behind the limits or the queue below;
+ * - a bounded queue for the hashes themselves: `hashConcurrency` at once, `hashQueue` waiting,
+ *   past that 503 with Retry-After rather than a growing backlog.
+ *
+ * The counters are the services API's (lib/services/rate-limit.ts): counted locally, shared
+ * through Redis every 100 ms.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { isIP } from "node:net";
+import type { Redis } from "ioredis";
+import { RateLimiter } from "./rate-limit";
+
+export type TTokenGuardOptions = {
+  perIp: number;
+  failuresPerIp: number;
+  failuresPerClient: number;
+  windowMs: number;
+  hashConcurrency: number;
+  hashQueue: number;
+  redis: Redis;
+  keyPrefix: string;
+};
+
+/** A refusal before any hash: 429 with Retry-After. `reason` is from a closed list (the audit's bucket). */
+export class TokenThrottledError extends Error {
+  constructor(
+    readonly reason: "rate_limited: address" | "rate_limited: address failures" | "rate_limited: client failures",
+    readonly retryAfterSeconds: number,
+    /** The client under attack, for a refusal by its failure limit. */
+    readonly clientId: string | null = null,
+  ) {
+    super("Too many token requests; retry later.");
+    this.name = "TokenThrottledError";
+  }
+}
+
+/** The hashing queue is full: 503 with Retry-After. */
+export class TokenBusyError extends Error {
+  readonly reason = "unavailable: hash queue full";
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super("The token endpoint is busy; retry in a second.");
+    this.name = "TokenBusyError";
+  }
+}
+
+/**
+ * The key an address is counted under: an IPv4 address as it is, an IPv6 address by its /64
+ * (one subscriber's allocation, which they can fill with as many addresses as they like).
+ */
+export const addressKey = (ip: string): string => {
+  if (isIP(ip) !== 6) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === "" ? [] : tail.split(":");
+  const groups = ip.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+};
+
+/** At most `concurrency` tasks at once and `maxWaiting` waiting; past that `run` throws TokenBusyError. */
+export class BoundedQueue {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxWaiting: number,
+  ) {}
+
+  get size(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.concurrency) this.running += 1;
+    else if (this.waiting.length < this.maxWaiting) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else throw new TokenBusyError();
+    try {
+      return await task();
+    } finally {
+      // The slot passes to the next waiting task, or is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+}
+
+const VERIFIED_MAX = 10_000;
+const digest = (secret: string): Buffer => createHash("sha256").update(secret, "utf8").digest();
+
+export class TokenGuard {
+  private readonly requests: RateLimiter;
+  private readonly addressFailures: RateLimiter;
+  private readonly clientFailures: RateLimiter;
+  private readonly queue: BoundedQueue;
+  /** Secret row id -> SHA-256 of the secret that matched it here. */
+  private readonly verified = new Map<string, Buffer>();
+
+  constructor(options: TTokenGuardOptions) {
+    const common = { windowMs: options.windowMs, redis: options.redis };
+    this.requests = new RateLimiter({ ...common, limit: options.perIp, keyPrefix: `${options.keyPrefix}:ip` });
+    this.addressFailures = new RateLimiter({
+      ...common,
+      limit: options.failuresPerIp,
+      keyPrefix: `${options.keyPrefix}:ip-failures`,
+    });
+    this.clientFailures = new RateLimiter({
+      ...common,
+      limit: options.failuresPerClient,
+      keyPrefix: `${options.keyPrefix}:client-failures`,
+    });
+    this.queue = new BoundedQueue(options.hashConcurrency, options.hashQueue);
+  }
+
+  start(): void {
+    this.requests.start();
+    this.addressFailures.start();
+    this.clientFailures.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.requests.stop(), this.addressFailures.stop(), this.clientFailures.stop()]);
+  }
+
+  get queueSize(): { running: number; waiting: number } {
+    return this.queue.size;
+  }
+
+  /** Every token request, before its body is read. */
+  admitRequest(ip: string, now = Date.now()): void {
+    const decision = this.requests.take(addressKey(ip), now);
+    if (!decision.ok) throw new TokenThrottledError("rate_limited: address", decision.retryAfterSeconds);
+  }
+
+  /** Whether `secret` is the one that matched this secret row here before (no hash spent). */
+  isKnownSecret(secretId: string, secret: string): boolean {
+    const known = this.verified.get(secretId);
+    return known !== undefined && timingSafeEqual(known, digest(secret));
+  }
+
+  rememberSecret(secretId: string, secret: string): void {
+    if (this.verified.size >= VERIFIED_MAX && !this.verified.has(secretId)) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(secretId, digest(secret));
+  }
+
+  /**
+   * Before a hash: may this address spend one on this client id (null: an id that does not exist)?
+   * Throws TokenThrottledError when not.
+   */
+  admitHash(options: { ip: string; clientId: string | null; now?: number }): void {
+    const now = options.now ?? Date.now();
+    const address = addressKey(options.ip);
+    const byAddress = this.addressFailures.check(address, now);
+    if (!byAddress.ok) throw new TokenThrottledError("rate_limited: address failures", byAddress.retryAfterSeconds);
+    if (!options.clientId) return;
+    const byClient = this.clientFailures.check(options.clientId, now);
+    // An address with no failure in this window is still heard: the client itself, most likely.
+    if (!byClient.ok && this.addressFailures.count(address, now) > 0)
+      throw new TokenThrottledError("rate_limited: client failures", byClient.retryAfterSeconds, options.clientId);
+  }
+
+  /** Runs a hash in the bounded queue (TokenBusyError when it is full). */
+  hash<T>(task: () => Promise<T>): Promise<T> {
+    return this.queue.run(task);
+  }
+
+  recordFailure(options: { ip: string; clientId: string | null; now?: number }): void {
+    const now = options.now ?? Date.now();
+    this.addressFailures.add(addressKey(options.ip), now);
+    if (options.clientId) this.clientFailures.add(options.clientId, now);
+  }
+}
