@@ -112,8 +112,10 @@ export class TokenGuard {
   private readonly queue: BoundedQueue;
   /** Secret row id -> SHA-256 of the secret that matched it here. */
   private readonly verified = new Map<string, Buffer>();
+  /** Hashes under way per address key. */
+  private readonly pending = new Map<string, number>();
 
-  constructor(options: TTokenGuardOptions) {
+  constructor(private readonly options: TTokenGuardOptions) {
     const common = { windowMs: options.windowMs, redis: options.redis };
     this.requests = new RateLimiter({ ...common, limit: options.perIp, keyPrefix: `${options.keyPrefix}:ip` });
     this.addressFailures = new RateLimiter({
@@ -164,27 +166,44 @@ export class TokenGuard {
   }
 
   /**
-   * Before a hash: may this address spend one on this client id (null: an id that does not exist)?
-   * Throws TokenThrottledError when not.
+   * Verifies a presented secret with `task` (a hash; null for no match), if this address may
+   * spend one on this client id (null: an id that does not exist): TokenThrottledError when it
+   * may not, TokenBusyError when the queue is full. Hashes under way count as failures until they
+   * end, so a burst of concurrent attempts from one address cannot all slip under its limit.
+   * A null result is counted as a failure of the address and of the client id.
    */
-  admitHash(options: { ip: string; clientId: string | null; now?: number }): void {
-    const now = options.now ?? Date.now();
+  async verify<T>(options: { ip: string; clientId: string | null }, task: () => Promise<T | null>): Promise<T | null> {
+    const now = Date.now();
     const address = addressKey(options.ip);
+    const pending = this.pending.get(address) ?? 0;
+    const failures = this.addressFailures.count(address, now) + pending;
     const byAddress = this.addressFailures.check(address, now);
-    if (!byAddress.ok) throw new TokenThrottledError("rate_limited: address failures", byAddress.retryAfterSeconds);
-    if (!options.clientId) return;
-    const byClient = this.clientFailures.check(options.clientId, now);
-    // An address with no failure in this window is still heard: the client itself, most likely.
-    if (!byClient.ok && this.addressFailures.count(address, now) > 0)
-      throw new TokenThrottledError("rate_limited: client failures", byClient.retryAfterSeconds, options.clientId);
+    if (!byAddress.ok || failures >= this.options.failuresPerIp) {
+      throw new TokenThrottledError(
+        "rate_limited: address failures",
+        byAddress.ok ? Math.max(1, Math.ceil(this.options.windowMs / 1000)) : byAddress.retryAfterSeconds,
+      );
+    }
+    if (options.clientId) {
+      const byClient = this.clientFailures.check(options.clientId, now);
+      // An address with no failure in this window is still heard: the client itself, most likely.
+      if (!byClient.ok && failures > 0)
+        throw new TokenThrottledError("rate_limited: client failures", byClient.retryAfterSeconds, options.clientId);
+    }
+    this.pending.set(address, pending + 1);
+    let result: T | null;
+    try {
+      result = await this.queue.run(task);
+    } finally {
+      const left = (this.pending.get(address) ?? 1) - 1;
+      if (left > 0) this.pending.set(address, left);
+      else this.pending.delete(address);
+    }
+    if (result === null) this.recordFailure({ ip: options.ip, clientId: options.clientId });
+    return result;
   }
 
-  /** Runs a hash in the bounded queue (TokenBusyError when it is full). */
-  hash<T>(task: () => Promise<T>): Promise<T> {
-    return this.queue.run(task);
-  }
-
-  recordFailure(options: { ip: string; clientId: string | null; now?: number }): void {
+  private recordFailure(options: { ip: string; clientId: string | null; now?: number }): void {
     const now = options.now ?? Date.now();
     this.addressFailures.add(addressKey(options.ip), now);
     if (options.clientId) this.clientFailures.add(options.clientId, now);

@@ -83,14 +83,12 @@ const parseForm = (contentType: string | undefined, body: string): Map<string, s
 let decoyHash: Promise<string> | null = null;
 
 /** The guard's part the authentication uses (lib/services/token-guard.ts); without one, hashes run unguarded. */
-export type TTokenGate = Pick<TokenGuard, "isKnownSecret" | "rememberSecret" | "admitHash" | "hash" | "recordFailure">;
+export type TTokenGate = Pick<TokenGuard, "isKnownSecret" | "rememberSecret" | "verify">;
 
 const UNGUARDED: TTokenGate = {
   isKnownSecret: () => false,
   rememberSecret: () => undefined,
-  admitHash: () => undefined,
-  hash: (task) => task(),
-  recordFailure: () => undefined,
+  verify: (_options, task) => task(),
 };
 
 const authenticateClient = async (credentials: TCredentials, now: Date, gate: TTokenGate, ip: string) => {
@@ -105,8 +103,7 @@ const authenticateClient = async (credentials: TCredentials, now: Date, gate: TT
   // failures can keep a client that holds its secret from its tokens.
   let matched = client?.secrets.find((secret) => gate.isKnownSecret(secret.id, credentials.clientSecret)) ?? null;
   if (!matched) {
-    gate.admitHash({ ip, clientId: client?.id ?? null });
-    matched = await gate.hash(async () => {
+    matched = await gate.verify({ ip, clientId: client?.id ?? null }, async () => {
       if (!client) {
         decoyHash ??= hashClientSecret(generateClientSecret());
         await verifyClientSecret(credentials.clientSecret, await decoyHash);
@@ -117,10 +114,7 @@ const authenticateClient = async (credentials: TCredentials, now: Date, gate: TT
         if (await verifyClientSecret(credentials.clientSecret, secret.hash)) found = secret;
       return found;
     });
-    if (!matched) {
-      gate.recordFailure({ ip, clientId: client?.id ?? null });
-      throw refuse(client ? "wrong or retired secret" : "unknown client");
-    }
+    if (!matched) throw refuse(client ? "wrong or retired secret" : "unknown client");
     gate.rememberSecret(matched.id, credentials.clientSecret);
   }
   if (!client) throw refuse("unknown client");
