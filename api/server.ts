@@ -432,9 +432,11 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       });
       incrementCounter("jit_unauthenticated_refusals_total", { source: "token", reason: refusal.reason });
     };
+    let admitted = false;
     try {
       // Per address first, before the body is read or the database asked (ADR 0025).
       tokenGuard.admitRequest(ip);
+      admitted = true;
       const body = await readBody(req);
       const token = await issueClientCredentialsToken({
         authorization: req.headers.authorization,
@@ -448,7 +450,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       send(res, 200, token, { pragma: "no-cache" });
     } catch (error) {
       if (error instanceof TokenThrottledError) {
-        if (error.reason === "rate_limited: address") recordRefusal({ clientId: null, reason: error.reason, ip });
+        // Refusals past admission were counted by issueClientCredentialsToken.
+        if (!admitted) recordRefusal({ clientId: null, reason: error.reason, ip });
         throw new HttpError(429, "rate_limited", error.message, {
           "retry-after": String(error.retryAfterSeconds),
           pragma: "no-cache",

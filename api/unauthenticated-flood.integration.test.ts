@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import os from "node:os";
 import { after, describe, it } from "node:test";
 import { decideRequest, requestAccess, startDecision } from "../lib/access";
 import { rolesForGroups } from "../lib/authz";
@@ -43,12 +44,18 @@ const freePort = (): Promise<number> =>
     });
   });
 
+/**
+ * A process of the flood, at a lower CPU priority: on a shared, oversubscribed machine the
+ * approval's time then measures what this test is about (waiting for the database and the audit
+ * chain's lock), not which process the scheduler ran.
+ */
 const child = (args: string[], env: Record<string, string> = {}) => {
   const process_ = spawn(process.execPath, ["--import", "tsx", ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, LOG_LEVEL: "error", ...env },
   });
+  if (process_.pid) os.setPriority(process_.pid, 10);
   let stdout = "";
   process_.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
   const exited = new Promise<{ code: number | null; stdout: string }>((resolve) =>
@@ -163,13 +170,14 @@ describe("a flood of unauthenticated requests", () => {
     console.log(`# ${summary.slice(0, 3_000)}`);
     // A handful of aggregates (one per reason and window), whatever the volume.
     assert.ok(aggregates.length <= 10, summary);
-    // The rest is the approval's own trail (request, step-up, decision, grant): nothing anonymous.
-    assert.ok(others.length <= 15, summary);
+    // The rest is the three approvals' own trail (people and passkeys created for them, requests,
+    // step-ups, decisions, grants): nothing anonymous.
+    assert.ok(others.length <= 45, summary);
     assert.ok(
       others.every((event) => event.actorType !== "ANONYMOUS"),
       summary,
     );
-    assert.ok(events.length <= 25, summary);
+    assert.ok(events.length <= 55, summary);
 
     // Counted, not dropped: every request is in an aggregate's count, with its address.
     const countOf = (action: string) =>

@@ -89,7 +89,7 @@ const ZEnv = z.object({
   API_TOKEN_FAILURE_LIMIT_IP: positiveInt.default(30),
   API_TOKEN_FAILURE_LIMIT_CLIENT: positiveInt.default(10),
   API_TOKEN_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
-  API_TOKEN_HASH_CONCURRENCY: positiveInt.max(64).default(2),
+  API_TOKEN_HASH_CONCURRENCY: positiveInt.max(64).default(1),
   API_TOKEN_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
   UNAUTHENTICATED_AUDIT_WINDOW_SECONDS: positiveInt.default(60),
   SERVICE_SECRET_OVERLAP_MINUTES: positiveInt.default(60),

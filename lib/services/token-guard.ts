@@ -145,10 +145,28 @@ export class TokenGuard {
     return this.queue.size;
   }
 
-  /** Every token request, before its body is read. */
+  /**
+   * Every token request, before its body is read or the database asked: the address's request
+   * limit, and its failure limit (an address past it would be refused before any hash anyway).
+   */
   admitRequest(ip: string, now = Date.now()): void {
-    const decision = this.requests.take(addressKey(ip), now);
+    const address = addressKey(ip);
+    this.admitFailures(address, now);
+    const decision = this.requests.take(address, now);
     if (!decision.ok) throw new TokenThrottledError("rate_limited: address", decision.retryAfterSeconds);
+  }
+
+  /** Refuses an address whose failures (hashes under way included) reached its limit; returns its count. */
+  private admitFailures(address: string, now: number): number {
+    const failures = this.addressFailures.count(address, now) + (this.pending.get(address) ?? 0);
+    const byAddress = this.addressFailures.check(address, now);
+    if (!byAddress.ok || failures >= this.options.failuresPerIp) {
+      throw new TokenThrottledError(
+        "rate_limited: address failures",
+        byAddress.ok ? Math.max(1, Math.ceil(this.options.windowMs / 1000)) : byAddress.retryAfterSeconds,
+      );
+    }
+    return failures;
   }
 
   /** Whether `secret` is the one that matched this secret row here before (no hash spent). */
@@ -175,22 +193,14 @@ export class TokenGuard {
   async verify<T>(options: { ip: string; clientId: string | null }, task: () => Promise<T | null>): Promise<T | null> {
     const now = Date.now();
     const address = addressKey(options.ip);
-    const pending = this.pending.get(address) ?? 0;
-    const failures = this.addressFailures.count(address, now) + pending;
-    const byAddress = this.addressFailures.check(address, now);
-    if (!byAddress.ok || failures >= this.options.failuresPerIp) {
-      throw new TokenThrottledError(
-        "rate_limited: address failures",
-        byAddress.ok ? Math.max(1, Math.ceil(this.options.windowMs / 1000)) : byAddress.retryAfterSeconds,
-      );
-    }
+    const failures = this.admitFailures(address, now);
     if (options.clientId) {
       const byClient = this.clientFailures.check(options.clientId, now);
       // An address with no failure in this window is still heard: the client itself, most likely.
       if (!byClient.ok && failures > 0)
         throw new TokenThrottledError("rate_limited: client failures", byClient.retryAfterSeconds, options.clientId);
     }
-    this.pending.set(address, pending + 1);
+    this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
     let result: T | null;
     try {
       result = await this.queue.run(task);

@@ -4,13 +4,16 @@
  *
  *   node --import tsx lib/testing/flood.ts tokens <api url> <count> <concurrency> <address,...>
  *   node --import tsx lib/testing/flood.ts cookies <count> <concurrency>
+ *   node --import tsx lib/testing/flood.ts attack <api url> <seconds> <concurrency> <addresses> <victim id>
  *
  * `tokens` posts client-credentials requests with random client ids and secrets, each claiming
  * one of the addresses in X-Forwarded-For (the server must trust one proxy to believe it).
  * `cookies` asks next-auth for the session with a fresh garbage cookie each time, with the
  * portal's own options: what every page does with a request's cookie (lib/auth/current-actor.ts),
  * and what makes next-auth log JWT_SESSION_ERROR. It writes its aggregate before it exits.
- * Both print one JSON line: `{ "answers": { "<status or outcome>": count }, "ms": elapsed }`.
+ * `attack` (the token-flood benchmark) alternates random ids and a real client's id with wrong
+ * secrets for `seconds`, from `addresses` distinct addresses (a botnet, as X-Forwarded-For).
+ * Each prints one JSON line: `{ "answers": { "<status or outcome>": count }, "ms": elapsed }`.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { getServerSession } from "next-auth";
@@ -18,12 +21,19 @@ import { flushFailedSignIns } from "../auth/count-failed-sign-in";
 import { getAuthOptions } from "../auth/next-auth-options";
 import { disconnectDb } from "../db";
 
-export const flood = async (count: number, concurrency: number, call: (index: number) => Promise<string>) => {
+/** Runs `call` with `concurrency` in flight, `count` times or until `until` (epoch ms); tallies the answers. */
+export const flood = async (options: {
+  count?: number;
+  until?: number;
+  concurrency: number;
+  call: (index: number) => Promise<string>;
+}) => {
+  const { count = Number.MAX_SAFE_INTEGER, until = Number.MAX_SAFE_INTEGER, concurrency, call } = options;
   const answers: Record<string, number> = {};
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < count) {
+      while (next < count && Date.now() < until) {
         const answer = await call(next++).catch((error: unknown) => `error: ${String(error).slice(0, 80)}`);
         answers[answer] = (answers[answer] ?? 0) + 1;
       }
@@ -32,8 +42,8 @@ export const flood = async (count: number, concurrency: number, call: (index: nu
   return answers;
 };
 
-export const randomIdTokenRequest = async (url: string, from: string): Promise<string> => {
-  const credentials = Buffer.from(`${randomUUID()}:jcs_${randomBytes(8).toString("hex")}`).toString("base64");
+export const randomIdTokenRequest = async (url: string, from: string, id: string = randomUUID()): Promise<string> => {
+  const credentials = Buffer.from(`${id}:jcs_${randomBytes(8).toString("hex")}`).toString("base64");
   const res = await fetch(`${url}/api/v1/oauth/token`, {
     method: "POST",
     headers: {
@@ -69,12 +79,25 @@ const main = async (args: string[]) => {
   if (mode === "tokens") {
     const [url = "", count = "0", concurrency = "1", addresses = "203.0.113.1"] = rest;
     const from = addresses.split(",");
-    answers = await flood(Number(count), Number(concurrency), (index) =>
-      randomIdTokenRequest(url, from[index % from.length] as string),
-    );
+    answers = await flood({
+      count: Number(count),
+      concurrency: Number(concurrency),
+      call: (index) => randomIdTokenRequest(url, from[index % from.length] as string),
+    });
+  } else if (mode === "attack") {
+    const [url = "", seconds = "10", concurrency = "1", addresses = "1000", victim = ""] = rest;
+    const from = (index: number) => {
+      const n = index % Number(addresses);
+      return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+    };
+    answers = await flood({
+      until: Date.now() + Number(seconds) * 1000,
+      concurrency: Number(concurrency),
+      call: (index) => randomIdTokenRequest(url, from(index), index % 2 === 0 ? victim : randomUUID()),
+    });
   } else if (mode === "cookies") {
     const [count = "0", concurrency = "1"] = rest;
-    answers = await flood(Number(count), Number(concurrency), garbageCookieSession);
+    answers = await flood({ count: Number(count), concurrency: Number(concurrency), call: garbageCookieSession });
     await flushFailedSignIns();
     await disconnectDb();
   } else
