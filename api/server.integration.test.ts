@@ -243,13 +243,19 @@ describe("token endpoint (RFC 6749 4.4 and 5.2)", () => {
     );
     // invalid_grant concerns authorization codes and refresh tokens: client credentials has no grant to be invalid.
 
+    // Before the secret is proven, refusals are counted into one aggregate per window (ADR 0024);
+    // after it, each is one event.
+    await api.flushAudit();
+    const counted = await db.auditEvent.findMany({
+      where: { action: "service.token.issue.aggregate", outcome: "DENIED", targetId: client.clientId },
+    });
+    assert.ok(
+      counted.some((event) => event.reason === "invalid_client: wrong or retired secret"),
+      "the audit names the real reason",
+    );
     const denied = await db.auditEvent.findMany({
       where: { action: "service.token.issue", outcome: "DENIED", targetId: client.clientId },
     });
-    assert.ok(
-      denied.some((event) => event.reason?.startsWith("invalid_client: wrong or retired secret")),
-      "the audit names the real reason",
-    );
     assert.ok(denied.some((event) => event.reason?.startsWith("invalid_scope")));
   });
 
