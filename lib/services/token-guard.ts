@@ -18,7 +18,7 @@
  * The counters are the services API's (lib/services/rate-limit.ts): counted locally, shared
  * through Redis every 100 ms.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type { Redis } from "ioredis";
 import { RateLimiter } from "./rate-limit";
@@ -87,6 +87,10 @@ export class BoundedQueue {
     return { running: this.running, waiting: this.waiting.length };
   }
 
+  get full(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.maxWaiting;
+  }
+
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) this.running += 1;
     else if (this.waiting.length < this.maxWaiting) await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -103,15 +107,16 @@ export class BoundedQueue {
 }
 
 const VERIFIED_MAX = 10_000;
-const digest = (secret: string): Buffer => createHash("sha256").update(secret, "utf8").digest();
+const verifiedKey = (clientId: string, secret: string): string =>
+  `${clientId}\u0000${createHash("sha256").update(secret, "utf8").digest("base64url")}`;
 
 export class TokenGuard {
   private readonly requests: RateLimiter;
   private readonly addressFailures: RateLimiter;
   private readonly clientFailures: RateLimiter;
   private readonly queue: BoundedQueue;
-  /** Secret row id -> SHA-256 of the secret that matched it here. */
-  private readonly verified = new Map<string, Buffer>();
+  /** (client id, SHA-256 of a secret that matched here) -> the secret row it matched. */
+  private readonly verified = new Map<string, string>();
   /** Hashes under way per address key. */
   private readonly pending = new Map<string, number>();
 
@@ -169,18 +174,26 @@ export class TokenGuard {
     return failures;
   }
 
-  /** Whether `secret` is the one that matched this secret row here before (no hash spent). */
-  isKnownSecret(secretId: string, secret: string): boolean {
-    const known = this.verified.get(secretId);
-    return known !== undefined && timingSafeEqual(known, digest(secret));
+  /**
+   * The secret row that `secret` matched for this client here before, if any: no hash needed.
+   * Keyed by the secret's SHA-256, which cannot be searched for a 32-byte random secret.
+   */
+  knownSecretId(clientId: string, secret: string): string | undefined {
+    return this.verified.get(verifiedKey(clientId, secret));
   }
 
-  rememberSecret(secretId: string, secret: string): void {
-    if (this.verified.size >= VERIFIED_MAX && !this.verified.has(secretId)) {
+  rememberSecret(clientId: string, secretId: string, secret: string): void {
+    const key = verifiedKey(clientId, secret);
+    if (this.verified.size >= VERIFIED_MAX && !this.verified.has(key)) {
       const oldest = this.verified.keys().next().value;
       if (oldest !== undefined) this.verified.delete(oldest);
     }
-    this.verified.set(secretId, digest(secret));
+    this.verified.set(key, secretId);
+  }
+
+  /** A request that will need a hash, refused before the database is asked when the queue is full. */
+  assertCapacity(): void {
+    if (this.queue.full) throw new TokenBusyError();
   }
 
   /**

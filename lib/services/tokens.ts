@@ -83,15 +83,19 @@ const parseForm = (contentType: string | undefined, body: string): Map<string, s
 let decoyHash: Promise<string> | null = null;
 
 /** The guard's part the authentication uses (lib/services/token-guard.ts); without one, hashes run unguarded. */
-export type TTokenGate = Pick<TokenGuard, "isKnownSecret" | "rememberSecret" | "verify">;
+export type TTokenGate = Pick<TokenGuard, "knownSecretId" | "rememberSecret" | "assertCapacity" | "verify">;
 
 const UNGUARDED: TTokenGate = {
-  isKnownSecret: () => false,
+  knownSecretId: () => undefined,
   rememberSecret: () => undefined,
+  assertCapacity: () => undefined,
   verify: (_options, task) => task(),
 };
 
 const authenticateClient = async (credentials: TCredentials, now: Date, gate: TTokenGate, ip: string) => {
+  const knownSecretId = gate.knownSecretId(credentials.clientId, credentials.clientSecret);
+  // A request that will need a hash gets its 503 before it costs a database round trip.
+  if (!knownSecretId) gate.assertCapacity();
   const client = await db.serviceClient.findUnique({
     where: { id: credentials.clientId },
     include: { secrets: { where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
@@ -101,7 +105,8 @@ const authenticateClient = async (credentials: TCredentials, now: Date, gate: TT
     new OAuthError("invalid_client", "Client authentication failed.", client?.id ?? null, why);
   // A secret that matched here before costs no hash and passes no failure limit: nobody else's
   // failures can keep a client that holds its secret from its tokens.
-  let matched = client?.secrets.find((secret) => gate.isKnownSecret(secret.id, credentials.clientSecret)) ?? null;
+  // (The row is loaded each time: a secret rotated out or expired since is not among them.)
+  let matched = (knownSecretId && client?.secrets.find((secret) => secret.id === knownSecretId)) || null;
   if (!matched) {
     matched = await gate.verify({ ip, clientId: client?.id ?? null }, async () => {
       if (!client) {
@@ -115,7 +120,7 @@ const authenticateClient = async (credentials: TCredentials, now: Date, gate: TT
       return found;
     });
     if (!matched) throw refuse(client ? "wrong or retired secret" : "unknown client");
-    gate.rememberSecret(matched.id, credentials.clientSecret);
+    if (client) gate.rememberSecret(client.id, matched.id, credentials.clientSecret);
   }
   if (!client) throw refuse("unknown client");
   if (client.disabledAt) throw refuse("client disabled");
