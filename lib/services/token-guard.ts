@@ -3,17 +3,17 @@
  * presented secret (docs/decisions/0025-token-endpoint-under-flood.md):
  *
  * - per client address, every request counted (`admitRequest`, before the body is read);
- * - per client address, failed authentications counted: past the limit that address gets 429
- *   without anything being hashed;
+ * - per client address, failed authentications counted (hashes under way included): past the
+ *   limit that address gets 429 before the database is asked or anything hashed;
  * - per client id, failed authentications only: past the limit, an address that has itself failed
  *   in the window gets 429 for that id without hashing, while an address with no failure (the
  *   client's own, normally) is still verified. A client's successes never count, so nobody can lock
  *   a client out by failing with its id;
  * - a secret this replica has verified before is recognised by its SHA-256 digest (the secrets are
  *   32 random bytes: a fast digest of them cannot be searched), so a legitimate client costs no
- *   hash and is not behind the limits or the queue below;
+ *   hash and is behind neither the per-client failure limit nor the queue below;
  * - a bounded queue for the hashes themselves: `hashConcurrency` at once, `hashQueue` waiting,
- *   past that 503 with Retry-After rather than a growing backlog.
+ *   past that 503 with Retry-After (before the database is asked) rather than a growing backlog.
  *
  * The counters are the services API's (lib/services/rate-limit.ts): counted locally, shared
  * through Redis every 100 ms.
