@@ -8,27 +8,29 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { getConfig } from "../lib/config";
+import { getConfig, type Config } from "../lib/config";
 import { API_ROUTES, isApiPath } from "./routes";
 import { appErrorHeaders, asAppError } from "../lib/errors";
 import { flushMetrics, incrementCounter, observeHistogram } from "../lib/metrics/registry";
 import { redis, redisKey } from "../lib/redis";
 import { API_SECURITY_HEADERS } from "../lib/security/headers";
-import { AuditAggregator, type TAuditRecord } from "../lib/services/check-audit";
+import { AuditAggregator, type TAuditRecord } from "../lib/audit/aggregator";
 import { listGrants } from "../lib/services/list-grants";
 import { buildOpenApiDocument } from "../lib/services/openapi";
 import { GrantReplica, type TReplicaClient } from "../lib/services/replica";
 import { RateLimiter } from "../lib/services/rate-limit";
 import { ZCheckRequest, ZListGrantsQuery } from "../lib/services/schemas";
 import { ensureSigningKey, loadKeyRing, type TKeyRing } from "../lib/services/signing-keys";
+import { TokenBusyError, TokenGuard, TokenThrottledError } from "../lib/services/token-guard";
 import {
-  basicCredentials,
   issueClientCredentialsToken,
   OAuthError,
   TokenError,
   verifyAccessToken,
+  type TTokenRefusal,
   type TVerifiedToken,
 } from "../lib/services/tokens";
+import { clientIpFrom } from "../lib/security/client-ip.mjs";
 
 const MAX_BODY_BYTES = 16 * 1024;
 const TOKEN_CACHE_MAX = 100_000;
@@ -52,6 +54,10 @@ export type TApiServerOptions = {
   /** See TReplicaOptions.registerLocal. */
   registerLocal?: boolean;
   rateLimit?: { limit: number; windowMs: number };
+  /** The token endpoint's guards; defaults from API_TOKEN_* (lib/config.ts). */
+  tokenLimits?: Partial<Config["api"]["token"]>;
+  /** Proxies trusted to append X-Forwarded-For; defaults to API_TRUST_PROXY. */
+  trustProxy?: number;
   auditWindowMs?: number;
   log?: (line: string) => void;
 };
@@ -147,6 +153,14 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     keyPrefix: redisKey("ratelimit"),
   });
   limiter.start();
+  const trustedHops = options.trustProxy ?? config.api.trustProxy;
+  const tokenGuard = new TokenGuard({
+    ...config.api.token,
+    ...options.tokenLimits,
+    redis: redis(),
+    keyPrefix: redisKey("ratelimit", "token"),
+  });
+  tokenGuard.start();
   const audit = new AuditAggregator({
     windowMs: options.auditWindowMs ?? config.api.auditWindowMs,
     onError: (error) => log(`audit flush failed: ${String(error)}`),
@@ -392,31 +406,66 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     }
   };
 
+  /** The caller's address: the TCP peer, or what the API's trusted proxies say (API_TRUST_PROXY). */
+  const clientIpOf = (req: IncomingMessage): string => {
+    const header = req.headers["x-forwarded-for"];
+    return (
+      clientIpFrom({
+        forwardedFor: Array.isArray(header) ? header.join(",") : header,
+        peer: req.socket.remoteAddress,
+        trustedHops,
+      }) ?? "unknown"
+    );
+  };
+
   const handleToken = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
-    const body = await readBody(req);
-    // Rate-limited by the client id it claims (before the slow hash), or by address.
-    const fromHeader = req.headers.authorization ? basicCredentials(req.headers.authorization)?.clientId : undefined;
-    const claimed = (
-      fromHeader ??
-      /(?:^|&)client_id=([^&]{1,100})/.exec(body)?.[1] ??
-      req.socket.remoteAddress ??
-      "unknown"
-    ).slice(0, 100);
-    const decision = limiter.take(`token:${claimed}`);
-    if (!decision.ok)
-      throw new HttpError(429, "rate_limited", "Too many token requests; retry later.", {
-        "retry-after": String(decision.retryAfterSeconds),
+    const ip = clientIpOf(req);
+    // Refusals before the client proved its secret are anyone's to send: counted per window and
+    // address into one aggregate audit event, never one chain event each (ADR 0024).
+    const recordRefusal = (refusal: TTokenRefusal) => {
+      recordOutcome({
+        operation: "service.token.issue",
+        clientId: refusal.clientId,
+        outcome: "DENIED",
+        reason: refusal.reason,
+        ip: refusal.ip,
       });
+      incrementCounter("jit_unauthenticated_refusals_total", { source: "token", reason: refusal.reason });
+    };
+    let admitted = false;
     try {
+      // Per address first, before the body is read or the database asked (ADR 0025).
+      tokenGuard.admitRequest(ip);
+      admitted = true;
+      const body = await readBody(req);
       const token = await issueClientCredentialsToken({
         authorization: req.headers.authorization,
         contentType: req.headers["content-type"],
         body,
         keyRing,
-        context: { ip: req.socket.remoteAddress ?? null, userAgent: req.headers["user-agent"] ?? null, requestId },
+        context: { ip, userAgent: req.headers["user-agent"] ?? null, requestId },
+        gate: tokenGuard,
+        recordRefusal,
       });
       send(res, 200, token, { pragma: "no-cache" });
     } catch (error) {
+      if (error instanceof TokenThrottledError) {
+        // Refusals past admission were counted by issueClientCredentialsToken.
+        if (!admitted) recordRefusal({ clientId: null, reason: error.reason, ip });
+        throw new HttpError(429, "rate_limited", error.message, {
+          "retry-after": String(error.retryAfterSeconds),
+          pragma: "no-cache",
+        });
+      }
+      if (error instanceof TokenBusyError)
+        throw new HttpError(503, "unavailable", error.message, {
+          "retry-after": String(error.retryAfterSeconds),
+          pragma: "no-cache",
+        });
+      if (error instanceof HttpError) {
+        recordRefusal({ clientId: null, reason: error.error, ip });
+        throw error;
+      }
       if (!(error instanceof OAuthError)) throw error;
       send(
         res,
@@ -486,6 +535,7 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       });
       await replica.stop();
       await limiter.stop();
+      await tokenGuard.stop();
       await audit.stop();
       // The check counters and latencies recorded since the last second's flush.
       await flushMetrics();

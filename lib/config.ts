@@ -79,6 +79,19 @@ const ZEnv = z.object({
   API_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
   API_AUDIT_WINDOW_SECONDS: positiveInt.default(10),
   API_REPLICA_POLL_MS: positiveInt.max(1000).default(250),
+  API_TRUST_PROXY: z.coerce
+    .number({ error: "must be the number of proxies in front of the API server (0: none)" })
+    .int()
+    .min(0)
+    .max(10)
+    .optional(),
+  API_TOKEN_RATE_LIMIT_IP: positiveInt.default(300),
+  API_TOKEN_FAILURE_LIMIT_IP: positiveInt.default(30),
+  API_TOKEN_FAILURE_LIMIT_CLIENT: positiveInt.default(10),
+  API_TOKEN_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+  API_TOKEN_HASH_CONCURRENCY: positiveInt.max(64).default(1),
+  API_TOKEN_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
+  UNAUTHENTICATED_AUDIT_WINDOW_SECONDS: positiveInt.default(60),
   SERVICE_SECRET_OVERLAP_MINUTES: positiveInt.default(60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
@@ -153,7 +166,27 @@ export type Config = {
     auditWindowMs: number;
     /** How often each replica polls the change sequence (at most 1 s). */
     replicaPollMs: number;
+    /**
+     * Proxies in front of the API server that append to X-Forwarded-For. Default TRUST_PROXY, plus
+     * one when the portal's origin forwards to an API server on loopback (API_NEXT_TO_WEB).
+     */
+    trustProxy: number;
+    /** The token endpoint's guards (docs/decisions/0025-token-endpoint-under-flood.md). */
+    token: {
+      /** Token requests per client address per window, whatever their outcome. */
+      perIp: number;
+      /** Failed client authentications per client address per window; past it, no more hashing for it. */
+      failuresPerIp: number;
+      /** Failed authentications per client id per window; past it, only addresses with no failure are verified. */
+      failuresPerClient: number;
+      windowMs: number;
+      /** Secret hashes (scrypt) run at once, and how many may wait; past that, 503 with Retry-After. */
+      hashConcurrency: number;
+      hashQueue: number;
+    };
   };
+  /** Unauthenticated refusals on the web (garbage session cookies, failed callbacks) are audited once per window. */
+  unauthenticatedAuditWindowMs: number;
   /** How long a rotated service client secret keeps working next to the new one. */
   serviceSecretOverlapMs: number;
   /** pino level of the structured JSON log on stdout. */
@@ -283,7 +316,19 @@ export const loadConfig = (
       rateLimitWindowMs: e.API_RATE_LIMIT_WINDOW_SECONDS * 1000,
       auditWindowMs: e.API_AUDIT_WINDOW_SECONDS * 1000,
       replicaPollMs: e.API_REPLICA_POLL_MS,
+      trustProxy:
+        e.API_TRUST_PROXY ??
+        e.TRUST_PROXY + (e.API_NEXT_TO_WEB === "true" && /^(127\.0\.0\.1|::1|localhost)$/.test(e.API_HOST) ? 1 : 0),
+      token: {
+        perIp: e.API_TOKEN_RATE_LIMIT_IP,
+        failuresPerIp: e.API_TOKEN_FAILURE_LIMIT_IP,
+        failuresPerClient: e.API_TOKEN_FAILURE_LIMIT_CLIENT,
+        windowMs: e.API_TOKEN_RATE_LIMIT_WINDOW_SECONDS * 1000,
+        hashConcurrency: e.API_TOKEN_HASH_CONCURRENCY,
+        hashQueue: e.API_TOKEN_HASH_QUEUE,
+      },
     },
+    unauthenticatedAuditWindowMs: e.UNAUTHENTICATED_AUDIT_WINDOW_SECONDS * 1000,
     serviceSecretOverlapMs: e.SERVICE_SECRET_OVERLAP_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,

@@ -19,6 +19,9 @@ export const CLIENT_SECRET = "e2e-client-secret-not-a-default";
 export const SIGN_IN_ACCOUNT_LIMIT = 200;
 export const SIGN_IN_WINDOW_SECONDS = 300;
 
+/** Short, so a spec can see the aggregate of unauthenticated refusals written. */
+export const UNAUTHENTICATED_AUDIT_WINDOW_SECONDS = 5;
+
 /** The app's environment for given ports (the drills run the same setup on ports of their own). */
 export const appEnvFor = (ports: { app: number; idp: number }): Record<string, string> => ({
   NODE_ENV: "production",
@@ -40,6 +43,8 @@ export const appEnvFor = (ports: { app: number; idp: number }): Record<string, s
   STEP_UP_RATE_LIMIT_IP: "10000",
   REQUEST_RATE_LIMIT_USER: "1000",
   REQUEST_RATE_LIMIT_IP: "10000",
+  // e2e/unauthenticated-flood.spec.ts waits for the web's aggregate of failed sign-ins.
+  UNAUTHENTICATED_AUDIT_WINDOW_SECONDS: String(UNAUTHENTICATED_AUDIT_WINDOW_SECONDS),
 });
 
 export const appEnv = (): Record<string, string> => appEnvFor({ app: APP_PORT, idp: IDP_PORT });

@@ -16,7 +16,8 @@ import {
   revokeGrant,
   startDecision,
 } from "../access";
-import { signInUser, recordFailedSignIn } from "../auth/sign-in";
+import { countFailedSignIn, flushFailedSignIns } from "../auth/count-failed-sign-in";
+import { signInUser } from "../auth/sign-in";
 import { revokeSession } from "../auth/session";
 import { rolesForGroups, type TUserActor } from "../authz";
 import { assertCan } from "../authz/enforce";
@@ -110,7 +111,15 @@ describe("audit coverage: one event per action", () => {
     assert.deepEqual(await eventsOf(() => signInUser({ issuer: TEST_ISSUER, identity }), { settle: true }), [
       "auth.sign_in denied user",
     ]);
-    assert.deepEqual(await eventsOf(() => recordFailedSignIn({ reason: "state mismatch" })), ["auth.sign_in error"]);
+    // Before anyone is identified: counted, one aggregate per window (ADR 0024).
+    assert.deepEqual(
+      await eventsOf(async () => {
+        countFailedSignIn({ code: "OAUTH_CALLBACK_ERROR", message: "state mismatch" });
+        countFailedSignIn({ code: "OAUTH_CALLBACK_ERROR", message: "state mismatch" });
+        await flushFailedSignIns();
+      }),
+      ["auth.sign_in.aggregate error"],
+    );
   });
 
   it("authorization denial", async () => {

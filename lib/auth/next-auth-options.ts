@@ -6,7 +6,8 @@ import { identityFromClaims } from "./claims";
 import { errorMessageOf } from "./log-metadata";
 import { safeRedirectUrl } from "./safe-callback";
 import { revokeSession } from "./session";
-import { recordFailedSignIn, signInUser, type TRequestContext } from "./sign-in";
+import { countFailedSignIn } from "./count-failed-sign-in";
+import { signInUser, type TRequestContext } from "./sign-in";
 import { admitSignIn } from "./sign-in-limits";
 
 declare module "next-auth" {
@@ -106,12 +107,15 @@ export const getAuthOptions = (): NextAuthOptions => {
         // next-auth passes either an Error or `{ error, providerId, message }`: the cause (an
         // unreachable IdP's ECONNREFUSED) is in whichever is there.
         const message = errorMessageOf(metadata);
-        console.error(JSON.stringify({ level: "error", source: "next-auth", code, message }));
+        // A garbage cookie or a forged callback is anyone's to send: counted per address and
+        // window, one aggregate audit event per window, never one per request (ADR 0024).
         if (/CALLBACK|OAUTH|SIGNIN|JWT_SESSION/i.test(code)) {
           void requestContext()
-            .then((context) => recordFailedSignIn({ reason: message ? `${code}: ${message}` : code, context }))
+            .then((context) => countFailedSignIn({ code, message, context }))
             .catch(() => undefined);
+          return;
         }
+        console.error(JSON.stringify({ level: "error", source: "next-auth", code, message }));
       },
       warn: (code) => console.warn(JSON.stringify({ level: "warn", source: "next-auth", code })),
       debug: () => undefined,

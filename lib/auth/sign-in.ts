@@ -86,15 +86,3 @@ export const signInUser = async (options: {
     return { userId: user.id, sessionId: session.id };
   });
 };
-
-/** A sign-in that failed before we knew who it was (IdP error, bad state, bad token). */
-export const recordFailedSignIn = (options: { reason: string; context?: TRequestContext }): Promise<unknown> =>
-  recordAuditEvent({
-    actorType: "ANONYMOUS",
-    action: "auth.sign_in",
-    outcome: "ERROR",
-    reason: options.reason.slice(0, 2000),
-    ip: options.context?.ip ?? null,
-    userAgent: options.context?.userAgent ?? null,
-    requestId: options.context?.requestId ?? null,
-  });

@@ -27,6 +27,10 @@ export const METRICS = {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   },
   jit_checks_total: { type: "counter", help: "Services API access checks by result." },
+  jit_unauthenticated_refusals_total: {
+    type: "counter",
+    help: "Refusals of unauthenticated traffic (web: next-auth errors such as a garbage session cookie; token: the token endpoint before a client proved its secret), by source and reason. Audited as one aggregate event per window.",
+  },
   jit_rate_limit_refusals_total: {
     type: "counter",
     help: "Attempts refused by the rate limits on sign-in, step-up and request creation, by flow and scope (user, account, ip).",

@@ -74,7 +74,16 @@ export const buildOpenApiDocument = () => {
               "invalid_request, unsupported_grant_type, invalid_scope or unauthorized_client (RFC 6749 5.2)",
             ),
             "401": json(ZOAuthError, "invalid_client"),
-            "429": tooMany,
+            "429": {
+              ...apiError(
+                "rate_limited: too many requests, or too many failed authentications, from this address (or, from an address that failed, for this client id)",
+              ),
+              headers: tooMany.headers,
+            },
+            "503": {
+              ...apiError("unavailable: too many secrets being verified on this replica; retry after Retry-After"),
+              headers: tooMany.headers,
+            },
           },
         },
       },

@@ -32,21 +32,49 @@ export class RateLimiter {
     await this.flush();
   }
 
-  take(key: string, now = Date.now()): TRateDecision {
+  private stateOf(key: string, now: number): TWindowState {
     const window = Math.floor(now / this.options.windowMs);
     let state = this.states.get(key);
     if (!state || state.window !== window) {
       state = { window, remote: 0, pending: 0, inFlight: 0 };
       this.states.set(key, state);
     }
-    if (state.remote + state.inFlight + state.pending >= this.options.limit) {
-      return {
-        ok: false,
-        retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * this.options.windowMs - now) / 1000)),
-      };
-    }
+    return state;
+  }
+
+  private refusal(state: TWindowState, now: number): TRateDecision {
+    return {
+      ok: false,
+      retryAfterSeconds: Math.max(1, Math.ceil(((state.window + 1) * this.options.windowMs - now) / 1000)),
+    };
+  }
+
+  /** Counts one attempt if the key is under its limit; a refused take counts nothing. */
+  take(key: string, now = Date.now()): TRateDecision {
+    const state = this.stateOf(key, now);
+    if (state.remote + state.inFlight + state.pending >= this.options.limit) return this.refusal(state, now);
     state.pending += 1;
     return { ok: true };
+  }
+
+  /** What this window has counted for the key so far (for limits that count only some outcomes, e.g. failures). */
+  count(key: string, now = Date.now()): number {
+    const state = this.states.get(key);
+    if (!state || state.window !== Math.floor(now / this.options.windowMs)) return 0;
+    return state.remote + state.inFlight + state.pending;
+  }
+
+  /** Whether the key is at its limit, without counting anything. */
+  check(key: string, now = Date.now()): TRateDecision {
+    const state = this.stateOf(key, now);
+    return state.remote + state.inFlight + state.pending >= this.options.limit
+      ? this.refusal(state, now)
+      : { ok: true };
+  }
+
+  /** Counts one occurrence whatever the limit (a failure that already happened). */
+  add(key: string, now = Date.now()): void {
+    this.stateOf(key, now).pending += 1;
   }
 
   async flush(): Promise<void> {

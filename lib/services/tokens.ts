@@ -1,6 +1,10 @@
 /**
  * The token endpoint's logic (OAuth 2.0 client credentials, RFC 6749 4.4, errors per 5.2) and
- * the verification of the tokens it issues. Every issuance and every refusal is audited.
+ * the verification of the tokens it issues. Every issuance is one audit event, and so is every
+ * refusal of a client that proved its secret (a scope it may not have). Refusals before that
+ * (malformed, unknown id, wrong secret, throttled) are anyone's to send: they go to the caller's
+ * `recordRefusal`, which counts them into one aggregate event per window
+ * (docs/decisions/0024-unauthenticated-traffic-is-counted.md).
  */
 import { randomUUID } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
@@ -11,6 +15,7 @@ import { db } from "../db";
 import { isScope, TOKEN_ALG, TOKEN_AUDIENCE, TOKEN_TTL_SECONDS, type TScope } from "./scopes";
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from "./secrets";
 import type { TKeyRing } from "./signing-keys";
+import { TokenBusyError, TokenThrottledError, type TokenGuard } from "./token-guard";
 
 export type TOAuthErrorCode =
   | "invalid_request"
@@ -77,7 +82,20 @@ const parseForm = (contentType: string | undefined, body: string): Map<string, s
 // Spent on an unknown client id too, so the answer's timing does not tell which ids exist.
 let decoyHash: Promise<string> | null = null;
 
-const authenticateClient = async (credentials: TCredentials, now: Date) => {
+/** The guard's part the authentication uses (lib/services/token-guard.ts); without one, hashes run unguarded. */
+export type TTokenGate = Pick<TokenGuard, "knownSecretId" | "rememberSecret" | "assertCapacity" | "verify">;
+
+const UNGUARDED: TTokenGate = {
+  knownSecretId: () => undefined,
+  rememberSecret: () => undefined,
+  assertCapacity: () => undefined,
+  verify: (_options, task) => task(),
+};
+
+const authenticateClient = async (credentials: TCredentials, now: Date, gate: TTokenGate, ip: string) => {
+  const knownSecretId = gate.knownSecretId(credentials.clientId, credentials.clientSecret);
+  // A request that will need a hash gets its 503 before it costs a database round trip.
+  if (!knownSecretId) gate.assertCapacity();
   const client = await db.serviceClient.findUnique({
     where: { id: credentials.clientId },
     include: { secrets: { where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
@@ -85,18 +103,32 @@ const authenticateClient = async (credentials: TCredentials, now: Date) => {
   // The same answer for an unknown client, a disabled one and a wrong secret: nothing to probe.
   const refuse = (why: string) =>
     new OAuthError("invalid_client", "Client authentication failed.", client?.id ?? null, why);
-  if (!client) {
-    decoyHash ??= hashClientSecret(generateClientSecret());
-    await verifyClientSecret(credentials.clientSecret, await decoyHash);
-    throw refuse("unknown client");
+  // A secret that matched here before costs no hash and passes no failure limit: nobody else's
+  // failures can keep a client that holds its secret from its tokens.
+  // (The row is loaded each time: a secret rotated out or expired since is not among them.)
+  let matched = (knownSecretId && client?.secrets.find((secret) => secret.id === knownSecretId)) || null;
+  if (!matched) {
+    matched = await gate.verify({ ip, clientId: client?.id ?? null }, async () => {
+      if (!client) {
+        decoyHash ??= hashClientSecret(generateClientSecret());
+        await verifyClientSecret(credentials.clientSecret, await decoyHash);
+        return null;
+      }
+      let found: (typeof client.secrets)[number] | null = null;
+      for (const secret of client.secrets)
+        if (await verifyClientSecret(credentials.clientSecret, secret.hash)) found = secret;
+      return found;
+    });
+    if (!matched) throw refuse(client ? "wrong or retired secret" : "unknown client");
+    if (client) gate.rememberSecret(client.id, matched.id, credentials.clientSecret);
   }
-  let matched = false;
-  for (const secret of client.secrets)
-    if (await verifyClientSecret(credentials.clientSecret, secret.hash)) matched = true;
-  if (!matched) throw refuse("wrong or retired secret");
+  if (!client) throw refuse("unknown client");
   if (client.disabledAt) throw refuse("client disabled");
   return client;
 };
+
+/** A refusal before the client proved its secret; `reason` is from a closed list, fit for an aggregate's bucket. */
+export type TTokenRefusal = { clientId: string | null; reason: string; ip: string | null };
 
 export type TTokenRequest = {
   authorization?: string;
@@ -105,17 +137,23 @@ export type TTokenRequest = {
   keyRing: TKeyRing;
   context?: TAuditContext;
   now?: Date;
+  /** The flood guards; without one, every attempt is hashed at once. */
+  gate?: TTokenGate;
+  /** Counts a refusal before authentication (the services API aggregates them per window). */
+  recordRefusal: (refusal: TTokenRefusal) => void;
 };
 
 /**
- * Answers a token request or throws OAuthError. Both outcomes are audited (the refusals with
- * the reason the client is not told).
+ * Answers a token request or throws OAuthError (or TokenThrottledError, 429, or TokenBusyError,
+ * 503). Issuance is audited one by one; refusals with the reason the client is not told: one by
+ * one once the client proved its secret, through `recordRefusal` before.
  */
 export const issueClientCredentialsToken = async (request: TTokenRequest): Promise<TTokenResponse> => {
   const now = request.now ?? new Date();
   const context = request.context ?? {};
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
   let claimedClientId: string | null = null;
+  let authenticated = false;
   try {
     const form = parseForm(request.contentType, request.body);
     const fromHeader = request.authorization ? basicCredentials(request.authorization) : null;
@@ -139,7 +177,8 @@ export const issueClientCredentialsToken = async (request: TTokenRequest): Promi
       );
     if (credentials.clientId.length > 100) throw new OAuthError("invalid_client", "Client authentication failed.");
 
-    const client = await authenticateClient(credentials, now);
+    const client = await authenticateClient(credentials, now, request.gate ?? UNGUARDED, context.ip ?? "unknown");
+    authenticated = true;
     if (client.scopes.length === 0)
       throw new OAuthError("unauthorized_client", "This client holds no scope.", client.id);
     const requested = form.get("scope");
@@ -179,8 +218,21 @@ export const issueClientCredentialsToken = async (request: TTokenRequest): Promi
     });
     return { access_token: token, token_type: "Bearer", expires_in: TOKEN_TTL_SECONDS, scope };
   } catch (error) {
+    if (error instanceof TokenThrottledError || error instanceof TokenBusyError) {
+      const clientId = error instanceof TokenThrottledError ? error.clientId : null;
+      request.recordRefusal({ clientId, reason: error.reason, ip: audit.ip });
+      throw error;
+    }
     if (!(error instanceof OAuthError)) throw error;
     const knownClient = error.clientId;
+    if (!authenticated) {
+      request.recordRefusal({
+        clientId: knownClient,
+        reason: error.reason ? `${error.error}: ${error.reason}` : error.error,
+        ip: audit.ip,
+      });
+      throw error;
+    }
     await recordAuditEvent({
       ...audit,
       actorType: knownClient ? "SERVICE" : "ANONYMOUS",
