@@ -1,6 +1,8 @@
 /**
  * The attacker has write access to PostgreSQL and edits, deletes or reorders audit rows
  * (even recomputing a row's hash); the verifier must notice each, and name the event.
+ * The table refuses updates and deletes (append-only triggers), so the attacker here is a
+ * superuser who turns triggers off for the session (`session_replication_role = replica`).
  * Every tampering runs inside a transaction that is rolled back, so the shared test
  * database keeps an intact chain for the other tests.
  */
@@ -31,6 +33,7 @@ const tamperedVerification = async (
   await assert.rejects(
     db.$transaction(
       async (tx) => {
+        await tx.$executeRaw`set local session_replication_role = replica`;
         await tamper(tx);
         verification = await verifyAuditChain({ ...options, client: tx });
         throw ROLLBACK;
@@ -127,6 +130,28 @@ describe("the audit chain verifier", () => {
     assert.equal(result.break?.previousSeq, String(at(2).seq));
   });
 
+  it("reports every break in the range, not only the first: tampering after a first break does not hide", async () => {
+    const result = await tamperedVerification(
+      async (tx) => {
+        await tx.$executeRaw`update "AuditEvent" set reason = 'first' where seq = ${at(1).seq}`;
+        await tx.$executeRaw`delete from "AuditEvent" where seq = ${at(3).seq}`;
+        await tx.$executeRaw`update "AuditEvent" set details = '{"index": 55}' where seq = ${at(5).seq}`;
+      },
+      { batchSize: 2 },
+    );
+    assert.equal(result.ok, false);
+    assert.deepEqual(
+      result.breaks.map((item) => [item.problem, item.seq]),
+      [
+        ["content_edited", String(at(1).seq)],
+        ["link_broken", String(at(4).seq)],
+        ["content_edited", String(at(5).seq)],
+      ],
+    );
+    assert.equal(result.breakCount, 3);
+    assert.deepEqual(result.break, result.breaks[0]);
+  });
+
   it("catches two events swapped in order", async () => {
     const result = await tamperedVerification(async (tx) => {
       await tx.$executeRaw`update "AuditEvent" set seq = -1 where seq = ${at(3).seq}`;
@@ -174,7 +199,7 @@ describe("the audit chain verifier", () => {
     assert.equal((await tamperedVerification(truncate)).ok, true, "a chain alone cannot see its tail cut off");
     const anchored = await tamperedVerification(truncate, { anchors: [head] });
     assert.equal(anchored.ok, false);
-    assert.equal(anchored.break?.problem, "anchor_mismatch");
+    assert.equal(anchored.break?.problem, "tail_cut");
     assert.equal(anchored.break?.seq, String(head.seq));
   });
 });
@@ -226,6 +251,7 @@ describe("npm run audit:verify", () => {
     const client = new pg.Client({ connectionString: scratch });
     await client.connect();
     const { rows } = await client.query<{ seq: string }>(`select seq from "AuditEvent" order by seq offset 4 limit 1`);
+    await client.query(`set session_replication_role = replica`);
     await client.query(`update "AuditEvent" set action = 'auth.sign_out' where seq = $1`, [rows[0]?.seq]);
     await client.end();
     const broken = await run(["--json"]);

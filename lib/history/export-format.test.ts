@@ -97,7 +97,7 @@ describe("the CSV export, read back by real CSV readers", () => {
     for (const [index, cells] of body.entries()) {
       assert.equal(cells.length, header.length, `row ${index} has every column`);
       assert.equal(cells[header.indexOf("grant_id")], `id-${index}`);
-      const justification = cells[header.indexOf("justification")] ?? "";
+      const justification: string = cells[header.indexOf("justification")] ?? "";
       assert.ok(!startsFormula(justification), justification);
       assert.equal(justification.replace(/'/g, ""), attack[index]!.replace(/'/g, ""), "the text, apostrophes aside");
     }
