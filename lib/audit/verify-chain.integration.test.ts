@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
@@ -208,10 +210,12 @@ describe("npm run audit:verify", () => {
   const url = new URL(getConfig().databaseUrl);
   url.pathname = `/jit_verify_${randomBytes(4).toString("hex")}`;
   const scratch = url.toString();
+  const scratchAnchors = path.join(tmpdir(), `jit-verify-anchors-${randomBytes(4).toString("hex")}.jsonl`);
   const run = (args: string[]) =>
     promisify(execFile)("node", ["--import", "tsx", "lib/cli/audit-verify.ts", ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: scratch },
+      // The scratch database's anchors are its own (none): not those of the test database.
+      env: { ...process.env, DATABASE_URL: scratch, AUDIT_ANCHOR_SINK: `file:${scratchAnchors}` },
     }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
