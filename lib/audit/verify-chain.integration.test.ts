@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { appendFile, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,6 +21,8 @@ import { db, disconnectDb, type Prisma } from "../db";
 import { dropDatabase, ensureDatabase } from "../db/ensure-database";
 import { recordAuditEvent } from "./append-audit-event";
 import { hashEvent } from "./canonical";
+import { anchorSigner, parseAnchorKey } from "./anchors/anchor-key";
+import { signAnchor } from "./anchors/anchor-record";
 import { verifyAuditChain, type TChainVerification } from "./verify-chain";
 
 after(disconnectDb);
@@ -246,7 +249,10 @@ describe("npm run audit:verify", () => {
       await client.end();
     }
   });
-  after(() => dropDatabase(scratch));
+  after(async () => {
+    await dropDatabase(scratch);
+    await rm(scratchAnchors, { force: true });
+  });
 
   it("exits 0 on an intact chain and 1 naming the event after tampering", async () => {
     const intact = await run([]);
@@ -263,5 +269,41 @@ describe("npm run audit:verify", () => {
     const report = JSON.parse(broken.stdout) as TChainVerification;
     assert.equal(report.break?.seq, rows[0]?.seq);
     assert.equal((await run(["--from", "yesterday-ish"])).code, 2);
+  });
+
+  it("verifies against the signed anchors in the sink: a cut tail is named, and every break is listed", async () => {
+    const client = new pg.Client({ connectionString: scratch });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ seq: string; hash: string }>(
+        `select seq::text, hash from "AuditEvent" order by seq desc limit 1`,
+      );
+      const head = rows[0]!;
+      // What the audit.anchor job writes, with the key this environment runs with.
+      const anchor = signAnchor(anchorSigner(parseAnchorKey(getConfig().auditAnchor.key!)), {
+        seq: BigInt(head.seq),
+        hash: head.hash,
+        anchoredAt: new Date(),
+      });
+      await appendFile(scratchAnchors, `${JSON.stringify(anchor)}\n`);
+      const before = await run([]);
+      assert.match(before.stdout, /anchors: 1 from file:/);
+      assert.match(before.stdout, /1 of 1 in range matched/);
+
+      await client.query(`set session_replication_role = replica`);
+      await client.query(`delete from "AuditEvent" where seq = $1::bigint`, [head.seq]);
+    } finally {
+      await client.end();
+    }
+    const cut = await run([]);
+    assert.equal(cut.code, 1);
+    assert.match(cut.stdout, /audit chain BROKEN: 2 break\(s\)/);
+    assert.match(cut.stdout, /content_edited/, "the earlier edit is still listed");
+    assert.match(cut.stdout, /tail_cut: the tail was cut/);
+    const report = JSON.parse((await run(["--json"])).stdout) as TChainVerification;
+    assert.deepEqual(
+      report.breaks.map((item) => item.problem),
+      ["content_edited", "tail_cut"],
+    );
   });
 });
