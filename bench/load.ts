@@ -448,6 +448,9 @@ const main = async (): Promise<number> => {
       OIDC_CLIENT_ID: CLIENT_ID,
       OIDC_CLIENT_SECRET: CLIENT_SECRET,
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      // Production needs both (ADR 0028); a fresh key and a file of this run's own.
+      AUDIT_ANCHOR_KEY: randomBytes(32).toString("base64"),
+      AUDIT_ANCHOR_SINK: `file:${path.join(os.tmpdir(), `jit-bench-anchors-${process.pid}.jsonl`)}`,
       LOG_LEVEL: "info",
       // Generous limits: the bench measures throughput, not the limiter. API_RATE_LIMIT is the
       // services API's per-client limit; the others are per person and per IP (every simulated

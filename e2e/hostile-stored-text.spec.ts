@@ -10,7 +10,7 @@
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { db, disconnectDb } from "../lib/db";
-import { parseCsv } from "../lib/testing/csv";
+import { parseCsvStrict } from "../lib/testing/csv";
 import { createHistoricGrant } from "../lib/testing/fixtures";
 import { HOSTILE_NAME } from "./support/env";
 import { callServerAction, formData, serverAction } from "./support/server-actions";
@@ -160,7 +160,7 @@ test("a hostile justification, comment, resource name and person's name render a
   const csv = await reviewer.page.request.get(`/security/export?format=csv&q=${encodeURIComponent(tag)}`);
   expect(csv.status()).toBe(200);
   // Parsed as a spreadsheet reads it (quoted cells may hold the payload's CR LF), every cell checked.
-  const [header, ...rows] = parseCsv(await csv.text());
+  const [header, ...rows] = parseCsvStrict(await csv.text());
   expect(rows.length, "the export holds Mallory's grants").toBeGreaterThan(0);
   const cells = [header ?? [], ...rows].flat();
   for (const row of rows) expect(row, "a row of the header's width").toHaveLength(header?.length ?? 0);

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { db, disconnectDb } from "../lib/db";
 import { createHistoricGrant } from "../lib/testing/fixtures";
-import { parseCsv } from "../lib/testing/csv";
+import { parseCsvStrict } from "../lib/testing/csv";
 import { signInAs } from "./support/sign-in";
 
 test.afterAll(disconnectDb);
@@ -88,7 +88,7 @@ test("a security reviewer filters the grant history, exports it as CSV and verif
     page.getByRole("link", { name: "CSV", exact: true }).click(),
   ]);
   expect(download.suggestedFilename()).toMatch(/^grant-history-.*\.csv$/);
-  const csv = parseCsv(await readFile((await download.path()) as string, "utf8"));
+  const csv = parseCsvStrict(await readFile((await download.path()) as string, "utf8"));
   const [header, ...body] = csv;
   expect(header).toContain("grant_id");
   expect(body).toHaveLength(2);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, DEV_AUTH_SECRET, DEV_OIDC_CLIENT_SECRET, loadConfig } from "./config";
+import { DEV_AUDIT_ANCHOR_KEY } from "./audit/anchors/anchor-key";
+import { auditAnchoringProblems, ConfigError, DEV_AUTH_SECRET, DEV_OIDC_CLIENT_SECRET, loadConfig } from "./config";
 
 const production = {
   NODE_ENV: "production",
@@ -109,5 +110,61 @@ describe("WORKER_QUEUES", () => {
       ),
     );
     assert.ok(problemsOf({ WORKER_QUEUES: " , " }).some((problem) => problem.startsWith("WORKER_QUEUES")));
+  });
+});
+
+describe("audit anchoring configuration (ADR 0028)", () => {
+  const key = Buffer.alloc(32, 7).toString("base64");
+
+  it("in production, names the missing key and sink for the processes that need them", () => {
+    const config = loadConfig(production);
+    assert.equal(config.auditAnchor.key, null);
+    assert.equal(config.auditAnchor.sink, null);
+    const problems = auditAnchoringProblems(config);
+    assert.match(problems[0] ?? "", /^AUDIT_ANCHOR_KEY: required in production/);
+    assert.match(problems[1] ?? "", /^AUDIT_ANCHOR_SINK: required in production/);
+    const complete = loadConfig({
+      ...production,
+      AUDIT_ANCHOR_KEY: key,
+      AUDIT_ANCHOR_SINK: "https://anchors.example.com/jit",
+    });
+    assert.deepEqual(auditAnchoringProblems(complete), []);
+    assert.deepEqual(complete.auditAnchor.sink, { kind: "https", url: "https://anchors.example.com/jit" });
+  });
+
+  it("refuses the development key, a plain-http sink and a malformed key in production", () => {
+    assert.match(
+      problemsOf({ ...production, AUDIT_ANCHOR_KEY: DEV_AUDIT_ANCHOR_KEY }).join(),
+      /AUDIT_ANCHOR_KEY: is the development default/,
+    );
+    assert.match(
+      problemsOf({ ...production, AUDIT_ANCHOR_SINK: "http://anchors.example.com/jit" }).join(),
+      /AUDIT_ANCHOR_SINK: must be https/,
+    );
+    assert.match(problemsOf({ AUDIT_ANCHOR_KEY: "not-a-key" }).join(), /AUDIT_ANCHOR_KEY: must be an Ed25519/);
+    assert.match(problemsOf({ AUDIT_ANCHOR_SINK: "s3://bucket" }).join(), /AUDIT_ANCHOR_SINK: must be file:/);
+  });
+
+  it("reads the key from a file (AUDIT_ANCHOR_KEY_FILE) and keeps it out of every message", () => {
+    const config = loadConfig(
+      {
+        ...production,
+        AUDIT_ANCHOR_KEY_FILE: "/run/secrets/anchor-key",
+        AUDIT_ANCHOR_SINK: "file:/var/lib/anchors.jsonl",
+      },
+      { readFile: () => `${key}\n` },
+    );
+    assert.equal(config.auditAnchor.key, key);
+    assert.deepEqual(config.auditAnchor.sink, { kind: "file", path: "/var/lib/anchors.jsonl" });
+    const problems = problemsOf({ AUDIT_ANCHOR_KEY: "secret-material-that-is-not-a-key" });
+    assert.doesNotMatch(problems.join(), /secret-material/);
+  });
+
+  it("gives development a key and a sink of its database's own", () => {
+    const config = loadConfig({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/jit_dev" });
+    assert.equal(config.auditAnchor.key, DEV_AUDIT_ANCHOR_KEY);
+    assert.deepEqual(config.auditAnchor.sink, { kind: "file", path: ".dev/audit-anchors-jit_dev.jsonl" });
+    assert.equal(config.auditAnchor.everyMs, 5 * 60_000);
+    assert.deepEqual(auditAnchoringProblems(config), []);
   });
 });

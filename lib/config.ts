@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AnchorKeyError, DEV_AUDIT_ANCHOR_KEY, parseAnchorKey } from "./audit/anchors/anchor-key";
 import { QUEUE_NAMES, type TQueueName } from "./queue/definitions";
 import { resolveSecretFiles, type TReadFile } from "./secret-files";
 
@@ -104,6 +105,14 @@ const ZEnv = z.object({
     })
     .transform((names) => names as TQueueName[])
     .optional(),
+  // Audit anchoring (ADR 0028, docs/security.md "Audit log integrity").
+  AUDIT_ANCHOR_KEY: z.string().optional(),
+  AUDIT_ANCHOR_SINK: z
+    .string()
+    .regex(/^(file:.+|https?:\/\/.+)$/, "must be file:/path/to/anchors.jsonl or an https:// URL")
+    .optional(),
+  AUDIT_ANCHOR_SINK_TOKEN: z.string().min(1).optional(),
+  AUDIT_ANCHOR_EVERY_MINUTES: positiveInt.max(1440).default(5),
 });
 
 export type Config = {
@@ -196,6 +205,16 @@ export type Config = {
   devIdpPort: number;
   /** Port of the development SMTP listener that `npm run dev` starts. */
   devSmtpPort: number;
+  /** Signed audit anchors (ADR 0028): the key, where they are kept, how often. */
+  auditAnchor: {
+    /** AUDIT_ANCHOR_KEY as given (PEM or base64 seed, lib/audit/anchors/anchor-key.ts); null when unset in production. */
+    key: string | null;
+    /** Where anchors are appended and read back from; null when unset in production. */
+    sink: { kind: "file"; path: string } | { kind: "https"; url: string } | null;
+    /** Bearer token for an HTTPS sink; null for none. */
+    sinkToken: string | null;
+    everyMs: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -254,6 +273,22 @@ export const loadConfig = (
     if (e.CHAT_WEBHOOK_URL && !isLocalHttp(e.CHAT_WEBHOOK_URL))
       problems.push("CHAT_WEBHOOK_URL: must be https:// in production (http is allowed only for localhost)");
   }
+  // Audit anchoring: the key the database never holds (ADR 0028). Required in production by
+  // the processes that sign or verify anchors (auditAnchoringProblems below), not by every one.
+  if (isProduction && e.AUDIT_ANCHOR_KEY === DEV_AUDIT_ANCHOR_KEY)
+    problems.push("AUDIT_ANCHOR_KEY: is the development default");
+  if (isProduction && e.AUDIT_ANCHOR_SINK && /^https?:/.test(e.AUDIT_ANCHOR_SINK) && !isLocalHttp(e.AUDIT_ANCHOR_SINK))
+    problems.push("AUDIT_ANCHOR_SINK: must be https:// in production (http is allowed only for localhost)");
+  if (e.AUDIT_ANCHOR_KEY) {
+    try {
+      parseAnchorKey(e.AUDIT_ANCHOR_KEY);
+    } catch (error) {
+      if (!(error instanceof AnchorKeyError)) throw error;
+      problems.push(`AUDIT_ANCHOR_KEY: ${error.message}`);
+    }
+  }
+  if (e.AUDIT_ANCHOR_SINK && /^https?:/.test(e.AUDIT_ANCHOR_SINK) && !URL.canParse(e.AUDIT_ANCHOR_SINK))
+    problems.push("AUDIT_ANCHOR_SINK: not a valid URL");
   if (e.AUTH_SECRET && e.AUTH_SECRET.length < 32) problems.push("AUTH_SECRET: must be at least 32 characters");
   if (e.OIDC_ISSUER && (!e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET)) {
     problems.push("OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set");
@@ -334,7 +369,43 @@ export const loadConfig = (
     metricsToken: e.METRICS_TOKEN ?? null,
     devIdpPort: e.DEV_IDP_PORT,
     devSmtpPort: e.DEV_SMTP_PORT,
+    auditAnchor: {
+      key: e.AUDIT_ANCHOR_KEY ?? (isProduction ? null : DEV_AUDIT_ANCHOR_KEY),
+      sink: e.AUDIT_ANCHOR_SINK?.startsWith("file:")
+        ? { kind: "file", path: e.AUDIT_ANCHOR_SINK.slice("file:".length) }
+        : e.AUDIT_ANCHOR_SINK
+          ? { kind: "https", url: e.AUDIT_ANCHOR_SINK }
+          : isProduction
+            ? null
+            : // One file per development database: anchors of another database would not match.
+              {
+                kind: "file",
+                path: `.dev/audit-anchors-${new URL(e.DATABASE_URL).pathname.slice(1) || "default"}.jsonl`,
+              },
+      sinkToken: e.AUDIT_ANCHOR_SINK_TOKEN ?? null,
+      everyMs: e.AUDIT_ANCHOR_EVERY_MINUTES * 60_000,
+    },
   };
+};
+
+/**
+ * What a process that signs or verifies audit anchors (the web server, a worker on the
+ * maintenance queue, `npm run audit:verify`) needs in production: the key and the sink. Each
+ * such entry point refuses to start while this names a problem (ADR 0028); processes that do
+ * neither (the services API, a webhooks-only worker, migrations) never hold the key.
+ */
+export const auditAnchoringProblems = (config: Config): string[] => {
+  if (!config.isProduction) return [];
+  const problems: string[] = [];
+  if (!config.auditAnchor.key)
+    problems.push(
+      "AUDIT_ANCHOR_KEY: required in production (an Ed25519 key: `openssl genpkey -algorithm ed25519` or `openssl rand -base64 32`)",
+    );
+  if (!config.auditAnchor.sink)
+    problems.push(
+      "AUDIT_ANCHOR_SINK: required in production (file:/path on storage the database cannot write, or https://...)",
+    );
+  return problems;
 };
 
 let cached: Config | undefined;

@@ -12,6 +12,8 @@ export const SECRET_VARIABLES = [
   "REDIS_URL",
   "SMTP_URL",
   "CHAT_WEBHOOK_URL",
+  "AUDIT_ANCHOR_KEY",
+  "AUDIT_ANCHOR_SINK_TOKEN",
 ] as const;
 export type TSecretVariable = (typeof SECRET_VARIABLES)[number];
 

@@ -146,8 +146,8 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const queue = new Queue("maintenance", { connection: queueConnection(), prefix: queuePrefix() });
     try {
       // The previous test's run upserted them too: still one each.
-      assert.equal(await queue.getJobSchedulersCount(), 4);
-      for (const name of ["requests.expire", "lifecycle.reconcile", "replica-changes.prune"])
+      assert.equal(await queue.getJobSchedulersCount(), 5);
+      for (const name of ["requests.expire", "lifecycle.reconcile", "replica-changes.prune", "audit.anchor"])
         assert.ok(await queue.getJobScheduler(name), name);
       const scheduler = await queue.getJobScheduler("sessions.prune");
       assert.equal(scheduler?.every, 15 * 60_000);

@@ -3,14 +3,17 @@
  * keeps the repeating maintenance jobs scheduled, beats a heartbeat the web app shows, and
  * on SIGTERM/SIGINT finishes in-flight jobs before it exits (0; 1 if the hard timeout hit).
  */
-import { ConfigError, getConfig } from "../lib/config";
+import { auditAnchoringProblems, ConfigError, getConfig } from "../lib/config";
 import type { THandlers } from "../lib/queue/runtime";
 
 const log = (event: string, fields: Record<string, unknown> = {}): void =>
   console.log(JSON.stringify({ at: new Date().toISOString(), event, ...fields }));
 
 try {
-  getConfig();
+  const config = getConfig();
+  // The maintenance queue signs the audit anchors: in production it needs the key and the sink.
+  const anchoring = config.workerQueues.includes("maintenance") ? auditAnchoringProblems(config) : [];
+  if (anchoring.length > 0) throw new ConfigError(anchoring);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);
@@ -47,6 +50,7 @@ const ensureSchedules = async (): Promise<void> => {
   await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
   await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
   await scheduleRepeating("replica-changes.prune", {}, { everyMs: PRUNE_REPLICA_CHANGES_EVERY_MS });
+  await scheduleRepeating("audit.anchor", {}, { everyMs: getConfig().auditAnchor.everyMs });
 };
 const scheduleKeeper = setInterval(
   () => void ensureSchedules().catch((error: unknown) => log("schedules.error", { error: String(error) })),

@@ -1,4 +1,5 @@
 import { expireStaleRequests, reconcileLifecycle } from "../lib/access/lifecycle";
+import { anchorChainHead } from "../lib/audit/anchors/anchor-chain-head";
 import { pruneSessions } from "../lib/auth/prune-sessions";
 import type { TQueueHandlers } from "../lib/queue/runtime";
 import { pruneReplicaChanges } from "../lib/services/prune-replica-changes";
@@ -9,4 +10,7 @@ export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
   "requests.expire": async () => expireStaleRequests({}),
   "lifecycle.reconcile": async () => reconcileLifecycle({}),
   "replica-changes.prune": async () => pruneReplicaChanges({}),
+  "audit.anchor": async () => {
+    await anchorChainHead({});
+  },
 };

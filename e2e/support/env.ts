@@ -45,6 +45,9 @@ export const appEnvFor = (ports: { app: number; idp: number }): Record<string, s
   REQUEST_RATE_LIMIT_IP: "10000",
   // e2e/unauthenticated-flood.spec.ts waits for the web's aggregate of failed sign-ins.
   UNAUTHENTICATED_AUDIT_WINDOW_SECONDS: String(UNAUTHENTICATED_AUDIT_WINDOW_SECONDS),
+  // Production refuses to start the web server and the maintenance worker without both (ADR 0028).
+  AUDIT_ANCHOR_KEY: "lOT4dkH1QjZymVdCTDQhmnDiXhOYpCmxjVBrr5SqaQ4=",
+  AUDIT_ANCHOR_SINK: process.env.AUDIT_ANCHOR_SINK ?? `file:.test-output/audit-anchors-e2e-${ports.app}.jsonl`,
 });
 
 export const appEnv = (): Record<string, string> => appEnvFor({ app: APP_PORT, idp: IDP_PORT });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableText } from "../storable-text";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
@@ -61,7 +62,7 @@ export const ZDecideRequest = z
   .object({
     requestId: z.string().min(1).max(64),
     decision: ZDecision,
-    comment: z.string().max(2000).optional(),
+    comment: z.string().max(2000).transform(storableText).optional(),
     assertion: ZAuthenticationResponse,
   })
   .strict();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableText } from "../storable-text";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import { assertCanOrHide, type TAuditContext } from "../authz/enforce";
@@ -39,7 +40,7 @@ export const startRevocation = async (options: { actor: TUserActor; grantId: str
 export const ZRevokeGrant = z
   .object({
     grantId: z.string().min(1).max(64),
-    reason: z.string().max(2000).optional(),
+    reason: z.string().max(2000).transform(storableText).optional(),
     assertion: ZAuthenticationResponse.optional(),
   })
   .strict();

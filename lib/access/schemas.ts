@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableText } from "../storable-text";
 
 export const ZRequestAccess = z
   .object({
@@ -10,8 +11,8 @@ export const ZRequestAccess = z
       .positive("Enter a duration in minutes."),
     /** ISO 8601; absent or empty means now. */
     startAt: z.iso.datetime({ offset: true, error: "Enter a valid start time." }).optional(),
-    justification: z.string().max(2000, "At most 2000 characters."),
-    ticket: z.string().max(64, "At most 64 characters.").optional(),
+    justification: z.string().max(2000, "At most 2000 characters.").transform(storableText),
+    ticket: z.string().max(64, "At most 64 characters.").transform(storableText).optional(),
   })
   .strict();
 export type TRequestAccess = z.infer<typeof ZRequestAccess>;

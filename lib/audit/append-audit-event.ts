@@ -3,34 +3,33 @@ import { z } from "zod";
 import { type Db, db, type Prisma } from "../db";
 import { afterCommit } from "../db/after-commit";
 import { countAuditEvent } from "../metrics/audit-metrics";
+import { storableJson, storableText } from "../storable-text";
 import { GENESIS_HASH, hashEvent } from "./canonical";
 import { logAuditEvent } from "./log-audit-event";
 
+// Every string is made storable (lib/storable-text.ts) before it is hashed, so the row
+// PostgreSQL keeps is byte for byte what the hash covers (ADR 0029).
+const text = z.string().transform(storableText);
+/** Request metadata comes from headers a client controls: cut to size, never refused. */
+const cut = (max: number) =>
+  z
+    .string()
+    .nullish()
+    .transform((value) => (value === null || value === undefined ? value : storableText(value.slice(0, max))));
+
 export const ZAuditEventInput = z.object({
   actorType: z.enum(["USER", "SERVICE", "SYSTEM", "ANONYMOUS"]),
-  actorId: z.string().nullish(),
-  action: z.string().min(1).max(100),
-  targetType: z.string().max(100).nullish(),
-  targetId: z.string().max(200).nullish(),
+  actorId: text.nullish(),
+  action: z.string().min(1).max(100).transform(storableText),
+  targetType: z.string().max(100).transform(storableText).nullish(),
+  targetId: z.string().max(200).transform(storableText).nullish(),
   outcome: z.enum(["ALLOWED", "DENIED", "ERROR"]),
-  // Request metadata comes from headers a client controls: cut to size, never refused,
-  // so an odd header cannot turn an audited action into an error.
-  reason: z
-    .string()
-    .nullish()
-    .transform((value) => value?.slice(0, 2000)),
-  ip: z
-    .string()
-    .nullish()
-    .transform((value) => value?.slice(0, 100)),
-  userAgent: z
-    .string()
-    .nullish()
-    .transform((value) => value?.slice(0, 500)),
-  requestId: z
-    .string()
-    .nullish()
-    .transform((value) => value?.slice(0, 100)),
+  // Cut to size, never refused, so an odd header or a long comment cannot turn an audited
+  // action into an error.
+  reason: cut(2000),
+  ip: cut(100),
+  userAgent: cut(500),
+  requestId: cut(100),
   details: z.record(z.string(), z.unknown()).default({}),
 });
 export type TAuditEventInput = z.input<typeof ZAuditEventInput>;
@@ -77,8 +76,9 @@ export const appendAuditEvents = async (
       ip: event.ip ?? null,
       userAgent: event.userAgent ?? null,
       requestId: event.requestId ?? null,
-      // Hash what PostgreSQL will store: JSON values only (Dates become strings, undefined goes).
-      details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
+      // Hash what PostgreSQL will store: JSON values only (Dates become strings, undefined goes),
+      // every string storable.
+      details: storableJson(JSON.parse(JSON.stringify(event.details))) as Record<string, unknown>,
       prevHash,
     };
     const hash = hashEvent(fields);

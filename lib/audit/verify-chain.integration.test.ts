@@ -1,12 +1,17 @@
 /**
  * The attacker has write access to PostgreSQL and edits, deletes or reorders audit rows
  * (even recomputing a row's hash); the verifier must notice each, and name the event.
+ * The table refuses updates and deletes (append-only triggers), so the attacker here is a
+ * superuser who turns triggers off for the session (`session_replication_role = replica`).
  * Every tampering runs inside a transaction that is rolled back, so the shared test
  * database keeps an intact chain for the other tests.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { appendFile, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
@@ -16,6 +21,8 @@ import { db, disconnectDb, type Prisma } from "../db";
 import { dropDatabase, ensureDatabase } from "../db/ensure-database";
 import { recordAuditEvent } from "./append-audit-event";
 import { hashEvent } from "./canonical";
+import { anchorSigner, parseAnchorKey } from "./anchors/anchor-key";
+import { signAnchor } from "./anchors/anchor-record";
 import { verifyAuditChain, type TChainVerification } from "./verify-chain";
 
 after(disconnectDb);
@@ -31,6 +38,7 @@ const tamperedVerification = async (
   await assert.rejects(
     db.$transaction(
       async (tx) => {
+        await tx.$executeRaw`set local session_replication_role = replica`;
         await tamper(tx);
         verification = await verifyAuditChain({ ...options, client: tx });
         throw ROLLBACK;
@@ -127,6 +135,28 @@ describe("the audit chain verifier", () => {
     assert.equal(result.break?.previousSeq, String(at(2).seq));
   });
 
+  it("reports every break in the range, not only the first: tampering after a first break does not hide", async () => {
+    const result = await tamperedVerification(
+      async (tx) => {
+        await tx.$executeRaw`update "AuditEvent" set reason = 'first' where seq = ${at(1).seq}`;
+        await tx.$executeRaw`delete from "AuditEvent" where seq = ${at(3).seq}`;
+        await tx.$executeRaw`update "AuditEvent" set details = '{"index": 55}' where seq = ${at(5).seq}`;
+      },
+      { batchSize: 2 },
+    );
+    assert.equal(result.ok, false);
+    assert.deepEqual(
+      result.breaks.map((item) => [item.problem, item.seq]),
+      [
+        ["content_edited", String(at(1).seq)],
+        ["link_broken", String(at(4).seq)],
+        ["content_edited", String(at(5).seq)],
+      ],
+    );
+    assert.equal(result.breakCount, 3);
+    assert.deepEqual(result.break, result.breaks[0]);
+  });
+
   it("catches two events swapped in order", async () => {
     const result = await tamperedVerification(async (tx) => {
       await tx.$executeRaw`update "AuditEvent" set seq = -1 where seq = ${at(3).seq}`;
@@ -174,7 +204,7 @@ describe("the audit chain verifier", () => {
     assert.equal((await tamperedVerification(truncate)).ok, true, "a chain alone cannot see its tail cut off");
     const anchored = await tamperedVerification(truncate, { anchors: [head] });
     assert.equal(anchored.ok, false);
-    assert.equal(anchored.break?.problem, "anchor_mismatch");
+    assert.equal(anchored.break?.problem, "tail_cut");
     assert.equal(anchored.break?.seq, String(head.seq));
   });
 });
@@ -183,10 +213,12 @@ describe("npm run audit:verify", () => {
   const url = new URL(getConfig().databaseUrl);
   url.pathname = `/jit_verify_${randomBytes(4).toString("hex")}`;
   const scratch = url.toString();
+  const scratchAnchors = path.join(tmpdir(), `jit-verify-anchors-${randomBytes(4).toString("hex")}.jsonl`);
   const run = (args: string[]) =>
     promisify(execFile)("node", ["--import", "tsx", "lib/cli/audit-verify.ts", ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: scratch },
+      // The scratch database's anchors are its own (none): not those of the test database.
+      env: { ...process.env, DATABASE_URL: scratch, AUDIT_ANCHOR_SINK: `file:${scratchAnchors}` },
     }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
@@ -217,7 +249,10 @@ describe("npm run audit:verify", () => {
       await client.end();
     }
   });
-  after(() => dropDatabase(scratch));
+  after(async () => {
+    await dropDatabase(scratch);
+    await rm(scratchAnchors, { force: true });
+  });
 
   it("exits 0 on an intact chain and 1 naming the event after tampering", async () => {
     const intact = await run([]);
@@ -226,6 +261,7 @@ describe("npm run audit:verify", () => {
     const client = new pg.Client({ connectionString: scratch });
     await client.connect();
     const { rows } = await client.query<{ seq: string }>(`select seq from "AuditEvent" order by seq offset 4 limit 1`);
+    await client.query(`set session_replication_role = replica`);
     await client.query(`update "AuditEvent" set action = 'auth.sign_out' where seq = $1`, [rows[0]?.seq]);
     await client.end();
     const broken = await run(["--json"]);
@@ -233,5 +269,41 @@ describe("npm run audit:verify", () => {
     const report = JSON.parse(broken.stdout) as TChainVerification;
     assert.equal(report.break?.seq, rows[0]?.seq);
     assert.equal((await run(["--from", "yesterday-ish"])).code, 2);
+  });
+
+  it("verifies against the signed anchors in the sink: a cut tail is named, and every break is listed", async () => {
+    const client = new pg.Client({ connectionString: scratch });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ seq: string; hash: string }>(
+        `select seq::text, hash from "AuditEvent" order by seq desc limit 1`,
+      );
+      const head = rows[0]!;
+      // What the audit.anchor job writes, with the key this environment runs with.
+      const anchor = signAnchor(anchorSigner(parseAnchorKey(getConfig().auditAnchor.key!)), {
+        seq: BigInt(head.seq),
+        hash: head.hash,
+        anchoredAt: new Date(),
+      });
+      await appendFile(scratchAnchors, `${JSON.stringify(anchor)}\n`);
+      const before = await run([]);
+      assert.match(before.stdout, /anchors: 1 from file:/);
+      assert.match(before.stdout, /1 of 1 in range matched/);
+
+      await client.query(`set session_replication_role = replica`);
+      await client.query(`delete from "AuditEvent" where seq = $1::bigint`, [head.seq]);
+    } finally {
+      await client.end();
+    }
+    const cut = await run([]);
+    assert.equal(cut.code, 1);
+    assert.match(cut.stdout, /audit chain BROKEN: 2 break\(s\)/);
+    assert.match(cut.stdout, /content_edited/, "the earlier edit is still listed");
+    assert.match(cut.stdout, /tail_cut: the tail was cut/);
+    const report = JSON.parse((await run(["--json"])).stdout) as TChainVerification;
+    assert.deepEqual(
+      report.breaks.map((item) => item.problem),
+      ["content_edited", "tail_cut"],
+    );
   });
 });

@@ -8,6 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { auditAnchoringProblems, ConfigError } from "../config";
 import { loadConfigOrExplain, PreflightError } from "./preflight";
 import { CLIENT_IP_HOOK, ROOT, STANDALONE_DIR, STANDALONE_SERVER, startChild } from "./run";
 
@@ -15,6 +16,9 @@ const main = async () => {
   // The server runs in production mode; validate the configuration as production sees it.
   Object.assign(process.env, { NODE_ENV: "production" });
   const config = loadConfigOrExplain();
+  // The Security area verifies the audit chain against signed anchors (ADR 0028).
+  const anchoring = auditAnchoringProblems(config);
+  if (anchoring.length > 0) throw new PreflightError(new ConfigError(anchoring).message);
   if (!existsSync(STANDALONE_SERVER) || !existsSync(path.join(STANDALONE_DIR, ".next", "static"))) {
     throw new PreflightError(
       `No complete build in ${path.relative(ROOT, STANDALONE_DIR)}: run \`npm run build\` first.`,

@@ -45,6 +45,8 @@ const CONFIG_DEFAULTS: Record<string, string> = Object.fromEntries(
     "SESSION_MAX_HOURS",
     "LOG_LEVEL",
     "METRICS_TOKEN",
+    "AUDIT_ANCHOR_KEY",
+    "AUDIT_ANCHOR_SINK_TOKEN",
     ...SECRET_VARIABLES.map((name) => `${name}_FILE`),
   ].map((name) => [name, ""]),
 );
@@ -154,6 +156,8 @@ const isolatedEnvironment = async (): Promise<{
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
     REDIS_PREFIX: redisPrefix,
+    // Anchors belong to one database: this run's own file (ADR 0028).
+    AUDIT_ANCHOR_SINK: `file:${path.join(OUT, `audit-anchors-${id}.jsonl`)}`,
     NEXT_TELEMETRY_DISABLED: "1",
   };
   await ensureDatabase(databaseUrl);

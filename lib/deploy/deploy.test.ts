@@ -142,6 +142,22 @@ describe("Kubernetes manifests (deploy/)", () => {
     );
   });
 
+  it("catch a web or maintenance worker container without the audit anchor key, and leave the others alone", () => {
+    const problems = lint(
+      mutated((find) => {
+        for (const name of ["jit-access-web", "jit-access-worker"]) {
+          const container = podSpec(find("Deployment", name)).containers[0] as { env: Array<{ name: string }> };
+          container.env = container.env.filter((variable) => variable.name !== "AUDIT_ANCHOR_KEY_FILE");
+        }
+      }),
+    );
+    const anchorProblems = problems.filter((p) => /AUDIT_ANCHOR_KEY: required in production/.test(p));
+    assert.equal(anchorProblems.length, 2, problems.join("\n"));
+    assert.ok(
+      anchorProblems.some((p) => /container web:/.test(p)) && anchorProblems.some((p) => /container worker:/.test(p)),
+    );
+  });
+
   it("catch a production variable the web Deployment does not provide", () => {
     const problems = lint(
       mutated((find) => {

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
-import { loadConfig } from "../config";
+import { auditAnchoringProblems, loadConfig } from "../config";
 import { QUEUE_NAMES } from "../queue/definitions";
 import { SECRET_VARIABLES } from "../secret-files";
 
@@ -149,6 +149,8 @@ const PLACEHOLDERS: Record<string, string> = {
   REDIS_URL: "redis://:placeholder@redis.internal:6379",
   SMTP_URL: "smtp://jit:placeholder@smtp.example.com:587",
   CHAT_WEBHOOK_URL: "https://hooks.example.com/services/placeholder",
+  AUDIT_ANCHOR_KEY: "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+  AUDIT_ANCHOR_SINK_TOKEN: "placeholder-sink-token",
 };
 
 type TContext = {
@@ -236,8 +238,13 @@ const checkContainer = (where: string, container: TContainer, deployment: TDeplo
       );
   }
   try {
-    loadConfig({ ...values, NODE_ENV: values.NODE_ENV ?? "" }, { readFile });
+    const config = loadConfig({ ...values, NODE_ENV: values.NODE_ENV ?? "" }, { readFile });
     if (values.NODE_ENV !== "production") problems.push(`${where}: NODE_ENV must be production`);
+    // The web server and a maintenance worker refuse to start without the audit anchor key and sink.
+    const anchors =
+      entry === "lib/cli/start.ts" || (entry === "workers/index.ts" && config.workerQueues.includes("maintenance"));
+    if (anchors)
+      for (const problem of auditAnchoringProblems(config)) problems.push(`${where}: configuration: ${problem}`);
   } catch (error) {
     const list = (error as { problems?: string[] }).problems ?? [String(error)];
     for (const problem of list) problems.push(`${where}: configuration: ${problem}`);

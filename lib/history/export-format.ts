@@ -30,17 +30,26 @@ export const EXPORT_COLUMNS: Array<[string, (row: TGrantHistoryRow) => string | 
   ["request_id", (row) => row.requestId],
 ];
 
-// A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
-// such cells get a leading apostrophe, which spreadsheets show as text.
-const FORMULA_START = /^[=+\-@\t\r]/;
+// A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+// Excel in a locale whose list separator is `;` splits a CSV file at every `;`, quotes or not,
+// so the text after each `;` starts a cell of its own there. Such starts (spaces and quotes
+// before the trigger included, which some readers skip) get an apostrophe, which
+// spreadsheets show as text: the first character of the cell and the one after each `;`.
+const FORMULA_AFTER_START_OR_SEMICOLON = /(^|;)(?=[ "]*[=+\-@\t\r])/g;
 
+/** The text with every place a spreadsheet could start a formula defused by an apostrophe. */
+export const neutraliseFormulas = (text: string): string => text.replace(FORMULA_AFTER_START_OR_SEMICOLON, "$1'");
+
+/**
+ * One CSV cell: every cell quoted (RFC 4180, quotes doubled), so no separator, quote or line
+ * break inside a value can shift a column, whatever the reader's locale treats as separator.
+ */
 export const csvCell = (value: string | number | boolean | string[] | null): string => {
-  let text = value === null ? "" : Array.isArray(value) ? value.join("; ") : String(value);
-  if (FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const text = value === null ? "" : Array.isArray(value) ? value.join("; ") : String(value);
+  return `"${neutraliseFormulas(text).replace(/"/g, '""')}"`;
 };
 
-export const csvHeader = (): string => `${EXPORT_COLUMNS.map(([name]) => name).join(",")}\r\n`;
+export const csvHeader = (): string => `${EXPORT_COLUMNS.map(([name]) => csvCell(name)).join(",")}\r\n`;
 
 export const csvLine = (row: TGrantHistoryRow): string =>
   `${EXPORT_COLUMNS.map(([, get]) => csvCell(get(row))).join(",")}\r\n`;

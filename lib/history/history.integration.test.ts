@@ -21,7 +21,7 @@ const collect = async (lines: AsyncGenerator<string>) => {
   return text;
 };
 /** A minimal RFC 4180 reader for the test's own assertions. */
-const parseCsv = (text: string): string[][] => {
+const parseCsvStrict = (text: string): string[][] => {
   const rows: string[][] = [];
   let row: string[] = [];
   let cell = "";
@@ -207,7 +207,7 @@ describe("grant history", () => {
       format: "csv",
       now,
     });
-    const rows = parseCsv(await collect(csv.lines));
+    const rows = parseCsvStrict(await collect(csv.lines));
     const [header, ...body] = rows;
     assert.ok(header);
     assert.deepEqual(

@@ -10,6 +10,7 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
   "requests.expire": { good: [{}], bad: [null, { extra: 1 }] },
   "lifecycle.reconcile": { good: [{}], bad: [null, { grantId: GRANT_ID }] },
   "replica-changes.prune": { good: [{}], bad: [null, { before: "2020-01-01" }] },
+  "audit.anchor": { good: [{}], bad: [null, { seq: "1", hash: "x" }] },
   "grant.start": {
     good: [{ grantId: GRANT_ID }],
     bad: [{}, { grantId: "" }, { grantId: "not-a-uuid" }, { grantId: 42 }, { grantId: GRANT_ID, extra: true }, null],

@@ -38,6 +38,7 @@ export const JOBS = {
   "requests.expire": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "lifecycle.reconcile": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "replica-changes.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
+  "audit.anchor": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "grant.start": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.expire": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.warn": { queue: "grant-lifecycle", schema: ZGrantJobPayload },

@@ -3,6 +3,7 @@ import { assertCan, type TAuditContext } from "../authz/enforce";
 import { getConfig } from "../config";
 import { db } from "../db";
 import { AppError } from "../errors";
+import { auditableUrl } from "./auditable-url";
 import { auditEndpointChange, boundedText, resourceNotFound } from "./internal";
 import { type TWebhookEventType, ZCreateEndpoint } from "./schemas";
 import { encryptSecret, generateSecret } from "./secrets";
@@ -62,7 +63,7 @@ export const createEndpoint = async (options: {
       context,
       action: "webhook.endpoint.create",
       endpointId: endpoint.id,
-      details: { resourceKey, url, events },
+      details: { resourceKey, url: auditableUrl(url), events },
     });
     return endpoint.id;
   });

@@ -1,5 +1,6 @@
 import { db } from "../db";
 import { incrementCounter } from "../metrics/registry";
+import { redactUrl } from "./auditable-url";
 import { decryptSecret } from "./secrets";
 import { signWebhook } from "./signature";
 
@@ -198,7 +199,8 @@ export const deliverWebhook = async (options: {
       error = `HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
     }
   } catch (caught) {
-    error = describeError(caught);
+    // Undici quotes the URL in some errors; its query string may be a credential (auditable-url.ts).
+    error = redactUrl(describeError(caught), delivery.endpoint.url);
   }
 
   const delivered = error === null;

@@ -1,6 +1,7 @@
 import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
+import { auditableUrl } from "./auditable-url";
 import { auditEndpointChange, boundedText, endpointNotFound } from "./internal";
 
 /**
@@ -36,7 +37,7 @@ export const disableEndpoint = async (options: {
       context,
       action: "webhook.endpoint.disable",
       endpointId: endpoint.id,
-      details: { resourceKey, url: endpoint.url },
+      details: { resourceKey, url: auditableUrl(endpoint.url) },
     });
     return { disabled: true };
   });

@@ -16,6 +16,17 @@ export type TVerifyState =
       durationMs: number;
       breakSeq: string | null;
       message: string | null;
+      /** Every break found (the first 50), each named. */
+      breaks: Array<{ seq: string; problem: string; message: string }>;
+      breakCount: number;
+      anchors: {
+        used: number;
+        matched: number;
+        latestSeq: string | null;
+        latestAt: string | null;
+        refused: number;
+        error: string | null;
+      };
     }
   | { status: "error"; message: string };
 
@@ -46,7 +57,17 @@ export const verifyChainAction = formAction<TVerifyState>(
       headHash: result.headHash,
       durationMs: result.durationMs,
       breakSeq: result.break?.seq ?? null,
-      message: result.break?.message ?? null,
+      message: result.break?.message ?? result.anchoring.error,
+      breaks: result.breaks.slice(0, 50).map(({ seq, problem, message }) => ({ seq, problem, message })),
+      breakCount: result.breakCount,
+      anchors: {
+        used: result.anchoring.used,
+        matched: result.anchors.matched,
+        latestSeq: result.anchoring.latest?.seq ?? null,
+        latestAt: result.anchoring.latest?.anchoredAt ?? null,
+        refused: result.anchoring.rejected.length,
+        error: result.anchoring.error,
+      },
     };
   },
 );

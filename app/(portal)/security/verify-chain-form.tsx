@@ -37,8 +37,37 @@ export const VerifyChainForm = () => {
           </p>
         ) : null}
         {state.status === "done" && !state.ok ? (
-          <p className="text-red-800">
-            Chain BROKEN at event #{state.breakSeq}. {state.message}
+          <div className="text-red-800">
+            {state.breakCount > 0 ? (
+              <>
+                <p>
+                  Chain BROKEN: {state.breakCount} {state.breakCount === 1 ? "break" : "breaks"}, the first at event #
+                  {state.breakSeq}.
+                </p>
+                <ul className="mt-1 list-disc pl-5 text-sm">
+                  {state.breaks.map((item) => (
+                    <li key={`${item.problem}-${item.seq}`}>
+                      <span className="font-mono">#{item.seq}</span> {item.problem}: {item.message}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : (
+              <p>Cannot vouch for the chain: {state.message}</p>
+            )}
+          </div>
+        ) : null}
+        {state.status === "done" ? (
+          <p className="text-xs text-slate-600" data-testid="verify-anchors">
+            {state.anchors.error
+              ? `Anchors unavailable: ${state.anchors.error}`
+              : `Checked against ${state.anchors.used} signed anchors (${state.anchors.matched} in range matched)` +
+                (state.anchors.latestSeq
+                  ? `, the newest #${state.anchors.latestSeq} of ${state.anchors.latestAt}.`
+                  : "; none written yet.")}
+            {state.anchors.refused > 0
+              ? ` ${state.anchors.refused} anchor line(s) refused: bad signature or another key.`
+              : ""}
           </p>
         ) : null}
         {state.status === "error" ? <p className="text-red-800">{state.message}</p> : null}
