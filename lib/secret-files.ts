@@ -12,6 +12,13 @@ export const SECRET_VARIABLES = [
   "REDIS_URL",
   "SMTP_URL",
   "CHAT_WEBHOOK_URL",
+  // One encryption secret per purpose, and the one being rotated out (ADR 0033).
+  "WEBHOOK_ENCRYPTION_SECRET",
+  "WEBHOOK_ENCRYPTION_SECRET_PREVIOUS",
+  "SIGNING_KEY_ENCRYPTION_SECRET",
+  "SIGNING_KEY_ENCRYPTION_SECRET_PREVIOUS",
+  "CONNECTOR_ENCRYPTION_SECRET",
+  "CONNECTOR_ENCRYPTION_SECRET_PREVIOUS",
 ] as const;
 export type TSecretVariable = (typeof SECRET_VARIABLES)[number];
 

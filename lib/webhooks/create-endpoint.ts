@@ -3,13 +3,16 @@ import { assertCan, type TAuditContext } from "../authz/enforce";
 import { getConfig } from "../config";
 import { db } from "../db";
 import { AppError } from "../errors";
+import { checkOutboundUrl, type TOutboundPolicy } from "../security/outbound";
 import { auditEndpointChange, boundedText, resourceNotFound } from "./internal";
 import { type TWebhookEventType, ZCreateEndpoint } from "./schemas";
 import { encryptSecret, generateSecret } from "./secrets";
 
 /**
  * Administrators: registers an endpoint for one resource's grant events. Returns the signing
- * secret, which is shown this once and stored only encrypted.
+ * secret, which is shown this once and stored only encrypted. A URL whose host is or resolves
+ * to an internal address that OUTBOUND_ALLOWED_HOSTS does not name is refused here with the
+ * reason (INVALID_INPUT on `url`); deliveries are vetted again at every send (ADR 0032).
  */
 export const createEndpoint = async (options: {
   actor: TUserActor;
@@ -17,6 +20,8 @@ export const createEndpoint = async (options: {
   url: string;
   events: readonly string[];
   context?: TAuditContext;
+  /** Tests: another allow-list than OUTBOUND_ALLOWED_HOSTS. */
+  outboundPolicy?: TOutboundPolicy;
 }): Promise<{ endpointId: string; secret: string }> => {
   const { actor, context } = options;
   await assertCan(actor, "catalog.manage", undefined, context);
@@ -33,6 +38,7 @@ export const createEndpoint = async (options: {
       url: "must start with https:// in production",
     });
   }
+  await checkOutboundUrl({ url, field: "url" }, options.outboundPolicy);
   const resourceKey = boundedText(options.resourceKey);
   const secret = generateSecret();
 
