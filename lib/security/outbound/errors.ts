@@ -18,6 +18,24 @@ export const OUTBOUND_ERROR_CLASSES = [
 ] as const;
 export type TOutboundErrorClass = (typeof OUTBOUND_ERROR_CLASSES)[number];
 
+/** For administrators, next to the class. */
+export const OUTBOUND_ERROR_DESCRIPTIONS: Record<TOutboundErrorClass, string> = {
+  blocked_address: "the target is an internal address that OUTBOUND_ALLOWED_HOSTS does not name",
+  dns: "the host name does not resolve",
+  refused: "the connection was refused",
+  timeout: "no answer in time",
+  tls: "the TLS handshake or certificate check failed",
+  network: "the connection failed",
+  redirect: "the receiver answered with a redirect, which is not followed",
+  http_4xx: "the receiver refused the request (4xx)",
+  http_5xx: "the receiver failed (5xx)",
+  http_other: "the receiver gave an unexpected status",
+};
+
+/** The description of a stored class; an unknown (older) value as it is. */
+export const describeOutboundError = (value: string): string =>
+  (OUTBOUND_ERROR_DESCRIPTIONS as Record<string, string>)[value] ?? value;
+
 /**
  * An outbound call that did not happen or did not complete. `blocked_address` and `dns` are
  * the target's fault (INVALID_INPUT, with `fields.target` saying why); the rest are the

@@ -11,7 +11,13 @@ export {
   type TParsedAddress,
 } from "./addresses";
 export { DEVELOPMENT_ALLOWED_HOSTS, parseAllowList, type TAllowEntry } from "./allow-list";
-export { OUTBOUND_ERROR_CLASSES, OutboundError, outboundErrorClass, type TOutboundErrorClass } from "./errors";
+export {
+  describeOutboundError,
+  OUTBOUND_ERROR_CLASSES,
+  OutboundError,
+  outboundErrorClass,
+  type TOutboundErrorClass,
+} from "./errors";
 export { outboundRequest, type TOutboundRequest, type TOutboundResponse } from "./outbound-request";
 export { checkOutboundUrl } from "./check-outbound-url";
 export { type TOutboundPolicy, type TVettedTarget, vetOutboundTarget } from "./vet-outbound-target";
