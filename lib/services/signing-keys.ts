@@ -28,7 +28,8 @@ const KEY_LOCK = 7_311_002;
 /** A retired key verifies this long after retirement: a token's life plus clock skew. */
 export const RETIRED_KEY_GRACE_MS = TOKEN_TTL_SECONDS * 1000 + 60_000;
 
-const passphraseFrom = (root: string): string =>
+/** The PKCS#8 passphrase a root secret gives (exported for the rotation test). */
+export const passphraseFrom = (root: string): string =>
   Buffer.from(
     hkdfSync("sha256", Buffer.from(root, "utf8"), Buffer.alloc(0), Buffer.from(KEY_INFO, "utf8"), 32),
   ).toString("base64");
