@@ -662,7 +662,7 @@ describe("rate limits", () => {
 });
 
 describe("signing keys", () => {
-  it("a current key that does not decrypt under this AUTH_SECRET is retired and replaced at start; its tokens still verify", async () => {
+  it("a current key that does not decrypt under this SIGNING_KEY_ENCRYPTION_SECRET is retired and replaced at start; its tokens still verify", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const kid = uniqueId("foreign-kid");
     await db.serviceSigningKey.create({

@@ -118,6 +118,15 @@ const IDP_URL = `http://localhost:${IDP_PORT}`;
 const CLIENT_ID = "jit-portal-load";
 const CLIENT_SECRET = `load-client-secret-${randomBytes(12).toString("hex")}`;
 const AUTH_SECRET = `load-auth-secret-${randomBytes(24).toString("hex")}`;
+// One secret per purpose (ADR 0033), the same for this process (which seals the endpoints'
+// secrets) and the app and worker (which open them).
+const ENCRYPTION_SECRETS = {
+  WEBHOOK_ENCRYPTION_SECRET: randomBytes(32).toString("base64"),
+  SIGNING_KEY_ENCRYPTION_SECRET: randomBytes(32).toString("base64"),
+  CONNECTOR_ENCRYPTION_SECRET: randomBytes(32).toString("base64"),
+};
+// The webhook receiver listens on loopback: allowed by name, as an operator would (ADR 0032).
+const OUTBOUND_ALLOWED_HOSTS = "127.0.0.0/8";
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 mkdirSync(RESULTS, { recursive: true });
 const LOG = path.join(RESULTS, `load-${stamp}.log`);
@@ -143,6 +152,7 @@ for (const name of [
   "SMTP_URL",
   "METRICS_TOKEN",
   "LOG_LEVEL",
+  "OUTBOUND_ALLOWED_HOSTS",
 ])
   delete process.env[name];
 Object.assign(process.env, {
@@ -152,6 +162,8 @@ Object.assign(process.env, {
   REDIS_PREFIX,
   APP_URL,
   AUTH_SECRET,
+  ...ENCRYPTION_SECRETS,
+  OUTBOUND_ALLOWED_HOSTS,
   ADMIN_GROUPS: "load-admins",
   SECURITY_GROUPS: "load-security",
   LOG_LEVEL: "silent",
@@ -444,6 +456,8 @@ const main = async (): Promise<number> => {
       API_PORT: String(API_PORT),
       APP_URL,
       AUTH_SECRET,
+      ...ENCRYPTION_SECRETS,
+      OUTBOUND_ALLOWED_HOSTS,
       OIDC_ISSUER: IDP_URL,
       OIDC_CLIENT_ID: CLIENT_ID,
       OIDC_CLIENT_SECRET: CLIENT_SECRET,

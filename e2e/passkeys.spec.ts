@@ -74,7 +74,8 @@ test("a person keeps a passkey on each of two devices, and removes one of them",
   await expect(phone.getByRole("button", { name: "Remove passkey Sam's phone" })).toBeVisible();
   await expect(table.getByRole("row")).toHaveCount(3);
 
-  // Confirmed: with another passkey left and a fresh sign-in, no step-up is asked for.
+  // Confirmed: any passkey but the last is removed only with a passkey confirmation (ADR 0033),
+  // which the phone's authenticator gives (with the very passkey being removed).
   await phone.getByRole("button", { name: "Remove passkey Sam's phone" }).click();
   await phoneRow.getByRole("button", { name: "Yes, remove" }).click();
   const listNotice = phone.getByRole("region", { name: "Your passkeys" });

@@ -7,6 +7,9 @@ const production = {
   NODE_ENV: "production",
   APP_URL: "https://access.example.com",
   AUTH_SECRET: "x".repeat(40),
+  WEBHOOK_ENCRYPTION_SECRET: "w".repeat(40),
+  SIGNING_KEY_ENCRYPTION_SECRET: "k".repeat(40),
+  CONNECTOR_ENCRYPTION_SECRET: "c".repeat(40),
   OIDC_ISSUER: "https://idp.example.com",
   OIDC_CLIENT_ID: "portal",
   OIDC_CLIENT_SECRET: "s3cret",
@@ -166,5 +169,94 @@ describe("audit anchoring configuration (ADR 0028)", () => {
     assert.deepEqual(config.auditAnchor.sink, { kind: "file", path: ".dev/audit-anchors-jit_dev.jsonl" });
     assert.equal(config.auditAnchor.everyMs, 5 * 60_000);
     assert.deepEqual(auditAnchoringProblems(config), []);
+  });
+});
+
+describe("one secret per purpose (ADR 0033)", () => {
+  const ENCRYPTION = ["WEBHOOK_ENCRYPTION_SECRET", "SIGNING_KEY_ENCRYPTION_SECRET", "CONNECTOR_ENCRYPTION_SECRET"];
+
+  it("refuses production without each encryption secret, naming every missing one", () => {
+    const problems = problemsOf({
+      ...production,
+      WEBHOOK_ENCRYPTION_SECRET: undefined,
+      SIGNING_KEY_ENCRYPTION_SECRET: undefined,
+      CONNECTOR_ENCRYPTION_SECRET: undefined,
+    });
+    assert.deepEqual(
+      problems.map((problem) => problem.split(":")[0]),
+      ENCRYPTION,
+    );
+    assert.ok(problems.every((problem) => /required in production/.test(problem)));
+  });
+
+  it("refuses production when two purposes share a secret, including AUTH_SECRET", () => {
+    assert.match(
+      problemsOf({ ...production, WEBHOOK_ENCRYPTION_SECRET: production.AUTH_SECRET }).join(),
+      /AUTH_SECRET, WEBHOOK_ENCRYPTION_SECRET: must be different secrets/,
+    );
+    assert.match(
+      problemsOf({ ...production, CONNECTOR_ENCRYPTION_SECRET: production.SIGNING_KEY_ENCRYPTION_SECRET }).join(),
+      /SIGNING_KEY_ENCRYPTION_SECRET, CONNECTOR_ENCRYPTION_SECRET: must be different secrets/,
+    );
+    assert.match(
+      problemsOf({ ...production, SIGNING_KEY_ENCRYPTION_SECRET: DEV_AUTH_SECRET }).join(),
+      /SIGNING_KEY_ENCRYPTION_SECRET: is the development default/,
+    );
+  });
+
+  it("refuses a short secret anywhere, and a _PREVIOUS equal to its current one", () => {
+    assert.match(
+      problemsOf({ WEBHOOK_ENCRYPTION_SECRET: "short" }).join(),
+      /WEBHOOK_ENCRYPTION_SECRET: must be at least 32 characters/,
+    );
+    assert.match(
+      problemsOf({ ...production, WEBHOOK_ENCRYPTION_SECRET_PREVIOUS: production.WEBHOOK_ENCRYPTION_SECRET }).join(),
+      /WEBHOOK_ENCRYPTION_SECRET_PREVIOUS: equals WEBHOOK_ENCRYPTION_SECRET/,
+    );
+  });
+
+  it("gives each purpose its own secret and previous one in production", () => {
+    const config = loadConfig({ ...production, WEBHOOK_ENCRYPTION_SECRET_PREVIOUS: "o".repeat(40) });
+    assert.deepEqual(config.encryptionSecrets, {
+      "webhook-secrets": { current: "w".repeat(40), previous: "o".repeat(40) },
+      "signing-keys": { current: "k".repeat(40), previous: null },
+      "connector-credentials": { current: "c".repeat(40), previous: null },
+    });
+  });
+
+  it("derives every purpose from AUTH_SECRET in development (each still gets its own key from HKDF)", () => {
+    const config = loadConfig({ AUTH_SECRET: "a".repeat(40) });
+    for (const purpose of ["webhook-secrets", "signing-keys", "connector-credentials"] as const)
+      assert.deepEqual(config.encryptionSecrets[purpose], { current: "a".repeat(40), previous: null });
+    assert.equal(loadConfig({}).encryptionSecrets["webhook-secrets"].current, DEV_AUTH_SECRET);
+  });
+});
+
+describe("OUTBOUND_ALLOWED_HOSTS (ADR 0032)", () => {
+  it("allows loopback by default in development only; production and tests allow nothing internal by default", () => {
+    assert.deepEqual(
+      loadConfig({}).outbound.allowed.map((entry) => entry.text),
+      ["localhost", "127.0.0.0/8", "[::1]"],
+    );
+    assert.deepEqual(loadConfig(production).outbound.allowed, []);
+    assert.deepEqual(loadConfig({ NODE_ENV: "test" }).outbound.allowed, []);
+    assert.equal(
+      loadConfig({ ...production, OUTBOUND_ALLOWED_HOSTS: "hooks.internal, 10.0.0.0/8:443" }).outbound.allowed.length,
+      2,
+    );
+  });
+
+  it("names a bad entry", () => {
+    assert.match(
+      problemsOf({ OUTBOUND_ALLOWED_HOSTS: "ok.internal, 10.0.0.0/99" }).join(),
+      /OUTBOUND_ALLOWED_HOSTS: "10\.0\.0\.0\/99": the prefix length/,
+    );
+  });
+});
+
+describe("PRIVILEGED_SESSION_MAX_MINUTES", () => {
+  it("defaults to 60 minutes and takes a value", () => {
+    assert.equal(loadConfig({}).session.privilegedMaxMs, 3_600_000);
+    assert.equal(loadConfig({ PRIVILEGED_SESSION_MAX_MINUTES: "15" }).session.privilegedMaxMs, 900_000);
   });
 });

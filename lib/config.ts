@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AnchorKeyError, DEV_AUDIT_ANCHOR_KEY, parseAnchorKey } from "./audit/anchors/anchor-key";
 import { QUEUE_NAMES, type TQueueName } from "./queue/definitions";
 import { resolveSecretFiles, type TReadFile } from "./secret-files";
+import { DEVELOPMENT_ALLOWED_HOSTS, parseAllowList, type TAllowEntry } from "./security/outbound/allow-list";
 
 /**
  * Every environment variable the portal reads, validated once. Defaults serve local
@@ -38,6 +39,13 @@ const ZEnv = z.object({
     .default("jit"),
   APP_URL: url("e.g. https://access.example.com").default("http://localhost:3000"),
   AUTH_SECRET: z.string().optional(),
+  WEBHOOK_ENCRYPTION_SECRET: z.string().optional(),
+  WEBHOOK_ENCRYPTION_SECRET_PREVIOUS: z.string().optional(),
+  SIGNING_KEY_ENCRYPTION_SECRET: z.string().optional(),
+  SIGNING_KEY_ENCRYPTION_SECRET_PREVIOUS: z.string().optional(),
+  CONNECTOR_ENCRYPTION_SECRET: z.string().optional(),
+  CONNECTOR_ENCRYPTION_SECRET_PREVIOUS: z.string().optional(),
+  OUTBOUND_ALLOWED_HOSTS: z.string().optional(),
   OIDC_ISSUER: url("the IdP's issuer").optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -54,6 +62,7 @@ const ZEnv = z.object({
     .optional(),
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   SESSION_MAX_HOURS: positiveInt.default(12),
+  PRIVILEGED_SESSION_MAX_MINUTES: positiveInt.default(60),
   GRANT_WARNING_MINUTES: positiveInt.default(10),
   DENIAL_BURST_THRESHOLD: positiveInt.default(10),
   DENIAL_BURST_WINDOW_MINUTES: positiveInt.default(10),
@@ -122,7 +131,15 @@ export type Config = {
   redisUrl: string;
   redisPrefix: string;
   appUrl: string;
+  /** Encrypts the session cookie (next-auth). */
   authSecret: string;
+  /**
+   * The root secret of each sealed purpose (ADR 0033): its own variable in production, derived
+   * from AUTH_SECRET in development. `previous` still decrypts during a rotation.
+   */
+  encryptionSecrets: Record<TEncryptionPurpose, { current: string; previous: string | null }>;
+  /** Internal targets outbound calls may reach (OUTBOUND_ALLOWED_HOSTS, lib/security/outbound). */
+  outbound: { allowed: TAllowEntry[] };
   oidc: {
     issuer: string;
     clientId: string;
@@ -140,7 +157,11 @@ export type Config = {
   mailFrom: string;
   /** Slack-compatible incoming webhook for security notices; null means none are posted. */
   chatWebhookUrl: string | null;
-  session: { idleMs: number; maxMs: number };
+  /**
+   * `privilegedMaxMs`: a session whose person holds the admin or security role ends this long
+   * after sign-in, so those roles are re-checked against the IdP's groups that often (ADR 0033).
+   */
+  session: { idleMs: number; maxMs: number; privilegedMaxMs: number };
   /** How long before a grant ends its subject is warned. */
   grantWarningMs: number;
   /** The queues this worker process consumes (WORKER_QUEUES; all by default). */
@@ -217,6 +238,15 @@ export type Config = {
   };
 };
 
+/** The purposes with an encryption secret of their own (ADR 0033). */
+export const ENCRYPTION_SECRET_VARIABLES = {
+  "webhook-secrets": "WEBHOOK_ENCRYPTION_SECRET",
+  "signing-keys": "SIGNING_KEY_ENCRYPTION_SECRET",
+  "connector-credentials": "CONNECTOR_ENCRYPTION_SECRET",
+} as const;
+export type TEncryptionPurpose = keyof typeof ENCRYPTION_SECRET_VARIABLES;
+type TEncryptionVariable = (typeof ENCRYPTION_SECRET_VARIABLES)[TEncryptionPurpose];
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
@@ -229,6 +259,37 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const isLocalHttp = (value: string): boolean => {
   const parsed = new URL(value);
   return parsed.protocol === "https:" || LOCAL_HOSTS.has(parsed.hostname);
+};
+
+/**
+ * Each encryption secret: 32+ characters wherever it is set; in production required, not a
+ * development value, and different from AUTH_SECRET and from every other one (a secret that
+ * leaks for one purpose must open nothing else). A `_PREVIOUS` must differ from its current.
+ */
+const encryptionSecretProblems = (
+  e: Partial<Record<TEncryptionVariable | `${TEncryptionVariable}_PREVIOUS` | "AUTH_SECRET", string>>,
+  isProduction: boolean,
+): string[] => {
+  const problems: string[] = [];
+  const names = Object.values(ENCRYPTION_SECRET_VARIABLES);
+  for (const name of names) {
+    const value = e[name];
+    const previous = e[`${name}_PREVIOUS`];
+    if (value !== undefined && value.length < 32) problems.push(`${name}: must be at least 32 characters`);
+    if (previous !== undefined && previous === value)
+      problems.push(`${name}_PREVIOUS: equals ${name}; after a rotation they differ`);
+    if (!isProduction) continue;
+    if (value === undefined)
+      problems.push(`${name}: required in production (32+ random characters, e.g. \`openssl rand -base64 32\`)`);
+    else if (value === DEV_AUTH_SECRET) problems.push(`${name}: is the development default; set a random secret`);
+  }
+  if (isProduction) {
+    const set = (["AUTH_SECRET", ...names] as const).filter((name) => e[name] !== undefined);
+    for (const [index, name] of set.entries())
+      for (const other of set.slice(index + 1))
+        if (e[name] === e[other]) problems.push(`${name}, ${other}: must be different secrets (one per purpose)`);
+  }
+  return problems;
 };
 
 /** Validate an environment (pure but for reading `NAME_FILE` files). Throws ConfigError naming every bad variable. */
@@ -290,6 +351,11 @@ export const loadConfig = (
   if (e.AUDIT_ANCHOR_SINK && /^https?:/.test(e.AUDIT_ANCHOR_SINK) && !URL.canParse(e.AUDIT_ANCHOR_SINK))
     problems.push("AUDIT_ANCHOR_SINK: not a valid URL");
   if (e.AUTH_SECRET && e.AUTH_SECRET.length < 32) problems.push("AUTH_SECRET: must be at least 32 characters");
+  problems.push(...encryptionSecretProblems(e, isProduction));
+  const allowList = parseAllowList(
+    e.OUTBOUND_ALLOWED_HOSTS ?? (e.NODE_ENV === "development" ? DEVELOPMENT_ALLOWED_HOSTS : ""),
+  );
+  problems.push(...allowList.problems.map((problem) => `OUTBOUND_ALLOWED_HOSTS: ${problem}`));
   if (e.OIDC_ISSUER && (!e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET)) {
     problems.push("OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set");
   }
@@ -306,6 +372,18 @@ export const loadConfig = (
     redisPrefix: e.REDIS_PREFIX,
     appUrl: e.APP_URL,
     authSecret: e.AUTH_SECRET ?? DEV_AUTH_SECRET,
+    encryptionSecrets: Object.fromEntries(
+      Object.entries(ENCRYPTION_SECRET_VARIABLES).map(([purpose, name]) => [
+        purpose,
+        {
+          // Outside production a purpose without its own secret uses AUTH_SECRET as its root; the
+          // purpose's own HKDF info string still gives it a key of its own (lib/security/sealed.ts).
+          current: e[name] ?? e.AUTH_SECRET ?? DEV_AUTH_SECRET,
+          previous: e[`${name}_PREVIOUS`] ?? null,
+        },
+      ]),
+    ) as Config["encryptionSecrets"],
+    outbound: { allowed: allowList.entries },
     oidc: {
       issuer: e.OIDC_ISSUER ?? `http://localhost:${e.DEV_IDP_PORT}`,
       clientId: e.OIDC_CLIENT_ID ?? DEV_OIDC_CLIENT_ID,
@@ -320,7 +398,11 @@ export const loadConfig = (
     smtpUrl: e.SMTP_URL ?? (isProduction ? null : `smtp://127.0.0.1:${e.DEV_SMTP_PORT}`),
     mailFrom: e.MAIL_FROM,
     chatWebhookUrl: e.CHAT_WEBHOOK_URL ?? null,
-    session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
+    session: {
+      idleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      maxMs: e.SESSION_MAX_HOURS * 3_600_000,
+      privilegedMaxMs: e.PRIVILEGED_SESSION_MAX_MINUTES * 60_000,
+    },
     grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
     workerQueues: e.WORKER_QUEUES ?? [...QUEUE_NAMES],
     denialBurst: { threshold: e.DENIAL_BURST_THRESHOLD, windowMs: e.DENIAL_BURST_WINDOW_MINUTES * 60_000 },

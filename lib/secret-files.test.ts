@@ -20,6 +20,9 @@ const production = {
   OIDC_CLIENT_ID: "portal",
   ADMIN_GROUPS: "it-admins",
   SECURITY_GROUPS: "secops",
+  WEBHOOK_ENCRYPTION_SECRET: "w".repeat(40),
+  SIGNING_KEY_ENCRYPTION_SECRET: "k".repeat(40),
+  CONNECTOR_ENCRYPTION_SECRET: "c".repeat(40),
 };
 
 const problemsOf = (env: Record<string, string | undefined>): string[] => {
@@ -42,6 +45,9 @@ describe("NAME_FILE variables for mounted secrets", () => {
       REDIS_URL_FILE: secretFile("redis", "redis://:pw@redis.internal:6379"),
       SMTP_URL_FILE: secretFile("smtp", "smtp://u:p@smtp.example.com:587\n"),
       CHAT_WEBHOOK_URL_FILE: secretFile("chat", "https://hooks.example.com/T/B/x\n"),
+      WEBHOOK_ENCRYPTION_SECRET: undefined,
+      WEBHOOK_ENCRYPTION_SECRET_FILE: secretFile("webhook-enc", `${"e".repeat(40)}\n`),
+      WEBHOOK_ENCRYPTION_SECRET_PREVIOUS_FILE: secretFile("webhook-enc-old", `${"p".repeat(40)}\n`),
     });
     assert.equal(config.authSecret, "a".repeat(40));
     assert.equal(config.oidc.clientSecret, "client-secret");
@@ -49,6 +55,10 @@ describe("NAME_FILE variables for mounted secrets", () => {
     assert.equal(config.redisUrl, "redis://:pw@redis.internal:6379");
     assert.equal(config.smtpUrl, "smtp://u:p@smtp.example.com:587");
     assert.equal(config.chatWebhookUrl, "https://hooks.example.com/T/B/x");
+    assert.deepEqual(config.encryptionSecrets["webhook-secrets"], {
+      current: "e".repeat(40),
+      previous: "p".repeat(40),
+    });
   });
 
   it("keeps inner and all but one trailing newline: only the writer's final newline is not part of the value", () => {

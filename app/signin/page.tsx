@@ -14,6 +14,8 @@ const REASONS: Record<string, string> = {
   idle: "Your session ended after a period of inactivity. Sign in again.",
   revoked: "Your session has ended. Sign in again.",
   deactivated: "This account is deactivated. Ask an administrator of the portal.",
+  privileged_reauth:
+    "Administrator and security roles are confirmed with your identity provider regularly. Sign in again to continue.",
 };
 
 // next-auth's error codes, said plainly. AccessDenied is every refusal of an account (deactivated,

@@ -30,6 +30,12 @@ export const appEnvFor = (ports: { app: number; idp: number }): Record<string, s
   API_PORT: String(ports.app + 2),
   APP_URL: `http://localhost:${ports.app}`,
   AUTH_SECRET: "e2e-auth-secret-0123456789abcdef0123456789",
+  // One secret per purpose, as production requires (ADR 0033).
+  WEBHOOK_ENCRYPTION_SECRET: "e2e-webhook-encryption-secret-0123456789abcdef",
+  SIGNING_KEY_ENCRYPTION_SECRET: "e2e-signing-key-encryption-secret-0123456789ab",
+  CONNECTOR_ENCRYPTION_SECRET: "e2e-connector-encryption-secret-0123456789abcd",
+  // The journeys' webhook receivers and the development IdP run on loopback (ADR 0032).
+  OUTBOUND_ALLOWED_HOSTS: "localhost,127.0.0.0/8,[::1]",
   OIDC_ISSUER: `http://localhost:${ports.idp}`,
   OIDC_CLIENT_ID: CLIENT_ID,
   OIDC_CLIENT_SECRET: CLIENT_SECRET,

@@ -120,6 +120,42 @@ describe("every request checks the session in the database", () => {
     assert.deepEqual(await resolveSession({ sessionId, now: end }), { ok: false, problem: "expired" });
   });
 
+  it("an administrator's role is not honoured past PRIVILEGED_SESSION_MAX_MINUTES; the next sign-in asks the IdP again", async () => {
+    const { privilegedMaxMs, idleMs, maxMs } = getConfig().session;
+    assert.ok(privilegedMaxMs < maxMs, "shorter than an ordinary session");
+    const start = new Date();
+    for (const group of ["portal-admins", "security-reviewers"]) {
+      const who = identity([group]);
+      const { sessionId } = await signInUser({ issuer: TEST_ISSUER, identity: who, now: start });
+      // Active all along (never idle), just inside and then at the end of the window.
+      const inside = new Date(start.getTime() + privilegedMaxMs - 1_000);
+      await db.session.update({
+        where: { id: sessionId },
+        data: { lastSeenAt: new Date(inside.getTime() - idleMs / 2) },
+      });
+      const before = await resolveSession({ sessionId, now: inside });
+      assert.ok(before.ok && before.actor.roles.length === 1, `${group}: honoured inside the window`);
+      const end = new Date(start.getTime() + privilegedMaxMs);
+      await db.session.update({ where: { id: sessionId }, data: { lastSeenAt: new Date(end.getTime() - 1_000) } });
+      assert.deepEqual(await resolveSession({ sessionId, now: end }), { ok: false, problem: "privileged_reauth" });
+
+      // Meanwhile the IdP took the group away: the new sign-in carries no privileged role.
+      const again = await signInUser({ issuer: TEST_ISSUER, identity: { ...who, groups: ["engineers"] }, now: end });
+      const after = await resolveSession({ sessionId: again.sessionId, now: end });
+      assert.ok(after.ok);
+      assert.deepEqual(after.actor.roles, []);
+    }
+  });
+
+  it("the shorter window applies only to privileged roles: an engineer's session goes on", async () => {
+    const { privilegedMaxMs } = getConfig().session;
+    const start = new Date();
+    const { sessionId } = await signInUser({ issuer: TEST_ISSUER, identity: identity(["engineers"]), now: start });
+    const later = new Date(start.getTime() + privilegedMaxMs + 60_000);
+    await db.session.update({ where: { id: sessionId }, data: { lastSeenAt: new Date(later.getTime() - 1_000) } });
+    assert.ok((await resolveSession({ sessionId, now: later })).ok);
+  });
+
   it("refuses a signed-out session, and records the sign-out once", async () => {
     const { userId, sessionId } = await signInUser({ issuer: TEST_ISSUER, identity: identity() });
     await revokeSession({ sessionId, reason: "sign_out" });

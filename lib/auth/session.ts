@@ -3,7 +3,7 @@ import { rolesForGroups, type TUserActor } from "../authz";
 import { getConfig } from "../config";
 import { db } from "../db";
 
-export type TSessionProblem = "missing" | "revoked" | "expired" | "idle" | "deactivated";
+export type TSessionProblem = "missing" | "revoked" | "expired" | "idle" | "deactivated" | "privileged_reauth";
 export type TSessionResult = { ok: true; actor: TUserActor } | { ok: false; problem: TSessionProblem };
 
 // Refresh lastSeenAt at most this often: an idle timeout of minutes does not need a write
@@ -14,6 +14,12 @@ const TOUCH_EVERY_MS = 60_000;
  * Resolves a session id (from the cookie) to an actor, checking the database on every call:
  * a revoked session, a deactivated user, an idle or too-old session are all refused now,
  * not at the next sign-in. Roles are derived from the user's groups at this moment.
+ *
+ * Groups are the IdP's word as of the last sign-in. For the privileged roles (admin,
+ * security) that word is kept fresh: their session ends PRIVILEGED_SESSION_MAX_MINUTES after
+ * sign-in (`privileged_reauth`), and the sign-in that follows asks the IdP again, so someone
+ * the IdP removed from an admin group stops being an administrator within that window, not
+ * after the 12-hour session (ADR 0033).
  */
 export const resolveSession = async (options: {
   sessionId: string | null | undefined;
@@ -25,6 +31,7 @@ export const resolveSession = async (options: {
     where: { id: options.sessionId },
     select: {
       id: true,
+      createdAt: true,
       lastSeenAt: true,
       expiresAt: true,
       revokedAt: true,
@@ -43,6 +50,11 @@ export const resolveSession = async (options: {
   }
   const { user } = session;
   const roles = rolesForGroups(user.groups);
+  if (
+    (roles.includes("admin") || roles.includes("security")) &&
+    now.getTime() - session.createdAt.getTime() >= getConfig().session.privilegedMaxMs
+  )
+    return { ok: false, problem: "privileged_reauth" };
   if (
     user.groups.length > 0 &&
     (await db.accessPolicy.count({ where: { approverGroups: { hasSome: user.groups } }, take: 1 })) > 0

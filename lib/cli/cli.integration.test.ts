@@ -15,6 +15,9 @@ const PRODUCTION = {
   NODE_ENV: "production",
   APP_URL: "https://access.example.com",
   AUTH_SECRET: "p".repeat(40),
+  WEBHOOK_ENCRYPTION_SECRET: "w".repeat(40),
+  SIGNING_KEY_ENCRYPTION_SECRET: "k".repeat(40),
+  CONNECTOR_ENCRYPTION_SECRET: "c".repeat(40),
   OIDC_ISSUER: "https://idp.example.com",
   OIDC_CLIENT_ID: "portal",
   OIDC_CLIENT_SECRET: "secret",
@@ -50,6 +53,12 @@ describe("production start", () => {
     const result = run("lib/cli/start.ts", { ...PRODUCTION, AUTH_SECRET: "" });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /AUTH_SECRET: required in production/);
+  });
+
+  it("refuses to start when two purposes share a secret, naming both", () => {
+    const result = run("lib/cli/start.ts", { ...PRODUCTION, CONNECTOR_ENCRYPTION_SECRET: PRODUCTION.AUTH_SECRET });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /AUTH_SECRET, CONNECTOR_ENCRYPTION_SECRET: must be different secrets/);
   });
 
   it("refuses the development IdP and an http origin", () => {

@@ -16,6 +16,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { dropDatabase, ensureDatabase } from "../db/ensure-database";
 import { SECRET_VARIABLES } from "../secret-files";
+import { DEVELOPMENT_ALLOWED_HOSTS as LOOPBACK_ALLOWED_HOSTS } from "../security/outbound/allow-list";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const OUT = path.join(ROOT, ".test-output");
@@ -43,10 +44,13 @@ const CONFIG_DEFAULTS: Record<string, string> = Object.fromEntries(
     "WEBAUTHN_RP_ID",
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
+    "PRIVILEGED_SESSION_MAX_MINUTES",
+    "OUTBOUND_ALLOWED_HOSTS",
     "LOG_LEVEL",
     "METRICS_TOKEN",
     "AUDIT_ANCHOR_KEY",
     "AUDIT_ANCHOR_SINK_TOKEN",
+    ...SECRET_VARIABLES.filter((name) => name.includes("ENCRYPTION_SECRET")),
     ...SECRET_VARIABLES.map((name) => `${name}_FILE`),
   ].map((name) => [name, ""]),
 );
@@ -159,6 +163,9 @@ const isolatedEnvironment = async (): Promise<{
     // Anchors belong to one database: this run's own file (ADR 0028).
     AUDIT_ANCHOR_SINK: `file:${path.join(OUT, `audit-anchors-${id}.jsonl`)}`,
     NEXT_TELEMETRY_DISABLED: "1",
+    // The suites' webhook, chat and SMTP receivers listen on loopback: allowed by name, as an
+    // operator would allow an internal target (ADR 0032). Outside this, tests allow nothing.
+    OUTBOUND_ALLOWED_HOSTS: LOOPBACK_ALLOWED_HOSTS,
   };
   await ensureDatabase(databaseUrl);
   const migrated = await run("npx", ["prisma", "migrate", "deploy"], env);

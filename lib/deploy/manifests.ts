@@ -144,6 +144,9 @@ export const WEB_EGRESS_PORTS: Record<number, string> = {
 /** A stand-in of the right shape for each credential, for the configuration check. */
 const PLACEHOLDERS: Record<string, string> = {
   AUTH_SECRET: "placeholder-auth-secret-0123456789abcdef",
+  WEBHOOK_ENCRYPTION_SECRET: "placeholder-webhook-encryption-secret-0123456789",
+  SIGNING_KEY_ENCRYPTION_SECRET: "placeholder-signing-key-encryption-secret-0123456789",
+  CONNECTOR_ENCRYPTION_SECRET: "placeholder-connector-encryption-secret-0123456789",
   OIDC_CLIENT_SECRET: "placeholder-client-secret",
   DATABASE_URL: "postgresql://jit:placeholder@db.internal:5432/jit_access",
   REDIS_URL: "redis://:placeholder@redis.internal:6379",

@@ -2,6 +2,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { z } from "zod";
 import { getConfig } from "../config";
 import { db } from "../db";
+import { outboundRequest, type TOutboundPolicy } from "../security/outbound";
 import { renderChat, renderEmail } from "./render";
 
 export const ZSendNotification = z.strictObject({
@@ -18,6 +19,8 @@ export type TDeliverySettings = {
   mailFrom: string;
   chatWebhookUrl: string | null;
   appUrl: string;
+  /** Which internal hosts the chat post may reach; OUTBOUND_ALLOWED_HOSTS when absent. */
+  outboundPolicy?: TOutboundPolicy;
 };
 
 const log = (event: string, fields: Record<string, unknown> = {}): void =>
@@ -114,17 +117,22 @@ export const sendNotification = async (
 
   if (channel === "chat") {
     if (!settings.chatWebhookUrl) return settle(notificationId, channel, "CHAT_WEBHOOK_URL is not set");
-    const response = await fetch(settings.chatWebhookUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(renderChat(notification, { appUrl: settings.appUrl })),
-      redirect: "error",
-      signal: AbortSignal.timeout(CHAT_TIMEOUT_MS),
-    });
-    // Drain the body so the connection is released; its text helps whoever reads the failure.
-    const answer = (await response.text().catch(() => "")).slice(0, 200);
-    // The webhook URL is a credential: never put it in an error or a log line.
-    if (!response.ok) throw new Error(`chat webhook answered ${response.status}${answer ? `: ${answer}` : ""}`);
+    // Through the outbound guard (ADR 0032): no internal address unless allowed, no redirect,
+    // the answer's body never read. The webhook URL is a credential: never in an error or a log line.
+    let response: Awaited<ReturnType<typeof outboundRequest>>;
+    try {
+      response = await outboundRequest({
+        url: settings.chatWebhookUrl,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(renderChat(notification, { appUrl: settings.appUrl })),
+        timeoutMs: CHAT_TIMEOUT_MS,
+        policy: settings.outboundPolicy,
+      });
+    } catch (error) {
+      throw new Error(`chat webhook failed: ${(error as { errorClass?: string }).errorClass ?? "network"}`);
+    }
+    if (response.errorClass) throw new Error(`chat webhook answered ${response.status} (${response.errorClass})`);
     await markSent();
     log("notify.sent", { notificationId, channel, kind: notification.kind });
     return { status: "sent" };

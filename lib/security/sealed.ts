@@ -6,6 +6,10 @@
  *
  * Format: `v1.<iv>.<tag>.<ciphertext>`, each base64url, a fresh IV every time; the version
  * lets the key or algorithm change later without guessing.
+ *
+ * Each purpose's key comes from its own root secret (WEBHOOK_ENCRYPTION_SECRET,
+ * CONNECTOR_ENCRYPTION_SECRET; ADR 0033). During a rotation the purpose's `_PREVIOUS` secret
+ * still opens what it sealed, and `resealed` re-seals such a value under the current one.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { getConfig } from "../config";
@@ -21,18 +25,29 @@ const FORMAT = "v1";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export type TSealOptions = { purpose: TSealPurpose; label?: string; rootSecret?: string };
+export type TSealOptions = {
+  purpose: TSealPurpose;
+  label?: string;
+  /** Overrides the configured root secret (tests, the re-seal command); then no previous one applies. */
+  rootSecret?: string;
+  previousRootSecret?: string | null;
+};
 
-const keyFor = ({ purpose, rootSecret }: TSealOptions): Buffer =>
+const rootsFor = ({
+  purpose,
+  rootSecret,
+  previousRootSecret,
+}: TSealOptions): { current: string; previous: string | null } =>
+  rootSecret !== undefined
+    ? { current: rootSecret, previous: previousRootSecret ?? null }
+    : getConfig().encryptionSecrets[purpose];
+
+const deriveKey = (purpose: TSealPurpose, root: string): Buffer =>
   Buffer.from(
-    hkdfSync(
-      "sha256",
-      Buffer.from(rootSecret ?? getConfig().authSecret, "utf8"),
-      Buffer.alloc(0),
-      Buffer.from(SEAL_PURPOSES[purpose], "utf8"),
-      32,
-    ),
+    hkdfSync("sha256", Buffer.from(root, "utf8"), Buffer.alloc(0), Buffer.from(SEAL_PURPOSES[purpose], "utf8"), 32),
   );
+
+const keyFor = (options: TSealOptions): Buffer => deriveKey(options.purpose, rootsFor(options).current);
 
 export const seal = (plaintext: string, options: TSealOptions): string => {
   const iv = randomBytes(IV_BYTES);
@@ -59,13 +74,33 @@ export const unseal = (sealed: string, options: TSealOptions): string => {
   const iv = Buffer.from(ivText, "base64url");
   const tag = Buffer.from(tagText, "base64url");
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new Error(`${label}: malformed ciphertext`);
-  const decipher = createDecipheriv("aes-256-gcm", keyFor(options), iv, { authTagLength: TAG_BYTES });
-  decipher.setAuthTag(tag);
+  const ciphertext = Buffer.from(ciphertextText, "base64url");
+  const roots = rootsFor(options);
+  for (const root of [roots.current, ...(roots.previous ? [roots.previous] : [])]) {
+    const decipher = createDecipheriv("aes-256-gcm", deriveKey(options.purpose, root), iv, {
+      authTagLength: TAG_BYTES,
+    });
+    decipher.setAuthTag(tag);
+    try {
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString("utf8");
+    } catch {
+      // Try the previous secret, if a rotation is under way.
+    }
+  }
+  throw new Error(`${label}: decryption failed (wrong key or altered ciphertext)`);
+};
+
+/**
+ * For the re-seal command: the value sealed again under the current secret when only the
+ * previous one opens it, or null when the current one already does. Throws when neither does.
+ */
+export const resealed = (sealed: string, options: TSealOptions): string | null => {
+  const roots = rootsFor(options);
   try {
-    return Buffer.concat([decipher.update(Buffer.from(ciphertextText, "base64url")), decipher.final()]).toString(
-      "utf8",
-    );
+    unseal(sealed, { ...options, rootSecret: roots.current, previousRootSecret: null });
+    return null;
   } catch {
-    throw new Error(`${label}: decryption failed (wrong key or altered ciphertext)`);
+    const plaintext = unseal(sealed, options);
+    return seal(plaintext, { ...options, rootSecret: roots.current, previousRootSecret: null });
   }
 };

@@ -2,8 +2,9 @@
  * The keys that sign service tokens (ES256, P-256). The newest key that is not retired signs;
  * every key is published at /.well-known/jwks.json and verifies until it has been retired for
  * longer than a token lives, so a rotation never breaks a token in flight. The private half is
- * stored as encrypted PKCS#8 under a passphrase derived from AUTH_SECRET (HKDF, its own info
- * string, so it shares no key with anything else).
+ * stored as encrypted PKCS#8 under a passphrase derived from SIGNING_KEY_ENCRYPTION_SECRET (HKDF,
+ * its own info string; ADR 0033), so it shares no key with anything else. During a rotation the
+ * `_PREVIOUS` secret still decrypts, and `npm run secrets:reseal` re-encrypts under the new one.
  */
 import {
   createPrivateKey,
@@ -27,10 +28,12 @@ const KEY_LOCK = 7_311_002;
 /** A retired key verifies this long after retirement: a token's life plus clock skew. */
 export const RETIRED_KEY_GRACE_MS = TOKEN_TTL_SECONDS * 1000 + 60_000;
 
-const passphrase = (): string =>
+/** The PKCS#8 passphrase a root secret gives (exported for the rotation test). */
+export const passphraseFrom = (root: string): string =>
   Buffer.from(
-    hkdfSync("sha256", Buffer.from(getConfig().authSecret, "utf8"), Buffer.alloc(0), Buffer.from(KEY_INFO, "utf8"), 32),
+    hkdfSync("sha256", Buffer.from(root, "utf8"), Buffer.alloc(0), Buffer.from(KEY_INFO, "utf8"), 32),
   ).toString("base64");
+const passphrase = (): string => passphraseFrom(getConfig().encryptionSecrets["signing-keys"].current);
 
 export type TPublicJwk = JsonWebKey & { kid: string; alg: string; use: "sig" };
 
@@ -51,18 +54,49 @@ const newKeyRow = (id: string) => {
 
 const createKey = (tx: Prisma.TransactionClient) => tx.serviceSigningKey.create({ data: newKeyRow(randomUUID()) });
 
-const decryptPrivateKey = (encrypted: string): KeyObject | null => {
+const decryptWith = (encrypted: string, root: string): KeyObject | null => {
   try {
-    return createPrivateKey({ key: encrypted, format: "pem", passphrase: passphrase() });
+    return createPrivateKey({ key: encrypted, format: "pem", passphrase: passphraseFrom(root) });
   } catch {
-    // Encrypted under another AUTH_SECRET (it was changed, or a database was shared).
     return null;
   }
 };
 
+/** Under the current secret, or the previous one during a rotation; null under neither (another secret). */
+const decryptPrivateKey = (encrypted: string): KeyObject | null => {
+  const { current, previous } = getConfig().encryptionSecrets["signing-keys"];
+  return decryptWith(encrypted, current) ?? (previous ? decryptWith(encrypted, previous) : null);
+};
+
+/**
+ * Re-encrypts, under the current SIGNING_KEY_ENCRYPTION_SECRET, every stored private key that
+ * only the previous secret opens (the re-seal command, after a rotation). Keys neither opens are
+ * left as they are (they are retired at the next start). Returns how many were re-encrypted.
+ */
+export const resealSigningKeys = async (): Promise<{ resealed: number; unreadable: number }> => {
+  const { current } = getConfig().encryptionSecrets["signing-keys"];
+  const rows = await db.serviceSigningKey.findMany({ select: { id: true, privateKeyEncrypted: true } });
+  let resealed = 0;
+  let unreadable = 0;
+  for (const row of rows) {
+    if (decryptWith(row.privateKeyEncrypted, current)) continue;
+    const key = decryptPrivateKey(row.privateKeyEncrypted);
+    if (!key) {
+      unreadable += 1;
+      continue;
+    }
+    const privateKeyEncrypted = key
+      .export({ format: "pem", type: "pkcs8", cipher: "aes-256-cbc", passphrase: passphraseFrom(current) })
+      .toString();
+    await db.serviceSigningKey.update({ where: { id: row.id }, data: { privateKeyEncrypted } });
+    resealed += 1;
+  }
+  return { resealed, unreadable };
+};
+
 /**
  * Makes sure a key this process can sign with exists (the API server calls it at start); safe
- * on many replicas at once. A current key that no longer decrypts (AUTH_SECRET changed) is
+ * on many replicas at once. A current key that no longer decrypts (SIGNING_KEY_ENCRYPTION_SECRET changed without its _PREVIOUS) is
  * retired, still verifying the tokens it signed, and a new one takes over.
  */
 export const ensureSigningKey = async (): Promise<void> => {
@@ -87,7 +121,8 @@ export const ensureSigningKey = async (): Promise<void> => {
       targetType: "signing_key",
       targetId: key.id,
       outcome: "ALLOWED",
-      reason: current.length > 0 ? "the current key does not decrypt under this AUTH_SECRET" : "first key",
+      reason:
+        current.length > 0 ? "the current key does not decrypt under this SIGNING_KEY_ENCRYPTION_SECRET" : "first key",
       details: { retired: current.map((row) => row.id) },
     });
   });

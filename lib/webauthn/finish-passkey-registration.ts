@@ -8,6 +8,7 @@ import { challengeOf, checkChallenge, consumeChallenge } from "./challenges";
 import { relyingParty } from "./config";
 import { PASSKEY_ROW_SELECT, type TPasskeyRow } from "./list-passkeys";
 import { assertRecentAuth } from "./recent-auth";
+import { notifyPasskeyChange } from "./passkey-notices";
 import { recordPasskeyRefusal } from "./record-refusal";
 import { classifyVerificationError, registrationRefused, stepUpRefused } from "./refusals";
 import {
@@ -39,8 +40,8 @@ const isUniqueViolation = (error: unknown): boolean =>
 /**
  * Stores a new passkey for the actor, after checking, in one transaction: a recent sign-in or
  * a step-up with an existing passkey; a REGISTER challenge issued to this person, unused and
- * unexpired (spent here); origin, RP ID and user verification. The passkey and its
- * `passkey.register` audit event commit together. Refusals are FORBIDDEN: `fields.reauth` /
+ * unexpired (spent here); origin, RP ID and user verification. The passkey, its
+ * `passkey.register` audit event and the notice to the person (e-mail and in-app) commit together. Refusals are FORBIDDEN: `fields.reauth` /
  * `fields.stepUp` = "required" ask for a sign-in or a step-up; other reasons are in
  * `fields.passkey` or `fields.stepUp`.
  */
@@ -137,6 +138,14 @@ export const finishPasskeyRegistration = async (options: TFinishPasskeyRegistrat
         ip: context.ip ?? null,
         userAgent: context.userAgent ?? null,
         requestId: context.requestId ?? null,
+      });
+      await notifyPasskeyChange({
+        tx,
+        userId: actor.userId,
+        change: "added",
+        passkeyName: passkey.name,
+        context,
+        at: now,
       });
       return passkey;
     });

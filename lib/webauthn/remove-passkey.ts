@@ -4,7 +4,8 @@ import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
-import { assertRecentAuth, type TRecentAuth } from "./recent-auth";
+import { notifyPasskeyChange } from "./passkey-notices";
+import { assertRecentAuth, stepUpRequired, type TRecentAuth } from "./recent-auth";
 import { recordPasskeyRefusal } from "./record-refusal";
 import { stepUpRefused } from "./refusals";
 import { type TAuthenticationResponse, ZAuthenticationResponse } from "./schemas";
@@ -17,9 +18,16 @@ const ZPasskeyId = z.string().min(1).max(64);
 
 /**
  * Removes one of the actor's own passkeys. The actor is part of the `where`, so another
- * person's passkey id is NOT_FOUND and nothing is deleted. Removing the last passkey needs a
- * recent sign-in or a MANAGE_PASSKEYS step-up (`stepUp`; it may be made with the very
- * passkey being removed); otherwise FORBIDDEN with `fields.stepUp = "required"`.
+ * person's passkey id is NOT_FOUND and nothing is deleted.
+ *
+ * Every removal needs a fresh MANAGE_PASSKEYS step-up (`stepUp`), made with any of the
+ * person's passkeys, the one being removed included (ADR 0033): a stolen session, even a
+ * fresh one, holds no authenticator, so it cannot strip a person of their passkeys. The one
+ * exception is the last passkey, which a recent sign-in (10 minutes) may also remove: a person
+ * who lost their only device must be able to clean up, and the IdP sign-in is then the only
+ * proof left. Refused: FORBIDDEN with `fields.stepUp = "required"` (or `reauth`).
+ *
+ * The person is notified (e-mail and in-app) in the removal's transaction.
  */
 export const removePasskey = async (options: {
   actor: TUserActor;
@@ -49,8 +57,9 @@ export const removePasskey = async (options: {
       });
       if (!passkey) throw new AppError("NOT_FOUND", "No such passkey.");
       const count = await tx.passkey.count({ where: { userId: actor.userId } });
-      const recentAuth: TRecentAuth | { method: "not_required" } =
-        count <= 1 || stepUp ? await assertRecentAuth({ tx, actor, stepUp, context }) : { method: "not_required" };
+      // Not the last one: only an assertion will do, however recent the sign-in.
+      if (count > 1 && !stepUp) throw stepUpRequired();
+      const recentAuth: TRecentAuth = await assertRecentAuth({ tx, actor, stepUp, context });
 
       const deleted = await tx.passkey.deleteMany({ where: { id: passkey.id, userId: actor.userId } });
       if (deleted.count !== 1) throw new AppError("NOT_FOUND", "No such passkey.");
@@ -73,6 +82,14 @@ export const removePasskey = async (options: {
         ip: context.ip ?? null,
         userAgent: context.userAgent ?? null,
         requestId: context.requestId ?? null,
+      });
+      await notifyPasskeyChange({
+        tx,
+        userId: actor.userId,
+        change: "removed",
+        passkeyName: passkey.name,
+        context,
+        at: new Date(),
       });
     });
   } catch (error) {

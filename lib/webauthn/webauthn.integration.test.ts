@@ -215,19 +215,71 @@ describe("passkey removal", () => {
     assert.deepEqual(await listPasskeys({ actor: intruder }), [], "nor is it listed for them");
   });
 
-  it("removing a passkey that is not the last needs nothing more, and is audited", async () => {
-    const { actor, passkey } = await personWithPasskey();
+  it("removing a passkey that is not the last needs a step-up even on a fresh session: a stolen session cannot strip passkeys", async () => {
+    const { actor, authenticator, passkey } = await personWithPasskey();
     const second = createSoftwareAuthenticator({ origin, rpId });
-    await finishPasskeyRegistration({
+    const phone = await finishPasskeyRegistration({
       actor,
       name: "Phone",
       response: second.register(await startPasskeyRegistration({ actor })),
     });
-    await ageSession(actor);
-    await removePasskey({ actor, passkeyId: passkey.id });
+    // The session is minutes old: before, that was enough. Now it is refused and nothing changes.
+    for (const passkeyId of [passkey.id, phone.id])
+      await assert.rejects(removePasskey({ actor, passkeyId }), refusedWith("FORBIDDEN", { stepUp: "required" }));
+    assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 2);
+    const refusal = await db.auditEvent.findFirstOrThrow({
+      where: { action: "passkey.remove", actorId: actor.userId, outcome: "DENIED" },
+    });
+    assert.equal(refusal.targetId, passkey.id);
+
+    // A step-up made with the very passkey being removed is enough: the person holds it.
+    const stepUp = await assertFor(actor, authenticator, {
+      purpose: "MANAGE_PASSKEYS",
+      targetType: "user",
+      targetId: actor.userId,
+    });
+    await removePasskey({ actor, passkeyId: passkey.id, stepUp });
     assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 1);
-    const event = await db.auditEvent.findFirstOrThrow({ where: { action: "passkey.remove", targetId: passkey.id } });
-    assert.equal(event.outcome, "ALLOWED");
+    const event = await db.auditEvent.findFirstOrThrow({
+      where: { action: "passkey.remove", targetId: passkey.id, outcome: "ALLOWED" },
+    });
+    assert.equal((event.details as { confirmedBy: string }).confirmedBy, "passkey");
+
+    // A step-up is spent once: replayed for the next removal, it is refused.
+    await assert.rejects(removePasskey({ actor, passkeyId: phone.id, stepUp }), refusedWith("FORBIDDEN"));
+    assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 1);
+  });
+
+  it("the person is notified in the app and by e-mail when a passkey is added or removed", async () => {
+    const { actor, authenticator, passkey } = await personWithPasskey();
+    const stepUp = await assertFor(actor, authenticator, {
+      purpose: "MANAGE_PASSKEYS",
+      targetType: "user",
+      targetId: actor.userId,
+    });
+    await removePasskey({ actor, passkeyId: passkey.id, stepUp, context: { ip: "203.0.113.9" } });
+    const notices = await db.notification.findMany({
+      where: { userId: actor.userId, kind: { startsWith: "passkey." } },
+      orderBy: { createdAt: "asc" },
+    });
+    assert.deepEqual(
+      notices.map((notice) => [notice.kind, notice.title, notice.link]),
+      [
+        ["passkey.added", "Passkey “Laptop” added", "/passkeys"],
+        ["passkey.removed", "Passkey “Laptop” removed", "/passkeys"],
+      ],
+    );
+    assert.match(notices[1]?.body ?? "", /from 203\.0\.113\.9/);
+    for (const notice of notices) {
+      assert.deepEqual(notice.channels, ["email"], "an e-mail copy is owed");
+      assert.equal(
+        await db.outboxJob.count({
+          where: { name: "notify.send", payload: { path: ["notificationId"], equals: notice.id } },
+        }),
+        1,
+        "and queued in the change's transaction",
+      );
+    }
   });
 
   it("removing the last passkey needs a fresh sign-in or a step-up", async () => {
@@ -253,7 +305,7 @@ describe("passkey removal", () => {
     assert.equal(await db.passkey.count({ where: { userId: fresh.actor.userId } }), 0);
   });
 
-  it("two concurrent removals on an old session cannot leave the person with no passkey unconfirmed", async () => {
+  it("two concurrent removals without a step-up leave both passkeys in place", async () => {
     const { actor, passkey } = await personWithPasskey();
     const second = createSoftwareAuthenticator({ origin, rpId });
     const other = await finishPasskeyRegistration({
@@ -266,10 +318,11 @@ describe("passkey removal", () => {
       removePasskey({ actor, passkeyId: passkey.id }),
       removePasskey({ actor, passkeyId: other.id }),
     ]);
-    assert.equal(outcomes.filter((outcome) => outcome.status === "fulfilled").length, 1);
-    const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
-    refusedWith("FORBIDDEN", { stepUp: "required" })(refused?.reason);
-    assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 1);
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, "rejected");
+      refusedWith("FORBIDDEN", { stepUp: "required" })((outcome as PromiseRejectedResult).reason);
+    }
+    assert.equal(await db.passkey.count({ where: { userId: actor.userId } }), 2);
   });
 
   it("a MANAGE_PASSKEYS step-up cannot be issued for someone else", async () => {

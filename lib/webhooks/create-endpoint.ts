@@ -4,13 +4,16 @@ import { getConfig } from "../config";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { auditableUrl } from "./auditable-url";
+import { checkOutboundUrl, type TOutboundPolicy } from "../security/outbound";
 import { auditEndpointChange, boundedText, resourceNotFound } from "./internal";
 import { type TWebhookEventType, ZCreateEndpoint } from "./schemas";
 import { encryptSecret, generateSecret } from "./secrets";
 
 /**
  * Administrators: registers an endpoint for one resource's grant events. Returns the signing
- * secret, which is shown this once and stored only encrypted.
+ * secret, which is shown this once and stored only encrypted. A URL whose host is or resolves
+ * to an internal address that OUTBOUND_ALLOWED_HOSTS does not name is refused here with the
+ * reason (INVALID_INPUT on `url`); deliveries are vetted again at every send (ADR 0032).
  */
 export const createEndpoint = async (options: {
   actor: TUserActor;
@@ -18,6 +21,8 @@ export const createEndpoint = async (options: {
   url: string;
   events: readonly string[];
   context?: TAuditContext;
+  /** Tests: another allow-list than OUTBOUND_ALLOWED_HOSTS. */
+  outboundPolicy?: TOutboundPolicy;
 }): Promise<{ endpointId: string; secret: string }> => {
   const { actor, context } = options;
   await assertCan(actor, "catalog.manage", undefined, context);
@@ -34,6 +39,7 @@ export const createEndpoint = async (options: {
       url: "must start with https:// in production",
     });
   }
+  await checkOutboundUrl({ url, field: "url" }, options.outboundPolicy);
   const resourceKey = boundedText(options.resourceKey);
   const secret = generateSecret();
 

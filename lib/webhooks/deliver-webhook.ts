@@ -1,14 +1,16 @@
 import { db } from "../db";
 import { incrementCounter } from "../metrics/registry";
-import { redactUrl } from "./auditable-url";
+import {
+  outboundErrorClass,
+  outboundRequest,
+  type TOutboundErrorClass,
+  type TOutboundPolicy,
+} from "../security/outbound";
 import { decryptSecret } from "./secrets";
 import { signWebhook } from "./signature";
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
 const USER_AGENT = "jit-access-webhooks/1";
-// What is kept of a refusing receiver's answer, for the delivery history.
-const ERROR_BODY_CHARS = 300;
-const LAST_ERROR_CHARS = 1000;
 
 export class WebhookDeliveryError extends Error {
   constructor(
@@ -50,40 +52,6 @@ const scheduledEventVoided = ({ eventType, sendAfter, grant }: TScheduled): stri
   if (eventType === "grant.expired" && grant.expiresAt.getTime() !== sendAfter.getTime()) return "expiry moved";
   if (eventType === "grant.activated" && grant.startsAt.getTime() !== sendAfter.getTime()) return "start moved";
   return null;
-};
-
-/** At most `maxBytes` of the body; the rest is never read, so a huge answer costs nothing. */
-const bodySnippet = async (response: Response, maxBytes = 2048): Promise<string> => {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
-    // The snippet is a courtesy; a broken body does not change the outcome.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8");
-};
-
-const describeError = (error: unknown): string => {
-  if (error instanceof Error) {
-    if (error.name === "TimeoutError") return `timed out after ${DELIVERY_TIMEOUT_MS / 1000} s`;
-    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code
-      ? `${error.message}: ${cause.code}`
-      : cause?.message
-        ? `${error.message}: ${cause.message}`
-        : error.message;
-  }
-  return String(error);
 };
 
 type TDeliveryRow = {
@@ -136,11 +104,18 @@ const loadDelivery = async (deliveryId: string): Promise<TDeliveryRow | null> =>
  * Every attempt carries the same `webhook-id` (receivers deduplicate on it) and a fresh
  * `webhook-timestamp` (receivers refuse old ones). Redirects are not followed: a moved
  * endpoint is an administrator's change to make, not the worker's.
+ *
+ * The POST goes through the outbound guard (lib/security/outbound, ADR 0032): a target that
+ * is or resolves to an internal address not in OUTBOUND_ALLOWED_HOSTS is never contacted. A
+ * failure is recorded as its class (`blocked_address`, `timeout`, `refused`, `tls`,
+ * `http_4xx`, `http_5xx`, ...) in `lastError`; the receiver's answer is never read or kept.
  */
 export const deliverWebhook = async (options: {
   deliveryId: string;
   signal?: AbortSignal;
   now?: () => Date;
+  /** Tests: another allow-list than OUTBOUND_ALLOWED_HOSTS. */
+  outboundPolicy?: TOutboundPolicy;
 }): Promise<TDeliverResult> => {
   const now = options.now ?? (() => new Date());
   const delivery = await loadDelivery(options.deliveryId);
@@ -173,12 +148,11 @@ export const deliverWebhook = async (options: {
     timestamp,
     body,
   });
-  const timeout = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
-
   let status: number | null = null;
-  let error: string | null = null;
+  let errorClass: TOutboundErrorClass | null = null;
   try {
-    const response = await fetch(delivery.endpoint.url, {
+    const response = await outboundRequest({
+      url: delivery.endpoint.url,
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -188,28 +162,26 @@ export const deliverWebhook = async (options: {
         "webhook-signature": signature,
       },
       body,
-      redirect: "manual",
-      signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      signal: options.signal,
+      policy: options.outboundPolicy,
     });
     status = response.status;
-    if (status >= 200 && status < 300) {
-      await response.body?.cancel().catch(() => undefined);
-    } else {
-      const snippet = (await bodySnippet(response)).trim().slice(0, ERROR_BODY_CHARS);
-      error = `HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
-    }
+    errorClass = response.errorClass;
   } catch (caught) {
-    // Undici quotes the URL in some errors; its query string may be a credential (auditable-url.ts).
-    error = redactUrl(describeError(caught), delivery.endpoint.url);
+    errorClass = outboundErrorClass(caught);
   }
-
-  const delivered = error === null;
-  const lastError = error?.slice(0, LAST_ERROR_CHARS) ?? null;
+  const delivered = errorClass === null;
+  const lastError = errorClass;
   await db.$executeRaw`update "WebhookDelivery"
       set attempts = attempts + 1, "lastStatus" = ${status}::int, "lastError" = ${lastError}::text,
           "deliveredAt" = case when ${delivered}::boolean then ${now()}::timestamp(3) else "deliveredAt" end
     where id = ${delivery.id}`;
   if (!delivered) incrementCounter("jit_webhook_delivery_failures_total");
-  if (!delivered) throw new WebhookDeliveryError(`webhook delivery ${delivery.id} failed: ${error}`, status);
+  if (!delivered)
+    throw new WebhookDeliveryError(
+      `webhook delivery ${delivery.id} failed: ${errorClass}${status !== null ? ` (HTTP ${status})` : ""}`,
+      status,
+    );
   return { outcome: "delivered", status: status as number };
 };

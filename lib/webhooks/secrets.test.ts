@@ -15,29 +15,29 @@ describe("webhook secrets", () => {
 
   it("round-trip through encryption, with a fresh IV each time and no plaintext in the ciphertext", () => {
     const secret = generateSecret();
-    const first = encryptSecret(secret, { authSecret: KEY_A });
-    const second = encryptSecret(secret, { authSecret: KEY_A });
+    const first = encryptSecret(secret, { rootSecret: KEY_A });
+    const second = encryptSecret(secret, { rootSecret: KEY_A });
     assert.notEqual(first, second);
     assert.ok(!first.includes(secret.slice(6)) && !first.includes("whsec_"));
-    assert.equal(decryptSecret(first, { authSecret: KEY_A }), secret);
-    assert.equal(decryptSecret(second, { authSecret: KEY_A }), secret);
-    // Under the process's own AUTH_SECRET as well.
+    assert.equal(decryptSecret(first, { rootSecret: KEY_A }), secret);
+    assert.equal(decryptSecret(second, { rootSecret: KEY_A }), secret);
+    // Under the process's own WEBHOOK_ENCRYPTION_SECRET as well.
     assert.equal(decryptSecret(encryptSecret(secret)), secret);
   });
 
-  it("detects tampering with any part, and a different AUTH_SECRET", () => {
-    const encrypted = encryptSecret(generateSecret(), { authSecret: KEY_A });
+  it("detects tampering with any part, and a different WEBHOOK_ENCRYPTION_SECRET", () => {
+    const encrypted = encryptSecret(generateSecret(), { rootSecret: KEY_A });
     const parts = encrypted.split(".");
     for (let index = 1; index < parts.length; index += 1) {
       const altered = [...parts];
       const bytes = Buffer.from(altered[index] ?? "", "base64url");
       bytes[0] = (bytes[0] ?? 0) ^ 0x01;
       altered[index] = bytes.toString("base64url");
-      assert.throws(() => decryptSecret(altered.join("."), { authSecret: KEY_A }), /webhook secret/, `part ${index}`);
+      assert.throws(() => decryptSecret(altered.join("."), { rootSecret: KEY_A }), /webhook secret/, `part ${index}`);
     }
-    assert.throws(() => decryptSecret(encrypted, { authSecret: KEY_B }), /decryption failed/);
+    assert.throws(() => decryptSecret(encrypted, { rootSecret: KEY_B }), /decryption failed/);
     for (const garbage of ["", "whsec_abc", "v2.a.b.c", "v1.a.b", `${encrypted}.x`]) {
-      assert.throws(() => decryptSecret(garbage, { authSecret: KEY_A }), /webhook secret/, garbage);
+      assert.throws(() => decryptSecret(garbage, { rootSecret: KEY_A }), /webhook secret/, garbage);
     }
   });
 });

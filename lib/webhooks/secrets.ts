@@ -12,11 +12,12 @@ const SECRET_BYTES = 32;
 
 export const generateSecret = (): string => `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString("base64")}`;
 
-type TKeyOptions = { authSecret?: string };
+/** Without `rootSecret`, WEBHOOK_ENCRYPTION_SECRET (and its _PREVIOUS during a rotation). */
+type TKeyOptions = { rootSecret?: string };
 
 export const encryptSecret = (plaintext: string, options: TKeyOptions = {}): string =>
-  seal(plaintext, { purpose: "webhook-secrets", rootSecret: options.authSecret });
+  seal(plaintext, { purpose: "webhook-secrets", rootSecret: options.rootSecret });
 
 /** Throws if the value is malformed, was encrypted under another key, or was altered. */
 export const decryptSecret = (encrypted: string, options: TKeyOptions = {}): string =>
-  unseal(encrypted, { purpose: "webhook-secrets", label: "webhook secret", rootSecret: options.authSecret });
+  unseal(encrypted, { purpose: "webhook-secrets", label: "webhook secret", rootSecret: options.rootSecret });

@@ -370,7 +370,7 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     assert.equal(delivery.deliveredAt, null);
     assert.equal(delivery.lastStatus, 500);
     assert.equal(delivery.attempts, 1);
-    assert.match(delivery.lastError ?? "", /^HTTP 500: receiver says 500/);
+    assert.equal(delivery.lastError, "http_5xx", "the class, never the receiver's answer");
     assert.ok(receivedAt(path)[0]?.verified, "the failed attempt was still signed correctly");
 
     receiver.status.set(path, 200);
@@ -407,7 +407,62 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryIds[0] as string } });
     assert.equal(delivery.lastStatus, null);
     assert.equal(delivery.attempts, 1);
-    assert.match(delivery.lastError ?? "", /ECONNREFUSED/);
+    assert.equal(delivery.lastError, "refused");
+  });
+
+  it("refuses, at creation, an endpoint on an internal address the allow-list does not name, with the reason", async () => {
+    const actor = await admin();
+    const resource = await newResource();
+    const nothingAllowed = { allowed: [] };
+    for (const url of [
+      `${receiver.origin}/hook`,
+      "http://localhost:8080/hook",
+      "http://[::ffff:127.0.0.1]/hook",
+      "http://0x7f.1/hook",
+      "http://169.254.169.254/latest/meta-data/",
+      "http://10.0.0.5/hook",
+    ]) {
+      await assert.rejects(
+        createEndpoint({
+          actor,
+          resourceKey: resource.key,
+          url,
+          events: ["grant.expired"],
+          outboundPolicy: nothingAllowed,
+        }),
+        (error: unknown) =>
+          error instanceof AppError &&
+          error.code === "INVALID_INPUT" &&
+          /internal|loopback|link-local|private/.test(error.fields.url ?? "") &&
+          /OUTBOUND_ALLOWED_HOSTS/.test(error.fields.url ?? ""),
+        url,
+      );
+    }
+    assert.equal(await db.webhookEndpoint.count({ where: { resourceId: resource.id } }), 0, "nothing stored");
+  });
+
+  it("never contacts an internal receiver the allow-list does not name: the delivery records blocked_address", async () => {
+    const actor = await admin();
+    const resource = await newResource();
+    const grant = await newGrant(resource.id);
+    // Created while the harness allows loopback, then delivered under a policy that allows nothing
+    // (as after an operator narrows OUTBOUND_ALLOWED_HOSTS).
+    const { path } = await endpointFor(actor, resource.key, ["grant.expired"]);
+    const { deliveryIds } = await queue(grant.id, "grant.expired", grant.expiresAt);
+    const deliveryId = deliveryIds[0] as string;
+    await assert.rejects(
+      deliverWebhook({ deliveryId, outboundPolicy: { allowed: [] } }),
+      (error: unknown) => error instanceof WebhookDeliveryError && /blocked_address/.test(error.message),
+    );
+    const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
+    assert.equal(delivery.lastError, "blocked_address");
+    assert.equal(delivery.lastStatus, null);
+    assert.equal(delivery.deliveredAt, null);
+    assert.equal(receivedAt(path).length, 0, "the receiver heard nothing");
+
+    // The same delivery under the harness's allow-list (loopback named) goes through.
+    assert.deepEqual(await deliverWebhook({ deliveryId }), { outcome: "delivered", status: 204 });
+    assert.equal(receivedAt(path).length, 1);
   });
 
   it("a disabled endpoint gets nothing: no new deliveries, and queued ones are not sent", async () => {

@@ -67,7 +67,7 @@ export const finishAddPasskeyAction = dataAction(failure, async (input: unknown)
   return { ok: true, message: `Passkey “${passkey.name}” added.`, fields: {} };
 });
 
-/** A MANAGE_PASSKEYS step-up for the signed-in person (to remove their last passkey). */
+/** A MANAGE_PASSKEYS step-up for the signed-in person (to add or remove a passkey). */
 export const startPasskeyStepUpAction = dataAction(
   failure,
   async (): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | TPasskeyFailure> => {

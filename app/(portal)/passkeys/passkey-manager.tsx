@@ -194,9 +194,12 @@ export const PasskeyTable = ({ rows }: { rows: TPasskeyListRow[] }) => {
 
   const remove = async (row: TPasskeyListRow) => {
     setNotice({ tone: "progress", text: `Removing “${row.name}”…` });
-    let result = await removePasskeyAction({ passkeyId: row.id });
-    // The last passkey on an older session: confirm with it first.
-    if (!result.ok && result.fields.stepUp === "required") {
+    // Any passkey but the last is removed only with a passkey confirmation (ADR 0033): ask first.
+    const confirmedFirst = rows.length > 1 ? await confirmManage(setNotice) : undefined;
+    if (confirmedFirst === null) return;
+    let result = await removePasskeyAction({ passkeyId: row.id, stepUp: confirmedFirst });
+    // The last passkey on an older session: confirm with it, then retry.
+    if (!result.ok && result.fields.stepUp === "required" && confirmedFirst === undefined) {
       const stepUp = await confirmManage(setNotice);
       if (!stepUp) return;
       result = await removePasskeyAction({ passkeyId: row.id, stepUp });

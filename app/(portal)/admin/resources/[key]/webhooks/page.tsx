@@ -5,6 +5,7 @@ import { Badge, Empty, formatDateTime, PageHeader, Section } from "@/app/compone
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { getCatalogResource } from "@/lib/catalog";
 import { isAppError } from "@/lib/errors";
+import { describeOutboundError } from "@/lib/security/outbound";
 import { listDeliveries, listEndpoints, type TWebhookDelivery } from "@/lib/webhooks";
 import { DisableEndpointForm } from "./disable-endpoint-form";
 import { EndpointForm } from "./endpoint-form";
@@ -50,7 +51,9 @@ const Deliveries = ({ deliveries }: { deliveries: TWebhookDelivery[] }) =>
               </td>
               <td className="py-1 pr-3">{delivery.attempts}</td>
               <td className="py-1 pr-3">{delivery.lastStatus ?? "—"}</td>
-              <td className="max-w-xs py-1 pr-3 break-words text-slate-700">{delivery.lastError ?? "—"}</td>
+              <td className="max-w-xs py-1 pr-3 break-words text-slate-700">
+                {delivery.lastError ? `${delivery.lastError}: ${describeOutboundError(delivery.lastError)}` : "—"}
+              </td>
               <td className="py-1 pr-3 whitespace-nowrap">{formatDateTime(delivery.createdAt)}</td>
               <td className="py-1 whitespace-nowrap">
                 {delivery.deliveredAt ? formatDateTime(delivery.deliveredAt) : "—"}
