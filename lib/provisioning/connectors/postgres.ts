@@ -180,7 +180,7 @@ const provision: TConnector<TPostgresSettings>["provision"] = async (context, gr
     if (exists) await client.query(`alter role ${ident(role)} login${passwordClause} valid until ${validUntil}`);
     else
       await client.query(
-        `create role ${ident(role)} login noinherit${passwordClause} valid until ${validUntil} connection limit 20`,
+        `create role ${ident(role)} login${passwordClause} valid until ${validUntil} connection limit 20`,
       );
     for (const target of grant.targets) await client.query(`grant ${ident(target)} to ${ident(role)}`);
     // Roles the mapping names that the grant no longer holds (a narrowed mapping) are taken back.
