@@ -131,9 +131,11 @@ const main = async (): Promise<number> => {
     },
   });
 
+  // Start and end notices go to a local SMTP sink, as in bench:expiry.
+  const smtp = await startSmtpSink();
   const worker = spawnWorker({
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info" },
+    env: { ...process.env, LOG_LEVEL: "info", SMTP_URL: `smtp://127.0.0.1:${smtp.port}` },
     logFile: WORKER_LOG,
     label: MODE,
   });
