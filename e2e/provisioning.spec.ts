@@ -69,7 +69,9 @@ test("an admin connects prod-postgres to a PostgreSQL target; the engineer's app
 
   // The worker provisions the login; the engineer sees the credential once on the grant page.
   await pia.goto("/");
-  await pia.getByRole("link", { name: "Details and credentials of read on Production PostgreSQL" }).click();
+  const details = pia.getByRole("link", { name: "Details and credentials of read on Production PostgreSQL" });
+  await pia.goto((await details.getAttribute("href")) ?? "/");
+  await expect(pia).toHaveURL(/\/grants\/[\w-]+$/);
   const reveal = pia.getByRole("button", { name: "Show PostgreSQL credential (once)" });
   await expect(async () => {
     await pia.reload();
