@@ -24,15 +24,15 @@ const shoot = async (page: Page, name: string) => {
 };
 
 test("screenshots: request form, a request as its approver sees it, the Security area", async ({ browser }) => {
-  const pia = await personIn(browser, "Pia Preview", "/request/prod-postgres");
-  await pia.getByRole("radio", { name: /^write/ }).check();
-  await pia.getByLabel("Duration (minutes)").fill("45");
-  await pia.getByLabel("Justification").fill("Backfill the invoices table after the failed deploy of INC-4211");
-  await pia.getByRole("textbox", { name: "Ticket" }).fill("INC-4211");
-  await shoot(pia, "request-form");
-  await pia.getByRole("button", { name: "Submit request" }).click();
-  await expect(pia).toHaveURL(/\/requests\/[\w-]+$/);
-  const requestPath = new URL(pia.url()).pathname;
+  const penny = await personIn(browser, "Penny Preview", "/request/prod-postgres");
+  await penny.getByRole("radio", { name: /^write/ }).check();
+  await penny.getByLabel("Duration (minutes)").fill("45");
+  await penny.getByLabel("Justification").fill("Backfill the invoices table after the failed deploy of INC-4211");
+  await penny.getByRole("textbox", { name: "Ticket" }).fill("INC-4211");
+  await shoot(penny, "request-form");
+  await penny.getByRole("button", { name: "Submit request" }).click();
+  await expect(penny).toHaveURL(/\/requests\/[\w-]+$/);
+  const requestPath = new URL(penny.url()).pathname;
 
   const bob = await personIn(browser, "Bob Approver", requestPath);
   await expect(bob.getByRole("heading", { level: 1 })).toContainText("Production PostgreSQL");
@@ -43,5 +43,5 @@ test("screenshots: request form, a request as its approver sees it, the Security
   await expect(sam.getByRole("heading", { level: 1 })).toBeVisible();
   await shoot(sam, "security-area");
 
-  for (const page of [pia, bob, sam]) await page.context().close();
+  for (const page of [penny, bob, sam]) await page.context().close();
 });

@@ -1,6 +1,7 @@
 import { expireStaleRequests, reconcileLifecycle } from "../lib/access/lifecycle";
 import { anchorChainHead } from "../lib/audit/anchors/anchor-chain-head";
 import { pruneSessions } from "../lib/auth/prune-sessions";
+import { detectDrift } from "../lib/provisioning";
 import type { TQueueHandlers } from "../lib/queue/runtime";
 import { pruneReplicaChanges } from "../lib/services/prune-replica-changes";
 
@@ -13,4 +14,5 @@ export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
   "audit.anchor": async () => {
     await anchorChainHead({});
   },
+  "provisioning.drift": async () => detectDrift({}),
 };

@@ -63,9 +63,9 @@ export const E2E_USERS = [
     description: "Past her sign-in limit in the tests.",
   },
   {
-    sub: "e2e-pia",
-    email: "pia@example.com",
-    name: "Pia Preview",
+    sub: "e2e-penny",
+    email: "penny@example.com",
+    name: "Penny Preview",
     groups: ["engineers"],
     description: "Requests access for the README's screenshots (e2e/screenshots.spec.ts).",
   },
@@ -96,6 +96,20 @@ export const E2E_USERS = [
     name: "Ivy Idtoken",
     groups: ["engineers"],
     description: "Signs in with forged ID tokens in the tests.",
+  },
+  {
+    sub: "e2e-pia",
+    email: "pia@example.com",
+    name: "Pia Provisioned",
+    groups: ["engineers"],
+    description: "Gets a real PostgreSQL login through a connector in the tests.",
+  },
+  {
+    sub: "e2e-dmitri",
+    email: "dmitri@example.com",
+    name: "Dmitri Dbapprover",
+    groups: ["db-approvers"],
+    description: "Approves the provisioning journey with his own passkey.",
   },
   {
     sub: "e2e-dora",

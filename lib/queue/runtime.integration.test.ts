@@ -34,6 +34,7 @@ const recorder = (work: () => Promise<unknown> = async () => "ok") => {
     "lifecycle.reconcile": async () => undefined,
     "replica-changes.prune": async () => undefined,
     "audit.anchor": async () => undefined,
+    "provisioning.drift": async () => undefined,
   };
   return { calls, handlers };
 };
