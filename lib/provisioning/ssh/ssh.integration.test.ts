@@ -14,8 +14,8 @@ import { createResourceWithPolicy, createUser } from "../../testing/fixtures";
 import { startSshd, type TSshd } from "../../testing/sshd";
 import type { TConnectorContext, TProvisioningGrant } from "../types";
 import { caPublicKeyLine, generateCaPrivateKey } from "./certificate-authority";
-import { buildKrl } from "./certificates";
 import { sshConnector, type TSshSettings } from "./connector";
+import { getResourceKrl } from "./get-resource-krl";
 
 const isCode = (code: string) => (error: unknown) => error instanceof AppError && error.code === code;
 
@@ -110,9 +110,16 @@ describe("SSH connector against a real sshd", () => {
     assert.equal(again.outcome, "absent");
     // The KRL the portal serves says the same as the file sshd read.
     const served = path.join(sshd.dir, "served.krl");
-    writeFileSync(served, (await buildKrl({ resourceKey, now: new Date() }))!);
+    writeFileSync(served, await getResourceKrl({ resourceKey }));
     const query = spawnSync("ssh-keygen", ["-Q", "-f", served, certificatePath], { encoding: "utf8" });
     assert.match(query.stdout, /REVOKED/);
+  });
+
+  it("serves a KRL for an existing resource only", async () => {
+    await assert.rejects(getResourceKrl({ resourceKey: "no-such-resource" }), isCode("NOT_FOUND"));
+    await assert.rejects(getResourceKrl({ resourceKey: "../../etc/passwd" }), isCode("NOT_FOUND"));
+    const krl = await getResourceKrl({ resourceKey });
+    assert.equal(krl.subarray(0, 8).toString("latin1"), "SSHKRL\n\0");
   });
 
   it("issues nothing outside the grant's window, nor for the CA's own key", async () => {
