@@ -54,6 +54,8 @@ const ZEnv = z.object({
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   SESSION_MAX_HOURS: positiveInt.default(12),
   GRANT_WARNING_MINUTES: positiveInt.default(10),
+  PROVISIONING_SWEEP_SECONDS: positiveInt.default(5),
+  DRIFT_CHECK_MINUTES: positiveInt.default(5),
   DENIAL_BURST_THRESHOLD: positiveInt.default(10),
   DENIAL_BURST_WINDOW_MINUTES: positiveInt.default(10),
   TRUST_PROXY: z.coerce
@@ -121,6 +123,10 @@ export type Config = {
   session: { idleMs: number; maxMs: number };
   /** How long before a grant ends its subject is warned. */
   grantWarningMs: number;
+  /** How often the worker closes ended grants still provisioned, from PostgreSQL alone (the bound on lingering access). */
+  provisioningSweepMs: number;
+  /** How often every connector's target is inspected for access no live grant explains. */
+  driftCheckMs: number;
   /** The queues this worker process consumes (WORKER_QUEUES; all by default). */
   workerQueues: TQueueName[];
   /** Security is alerted when one person is denied this often within the window (once per window). */
@@ -254,6 +260,8 @@ export const loadConfig = (
     chatWebhookUrl: e.CHAT_WEBHOOK_URL ?? null,
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
     grantWarningMs: e.GRANT_WARNING_MINUTES * 60_000,
+    provisioningSweepMs: e.PROVISIONING_SWEEP_SECONDS * 1_000,
+    driftCheckMs: e.DRIFT_CHECK_MINUTES * 60_000,
     workerQueues: e.WORKER_QUEUES ?? [...QUEUE_NAMES],
     denialBurst: { threshold: e.DENIAL_BURST_THRESHOLD, windowMs: e.DENIAL_BURST_WINDOW_MINUTES * 60_000 },
     trustProxy: e.TRUST_PROXY,

@@ -27,6 +27,8 @@ const { maintenanceHandlers } = await import("./maintenance.worker");
 const { notifyHandlers } = await import("./notify.worker");
 const { webhooksHandlers } = await import("./webhooks.worker");
 const { grantLifecycleHandlers } = await import("./grant-lifecycle.worker");
+const { provisioningHandlers } = await import("./provisioning.worker");
+const { closeConnectorTargets, startProvisioningSweeper } = await import("../lib/provisioning");
 const { startOutboxRelay } = await import("../lib/queue/outbox");
 const { reconcileLifecycle } = await import("../lib/access/lifecycle");
 const { startFlushWatch } = await import("../lib/queue/flush-watch");
@@ -47,6 +49,7 @@ const ensureSchedules = async (): Promise<void> => {
   await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
   await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
   await scheduleRepeating("replica-changes.prune", {}, { everyMs: PRUNE_REPLICA_CHANGES_EVERY_MS });
+  await scheduleRepeating("provisioning.drift", {}, { everyMs: getConfig().driftCheckMs });
 };
 const scheduleKeeper = setInterval(
   () => void ensureSchedules().catch((error: unknown) => log("schedules.error", { error: String(error) })),
@@ -61,18 +64,30 @@ const allHandlers: THandlers = {
   "grant-lifecycle": grantLifecycleHandlers,
   webhooks: webhooksHandlers,
   notify: notifyHandlers,
+  provisioning: provisioningHandlers,
 };
 const handlers: THandlers = Object.fromEntries(getConfig().workerQueues.map((queue) => [queue, allHandlers[queue]]));
 // Webhook deliveries hold no transaction (two short queries around a POST), so many can wait on
 // receivers at once; the others hold a connection for a whole transaction, so they match the pool.
 const runtime = startWorkers({
   handlers,
-  concurrency: { maintenance: 2, "grant-lifecycle": 10, notify: 10, webhooks: 50 },
+  // Provisioning steps talk to targets over their own small pools and write two short
+  // transactions: a burst of expiries (bench:revoke) needs many at once.
+  concurrency: { maintenance: 2, "grant-lifecycle": 10, notify: 10, webhooks: 50, provisioning: 20 },
 });
 // Moves committed jobs from the outbox table to BullMQ.
 const relay = startOutboxRelay({
   onError: (error) => log("outbox.relay_error", { error: String((error as Error).message ?? error) }),
 });
+// Closes ended grants still provisioned, from PostgreSQL alone: runs with Redis down too, so it
+// is a loop of its own here, not a queued job (lib/provisioning/sweep-ended-grants.ts).
+const sweeper = getConfig().workerQueues.includes("provisioning")
+  ? startProvisioningSweeper({
+      intervalMs: getConfig().provisioningSweepMs,
+      onSwept: (result) => log("provisioning.swept", result),
+      onError: (error) => log("provisioning.sweep_error", { error: String((error as Error).message ?? error) }),
+    })
+  : undefined;
 let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
 let flushWatch: Awaited<ReturnType<typeof startFlushWatch>> | undefined;
 let stopping = false;
@@ -89,7 +104,9 @@ const stop = async (signal: NodeJS.Signals): Promise<void> => {
   flushWatch?.stop();
   await heartbeat?.stop();
   await relay.stop();
+  await sweeper?.stop();
   const { timedOut } = await runtime.shutdown(signal);
+  await closeConnectorTargets().catch(() => undefined);
   await stopMetrics().catch(() => undefined);
   // Connections last: the jobs that just finished may have used them. The entry point owns
   // them; the handlers only borrow.

@@ -1,5 +1,6 @@
 import { expireStaleRequests, reconcileLifecycle } from "../lib/access/lifecycle";
 import { pruneSessions } from "../lib/auth/prune-sessions";
+import { detectDrift } from "../lib/provisioning";
 import type { TQueueHandlers } from "../lib/queue/runtime";
 import { pruneReplicaChanges } from "../lib/services/prune-replica-changes";
 
@@ -9,4 +10,5 @@ export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
   "requests.expire": async () => expireStaleRequests({}),
   "lifecycle.reconcile": async () => reconcileLifecycle({}),
   "replica-changes.prune": async () => pruneReplicaChanges({}),
+  "provisioning.drift": async () => detectDrift({}),
 };

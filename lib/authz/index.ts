@@ -41,6 +41,8 @@ export const ACTIONS = [
   "request.cancel",
   "request.decide",
   "grant.revoke",
+  "grant.read",
+  "grant.credential",
   "breakglass.review",
   "services.manage",
 ] as const;
@@ -110,6 +112,16 @@ const RULES: Record<TAction, TRule> = {
     ((actor.kind === "user" && actor.userId === target.subjectId) ||
       hasRole(actor, "admin") ||
       hasRole(actor, "security")),
+  // A grant's page (its provisioning timeline): its subject, security reviewers, administrators.
+  "grant.read": (actor, target) =>
+    target?.type === "grant" &&
+    ((actor.kind === "user" && actor.userId === target.subjectId) ||
+      hasRole(actor, "admin") ||
+      hasRole(actor, "security")),
+  // A grant's one-time credential (see it, or have one issued): its subject only, nobody else,
+  // administrators included (docs/connectors.md).
+  "grant.credential": (actor, target) =>
+    target?.type === "grant" && actor.kind === "user" && actor.userId === target.subjectId,
   // Post-incident sign-off of a break-glass grant: security reviewers, never for their own.
   "breakglass.review": (actor, target) =>
     target?.type === "grant" &&

@@ -20,6 +20,20 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
     good: [{ deliveryId: GRANT_ID }],
     bad: [{}, { deliveryId: "x" }, { deliveryId: GRANT_ID, url: "http://evil" }],
   },
+  "provisioning.run": {
+    good: [
+      { grantId: GRANT_ID, connectorId: GRANT_ID, action: "provision" },
+      { grantId: GRANT_ID, connectorId: GRANT_ID, action: "deprovision" },
+    ],
+    bad: [
+      {},
+      { grantId: GRANT_ID, connectorId: GRANT_ID },
+      { grantId: GRANT_ID, connectorId: GRANT_ID, action: "drop" },
+      { grantId: GRANT_ID, connectorId: "x", action: "provision" },
+      { grantId: GRANT_ID, connectorId: GRANT_ID, action: "provision", sql: "drop role x" },
+    ],
+  },
+  "provisioning.drift": { good: [{}], bad: [null, { connectorId: GRANT_ID }] },
   "notify.send": {
     good: [
       { notificationId: GRANT_ID, channel: "email" },

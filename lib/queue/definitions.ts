@@ -11,7 +11,7 @@ import { z } from "zod";
  * for).
  */
 
-export const QUEUE_NAMES = ["maintenance", "grant-lifecycle", "notify", "webhooks"] as const;
+export const QUEUE_NAMES = ["maintenance", "grant-lifecycle", "notify", "webhooks", "provisioning"] as const;
 export type TQueueName = (typeof QUEUE_NAMES)[number];
 
 export const ZSessionsPrunePayload = z.strictObject({});
@@ -19,6 +19,12 @@ export const ZGrantJobPayload = z.strictObject({ grantId: z.uuid() });
 /** One delivery of a stored Notification: its e-mail copy, or (security notices) the chat post. */
 export const ZNotifySendPayload = z.strictObject({ notificationId: z.uuid(), channel: z.enum(["email", "chat"]) });
 export const ZWebhookDeliverPayload = z.strictObject({ deliveryId: z.uuid() });
+/** One connector's step for one grant (lib/provisioning): make the access real, or take it away. */
+export const ZProvisioningPayload = z.strictObject({
+  grantId: z.uuid(),
+  connectorId: z.uuid(),
+  action: z.enum(["provision", "deprovision"]),
+});
 
 /** Per-job BullMQ options over the defaults (lib/queue/connection.ts). */
 type TJobOptions = { attempts?: number; backoff?: { type: "capped" } };
@@ -33,6 +39,13 @@ export const jobOptionsOf = (name: TJobName): TJobOptions => (JOBS[name] as TJob
  */
 export const RETRY_UNTIL_DELIVERED: TJobOptions = { attempts: 500, backoff: { type: "capped" } };
 
+/**
+ * Provisioning steps: a few quick retries (1 s doubling, about 4 min in all), then the job is
+ * listed in *Failed jobs*; the sweeper (lib/provisioning/sweep-ended-grants.ts) keeps closing an
+ * ended grant from PostgreSQL at every pass after that, whatever became of the job.
+ */
+export const RETRY_PROVISIONING: TJobOptions = { attempts: 8, backoff: { type: "capped" } };
+
 export const JOBS = {
   "sessions.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "requests.expire": { queue: "maintenance", schema: ZSessionsPrunePayload },
@@ -43,6 +56,8 @@ export const JOBS = {
   "grant.warn": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "notify.send": { queue: "notify", schema: ZNotifySendPayload },
   "webhook.deliver": { queue: "webhooks", schema: ZWebhookDeliverPayload, options: RETRY_UNTIL_DELIVERED },
+  "provisioning.run": { queue: "provisioning", schema: ZProvisioningPayload, options: RETRY_PROVISIONING },
+  "provisioning.drift": { queue: "maintenance", schema: ZSessionsPrunePayload },
 } as const satisfies Record<string, TJobDefinition>;
 
 export type TJobName = keyof typeof JOBS;

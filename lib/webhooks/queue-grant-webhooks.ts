@@ -1,4 +1,5 @@
 import type { Db, Prisma } from "../db";
+import { queueGrantProvisioning } from "../provisioning/queue-grant-provisioning";
 import { addOutboxJobs } from "../queue/outbox";
 import type { TWebhookEventType, TWebhookPayload } from "./schemas";
 
@@ -63,6 +64,17 @@ export const queueGrantWebhooksMany = async (
       if (!grant) throw new Error(`queueGrantWebhooks: no grant ${event.grantId}`);
       return { ...event, grant };
     }),
+  );
+  // The same events drive the resource's provisioning connectors (ADR 0034): this function is
+  // the one place every start, extension and end of a grant passes through.
+  await queueGrantProvisioning(
+    tx,
+    loaded.map((event) => ({
+      grant: event.grant,
+      eventType: event.eventType,
+      occurredAt: event.occurredAt,
+      sendAfter: event.sendAfter,
+    })),
   );
   const endpoints = await tx.webhookEndpoint.findMany({
     where: {

@@ -1,18 +1,351 @@
+/**
+ * PostgreSQL: a login role per grant, `VALID UNTIL` the grant's end, member of the roles the
+ * grant's permissions map to. The target itself refuses new logins at the end even if every
+ * worker is down; `deprovision` then ends the sessions already open and drops the role.
+ *
+ * The admin role needs CREATEROLE (to create, alter and drop login roles and grant them the
+ * mapped roles) and membership in `pg_signal_backend` (to end other roles' sessions); it need
+ * not be a superuser. Role names come from a pattern and are always quoted with
+ * `escapeIdentifier`; nothing the portal's users typed reaches SQL unquoted.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import pg from "pg";
 import { z } from "zod";
-import type { TConnector } from "../types";
+import { openTarget } from "../outbound";
+import type { TConnector, TConnectorContext, TInspectEntry, TProvisioningGrant } from "../types";
 
-export const ZPostgresSettings = z.strictObject({});
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const PATTERN =
+  /^[a-z_][a-z0-9_]*(\{user\}[a-z0-9_]*)?\{grant\}[a-z0-9_]*$|^[a-z_][a-z0-9_]*\{grant\}[a-z0-9_]*\{user\}[a-z0-9_]*$/;
+
+const ZAdminUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (
+        (url.protocol === "postgresql:" || url.protocol === "postgres:") && url.hostname !== "" && url.username !== ""
+      );
+    } catch {
+      return false;
+    }
+  }, "A postgresql://user@host:port/database URL.")
+  // The password is the connector's sealed credential, never a setting stored in the clear.
+  .refine(
+    (value) => URL.canParse(value) && new URL(value).password === "",
+    "Leave the password out of the URL: enter it as the credential.",
+  );
+
+export const ZPostgresSettings = z.strictObject({
+  adminUrl: ZAdminUrl,
+  loginRolePattern: z
+    .string()
+    .trim()
+    .max(40)
+    .regex(PATTERN, "Lowercase letters, digits and _, with {grant} (and optionally {user}), e.g. jit_{user}_{grant}.")
+    .default("jit_{user}_{grant}"),
+  /** Who receives objects a grant's role created before it is dropped; default: the admin role. */
+  reassignOwnedTo: z.string().trim().regex(IDENTIFIER, "A role name: lowercase letters, digits and _.").optional(),
+  /** Host (and port) grantees connect to, when it differs from the admin URL's (e.g. a proxy). */
+  connectHost: z
+    .string()
+    .trim()
+    .max(253)
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "A host name, optionally with :port.")
+    .optional(),
+});
 export type TPostgresSettings = z.output<typeof ZPostgresSettings>;
+type TContext = TConnectorContext<TPostgresSettings>;
 
-const notYet = () => Promise.reject(new Error("postgres connector: not implemented yet"));
+// ---- names ---------------------------------------------------------------------------------
+
+const slug = (value: string, max: number): string =>
+  value
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, max) || "user";
+
+/** The grant's 12 last hex digits: UUIDv7's random tail, unique enough per target and stable. */
+const grantToken = (grantId: string): string => grantId.replaceAll("-", "").slice(-12).toLowerCase();
+
+/** The login role for a grant, from the pattern; always a valid identifier of at most 63 bytes. */
+export const loginRoleName = (pattern: string, grant: Pick<TProvisioningGrant, "grantId" | "subject">): string => {
+  const fixed = pattern.replace("{user}", "").replace("{grant}", "").length;
+  const user = slug(grant.subject.email.split("@")[0] ?? "", Math.max(1, 63 - fixed - 12));
+  return pattern.replace("{user}", user).replace("{grant}", grantToken(grant.grantId)).slice(0, 63);
+};
+
+/** Matches the login roles the pattern can produce (for `inspect`). */
+export const loginRoleRegex = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .split(/(\{user\}|\{grant\})/)
+      .map((part) =>
+        part === "{user}" ? "[a-z0-9_]+" : part === "{grant}" ? "[0-9a-f]{12}" : part.replace(/[^a-z0-9_]/g, ""),
+      )
+      .join("")}$`,
+  );
+
+// ---- connections ---------------------------------------------------------------------------
+
+type TPoolEntry = { pool: pg.Pool; database: string; host: string; port: number };
+// One small pool per connector and credential, for the process: a burst of expiries reuses
+// connections instead of paying a login each.
+const pools = new Map<string, Promise<TPoolEntry>>();
+
+const poolFor = (context: TContext): Promise<TPoolEntry> => {
+  const key = createHash("sha256")
+    .update(`${context.connectorId}\0${context.settings.adminUrl}\0${context.credential}`)
+    .digest("hex");
+  let entry = pools.get(key);
+  if (!entry) {
+    entry = (async () => {
+      const url = new URL(context.settings.adminUrl);
+      const { host, port } = await openTarget(context.settings.adminUrl, 5432);
+      const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres";
+      const pool = new pg.Pool({
+        host,
+        port,
+        user: decodeURIComponent(url.username),
+        database,
+        password: context.credential || undefined,
+        max: 4,
+        idleTimeoutMillis: 10_000,
+        connectionTimeoutMillis: 5_000,
+        statement_timeout: 10_000,
+        application_name: "jit-access-connector",
+      });
+      // An idle client's error (the target restarted) must not crash the worker.
+      pool.on("error", () => undefined);
+      return { pool, database, host, port };
+    })();
+    entry.catch(() => pools.delete(key));
+    pools.set(key, entry);
+  }
+  return entry;
+};
+
+/** Closes every target pool (tests, worker shutdown). */
+export const closePostgresTargets = async (): Promise<void> => {
+  const entries = [...pools.values()];
+  pools.clear();
+  await Promise.allSettled(entries.map(async (entry) => (await entry).pool.end()));
+};
+
+const inTransaction = async <T>(context: TContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+  const { pool } = await poolFor(context);
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    const result = await work(client);
+    await client.query("commit");
+    return result;
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+};
+
+const ident = (name: string): string => pg.escapeIdentifier(name);
+const literal = (value: string): string => pg.escapeLiteral(value);
+
+/** Serialises operations on one role across workers (a retry racing the sweeper). */
+const lockRole = (client: pg.PoolClient, role: string) =>
+  client.query("select pg_advisory_xact_lock(hashtext('jit-connector-role:' || $1))", [role]);
+
+const roleExists = async (client: pg.PoolClient, role: string): Promise<boolean> =>
+  ((await client.query("select 1 from pg_roles where rolname = $1", [role])).rowCount ?? 0) > 0;
+
+const roleFor = (context: TContext, grant: TProvisioningGrant): string =>
+  grant.externalRef ?? loginRoleName(context.settings.loginRolePattern, grant);
+
+// ---- operations ----------------------------------------------------------------------------
+
+const provision: TConnector<TPostgresSettings>["provision"] = async (context, grant) => {
+  const role = roleFor(context, grant);
+  const validUntil = literal(grant.expiresAt.toISOString());
+  const { database, host, port } = await poolFor(context);
+  return inTransaction(context, async (client) => {
+    await lockRole(client, role);
+    const exists = await roleExists(client, role);
+    // A fresh password when the portal has no record of handing one out: the first provision,
+    // or a retry after a crash that lost the first (whose password then stops working).
+    const password = exists && grant.externalRef ? null : randomBytes(24).toString("base64url");
+    const passwordClause = password === null ? "" : ` password ${literal(password)}`;
+    if (exists) await client.query(`alter role ${ident(role)} login${passwordClause} valid until ${validUntil}`);
+    else
+      await client.query(
+        `create role ${ident(role)} login${passwordClause} valid until ${validUntil} connection limit 20`,
+      );
+    for (const target of grant.targets) await client.query(`grant ${ident(target)} to ${ident(role)}`);
+    // Roles the mapping names that the grant no longer holds (a narrowed mapping) are taken back.
+    const mapped = [...new Set(Object.values(context.mapping).flat())].filter((name) => !grant.targets.includes(name));
+    for (const other of mapped)
+      if ((await client.query("select 1 from pg_roles where rolname = $1", [other])).rowCount)
+        await client.query(`revoke ${ident(other)} from ${ident(role)}`);
+    const shownHost = context.settings.connectHost ?? (host.includes(":") ? `[${host}]` : host);
+    const hostPort = shownHost.includes(":") && !shownHost.startsWith("[") ? shownHost : `${shownHost}:${port}`;
+    const credential =
+      password === null
+        ? null
+        : {
+            title: "PostgreSQL login",
+            fields: [
+              { label: "Username", value: role },
+              { label: "Password", value: password, secret: true },
+              {
+                label: "psql",
+                value: `psql "postgresql://${encodeURIComponent(role)}:${encodeURIComponent(password)}@${hostPort}/${encodeURIComponent(database)}"`,
+                secret: true,
+              },
+              { label: "Valid until", value: grant.expiresAt.toISOString() },
+            ],
+          };
+    return {
+      externalRef: role,
+      outcome: exists ? ("updated" as const) : ("created" as const),
+      summary: exists
+        ? `PostgreSQL role ${role} valid until ${grant.expiresAt.toISOString()}`
+        : `PostgreSQL role ${role} created`,
+      credential,
+    };
+  });
+};
+
+/** NOLOGIN, end its sessions, hand over what it owns, drop it. Returns the sessions ended. */
+const dropLoginRole = async (context: TContext, client: pg.PoolClient, role: string): Promise<number> => {
+  await client.query(`alter role ${ident(role)} nologin`);
+  // Waits (up to 2 s each) until the backend is gone, so "terminated" means ended.
+  const terminated = await client.query<{ ended: string }>(
+    `select count(*) filter (where pg_terminate_backend(pid, 2000)) as ended
+       from pg_stat_activity where usename = $1 and pid <> pg_backend_pid()`,
+    [role],
+  );
+  // REASSIGN OWNED needs the admin to be a member of the role (PostgreSQL 15 does not make the
+  // creator one); CREATEROLE lets it take the membership.
+  await client.query(`grant ${ident(role)} to current_user`);
+  const owner = context.settings.reassignOwnedTo;
+  await client.query(`reassign owned by ${ident(role)} to ${owner ? ident(owner) : "current_user"}`);
+  await client.query(`drop owned by ${ident(role)}`);
+  await client.query(`drop role ${ident(role)}`);
+  return Number(terminated.rows[0]?.ended ?? 0);
+};
+
+const deprovision: TConnector<TPostgresSettings>["deprovision"] = async (context, grant) => {
+  const role = roleFor(context, grant);
+  return inTransaction(context, async (client) => {
+    await lockRole(client, role);
+    if (!(await roleExists(client, role)))
+      return { outcome: "absent" as const, sessionsTerminated: 0, summary: `PostgreSQL role ${role} already gone` };
+    const sessions = await dropLoginRole(context, client, role);
+    return {
+      outcome: "removed" as const,
+      sessionsTerminated: sessions,
+      summary: `PostgreSQL role ${role} dropped`,
+    };
+  });
+};
+
+const inspect: TConnector<TPostgresSettings>["inspect"] = async (context) => {
+  const mapped = [...new Set(Object.values(context.mapping).flat())];
+  const { pool } = await poolFor(context);
+  const members = await pool.query<{ target: string; member: string }>(
+    `select r.rolname as target, m.rolname as member
+       from pg_auth_members am
+       join pg_roles r on r.oid = am.roleid
+       join pg_roles m on m.oid = am.member
+      where r.rolname = any($1::text[]) and m.rolname <> current_user
+      order by 1, 2`,
+    [mapped],
+  );
+  const pattern = loginRoleRegex(context.settings.loginRolePattern);
+  const logins = await pool.query<{ rolname: string; rolcanlogin: boolean }>(
+    "select rolname, rolcanlogin from pg_roles where rolname ~ $1 order by 1",
+    [pattern.source],
+  );
+  const entries: TInspectEntry[] = [
+    ...members.rows.map((row) => ({
+      principal: row.member,
+      target: row.target,
+      description: `${row.member} is a member of ${row.target}`,
+    })),
+    ...logins.rows.map((row) => ({
+      principal: row.rolname,
+      target: null,
+      description: `${row.rolcanlogin ? "login" : "nologin"} role ${row.rolname} exists`,
+    })),
+  ];
+  return entries;
+};
+
+const removeDrift: NonNullable<TConnector<TPostgresSettings>["removeDrift"]> = async (context, entry) => {
+  await inTransaction(context, async (client) => {
+    await lockRole(client, entry.principal);
+    if (!(await roleExists(client, entry.principal))) return;
+    if (entry.target !== null) {
+      await client.query(`revoke ${ident(entry.target)} from ${ident(entry.principal)}`);
+      // A login role of ours holding a mapped role nobody granted: its sessions go too.
+      if (loginRoleRegex(context.settings.loginRolePattern).test(entry.principal))
+        await dropLoginRole(context, client, entry.principal);
+    } else if (loginRoleRegex(context.settings.loginRolePattern).test(entry.principal)) {
+      await dropLoginRole(context, client, entry.principal);
+    }
+  });
+};
+
+const test: TConnector<TPostgresSettings>["test"] = async (context) => {
+  try {
+    const { pool } = await poolFor(context);
+    const mapped = [...new Set(Object.values(context.mapping).flat())];
+    const who = await pool.query<{ user: string; createrole: boolean; superuser: boolean; signal: boolean }>(
+      `select current_user as user, r.rolcreaterole as createrole, r.rolsuper as superuser,
+              pg_has_role(current_user, 'pg_signal_backend', 'member') as signal
+         from pg_roles r where r.rolname = current_user`,
+    );
+    const found = await pool.query<{ rolname: string }>(
+      "select rolname from pg_roles where rolname = any($1::text[])",
+      [mapped],
+    );
+    const row = who.rows[0];
+    if (!row) return { ok: false, error: "Connected, but could not read the admin role." };
+    const missing = mapped.filter((name) => !found.rows.some((r) => r.rolname === name));
+    const problems = [
+      ...(row.createrole || row.superuser ? [] : [`${row.user} lacks CREATEROLE`]),
+      ...(row.signal || row.superuser
+        ? []
+        : [`${row.user} is not a member of pg_signal_backend (sessions cannot be ended)`]),
+      ...(missing.length > 0 ? [`mapped roles not found: ${missing.join(", ")}`] : []),
+    ];
+    if (problems.length > 0) return { ok: false, error: `Connected as ${row.user}, but ${problems.join("; ")}.` };
+    return {
+      ok: true,
+      detail: `Connected as ${row.user}; CREATEROLE; mapped roles found: ${mapped.join(", ") || "(none mapped)"}.`,
+    };
+  } catch (error) {
+    return { ok: false, error: describePgError(error) };
+  }
+};
+
+/** A target's error, without anything that could carry the credential. */
+export const describePgError = (error: unknown): string => {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return code ? `${message} (${code})` : message;
+};
 
 export const postgresConnector: TConnector<TPostgresSettings> = {
   kind: "postgres",
   label: "PostgreSQL",
   settingsSchema: ZPostgresSettings,
-  credentialLabel: "Admin password",
-  provision: notYet,
-  deprovision: notYet,
-  inspect: notYet,
-  test: notYet,
+  credentialLabel: "Admin role's password (empty for trust or peer authentication)",
+  provision,
+  deprovision,
+  inspect,
+  test,
+  removeDrift,
 };
