@@ -13,7 +13,7 @@ import type sshpk from "sshpk";
 
 export type TIssueSshCertificate = {
   connectorId: string;
-  resourceId: string;
+  resourceKey: string;
   grantId: string;
   caPrivateKey: string;
   caPublicKey: string;
@@ -30,7 +30,7 @@ export const issueSshCertificate = async (options: TIssueSshCertificate) =>
     const row = await tx.sshCertificate.create({
       data: {
         connectorId: options.connectorId,
-        resourceId: options.resourceId,
+        resourceKey: options.resourceKey,
         grantId: options.grantId,
         caPublicKey: options.caPublicKey,
         keyId: options.keyId,
@@ -96,7 +96,7 @@ export const buildKrl = async (options: { resourceKey: string; now: Date }): Pro
   const resource = await db.resource.findUnique({ where: { key: options.resourceKey }, select: { id: true } });
   if (!resource) return null;
   const revoked = await db.sshCertificate.findMany({
-    where: { resourceId: resource.id, revokedAt: { not: null }, validBefore: { gt: options.now } },
+    where: { resourceKey: options.resourceKey, revokedAt: { not: null }, validBefore: { gt: options.now } },
     select: { serial: true, caPublicKey: true, revokedAt: true },
     orderBy: { serial: "asc" },
   });

@@ -144,7 +144,7 @@ export const sshConnector: TConnector<TSshSettings, TIssueSshCertificateInput> =
       reissued.push(
         await issueSshCertificate({
           connectorId: context.connectorId,
-          resourceId: grant.resource.id,
+          resourceKey: context.resourceKey,
           grantId: grant.grantId,
           caPrivateKey: context.credential,
           caPublicKey: caPublicKey(context),
@@ -251,7 +251,7 @@ export const sshConnector: TConnector<TSshSettings, TIssueSshCertificateInput> =
     const window = certificateWindow(grant.startsAt, grant.expiresAt);
     const issued = await issueSshCertificate({
       connectorId: context.connectorId,
-      resourceId: grant.resource.id,
+      resourceKey: context.resourceKey,
       grantId: grant.grantId,
       caPrivateKey: context.credential,
       caPublicKey: ca,

@@ -3,7 +3,7 @@ CREATE TABLE "SshCertificate" (
     "id" TEXT NOT NULL,
     "serial" BIGSERIAL NOT NULL,
     "connectorId" TEXT NOT NULL,
-    "resourceId" TEXT NOT NULL,
+    "resourceKey" TEXT NOT NULL,
     "grantId" TEXT NOT NULL,
     "caPublicKey" TEXT NOT NULL,
     "keyId" TEXT NOT NULL,
@@ -25,11 +25,8 @@ CREATE UNIQUE INDEX "SshCertificate_serial_key" ON "SshCertificate"("serial");
 CREATE INDEX "SshCertificate_connectorId_revokedAt_validBefore_idx" ON "SshCertificate"("connectorId", "revokedAt", "validBefore");
 
 -- CreateIndex
-CREATE INDEX "SshCertificate_resourceId_revokedAt_validBefore_idx" ON "SshCertificate"("resourceId", "revokedAt", "validBefore");
+CREATE INDEX "SshCertificate_resourceKey_revokedAt_validBefore_idx" ON "SshCertificate"("resourceKey", "revokedAt", "validBefore");
 
 -- CreateIndex
 CREATE INDEX "SshCertificate_grantId_idx" ON "SshCertificate"("grantId");
-
--- AddForeignKey
-ALTER TABLE "SshCertificate" ADD CONSTRAINT "SshCertificate_grantId_fkey" FOREIGN KEY ("grantId") REFERENCES "Grant"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
