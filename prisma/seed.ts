@@ -8,6 +8,7 @@ import { appendAuditEvent } from "../lib/audit";
 import { ConfigError, getConfig } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
 import { DEMO_RESOURCES } from "./demo-data";
+import { wireDemoTarget } from "./demo-target";
 
 export const seedDemoData = async (): Promise<{ resources: number; policies: number; created: number }> => {
   let created = 0;
@@ -56,6 +57,16 @@ const main = async () => {
   }
   const result = await seedDemoData();
   console.log(`seed: ${result.resources} resources, ${result.policies} policies (${result.created} created)`);
+  if (!getConfig().isProduction) {
+    // The credential flow with nothing to set up; a cluster that refuses is not a seed failure.
+    const target = await wireDemoTarget().catch((error: unknown) => {
+      console.error(
+        `seed: demo PostgreSQL target not wired: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return null;
+    });
+    if (target?.wired) console.log(`seed: prod-postgres provisions login roles in database ${target.database}`);
+  }
   await disconnectDb();
 };
 

@@ -51,6 +51,13 @@ const MyAccessPage = async () => {
                 <Countdown until={grant.expiresAt.toISOString()} label={`Time left on ${grant.resourceName}`} />
                 <span className="text-sm text-slate-600">until {formatDateTime(grant.expiresAt)}</span>
                 <Link
+                  href={`/grants/${grant.id}`}
+                  aria-label={`Details and credentials of ${grant.permissions.join(", ")} on ${grant.resourceName}`}
+                  className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
+                >
+                  Details
+                </Link>
+                <Link
                   href={`/grants/${grant.id}/extend`}
                   aria-label={`Extend ${grant.permissions.join(", ")} on ${grant.resourceName}`}
                   className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"

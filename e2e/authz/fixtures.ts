@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIRequestContext, Browser, BrowserContext } from "@playwright/test";
 import { request as playwrightRequest } from "@playwright/test";
+import { getConfig } from "../../lib/config";
 import { db } from "../../lib/db";
 import { createResourceWithPolicy, createUser } from "../../lib/testing/fixtures";
 import { createSoftwareAuthenticator, type TSoftwareAuthenticator } from "../../lib/testing/software-authenticator";
@@ -222,6 +223,20 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     where: { resourceId: resource.id },
     select: { id: true },
   });
+  // A connector to test and disable: the e2e database itself as a PostgreSQL target (its
+  // superuser over trust authentication: Test connection succeeds; nothing is mapped).
+  const targetUrl = new URL(getConfig().databaseUrl);
+  targetUrl.password = "";
+  const connector = await db.connector.create({
+    data: {
+      resourceId: resource.id,
+      kind: "postgres",
+      name: `matrix-${randomUUID().slice(0, 8)}`,
+      settings: { adminUrl: targetUrl.toString(), loginRolePattern: "jit_matrix_{grant}" },
+      mapping: {},
+    },
+    select: { id: true },
+  });
   const exported = await admin.get("/admin/policies/export?format=yaml");
   if (exported.status() !== 200) throw new Error(`matrix setup: catalog export answered ${exported.status()}`);
 
@@ -275,6 +290,7 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     notifications: { other: notification.id },
     services,
     webhookEndpointId: endpoint.id,
+    connectorId: connector.id,
     catalogYaml: await exported.text(),
   };
   const close = async () => {

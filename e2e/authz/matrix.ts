@@ -67,6 +67,8 @@ export type TFixtures = {
   notifications: { other: string };
   services: { toRotate: string; toDisable: string };
   webhookEndpointId: string;
+  /** A PostgreSQL connector on the matrix's resource (the e2e database as its target). */
+  connectorId: string;
   /** The catalog as exported, for a dry-run import that changes nothing. */
   catalogYaml: string;
 };
@@ -235,6 +237,21 @@ const PAGES: TPageRow[] = [
     path: (fx) => `/grants/${fx.grants.ownToExtend}/extend`,
     cells: pageCells({ engineer: "ok", approver: "not_found", security: "not_found", admin: "not_found" }),
   },
+  // The grant page (provisioning timeline): its subject, security reviewers, administrators.
+  {
+    kind: "page",
+    route: "/grants/[id]",
+    name: "the engineer's own grant",
+    path: (fx) => `/grants/${fx.grants.ownToExtend}`,
+    cells: pageCells({ engineer: "ok", approver: "not_found", security: "ok", admin: "ok" }),
+  },
+  {
+    kind: "page",
+    route: "/grants/[id]",
+    name: "another person's grant",
+    path: (fx) => `/grants/${fx.grants.otherActive}`,
+    cells: pageCells({ engineer: "not_found", approver: "not_found", security: "ok", admin: "ok" }),
+  },
   {
     kind: "page",
     route: "/grants/[id]/extend",
@@ -270,15 +287,15 @@ const PAGES: TPageRow[] = [
     path: () => "/api-docs",
     cells: pageCells(allPeople("ok")),
   },
-  ...(["/security", "/security/events", "/security/charts", "/security/break-glass"] as const).map(
-    (route): TPageRow => ({
-      kind: "page",
-      route,
-      name: "security area",
-      path: () => route,
-      cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
-    }),
-  ),
+  ...(
+    ["/security", "/security/events", "/security/charts", "/security/break-glass", "/security/findings"] as const
+  ).map((route): TPageRow => ({
+    kind: "page",
+    route,
+    name: "security area",
+    path: () => route,
+    cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
+  })),
   {
     kind: "page",
     route: "/security/people/[id]",
@@ -307,6 +324,13 @@ const PAGES: TPageRow[] = [
     route: "/admin/resources/[key]",
     name: "a resource's settings",
     path: (fx) => `/admin/resources/${fx.resourceKey}`,
+    cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
+  },
+  {
+    kind: "page",
+    route: "/admin/resources/[key]/provisioning",
+    name: "a resource's provisioning connectors",
+    path: (fx) => `/admin/resources/${fx.resourceKey}/provisioning`,
     cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
   },
   {
@@ -830,6 +854,55 @@ const ACTIONS: TActionRow[] = [
     args: (fx) => [null, form({ resourceKey: fx.resourceKey, endpointId: fx.webhookEndpointId })],
     cells: ADMIN_ONLY,
     unchanged: async (fx, db) => db.webhookEndpoint.findUniqueOrThrow({ where: { id: fx.webhookEndpointId } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/[key]/provisioning/actions.ts", "attachConnectorAction"),
+    name: "attach a provisioning connector",
+    args: (fx) => [
+      null,
+      form({
+        resourceKey: fx.spareResourceKey,
+        kind: "webhook",
+        name: "authz-matrix",
+        settings: JSON.stringify({ url: "https://hooks.example.com/authz-matrix" }),
+        credential: "whsec_YXV0aHotbWF0cml4LXNlY3JldC1rZXk=",
+      }),
+    ],
+    cells: ADMIN_ONLY,
+    unchanged: async (_fx, db) => db.connector.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/[key]/provisioning/actions.ts", "testConnectorAction"),
+    name: "test a connector's connection",
+    args: (fx) => [null, form({ resourceKey: fx.resourceKey, connectorId: fx.connectorId })],
+    cells: ADMIN_ONLY,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/resources/[key]/provisioning/actions.ts", "disableConnectorAction"),
+    name: "disable a connector",
+    args: (fx) => [null, form({ resourceKey: fx.resourceKey, connectorId: fx.connectorId })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.connector.findUniqueOrThrow({ where: { id: fx.connectorId } }),
+  },
+  // A grant's credential: its subject only; for anyone else the grant does not exist.
+  {
+    kind: "action",
+    action: A("(portal)/grants/[id]/actions.ts", "revealCredentialAction"),
+    name: "see another person's grant credential",
+    args: (fx) => [{ grantId: fx.grants.otherActive, connectorId: fx.connectorId }],
+    cells: actionCells(allPeople("not_found")),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/grants/[id]/actions.ts", "issueCredentialAction"),
+    name: "have a credential issued on another person's grant",
+    args: (fx) => [{ grantId: fx.grants.otherActive, connectorId: fx.connectorId, input: "ssh-ed25519 AAAA" }],
+    cells: actionCells(allPeople("not_found")),
+    auditsNotFound: true,
   },
   {
     kind: "action",

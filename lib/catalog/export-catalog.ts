@@ -2,7 +2,7 @@ import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { serializeCatalogDocument, type TCatalogFormat } from "./document";
-import { policyValues } from "./internal";
+import { connectorValues, policyValues } from "./internal";
 import { CATALOG_DOCUMENT_VERSION, type TCatalogDocument } from "./schemas";
 
 // Code-unit order: the same in every locale and whatever the database's collation, so the
@@ -14,7 +14,14 @@ const byString =
 
 /** The live (non-archived) catalog as one document, ordered by key and policy name. */
 export const buildCatalogDocument = async (): Promise<TCatalogDocument> => {
-  const rows = await db.resource.findMany({ where: { archivedAt: null }, include: { policies: true } });
+  const rows = await db.resource.findMany({
+    where: { archivedAt: null },
+    include: {
+      policies: true,
+      // Never the credential: policy-as-code carries what a connector does, not its secret.
+      connectors: { select: { kind: true, name: true, settings: true, mapping: true, autoRemoveDrift: true } },
+    },
+  });
   return {
     version: CATALOG_DOCUMENT_VERSION,
     resources: rows.sort(byString((row) => row.key)).map((row) => ({
@@ -24,6 +31,7 @@ export const buildCatalogDocument = async (): Promise<TCatalogDocument> => {
       environment: row.environment,
       permissions: row.permissions,
       policies: row.policies.sort(byString((policy) => policy.name)).map(policyValues),
+      connectors: row.connectors.sort(byString((connector) => connector.name)).map(connectorValues),
     })),
   };
 };

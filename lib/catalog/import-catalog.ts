@@ -20,7 +20,7 @@
  */
 import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
-import { type Db, db } from "../db";
+import { type Db, db, type Prisma } from "../db";
 import {
   type TCatalogFormat,
   type TImportError,
@@ -30,12 +30,14 @@ import {
 } from "./document";
 import {
   auditChange,
+  connectorValues,
   diffFields,
   lockCatalog,
   mapDatabaseError,
   POLICY_FIELDS,
   policyValues,
   RESOURCE_FIELDS,
+  sameConnector,
   type TFieldChange,
 } from "./internal";
 import { formatPath, policyFields, type TCatalogDocument, ZResourceKey } from "./schemas";
@@ -43,9 +45,10 @@ import { formatPath, policyFields, type TCatalogDocument, ZResourceKey } from ".
 export type TImportMode = "dry-run" | "apply";
 export type TPlanAction = "create" | "update" | "delete" | "unchanged";
 export type TPlanEntry = {
-  kind: "resource" | "policy";
+  kind: "resource" | "policy" | "connector";
   resourceKey: string;
   policyName?: string;
+  connectorName?: string;
   action: TPlanAction;
   /** For updates: each changed field, before and after. */
   changes?: Record<string, TFieldChange>;
@@ -56,6 +59,7 @@ export type TPlanCounts = Record<TPlanAction, number>;
 export type TImportPlan = {
   resources: TPlanCounts;
   policies: TPlanCounts;
+  connectors: TPlanCounts;
   entries: TPlanEntry[];
   /** Keys of live resources the document doesn't mention: left as they are. */
   leftAlone: string[];
@@ -158,24 +162,57 @@ const planImport = async (
 ): Promise<{ plan: TImportPlan; write: (tx: Db) => Promise<void> }> => {
   const keys = document.resources.map((resource) => resource.key);
   const [rows, others] = await Promise.all([
-    client.resource.findMany({ where: { key: { in: keys } }, include: { policies: true } }),
+    client.resource.findMany({ where: { key: { in: keys } }, include: { policies: true, connectors: true } }),
     client.resource.findMany({ where: { archivedAt: null, key: { notIn: keys } }, select: { key: true } }),
   ]);
   const byKey = new Map(rows.map((row) => [row.key, row]));
   const plan: TImportPlan = {
     resources: zeroCounts(),
     policies: zeroCounts(),
+    connectors: zeroCounts(),
     entries: [],
     leftAlone: others.map((row) => row.key).sort(byString((key) => key)),
   };
   const writes: Array<(tx: Db) => Promise<void>> = [];
+  const connectorWrites: Array<(tx: Db) => Promise<void>> = [];
   const record = (entry: TPlanEntry) => {
     plan.entries.push(entry);
-    plan[entry.kind === "resource" ? "resources" : "policies"][entry.action] += 1;
+    plan[entry.kind === "resource" ? "resources" : entry.kind === "policy" ? "policies" : "connectors"][entry.action] +=
+      1;
   };
 
-  for (const { policies, ...resource } of document.resources) {
+  for (const { policies, connectors, ...resource } of document.resources) {
     const row = byKey.get(resource.key);
+    // Connectors: matched by name, created or updated; one missing from the document is left
+    // as it is (disabling is a deliberate act in the admin area). The credential is never in
+    // the document: an update keeps the stored one, a new connector gets its own in the admin area.
+    const existingConnectors = new Map((row?.connectors ?? []).map((connector) => [connector.name, connector]));
+    for (const connector of connectors) {
+      const current = existingConnectors.get(connector.name);
+      const same = current && sameConnector(connectorValues(current), connector);
+      record({
+        kind: "connector",
+        resourceKey: resource.key,
+        connectorName: connector.name,
+        action: !current ? "create" : same ? "unchanged" : "update",
+        values: connector,
+      });
+      if (same) continue;
+      const data = {
+        kind: connector.kind,
+        settings: connector.settings as Prisma.InputJsonValue,
+        mapping: connector.mapping,
+        autoRemoveDrift: connector.autoRemoveDrift,
+      };
+      // After every resource write: a new resource exists by then.
+      connectorWrites.push(async (tx) => {
+        if (current) await tx.connector.update({ where: { id: current.id }, data });
+        else {
+          const owner = await tx.resource.findUniqueOrThrow({ where: { key: resource.key }, select: { id: true } });
+          await tx.connector.create({ data: { ...data, name: connector.name, resourceId: owner.id } });
+        }
+      });
+    }
     if (!row) {
       record({ kind: "resource", resourceKey: resource.key, action: "create", values: resource });
       for (const policy of policies)
@@ -244,7 +281,7 @@ const planImport = async (
   return {
     plan,
     write: async (tx) => {
-      for (const write of writes) await write(tx);
+      for (const write of [...writes, ...connectorWrites]) await write(tx);
     },
   };
 };
@@ -254,6 +291,7 @@ const countsText = (counts: TPlanCounts) =>
 
 export const summarizePlan = (plan: TImportPlan): string =>
   `Resources: ${countsText(plan.resources)}. Policies: ${countsText(plan.policies)}.` +
+  (plan.connectors.create + plan.connectors.update > 0 ? ` Connectors: ${countsText(plan.connectors)}.` : "") +
   (plan.leftAlone.length > 0 ? ` Left alone (not in the document): ${plan.leftAlone.join(", ")}.` : "");
 
 const hasChanges = (plan: TImportPlan) => plan.entries.some((entry) => entry.action !== "unchanged");
@@ -309,6 +347,7 @@ export const importCatalog = async (options: {
         format,
         resources: plan.resources,
         policies: plan.policies,
+        connectors: plan.connectors,
         leftAlone: plan.leftAlone,
         changes: plan.entries.filter((entry) => entry.action !== "unchanged"),
       },

@@ -112,3 +112,32 @@ export const auditChange = (
     details: options.details,
     ...auditContext(options.context),
   });
+
+/** A connector row as the catalog document carries it (no credential). */
+export const connectorValues = (row: {
+  kind: string;
+  name: string;
+  settings: unknown;
+  mapping: unknown;
+  autoRemoveDrift: boolean;
+}) => ({
+  kind: row.kind,
+  name: row.name,
+  settings: row.settings as Record<string, unknown>,
+  mapping: row.mapping as Record<string, string[]>,
+  autoRemoveDrift: row.autoRemoveDrift,
+});
+
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+
+/** Whether a connector row and a document's connector say the same (key order aside). */
+export const sameConnector = (a: ReturnType<typeof connectorValues>, b: ReturnType<typeof connectorValues>): boolean =>
+  a.kind === b.kind &&
+  a.autoRemoveDrift === b.autoRemoveDrift &&
+  canonicalJson(a.settings) === canonicalJson(b.settings) &&
+  canonicalJson(a.mapping) === canonicalJson(b.mapping);

@@ -8,6 +8,8 @@
  * problems at once rather than one layer at a time.
  */
 import { z } from "zod";
+import { ZConnectorMapping } from "../provisioning/internal";
+import { connectorOf } from "../provisioning/registry";
 
 export const MAX_DURATION_MINUTES = 7 * 24 * 60;
 export const MAX_TICKET_PATTERN_LENGTH = 200;
@@ -298,10 +300,36 @@ export const policyPermissionIssues = (
       : [{ path: ["permissions", index], message: notOffered(permission, resource) }],
   );
 
+/**
+ * A provisioning connector as policy-as-code carries it: kind, name, settings, mapping, and the
+ * drift switch; never its credential (set in the admin area, kept there across imports).
+ */
+const ZDocumentConnector = z
+  .strictObject({
+    kind: z.string().min(1).max(40),
+    name: z.string().trim().min(1).max(64),
+    settings: z.record(z.string().max(100), z.unknown()),
+    mapping: ZConnectorMapping,
+    autoRemoveDrift: z.boolean().default(false),
+  })
+  .superRefine((value, ctx) => {
+    const connector = connectorOf(value.kind);
+    if (!connector) {
+      ctx.addIssue({ code: "custom", path: ["kind"], message: `unknown connector kind "${value.kind}"` });
+      return;
+    }
+    const settings = connector.settingsSchema.safeParse(value.settings);
+    if (!settings.success)
+      for (const issue of settings.error.issues)
+        ctx.addIssue({ code: "custom", path: ["settings", ...issue.path.map(String)], message: issue.message });
+  });
+export type TDocumentConnector = z.output<typeof ZDocumentConnector>;
+
 const ZDocumentResource = z
   .strictObject({
     ...resourceFields,
     policies: z.array(ZPolicyInput, typeError("must be a list of policies")).default([]),
+    connectors: z.array(ZDocumentConnector, typeError("must be a list of connectors")).default([]),
   })
   .superRefine((value, ctx) => {
     if (!isRecord(value)) return;
@@ -331,6 +359,29 @@ const ZDocumentResource = z
             message: notOffered(permission, { key: key.data, permissions: offered }),
           });
       }
+    });
+    if (!Array.isArray(value.connectors) || !key.success || !permissions) return;
+    const offered = permissions.map((entry) => entry.permission);
+    const names = new Set<string>();
+    value.connectors.forEach((connector: unknown, index: number) => {
+      if (!isRecord(connector)) return;
+      if (typeof connector.name === "string") {
+        if (names.has(connector.name))
+          ctx.addIssue({
+            code: "custom",
+            path: ["connectors", index, "name"],
+            message: "is used by an earlier connector",
+          });
+        names.add(connector.name);
+      }
+      if (!isRecord(connector.mapping)) return;
+      for (const permission of Object.keys(connector.mapping))
+        if (!offered.includes(permission))
+          ctx.addIssue({
+            code: "custom",
+            path: ["connectors", index, "mapping", permission],
+            message: notOffered(permission, { key: key.data, permissions: offered }),
+          });
     });
   }, always);
 

@@ -8,6 +8,7 @@ import { DEMO_USERS } from "../dev-idp/demo-users";
 import { startDevIdp } from "../dev-idp/server";
 import { startDevSmtp } from "../notify/dev-smtp";
 import { disconnectDb } from "../db";
+import { wireDemoTarget } from "../../prisma/demo-target";
 import { seedDemoData } from "../../prisma/seed";
 import { checkServices, loadConfigOrExplain, PreflightError } from "./preflight";
 import { CLIENT_IP_HOOK, NEXT_BIN, runCommand, startChild } from "./run";
@@ -24,6 +25,11 @@ const main = async () => {
     throw new PreflightError("Applying migrations failed (see above).");
   const seeded = await seedDemoData();
   console.log(`demo data: ${seeded.resources} resources, ${seeded.policies} policies (${seeded.created} created now)`);
+  const target = await wireDemoTarget().catch((error: unknown) => {
+    console.error(`demo PostgreSQL target not wired: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  });
+  if (target?.wired) console.log(`demo data: prod-postgres provisions login roles in database ${target.database}`);
   await disconnectDb();
 
   const closers: Array<() => Promise<void>> = [];

@@ -5,6 +5,7 @@ const LINKS = [
   { href: "/security/charts", label: "Charts" },
   { href: "/security/events", label: "Audit events" },
   { href: "/security/break-glass", label: "Break-glass review" },
+  { href: "/security/findings", label: "Findings" },
 ] as const;
 
 /** The Security area's own navigation; the current page is marked for assistive technology. */

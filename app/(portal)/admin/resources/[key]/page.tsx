@@ -33,6 +33,10 @@ const ResourcePage = async ({ params }: { params: Promise<{ key: string }> }) =>
         <Link href={`/admin/resources/${encodeURIComponent(resource.key)}/webhooks`} className="underline">
           Webhooks
         </Link>
+        {" · "}
+        <Link href={`/admin/resources/${encodeURIComponent(resource.key)}/provisioning`} className="underline">
+          Provisioning
+        </Link>
       </p>
       {resource.archivedAt ? (
         <p className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm" role="note">
