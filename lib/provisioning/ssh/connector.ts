@@ -37,7 +37,14 @@ export const ZSshSettings = z.strictObject({
 });
 export type TSshSettings = z.output<typeof ZSshSettings>;
 
-export const ZIssueSshCertificate = z.strictObject({ publicKey: z.string().max(10_000) });
+/** The public key line as the grant page's form sends it (a string), or as `{ publicKey }` from an API client. */
+export const ZIssueSshCertificate = z.union([
+  z
+    .string()
+    .max(10_000, "That is too long for an SSH public key.")
+    .transform((publicKey) => ({ publicKey })),
+  z.strictObject({ publicKey: z.string().max(10_000, "That is too long for an SSH public key.") }),
+]);
 export type TIssueSshCertificateInput = z.output<typeof ZIssueSshCertificate>;
 
 /** A Unix login name: what sshd compares a certificate's principals with. */
@@ -96,10 +103,14 @@ const certificateCredential = (options: {
   return {
     title: "SSH certificate",
     fields: [
-      ...options.certificates.map(({ serial, certificate }) => ({
-        label: `Certificate (serial ${serial}): save next to your key, e.g. ~/.ssh/id_ed25519-cert.pub`,
-        value: certificate,
-      })),
+      ...options.certificates.flatMap(({ serial, certificate }) => [
+        {
+          label: options.certificates.length === 1 ? "Certificate" : `Certificate (serial ${serial})`,
+          value: certificate,
+        },
+        ...(options.certificates.length === 1 ? [{ label: "Serial", value: String(serial) }] : []),
+      ]),
+      { label: "Save as", value: "~/.ssh/id_ed25519-cert.pub (beside the private key of the public key you gave)" },
       { label: "Log in as", value: options.principals.join(", ") },
       {
         label: "Command",
