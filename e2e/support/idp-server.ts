@@ -62,6 +62,20 @@ export const E2E_USERS = [
     description: "Past her sign-in limit in the tests.",
   },
   {
+    sub: "e2e-pia",
+    email: "pia@example.com",
+    name: "Pia Provisioned",
+    groups: ["engineers"],
+    description: "Gets a real PostgreSQL login through a connector in the tests.",
+  },
+  {
+    sub: "e2e-dmitri",
+    email: "dmitri@example.com",
+    name: "Dmitri Dbapprover",
+    groups: ["db-approvers"],
+    description: "Approves the provisioning journey with his own passkey.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",

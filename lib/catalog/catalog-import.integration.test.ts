@@ -90,7 +90,11 @@ describe("catalog export and import", () => {
       const demo = { ...document, resources: document.resources.filter((entry) => demoKeys.has(entry.key)) };
       const expected = [...DEMO_RESOURCES]
         .sort((a, b) => (a.key < b.key ? -1 : 1))
-        .map((entry) => ({ ...entry, policies: [...entry.policies].sort((a, b) => (a.name < b.name ? -1 : 1)) }));
+        .map((entry) => ({
+          ...entry,
+          policies: [...entry.policies].sort((a, b) => (a.name < b.name ? -1 : 1)),
+          connectors: [],
+        }));
       assert.deepEqual(demo.resources, expected);
 
       const source = format === "json" ? JSON.stringify(demo, null, 2) : stringify(demo);

@@ -25,13 +25,16 @@ export type TPostgresTarget = {
   drop: () => Promise<void>;
 };
 
-const clusterUrl = (database: string): URL => {
-  const url = new URL(getConfig().databaseUrl);
-  url.pathname = `/${database}`;
-  return url;
-};
-
-export const createPostgresTarget = async (): Promise<TPostgresTarget> => {
+/**
+ * On the portal's own cluster by default; `clusterUrl` (a superuser URL) puts the target on
+ * another one, e.g. a private cluster with password authentication (./postgres-cluster.ts).
+ */
+export const createPostgresTarget = async (options: { clusterUrl?: string } = {}): Promise<TPostgresTarget> => {
+  const clusterUrl = (database: string): URL => {
+    const url = new URL(options.clusterUrl ?? getConfig().databaseUrl);
+    url.pathname = `/${database}`;
+    return url;
+  };
   const token = randomBytes(4).toString("hex");
   const database = `jit_target_${token}`;
   const adminRole = `jit_t${token}_admin`;
@@ -75,6 +78,7 @@ export const createPostgresTarget = async (): Promise<TPostgresTarget> => {
   const admin = clusterUrl(database);
   admin.username = adminRole;
   admin.password = "";
+  admin.search = "";
   const prefix = `jit_t${token}_`;
   return {
     database,
@@ -88,6 +92,7 @@ export const createPostgresTarget = async (): Promise<TPostgresTarget> => {
     login: async (user, password) => {
       const url = clusterUrl(database);
       const client = new pg.Client({
+        // No `user:pass@` from the cluster URL: the grantee's own name and password only.
         host: url.hostname,
         port: Number(url.port || 5432),
         database,

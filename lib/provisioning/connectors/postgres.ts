@@ -112,7 +112,7 @@ const poolFor = (context: TContext): Promise<TPoolEntry> => {
         user: decodeURIComponent(url.username),
         database,
         password: context.credential || undefined,
-        max: 4,
+        max: 8,
         idleTimeoutMillis: 10_000,
         connectionTimeoutMillis: 5_000,
         statement_timeout: 10_000,
@@ -260,8 +260,11 @@ const inspect: TConnector<TPostgresSettings>["inspect"] = async (context) => {
        join pg_roles r on r.oid = am.roleid
        join pg_roles m on m.oid = am.member
       where r.rolname = any($1::text[]) and m.rolname <> current_user
+        -- A mapped role inside another (write includes read) is the design, not access; a
+        -- member counts when it can log in or is one of the grants' roles.
+        and m.rolname <> all($1::text[]) and (m.rolcanlogin or m.rolname ~ $2)
       order by 1, 2`,
-    [mapped],
+    [mapped, loginRoleRegex(context.settings.loginRolePattern).source],
   );
   const pattern = loginRoleRegex(context.settings.loginRolePattern);
   const logins = await pool.query<{ rolname: string; rolcanlogin: boolean }>(

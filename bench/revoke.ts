@@ -1,0 +1,382 @@
+/**
+ * `npm run bench:revoke`: when a PostgreSQL grant ends, how long until a new login is refused,
+ * and until a session already open is killed? 200 grants end within the same 10 s, each with an
+ * open session running a query loop.
+ *
+ *   npm run bench:revoke                    grants expire (measured from each expiresAt)
+ *   npm run bench:revoke -- --revoke        each grant is revoked early by its subject
+ *                                           (measured from the revoke call)
+ *   npm run bench:revoke -- --flush-redis   halfway through the window every key under the
+ *                                           bench's Redis prefix is deleted
+ *
+ * Options: --grants=N (200), --window-ms=N (10000), --lead-ms=N (from the end of set-up to the
+ * first end; 30000), --keep, --json=FILE.
+ *
+ * The target is a private PostgreSQL cluster (lib/testing/postgres-cluster.ts) with password
+ * authentication, so `VALID UNTIL` is enforced, and room for 200 sessions (the shared cluster
+ * allows 100 connections). The portal's database and Redis prefix are the bench's own, as in
+ * bench:expiry; the worker is the real one, as a child process. Exit code 1 when a role is left
+ * over or a session outlives its grant by more than 30 s.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
+import {
+  deleteRedisPrefix,
+  formatStats,
+  removeBenchData,
+  sleep,
+  spawnWorker,
+  startSmtpSink,
+  stats,
+  stopWorker,
+} from "./support";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const RESULTS = path.join(ROOT, "bench", "results");
+const TARGET_P99_MS = 1_000;
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const option = (name: string, fallback: string): string =>
+  argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const GRANTS = Number(option("grants", "200"));
+const WINDOW_MS = Number(option("window-ms", "10000"));
+const LEAD_MS = Number(option("lead-ms", "30000"));
+const REVOKE = flag("revoke");
+const FLUSH = flag("flush-redis");
+const KEEP = flag("keep");
+const MODE = `${REVOKE ? "revoke" : "expiry"}${FLUSH ? "-flush-redis" : ""}`;
+
+const runId = `${process.pid}_${randomBytes(4).toString("hex")}`;
+const base = new URL(process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+base.pathname = `/jit_bench_${runId}`;
+const DATABASE_URL = base.toString();
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS_PREFIX = `jit-bench-${runId}`;
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+mkdirSync(RESULTS, { recursive: true });
+const WORKER_LOG = path.join(RESULTS, `revoke-${MODE}-${stamp}-worker.log`);
+const JSON_OUT = option("json", path.join(RESULTS, `revoke-${MODE}-${stamp}.json`));
+for (const name of ["APP_URL", "AUTH_SECRET", "ADMIN_GROUPS", "SECURITY_GROUPS", "SMTP_URL", "CHAT_WEBHOOK_URL"])
+  delete process.env[name];
+Object.assign(process.env, { NODE_ENV: "development", DATABASE_URL, REDIS_URL, REDIS_PREFIX, LOG_LEVEL: "silent" });
+
+const t0 = Date.now();
+const say = (message: string): void =>
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+
+const run = (command: string, args: string[]): Promise<number> =>
+  new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: process.env });
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+
+type TSample = {
+  grantId: string;
+  user: string;
+  password: string;
+  endAt: number;
+  refusedAt: number | null;
+  killedAt: number | null;
+  queries: number;
+  errors: string[];
+};
+
+const main = async (): Promise<number> => {
+  const load = os.loadavg();
+  say(
+    `mode=${MODE} grants=${GRANTS} window=${WINDOW_MS} ms; ${os.cpus().length} CPUs, load ${load.map((v) => v.toFixed(1)).join(" ")}`,
+  );
+  await ensureDatabase(DATABASE_URL);
+  if ((await run("npx", ["prisma", "migrate", "deploy"])) !== 0) throw new Error("migrate deploy failed");
+  const { startPostgresCluster } = await import("../lib/testing/postgres-cluster");
+  const { createPostgresTarget, countLoginRoles } = await import("../lib/testing/postgres-target");
+  const cluster = await startPostgresCluster({ maxConnections: GRANTS * 2 + 60 });
+  const target = await createPostgresTarget({ clusterUrl: cluster.superuserUrl });
+  say(`target cluster on port ${cluster.port} (scram-sha-256), database ${target.database}`);
+
+  const { db, disconnectDb } = await import("../lib/db");
+  const { createActor } = await import("../lib/testing/fixtures");
+  const { attachConnector, queueGrantProvisioning } = await import("../lib/provisioning");
+  const { scheduleGrantLifecycle } = await import("../lib/access/lifecycle");
+  const { revokeGrant } = await import("../lib/access");
+  const { unseal } = await import("../lib/security/sealed");
+  const { closeQueues } = await import("../lib/queue/producer");
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+
+  const admin = await createActor({ groups: ["portal-admins"] });
+  const resource = await db.resource.create({
+    data: {
+      key: `bench-pg-${runId.replace(/_/g, "-")}`.slice(0, 60),
+      name: "Bench PostgreSQL",
+      environment: "bench",
+      permissions: ["read"],
+    },
+  });
+  const { id: connectorId } = await attachConnector({
+    actor: admin,
+    input: {
+      resourceKey: resource.key,
+      kind: "postgres",
+      name: "bench",
+      settings: { adminUrl: target.adminUrl, loginRolePattern: target.loginRolePattern },
+      mapping: { read: [target.readRole] },
+      credential: target.adminPassword,
+    },
+  });
+
+  // Start and end notices go to a local SMTP sink, as in bench:expiry.
+  const smtp = await startSmtpSink();
+  const worker = spawnWorker({
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "info", SMTP_URL: `smtp://127.0.0.1:${smtp.port}` },
+    logFile: WORKER_LOG,
+    label: MODE,
+  });
+  await worker.up;
+  say("worker up");
+
+  // Grants start now; their ends are spread over the window, which opens after the set-up.
+  const subjects = await Promise.all(Array.from({ length: 10 }, () => createActor({ groups: ["engineers"] })));
+  const setupStart = Date.now();
+  const grantIds: string[] = [];
+  for (let i = 0; i < GRANTS; i += 1) {
+    const subject = subjects[i % subjects.length]!;
+    const id = await db.$transaction(async (tx) => {
+      const grant = await tx.grant.create({
+        data: {
+          subjectId: subject.userId,
+          resourceId: resource.id,
+          permissions: ["read"],
+          startsAt: new Date(),
+          // Far enough: set-up takes a while on a busy machine; moved to the window below.
+          expiresAt: new Date(Date.now() + 3_600_000),
+        },
+      });
+      await scheduleGrantLifecycle(tx, grant);
+      return grant.id;
+    });
+    grantIds.push(id);
+  }
+  say(`${GRANTS} grants created in ${Date.now() - setupStart} ms; waiting for their provisioning`);
+  for (;;) {
+    const ready = await db.grantProvisioning.count({ where: { connectorId, credentialSealed: { not: null } } });
+    if (ready === GRANTS) break;
+    if (Date.now() - setupStart > 300_000) throw new Error(`only ${ready} of ${GRANTS} provisioned after 300 s`);
+    await sleep(500);
+  }
+  say(`all provisioned after ${Date.now() - setupStart} ms`);
+  const states = await db.grantProvisioning.findMany({
+    where: { connectorId },
+    select: { grantId: true, credentialSealed: true },
+  });
+  const samples: TSample[] = states.map((state) => {
+    const credential = JSON.parse(unseal(state.credentialSealed!, { purpose: "connector-credentials" })) as {
+      fields: Array<{ label: string; value: string }>;
+    };
+    const field = (label: string) => credential.fields.find((entry) => entry.label === label)?.value ?? "";
+    return {
+      grantId: state.grantId,
+      user: field("Username"),
+      password: field("Password"),
+      endAt: 0,
+      refusedAt: null,
+      killedAt: null,
+      queries: 0,
+      errors: [],
+    };
+  });
+
+  const target0 = new URL(cluster.superuserUrl);
+  const login = async (sample: TSample) => {
+    const client = new pg.Client({
+      host: target0.hostname,
+      port: Number(target0.port),
+      database: target.database,
+      user: sample.user,
+      password: sample.password,
+      connectionTimeoutMillis: 5_000,
+    });
+    client.on("error", () => undefined);
+    await client.connect();
+    return client;
+  };
+
+  // One open session per grant, each running a query loop until the target kills it.
+  const sessions = await Promise.all(samples.map(async (sample) => ({ sample, client: await login(sample) })));
+  say(`${sessions.length} sessions open`);
+  let stopLoops = false;
+  const loops = sessions.map(async ({ sample, client }) => {
+    while (!stopLoops) {
+      try {
+        await client.query("select count(*) from items");
+        sample.queries += 1;
+      } catch {
+        sample.killedAt ??= Date.now();
+        return;
+      }
+      await sleep(20);
+    }
+  });
+
+  // The window: ends spread evenly; expiry mode moves each grant's end (and its jobs) there.
+  const windowStart = Date.now() + LEAD_MS;
+  const ends = samples.map((_, index) => windowStart + Math.round((index * WINDOW_MS) / Math.max(1, GRANTS - 1)));
+  if (!REVOKE) {
+    await db.$transaction(
+      async (tx) => {
+        for (const [index, sample] of samples.entries()) {
+          const expiresAt = new Date(ends[index]!);
+          {
+            await tx.grant.update({ where: { id: sample.grantId }, data: { expiresAt } });
+            const grant = await tx.grant.findUniqueOrThrow({ where: { id: sample.grantId } });
+            await scheduleGrantLifecycle(tx, grant, { moved: { now: new Date() } });
+            // As an extension does: the target is told the new end (VALID UNTIL).
+            await queueGrantProvisioning(tx, [{ grant, eventType: "grant.extended", occurredAt: new Date() }]);
+          }
+          sample.endAt = expiresAt.getTime();
+        }
+      },
+      { timeout: 120_000 },
+    );
+    for (;;) {
+      const told = await db.$queryRaw<Array<{ n: number }>>`
+        select count(*)::int as n from "GrantProvisioning" p join "Grant" g on g.id = p."grantId"
+         where p."connectorId" = ${connectorId} and p."provisionedUntil" = g."expiresAt"`;
+      if ((told[0]?.n ?? 0) === GRANTS) break;
+      if (Date.now() > windowStart - 1_000) {
+        say(`WARNING: only ${told[0]?.n ?? 0} of ${GRANTS} roles carry their new end as VALID UNTIL at the window`);
+        break;
+      }
+      await sleep(250);
+    }
+    say("ends moved into the window; the target has each as VALID UNTIL");
+  }
+  const lead = windowStart - Date.now();
+  say(`window opens in ${lead} ms`);
+
+  // A new login is tried from each end, every 25 ms, until refused.
+  const probe = async (sample: TSample) => {
+    while (sample.refusedAt === null && Date.now() - sample.endAt < 60_000) {
+      try {
+        const client = await login(sample);
+        await client.end();
+      } catch (error) {
+        const message = String(error);
+        if (/password authentication failed|does not exist|not permitted to log in/.test(message))
+          sample.refusedAt = Date.now();
+        else sample.errors.push(message.slice(0, 120));
+      }
+      await sleep(25);
+    }
+  };
+
+  let flushed: { at: number; keys: number } | null = null;
+  const flushTimer = FLUSH
+    ? setTimeout(
+        () => {
+          void deleteRedisPrefix(redis, REDIS_PREFIX).then((keys) => {
+            flushed = { at: Date.now(), keys };
+            say(`Redis flushed: ${keys} keys deleted`);
+          });
+        },
+        windowStart + WINDOW_MS / 2 - Date.now(),
+      )
+    : null;
+
+  const probes = samples.map(async (sample, index) => {
+    await sleep(Math.max(0, ends[index]! - Date.now()));
+    if (REVOKE) {
+      const grant = await db.grant.findUniqueOrThrow({ where: { id: sample.grantId }, select: { subjectId: true } });
+      const actor = subjects.find((candidate) => candidate.userId === grant.subjectId)!;
+      sample.endAt = Date.now();
+      await revokeGrant({ actor, input: { grantId: sample.grantId } }).catch((error: unknown) =>
+        sample.errors.push(String(error).slice(0, 120)),
+      );
+    }
+    await probe(sample);
+  });
+  await Promise.all(probes);
+  const deadline = Date.now() + 40_000;
+  while (samples.some((sample) => sample.killedAt === null) && Date.now() < deadline) await sleep(200);
+  stopLoops = true;
+  if (flushTimer) clearTimeout(flushTimer);
+  await Promise.all(loops);
+  await Promise.all(sessions.map(({ client }) => client.end().catch(() => undefined)));
+  await sleep(1_000);
+  const leftover = await countLoginRoles(target);
+
+  const refused = samples.filter((s) => s.refusedAt !== null).map((s) => s.refusedAt! - s.endAt);
+  const killed = samples.filter((s) => s.killedAt !== null).map((s) => s.killedAt! - s.endAt);
+  const errors = samples.flatMap((s) => s.errors);
+  const failures = [...worker.failures.entries()];
+  const swept = worker.events.get("provisioning.swept") ?? 0;
+  console.log("");
+  console.log(
+    `mode ${MODE}: ${GRANTS} grants ending within ${WINDOW_MS} ms; load average at start ${load.map((v) => v.toFixed(1)).join(" ")}, at end ${os
+      .loadavg()
+      .map((v) => v.toFixed(1))
+      .join(" ")}`,
+  );
+  console.log(formatStats("new login refused after end", stats(refused)));
+  console.log(formatStats("open session killed after end", stats(killed)));
+  console.log(
+    `not refused: ${GRANTS - refused.length}; sessions not killed: ${GRANTS - killed.length}; leftover roles: ${leftover}`,
+  );
+  console.log(
+    `probe errors: ${errors.length}; worker job failures: ${failures.length}; sweeper passes that acted: ${swept}${flushed ? `; Redis flushed at +${(flushed as { at: number }).at - windowStart} ms into the window` : ""}`,
+  );
+  for (const [what, count] of failures.slice(0, 5)) console.log(`  ${count} x ${what}`);
+  const refusedStats = stats(refused);
+  const killedStats = stats(killed);
+  writeFileSync(
+    JSON_OUT,
+    JSON.stringify(
+      {
+        mode: MODE,
+        grants: GRANTS,
+        windowMs: WINDOW_MS,
+        load: { start: load, end: os.loadavg() },
+        refused: refusedStats,
+        killed: killedStats,
+        notRefused: GRANTS - refused.length,
+        notKilled: GRANTS - killed.length,
+        leftover,
+        probeErrors: errors.length,
+        workerFailures: failures,
+        flushed,
+      },
+      null,
+      2,
+    ),
+  );
+  const ok =
+    leftover === 0 && killed.length === GRANTS && refused.length === GRANTS && Math.max(...killed, ...refused) < 30_000;
+  const met = (refusedStats?.p99 ?? Infinity) < TARGET_P99_MS && (killedStats?.p99 ?? Infinity) < TARGET_P99_MS;
+  console.log(`target p99 < ${TARGET_P99_MS} ms: ${met ? "met" : "NOT met"}; results in ${JSON_OUT}`);
+
+  await stopWorker(worker);
+  await closeQueues().catch(() => undefined);
+  await removeBenchData({ keep: KEEP, databaseUrl: DATABASE_URL, redis, prefix: REDIS_PREFIX });
+  await disconnectDb();
+  redis.disconnect();
+  await target.drop().catch(() => undefined);
+  cluster.stop();
+  await smtp.close();
+  return ok ? 0 : 1;
+};
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    console.error(error);
+    await dropDatabase(DATABASE_URL).catch(() => undefined);
+    process.exit(1);
+  },
+);
