@@ -88,6 +88,9 @@ type TSample = {
   errors: string[];
 };
 
+// Stopped on any exit: a private cluster left running would hold a port and a directory.
+let stopCluster: (() => void) | null = null;
+
 const main = async (): Promise<number> => {
   const load = os.loadavg();
   say(
@@ -98,6 +101,7 @@ const main = async (): Promise<number> => {
   const { startPostgresCluster } = await import("../lib/testing/postgres-cluster");
   const { createPostgresTarget, countLoginRoles } = await import("../lib/testing/postgres-target");
   const cluster = await startPostgresCluster({ maxConnections: GRANTS * 2 + 60 });
+  stopCluster = cluster.stop;
   const target = await createPostgresTarget({ clusterUrl: cluster.superuserUrl });
   say(`target cluster on port ${cluster.port} (scram-sha-256), database ${target.database}`);
 
@@ -148,20 +152,23 @@ const main = async (): Promise<number> => {
   const grantIds: string[] = [];
   for (let i = 0; i < GRANTS; i += 1) {
     const subject = subjects[i % subjects.length]!;
-    const id = await db.$transaction(async (tx) => {
-      const grant = await tx.grant.create({
-        data: {
-          subjectId: subject.userId,
-          resourceId: resource.id,
-          permissions: ["read"],
-          startsAt: new Date(),
-          // Far enough: set-up takes a while on a busy machine; moved to the window below.
-          expiresAt: new Date(Date.now() + 3_600_000),
-        },
-      });
-      await scheduleGrantLifecycle(tx, grant);
-      return grant.id;
-    });
+    const id = await db.$transaction(
+      async (tx) => {
+        const grant = await tx.grant.create({
+          data: {
+            subjectId: subject.userId,
+            resourceId: resource.id,
+            permissions: ["read"],
+            startsAt: new Date(),
+            // Far enough: set-up takes a while on a busy machine; moved to the window below.
+            expiresAt: new Date(Date.now() + 3_600_000),
+          },
+        });
+        await scheduleGrantLifecycle(tx, grant);
+        return grant.id;
+      },
+      { timeout: 60_000 },
+    );
     grantIds.push(id);
   }
   say(`${GRANTS} grants created in ${Date.now() - setupStart} ms; waiting for their provisioning`);
@@ -376,6 +383,11 @@ main().then(
   (code) => process.exit(code),
   async (error: unknown) => {
     console.error(error);
+    try {
+      stopCluster?.();
+    } catch {
+      // Already stopped.
+    }
     await dropDatabase(DATABASE_URL).catch(() => undefined);
     process.exit(1);
   },

@@ -69,7 +69,9 @@ test("an admin connects prod-postgres to a PostgreSQL target; the engineer's app
 
   // The worker provisions the login; the engineer sees the credential once on the grant page.
   await pia.goto("/");
-  await pia.getByRole("link", { name: "Details and credentials of read on Production PostgreSQL" }).click();
+  const details = pia.getByRole("link", { name: "Details and credentials of read on Production PostgreSQL" });
+  await pia.goto((await details.getAttribute("href")) ?? "/");
+  await expect(pia).toHaveURL(/\/grants\/[\w-]+$/);
   const reveal = pia.getByRole("button", { name: "Show PostgreSQL credential (once)" });
   await expect(async () => {
     await pia.reload();
@@ -81,9 +83,9 @@ test("an admin connects prod-postgres to a PostgreSQL target; the engineer's app
   await reveal.click();
   const credential = pia.getByTestId("credential");
   await expect(credential).toContainText("copy it now");
-  const command = (await credential.getByLabel("psql").textContent()) ?? "";
-  const user = (await credential.getByLabel("Username").textContent()) ?? "";
-  const password = (await credential.getByLabel("Password").textContent()) ?? "";
+  const command = (await credential.getByLabel("psql", { exact: true }).textContent()) ?? "";
+  const user = (await credential.getByLabel("Username", { exact: true }).textContent()) ?? "";
+  const password = (await credential.getByLabel("Password", { exact: true }).textContent()) ?? "";
   const url = /^psql "(.*)"$/.exec(command)?.[1] ?? "";
   expect(url).toMatch(/^postgresql:\/\//);
 

@@ -229,7 +229,8 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
   targetUrl.password = "";
   const connector = await db.connector.create({
     data: {
-      resourceId: resource.id,
+      // On the spare resource, which holds no grants: nothing is provisioned through it.
+      resourceId: spare.resource.id,
       kind: "postgres",
       name: `matrix-${randomUUID().slice(0, 8)}`,
       settings: { adminUrl: targetUrl.toString(), loginRolePattern: "jit_matrix_{grant}" },

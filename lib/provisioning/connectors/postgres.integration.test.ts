@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { disconnectDb } from "../../db";
+import { startPostgresCluster } from "../../testing/postgres-cluster";
 import { createPostgresTarget, type TPostgresTarget } from "../../testing/postgres-target";
 import { runConformanceSuite } from "../conformance";
 import type { TConnectorContext, TOneTimeCredential, TProvisioningGrant } from "../types";
@@ -202,5 +203,44 @@ describe("PostgreSQL connector against a real target", () => {
       ZPostgresSettings.safeParse({ adminUrl: "postgresql://admin@db/app", loginRolePattern: "jit_{user}" }).success,
       false,
     );
+  });
+});
+
+describe("PostgreSQL connector against a target that checks passwords (a private scram-sha-256 cluster)", () => {
+  it("logs in with the credential only, and is refused after the grant's end with no deprovision at all", async () => {
+    const cluster = await startPostgresCluster({ maxConnections: 30 });
+    const target = await createPostgresTarget({ clusterUrl: cluster.superuserUrl });
+    try {
+      const context = contextFor(target);
+      const id = randomUUID();
+      const subject: TProvisioningGrant = {
+        grantId: id,
+        subject: { id: randomUUID(), email: "pat@example.com", name: "Pat" },
+        resource: { id: randomUUID(), key: "prod-postgres" },
+        permissions: ["read"],
+        targets: [target.readRole],
+        startsAt: new Date(Date.now() - 1_000),
+        expiresAt: new Date(Date.now() + 4_000),
+        revokedAt: null,
+        externalRef: null,
+        state: {},
+      };
+      // The admin logs in with the sealed credential here: a wrong one would fail the provision.
+      const { credential } = await postgresConnector.provision(context, subject);
+      const [user, password] = [field(credential, "Username"), field(credential, "Password")];
+      assert.equal(await canLogIn(target, user, password), true);
+      await assert.rejects(target.login(user, `${password}x`), /password authentication failed/);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, subject.expiresAt.getTime() - Date.now()) + 500));
+      // VALID UNTIL: the target itself refuses, even if every worker of the portal were down.
+      await assert.rejects(target.login(user, password), /password authentication failed/);
+      await assert.rejects(
+        postgresConnector.provision({ ...context, credential: "wrong" }, { ...subject, grantId: randomUUID() }),
+        /password authentication failed/,
+      );
+    } finally {
+      await closePostgresTargets();
+      await target.drop().catch(() => undefined);
+      cluster.stop();
+    }
   });
 });
