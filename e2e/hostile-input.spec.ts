@@ -29,7 +29,13 @@ import {
 } from "../lib/testing/hostile";
 import { acceptedChangeProblems, refusalTrailProblems, snapshotDb, type TDbSnapshot } from "../lib/testing/db-digest";
 import { ACTION_SHAPES, refusedCallArgs, type TNoInputEffects } from "./support/action-shapes";
-import { APP_URL } from "./support/env";
+import { APP_URL, appEnv } from "./support/env";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { caPublicKeyLine, generateCaPrivateKey } from "../lib/provisioning/ssh/certificate-authority";
+import { seal } from "../lib/security/sealed";
 import {
   callServerAction,
   formData,
@@ -453,6 +459,88 @@ test("multipart bodies Next.js cannot decode are refused with a reason: fetch ac
   }
 });
 
+/** A key pair made by the real ssh-keygen: [public key line, private key text]. */
+const sshKeyPair = (dir: string, name: string, ...args: string[]): [string, string] => {
+  execFileSync("ssh-keygen", ["-q", "-N", "", "-C", name, "-f", path.join(dir, name), ...args]);
+  return [readFileSync(path.join(dir, `${name}.pub`), "utf8").trim(), readFileSync(path.join(dir, name), "utf8")];
+};
+
+test("an SSH certificate is issued for a plain strong public key only: every other input is refused with a reason and issues nothing", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const request = await signedInRequest(page, "Hugo Hostile");
+  const hugo = await db.user.findFirstOrThrow({ where: { email: "hugo@example.com" } });
+  const resource = await db.resource.create({
+    data: {
+      key: `hostile-ssh-${Date.now().toString(36)}`,
+      name: "Hostile SSH",
+      environment: "test",
+      permissions: ["login"],
+    },
+  });
+  const caPrivateKey = generateCaPrivateKey();
+  const connector = await db.connector.create({
+    data: {
+      resourceId: resource.id,
+      kind: "ssh",
+      name: "hosts",
+      settings: {},
+      mapping: { login: ["hugo"] },
+      credentialSealed: seal(caPrivateKey, { purpose: "connector-credentials", rootSecret: appEnv().AUTH_SECRET }),
+    },
+  });
+  const grant = await db.grant.create({
+    data: {
+      subjectId: hugo.id,
+      resourceId: resource.id,
+      permissions: ["login"],
+      startsAt: new Date(Date.now() - 1_000),
+      expiresAt: new Date(Date.now() + 3_600_000),
+    },
+  });
+  const action = serverActions().find(
+    (candidate) => candidate.exportedName === "issueCredentialAction",
+  ) as TServerAction;
+  const issue = (input: unknown) =>
+    callServerAction(request, action, [{ grantId: grant.id, connectorId: connector.id, input }]);
+  const dir = mkdtempSync(path.join(tmpdir(), "jit-hostile-ssh-"));
+  try {
+    const [rsa2048] = sshKeyPair(dir, "rsa2048", "-t", "rsa", "-b", "2048");
+    const [ed25519, ed25519Private] = sshKeyPair(dir, "ed", "-t", "ed25519");
+    const [ecdsa] = sshKeyPair(dir, "ec", "-t", "ecdsa", "-b", "256");
+    const refused: Array<[string, unknown]> = [
+      ["a short RSA key", rsa2048],
+      ["a private key", ed25519Private],
+      ["the CA's own public key", caPublicKeyLine(caPrivateKey)],
+      ["two keys", `${ed25519}\n${ecdsa}`],
+      ["a truncated key", ed25519.slice(0, 40)],
+      ["a certificate type", ed25519.replace("ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com")],
+      ["an oversized key", `ssh-ed25519 ${"A".repeat(20_000)}`],
+      ["an object with a number", { publicKey: 5 }],
+      ["an object with extra fields", { publicKey: ed25519, principals: ["root"] }],
+      ["an empty string", ""],
+      ["null", null],
+    ];
+    for (const [label, input] of refused)
+      await expectRefusedCleanly(`issue SSH certificate for ${label}`, () => issue(input));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostileString(), hostileJson()), async (input) => {
+        await expectRefusedCleanly(`issue SSH certificate for ${describeArgs([input])}`, () => issue(input));
+      }),
+      fcOptions(30),
+    );
+    expect(await db.sshCertificate.count({ where: { grantId: grant.id } })).toBe(0);
+    // The control: a plain ed25519 key is accepted, and only then is a certificate recorded.
+    const accepted = await issue(ed25519);
+    expect(accepted.result).toMatchObject({ ok: true, credential: { title: "SSH certificate" } });
+    expect(await db.sshCertificate.count({ where: { grantId: grant.id } })).toBe(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await db.grant.update({ where: { id: grant.id }, data: { revokedAt: new Date() } });
+  }
+});
+
 /** Pages and route handlers with generated query strings and path segments: a 4xx or a normal page. */
 const PAGE_PATHS = [
   "/",
@@ -483,6 +571,7 @@ const ROUTE_PATHS = [
   "/api/auth/error",
 ];
 const POST_PATHS = [
+  "/api/ssh/krl/prod-postgres",
   "/api/auth/signout",
   "/api/auth/signin/oidc",
   "/api/auth/callback/oidc",
@@ -494,6 +583,7 @@ const POST_PATHS = [
   "/admin/policies/export",
 ];
 const DYNAMIC_PATHS = [
+  "/api/ssh/krl/",
   "/request/",
   "/requests/",
   "/grants/",

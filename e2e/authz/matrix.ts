@@ -401,6 +401,23 @@ const ROUTES: TRouteRow[] = [
     path: () => "/api/metrics",
     cells: everyone(404),
   },
+  // Public by design (ADR 0037): a KRL holds serials only, and hosts fetch it without credentials.
+  {
+    kind: "route",
+    route: "/api/ssh/krl/[resourceKey]",
+    name: "SSH key revocation list",
+    method: "GET",
+    path: (fx) => `/api/ssh/krl/${fx.resourceKey}`,
+    cells: everyone(200),
+  },
+  {
+    kind: "route",
+    route: "/api/ssh/krl/[resourceKey]",
+    name: "SSH key revocation list, unknown resource",
+    method: "GET",
+    path: () => "/api/ssh/krl/no-such-resource",
+    cells: everyone(404),
+  },
   {
     kind: "route",
     route: "/api/auth/[...nextauth]",

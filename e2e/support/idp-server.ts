@@ -118,6 +118,20 @@ export const E2E_USERS = [
     groups: ["engineers"],
     description: "Deactivated before she ever signs in, in the tests.",
   },
+  {
+    sub: "e2e-sasha",
+    email: "sasha@example.com",
+    name: "Sasha Shell",
+    groups: ["engineers"],
+    description: "Logs in to a real sshd with a portal certificate, in the tests.",
+  },
+  {
+    sub: "e2e-petra",
+    email: "petra@example.com",
+    name: "Petra Pager",
+    groups: ["ssh-approvers"],
+    description: "Approves SSH access, in the tests.",
+  },
 ];
 
 // The IdP listens on a port of its own; the issuer's address is a pass-through proxy that can

@@ -46,13 +46,15 @@ export const attachConnector = async ({ actor, input, context }: TAttachConnecto
     });
   const typed = parsed.data.credential?.trim() ?? "";
   const generated = !typed && connector.generateCredential ? await connector.generateCredential(settings.data) : "";
-  const credential = typed || generated;
 
   return db.$transaction(async (tx) => {
     const existing = await tx.connector.findUnique({
       where: { resourceId_name: { resourceId: resource.id, name } },
       select: { id: true, kind: true, credentialSealed: true },
     });
+    // A generated credential (an SSH CA key) is minted once: re-attaching to change settings
+    // keeps it, or every host's TrustedUserCAKeys would go stale.
+    const credential = typed || (existing?.credentialSealed ? "" : generated);
     if (existing && existing.kind !== kind)
       throw new AppError("CONFLICT", `A ${existing.kind} connector named "${name}" exists; choose another name.`);
     if (!credential && !existing?.credentialSealed && connector.credentialLabel && kind !== "postgres")

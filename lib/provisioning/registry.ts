@@ -5,11 +5,13 @@
  */
 import { postgresConnector } from "./connectors/postgres";
 import { webhookConnector } from "./connectors/webhook";
+import { sshConnector } from "./ssh/connector";
 import type { TAnyConnector, TConnectorKind } from "./types";
 
 const CONNECTORS: Record<TConnectorKind, TAnyConnector> = {
   [postgresConnector.kind]: postgresConnector,
   [webhookConnector.kind]: webhookConnector,
+  [sshConnector.kind]: sshConnector,
 };
 
 export const connectorKinds = (): TConnectorKind[] => Object.keys(CONNECTORS).sort();

@@ -14,7 +14,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import type { TConnector, TConnectorContext, TInspectEntry, TOneTimeCredential, TProvisioningGrant } from "../types";
+import type {
+  TConnector,
+  TConnectorContext,
+  TInspectEntry,
+  TOneTimeCredential,
+  TProvisioningGrant,
+  TProvisionResult,
+} from "../types";
 
 export type TConformanceTarget<S> = {
   context: TConnectorContext<S>;
@@ -22,12 +29,17 @@ export type TConformanceTarget<S> = {
   canAccess: (grant: TProvisioningGrant, credential: TOneTimeCredential | null) => Promise<boolean>;
   /** Gives access by hand, outside the portal; returns what `inspect` must then report. */
   addAccessByHand: () => Promise<{ principal: string; target: string | null }>;
+  /**
+   * For kinds whose credential comes on demand after provisioning (SSH: the grantee posts a
+   * public key): called after every provision with its result, does what the grantee does.
+   */
+  claim?: (grant: TProvisioningGrant, result: TProvisionResult) => Promise<void>;
   teardown: () => Promise<void>;
 };
 
-export type TConformanceHarness<S> = {
+export type TConformanceHarness<S, I = unknown> = {
   name: string;
-  connector: TConnector<S>;
+  connector: TConnector<S, I>;
   /** Permissions of the test grants; each must be in the target's mapping. */
   permissions: string[];
   setup: () => Promise<TConformanceTarget<S>>;
@@ -52,12 +64,19 @@ const grantFor = (context: TConnectorContext<unknown>, permissions: string[], mi
 
 const held = (entries: TInspectEntry[], principal: string) => entries.filter((entry) => entry.principal === principal);
 
-export const runConformanceSuite = <S>(harness: TConformanceHarness<S>): void => {
+export const runConformanceSuite = <S, I = unknown>(harness: TConformanceHarness<S, I>): void => {
   describe(`${harness.name} connector: conformance`, () => {
     let target: TConformanceTarget<S>;
-    const { connector } = harness;
     const grant = (minutes?: number) =>
       grantFor(target.context as TConnectorContext<unknown>, harness.permissions, minutes);
+    const connector = {
+      ...harness.connector,
+      provision: async (context: TConnectorContext<S>, subject: TProvisioningGrant) => {
+        const result = await harness.connector.provision(context, subject);
+        await target.claim?.({ ...subject, externalRef: result.externalRef }, result);
+        return result;
+      },
+    };
 
     before(async () => {
       target = await harness.setup();
