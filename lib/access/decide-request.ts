@@ -9,7 +9,7 @@ import { AppError, isAppError } from "../errors";
 import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { notify } from "../notify";
 import { createGrantForRequest } from "./create-grant";
-import { applyExtension } from "./extend-grant";
+import { applyExtension } from "./apply-extension";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 import { ZDecision, type TDecision } from "./schemas";
 import { announceAfter } from "../services/feed";
