@@ -3,7 +3,7 @@
  * (auto-approval in requestExtension, the last approval in decideRequest). The grant row is
  * locked and the policy's maximum re-checked against the grant as it is now, so no sequence
  * of approvals can take a grant past the maximum. Extending a break-glass grant alerts
- * security as taking it did (docs/decisions/0026-extensions-follow-request-rules.md).
+ * security as taking it did (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md).
  */
 import { appendAuditEvent } from "../audit";
 import type { Db } from "../db";
@@ -47,11 +47,11 @@ export const applyExtension = async (tx: Db, options: TApplyExtensionOptions): P
     throw new AppError("CONFLICT", "The grant this extension is for has already ended.");
   if (grant.subject.deactivatedAt)
     throw new AppError("CONFLICT", "The person this grant is for has been deactivated; it cannot be extended.");
+  // Read under the row lock: whatever was approved meanwhile is counted. (A grant not made
+  // from a request has no policy to bound it; requestExtension never asks for one.)
   const policy = grant.request?.policy;
-  if (!policy) throw new AppError("CONFLICT", "This grant was not made from a request and cannot be extended.");
-  // Read under the row lock: whatever was approved meanwhile is counted.
-  const headroom = extensionHeadroomMinutes(grant, policy.maxDurationMinutes);
-  if (options.minutes > headroom)
+  const headroom = policy ? extensionHeadroomMinutes(grant, policy.maxDurationMinutes) : Infinity;
+  if (policy && options.minutes > headroom)
     throw new AppError(
       "CONFLICT",
       headroom === 0

@@ -14,7 +14,7 @@ export const DEACTIVATION_REASON = "the person was deactivated";
 
 /**
  * Everything a deactivated person still had under way ends, inside the deactivating
- * transaction (docs/decisions/0027-deactivation-ends-access.md): pending requests and
+ * transaction (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md): pending requests and
  * extensions are cancelled, live and scheduled grants revoked through the same path as an
  * administrator's revocation (so target systems are deprovisioned the same way).
  *

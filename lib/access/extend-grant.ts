@@ -1,6 +1,6 @@
 /**
  * More time on a live grant goes through the grant's own policy, with every rule a request
- * meets (docs/decisions/0026-extensions-follow-request-rules.md): the person must still be
+ * meets (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md): the person must still be
  * eligible and the resource live; the risk signals are computed and the policy's risk rules
  * applied (and a grant whose request was held back from auto-approval by risk is never
  * auto-extended); the same approvers and passkey-confirmed decisions; never beyond the

@@ -87,7 +87,7 @@ const loadGrant = (tx: Db, grantId: string) =>
     where: { id: grantId },
     include: {
       resource: { select: { key: true, name: true } },
-      subject: { select: { id: true, email: true, name: true } },
+      subject: { select: { id: true, email: true, name: true, issuer: true, subject: true } },
     },
   });
 type TLoadedGrant = NonNullable<Awaited<ReturnType<typeof loadGrant>>>;
@@ -236,7 +236,7 @@ const runDueOnce = async (
         where: { id: { in: [options.grantId, ...others] } },
         include: {
           resource: { select: { key: true, name: true } },
-          subject: { select: { id: true, email: true, name: true, deactivatedAt: true } },
+          subject: { select: { id: true, email: true, name: true, issuer: true, subject: true, deactivatedAt: true } },
         },
       });
       const due = candidates.filter((grant) => isDue(kind, grant, now) === "due");

@@ -1,5 +1,5 @@
 /**
- * Deactivating a person ends their access where it lives (docs/decisions/0027): against real
+ * Deactivating a person ends their access where it lives (docs/decisions/0026): against real
  * PostgreSQL and Redis, the lifecycle worker's functions and a real webhook receiver that
  * verifies every signature as a target system would.
  */
