@@ -391,7 +391,12 @@ describe("POST /api/v1/access/check", () => {
     const byEmail = (await (
       await check(token, { subject: subject.email.toUpperCase(), resource: resourceKey, permission: "read" })
     ).json()) as Record<string, unknown>;
-    assert.deepEqual(byEmail, { allowed: true, grant: { id: grant.id, expiresAt: grant.expiresAt.toISOString() } });
+    const user = await db.user.findUniqueOrThrow({ where: { id: subject.userId } });
+    assert.deepEqual(byEmail, {
+      allowed: true,
+      grant: { id: grant.id, expiresAt: grant.expiresAt.toISOString() },
+      subject: { id: subject.userId, subjectId: `${user.issuer}#${user.subject}`, email: subject.email },
+    });
     const byId = (await (
       await check(token, { subject: subject.userId, resource: resourceKey, permission: "read" })
     ).json()) as { allowed: boolean };

@@ -281,6 +281,7 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
         JSON.stringify({
           allowed: true,
           grant: { id: result.grant.id, expiresAt: new Date(result.grant.expiresAt).toISOString() },
+          subject: result.subject,
         }),
       );
     } else {

@@ -51,6 +51,8 @@ const ZEnv = z.object({
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_SCOPES: z.string().default("openid email profile"),
   OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  OIDC_EMAIL_VERIFIED_CLAIM: z.string().min(1).default("email_verified"),
+  OIDC_TRUST_EMAIL_ISSUERS: csv.optional(),
   ADMIN_GROUPS: csv.optional(),
   SECURITY_GROUPS: csv.optional(),
   WEBAUTHN_RP_ID: z.string().min(1).optional(),
@@ -148,6 +150,10 @@ export type Config = {
     clientSecret: string;
     scopes: string;
     groupsClaim: string;
+    /** The ID-token claim that says the e-mail is verified; an unverified e-mail identifies nobody. */
+    emailVerifiedClaim: string;
+    /** Issuers whose `email` claim counts as verified without that claim (IdPs that never send it). */
+    trustEmailIssuers: string[];
     /** True when no company IdP is configured and the built-in development IdP serves. */
     isDevIdp: boolean;
   };
@@ -396,6 +402,8 @@ export const loadConfig = (
       clientSecret: e.OIDC_CLIENT_SECRET ?? DEV_OIDC_CLIENT_SECRET,
       scopes: e.OIDC_SCOPES,
       groupsClaim: e.OIDC_GROUPS_CLAIM,
+      emailVerifiedClaim: e.OIDC_EMAIL_VERIFIED_CLAIM,
+      trustEmailIssuers: e.OIDC_TRUST_EMAIL_ISSUERS ?? [],
       isDevIdp,
     },
     adminGroups: e.ADMIN_GROUPS ?? ["portal-admins"],

@@ -43,7 +43,7 @@ const PortalLayout = async ({ children }: { children: ReactNode }) => {
           <div className="flex items-center gap-3">
             <span className="text-sm text-slate-600" data-testid="signed-in-as">
               <span className="sr-only">Signed in as </span>
-              {actor.name} <span className="hidden sm:inline">({actor.email})</span>
+              {actor.name} {actor.email ? <span className="hidden sm:inline">({actor.email})</span> : null}
             </span>
             <SignOutButton />
           </div>

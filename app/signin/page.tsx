@@ -26,6 +26,8 @@ const ERRORS: Record<string, string> = {
   OAuthCallback: "Sign-in with the identity provider failed. Try again.",
   OAuthSignin: "Could not reach the identity provider. Try again later.",
   Callback: "Sign-in failed. Try again.",
+  EmailInUse:
+    "This account's e-mail address already belongs to another account in the portal, so it cannot sign in. Ask an administrator of the portal.",
 };
 
 type TSearchParams = Promise<Record<string, string | string[] | undefined>>;

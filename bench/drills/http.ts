@@ -42,13 +42,13 @@ export const mintSession = async (claims: {
   groups: string[];
 }): Promise<{ cookie: string; sessionId: string; userId: string }> => {
   const { signInUser } = await import("../../lib/auth/sign-in");
-  const { identityFromClaims } = await import("../../lib/auth/claims");
+  const { identityFromClaims, identityOptions } = await import("../../lib/auth/claims");
   const { getConfig } = await import("../../lib/config");
   const { encode } = await import("next-auth/jwt");
   const config = getConfig();
   const { sessionId, userId } = await signInUser({
     issuer: config.oidc.issuer,
-    identity: identityFromClaims(claims, config.oidc.groupsClaim),
+    identity: identityFromClaims({ ...claims, email_verified: true }, identityOptions(config.oidc.issuer, config.oidc)),
   });
   const token = await encode({
     token: { sid: sessionId },

@@ -11,7 +11,7 @@ import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from 
 import { notify } from "../notify";
 import { formatUtc } from "../time";
 import { createGrantForRequest } from "./create-grant";
-import { applyExtension } from "./extend-grant";
+import { applyExtension } from "./apply-extension";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 import { ZDecision, type TDecision } from "./schemas";
 import { announceAfter } from "../services/feed";
@@ -26,9 +26,13 @@ const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: 
       policy: { select: { approvalsRequired: true } },
       resource: { select: { name: true } },
       approvals: { select: { approverId: true, decision: true } },
+      requester: { select: { deactivatedAt: true } },
     },
   });
   if (!request) throw new AppError("NOT_FOUND", "No such request.");
+  // First: deactivation also cancelled the request, and this is the reason that matters.
+  if (request.requester.deactivatedAt)
+    throw new AppError("CONFLICT", "The person who asked has been deactivated: their requests cannot be decided.");
   if (request.status !== "PENDING")
     throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
   if (options.now >= request.decideBy)
@@ -104,6 +108,11 @@ export const decideRequest = async (options: {
     return await db
       .$transaction(async (tx) => {
         const now = options.now ?? new Date();
+        // The requester's row before the request's, in the order a deactivation takes them
+        // (lib/access/end-access-of-user.ts): the two wait for each other, never deadlock.
+        await tx.$queryRaw`
+          select u.id from "User" u join "AccessRequest" r on r."requesterId" = u.id
+           where r.id = ${requestId} for share of u`;
         // Decisions on one request happen one after another.
         await tx.$queryRaw`select id from "AccessRequest" where id = ${requestId} for update`;
         const request = await assertDecidable(tx, { actor, requestId, now });

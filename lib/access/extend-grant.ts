@@ -1,23 +1,28 @@
 /**
- * More time on a live grant goes through the grant's own policy: the same approvers, the same
- * passkey-confirmed decisions, the same auto-approval rule, and never beyond the policy's
- * maximum total duration. When approved, the expiry moves, its jobs move with it (the old
- * expiry job finds the grant not yet due and does nothing), and target systems hear
+ * More time on a live grant goes through the grant's own policy, with every rule a request
+ * meets (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md): the person must still be
+ * eligible and the resource live; the risk signals are computed and the policy's risk rules
+ * applied (and a grant whose request was held back from auto-approval by risk is never
+ * auto-extended); the same approvers and passkey-confirmed decisions; never beyond the
+ * policy's maximum total duration, counted under the grant's lock. When approved
+ * (apply-extension.ts) the expiry moves, its jobs move with it, and target systems hear
  * `grant.extended`.
  */
 import { z } from "zod";
 import { appendAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
-import { db, type Db } from "../db";
+import { db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
-import { formatUtc } from "../time";
+import { applyRiskRules } from "../risk";
 import { enforceRateLimit } from "../security/rate-limits";
-import { queueGrantWebhooks } from "../webhooks";
-import { scheduleGrantLifecycle } from "./lifecycle";
-import { fieldErrors } from "./schemas";
 import { announceAfter } from "../services/feed";
+import { applyExtension, extensionHeadroomMinutes, lockGrantForExtension } from "./apply-extension";
+import { assessRisk, loadEligiblePolicy, riskColumns } from "./request-access";
+import { fieldErrors } from "./schemas";
+
+export { applyExtension, extensionHeadroomMinutes } from "./apply-extension";
 
 export const ZRequestExtension = z
   .object({
@@ -28,112 +33,56 @@ export const ZRequestExtension = z
   .strict();
 export type TRequestExtension = z.input<typeof ZRequestExtension>;
 
-/** How many more minutes the policy allows on this grant. */
-export const extensionHeadroomMinutes = (
-  grant: { startsAt: Date; expiresAt: Date },
-  maxDurationMinutes: number,
-): number =>
-  Math.max(0, maxDurationMinutes - Math.ceil((grant.expiresAt.getTime() - grant.startsAt.getTime()) / 60_000));
+type TRequestExtensionOptions = { actor: TUserActor; input: TRequestExtension; context?: TAuditContext; now?: Date };
 
-/** Applies an approved extension inside the deciding transaction. */
-export const applyExtension = async (
-  tx: Db,
-  options: {
-    grantId: string;
-    minutes: number;
-    requestId: string;
-    now: Date;
-    actor: { type: "USER" | "SYSTEM"; id: string };
-  },
-): Promise<{ expiresAt: Date }> => {
-  await tx.$queryRaw`select id from "Grant" where id = ${options.grantId} for update`;
-  const grant = await tx.grant.findUniqueOrThrow({ where: { id: options.grantId } });
-  if (grant.revokedAt || grant.expiresAt <= options.now)
-    throw new AppError("CONFLICT", "The grant this extension is for has already ended.");
-  const expiresAt = new Date(grant.expiresAt.getTime() + options.minutes * 60_000);
-  await tx.grant.update({ where: { id: grant.id }, data: { expiresAt } });
-  await tx.grantLifecycleEvent.createMany({
-    data: [{ grantId: grant.id, kind: "EXTENDED", at: expiresAt }],
-    skipDuplicates: true,
-  });
-  await appendAuditEvent(tx, {
-    actorType: options.actor.type,
-    actorId: options.actor.id,
-    action: "grant.extended",
-    targetType: "grant",
-    targetId: grant.id,
-    outcome: "ALLOWED",
-    details: {
-      requestId: options.requestId,
-      previousExpiresAt: grant.expiresAt.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-      minutes: options.minutes,
-    },
-  });
-  await scheduleGrantLifecycle(
-    tx,
-    { id: grant.id, startsAt: grant.startsAt, expiresAt },
-    { moved: { now: options.now } },
-  );
-  await queueGrantWebhooks(tx, {
-    grantId: grant.id,
-    eventType: "grant.extended",
-    occurredAt: options.now,
-    data: { previousExpiresAt: grant.expiresAt },
-  });
-  await notify(tx, {
-    recipients: { userIds: [grant.subjectId] },
-    kind: "grant.extended",
-    title: `Access extended by ${options.minutes} min`,
-    body: `It now ends at ${formatUtc(expiresAt)}.`,
-    link: `/requests/${options.requestId}`,
-  });
-  return { expiresAt };
-};
+const invalid = (fields: Record<string, string>) =>
+  new AppError("INVALID_INPUT", "Check the highlighted fields.", fields);
+
+const headroomMessage = (headroom: number, maxDurationMinutes: number) =>
+  headroom === 0
+    ? `This grant is already at the policy's maximum of ${maxDurationMinutes} minutes.`
+    : `At most ${headroom} more minutes under this policy.`;
 
 /** The subject asks for more time on their live grant. */
-export const requestExtension = async (options: {
-  actor: TUserActor;
-  input: TRequestExtension;
-  context?: TAuditContext;
-  now?: Date;
-}) => {
-  const { actor, context = {} } = options;
-  const now = options.now ?? new Date();
-  const parsed = ZRequestExtension.safeParse(options.input);
-  if (!parsed.success) throw new AppError("INVALID_INPUT", "Check the highlighted fields.", fieldErrors(parsed.error));
+export const requestExtension = async ({ actor, input: raw, context = {}, now: at }: TRequestExtensionOptions) => {
+  const now = at ?? new Date();
+  const parsed = ZRequestExtension.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const input = parsed.data;
   // An extension is a request like any other: the same limits.
   await enforceRateLimit({ flow: "request.create", userId: actor.userId, context, now });
-  const grant = await db.grant.findUnique({
+  const found = await db.grant.findUnique({
     where: { id: input.grantId },
-    include: { request: { include: { policy: true } }, resource: { select: { key: true, name: true } } },
+    select: { id: true, subjectId: true, revokedAt: true, expiresAt: true, request: { select: { policyId: true } } },
   });
   // Someone else's grant is indistinguishable from an unknown one.
-  if (!grant || grant.subjectId !== actor.userId) throw new AppError("NOT_FOUND", "No such grant.");
-  if (grant.revokedAt || grant.expiresAt <= now)
+  if (!found || found.subjectId !== actor.userId) throw new AppError("NOT_FOUND", "No such grant.");
+  if (found.revokedAt || found.expiresAt <= now)
     throw new AppError("CONFLICT", "This grant has ended; request access again.");
-  if (!grant.request) throw new AppError("CONFLICT", "This grant was not made from a request and cannot be extended.");
-  const policy = grant.request.policy;
-  const fields: Record<string, string> = {};
-  const headroom = extensionHeadroomMinutes(grant, policy.maxDurationMinutes);
-  if (input.minutes > headroom)
-    fields.minutes =
-      headroom === 0
-        ? `This grant is already at the policy's maximum of ${policy.maxDurationMinutes} minutes.`
-        : `At most ${headroom} more minutes under this policy.`;
+  if (!found.request) throw new AppError("CONFLICT", "This grant was not made from a request and cannot be extended.");
+  const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
+  // Still in the policy's requester groups, and the resource not archived: refused and audited otherwise.
+  const policy = await loadEligiblePolicy({
+    actor,
+    policyId: found.request.policyId,
+    action: "grant.extension_request",
+    audit,
+  });
   const justification = input.justification.trim();
   if (justification.length < policy.minJustificationLength)
-    fields.justification = `Explain why in at least ${policy.minJustificationLength} characters.`;
-  if (Object.keys(fields).length > 0) throw new AppError("INVALID_INPUT", "Check the highlighted fields.", fields);
-  const autoApprove =
-    actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
-    grant.permissions.every((permission) => policy.autoApprovePermissions.includes(permission));
-  const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
-
+    throw invalid({ justification: `Explain why in at least ${policy.minJustificationLength} characters.` });
   return db
     .$transaction(async (tx) => {
-      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`extend:${grant.id}`}))`;
+      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`extend:${found.id}`}))`;
+      // Everything below reads the grant as it is under the lock: an extension approved a
+      // moment ago counts against the maximum.
+      const grant = await lockGrantForExtension(tx, found.id);
+      if (grant.revokedAt || grant.expiresAt <= now)
+        throw new AppError("CONFLICT", "This grant has ended; request access again.");
+      const original = grant.request;
+      if (!original) throw new AppError("CONFLICT", "This grant was not made from a request and cannot be extended.");
+      const headroom = extensionHeadroomMinutes(grant, policy.maxDurationMinutes);
+      if (input.minutes > headroom) throw invalid({ minutes: headroomMessage(headroom, policy.maxDurationMinutes) });
       const pending = await tx.accessRequest.findFirst({
         where: { extendsGrantId: grant.id, status: "PENDING" },
         select: { id: true },
@@ -142,6 +91,27 @@ export const requestExtension = async (options: {
         throw new AppError("CONFLICT", "An extension of this grant is already waiting for a decision.", {
           existing: pending.id,
         });
+
+      const totalMinutes = Math.ceil((grant.expiresAt.getTime() - grant.startsAt.getTime()) / 60_000) + input.minutes;
+      const risk = await assessRisk(tx, {
+        actor,
+        policy,
+        permissions: grant.permissions,
+        durationMinutes: totalMinutes,
+        maxDurationMinutes: policy.maxDurationMinutes,
+        audit,
+        now,
+      });
+      // What held the grant's own request back still holds: briefly approved, then
+      // auto-extended to the maximum, would be the way around the risk rule.
+      const originalRules = applyRiskRules(policy, original.riskScore);
+      const heldBack = risk.blocksAutoApproval || (!original.breakGlass && originalRules.blocksAutoApproval);
+      const autoApproveByRule =
+        actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
+        grant.permissions.every((permission) => policy.autoApprovePermissions.includes(permission));
+      const autoApprove = autoApproveByRule && !heldBack;
+      const extraApprovals = Math.max(risk.extraApprovals, original.breakGlass ? 0 : original.extraApprovals);
+
       const request = await tx.accessRequest.create({
         data: {
           requesterId: actor.userId,
@@ -149,7 +119,7 @@ export const requestExtension = async (options: {
           policyId: policy.id,
           permissions: grant.permissions,
           justification,
-          ticket: grant.request?.ticket ?? null,
+          ticket: original.ticket,
           durationMinutes: input.minutes,
           extendsGrantId: grant.id,
           status: autoApprove ? "APPROVED" : "PENDING",
@@ -157,6 +127,8 @@ export const requestExtension = async (options: {
             Math.min(now.getTime() + policy.decisionWindowMinutes * 60_000, grant.expiresAt.getTime()),
           ),
           decidedAt: autoApprove ? now : null,
+          ...riskColumns(risk, audit),
+          extraApprovals,
           createdAt: now,
         },
         select: { id: true },
@@ -168,7 +140,17 @@ export const requestExtension = async (options: {
         targetType: "request",
         targetId: request.id,
         outcome: "ALLOWED",
-        details: { grantId: grant.id, minutes: input.minutes, autoApproved: autoApprove },
+        details: {
+          grantId: grant.id,
+          minutes: input.minutes,
+          autoApproved: autoApprove,
+          riskScore: risk.score,
+          riskSignals: risk.signals.map((signal) => signal.code),
+          riskThresholdReached: risk.reached,
+          extraApprovals,
+          ...(autoApproveByRule && !autoApprove ? { autoApprovalBlockedByRisk: true } : {}),
+          ...(grant.breakGlass ? { breakGlass: true } : {}),
+        },
         ...audit,
       });
       if (autoApprove) {
@@ -190,7 +172,7 @@ export const requestExtension = async (options: {
           recipients: { userIds: approvers.map((approver) => approver.id) },
           kind: "request.waiting",
           title: `${actor.name} asks ${input.minutes} more min of ${grant.permissions.join(", ")} on ${grant.resource.key}`,
-          body: justification,
+          body: `${justification}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
           link: `/requests/${request.id}`,
         });
       }

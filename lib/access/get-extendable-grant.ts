@@ -1,6 +1,6 @@
 import type { TUserActor } from "../authz";
 import { db } from "../db";
-import { extensionHeadroomMinutes } from "./extend-grant";
+import { extensionHeadroomMinutes } from "./apply-extension";
 import { grantStatus } from "./grant-status";
 
 /** The actor's own live grant, with how much more time its policy allows; null otherwise. */

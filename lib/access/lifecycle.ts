@@ -88,7 +88,7 @@ const loadGrant = (tx: Db, grantId: string) =>
     where: { id: grantId },
     include: {
       resource: { select: { key: true, name: true } },
-      subject: { select: { id: true, email: true, name: true } },
+      subject: { select: { id: true, email: true, name: true, issuer: true, subject: true } },
     },
   });
 type TLoadedGrant = NonNullable<Awaited<ReturnType<typeof loadGrant>>>;
@@ -176,6 +176,7 @@ const claimOthers = async (tx: Db, kind: TDueKind, ownId: string, now: Date, lim
             select g.id from "Grant" g
              where g."revokedAt" is null and g."startsAt" <= ${now}::timestamp(3) and g."startsAt" > ${since}::timestamp(3) and g."expiresAt" > ${now}::timestamp(3) and g.id <> ${ownId}
                and not exists (select 1 from "GrantLifecycleEvent" e where e."grantId" = g.id and e.kind = 'ACTIVATED' and e.at = g."startsAt")
+               and not exists (select 1 from "User" u where u.id = g."subjectId" and u."deactivatedAt" is not null)
              order by g."startsAt" limit ${limit * 4}
           ) c
           where pg_try_advisory_xact_lock(${GRANT_CLAIM_LOCK}::int, hashtext(c.id))
@@ -185,12 +186,14 @@ const claimOthers = async (tx: Db, kind: TDueKind, ownId: string, now: Date, lim
 
 const isDue = (
   kind: TDueKind,
-  grant: { startsAt: Date; expiresAt: Date; revokedAt: Date | null },
+  grant: { startsAt: Date; expiresAt: Date; revokedAt: Date | null; subject: { deactivatedAt: Date | null } },
   now: Date,
 ): TLifecycleOutcome | "due" => {
   if (grant.revokedAt) return "skipped";
   if (kind === "EXPIRED") return now < grant.expiresAt ? "not-yet" : "due";
   if (grant.expiresAt <= now) return "skipped";
+  // Deactivation revokes the person's grants; should one slip through, it still never starts.
+  if (grant.subject.deactivatedAt) return "skipped";
   return now < grant.startsAt ? "not-yet" : "due";
 };
 
@@ -223,7 +226,7 @@ const runDueOnce = async (
       if (!claim?.locked) return "busy";
       const own = await tx.grant.findUnique({
         where: { id: options.grantId },
-        select: { startsAt: true, expiresAt: true, revokedAt: true },
+        select: { startsAt: true, expiresAt: true, revokedAt: true, subject: { select: { deactivatedAt: true } } },
       });
       if (!own) return "skipped";
       const ownState = isDue(kind, own, now);
@@ -234,7 +237,7 @@ const runDueOnce = async (
         where: { id: { in: [options.grantId, ...others] } },
         include: {
           resource: { select: { key: true, name: true } },
-          subject: { select: { id: true, email: true, name: true } },
+          subject: { select: { id: true, email: true, name: true, issuer: true, subject: true, deactivatedAt: true } },
         },
       });
       const due = candidates.filter((grant) => isDue(kind, grant, now) === "due");

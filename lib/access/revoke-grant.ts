@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { storableText } from "../storable-text";
-import { appendAuditEvent, recordAuditEvent } from "../audit";
+import { recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import { assertCanOrHide, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError, isAppError } from "../errors";
-import { notify } from "../notify";
-import { cancelScheduledWebhooks, queueGrantWebhooks } from "../webhooks";
 import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { announceAfter } from "../services/feed";
+import { REVOCABLE_GRANT_INCLUDE, revokeGrantInTransaction } from "./revoke-grant-in-transaction";
 
 const loadTarget = async (grantId: string) => {
   const grant = await db.grant.findUnique({ where: { id: grantId }, select: { id: true, subjectId: true } });
@@ -75,13 +74,7 @@ export const revokeGrant = async (options: {
       .$transaction(async (tx) => {
         const now = options.now ?? new Date();
         await tx.$queryRaw`select id from "Grant" where id = ${grantId} for update`;
-        const grant = await tx.grant.findUniqueOrThrow({
-          where: { id: grantId },
-          include: {
-            resource: { select: { key: true, name: true } },
-            subject: { select: { id: true, email: true, name: true } },
-          },
-        });
+        const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, include: REVOCABLE_GRANT_INCLUDE });
         if (grant.revokedAt) throw new AppError("CONFLICT", "This grant is already revoked.");
         if (grant.expiresAt <= now) throw new AppError("CONFLICT", "This grant has already ended.");
         const stepUp =
@@ -98,46 +91,17 @@ export const revokeGrant = async (options: {
                 context,
               });
 
-        await tx.grant.update({
-          where: { id: grantId },
-          data: {
-            revokedAt: now,
-            revokedById: actor.userId,
-            revokeReason: reason ?? (own ? "ended early by the subject" : null),
-          },
-        });
-        await tx.grantLifecycleEvent.createMany({
-          data: [{ grantId, kind: "REVOKED", at: now }],
-          skipDuplicates: true,
-        });
-        await appendAuditEvent(tx, {
-          actorType: "USER",
-          actorId: actor.userId,
-          action: "grant.revoke",
-          targetType: "grant",
-          targetId: grantId,
-          outcome: "ALLOWED",
-          reason,
+        await revokeGrantInTransaction(tx, {
+          grant,
+          now,
+          actor: { userId: actor.userId, name: actor.name },
+          reason: reason ?? (own ? "ended early by the subject" : null),
+          auditReason: reason,
           details: { own, passkeyId: stepUp?.passkeyId ?? null },
-          ...audit,
-        });
-        const what = `${grant.permissions.join(", ")} on ${grant.resource.name}`;
-        // Its scheduled start and end will not happen: the target hears `grant.revoked` instead.
-        await cancelScheduledWebhooks(tx, { grantId, now, reason: "grant revoked" });
-        await queueGrantWebhooks(tx, {
-          grantId,
-          eventType: "grant.revoked",
-          occurredAt: now,
-          data: { reason },
-        });
-        await notify(tx, {
-          recipients: { userIds: [grant.subjectId], security: true },
-          kind: "grant.revoked",
-          title: own ? `Access ended early: ${what}` : `Access revoked: ${what}`,
-          body: own
-            ? `${grant.subject.name} ended ${what} early.`
-            : `${actor.name} revoked ${grant.subject.name}'s ${what}: ${reason}`,
-          link: grant.requestId ? `/requests/${grant.requestId}` : "/",
+          notice: own
+            ? `${grant.subject.name} ended ${grant.permissions.join(", ")} on ${grant.resource.name} early.`
+            : `${actor.name} revoked ${grant.subject.name}'s ${grant.permissions.join(", ")} on ${grant.resource.name}: ${reason}`,
+          audit,
         });
       })
       .then(announceAfter);

@@ -2,12 +2,12 @@ import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { headers } from "next/headers";
 import { getConfig } from "../config";
-import { identityFromClaims } from "./claims";
+import { identityFromClaims, identityOptions } from "./claims";
 import { errorMessageOf } from "./log-metadata";
 import { safeRedirectUrl } from "./safe-callback";
 import { revokeSession } from "./session";
 import { countFailedSignIn } from "./count-failed-sign-in";
-import { signInUser, type TRequestContext } from "./sign-in";
+import { checkEmailAvailable, signInUser, type TRequestContext } from "./sign-in";
 import { admitSignIn } from "./sign-in-limits";
 
 declare module "next-auth" {
@@ -82,14 +82,19 @@ export const getAuthOptions = (): NextAuthOptions => {
       signIn: async ({ profile }) => {
         if (!profile) return false;
         const claims = profile as TClaims;
-        return admitSignIn({ issuer: issuerOf(claims), subject: claims.sub, context: await requestContext() });
+        const issuer = issuerOf(claims);
+        const context = await requestContext();
+        if (!(await admitSignIn({ issuer, subject: claims.sub, context }))) return false;
+        // A verified e-mail another account holds: refused, and the person told why.
+        const identity = identityFromClaims(claims, identityOptions(issuer, config.oidc));
+        return (await checkEmailAvailable({ issuer, identity, context })) ? true : "/signin?error=EmailInUse";
       },
       jwt: async ({ token, account, profile }) => {
         if (!account || !profile) return token;
         const claims = profile as TClaims;
         const { sessionId } = await signInUser({
           issuer: issuerOf(claims),
-          identity: identityFromClaims(claims, config.oidc.groupsClaim),
+          identity: identityFromClaims(claims, identityOptions(issuerOf(claims), config.oidc)),
           context: await requestContext(),
         });
         // Nothing else from the IdP goes into the cookie.

@@ -13,7 +13,8 @@ export type TUserActor = {
   kind: "user";
   userId: string;
   sessionId: string;
-  email: string;
+  /** Verified by the IdP, or null (lib/auth/claims.ts). */
+  email: string | null;
   name: string;
   groups: string[];
   roles: TRole[];

@@ -39,6 +39,8 @@ const CONFIG_DEFAULTS: Record<string, string> = Object.fromEntries(
     "OIDC_CLIENT_SECRET",
     "OIDC_SCOPES",
     "OIDC_GROUPS_CLAIM",
+    "OIDC_EMAIL_VERIFIED_CLAIM",
+    "OIDC_TRUST_EMAIL_ISSUERS",
     "ADMIN_GROUPS",
     "SECURITY_GROUPS",
     "WEBAUTHN_RP_ID",

@@ -140,6 +140,8 @@ export const sendNotification = async (
 
   if (!settings.smtpUrl) return settle(notificationId, channel, "SMTP_URL is not set");
   if (notification.user.deactivatedAt) return settle(notificationId, channel, "recipient is deactivated");
+  // Never to an address the IdP did not vouch for: it may be someone else's.
+  if (!notification.user.email) return settle(notificationId, channel, "recipient has no verified e-mail address");
   const message = renderEmail(notification, { appUrl: settings.appUrl, recipientName: notification.user.name });
   await transportFor(settings.smtpUrl).sendMail({
     from: settings.mailFrom,

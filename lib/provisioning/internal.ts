@@ -3,6 +3,7 @@
  * receives (settings parsed, credential unsealed in memory only), and a grant row into the
  * grant a connector sees. Not exported from the folder.
  */
+import { subjectIdOf } from "../auth/subject-id";
 import { z } from "zod";
 import type { Prisma } from "../db";
 import { unseal } from "../security/sealed";
@@ -64,7 +65,7 @@ export const GRANT_SELECT = {
   startsAt: true,
   expiresAt: true,
   revokedAt: true,
-  subject: { select: { id: true, email: true, name: true } },
+  subject: { select: { id: true, email: true, name: true, issuer: true, subject: true } },
   resource: { select: { id: true, key: true, name: true } },
 } as const;
 export type TGrantRow = Prisma.GrantGetPayload<{ select: typeof GRANT_SELECT }>;
@@ -82,7 +83,12 @@ export const provisioningGrantOf = (
   state: { externalRef: string | null; state: unknown } | null,
 ): TProvisioningGrant => ({
   grantId: grant.id,
-  subject: grant.subject,
+  subject: {
+    id: grant.subject.id,
+    subjectId: subjectIdOf(grant.subject),
+    email: grant.subject.email,
+    name: grant.subject.name,
+  },
   resource: { id: grant.resource.id, key: grant.resource.key },
   permissions: grant.permissions,
   targets: targetsOf(grant.permissions, mapping),

@@ -202,7 +202,7 @@ describe("provisioning a PostgreSQL target through the grant lifecycle", () => {
     });
     const changed = await postgresConnector.provision(context as never, {
       grantId: grant.id,
-      subject: loaded.subject,
+      subject: { ...loaded.subject, subjectId: `https://idp.test.example#${loaded.subject.id}` },
       resource: loaded.resource,
       permissions: loaded.permissions,
       targets: [target.readRole],

@@ -27,7 +27,11 @@ export type TConnectorKind = string;
 /** What a connector knows about the grant it acts on: enough to act, nothing more. */
 export type TProvisioningGrant = {
   grantId: string;
-  subject: { id: string; email: string; name: string };
+  /**
+   * `subjectId` is the person's stable identity for other systems (`<issuer>#<sub>`); `email`
+   * is set only when the IdP vouched for it, so never key access on it.
+   */
+  subject: { id: string; subjectId: string; email: string | null; name: string };
   resource: { id: string; key: string };
   /** The resource's permissions this grant holds, e.g. ["read"]. */
   permissions: string[];

@@ -33,7 +33,7 @@ export type TCreateServiceClient = z.input<typeof ZCreateServiceClient>;
 export type TServiceClientSummary = {
   id: string;
   name: string;
-  owner: { id: string; email: string } | null;
+  owner: { id: string; email: string | null } | null;
   scopes: string[];
   resourceKeys: string[];
   createdAt: Date;

@@ -4,6 +4,7 @@
  * because rows are added meanwhile. The cursor is opaque to clients.
  */
 import { activeGrantWhere, grantStatus } from "../access/grant-status";
+import { parseSubjectId, subjectIdOf } from "../auth/subject-id";
 import { db, type Prisma } from "../db";
 import { AppError } from "../errors";
 import type { TListGrantsQuery } from "./schemas";
@@ -46,10 +47,14 @@ export const listGrants = async (options: {
   const and: Prisma.GrantWhereInput[] = [statusWhere(query.status, now)];
   if (query.cursor) and.push({ id: { gt: decodeCursor(query.cursor) } });
   if (query.subject) {
+    const named = parseSubjectId(query.subject);
+    // Only verified addresses are stored, so an unverified one matches nobody.
     and.push(
-      query.subject.includes("@")
-        ? { subject: { email: { equals: query.subject, mode: "insensitive" } } }
-        : { subjectId: query.subject },
+      named
+        ? { subject: named }
+        : query.subject.includes("@")
+          ? { subject: { email: { equals: query.subject, mode: "insensitive" } } }
+          : { subjectId: query.subject },
     );
   }
   if (query.resource) and.push({ resource: { key: query.resource } });
@@ -65,7 +70,7 @@ export const listGrants = async (options: {
       expiresAt: true,
       revokedAt: true,
       requestId: true,
-      subject: { select: { id: true, email: true } },
+      subject: { select: { id: true, email: true, issuer: true, subject: true } },
       resource: { select: { key: true } },
     },
   });
@@ -74,7 +79,7 @@ export const listGrants = async (options: {
   return {
     grants: page.map((row) => ({
       id: row.id,
-      subject: row.subject,
+      subject: { id: row.subject.id, subjectId: subjectIdOf(row.subject), email: row.subject.email },
       resource: row.resource.key,
       permissions: row.permissions,
       startsAt: row.startsAt.toISOString(),

@@ -49,7 +49,7 @@ export const buildOpenApiDocument = () => {
       title: "JIT Access services API",
       version: "1",
       description:
-        "Machine clients obtain a 15-minute token with the OAuth 2.0 client credentials grant, then ask whether a person holds a permission right now, or list grants. Errors are JSON {error, message}.",
+        "Machine clients obtain a 15-minute token with the OAuth 2.0 client credentials grant, then ask whether a person holds a permission right now, or list grants. Errors are JSON {error, message}. People are identified by their subject id `<issuer>#<sub>` (stable: key on it); an e-mail is accepted and returned only when the IdP verified it, and may be null.",
     },
     servers: [{ url: getConfig().appUrl }],
     components: {
@@ -93,7 +93,10 @@ export const buildOpenApiDocument = () => {
           security: bearer,
           requestBody: { required: true, content: { "application/json": { schema: schema(ZCheckRequest, "input") } } },
           responses: {
-            "200": json(ZCheckResponse, "The answer; an unknown subject or resource is allowed: false"),
+            "200": json(
+              ZCheckResponse,
+              "The answer, naming the subject (subjectId, verified e-mail) when allowed; an unknown subject or resource, or an unverified e-mail, is allowed: false",
+            ),
             "400": apiError("Malformed body"),
             "401": unauthorized,
             "403": apiError("insufficient_scope, or a resource this client may not ask about"),

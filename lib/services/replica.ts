@@ -12,6 +12,7 @@
  * its expiry, whatever the sweeper or the workers are doing.
  */
 import type { Redis } from "ioredis";
+import { parseSubjectId, subjectIdOf } from "../auth/subject-id";
 import { db } from "../db";
 import { createRedis } from "../redis";
 import { registerLocalReplica, replicaChannel } from "./feed";
@@ -38,9 +39,20 @@ export type TReplicaClient = {
   resourceKeys: readonly string[];
 };
 
-type TUserState = { email: string; deactivated: boolean };
+/** `email` is the verified address or null (lib/auth/claims.ts); `subjectId` is issuer#subject. */
+type TUserState = { email: string | null; subjectId: string; deactivated: boolean };
 
-export type TCheckResult = { allowed: true; grant: { id: string; expiresAt: number } } | { allowed: false };
+export type TCheckSubject = { id: string; subjectId: string; email: string | null };
+export type TCheckResult =
+  { allowed: true; grant: { id: string; expiresAt: number }; subject: TCheckSubject } | { allowed: false };
+
+const USER_SELECT = { id: true, email: true, issuer: true, subject: true, deactivatedAt: true } as const;
+type TUserRow = { email: string | null; issuer: string; subject: string; deactivatedAt: Date | null };
+const toUserState = (user: TUserRow): TUserState => ({
+  email: user.email,
+  subjectId: subjectIdOf(user),
+  deactivated: user.deactivatedAt !== null,
+});
 
 const grantSelect = {
   id: true,
@@ -51,7 +63,7 @@ const grantSelect = {
   revokedAt: true,
   requestId: true,
   resource: { select: { key: true } },
-  subject: { select: { email: true, deactivatedAt: true } },
+  subject: { select: { email: true, issuer: true, subject: true, deactivatedAt: true } },
 } as const;
 
 type TGrantRow = {
@@ -63,7 +75,7 @@ type TGrantRow = {
   revokedAt: Date | null;
   requestId: string | null;
   resource: { key: string };
-  subject: { email: string; deactivatedAt: Date | null };
+  subject: TUserRow;
 };
 
 const toReplicaGrant = (row: TGrantRow): TReplicaGrant => ({
@@ -85,14 +97,18 @@ class State {
   /** subjectId -> resourceKey -> grants */
   readonly bySubject = new Map<string, Map<string, TReplicaGrant[]>>();
   readonly users = new Map<string, TUserState>();
-  /** lower-cased email -> user ids */
+  /** lower-cased verified email -> user ids */
   readonly emails = new Map<string, Set<string>>();
+  /** issuer#subject -> user id */
+  readonly subjectIds = new Map<string, string>();
   readonly clients = new Map<string, TReplicaClient>();
 
   setUser(id: string, user: TUserState): void {
     const previous = this.users.get(id);
-    if (previous) this.emails.get(previous.email.toLowerCase())?.delete(id);
+    if (previous?.email) this.emails.get(previous.email.toLowerCase())?.delete(id);
     this.users.set(id, user);
+    this.subjectIds.set(user.subjectId, id);
+    if (!user.email) return;
     const key = user.email.toLowerCase();
     let ids = this.emails.get(key);
     if (!ids) this.emails.set(key, (ids = new Set()));
@@ -122,7 +138,7 @@ class State {
 
   applyGrantRow(row: TGrantRow, now: number): void {
     const grant = toReplicaGrant(row);
-    this.setUser(row.subjectId, { email: row.subject.email, deactivated: row.subject.deactivatedAt !== null });
+    this.setUser(row.subjectId, toUserState(row.subject));
     if (isLive(grant, now)) this.putGrant(grant);
     else this.removeGrant(grant.id);
   }
@@ -262,9 +278,7 @@ export class GrantReplica {
       const clientIds = ids("client");
       const [grants, users, clients] = await Promise.all([
         grantIds.length ? db.grant.findMany({ where: { id: { in: grantIds } }, select: grantSelect }) : [],
-        userIds.length
-          ? db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true, deactivatedAt: true } })
-          : [],
+        userIds.length ? db.user.findMany({ where: { id: { in: userIds } }, select: USER_SELECT }) : [],
         clientIds.length
           ? db.serviceClient.findMany({
               where: { id: { in: clientIds } },
@@ -277,9 +291,7 @@ export class GrantReplica {
       const found = new Set(grants.map((grant) => grant.id));
       for (const id of grantIds) if (!found.has(id)) state.removeGrant(id);
       for (const row of grants) state.applyGrantRow(row, now);
-      for (const user of users)
-        if (state.users.has(user.id))
-          state.setUser(user.id, { email: user.email, deactivated: user.deactivatedAt !== null });
+      for (const user of users) if (state.users.has(user.id)) state.setUser(user.id, toUserState(user));
       for (const id of clientIds) state.clients.delete(id);
       for (const client of clients)
         state.clients.set(client.id, {
@@ -304,13 +316,16 @@ export class GrantReplica {
   }
 
   /**
-   * Does `subject` (a user id or e-mail) hold `permission` on `resource` at `now`? An e-mail
-   * that names more than one user with live grants is ambiguous and answers no.
+   * Does `subject` (a subject id `issuer#sub`, a user id, or a verified e-mail) hold
+   * `permission` on `resource` at `now`? Only verified e-mails are stored, so an unverified one
+   * names nobody; one naming more than one user (across issuers) is ambiguous and answers no.
    */
   check(subject: string, resource: string, permission: string, now = Date.now()): TCheckResult {
     const state = this.state;
     let userId: string | undefined = subject;
-    if (subject.includes("@")) {
+    if (parseSubjectId(subject)) {
+      userId = state.subjectIds.get(subject);
+    } else if (subject.includes("@")) {
       const ids = state.emails.get(subject.toLowerCase());
       if (!ids || ids.size !== 1) return { allowed: false };
       userId = ids.values().next().value;
@@ -331,7 +346,13 @@ export class GrantReplica {
         if (!best || grant.expiresAt > best.expiresAt) best = grant;
       }
     }
-    return best ? { allowed: true, grant: { id: best.id, expiresAt: best.expiresAt } } : { allowed: false };
+    return best
+      ? {
+          allowed: true,
+          grant: { id: best.id, expiresAt: best.expiresAt },
+          subject: { id: userId, subjectId: user.subjectId, email: user.email },
+        }
+      : { allowed: false };
   }
 
   stats(): { grants: number; users: number; clients: number; lastSeq: string } {

@@ -4,9 +4,19 @@
  */
 import { z } from "zod";
 
+const SUBJECT =
+  "The person: their subject id `<issuer>#<sub>` (recommended: stable, as their ID token names them), their user id, or an e-mail address the IdP verified (an unverified one matches nobody)";
+
+/** Who a grant is for (docs/security.md, "Identity: subject ids and verified e-mail"). */
+export const ZSubject = z.object({
+  id: z.string().describe("The portal's user id"),
+  subjectId: z.string().describe("`<issuer>#<sub>`: the stable key integrators should use"),
+  email: z.string().nullable().describe("The e-mail the IdP verified, or null: a label, not a key"),
+});
+
 export const ZCheckRequest = z
   .object({
-    subject: z.string().min(1).max(320).describe("The user's e-mail or user id"),
+    subject: z.string().min(1).max(1024).describe(SUBJECT),
     resource: z.string().min(1).max(100).describe("The resource key, e.g. prod-postgres"),
     permission: z.string().min(1).max(100).describe("e.g. read, write"),
   })
@@ -14,7 +24,11 @@ export const ZCheckRequest = z
 export type TCheckRequest = z.infer<typeof ZCheckRequest>;
 
 export const ZCheckResponse = z.union([
-  z.object({ allowed: z.literal(true), grant: z.object({ id: z.string(), expiresAt: z.iso.datetime() }) }),
+  z.object({
+    allowed: z.literal(true),
+    grant: z.object({ id: z.string(), expiresAt: z.iso.datetime() }),
+    subject: ZSubject,
+  }),
   z.object({ allowed: z.literal(false) }),
 ]);
 
@@ -22,7 +36,7 @@ export const GRANT_STATUSES = ["active", "scheduled", "expired", "revoked", "all
 
 export const ZListGrantsQuery = z
   .object({
-    subject: z.string().min(1).max(320).optional().describe("The user's e-mail or user id"),
+    subject: z.string().min(1).max(1024).optional().describe(SUBJECT),
     resource: z.string().min(1).max(100).optional().describe("A resource key"),
     status: z.enum(GRANT_STATUSES).default("active"),
     limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -33,7 +47,7 @@ export type TListGrantsQuery = z.infer<typeof ZListGrantsQuery>;
 
 export const ZGrant = z.object({
   id: z.string(),
-  subject: z.object({ id: z.string(), email: z.string() }),
+  subject: ZSubject,
   resource: z.string(),
   permissions: z.array(z.string()),
   startsAt: z.iso.datetime(),

@@ -14,21 +14,26 @@ export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().sl
 
 export const TEST_ISSUER = "https://idp.test.example";
 
-export const createUser = async (options: { groups?: string[]; name?: string } = {}) => {
+/** A person whose IdP verified their e-mail (the usual case), unless `email: null`. */
+export const createUser = async <TEmail extends string | null = string>(
+  options: { groups?: string[]; name?: string; email?: TEmail } = {},
+) => {
   const subject = uniqueId("sub");
-  return db.user.create({
+  const email = (options.email === undefined ? `${subject}@example.com` : options.email) as TEmail;
+  const user = await db.user.create({
     data: {
       issuer: TEST_ISSUER,
       subject,
-      email: `${subject}@example.com`,
+      email,
       name: options.name ?? subject,
       groups: options.groups ?? ["engineers"],
     },
   });
+  return { ...user, email };
 };
 
 /** A signed-in person with an open session, as resolveSession would produce. */
-export const createActor = async (options: { groups?: string[] } = {}): Promise<TUserActor> => {
+export const createActor = async (options: { groups?: string[] } = {}): Promise<TUserActor & { email: string }> => {
   const user = await createUser(options);
   const session = await db.session.create({ data: { userId: user.id, expiresAt: new Date(Date.now() + 3_600_000) } });
   return {

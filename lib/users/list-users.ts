@@ -4,7 +4,8 @@ import { db } from "../db";
 
 export type TUserRow = {
   id: string;
-  email: string;
+  /** Verified by the IdP, or null. */
+  email: string | null;
   name: string;
   groups: string[];
   lastSignInAt: Date | null;

@@ -25,7 +25,7 @@ export const startPasskeyRegistration = async (options: {
     rpName: rp.rpName,
     rpID: rp.rpId,
     userID: new TextEncoder().encode(actor.userId),
-    userName: actor.email,
+    userName: actor.email ?? actor.name,
     userDisplayName: actor.name,
     attestationType: "none",
     timeout: CHALLENGE_TTL_MS,

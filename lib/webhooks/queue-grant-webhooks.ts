@@ -1,3 +1,4 @@
+import { subjectIdOf } from "../auth/subject-id";
 import type { Db, Prisma } from "../db";
 import { queueGrantProvisioning } from "../provisioning/queue-grant-provisioning";
 import { addOutboxJobs } from "../queue/outbox";
@@ -15,7 +16,7 @@ const WEBHOOK_GRANT_SELECT = {
   expiresAt: true,
   revokedAt: true,
   revokeReason: true,
-  subject: { select: { id: true, email: true } },
+  subject: { select: { id: true, email: true, issuer: true, subject: true } },
   resource: { select: { key: true } },
 } as const;
 
@@ -92,7 +93,7 @@ export const queueGrantWebhooksMany = async (
       timestamp: occurredAt.toISOString(),
       data: {
         grantId: grant.id,
-        subject: { id: grant.subject.id, email: grant.subject.email },
+        subject: { id: grant.subject.id, subjectId: subjectIdOf(grant.subject), email: grant.subject.email },
         resource: grant.resource.key,
         permissions: grant.permissions,
         startsAt: grant.startsAt.toISOString(),

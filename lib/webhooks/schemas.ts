@@ -36,7 +36,8 @@ export type TWebhookPayload = {
   timestamp: string;
   data: {
     grantId: string;
-    subject: { id: string; email: string };
+    /** `subjectId` is issuer#sub, the key to use; `email` is verified, or null. */
+    subject: { id: string; subjectId: string; email: string | null };
     resource: string;
     permissions: string[];
     startsAt: string;

@@ -260,7 +260,11 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
       timestamp: occurredAt.toISOString(),
       data: {
         grantId: grant.id,
-        subject: { id: grant.subjectId, email: grant.subject.email },
+        subject: {
+          id: grant.subjectId,
+          subjectId: `${grant.subject.issuer}#${grant.subject.subject}`,
+          email: grant.subject.email,
+        },
         resource: resource.key,
         permissions: ["read"],
         startsAt: grant.startsAt.toISOString(),

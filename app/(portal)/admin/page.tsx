@@ -63,9 +63,9 @@ const AdminPage = async () => {
           columns={["Name", "Email", "Groups", "Last sign-in", "Status", "Action"]}
         >
           {users.map((user) => (
-            <tr key={user.id} className="border-t border-slate-100" data-testid={`user-row-${user.email}`}>
+            <tr key={user.id} className="border-t border-slate-100" data-testid={`user-row-${user.email ?? user.id}`}>
               <td className="px-3 py-2">{user.name}</td>
-              <td className="px-3 py-2">{user.email}</td>
+              <td className="px-3 py-2">{user.email ?? "no verified e-mail"}</td>
               <td className="px-3 py-2">{user.groups.join(", ")}</td>
               <td className="px-3 py-2 whitespace-nowrap">
                 {user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "never"}

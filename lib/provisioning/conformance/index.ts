@@ -50,7 +50,12 @@ const grantFor = (context: TConnectorContext<unknown>, permissions: string[], mi
   const now = Date.now();
   return {
     grantId: id,
-    subject: { id: randomUUID(), email: `conf-${id.slice(0, 6)}@example.com`, name: "Conformance" },
+    subject: {
+      id: randomUUID(),
+      subjectId: `https://idp.test.example#conf-${id.slice(0, 6)}`,
+      email: `conf-${id.slice(0, 6)}@example.com`,
+      name: "Conformance",
+    },
     resource: { id: randomUUID(), key: context.resourceKey },
     permissions,
     targets: [...new Set(permissions.flatMap((permission) => context.mapping[permission] ?? []))],

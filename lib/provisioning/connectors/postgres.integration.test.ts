@@ -79,7 +79,12 @@ describe("PostgreSQL connector against a real target", () => {
     const id = randomUUID();
     return {
       grantId: id,
-      subject: { id: randomUUID(), email: `o'brien"; drop role x; --@example.com`, name: "O'Brien" },
+      subject: {
+        id: randomUUID(),
+        subjectId: "https://idp.test.example#obrien",
+        email: `o'brien"; drop role x; --@example.com`,
+        name: "O'Brien",
+      },
       resource: { id: randomUUID(), key: "prod-postgres" },
       permissions,
       targets: permissions.flatMap((permission) => context.mapping[permission] ?? []),
@@ -215,7 +220,7 @@ describe("PostgreSQL connector against a target that checks passwords (a private
       const id = randomUUID();
       const subject: TProvisioningGrant = {
         grantId: id,
-        subject: { id: randomUUID(), email: "pat@example.com", name: "Pat" },
+        subject: { id: randomUUID(), subjectId: "https://idp.test.example#pat", email: "pat@example.com", name: "Pat" },
         resource: { id: randomUUID(), key: "prod-postgres" },
         permissions: ["read"],
         targets: [target.readRole],

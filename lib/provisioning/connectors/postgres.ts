@@ -74,7 +74,7 @@ const grantToken = (grantId: string): string => grantId.replaceAll("-", "").slic
 /** The login role for a grant, from the pattern; always a valid identifier of at most 63 bytes. */
 export const loginRoleName = (pattern: string, grant: Pick<TProvisioningGrant, "grantId" | "subject">): string => {
   const fixed = pattern.replace("{user}", "").replace("{grant}", "").length;
-  const user = slug(grant.subject.email.split("@")[0] ?? "", Math.max(1, 63 - fixed - 12));
+  const user = slug(grant.subject.email?.split("@")[0] ?? grant.subject.name, Math.max(1, 63 - fixed - 12));
   return pattern.replace("{user}", user).replace("{grant}", grantToken(grant.grantId)).slice(0, 63);
 };
 

@@ -65,7 +65,7 @@ const post = (context: TContext, grant: TProvisioningGrant, type: string, instan
     timestamp: instant.toISOString(),
     data: {
       grantId: grant.grantId,
-      subject: { id: grant.subject.id, email: grant.subject.email },
+      subject: { id: grant.subject.id, subjectId: grant.subject.subjectId, email: grant.subject.email },
       resource: grant.resource.key,
       permissions: grant.permissions,
       targets: grant.targets,

@@ -54,7 +54,7 @@ const PRINCIPAL = /^[a-z_][a-z0-9_.-]{0,31}$/;
 export const sshGrantRef = (grantId: string) => `grant=${grantId}`;
 /** The key id hosts log on every login: the grant and the person. */
 export const sshKeyId = (grant: TProvisioningGrant) =>
-  `jit ${sshGrantRef(grant.grantId)} subject=${grant.subject.email}`;
+  `jit ${sshGrantRef(grant.grantId)} subject=${grant.subject.subjectId}`;
 
 type TContext = TConnectorContext<TSshSettings>;
 

@@ -16,6 +16,7 @@ import type { TConnectorContext, TProvisioningGrant } from "../types";
 import { caPublicKeyLine, generateCaPrivateKey } from "./certificate-authority";
 import { sshConnector, type TSshSettings } from "./connector";
 import { getResourceKrl } from "./get-resource-krl";
+import { subjectIdOf } from "../../auth/subject-id";
 
 const isCode = (code: string) => (error: unknown) => error instanceof AppError && error.code === code;
 
@@ -24,7 +25,7 @@ const caPrivateKey = generateCaPrivateKey();
 let context: TConnectorContext<TSshSettings>;
 let resourceKey: string;
 let resourceId: string;
-let subject: { id: string; email: string; name: string };
+let subject: TProvisioningGrant["subject"];
 
 before(async () => {
   sshd = await startSshd({ caPublicKeys: [caPublicKeyLine(caPrivateKey)] });
@@ -32,7 +33,7 @@ before(async () => {
   resourceKey = resource.key;
   resourceId = resource.id;
   const user = await createUser();
-  subject = { id: user.id, email: user.email, name: user.name };
+  subject = { id: user.id, subjectId: subjectIdOf(user), email: user.email, name: user.name };
   context = {
     connectorId: `ssh-${resource.id}`,
     resourceKey,

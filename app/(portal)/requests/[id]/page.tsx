@@ -35,7 +35,7 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
     <>
       <PageHeader
         title={`${request.extendsGrantId ? `More time (+${request.durationMinutes} min): ` : ""}${request.permissions.join(", ")} on ${request.resource.name}`}
-        description={`Requested by ${request.requester.name} (${request.requester.email}) on ${formatDateTime(request.createdAt)}`}
+        description={`Requested by ${request.requester.name}${request.requester.email ? ` (${request.requester.email})` : ""} on ${formatDateTime(request.createdAt)}`}
       />
       <p className="mb-6 flex flex-wrap items-center gap-3">
         <Badge tone={STATUS_TONE[request.status]}>{request.status.toLowerCase()}</Badge>

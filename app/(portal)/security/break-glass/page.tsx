@@ -41,8 +41,9 @@ const BreakGlassReviewPage = async () => {
                   <Badge tone={STATUS_TONE[grant.status]}>{grant.status}</Badge>
                 </h2>
                 <p className="mt-1 text-sm text-slate-700">
-                  {grant.subject.email} · {grant.resource.environment} · {formatDateTime(grant.startsAt)} to{" "}
-                  {formatDateTime(grant.revokedAt ?? grant.expiresAt)} · ticket {grant.ticket ?? "none"}
+                  {grant.subject.email ?? "no verified e-mail"} · {grant.resource.environment} ·{" "}
+                  {formatDateTime(grant.startsAt)} to {formatDateTime(grant.revokedAt ?? grant.expiresAt)} · ticket{" "}
+                  {grant.ticket ?? "none"}
                 </p>
                 <p className="mt-2 whitespace-pre-wrap">{grant.justification}</p>
                 <div className="mt-2">

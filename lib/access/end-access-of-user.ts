@@ -1,0 +1,72 @@
+import { appendAuditEvents } from "../audit";
+import type { Db } from "../db";
+import { REVOCABLE_GRANT_INCLUDE, revokeGrantInTransaction } from "./revoke-grant-in-transaction";
+
+type TEndAccessOfUserOptions = {
+  /** The person being deactivated; their row is locked by the caller. */
+  userId: string;
+  actor: { userId: string; name: string };
+  now: Date;
+  audit: { ip: string | null; userAgent: string | null; requestId: string | null };
+};
+
+export const DEACTIVATION_REASON = "the person was deactivated";
+
+/**
+ * Everything a deactivated person still had under way ends, inside the deactivating
+ * transaction (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md): pending requests and
+ * extensions are cancelled, live and scheduled grants revoked through the same path as an
+ * administrator's revocation (so target systems are deprovisioned the same way).
+ *
+ * Requests go first: cancelling takes their row locks, so a decision in flight finishes
+ * before, and the grant it made is then found and revoked below; a decision that comes after
+ * finds the request cancelled and its requester deactivated. A grant made by any other path
+ * waits on the person's row (createGrantForRequest reads it `for share`) and is refused.
+ */
+export const endAccessOfUser = async (
+  tx: Db,
+  { userId, actor, now, audit }: TEndAccessOfUserOptions,
+): Promise<{ requestsCancelled: number; grantsRevoked: number }> => {
+  const cancelled = await tx.accessRequest.updateManyAndReturn({
+    where: { requesterId: userId, status: "PENDING" },
+    data: { status: "CANCELLED", decidedAt: now },
+    select: { id: true, extendsGrantId: true },
+  });
+  await appendAuditEvents(
+    tx,
+    cancelled.map((request) => ({
+      actorType: "USER" as const,
+      actorId: actor.userId,
+      action: "request.cancel",
+      targetType: "request",
+      targetId: request.id,
+      outcome: "ALLOWED" as const,
+      reason: DEACTIVATION_REASON,
+      details: { deactivation: true, ...(request.extendsGrantId ? { extendsGrantId: request.extendsGrantId } : {}) },
+      ...audit,
+    })),
+  );
+
+  const live = await tx.$queryRaw<Array<{ id: string }>>`
+    select id from "Grant"
+     where "subjectId" = ${userId} and "revokedAt" is null and "expiresAt" > ${now}::timestamp(3)
+     order by id
+       for update`;
+  const grants = await tx.grant.findMany({
+    where: { id: { in: live.map((row) => row.id) } },
+    include: REVOCABLE_GRANT_INCLUDE,
+    orderBy: { id: "asc" },
+  });
+  for (const grant of grants) {
+    await revokeGrantInTransaction(tx, {
+      grant,
+      now,
+      actor,
+      reason: DEACTIVATION_REASON,
+      details: { deactivation: true, scheduled: grant.startsAt > now },
+      notice: `${actor.name} deactivated ${grant.subject.name}: their ${grant.permissions.join(", ")} on ${grant.resource.name} ${grant.startsAt > now ? "will not start" : "ended now"}.`,
+      audit,
+    });
+  }
+  return { requestsCancelled: cancelled.length, grantsRevoked: grants.length };
+};

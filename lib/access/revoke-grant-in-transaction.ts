@@ -1,0 +1,71 @@
+import { appendAuditEvent } from "../audit";
+import type { Db, Prisma } from "../db";
+import { notify } from "../notify";
+import { cancelScheduledWebhooks, queueGrantWebhooks } from "../webhooks";
+
+export const REVOCABLE_GRANT_INCLUDE = {
+  resource: { select: { key: true, name: true } },
+  subject: { select: { id: true, name: true } },
+} as const;
+type TRevocableGrant = Prisma.GrantGetPayload<{ include: typeof REVOCABLE_GRANT_INCLUDE }>;
+
+type TRevokeInTransactionOptions = {
+  /** Locked by the caller (`for update`), not revoked, not yet expired. */
+  grant: TRevocableGrant;
+  now: Date;
+  /** The person who revokes: an administrator or security reviewer, or the subject. */
+  actor: { userId: string; name: string };
+  /** Stored on the grant and sent to target systems. */
+  reason: string | null;
+  /** The audit event's reason (what the person typed), when it differs from `reason`. */
+  auditReason?: string | null;
+  details: Record<string, unknown>;
+  /** The notice's body for the subject and security. */
+  notice: string;
+  audit: { ip: string | null; userAgent: string | null; requestId: string | null };
+};
+
+/**
+ * The one way a grant is revoked, inside the caller's transaction: the revocation, its latch,
+ * its audit event, the end-of-grant side effects (scheduled start and end deliveries cancelled,
+ * `grant.revoked` to target systems) and the notices. Used by an explicit revocation and by
+ * deactivating the subject (lib/users/set-user-active.ts), so both deprovision the same way.
+ */
+export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransactionOptions): Promise<void> => {
+  const { grant, now, actor, reason } = options;
+  await tx.grant.update({
+    where: { id: grant.id },
+    data: { revokedAt: now, revokedById: actor.userId, revokeReason: reason },
+  });
+  await tx.grantLifecycleEvent.createMany({
+    data: [{ grantId: grant.id, kind: "REVOKED", at: now }],
+    skipDuplicates: true,
+  });
+  await appendAuditEvent(tx, {
+    actorType: "USER",
+    actorId: actor.userId,
+    action: "grant.revoke",
+    targetType: "grant",
+    targetId: grant.id,
+    outcome: "ALLOWED",
+    reason: options.auditReason === undefined ? reason : options.auditReason,
+    details: options.details,
+    ...options.audit,
+  });
+  // Its scheduled start and end will not happen: the target hears `grant.revoked` instead.
+  await cancelScheduledWebhooks(tx, { grantId: grant.id, now, reason: "grant revoked" });
+  await queueGrantWebhooks(tx, {
+    grantId: grant.id,
+    eventType: "grant.revoked",
+    occurredAt: now,
+    data: { reason },
+  });
+  await notify(tx, {
+    recipients: { userIds: [grant.subjectId], security: true },
+    kind: "grant.revoked",
+    // The holder ending their own grant is not someone taking it away (describeRevocation).
+    title: `${actor.userId === grant.subjectId ? "Access ended early" : "Access revoked"}: ${grant.permissions.join(", ")} on ${grant.resource.name}`,
+    body: options.notice,
+    link: grant.requestId ? `/requests/${grant.requestId}` : "/",
+  });
+};
