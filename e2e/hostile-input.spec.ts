@@ -354,7 +354,11 @@ test("the arguments' types are checked before anything else: a string where a fo
       [null, formData({ userId: "x" })],
       [formData({ x: "1" })],
     ]) {
-      await expectRefusedCleanly(`${action.key}(${describeArgs(args)})`, () => callServerAction(request, action, args));
+      await expectRefusedCleanly(
+        `${action.key}(${describeArgs(args)})`,
+        () => callServerAction(request, action, args),
+        noInputEffects(action),
+      );
     }
   }
   // The form actions name the problem.
@@ -385,7 +389,11 @@ test("raw bodies Next.js cannot decode are refused by the proxy with a 400 or 41
   const actions = serverActions();
   for (const action of actions) {
     for (const [name, body] of RAW_BODIES) {
-      await expectRefusedCleanly(`${action.key} with ${name}`, () => callServerAction(request, action, [], { body }));
+      await expectRefusedCleanly(
+        `${action.key} with ${name}`,
+        () => callServerAction(request, action, [], { body }),
+        noInputEffects(action),
+      );
     }
   }
   const action = actions[0] as TServerAction;
@@ -414,8 +422,10 @@ test("raw bodies Next.js cannot decode are refused by the proxy with a 400 or 41
         fc.constantFrom(...HOSTILE_STRINGS),
       ),
       async (target, body) => {
-        await expectRefusedCleanly(`${target.key} with raw ${JSON.stringify(body.slice(0, 200))}`, () =>
-          callServerAction(request, target, [], { body }),
+        await expectRefusedCleanly(
+          `${target.key} with raw ${JSON.stringify(body.slice(0, 200))}`,
+          () => callServerAction(request, target, [], { body }),
+          noInputEffects(target),
         );
       },
     ),
