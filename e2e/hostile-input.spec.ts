@@ -212,9 +212,11 @@ const describeArgs = (args: readonly unknown[]): string => {
 
 type TTally = { refused: number; accepted: number };
 
+/** What a call without input may do: actions that take none, and forms whose fields are all optional. */
 const noInputEffects = (action: TServerAction): TNoInputEffects | undefined => {
   const shape = ACTION_SHAPES[action.key];
-  return shape?.kind === "none" ? shape.effects : undefined;
+  if (!shape) return undefined;
+  return shape.kind === "none" ? shape.effects : shape.withoutInput;
 };
 
 /** One action with one seed: generated garbage, then calls shaped like its input with a refused field. */
@@ -285,7 +287,7 @@ test("an action that takes no input does its own work and no more when called pl
   const hugo = await db.user.findFirstOrThrow({ where: { email: "hugo@example.com" }, select: { id: true } });
   await db.notification.create({ data: { userId: hugo.id, kind: "e2e.hostile", title: "Unread", body: "Unread." } });
   const outcomes: Record<string, string> = {};
-  for (const action of serverActions().filter((candidate) => noInputEffects(candidate))) {
+  for (const action of serverActions().filter((candidate) => ACTION_SHAPES[candidate.key]?.kind === "none")) {
     // Accepted: only its own tables changed. Refused (a passkey step-up for a person without
     // a passkey): with a reason, nothing changed.
     outcomes[action.key] = await expectRefusedCleanly(
@@ -358,7 +360,11 @@ test("the arguments' types are checked before anything else: a string where a fo
       [null, formData({ userId: "x" })],
       [formData({ x: "1" })],
     ]) {
-      await expectRefusedCleanly(`${action.key}(${describeArgs(args)})`, () => callServerAction(request, action, args));
+      await expectRefusedCleanly(
+        `${action.key}(${describeArgs(args)})`,
+        () => callServerAction(request, action, args),
+        noInputEffects(action),
+      );
     }
   }
   // The form actions name the problem.
@@ -389,7 +395,11 @@ test("raw bodies Next.js cannot decode are refused by the proxy with a 400 or 41
   const actions = serverActions();
   for (const action of actions) {
     for (const [name, body] of RAW_BODIES) {
-      await expectRefusedCleanly(`${action.key} with ${name}`, () => callServerAction(request, action, [], { body }));
+      await expectRefusedCleanly(
+        `${action.key} with ${name}`,
+        () => callServerAction(request, action, [], { body }),
+        noInputEffects(action),
+      );
     }
   }
   const action = actions[0] as TServerAction;
@@ -418,8 +428,10 @@ test("raw bodies Next.js cannot decode are refused by the proxy with a 400 or 41
         fc.constantFrom(...HOSTILE_STRINGS),
       ),
       async (target, body) => {
-        await expectRefusedCleanly(`${target.key} with raw ${JSON.stringify(body.slice(0, 200))}`, () =>
-          callServerAction(request, target, [], { body }),
+        await expectRefusedCleanly(
+          `${target.key} with raw ${JSON.stringify(body.slice(0, 200))}`,
+          () => callServerAction(request, target, [], { body }),
+          noInputEffects(target),
         );
       },
     ),

@@ -32,7 +32,13 @@ export type TNoInputEffects = {
 };
 
 export type TActionShape =
-  { kind: "none"; effects: TNoInputEffects } | { kind: "form" | "object" | "positional"; fields: TField[] };
+  | { kind: "none"; effects: TNoInputEffects }
+  | {
+      kind: "form" | "object" | "positional";
+      fields: TField[];
+      /** Every field optional: a call without any is legitimate, and does this. */
+      withoutInput?: TNoInputEffects;
+    };
 
 const noNul = (value: string) => !value.includes("\u0000");
 
@@ -314,7 +320,9 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   },
   "app/(portal)/security/actions.ts#verifyChainAction": {
     kind: "form",
-    fields: [field("from", day), field("to", day)],
+    fields: [field("from", day, true), field("to", day, true)],
+    // Both dates optional: any form without them verifies the whole chain (reviewers only).
+    withoutInput: { tables: [], auditActions: ["audit.verify"] },
   },
   "app/(portal)/security/break-glass/actions.ts#signOffBreakGlassAction": {
     kind: "object",
