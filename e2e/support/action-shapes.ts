@@ -153,6 +153,9 @@ const resourceFields = [
 
 const decision = choice(["APPROVE", "DENY"]);
 
+/** Connectors are named by UUID: any other string is refused by the schema. */
+const connectorId: Omit<TField, "name"> = { valid: fc.uuid(), invalid: fc.constantFrom("", "x", "not-a-uuid") };
+
 /** Keyed `file#export` as the build's manifest names them (e2e/support/server-actions.ts). */
 export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/components/revoke-actions.ts#startRevocationAction": {
@@ -230,6 +233,37 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/(portal)/admin/resources/actions.ts#deletePolicyAction": {
     kind: "form",
     fields: [field("policyId", id())],
+  },
+  "app/(portal)/admin/resources/[key]/provisioning/actions.ts#attachConnectorAction": {
+    kind: "form",
+    fields: [
+      field("resourceKey", resourceKey),
+      field("kind", choice(["postgres", "ssh", "webhook"])),
+      field("name", text(1, 64)),
+      field("settings", { valid: fc.constantFrom("", "{}"), invalid: fc.constantFrom("not json", "[]") }),
+      field("credential", text(0, 8192), true),
+      field("map.read", { valid: fc.constantFrom("app_readonly", ""), invalid: null }, true),
+    ],
+  },
+  "app/(portal)/admin/resources/[key]/provisioning/actions.ts#testConnectorAction": {
+    kind: "form",
+    fields: [field("connectorId", id()), field("resourceKey", resourceKey)],
+  },
+  "app/(portal)/admin/resources/[key]/provisioning/actions.ts#disableConnectorAction": {
+    kind: "form",
+    fields: [field("connectorId", id()), field("resourceKey", resourceKey)],
+  },
+  "app/(portal)/grants/[id]/actions.ts#revealCredentialAction": {
+    kind: "object",
+    fields: [field("grantId", typed(id())), field("connectorId", typed(connectorId))],
+  },
+  "app/(portal)/grants/[id]/actions.ts#issueCredentialAction": {
+    kind: "object",
+    fields: [
+      field("grantId", typed(id())),
+      field("connectorId", typed(connectorId)),
+      field("input", { valid: hostileString(), invalid: null }),
+    ],
   },
   "app/(portal)/admin/resources/[key]/webhooks/actions.ts#createEndpointAction": {
     kind: "form",
