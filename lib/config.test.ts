@@ -100,7 +100,13 @@ describe("configuration", () => {
 
 describe("WORKER_QUEUES", () => {
   it("defaults to every queue, and takes a subset", () => {
-    assert.deepEqual(loadConfig({}).workerQueues, ["maintenance", "grant-lifecycle", "notify", "webhooks", "provisioning"]);
+    assert.deepEqual(loadConfig({}).workerQueues, [
+      "maintenance",
+      "grant-lifecycle",
+      "notify",
+      "webhooks",
+      "provisioning",
+    ]);
     assert.deepEqual(loadConfig({ WORKER_QUEUES: " webhooks " }).workerQueues, ["webhooks"]);
   });
   it("refuses an unknown queue or an empty list, naming the variable", () => {
