@@ -228,7 +228,7 @@ describe("audit coverage: one event per action", () => {
         ),
       });
     assert.deepEqual(await eventsOf(register), ["passkey.register allowed passkey"]);
-    await register();
+    // The person's only passkey, removed within minutes of signing in: no step-up needed (ADR 0033).
     const passkey = await db.passkey.findFirstOrThrow({ where: { userId: actor.userId } });
     assert.deepEqual(await eventsOf(() => removePasskey({ actor, passkeyId: passkey.id })), [
       "passkey.remove allowed passkey",

@@ -276,7 +276,7 @@ describe("npm run audit:verify", () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ seq: string; hash: string }>(
-        `select seq::text, hash from "AuditEvent" order by seq desc limit 1`,
+        `select seq::text, hash from "AuditEvent" order by "AuditEvent".seq desc limit 1`,
       );
       const head = rows[0]!;
       // What the audit.anchor job writes, with the key this environment runs with.
