@@ -122,7 +122,7 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const [beat] = (await readWorkerHeartbeats()).filter((entry) => entry.workerId === workerId);
     assert.deepEqual(
       [...(beat?.queues ?? [])].sort(),
-      ["grant-lifecycle", "maintenance", "notify", "webhooks"],
+      ["grant-lifecycle", "maintenance", "notify", "provisioning", "webhooks"],
       "every queue with handlers has a worker",
     );
     const ttl = await redis().pttl(heartbeatKey(workerId));
@@ -146,8 +146,14 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const queue = new Queue("maintenance", { connection: queueConnection(), prefix: queuePrefix() });
     try {
       // The previous test's run upserted them too: still one each.
-      assert.equal(await queue.getJobSchedulersCount(), 5);
-      for (const name of ["requests.expire", "lifecycle.reconcile", "replica-changes.prune", "audit.anchor"])
+      assert.equal(await queue.getJobSchedulersCount(), 6);
+      for (const name of [
+        "requests.expire",
+        "lifecycle.reconcile",
+        "replica-changes.prune",
+        "audit.anchor",
+        "provisioning.drift",
+      ])
         assert.ok(await queue.getJobScheduler(name), name);
       const scheduler = await queue.getJobScheduler("sessions.prune");
       assert.equal(scheduler?.every, 15 * 60_000);
