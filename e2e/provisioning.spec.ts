@@ -113,6 +113,7 @@ test("an admin connects prod-postgres to a PostgreSQL target; the engineer's app
   })();
   await pia.goto("/");
   await pia.getByRole("button", { name: "End read on Production PostgreSQL now" }).click();
+  await pia.getByRole("alertdialog").getByRole("button", { name: "Yes, end it now" }).click();
   await expect(pia.getByRole("list", { name: "Active grants" })).toHaveCount(0, { timeout: 10_000 });
   await loop;
   expect(sessionError).toMatch(/terminat/i);

@@ -103,7 +103,8 @@ test("an engineer gets an SSH certificate on the grant page, logs in to a real s
   // The engineer ends the grant early: the worker revokes the serial and writes the KRL; sshd refuses.
   await sasha.goto(requestUrl);
   await sasha.getByRole("button", { name: "End this grant now" }).click();
-  await expect(sasha.getByText("Revoked.")).toBeVisible();
+  await sasha.getByRole("alertdialog").getByRole("button", { name: "Yes, end it now" }).click();
+  await expect(sasha.getByText("Ended.")).toBeVisible();
   await expect.poll(() => login().ok, { timeout: 30_000, intervals: [500] }).toBe(false);
   expect(server.log()).toMatch(/revoked by file/);
   // The KRL the hosts fetch from the portal says the same.

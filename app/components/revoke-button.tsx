@@ -90,10 +90,10 @@ export const RevokeButton = ({ grantId, own, label }: { grantId: string; own: bo
         type="button"
         disabled={busy}
         onClick={() => (own ? setConfirming(true) : void revoke())}
-        aria-label={label}
         className="rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60"
       >
-        {own ? "End now" : "Revoke"}
+        {/* The visible text is the whole name, so what is seen is what a screen reader or voice control says. */}
+        {label}
       </button>
       <span role="status" className="text-sm">
         {message}

@@ -13,7 +13,10 @@ type TOperation = {
 };
 
 const Json = ({ value }: { value: unknown }) => (
-  <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(value, null, 2)}</pre>
+  // Focusable, so a keyboard can scroll a wide example sideways.
+  <pre tabIndex={0} className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">
+    {JSON.stringify(value, null, 2)}
+  </pre>
 );
 
 /** The OpenAPI document of /api/v1 (the same one the API serves), rendered for people. */

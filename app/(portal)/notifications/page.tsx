@@ -30,7 +30,7 @@ const NotificationsPage = async () => {
               <div className="flex flex-wrap items-center gap-2">
                 {notification.readAt ? null : <Badge tone="blue">unread</Badge>}
                 <span className="font-medium">{notification.title}</span>
-                <span className="text-sm text-slate-500">{formatDateTime(notification.createdAt)}</span>
+                <span className="text-sm text-slate-600">{formatDateTime(notification.createdAt)}</span>
               </div>
               {/* Stored text (justifications, comments) renders as text: React escapes it. */}
               <p className="mt-1 whitespace-pre-line text-slate-700">{notification.body}</p>
