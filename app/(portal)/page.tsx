@@ -63,7 +63,7 @@ const SetupChecklist = ({ progress }: { progress: TSetupProgress }) => (
       {SETUP_STEPS.map(({ step, text, href, action }) => (
         <li key={step} className="flex flex-wrap items-baseline gap-x-2">
           <span aria-hidden="true">{progress[step] ? "✓" : "○"}</span>
-          <span className={progress[step] ? "text-slate-500 line-through" : undefined}>{text}</span>
+          <span className={progress[step] ? "text-slate-600 line-through" : undefined}>{text}</span>
           <span className="sr-only">{progress[step] ? "(done)" : "(to do)"}</span>
           {progress[step] ? null : (
             <Link href={href} className="text-sm font-medium underline">
