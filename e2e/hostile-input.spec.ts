@@ -499,7 +499,10 @@ test("an SSH certificate is issued for a plain strong public key only: every oth
       name: "hosts",
       settings: {},
       mapping: { login: ["hugo"] },
-      credentialSealed: seal(caPrivateKey, { purpose: "connector-credentials", rootSecret: appEnv().AUTH_SECRET }),
+      credentialSealed: seal(caPrivateKey, {
+        purpose: "connector-credentials",
+        rootSecret: appEnv().CONNECTOR_ENCRYPTION_SECRET,
+      }),
     },
   });
   const grant = await db.grant.create({
