@@ -17,7 +17,7 @@ test("a deactivated user is thrown out on their next request and cannot sign in 
   await expect(row).toContainText("deactivated");
 
   // The very next click: no waiting for a token to expire.
-  await dave.getByRole("link", { name: "Request" }).click();
+  await dave.getByRole("link", { name: "Request", exact: true }).click();
   await expect(dave).toHaveURL(/\/signin\?reason=(revoked|deactivated)/);
 
   // Signing in again through the IdP (whose own session is still open) is refused, with the
