@@ -116,7 +116,8 @@ test("an admin connects prod-postgres to a PostgreSQL target; the engineer's app
   await pia.getByRole("alertdialog").getByRole("button", { name: "Yes, end it now" }).click();
   await expect(pia.getByRole("list", { name: "Active grants" })).toHaveCount(0, { timeout: 10_000 });
   await loop;
-  expect(sessionError).toMatch(/terminat/i);
+  // The backend was terminated: pg reports it as such, or as a connection that is no longer queryable.
+  expect(sessionError).toMatch(/terminat|connection error/i);
   await session.end().catch(() => undefined);
   await expect(psql(url, "select 1")).rejects.toThrow(/does not exist|password authentication failed/);
   await pia.goBack();
