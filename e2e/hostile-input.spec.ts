@@ -514,6 +514,16 @@ test("an SSH certificate is issued for a plain strong public key only: every oth
       expiresAt: new Date(Date.now() + 3_600_000),
     },
   });
+  // The worker's sweeper provisions a live grant it finds unprovisioned, and that is not a change the
+  // refused calls made: let it settle first, as it has for any grant an engineer holds.
+  await expect
+    .poll(
+      async () =>
+        (await db.grantProvisioning.findFirst({ where: { grantId: grant.id }, select: { provisionedAt: true } }))
+          ?.provisionedAt ?? null,
+      { timeout: 60_000 },
+    )
+    .not.toBeNull();
   const action = serverActions().find(
     (candidate) => candidate.exportedName === "issueCredentialAction",
   ) as TServerAction;
