@@ -7,7 +7,9 @@ import { pathToFileURL } from "node:url";
 import { appendAuditEvent } from "../lib/audit";
 import { ConfigError, getConfig } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
+import { atTime } from "../lib/clock";
 import { DEMO_RESOURCES } from "./demo-data";
+import { seedDemoHistory, type TDemoHistoryResult } from "./demo-history";
 import { wireDemoTarget } from "./demo-target";
 
 export const seedDemoData = async (): Promise<{ resources: number; policies: number; created: number }> => {
@@ -44,6 +46,31 @@ export const seedDemoData = async (): Promise<{ resources: number; policies: num
   };
 };
 
+const HISTORY_DAYS = 30;
+
+/**
+ * The demo catalog, and on a database where nothing has happened yet a month of history before
+ * it (prisma/demo-history.ts): the catalog is then written as of the history's first day, so the
+ * audit chain reads in the order of time. A database with events gets the catalog only.
+ */
+export const seedDemo = async (
+  options: { now?: Date } = {},
+): Promise<{ catalog: Awaited<ReturnType<typeof seedDemoData>>; history: TDemoHistoryResult }> => {
+  const now = options.now ?? new Date();
+  if ((await db.auditEvent.count()) > 0)
+    return {
+      catalog: await seedDemoData(),
+      history: { seeded: false, reason: "the database already has audit events (start from an empty one)" },
+    };
+  const catalog = await atTime(new Date(now.getTime() - HISTORY_DAYS * 86_400_000 - 3_600_000), seedDemoData);
+  return { catalog, history: await seedDemoHistory({ now, days: HISTORY_DAYS }) };
+};
+
+export const describeHistory = (history: TDemoHistoryResult): string =>
+  history.seeded
+    ? `${HISTORY_DAYS} days of history: ${history.requests} requests, ${history.grants} grants, ${history.auditEvents} audit events`
+    : `no history (${history.reason})`;
+
 const main = async () => {
   try {
     const config = getConfig();
@@ -55,8 +82,9 @@ const main = async () => {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   }
-  const result = await seedDemoData();
+  const { catalog: result, history } = await seedDemo();
   console.log(`seed: ${result.resources} resources, ${result.policies} policies (${result.created} created)`);
+  console.log(`seed: ${describeHistory(history)}`);
   if (!getConfig().isProduction) {
     // The credential flow with nothing to set up; a cluster that refuses is not a seed failure.
     const target = await wireDemoTarget().catch((error: unknown) => {

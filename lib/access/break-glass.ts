@@ -26,6 +26,8 @@ import {
   type TEligiblePolicy,
 } from "./request-access";
 import { fieldErrors } from "./schemas";
+import { currentTime } from "../clock";
+import { formatUtc } from "../time";
 
 /** However lax the policy, an emergency is explained in at least this many characters. */
 export const BREAK_GLASS_MIN_JUSTIFICATION = 20;
@@ -171,7 +173,7 @@ export const takeBreakGlass = async (options: {
 
   try {
     return await db.$transaction(async (tx) => {
-      const now = options.now ?? new Date();
+      const now = options.now ?? currentTime();
       await lockRequester(tx, { userId: actor.userId, resourceId: policy.resource.id });
       const live = await findLiveGrant(tx, { userId: actor.userId, resourceId: policy.resource.id, permissions, now });
       if (live)
@@ -257,7 +259,7 @@ export const takeBreakGlass = async (options: {
         recipients: { security: true },
         kind: "grant.break_glass",
         title: `Break-glass: ${actor.name} took ${permissions.join(", ")} on ${policy.resource.key} for ${input.durationMinutes} min`,
-        body: `${justification}${ticket ? ` (${ticket})` : ""}\n\nUntil ${grant.expiresAt.toISOString()}. Review it after the incident in the Security area.${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
+        body: `${justification}${ticket ? ` (${ticket})` : ""}\n\nUntil ${formatUtc(grant.expiresAt)}. Review it after the incident in the Security area.${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
         link: "/security/break-glass",
       });
       await appendAuditEvent(tx, {

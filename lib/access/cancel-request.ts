@@ -4,6 +4,7 @@ import type { TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
+import { currentTime } from "../clock";
 
 /** The requester withdraws a pending request. */
 export const cancelRequest = async (options: {
@@ -18,7 +19,7 @@ export const cancelRequest = async (options: {
     // Conditional on still pending: a decision that landed first wins.
     const { count } = await tx.accessRequest.updateMany({
       where: { id: requestId, requesterId: actor.userId, status: "PENDING" },
-      data: { status: "CANCELLED", decidedAt: new Date() },
+      data: { status: "CANCELLED", decidedAt: currentTime() },
     });
     if (count === 0) throw new AppError("CONFLICT", "This request is no longer pending.");
     await appendAuditEvent(tx, {

@@ -15,6 +15,7 @@ import { applyExtension } from "./apply-extension";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
 import { ZDecision, type TDecision } from "./schemas";
 import { announceAfter } from "../services/feed";
+import { currentTime } from "../clock";
 
 const TARGET_TYPE = "request";
 
@@ -58,7 +59,7 @@ export const startDecision = async (options: {
   const decision = ZDecision.parse(options.decision);
   const target = await loadRequestTarget(db, requestId);
   await assertCanOnRequest(actor, "request.decide", target, context);
-  await assertDecidable(db, { actor, requestId, now: options.now ?? new Date() });
+  await assertDecidable(db, { actor, requestId, now: options.now ?? currentTime() });
   return startStepUp({ actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId, context });
 };
 
@@ -107,7 +108,7 @@ export const decideRequest = async (options: {
   try {
     return await db
       .$transaction(async (tx) => {
-        const now = options.now ?? new Date();
+        const now = options.now ?? currentTime();
         // The requester's row before the request's, in the order a deactivation takes them
         // (lib/access/end-access-of-user.ts): the two wait for each other, never deadlock.
         await tx.$queryRaw`

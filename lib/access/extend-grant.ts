@@ -21,6 +21,7 @@ import { announceAfter } from "../services/feed";
 import { applyExtension, extensionHeadroomMinutes, lockGrantForExtension } from "./apply-extension";
 import { assessRisk, loadEligiblePolicy, riskColumns } from "./request-access";
 import { fieldErrors } from "./schemas";
+import { currentTime } from "../clock";
 
 export { applyExtension, extensionHeadroomMinutes } from "./apply-extension";
 
@@ -45,7 +46,7 @@ const headroomMessage = (headroom: number, maxDurationMinutes: number) =>
 
 /** The subject asks for more time on their live grant. */
 export const requestExtension = async ({ actor, input: raw, context = {}, now: at }: TRequestExtensionOptions) => {
-  const now = at ?? new Date();
+  const now = at ?? currentTime();
   const parsed = ZRequestExtension.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const input = parsed.data;

@@ -12,6 +12,7 @@ import { enqueueBulk } from "../queue/producer";
 import { notificationJob, notify, notifyMany } from "../notify";
 import { formatUtc } from "../time";
 import { cancelScheduledWebhooks, loadWebhookGrant, queueGrantWebhooksMany, webhookJobId } from "../webhooks";
+import { currentTime } from "../clock";
 
 type TGrantTimes = { id: string; startsAt: Date; expiresAt: Date };
 
@@ -114,7 +115,7 @@ export const activateGrant = (options: { grantId: string; now?: Date }): Promise
 
 /** Before the end: the subject is told, with a way to ask for more time. */
 export const warnGrant = async (options: { grantId: string; now?: Date }): Promise<TLifecycleOutcome> => {
-  const now = options.now ?? new Date();
+  const now = options.now ?? currentTime();
   return db.$transaction(async (tx) => {
     const grant = await loadGrant(tx, options.grantId);
     if (!grant || grant.revokedAt || grant.expiresAt <= now) return "skipped";
@@ -125,7 +126,7 @@ export const warnGrant = async (options: { grantId: string; now?: Date }): Promi
       recipients: { userIds: [grant.subjectId] },
       kind: "grant.ending",
       title: `Ending in ${minutes} min: ${describe(grant)}`,
-      body: `Your access ends at ${grant.expiresAt.toISOString()}. Ask for an extension if you need more time.`,
+      body: `Your access ends at ${formatUtc(grant.expiresAt)}. Ask for an extension if you need more time.`,
       link: `/grants/${grant.id}/extend`,
     });
     return "done";
@@ -217,7 +218,7 @@ const runDueOnce = async (
   kind: TDueKind,
   options: { grantId: string; now?: Date },
 ): Promise<TLifecycleOutcome | "busy"> => {
-  const now = options.now ?? new Date();
+  const now = options.now ?? currentTime();
   return db.$transaction(
     async (tx) => {
       const [claim] = await tx.$queryRaw<
@@ -343,7 +344,7 @@ const sideEffectsOfExpiry = async (tx: Db, grants: TDueGrant[], now: Date): Prom
 export const expireStaleRequests = async (
   options: { now?: Date; limit?: number } = {},
 ): Promise<{ expired: number }> => {
-  const now = options.now ?? new Date();
+  const now = options.now ?? currentTime();
   const stale = await db.accessRequest.findMany({
     where: { status: "PENDING", decideBy: { lte: now } },
     select: { id: true },
@@ -391,7 +392,7 @@ export const expireStaleRequests = async (
 export const reconcileLifecycle = async (
   options: { now?: Date } = {},
 ): Promise<{ grants: number; deliveries: number; notifications: number; enqueued: number; replaced: number }> => {
-  const now = options.now ?? new Date();
+  const now = options.now ?? currentTime();
   const grants = await db.grant.findMany({
     where: {
       revokedAt: null,

@@ -9,6 +9,7 @@ import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore } from "
 import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 import { announceAfter } from "../services/feed";
+import { currentTime } from "../clock";
 
 const MIN_DURATION_MINUTES = 5;
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
@@ -169,7 +170,7 @@ export const requestAccess = async (options: {
   now?: Date;
 }): Promise<TRequestResult> => {
   const { actor, context = {} } = options;
-  const now = options.now ?? new Date();
+  const now = options.now ?? currentTime();
   const parsed = ZRequestAccess.safeParse(options.input);
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Check the highlighted fields.", fieldErrors(parsed.error));
   const input = parsed.data;

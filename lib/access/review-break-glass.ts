@@ -6,11 +6,12 @@ import { db } from "../db";
 import { AppError } from "../errors";
 import { parseRiskSignals } from "../risk";
 import { grantStatus } from "./grant-status";
+import { currentTime } from "../clock";
 
 /** Security reviewers: break-glass grants nobody has signed off yet, oldest first. */
 export const listUnreviewedBreakGlass = async (options: { actor: TUserActor; now?: Date; context?: TAuditContext }) => {
   await assertCan(options.actor, "security.view", undefined, options.context);
-  const now = options.now ?? new Date();
+  const now = options.now ?? currentTime();
   const grants = await db.grant.findMany({
     where: { breakGlass: true, reviewedAt: null },
     orderBy: { createdAt: "asc" },
@@ -89,7 +90,7 @@ export const signOffBreakGlass = async (options: {
   await assertCan(actor, "breakglass.review", { type: "grant", id: grant.id, subjectId: grant.subjectId }, context);
 
   return db.$transaction(async (tx) => {
-    const now = options.now ?? new Date();
+    const now = options.now ?? currentTime();
     // Conditional on "not yet reviewed": of two reviewers at once, exactly one signs off.
     const { count } = await tx.grant.updateMany({
       where: { id: grant.id, breakGlass: true, reviewedAt: null },

@@ -8,6 +8,7 @@ import { AppError, isAppError } from "../errors";
 import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
 import { announceAfter } from "../services/feed";
 import { REVOCABLE_GRANT_INCLUDE, revokeGrantInTransaction } from "./revoke-grant-in-transaction";
+import { currentTime } from "../clock";
 
 const loadTarget = async (grantId: string) => {
   const grant = await db.grant.findUnique({ where: { id: grantId }, select: { id: true, subjectId: true } });
@@ -72,7 +73,7 @@ export const revokeGrant = async (options: {
   try {
     await db
       .$transaction(async (tx) => {
-        const now = options.now ?? new Date();
+        const now = options.now ?? currentTime();
         await tx.$queryRaw`select id from "Grant" where id = ${grantId} for update`;
         const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, include: REVOCABLE_GRANT_INCLUDE });
         if (grant.revokedAt) throw new AppError("CONFLICT", "This grant is already revoked.");

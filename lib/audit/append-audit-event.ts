@@ -6,6 +6,7 @@ import { countAuditEvent } from "../metrics/audit-metrics";
 import { storableJson, storableText } from "../storable-text";
 import { GENESIS_HASH, hashEvent } from "./canonical";
 import { logAuditEvent } from "./log-audit-event";
+import { currentTime } from "../clock";
 
 // Every string is made storable (lib/storable-text.ts) before it is hashed, so the row
 // PostgreSQL keeps is byte for byte what the hash covers (ADR 0029).
@@ -60,7 +61,7 @@ export const appendAuditEvents = async (
   const events = inputs.map((input) => ZAuditEventInput.parse(input));
   await tx.$executeRaw`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
   const head = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
-  const occurredAt = new Date();
+  const occurredAt = currentTime();
   let prevHash = head?.hash ?? GENESIS_HASH;
   const rows = events.map((event) => {
     const fields = {

@@ -3,6 +3,7 @@ import { getConfig } from "../config";
 import { db, Prisma } from "../db";
 import { AppError } from "../errors";
 import type { TIdentity } from "./claims";
+import { currentTime } from "../clock";
 
 export type TRequestContext = { ip?: string | null; userAgent?: string | null; requestId?: string | null };
 
@@ -59,7 +60,7 @@ export const signInUser = async (options: {
   now?: Date;
 }): Promise<{ userId: string; sessionId: string }> => {
   const { issuer, identity, context = {} } = options;
-  const now = options.now ?? new Date();
+  const now = options.now ?? currentTime();
   const config = getConfig();
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
 

@@ -9,7 +9,7 @@ import { startDevIdp } from "../dev-idp/server";
 import { startDevSmtp } from "../notify/dev-smtp";
 import { disconnectDb } from "../db";
 import { wireDemoTarget } from "../../prisma/demo-target";
-import { seedDemoData } from "../../prisma/seed";
+import { describeHistory, seedDemo } from "../../prisma/seed";
 import { checkServices, loadConfigOrExplain, PreflightError } from "./preflight";
 import { CLIENT_IP_HOOK, NEXT_BIN, runCommand, startChild } from "./run";
 
@@ -23,8 +23,9 @@ const main = async () => {
   if (database === "created") console.log(`created database ${new URL(config.databaseUrl).pathname.slice(1)}`);
   if ((await runCommand("npx", ["prisma", "migrate", "deploy"])) !== 0)
     throw new PreflightError("Applying migrations failed (see above).");
-  const seeded = await seedDemoData();
+  const { catalog: seeded, history } = await seedDemo();
   console.log(`demo data: ${seeded.resources} resources, ${seeded.policies} policies (${seeded.created} created now)`);
+  console.log(`demo data: ${describeHistory(history)}`);
   const target = await wireDemoTarget().catch((error: unknown) => {
     console.error(`demo PostgreSQL target not wired: ${error instanceof Error ? error.message : String(error)}`);
     return null;

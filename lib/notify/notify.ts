@@ -2,6 +2,7 @@ import { z } from "zod";
 import { getConfig } from "../config";
 import type { Db } from "../db";
 import { addOutboxJobs } from "../queue/outbox";
+import { currentTime } from "../clock";
 
 export const ZNotify = z.strictObject({
   recipients: z
@@ -107,6 +108,7 @@ export const notifyMany = async (tx: Db, inputs: TNotify[]): Promise<TNotifyResu
       title: notice.title,
       body: notice.body,
       link: notice.link ?? null,
+      createdAt: currentTime(),
       channels: [...(recipient.active && config.smtpUrl ? ["email"] : []), ...(userId === carrier ? ["chat"] : [])],
     }));
   });

@@ -21,6 +21,7 @@ import type { Redis } from "ioredis";
 import { logger } from "../log";
 import { createIdleSafeRedis, redisKey } from "../redis";
 import { withTimeout } from "../timeout";
+import { currentTime } from "../clock";
 
 export type TRateRule = { limit: number; windowMs: number };
 /** One counter: `scope` (user, account, ip) and the value it counts by. */
@@ -162,7 +163,7 @@ export const takeRateLimit = async (options: {
   client?: Redis;
   timeoutMs?: number;
 }): Promise<TRateVerdict> => {
-  const now = options.now ?? Date.now();
+  const now = options.now ?? currentTime().getTime();
   const keys = options.keys.filter((key) => key.id !== "");
   if (keys.length === 0) return { ok: true, degraded: false };
   const names = keys.map((key) => rateLimitKey(options.flow, key));

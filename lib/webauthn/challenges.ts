@@ -4,6 +4,7 @@ import { type ChallengePurpose, type Db, db, type WebAuthnChallenge } from "../d
 import { AppError } from "../errors";
 import { CHALLENGE_TTL_MS, MAX_LIVE_CHALLENGES } from "./config";
 import type { TCeremonyRefusal } from "./refusals";
+import { currentTime } from "../clock";
 
 /**
  * The challenge a browser signed, read from the response's clientDataJSON; undefined when
@@ -30,7 +31,7 @@ export const issueChallenge = async (options: {
   challenge: string;
 }): Promise<{ id: string; expiresAt: Date }> =>
   db.$transaction(async (tx) => {
-    const now = new Date();
+    const now = currentTime();
     // Housekeeping: expired prompts nobody answered are worthless. Used ones stay: approvals
     // point at them as evidence.
     await tx.webAuthnChallenge.deleteMany({ where: { userId: options.userId, usedAt: null, expiresAt: { lte: now } } });

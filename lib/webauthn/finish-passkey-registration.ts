@@ -19,6 +19,7 @@ import {
   ZRegistrationResponse,
 } from "./schemas";
 import { admitStepUp, type TStepUpAdmission } from "./verify-step-up";
+import { currentTime } from "../clock";
 
 export type TFinishPasskeyRegistration = {
   actor: TUserActor;
@@ -70,7 +71,7 @@ export const finishPasskeyRegistration = async (options: TFinishPasskeyRegistrat
     return await db.$transaction(async (tx) => {
       const recentAuth = await assertRecentAuth({ tx, actor, stepUp, context });
 
-      const now = new Date();
+      const now = currentTime();
       const row = await tx.webAuthnChallenge.findUnique({ where: { challenge } });
       const mismatch = checkChallenge(row, {
         actor,

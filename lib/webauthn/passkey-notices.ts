@@ -6,6 +6,7 @@
 import type { TAuditContext } from "../authz/enforce";
 import type { Db } from "../db";
 import { notify } from "../notify";
+import { formatUtc } from "../time";
 
 type TPasskeyNotice = {
   tx: Db;
@@ -22,7 +23,7 @@ export const notifyPasskeyChange = ({ tx, userId, change, passkeyName, context, 
     kind: change === "added" ? "passkey.added" : "passkey.removed",
     title: change === "added" ? `Passkey “${passkeyName}” added` : `Passkey “${passkeyName}” removed`,
     body: [
-      `A passkey named “${passkeyName}” was ${change} ${change === "added" ? "to" : "from"} your account at ${at.toISOString()}` +
+      `A passkey named “${passkeyName}” was ${change} ${change === "added" ? "to" : "from"} your account at ${formatUtc(at)}` +
         `${context?.ip ? ` from ${context.ip}` : ""}.`,
       change === "added"
         ? "If this was not you, remove it on the Passkeys page at once and tell your security team: whoever holds it can confirm approvals as you."

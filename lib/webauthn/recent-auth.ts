@@ -6,6 +6,7 @@ import { RECENT_SIGN_IN_MS } from "./config";
 import { MESSAGES } from "./refusals";
 import type { TAuthenticationResponse } from "./schemas";
 import { type TStepUpAdmission, verifyStepUp } from "./verify-step-up";
+import { currentTime } from "../clock";
 
 /**
  * What adding a passkey, or removing the last one, needs right now:
@@ -26,7 +27,7 @@ const requirementIn = async (client: Db, actor: TUserActor, now: Date): Promise<
 
 /** For the UI, before a ceremony: whether to ask for a step-up first, or a new sign-in. */
 export const getReauthRequirement = (options: { actor: TUserActor }): Promise<TReauthRequirement> =>
-  requirementIn(db, options.actor, new Date());
+  requirementIn(db, options.actor, currentTime());
 
 export const reauthRequired = (): AppError =>
   new AppError(
@@ -68,7 +69,7 @@ export const assertRecentAuth = async (options: {
     });
     return { method: "passkey", ...verified };
   }
-  const requirement = await requirementIn(tx, actor, new Date());
+  const requirement = await requirementIn(tx, actor, currentTime());
   if (requirement === "none") return { method: "recent_sign_in" };
   throw requirement === "passkey" ? stepUpRequired() : reauthRequired();
 };

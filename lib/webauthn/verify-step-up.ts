@@ -14,6 +14,7 @@ import {
   ZStepUpPurpose,
   ZStepUpTarget,
 } from "./schemas";
+import { currentTime } from "../clock";
 
 declare const ADMITTED: unique symbol;
 /** Proof that this confirmation passed the step-up rate limits (admitStepUp); verifyStepUp requires it. */
@@ -77,7 +78,7 @@ export const verifyStepUp = async (options: TVerifyStepUp): Promise<TStepUpResul
   const challenge = challengeOf(response.response.clientDataJSON);
   if (!challenge) throw stepUpRefused("malformed");
 
-  const now = new Date();
+  const now = currentTime();
   const row = await tx.webAuthnChallenge.findUnique({ where: { challenge } });
   const mismatch = checkChallenge(row, { actor, purpose: purpose.data, targetType, targetId, now });
   if (mismatch || !row) throw stepUpRefused(mismatch ?? "unknown_challenge");

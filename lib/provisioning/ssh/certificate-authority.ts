@@ -30,11 +30,14 @@ export const caPublicKeyLine = (caPrivateKey: string, comment = "jit-access-port
   `${parseCa(caPrivateKey).toPublic().toString("ssh").split(" ").slice(0, 2).join(" ")} ${comment}`;
 
 /**
- * OpenSSH counts validity in whole seconds; the certificate's window is the grant's rounded
- * inward (start up, end down), so it never opens before the grant nor outlives it.
+ * OpenSSH counts validity in whole seconds. The end is rounded down, so a certificate never
+ * outlives its grant. The start is rounded down too: certificates are signed only while the grant
+ * is live (now >= startsAt), so that part of a second is already past when one is signed, and an
+ * engineer who logs in the moment the grant starts is not refused for "not yet valid" (rounding
+ * up did exactly that, for up to a second).
  */
 export const certificateWindow = (startsAt: Date, expiresAt: Date) => ({
-  validAfter: new Date(Math.ceil(startsAt.getTime() / 1000) * 1000),
+  validAfter: new Date(Math.floor(startsAt.getTime() / 1000) * 1000),
   validBefore: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000),
 });
 

@@ -118,7 +118,8 @@ describe("SSH connector through the grant lifecycle", () => {
     );
     const certificatePath = `${pair.privateKeyPath}-cert.pub`;
     writeFileSync(certificatePath, `${certificate}\n`);
-    assert.ok(sshd.login({ privateKeyPath: pair.privateKeyPath, certificatePath }).ok, "login during the grant");
+    const during = sshd.login({ privateKeyPath: pair.privateKeyPath, certificatePath });
+    assert.ok(during.ok, `login during the grant: ${during.stderr}\n${sshd.log()}`);
     const recorded = await db.grantProvisioning.findUniqueOrThrow({
       where: { grantId_connectorId: { grantId: grant.id, connectorId } },
     });

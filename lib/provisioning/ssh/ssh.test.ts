@@ -55,8 +55,9 @@ describe("user certificates", () => {
     assert.match(listing, /Type: ssh-ed25519-cert-v01@openssh.com user certificate/);
     assert.match(listing, /Key ID: "jit grant=g-1 subject=alice@example.com"/);
     assert.match(listing, /Serial: 4242\n/);
-    // Rounded inward: never opens before the grant, never outlives it.
-    assert.match(listing, /Valid: from 2026-12-04T15:00:01 to 2026-12-04T15:45:00\n/);
+    // Whole seconds: never outlives the grant; opens at the start's second, so a login at the
+    // grant's first instant is not "not yet valid".
+    assert.match(listing, /Valid: from 2026-12-04T15:00:00 to 2026-12-04T15:45:00\n/);
     assert.match(listing, /Principals: \n\s+app\n\s+deploy\n/);
     assert.match(listing, /Critical Options: \(none\)/);
     assert.match(listing, /Extensions: \n\s+permit-pty\n/);
