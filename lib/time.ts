@@ -8,3 +8,31 @@ export const formatUtc = (date: Date): string =>
     .toISOString()
     .replace("T", " ")
     .replace(/:\d\d\.\d{3}Z$/, " UTC");
+
+/**
+ * The same instant in the reader's zone, for beside the UTC form: `14:03 your time`, with the
+ * date when it differs from the UTC date (`Dec 5, 01:30 your time`). Null where the zone reads
+ * as UTC at that instant, so nothing is said twice.
+ */
+export const formatLocalBeside = (date: Date, timeZone: string): string | null => {
+  const parts = (zone: string) =>
+    Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        year: "numeric",
+        month: "short",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      })
+        .formatToParts(date)
+        .map((part) => [part.type, part.value]),
+    ) as Record<"year" | "month" | "day" | "hour" | "minute", string>;
+  const local = parts(timeZone);
+  const utc = parts("UTC");
+  const time = `${local.hour}:${local.minute}`;
+  const sameDay = local.year === utc.year && local.month === utc.month && local.day === utc.day;
+  if (sameDay && time === `${utc.hour}:${utc.minute}`) return null;
+  return sameDay ? `${time} your time` : `${local.month} ${local.day}, ${time} your time`;
+};

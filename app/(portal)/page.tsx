@@ -6,6 +6,7 @@ import { Badge, Empty, formatDateTime, PageHeader, Section } from "@/app/compone
 import { listMyAccess } from "@/lib/access";
 import { getSetupProgress, type TSetupProgress } from "@/lib/catalog";
 import { requirePageActor } from "@/lib/auth/current-actor";
+import { When } from "@/app/components/when";
 
 export const metadata: Metadata = { title: "My access" };
 
@@ -129,7 +130,9 @@ const MyAccessPage = async () => {
                 </span>
                 <Badge tone="green">active</Badge>
                 <Countdown until={grant.expiresAt.toISOString()} label={`Time left on ${grant.resourceName}`} />
-                <span className="text-sm text-slate-600">until {formatDateTime(grant.expiresAt)}</span>
+                <span className="text-sm text-slate-600">
+                  until <When at={grant.expiresAt.toISOString()} />
+                </span>
                 <Link
                   href={`/grants/${grant.id}`}
                   aria-label={`Details and credentials of ${grant.permissions.join(", ")} on ${grant.resourceName}`}
@@ -162,7 +165,7 @@ const MyAccessPage = async () => {
             {access.scheduled.map((grant) => (
               <li key={grant.id} className="rounded-md border border-slate-200 bg-white p-3">
                 {requestLink(grant.requestId, `${grant.permissions.join(", ")} on ${grant.resourceName}`)} · starts{" "}
-                {formatDateTime(grant.startsAt)} · ends {formatDateTime(grant.expiresAt)}
+                <When at={grant.startsAt.toISOString()} /> · ends <When at={grant.expiresAt.toISOString()} />
               </li>
             ))}
           </ul>

@@ -77,6 +77,13 @@ export const E2E_USERS = [
     description: "Ends her own grant early in the tests.",
   },
   {
+    sub: "e2e-tomo",
+    email: "tomo@example.com",
+    name: "Tomo Tokyo",
+    groups: ["engineers", "oncall"],
+    description: "Reads the portal's times from Tokyo, in the tests.",
+  },
+  {
     sub: "e2e-kim",
     email: "kim@example.com",
     name: "Kim Keyboard",

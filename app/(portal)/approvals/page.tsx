@@ -5,6 +5,7 @@ import { listApprovalInbox } from "@/lib/access";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { parseRiskSignals } from "@/lib/risk";
 import { RiskSignals } from "@/app/components/risk-signals";
+import { When } from "@/app/components/when";
 
 export const metadata: Metadata = { title: "Approvals" };
 
@@ -37,7 +38,7 @@ const ApprovalsPage = async () => {
                 </h2>
                 <p className="mt-1 text-sm text-slate-700">
                   {request.durationMinutes} min{request.ticket ? ` · ticket ${request.ticket}` : ""} · submitted{" "}
-                  {formatDateTime(request.createdAt)} · decide by {formatDateTime(request.decideBy)}
+                  {formatDateTime(request.createdAt)} · decide by <When at={request.decideBy.toISOString()} />
                 </p>
                 <p className="mt-2 whitespace-pre-wrap">{request.justification}</p>
                 <div className="mt-2">

@@ -9,6 +9,7 @@ import { RevokeButton } from "@/app/components/revoke-button";
 import { RiskSignals } from "@/app/components/risk-signals";
 import { CancelButton } from "./cancel-button";
 import { DecisionPanel } from "./decision-panel";
+import { When } from "@/app/components/when";
 
 export const metadata: Metadata = { title: "Request" };
 
@@ -80,7 +81,9 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
               </div>
               <div>
                 <dt className="text-sm text-slate-600">Start</dt>
-                <dd>{request.requestedStartAt ? formatDateTime(request.requestedStartAt) : "when approved"}</dd>
+                <dd>
+                  {request.requestedStartAt ? <When at={request.requestedStartAt.toISOString()} /> : "when approved"}
+                </dd>
               </div>
               <div>
                 <dt className="text-sm text-slate-600">Ticket</dt>
@@ -88,7 +91,9 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
               </div>
               <div>
                 <dt className="text-sm text-slate-600">Decide by</dt>
-                <dd>{formatDateTime(request.decideBy)}</dd>
+                <dd>
+                  <When at={request.decideBy.toISOString()} />
+                </dd>
               </div>
               <div className="sm:col-span-2">
                 <dt className="text-sm text-slate-600">Justification</dt>
