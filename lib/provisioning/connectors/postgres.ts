@@ -91,9 +91,11 @@ export const loginRoleRegex = (pattern: string): RegExp =>
 
 // ---- connections ---------------------------------------------------------------------------
 
-type TPoolEntry = { pool: pg.Pool; database: string; host: string; port: number };
-// One small pool per connector and credential, for the process: a burst of expiries reuses
-// connections instead of paying a login each.
+type TPoolEntry = { pool: pg.Pool; urgent: pg.Pool; database: string; host: string; port: number };
+// Two small pools per connector and credential, for the process: a burst of expiries reuses
+// connections instead of paying a login each. `urgent` only ends access (NOLOGIN, then the open
+// sessions), a few milliseconds per grant, so it never waits behind the slower clean-up
+// transactions (REASSIGN, DROP OWNED, DROP ROLE) that hold `pool`'s connections.
 const pools = new Map<string, Promise<TPoolEntry>>();
 
 const poolFor = (context: TContext): Promise<TPoolEntry> => {
@@ -106,21 +108,30 @@ const poolFor = (context: TContext): Promise<TPoolEntry> => {
       const url = new URL(context.settings.adminUrl);
       const { host, port } = await openTarget(context.settings.adminUrl, 5432);
       const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres";
-      const pool = new pg.Pool({
+      const open = (max: number, name: string) => {
+        const created = new pg.Pool({
+          host,
+          port,
+          user: decodeURIComponent(url.username),
+          database,
+          password: context.credential || undefined,
+          max,
+          idleTimeoutMillis: 10_000,
+          connectionTimeoutMillis: 5_000,
+          statement_timeout: 10_000,
+          application_name: name,
+        });
+        // An idle client's error (the target restarted) must not crash the worker.
+        created.on("error", () => undefined);
+        return created;
+      };
+      return {
+        pool: open(8, "jit-access-connector"),
+        urgent: open(4, "jit-access-connector-end"),
+        database,
         host,
         port,
-        user: decodeURIComponent(url.username),
-        database,
-        password: context.credential || undefined,
-        max: 8,
-        idleTimeoutMillis: 10_000,
-        connectionTimeoutMillis: 5_000,
-        statement_timeout: 10_000,
-        application_name: "jit-access-connector",
-      });
-      // An idle client's error (the target restarted) must not crash the worker.
-      pool.on("error", () => undefined);
-      return { pool, database, host, port };
+      };
     })();
     entry.catch(() => pools.delete(key));
     pools.set(key, entry);
@@ -132,7 +143,12 @@ const poolFor = (context: TContext): Promise<TPoolEntry> => {
 export const closePostgresTargets = async (): Promise<void> => {
   const entries = [...pools.values()];
   pools.clear();
-  await Promise.allSettled(entries.map(async (entry) => (await entry).pool.end()));
+  await Promise.allSettled(
+    entries.map(async (entry) => {
+      const { pool, urgent } = await entry;
+      await Promise.allSettled([pool.end(), urgent.end()]);
+    }),
+  );
 };
 
 const inTransaction = async <T>(context: TContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
@@ -236,16 +252,45 @@ const dropLoginRole = async (context: TContext, client: pg.PoolClient, role: str
   return Number(terminated.rows[0]?.ended ?? 0);
 };
 
+/**
+ * What the grantee notices, first and at once: NOLOGIN commits on its own (an early revocation is
+ * before the role's VALID UNTIL), then every open session of the role is ended, without waiting
+ * for the backends to exit. The clean-up transaction after it waits for them.
+ */
+const endAccessNow = async (context: TContext, role: string): Promise<number> => {
+  const { urgent } = await poolFor(context);
+  const ended = await urgent.query<{ ended: string }>(
+    `select count(*) filter (where pg_terminate_backend(pid)) as ended
+       from pg_stat_activity where usename = $1 and pid <> pg_backend_pid()`,
+    [role],
+  );
+  return Number(ended.rows[0]?.ended ?? 0);
+};
+
 const deprovision: TConnector<TPostgresSettings>["deprovision"] = async (context, grant) => {
   const role = roleFor(context, grant);
+  const { urgent } = await poolFor(context);
+  // NOLOGIN before the sessions end, so none can come back between; a role already gone is fine.
+  const disabled = await urgent
+    .query(`alter role ${ident(role)} nologin`)
+    .then(() => true)
+    .catch((error: unknown) => {
+      if ((error as { code?: string }).code === "42704") return false; // undefined_object
+      throw error;
+    });
+  const endedAtOnce = disabled ? await endAccessNow(context, role) : 0;
   return inTransaction(context, async (client) => {
     await lockRole(client, role);
     if (!(await roleExists(client, role)))
-      return { outcome: "absent" as const, sessionsTerminated: 0, summary: `PostgreSQL role ${role} already gone` };
+      return {
+        outcome: "absent" as const,
+        sessionsTerminated: endedAtOnce,
+        summary: `PostgreSQL role ${role} already gone`,
+      };
     const sessions = await dropLoginRole(context, client, role);
     return {
       outcome: "removed" as const,
-      sessionsTerminated: sessions,
+      sessionsTerminated: Math.max(endedAtOnce, sessions),
       summary: `PostgreSQL role ${role} dropped`,
     };
   });
