@@ -41,17 +41,6 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
     data: [{ grantId: grant.id, kind: "REVOKED", at: now }],
     skipDuplicates: true,
   });
-  await appendAuditEvent(tx, {
-    actorType: "USER",
-    actorId: actor.userId,
-    action: "grant.revoke",
-    targetType: "grant",
-    targetId: grant.id,
-    outcome: "ALLOWED",
-    reason: options.auditReason === undefined ? reason : options.auditReason,
-    details: options.details,
-    ...options.audit,
-  });
   // Its scheduled start and end will not happen: the target hears `grant.revoked` instead.
   await cancelScheduledWebhooks(tx, { grantId: grant.id, now, reason: "grant revoked" });
   await queueGrantWebhooks(tx, {
@@ -67,5 +56,18 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
     title: `${actor.userId === grant.subjectId ? "Access ended early" : "Access revoked"}: ${grant.permissions.join(", ")} on ${grant.resource.name}`,
     body: options.notice,
     link: grant.requestId ? `/requests/${grant.requestId}` : "/",
+  });
+  // Last: the audit event takes the chain's lock, held until commit, so nothing else waits behind
+  // this transaction's other writes (a burst of revocations queued on it).
+  await appendAuditEvent(tx, {
+    actorType: "USER",
+    actorId: actor.userId,
+    action: "grant.revoke",
+    targetType: "grant",
+    targetId: grant.id,
+    outcome: "ALLOWED",
+    reason: options.auditReason === undefined ? reason : options.auditReason,
+    details: options.details,
+    ...options.audit,
   });
 };
