@@ -76,6 +76,8 @@ describe("the demo's month of history", () => {
     assert.deepEqual([grants.breakglass, grants.reviewed], [1, 1]);
     const risky = await one<{ n: number }>(`select count(*)::int as n from "AccessRequest" where "riskScore" > 0`);
     assert.ok(risky.n > 0, "some requests carry risk signals");
+    const denied = await one<{ n: number }>(`select count(*)::int as n from "AuditEvent" where outcome = 'DENIED'`);
+    assert.ok(denied.n > 0, "some attempts were refused (the charts' denied attempts)");
     const days = await one<{ n: number; first: Date }>(
       `select count(distinct date_trunc('day', "createdAt"))::int as n, min("createdAt") as first from "AccessRequest"`,
     );

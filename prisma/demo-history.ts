@@ -311,6 +311,33 @@ export const seedDemoHistory = async (options: { now?: Date; days?: number } = {
     const midnight = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()) + day * DAY);
     const weekend = [0, 6].includes(midnight.getUTCDay());
     const count = weekend ? random.int(0, 1) : random.int(3, 6);
+    // Now and then someone asks for what their groups do not allow: refused and audited, which
+    // is what the Security area's "denied attempts" counts.
+    if (!weekend && random.next() < 0.2) {
+      const at = new Date(midnight.getTime() + random.int(9, 16) * HOUR + random.int(0, 59) * MINUTE);
+      const who = random.pick(["demo-alice", "demo-bob", "history-dana"]);
+      if (at > start && at < today(3 * 60))
+        step(at, "refused attempt", async () => {
+          const context = contextOf(who);
+          const actor = await signIn(who, context);
+          const refused = await requestAccess({
+            actor,
+            context,
+            input: {
+              policyId: policyId("prod-postgres", "admin"),
+              permissions: ["admin"],
+              durationMinutes: 15,
+              justification: "Need to kill a long-running vacuum on the primary",
+              ticket: "INC-4290",
+            },
+          }).then(
+            () => null,
+            (error: unknown) => error,
+          );
+          if (!(refused instanceof AppError && refused.code === "FORBIDDEN"))
+            throw new Error(`expected the admin policy to refuse ${who}`, { cause: refused });
+        });
+    }
     for (let index = 0; index < count; index += 1) {
       const hour = random.next() < 0.06 ? random.int(1, 4) : random.int(8, 17);
       const at = new Date(midnight.getTime() + hour * HOUR + random.int(0, 59) * MINUTE);

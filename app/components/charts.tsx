@@ -11,7 +11,11 @@ const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 
 const WIDTH = 720;
 const HEIGHT = 220;
-const PAD = { top: 12, right: 12, bottom: 28, left: 44 };
+// The legend sits in the top padding, above the plot, so a day at the maximum never hides it.
+const PAD = { top: 28, right: 12, bottom: 28, left: 44 };
+const LEGEND_Y = 6;
+// Horizontal bars have no legend: ten rows of 20 fit below this.
+const BARS_TOP = 12;
 
 const niceMax = (value: number): number => {
   if (value <= 0) return 1;
@@ -169,7 +173,7 @@ export const StackedBarChart = ({
       })}
       <g aria-hidden="true" fontSize="11">
         {series.map((s, seriesIndex) => (
-          <g key={s.name} transform={`translate(${PAD.left + 8 + seriesIndex * 150}, ${PAD.top + 4})`}>
+          <g key={s.name} transform={`translate(${PAD.left + 8 + seriesIndex * 150}, ${LEGEND_Y})`}>
             <rect width="10" height="10" fill={PALETTE[seriesIndex % PALETTE.length]} />
             <text x="14" y="9" fill="#0f172a">
               {s.name}
@@ -217,7 +221,7 @@ export const HorizontalBarChart = ({
     >
       {items.map((item, index) => {
         const width = ((WIDTH - labelWidth - 60) * item.value) / max;
-        const y = PAD.top + index * rowHeight;
+        const y = BARS_TOP + index * rowHeight;
         return (
           <g key={item.label}>
             <text aria-hidden="true" x={labelWidth - 6} y={y + 13} fontSize="11" textAnchor="end" fill="#0f172a">
