@@ -171,6 +171,20 @@ describe("provisioning a PostgreSQL target through the grant lifecycle", () => {
     );
   });
 
+  it("a job and the sweeper closing the same grant at once record one end, not two", async () => {
+    const { subject, grant } = await newGrant();
+    await provision(grant.id);
+    await revokeGrant({ actor: subject, input: { grantId: grant.id } });
+    const results = await Promise.all([
+      runProvisioning({ grantId: grant.id, connectorId, action: "deprovision", trigger: "test" }),
+      runProvisioning({ grantId: grant.id, connectorId, action: "deprovision", trigger: "sweeper" }),
+    ]);
+    assert.deepEqual(results.map((result) => result.outcome).sort(), ["deprovisioned", "skipped"]);
+    const ends = await db.auditEvent.count({ where: { action: "grant.deprovisioned", targetId: grant.id } });
+    const timeline = await db.provisioningEvent.count({ where: { grantId: grant.id, kind: "deprovisioned" } });
+    assert.deepEqual([ends, timeline], [1, 1]);
+  });
+
   it("the sweeper closes a grant that ended while no job ran, with no queue at all", async () => {
     const { grant } = await newGrant();
     const provisioned = await provision(grant.id);

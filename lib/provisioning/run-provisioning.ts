@@ -178,7 +178,19 @@ export const runProvisioning = async (options: TRunProvisioningOptions): Promise
     const result = await connector.deprovision(context, subject);
     const finished = now();
     const latencyMs = Math.max(0, finished.getTime() - endOf(grant).getTime());
-    await db.$transaction(async (tx) => {
+    const recorded = await db.$transaction(async (tx) => {
+      // The job and the sweeper can close the same grant at once; the target serialises them and
+      // the second finds nothing left. Only one of them records the end (the row is locked here).
+      const [current] = await tx.$queryRaw<
+        Array<{ deprovisionedAt: Date | null; provisionStartedAt: Date | null; provisionedAt: Date | null }>
+      >`select "deprovisionedAt", "provisionStartedAt", "provisionedAt" from "GrantProvisioning"
+         where "grantId" = ${grant.id} and "connectorId" = ${row.id} for update`;
+      const startedAgain = Math.max(
+        current?.provisionStartedAt?.getTime() ?? 0,
+        current?.provisionedAt?.getTime() ?? 0,
+      );
+      if (result.outcome !== "removed" && current?.deprovisionedAt && current.deprovisionedAt.getTime() >= startedAgain)
+        return false;
       await tx.grantProvisioning.upsert({
         where: { grantId_connectorId: base },
         create: { ...base, deprovisionedAt: finished, sessionsTerminated: result.sessionsTerminated, attempts: 1 },
@@ -221,7 +233,9 @@ export const runProvisioning = async (options: TRunProvisioningOptions): Promise
           trigger: options.trigger ?? "job",
         },
       });
+      return true;
     });
+    if (!recorded) return { outcome: "skipped", reason: "already deprovisioned" };
     return {
       outcome: "deprovisioned",
       removed: result.outcome === "removed",

@@ -271,13 +271,23 @@ const deprovision: TConnector<TPostgresSettings>["deprovision"] = async (context
   const role = roleFor(context, grant);
   const { urgent } = await poolFor(context);
   // NOLOGIN before the sessions end, so none can come back between; a role already gone is fine.
-  const disabled = await urgent
-    .query(`alter role ${ident(role)} nologin`)
-    .then(() => true)
-    .catch((error: unknown) => {
-      if ((error as { code?: string }).code === "42704") return false; // undefined_object
+  // Another run changing the same role at this instant (the sweeper and the job, an extension)
+  // makes PostgreSQL refuse with "tuple concurrently updated": try again, it is then done or gone.
+  const disable = async (attempt: number): Promise<boolean> => {
+    try {
+      await urgent.query(`alter role ${ident(role)} nologin`);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "42704") return false; // undefined_object: already dropped
+      if (code === "XX000" && /concurrently/.test(String(error)) && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+        return disable(attempt + 1);
+      }
       throw error;
-    });
+    }
+  };
+  const disabled = await disable(0);
   const endedAtOnce = disabled ? await endAccessNow(context, role) : 0;
   return inTransaction(context, async (client) => {
     await lockRole(client, role);
