@@ -84,10 +84,16 @@ export const createDirectoryConnection = async ({
 
 const ZId = z.string().min(1).max(64);
 
+const idOf = (value: unknown, field: string): string => {
+  const parsed = ZId.safeParse(value);
+  if (!parsed.success) throw new AppError("INVALID_INPUT", `Choose a ${field}.`, { [field]: "Missing or too long." });
+  return parsed.data;
+};
+
 /** Another token for a connection (rotation: create the new one, switch the IdP, revoke the old). */
 export const createDirectoryToken = async ({ actor, input, context }: TAdminOptions<{ connectionId: string }>) => {
   await assertCan(actor, "directory.manage", undefined, context);
-  const connectionId = ZId.parse(input.connectionId);
+  const connectionId = idOf(input.connectionId, "connectionId");
   const token = generateDirectoryToken();
   return db.$transaction(async (tx) => {
     const connection = await tx.directoryConnection.findUnique({ where: { id: connectionId }, select: { id: true } });
@@ -113,7 +119,7 @@ export const createDirectoryToken = async ({ actor, input, context }: TAdminOpti
 /** Revokes a token: the next SCIM request with it is refused. */
 export const revokeDirectoryToken = async ({ actor, input, context }: TAdminOptions<{ tokenId: string }>) => {
   await assertCan(actor, "directory.manage", undefined, context);
-  const tokenId = ZId.parse(input.tokenId);
+  const tokenId = idOf(input.tokenId, "tokenId");
   await db.$transaction(async (tx) => {
     const revoked = await tx.directoryToken.updateManyAndReturn({
       where: { id: tokenId, revokedAt: null },
