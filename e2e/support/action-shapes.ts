@@ -212,6 +212,11 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
         valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.example.com`),
         invalid: fc.constantFrom("", "not a url", "https://idp.example.com#frag", "ftp://idp.example.com"),
       }),
+      field(
+        "linkClaim",
+        { valid: fc.constantFrom("", "sub", "oid"), invalid: fc.constantFrom("1x", "a b", "y".repeat(65)) },
+        true,
+      ),
     ],
   },
   "app/(portal)/admin/directory/actions.ts#createDirectoryTokenAction": {

@@ -29,6 +29,14 @@ export const ZCreateDirectoryConnection = z
       .max(500)
       .url()
       .refine((value) => /^https?:\/\//i.test(value) && !value.includes("#"), "An OpenID issuer URL, without #."),
+    /** The ID token claim the IdP sends as externalId: `sub`, or `oid` for Entra ID. */
+    linkClaim: z
+      .string()
+      .trim()
+      .max(64)
+      .optional()
+      .transform((value) => value || "sub")
+      .pipe(z.string().regex(/^[A-Za-z][\w.-]{0,63}$/, "A claim name, e.g. sub or oid.")),
   })
   .strict();
 
@@ -44,12 +52,12 @@ export const createDirectoryConnection = async ({
     const fields = Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join("."), issue.message]));
     throw new AppError("INVALID_INPUT", "Check the connection's name and issuer.", fields);
   }
-  const { name, issuer } = parsed.data;
+  const { name, issuer, linkClaim } = parsed.data;
   const token = generateDirectoryToken();
   try {
     return await db.$transaction(async (tx) => {
       const connection = await tx.directoryConnection.create({
-        data: { name, issuer, createdById: actor.userId },
+        data: { name, issuer, linkClaim, createdById: actor.userId },
         select: { id: true },
       });
       const created = await tx.directoryToken.create({
@@ -68,7 +76,7 @@ export const createDirectoryConnection = async ({
         targetType: "directory_connection",
         targetId: connection.id,
         outcome: "ALLOWED",
-        details: { name, issuer, tokenId: created.id },
+        details: { name, issuer, linkClaim, tokenId: created.id },
         ...auditOf(context),
       });
       return { connectionId: connection.id, tokenId: created.id, token };
@@ -149,6 +157,7 @@ export const listDirectoryConnections = async ({ actor, context }: { actor: TUse
       id: true,
       name: true,
       issuer: true,
+      linkClaim: true,
       createdAt: true,
       _count: { select: { users: true, groups: true } },
       tokens: {

@@ -147,10 +147,11 @@ const writeUser = async (
   options: TWriteOptions & { user: TScimUserRow; input: TScimUserInput; operation: string },
 ) => {
   const { actor, context, user, input } = options;
-  const subject = subjectOf(input);
-  // Once the person signed in, their subject is the IdP's word: a new externalId would re-key them.
-  if (subject !== user.subject && user.lastSignInAt)
+  // Until the first sign-in the person is keyed by what the directory says; after it, by the
+  // ID token's subject, which a new externalId must not re-key (ADR 0039).
+  if (user.lastSignInAt && (input.externalId ?? null) !== user.scimExternalId)
     throw new ScimError(400, "externalId cannot change after the person's first sign-in.", "mutability");
+  const subject = user.lastSignInAt ? user.subject : subjectOf(input);
   const email = primaryEmail(input.emails);
   await tx.user.update({
     where: { id: user.id },

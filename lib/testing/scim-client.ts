@@ -79,10 +79,13 @@ export const scimCall = async (
 };
 
 /** A new directory connection for a new issuer, made by an administrator, with its token. */
-export const createScimClient = async (): Promise<TScimClient> => {
+export const createScimClient = async (options: { linkClaim?: string } = {}): Promise<TScimClient> => {
   const admin = await createActor({ groups: [getConfig().adminGroups[0] ?? "portal-admins"] });
   const issuer = `https://${uniqueId("idp")}.example.com`;
-  const created = await createDirectoryConnection({ actor: admin, input: { name: uniqueId("Directory"), issuer } });
+  const created = await createDirectoryConnection({
+    actor: admin,
+    input: { name: uniqueId("Directory"), issuer, linkClaim: options.linkClaim },
+  });
   return {
     connectionId: created.connectionId,
     issuer,

@@ -30,7 +30,7 @@ export const createDirectoryConnectionAction = formAction<TDirectoryFormResult |
   const actor = await requireActor();
   const created = await createDirectoryConnection({
     actor,
-    input: { name: text(form, "name"), issuer: text(form, "issuer") },
+    input: { name: text(form, "name"), issuer: text(form, "issuer"), linkClaim: text(form, "linkClaim") },
     context: await requestContext(),
   });
   revalidatePath("/admin/directory");

@@ -59,6 +59,14 @@ export const CreateConnectionForm = () => {
           error={state.error("issuer")}
           required
         />
+        <TextField
+          id={`${prefix}-link-claim`}
+          name="linkClaim"
+          label="Link claim"
+          hint="The ID token claim your IdP sends as SCIM externalId: sub (Okta, Keycloak) or oid (Entra ID)."
+          defaultValue={state.text("linkClaim", "sub")}
+          error={state.error("linkClaim")}
+        />
         <div className="flex items-center gap-3">
           <SubmitButton pending={pending}>Create connection</SubmitButton>
           <FormMessage result={result} />

@@ -26,7 +26,7 @@ const DirectorySyncPage = async () => {
         ) : (
           <DataTable
             caption="Directory connections"
-            columns={["Name", "Issuer", "People", "Groups", "Tokens", "Actions"]}
+            columns={["Name", "Issuer", "Link claim", "People", "Groups", "Tokens", "Actions"]}
           >
             {connections.map((connection) => (
               <tr
@@ -36,6 +36,7 @@ const DirectorySyncPage = async () => {
               >
                 <td className="px-3 py-2 font-medium">{connection.name}</td>
                 <td className="px-3 py-2 font-mono text-xs">{connection.issuer}</td>
+                <td className="px-3 py-2 font-mono text-xs">{connection.linkClaim}</td>
                 <td className="px-3 py-2">{connection._count.users}</td>
                 <td className="px-3 py-2">{connection._count.groups}</td>
                 <td className="px-3 py-2 text-xs">

@@ -13,6 +13,7 @@ CREATE TABLE "DirectoryConnection" (
     "id" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "issuer" TEXT NOT NULL,
+    "linkClaim" TEXT NOT NULL DEFAULT 'sub',
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "createdById" TEXT,
 
