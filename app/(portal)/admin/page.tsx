@@ -67,7 +67,7 @@ const AdminPage = async () => {
       </Section>
       <Section title="Users">
         <DataTable
-          caption="Users who have signed in through single sign-on"
+          caption="Users: signed in through single sign-on, or created by directory sync"
           columns={["Name", "Email", "Groups", "Last sign-in", "Status", "Action"]}
         >
           {users.map((user) => (
