@@ -67,8 +67,7 @@ export const parseResource = <TSchema extends z.ZodType>(schema: TSchema, body: 
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue?.path.join(".") || "body";
-  const scimType = issue?.code === "invalid_type" && issue.input === undefined ? "invalidValue" : "invalidValue";
-  throw badRequest(scimType, `${where}: ${issue?.message ?? "invalid"}`);
+  throw badRequest("invalidValue", `${where}: ${issue?.message ?? "invalid"}`);
 };
 
 /** The address a SCIM person is reached at: the primary one, else the work one, else the first. */
