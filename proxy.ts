@@ -67,7 +67,8 @@ export const proxy = async (request: NextRequest): Promise<NextResponse> => {
         { status: 403 },
       );
   }
-  if (pathname.startsWith("/api/")) return NextResponse.next();
+  // SCIM (/scim/v2) is a bearer-token JSON API like /api: no server-action body check, no CSP.
+  if (pathname.startsWith("/api/") || pathname.startsWith("/scim/")) return NextResponse.next();
   if (request.method === "POST") {
     const verdict = await checkServerActionBody(request.clone());
     if (!verdict.ok)

@@ -222,6 +222,19 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     toDisable: (await client("disable", "access:check")).clientId,
   };
   okResult(
+    await callAction(admin, "app/(portal)/admin/directory/actions.ts#createDirectoryConnectionAction", [
+      null,
+      { form: { name: "authz matrix directory", issuer: `https://authz-${randomUUID().slice(0, 8)}.example.com` } },
+    ]),
+    "creating a directory connection",
+  );
+  const connection = await db.directoryConnection.findFirstOrThrow({
+    where: { name: "authz matrix directory" },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, tokens: { select: { id: true } } },
+  });
+  const directory = { connectionId: connection.id, toRevoke: connection.tokens[0]?.id ?? "" };
+  okResult(
     await callAction(admin, "app/(portal)/admin/resources/[key]/webhooks/actions.ts#createEndpointAction", [
       null,
       {
@@ -305,6 +318,7 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     passkeys,
     notifications: { other: notification.id },
     services,
+    directory,
     webhookEndpointId: endpoint.id,
     connectorId: connector.id,
     catalogYaml: await exported.text(),

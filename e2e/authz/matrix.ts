@@ -66,6 +66,8 @@ export type TFixtures = {
   passkeys: { other: string; own: string };
   notifications: { other: string };
   services: { toRotate: string; toDisable: string };
+  /** A directory connection (SCIM) and a token of it to revoke. */
+  directory: { connectionId: string; toRevoke: string };
   webhookEndpointId: string;
   /** A PostgreSQL connector on the matrix's resource (the e2e database as its target). */
   connectorId: string;
@@ -320,15 +322,15 @@ const PAGES: TPageRow[] = [
     path: (fx) => `/security/resources/${fx.resourceKey}`,
     cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
   },
-  ...(["/admin", "/admin/jobs", "/admin/policies", "/admin/resources", "/admin/services"] as const).map(
-    (route): TPageRow => ({
-      kind: "page",
-      route,
-      name: "administration",
-      path: () => route,
-      cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
-    }),
-  ),
+  ...(
+    ["/admin", "/admin/jobs", "/admin/policies", "/admin/resources", "/admin/services", "/admin/directory"] as const
+  ).map((route): TPageRow => ({
+    kind: "page",
+    route,
+    name: "administration",
+    path: () => route,
+    cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "ok" }),
+  })),
   {
     kind: "page",
     route: "/admin/resources/[key]",
@@ -426,6 +428,31 @@ const ROUTES: TRouteRow[] = [
     path: () => "/api/auth/providers",
     cells: everyone(200),
   },
+  // SCIM answers only a directory token: a person's session or a service's token is no credential.
+  ...(
+    [
+      "/scim/v2/Users",
+      "/scim/v2/Groups",
+      "/scim/v2/ServiceProviderConfig",
+      "/scim/v2/ResourceTypes",
+      "/scim/v2/Schemas",
+    ] as const
+  ).map((route): TRouteRow => ({
+    kind: "route",
+    route,
+    name: "SCIM, without a directory token",
+    method: "GET",
+    path: () => route,
+    cells: everyone(401),
+  })),
+  ...(["/scim/v2/Users/[id]", "/scim/v2/Groups/[id]"] as const).map((route): TRouteRow => ({
+    kind: "route",
+    route,
+    name: "a SCIM resource, without a directory token",
+    method: "GET",
+    path: (fx) => route.replace("[id]", fx.otherUserId),
+    cells: everyone(401),
+  })),
   {
     kind: "route",
     route: "/admin/policies/export",
@@ -778,6 +805,31 @@ const ACTIONS: TActionRow[] = [
     cells: ADMIN_ONLY,
     unchanged: async (fx, db) =>
       (await db.serviceClient.findUniqueOrThrow({ where: { id: fx.services.toDisable } })).disabledAt,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/directory/actions.ts", "createDirectoryConnectionAction"),
+    name: "create a directory connection",
+    args: () => [null, form({ name: "authz matrix", issuer: `https://authz-matrix-${Date.now()}.example.com` })],
+    cells: ADMIN_ONLY,
+    unchanged: async (_fx, db) => db.directoryConnection.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/directory/actions.ts", "createDirectoryTokenAction"),
+    name: "create a directory token",
+    args: (fx) => [null, form({ connectionId: fx.directory.connectionId })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) => db.directoryToken.count({ where: { connectionId: fx.directory.connectionId } }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/directory/actions.ts", "revokeDirectoryTokenAction"),
+    name: "revoke a directory token",
+    args: (fx) => [null, form({ tokenId: fx.directory.toRevoke })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) =>
+      (await db.directoryToken.findUniqueOrThrow({ where: { id: fx.directory.toRevoke } })).revokedAt,
   },
   {
     kind: "action",

@@ -201,6 +201,32 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
     kind: "form",
     fields: [field("clientId", id())],
   },
+  "app/(portal)/admin/directory/actions.ts#createDirectoryConnectionAction": {
+    kind: "form",
+    fields: [
+      field("name", {
+        valid: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{2,40}$/),
+        invalid: fc.constantFrom("", "a", "y".repeat(101)),
+      }),
+      field("issuer", {
+        valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.example.com`),
+        invalid: fc.constantFrom("", "not a url", "https://idp.example.com#frag", "ftp://idp.example.com"),
+      }),
+      field(
+        "linkClaim",
+        { valid: fc.constantFrom("", "sub", "oid"), invalid: fc.constantFrom("1x", "a b", "y".repeat(65)) },
+        true,
+      ),
+    ],
+  },
+  "app/(portal)/admin/directory/actions.ts#createDirectoryTokenAction": {
+    kind: "form",
+    fields: [field("connectionId", id())],
+  },
+  "app/(portal)/admin/directory/actions.ts#revokeDirectoryTokenAction": {
+    kind: "form",
+    fields: [field("tokenId", id())],
+  },
   "app/(portal)/admin/policies/actions.ts#importCatalogAction": {
     kind: "form",
     fields: [

@@ -45,6 +45,21 @@ const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: 
 };
 
 /**
+ * Re-checks `request.decide` against the approver's groups read (`for share`) inside the
+ * decision's transaction: a group change committed before it is seen, one after it waits.
+ */
+const assertStillApprover = async (
+  tx: Db,
+  options: { actor: TUserActor; requestId: string; context?: TAuditContext },
+): Promise<void> => {
+  const [row] = await tx.$queryRaw<Array<{ groups: string[] }>>`
+    select groups from "User" where id = ${options.actor.userId} for share`;
+  const current = { ...options.actor, groups: row?.groups ?? [] };
+  const target = await loadRequestTarget(tx, options.requestId);
+  await assertCanOnRequest(current, "request.decide", target, options.context);
+};
+
+/**
  * Step one of a decision: a WebAuthn challenge bound to this approver, this request and this
  * decision, valid for five minutes and usable once.
  */
@@ -117,6 +132,9 @@ export const decideRequest = async (options: {
         // Decisions on one request happen one after another.
         await tx.$queryRaw`select id from "AccessRequest" where id = ${requestId} for update`;
         const request = await assertDecidable(tx, { actor, requestId, now });
+        // The approver's groups as they are now, not as the session read them: a directory
+        // (SCIM) may have removed them from the approver group since the page was opened.
+        await assertStillApprover(tx, { actor, requestId, context });
         const { passkeyId, challengeId } = await verifyStepUp({
           tx,
           admission,

@@ -1,11 +1,12 @@
 import { appendAuditEvents } from "../audit";
 import type { Db } from "../db";
-import { REVOCABLE_GRANT_INCLUDE, revokeGrantInTransaction } from "./revoke-grant-in-transaction";
+import { REVOCABLE_GRANT_INCLUDE, revokeGrantInTransaction, type TRevokingActor } from "./revoke-grant-in-transaction";
 
 type TEndAccessOfUserOptions = {
   /** The person being deactivated; their row is locked by the caller. */
   userId: string;
-  actor: { userId: string; name: string };
+  /** An administrator, or a directory connection (SCIM `active: false` or DELETE). */
+  actor: TRevokingActor;
   now: Date;
   audit: { ip: string | null; userAgent: string | null; requestId: string | null };
 };
@@ -35,7 +36,7 @@ export const endAccessOfUser = async (
   await appendAuditEvents(
     tx,
     cancelled.map((request) => ({
-      actorType: "USER" as const,
+      actorType: actor.actorType ?? ("USER" as const),
       actorId: actor.userId,
       action: "request.cancel",
       targetType: "request",

@@ -9,12 +9,17 @@ export const REVOCABLE_GRANT_INCLUDE = {
 } as const;
 type TRevocableGrant = Prisma.GrantGetPayload<{ include: typeof REVOCABLE_GRANT_INCLUDE }>;
 
+export type TRevokingActor = { userId: string; name: string; actorType?: "USER" | "DIRECTORY" };
+
 type TRevokeInTransactionOptions = {
   /** Locked by the caller (`for update`), not revoked, not yet expired. */
   grant: TRevocableGrant;
   now: Date;
-  /** The person who revokes: an administrator or security reviewer, or the subject. */
-  actor: { userId: string; name: string };
+  /**
+   * Who revokes: an administrator or security reviewer, or the subject; or a directory
+   * connection (`actorType: "DIRECTORY"`, userId its id) deactivating the subject.
+   */
+  actor: TRevokingActor;
   /** Stored on the grant and sent to target systems. */
   reason: string | null;
   /** The audit event's reason (what the person typed), when it differs from `reason`. */
@@ -35,7 +40,11 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
   const { grant, now, actor, reason } = options;
   await tx.grant.update({
     where: { id: grant.id },
-    data: { revokedAt: now, revokedById: actor.userId, revokeReason: reason },
+    data: {
+      revokedAt: now,
+      revokedById: actor.actorType === "DIRECTORY" ? null : actor.userId,
+      revokeReason: reason,
+    },
   });
   await tx.grantLifecycleEvent.createMany({
     data: [{ grantId: grant.id, kind: "REVOKED", at: now }],
@@ -60,7 +69,7 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
   // Last: the audit event takes the chain's lock, held until commit, so nothing else waits behind
   // this transaction's other writes (a burst of revocations queued on it).
   await appendAuditEvent(tx, {
-    actorType: "USER",
+    actorType: actor.actorType ?? "USER",
     actorId: actor.userId,
     action: "grant.revoke",
     targetType: "grant",

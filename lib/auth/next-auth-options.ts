@@ -7,6 +7,7 @@ import { errorMessageOf } from "./log-metadata";
 import { safeRedirectUrl } from "./safe-callback";
 import { revokeSession } from "./session";
 import { countFailedSignIn } from "./count-failed-sign-in";
+import { linkDirectoryUserAtSignIn } from "../scim/link-at-sign-in";
 import { checkEmailAvailable, signInUser, type TRequestContext } from "./sign-in";
 import { admitSignIn } from "./sign-in-limits";
 
@@ -85,6 +86,8 @@ export const getAuthOptions = (): NextAuthOptions => {
         const issuer = issuerOf(claims);
         const context = await requestContext();
         if (!(await admitSignIn({ issuer, subject: claims.sub, context }))) return false;
+        // A person the directory (SCIM) created before this first sign-in, keyed by another claim.
+        await linkDirectoryUserAtSignIn({ issuer, subject: claims.sub, claims, context });
         // A verified e-mail another account holds: refused, and the person told why.
         const identity = identityFromClaims(claims, identityOptions(issuer, config.oidc));
         return (await checkEmailAvailable({ issuer, identity, context })) ? true : "/signin?error=EmailInUse";

@@ -66,7 +66,7 @@ export const signInUser = async (options: {
 
   const existing = await db.user.findUnique({
     where: { issuer_subject: { issuer, subject: identity.subject } },
-    select: { id: true, deactivatedAt: true },
+    select: { id: true, deactivatedAt: true, directoryId: true },
   });
   if (existing?.deactivatedAt) {
     await recordAuditEvent({
@@ -95,7 +95,14 @@ export const signInUser = async (options: {
           groups: identity.groups,
           lastSignInAt: now,
         },
-        update: { email: identity.email, name: identity.name, groups: identity.groups, lastSignInAt: now },
+        // A person a directory connection manages (SCIM) keeps the directory's groups: the ID
+        // token's groups claim is not their source (docs/decisions/0038-scim-directory-sync.md).
+        update: {
+          email: identity.email,
+          name: identity.name,
+          ...(existing?.directoryId ? {} : { groups: identity.groups }),
+          lastSignInAt: now,
+        },
         select: { id: true, deactivatedAt: true },
       });
       // Deactivated between the check above and now: refuse, and record nothing but the denial.

@@ -46,6 +46,7 @@ export const ACTIONS = [
   "grant.credential",
   "breakglass.review",
   "services.manage",
+  "directory.manage",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
@@ -80,6 +81,8 @@ const inApproverGroups = (actor: TActor, target: TRequestTarget): boolean =>
 const RULES: Record<TAction, TRule> = {
   // Service clients (machine identities): create, rotate, disable. The CLI acts as the system.
   "services.manage": (actor) => hasRole(actor, "admin") || actor.kind === "system",
+  // Directory sync (SCIM): connections and their bearer tokens.
+  "directory.manage": (actor) => hasRole(actor, "admin"),
   "portal.use": (actor) => actor.kind === "user",
   "admin.view": (actor) => hasRole(actor, "admin"),
   "users.read": (actor) => hasRole(actor, "admin"),

@@ -57,9 +57,17 @@ const AdminPage = async () => {
           ).
         </p>
       </Section>
+      <Section title="Directory sync">
+        <p>
+          <Link href="/admin/directory" className="underline">
+            Directory sync
+          </Link>
+          : SCIM 2.0 provisioning from your IdP (tokens per connection).
+        </p>
+      </Section>
       <Section title="Users">
         <DataTable
-          caption="Users who have signed in through single sign-on"
+          caption="Users: signed in through single sign-on, or created by directory sync"
           columns={["Name", "Email", "Groups", "Last sign-in", "Status", "Action"]}
         >
           {users.map((user) => (
