@@ -54,6 +54,9 @@ const CONNECT_TIMEOUT_MS = 5_000;
 /** A Prisma client on its own pool, observed by lib/db/availability.ts (the process's `db`, tests). */
 export const createDbClient = (options: { connectionString: string }): PrismaClient =>
   new PrismaClient({
+    // A burst (expiries, revocations) queues for a connection as long as a new one may take to
+    // open, rather than failing after Prisma's default 2 s while the pool is busy.
+    transactionOptions: { maxWait: CONNECT_TIMEOUT_MS },
     adapter: new PrismaPg(
       {
         connectionString: options.connectionString,
