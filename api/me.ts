@@ -25,6 +25,12 @@ import { resolvePersonActor, verifyPersonToken, PersonTokenError } from "../lib/
 import { AppError } from "../lib/errors";
 import { getGrantProvisioning, issueGrantCredential, revealGrantCredential } from "../lib/provisioning";
 import type { TKeyRing } from "../lib/services/signing-keys";
+import {
+  ZMeCreateRequest,
+  ZMeCredential as ZCredential,
+  ZMeEnd as ZEnd,
+  ZMeExtend as ZExtend,
+} from "../lib/devices/me-schemas";
 
 /** The /me routes as templates; `{id}` is one path segment. */
 export const ME_ROUTES = {
@@ -109,21 +115,6 @@ const invalid = (error: z.ZodError) => {
     fields,
   );
 };
-
-export const ZMeCreateRequest = z.strictObject({
-  resource: z.string().min(1).max(100),
-  permissions: z.array(z.string().min(1).max(32)).min(1).max(16),
-  durationMinutes: z.number().int().positive(),
-  justification: z.string().max(2000),
-  ticket: z.string().max(64).optional(),
-  startAt: z.iso.datetime({ offset: true }).optional(),
-  /** Needed only when more than one of the person's policies on the resource allows the permissions. */
-  policyId: z.string().min(1).max(64).optional(),
-});
-
-const ZExtend = z.strictObject({ minutes: z.number().int(), justification: z.string().max(2000) });
-const ZEnd = z.strictObject({ reason: z.string().max(2000).optional() });
-const ZCredential = z.strictObject({ connectorId: z.uuid().optional(), publicKey: z.string().max(10_000).optional() });
 
 const requestLink = (id: string) => new URL(`/requests/${id}`, getConfig().appUrl).toString();
 
@@ -330,14 +321,24 @@ export const answerMe = async (
         view.steps.find((candidate) =>
           connectorId ? candidate.connectorId === connectorId : candidate.credentialWaiting,
         ) ?? view.steps.find((candidate) => !candidate.provisionedAt && !candidate.deprovisionedAt);
-      if (!step) throw new AppError("CONFLICT", "No credential waits for this grant (each is shown once).");
-      if (!step.credentialWaiting && !step.provisionedAt)
+      // A connector the worker has not reached yet has no step: the grant is still being provisioned.
+      const now = new Date();
+      const unreached = await db.connector.count({
+        where: {
+          resource: { key: view.resource.key },
+          disabledAt: null,
+          id: { notIn: [...view.steps.map((known) => known.connectorId), ...view.onDemand.map((known) => known.id)] },
+        },
+      });
+      const live = !view.revokedAt && view.expiresAt > now && view.startsAt <= now;
+      if (live && ((!step && unreached > 0) || (step && !step.credentialWaiting && !step.provisionedAt)))
         throw new AppError(
           "CONFLICT",
           "The grant is still being provisioned; retry in a moment.",
           {},
           { retryAfterSeconds: 1 },
         );
+      if (!step) throw new AppError("CONFLICT", "No credential waits for this grant (each is shown once).");
       const credential = await revealGrantCredential({
         actor,
         input: { grantId, connectorId: step.connectorId },
