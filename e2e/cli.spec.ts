@@ -6,7 +6,7 @@
  * grant and the same psql command is refused.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
@@ -42,7 +42,12 @@ const waitFor = async (pattern: RegExp, timeout = 30_000): Promise<RegExpMatchAr
     .toBe(true);
   return match as unknown as RegExpMatchArray;
 };
-const clear = () => tmux("send-keys", "-t", SESSION, "clear", "Enter");
+/** What the terminal showed, command by command: the README's recorded session comes from here. */
+const transcript: string[] = [];
+const clear = () => {
+  transcript.push(screen().replace(/\n+$/, ""));
+  tmux("send-keys", "-t", SESSION, "clear", "Enter");
+};
 
 test.beforeAll(async () => {
   target = await createPostgresTarget();
@@ -161,5 +166,8 @@ test("jit login, request --wait while an approver approves, psql against the rea
   type(`npx jit whoami; echo "EXIT=$?"`);
   await waitFor(/Run `jit login`[\s\S]*EXIT=3/);
 
+  clear();
+  mkdirSync(".test-output", { recursive: true });
+  writeFileSync(".test-output/jit-session.txt", `${transcript.join("\n")}\n`);
   for (const page of [ada, tess, dmitri]) await page.context().close();
 });

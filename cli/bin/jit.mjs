@@ -136,7 +136,8 @@ const session = async () => {
   if (answer.status !== 200) {
     if (answer.body.error === "invalid_grant") {
       forgetCredentials();
-      throw new CliError(`${answer.body.message} Run \`jit login\`.`, EXIT.NOT_SIGNED_IN);
+      const message = String(answer.body.message ?? "Signed out.");
+      throw new CliError(message.includes("jit login") ? message : `${message} Run \`jit login\`.`, EXIT.NOT_SIGNED_IN);
     }
     throw failed(answer);
   }
