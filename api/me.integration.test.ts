@@ -260,6 +260,18 @@ describe("access tokens", () => {
     });
     assert.equal(check.status, 401);
     assert.equal((await me("/api/v1/openapi.json", person.access_token)).status, 401);
+    // The engineers' routes are in the OpenAPI document, under their own tag.
+    const doc = (await (await me("/api/v1/openapi.json", serviceToken)).json()) as {
+      tags: Array<{ name: string }>;
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+    };
+    assert.ok(doc.tags.some((tag) => tag.name === "Engineers (person tokens)"));
+    for (const template of Object.keys(ME_ROUTES))
+      assert.deepEqual(
+        Object.values(doc.paths[template] ?? {}).map((operation) => operation.tags),
+        [["Engineers (person tokens)"]],
+        template,
+      );
   });
 });
 
