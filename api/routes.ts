@@ -8,6 +8,8 @@ export const API_ROUTES = {
   "/api/v1/access/check": ["POST"],
   "/api/v1/grants": ["GET"],
   "/api/v1/oauth/token": ["POST"],
+  // RFC 8628 3.1, for the `jit` CLI; the engineers' /api/v1/me/* routes are in api/me.ts (ME_ROUTES).
+  "/api/v1/oauth/device_authorization": ["POST"],
   "/.well-known/jwks.json": ["GET"],
   "/api/v1/openapi.json": ["GET"],
   // Liveness for the orchestrator: any method, nothing about users or grants.

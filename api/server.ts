@@ -31,6 +31,14 @@ import {
   type TVerifiedToken,
 } from "../lib/services/tokens";
 import { clientIpFrom } from "../lib/security/client-ip.mjs";
+import {
+  DEVICE_CODE_GRANT,
+  DeviceGrantError,
+  exchangeDeviceCode,
+  refreshPersonToken,
+  startDeviceAuthorization,
+} from "../lib/devices";
+import { answerMe, authenticatePerson, matchMeRoute, ME_ROUTES, MeError } from "./me";
 
 const MAX_BODY_BYTES = 16 * 1024;
 const TOKEN_CACHE_MAX = 100_000;
@@ -225,6 +233,20 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     if (res.headersSent) return void res.destroy();
     if (error instanceof HttpError)
       return send(res, error.status, { error: error.error, message: error.message }, error.headers);
+    if (error instanceof MeError)
+      return send(
+        res,
+        error.answer.status,
+        { error: error.answer.error, message: error.message },
+        error.answer.headers,
+      );
+    if (error instanceof DeviceGrantError)
+      return send(
+        res,
+        400,
+        { error: error.error, error_description: error.message, message: error.message },
+        { pragma: "no-cache" },
+      );
     // An AppError as it is; a database connection error as a 503 with Retry-After (ADR 0021).
     const known = asAppError(error);
     if (known)
@@ -439,6 +461,22 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       tokenGuard.admitRequest(ip);
       admitted = true;
       const body = await readBody(req);
+      // The person grants (RFC 8628 device code, refresh): no client secret, no hash to guard.
+      const form = new URLSearchParams(body);
+      const grantType = form.get("grant_type");
+      if (grantType === DEVICE_CODE_GRANT || grantType === "refresh_token") {
+        const context = { ip, userAgent: req.headers["user-agent"] ?? null, requestId };
+        const contentType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+        if (contentType !== "application/x-www-form-urlencoded")
+          throw new DeviceGrantError("invalid_request", "The body must be application/x-www-form-urlencoded.");
+        if (form.get("client_id") !== "jit-cli")
+          throw new DeviceGrantError("invalid_request", "client_id must be jit-cli.");
+        const token =
+          grantType === DEVICE_CODE_GRANT
+            ? await exchangeDeviceCode({ deviceCode: form.get("device_code") ?? undefined, keyRing, context })
+            : await refreshPersonToken({ refreshToken: form.get("refresh_token") ?? undefined, keyRing, context });
+        return send(res, 200, token, { pragma: "no-cache" });
+      }
       const token = await issueClientCredentialsToken({
         authorization: req.headers.authorization,
         contentType: req.headers["content-type"],
@@ -480,11 +518,72 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     }
   };
 
+  /** RFC 8628 3.1: per address like the token endpoint, then a device code and a user code. */
+  const handleDeviceAuthorization = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const ip = clientIpOf(req);
+    try {
+      tokenGuard.admitRequest(ip);
+    } catch (error) {
+      if (error instanceof TokenThrottledError)
+        throw new HttpError(429, "rate_limited", error.message, { "retry-after": String(error.retryAfterSeconds) });
+      throw error;
+    }
+    const contentType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+    const body = await readBody(req);
+    if (contentType !== "application/x-www-form-urlencoded")
+      throw new DeviceGrantError("invalid_request", "The body must be application/x-www-form-urlencoded.");
+    const input: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(body)) {
+      if (key in input) throw new DeviceGrantError("invalid_request", `The parameter ${key} is repeated.`);
+      input[key] = value;
+    }
+    const answer = await startDeviceAuthorization({
+      input,
+      portalUrl: config.appUrl,
+      context: { ip, userAgent: req.headers["user-agent"] ?? null, requestId },
+    });
+    send(res, 200, answer, { pragma: "no-cache" });
+  };
+
+  /** The engineers' API (api/me.ts): a person token, per-person rate limit, the portal's use cases. */
+  const handleMe = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+    now: number,
+  ): Promise<boolean> => {
+    const matched = matchMeRoute(url.pathname);
+    if (!matched) return false;
+    const method = req.method ?? "GET";
+    const methods: readonly string[] = ME_ROUTES[matched.route];
+    if (!methods.includes(method))
+      throw new HttpError(405, "method_not_allowed", `Use ${methods.join(", ")}.`, { allow: methods.join(", ") });
+    const actor = await authenticatePerson(req, keyRing, now);
+    const decision = limiter.take(`person:${actor.userId}`, now);
+    if (!decision.ok)
+      throw new HttpError(429, "rate_limited", "Too many requests for this person; retry later.", {
+        "retry-after": String(decision.retryAfterSeconds),
+      });
+    const aborted = new AbortController();
+    res.once("close", () => aborted.abort());
+    const answer = await answerMe(matched.route, matched.id, {
+      actor,
+      audit: { ip: clientIpOf(req), userAgent: req.headers["user-agent"] ?? null, requestId },
+      url,
+      readBody: () => readBody(req),
+      signal: aborted.signal,
+    });
+    send(res, answer.status, answer.body);
+    return true;
+  };
+
   const route = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
     const now = Date.now();
     const url = new URL(req.url ?? "/", "http://api.local");
     const method = req.method ?? "GET";
     const path = url.pathname;
+    if (path.startsWith("/api/v1/me") && (await handleMe(req, res, url, requestId, now))) return;
     // The route table (api/routes.ts) decides what exists and which methods it takes.
     if (!isApiPath(path)) throw new HttpError(404, "not_found", `No such endpoint: ${method} ${path}.`);
     const methods: readonly string[] = API_ROUTES[path];
@@ -497,6 +596,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
         return handleGrants(req, res, url, now);
       case "/api/v1/oauth/token":
         return handleToken(req, res, requestId);
+      case "/api/v1/oauth/device_authorization":
+        return handleDeviceAuthorization(req, res, requestId);
       case "/.well-known/jwks.json":
         return send(res, 200, keyRing.jwks, { "cache-control": "public, max-age=60" });
       case "/api/v1/openapi.json":

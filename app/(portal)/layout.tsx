@@ -22,6 +22,7 @@ const PortalLayout = async ({ children }: { children: ReactNode }) => {
   if (can(actor, "security.view")) items.push({ href: "/security", label: "Security" });
   if (can(actor, "admin.view")) items.push({ href: "/admin", label: "Admin" });
   items.push({ href: "/passkeys", label: "Passkeys" });
+  items.push({ href: "/devices", label: "My devices" });
   items.push({ href: "/notifications", label: "Notifications", unread: await countUnreadNotifications({ actor }) });
 
   return (

@@ -286,6 +286,20 @@ const PAGES: TPageRow[] = [
   },
   {
     kind: "page",
+    route: "/device",
+    name: "confirm a CLI's device code",
+    path: () => "/device?code=BCDF-GHJK",
+    cells: pageCells(allPeople("ok")),
+  },
+  {
+    kind: "page",
+    route: "/devices",
+    name: "one's own CLI devices",
+    path: () => "/devices",
+    cells: pageCells(allPeople("ok")),
+  },
+  {
+    kind: "page",
     route: "/notifications",
     name: "one's own notifications, and nobody else's",
     path: () => "/notifications",
@@ -729,6 +743,21 @@ const ACTIONS: TActionRow[] = [
     cells: actionCells({ engineer: "ok", approver: "not_found", security: "not_found", admin: "not_found" }),
     unchanged: async (fx, db) => db.passkey.count({ where: { id: fx.passkeys.own } }),
   },
+  // CLI devices: a code nobody started, a device nobody has.
+  {
+    kind: "action",
+    action: A("(portal)/device/actions.ts", "confirmDeviceAction"),
+    name: "confirm a device code that no CLI started",
+    args: () => [null, form({ userCode: "BCDF-GHJK", deviceName: "matrix laptop", decision: "approve" })],
+    cells: actionCells(allPeople("not_found")),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/devices/actions.ts", "revokeDeviceAction"),
+    name: "sign out a device that is not one's own",
+    args: () => ["0197a000-0000-7000-8000-000000000000"],
+    cells: actionCells(allPeople("not_found")),
+  },
   // Notifications: the only action marks one's own as read, never anyone else's.
   {
     kind: "action",
@@ -1032,6 +1061,14 @@ const API: TApiRow[] = [
     path: () => "/api/v1/oauth/token",
     clientCredentials: true,
     cells: apiCells({ "service:access:check": 200, "service:grants:read": 200 }),
+  },
+  {
+    kind: "api",
+    route: "/api/v1/oauth/device_authorization",
+    name: "device authorization (RFC 8628: anyone may start one; this call has no client_id)",
+    method: "POST",
+    path: () => "/api/v1/oauth/device_authorization",
+    cells: everyone(400),
   },
   {
     kind: "api",

@@ -357,6 +357,21 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
     kind: "object",
     fields: [field("passkeyId", typed(id())), field("stepUp", assertion, true)],
   },
+  "app/(portal)/device/actions.ts#confirmDeviceAction": {
+    kind: "form",
+    fields: [
+      field("userCode", {
+        valid: fc.constantFrom("BCDF-GHJK", "bcdfghjk"),
+        invalid: fc.constantFrom("", "AEIO-UAEI", "1234"),
+      }),
+      field("deviceName", text(1, 80)),
+      field("decision", choice(["approve", "deny"])),
+    ],
+  },
+  "app/(portal)/devices/actions.ts#revokeDeviceAction": {
+    kind: "positional",
+    fields: [field("deviceId", typed(id()))],
+  },
   "app/(portal)/notifications/actions.ts#markAllReadAction": {
     kind: "none",
     effects: { tables: ["Notification"], auditActions: [] },

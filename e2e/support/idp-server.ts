@@ -112,6 +112,13 @@ export const E2E_USERS = [
     description: "Gets a real PostgreSQL login through a connector in the tests.",
   },
   {
+    sub: "e2e-tess",
+    email: "tess@example.com",
+    name: "Tess Terminal",
+    groups: ["engineers"],
+    description: "Signs in the jit CLI and connects with psql from a terminal in the tests.",
+  },
+  {
     sub: "e2e-dmitri",
     email: "dmitri@example.com",
     name: "Dmitri Dbapprover",

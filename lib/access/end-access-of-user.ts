@@ -1,5 +1,6 @@
 import { appendAuditEvents } from "../audit";
 import type { Db } from "../db";
+import { revokeDevicesOfUser } from "../devices/devices";
 import { REVOCABLE_GRANT_INCLUDE, revokeGrantInTransaction, type TRevokingActor } from "./revoke-grant-in-transaction";
 
 type TEndAccessOfUserOptions = {
@@ -23,11 +24,20 @@ export const DEACTIVATION_REASON = "the person was deactivated";
  * before, and the grant it made is then found and revoked below; a decision that comes after
  * finds the request cancelled and its requester deactivated. A grant made by any other path
  * waits on the person's row (createGrantForRequest reads it `for share`) and is refused.
+ * Their CLI devices (lib/devices) are revoked too, with their refresh tokens.
  */
 export const endAccessOfUser = async (
   tx: Db,
   { userId, actor, now, audit }: TEndAccessOfUserOptions,
-): Promise<{ requestsCancelled: number; grantsRevoked: number }> => {
+): Promise<{ requestsCancelled: number; grantsRevoked: number; devicesRevoked: number }> => {
+  // Their command-line devices first: no token of theirs is honoured past this transaction.
+  const devicesRevoked = await revokeDevicesOfUser(tx, {
+    userId,
+    actorId: actor.userId,
+    reason: DEACTIVATION_REASON,
+    now,
+    audit,
+  });
   const cancelled = await tx.accessRequest.updateManyAndReturn({
     where: { requesterId: userId, status: "PENDING" },
     data: { status: "CANCELLED", decidedAt: now },
@@ -69,5 +79,5 @@ export const endAccessOfUser = async (
       audit,
     });
   }
-  return { requestsCancelled: cancelled.length, grantsRevoked: grants.length };
+  return { requestsCancelled: cancelled.length, grantsRevoked: grants.length, devicesRevoked };
 };

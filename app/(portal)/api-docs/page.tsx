@@ -6,6 +6,7 @@ import { buildOpenApiDocument } from "@/lib/services";
 export const metadata: Metadata = { title: "API documentation" };
 
 type TOperation = {
+  tags?: string[];
   summary?: string;
   requestBody?: { content: Record<string, { schema: unknown }> };
   parameters?: Array<{ name: string; description?: string; schema: unknown }>;
@@ -34,6 +35,9 @@ const ApiDocsPage = async () => {
       {Object.entries(doc.paths).map(([path, methods]) =>
         Object.entries(methods as Record<string, TOperation>).map(([method, operation]) => (
           <Section key={`${method} ${path}`} title={`${method.toUpperCase()} ${path}`}>
+            {operation.tags?.length ? (
+              <p className="mb-1 text-xs tracking-wide text-slate-500 uppercase">{operation.tags.join(", ")}</p>
+            ) : null}
             <p className="mb-2 text-sm">{operation.summary}</p>
             {operation.parameters?.length ? (
               <>

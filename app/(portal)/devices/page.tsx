@@ -1,0 +1,57 @@
+import type { Metadata } from "next";
+import { Empty, PageHeader, Section } from "@/app/components/ui";
+import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
+import { listMyDevices } from "@/lib/devices";
+import { formatUtc } from "@/lib/time";
+import { RevokeDeviceButton } from "./revoke-device-button";
+
+export const metadata: Metadata = { title: "My devices" };
+
+/** The terminals signed in as this person with `jit login`; each can be signed out here. */
+const DevicesPage = async () => {
+  const actor = await requirePageActor("/devices");
+  await authorizePage(actor, "portal.use");
+  const devices = await listMyDevices({ actor });
+  return (
+    <>
+      <PageHeader
+        title="My devices"
+        description="Terminals signed in as you with `jit login`. Signing one out ends its tokens at its next call; it must sign in again."
+      />
+      <Section title="Signed-in devices">
+        {devices.length === 0 ? (
+          <Empty>No device is signed in. Run `jit login` in a terminal to add one.</Empty>
+        ) : (
+          <table className="w-full text-left text-sm">
+            <thead>
+              <tr className="border-b border-slate-200">
+                <th className="py-1">Name</th>
+                <th className="py-1">Signed in</th>
+                <th className="py-1">Last used</th>
+                <th className="py-1">From</th>
+                <th className="py-1">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {devices.map((device) => (
+                <tr key={device.id} className="border-b border-slate-100">
+                  <td className="py-1">{device.name}</td>
+                  <td className="py-1">{formatUtc(device.createdAt)}</td>
+                  <td className="py-1">{device.lastUsedAt ? formatUtc(device.lastUsedAt) : "never"}</td>
+                  <td className="py-1">{device.ip ?? "unknown"}</td>
+                  <td className="py-1">
+                    <RevokeDeviceButton deviceId={device.id} name={device.name} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </>
+  );
+};
+
+export default DevicesPage;
