@@ -1,3 +1,4 @@
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvents } from "../audit";
 import type { Db } from "../db";
 import { REVOCABLE_GRANT_INCLUDE, revokeGrantInTransaction } from "./revoke-grant-in-transaction";
@@ -46,6 +47,8 @@ export const endAccessOfUser = async (
       ...audit,
     })),
   );
+
+  for (const request of cancelled) await queueChatSync(tx, { requestId: request.id, now });
 
   const live = await tx.$queryRaw<Array<{ id: string }>>`
     select id from "Grant"
