@@ -7,6 +7,13 @@
 export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3100);
 export const IDP_PORT = Number(process.env.E2E_IDP_PORT ?? 3101);
 export const APP_URL = `http://localhost:${APP_PORT}`;
+/** The Slack stand-in (e2e/support/slack-server.ts) the portal's Slack app talks to. */
+export const SLACK_PORT = Number(process.env.E2E_SLACK_PORT ?? APP_PORT + 7);
+export const SLACK_TOKEN = "xoxb-e2e-0000000000-stand-in";
+export const SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-0123456789";
+export const SLACK_CHANNEL = "C0E2EAPPROVALS";
+/** The e2e people in the stand-in's workspace, by the e-mail their IdP verified. */
+export const SLACK_USERS: Record<string, string> = { "bob@example.com": "U0BOB", "carol@example.com": "U0CAROL" };
 export const IDP_URL = `http://localhost:${IDP_PORT}`;
 export const CLIENT_ID = "jit-portal-e2e";
 export const CLIENT_SECRET = "e2e-client-secret-not-a-default";
@@ -42,6 +49,10 @@ export const appEnvFor = (ports: { app: number; idp: number }): Record<string, s
   ADMIN_GROUPS: "portal-admins",
   SECURITY_GROUPS: "security-reviewers",
   NEXT_TELEMETRY_DISABLED: "1",
+  SLACK_BOT_TOKEN: SLACK_TOKEN,
+  SLACK_SIGNING_SECRET,
+  SLACK_API_URL: `http://127.0.0.1:${SLACK_PORT}/api/`,
+  SLACK_APPROVAL_CHANNEL: SLACK_CHANNEL,
   SIGN_IN_RATE_LIMIT_IP: "10000",
   SIGN_IN_RATE_LIMIT_ACCOUNT: String(SIGN_IN_ACCOUNT_LIMIT),
   SIGN_IN_RATE_LIMIT_WINDOW_SECONDS: String(SIGN_IN_WINDOW_SECONDS),

@@ -40,7 +40,9 @@ const readBody = (request: IncomingMessage): Promise<string> =>
 
 const METHODS = new Set(["chat.postMessage", "chat.update", "users.lookupByEmail"]);
 
-export const startFakeSlack = async (options: { token?: string; users?: Record<string, string> } = {}) => {
+export const startFakeSlack = async (
+  options: { token?: string; users?: Record<string, string>; port?: number } = {},
+): Promise<TFakeSlack> => {
   const token = options.token ?? "xoxb-test-0000000000-fake";
   const calls: TFakeSlackCall[] = [];
   const violations: string[] = [];
@@ -152,7 +154,7 @@ export const startFakeSlack = async (options: { token?: string; users?: Record<s
       answer(500, { ok: false, error: "fatal_error" });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const fake: TFakeSlack = {
     apiUrl: `http://127.0.0.1:${port}/api/`,
