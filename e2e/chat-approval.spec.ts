@@ -110,8 +110,10 @@ test("a request's Slack message leads an approver on a phone to a one-tap passke
   await expect(bob.getByRole("alert").filter({ hasText: "This link has expired" })).toBeVisible();
   await bob.goto(path(carolApprove));
   await expect(bob.getByRole("alert").filter({ hasText: "sent to another approver" })).toBeVisible();
-  // Nothing was preselected, nothing decided: the page at 375 px shows the decision first,
-  // both buttons large and within the first screen, and nothing wider than the phone.
+  // Nothing was preselected, nothing decided: the page at 375 px shows the facts and the
+  // decision first, both buttons large and within the first screen, nothing wider than the phone.
+  await bob.goto(`/requests/${requestId}`);
+  await expect(bob.getByTestId("approval-count")).toBeInViewport();
   const open = bob.getByRole("region", { name: "Your decision" });
   for (const name of ["Approve", "Deny"]) {
     const box = await open.getByRole("button", { name }).boundingBox();

@@ -1,5 +1,5 @@
 /**
- * Slack's interactivity requests (the Request URL of deploy/slack-app-manifest.yaml). Our
+ * Slack's interactivity requests (the Request URL of deploy/slack/app-manifest.yaml). Our
  * buttons are link buttons: the browser opens the portal, and Slack also tells this endpoint
  * that a button was pressed. Nothing is decided here (a decision needs the passkey on the
  * portal's page), so the endpoint only authenticates the request and acknowledges it at once,

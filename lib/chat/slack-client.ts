@@ -50,7 +50,7 @@ const PERMANENT = new Set([
 const HINTS: Record<string, string> = {
   channel_not_found: "check the channel id, and that the app can see the channel",
   not_in_channel: "invite the app to the channel (/invite @JIT Access)",
-  missing_scope: "reinstall the app with the scopes of deploy/slack-app-manifest.yaml",
+  missing_scope: "reinstall the app with the scopes of deploy/slack/app-manifest.yaml",
 };
 
 /** Slack's error code of a failed call, if Slack gave one. */

@@ -82,16 +82,6 @@ export const DecisionPanel = ({
       {canDecide ? (
         <>
           <p className="mt-1 text-sm text-slate-600">Each decision is confirmed with your passkey.</p>
-          <label htmlFor="decision-comment" className="mt-4 block font-medium">
-            Comment (required to deny)
-          </label>
-          <textarea
-            id="decision-comment"
-            rows={2}
-            value={comment}
-            onChange={(event) => setComment(event.target.value)}
-            className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"
-          />
           <div className="mt-4 grid grid-cols-2 gap-3">
             <button
               type="button"
@@ -110,6 +100,16 @@ export const DecisionPanel = ({
               {busy === "DENY" ? "Confirm with your passkey…" : "Deny"}
             </button>
           </div>
+          <label htmlFor="decision-comment" className="mt-4 block font-medium">
+            Comment (required to deny)
+          </label>
+          <textarea
+            id="decision-comment"
+            rows={2}
+            value={comment}
+            onChange={(event) => setComment(event.target.value)}
+            className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"
+          />
         </>
       ) : (
         <p className="mt-1 text-sm text-slate-600">You have decided on this request.</p>
