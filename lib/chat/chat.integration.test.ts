@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { UnrecoverableError } from "bullmq";
 import { decideRequest, startDecision } from "../access/decide-request";
@@ -17,6 +19,7 @@ import { startFakeSlack, type TFakeSlack } from "../testing/fake-slack";
 import { createActorWithPasskey, createResourceWithPolicy, uniqueId } from "../testing/fixtures";
 import { appErrorWith } from "../testing/matchers";
 import type { TSoftwareAuthenticator } from "../testing/software-authenticator";
+import { checkAdaptiveCard } from "../testing/adaptive-card-schema";
 import { dumpSlackBlocks, type TSlackBlock } from "./approval-card";
 import { decisionLinkPath, redeemDecisionLink, signDecisionLink, DECISION_LINK_TTL_MS } from "./decision-link";
 import { syncRequestMessages, type TChatSettings } from "./sync-request-messages";
@@ -190,6 +193,57 @@ describe("Slack approval messages", () => {
       (call) => call.method === "chat.postMessage" && call.args.channel === "C0RATELIMIT",
     );
     assert.equal(posts.length, 2, "the refused call and its retry");
+  });
+});
+
+describe("Teams Workflows webhook", () => {
+  it("posts the Adaptive Card once per state, through a real HTTP receiver", async () => {
+    const received: Array<{ type: string; body: unknown }> = [];
+    const receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        received.push({
+          type: request.headers["content-type"] ?? "",
+          body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown,
+        });
+        response.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/workflows/abc/triggers/manual/paths/invoke?sig=secret`;
+    const teams: TChatSettings = { ...settings(), slack: null, teamsWebhookUrl: url };
+    try {
+      const { policy } = await createResourceWithPolicy({ approverGroups: [uniqueId("appr")] });
+      const requester = await withPasskey(["engineers"]);
+      const { requestId } = await requestAccess({
+        actor: requester.actor,
+        input: {
+          policyId: policy.id,
+          permissions: ["read"],
+          durationMinutes: 30,
+          justification: "Look at the slow queries for INC-77",
+        },
+      });
+      assert.deepEqual(await syncRequestMessages({ requestId, provider: "teams", settings: teams }), {
+        posted: 1,
+        updated: 0,
+      });
+      assert.equal((await syncRequestMessages({ requestId, provider: "teams", settings: teams })).posted, 0);
+      await cancelRequest({ actor: requester.actor, requestId });
+      assert.equal((await syncRequestMessages({ requestId, provider: "teams", settings: teams })).posted, 1);
+      assert.equal(received.length, 2);
+      for (const { type, body } of received) {
+        assert.equal(type, "application/json");
+        const envelope = body as { type: string; attachments: Array<{ contentType: string; content: unknown }> };
+        assert.equal(envelope.type, "message");
+        assert.equal(envelope.attachments[0]?.contentType, "application/vnd.microsoft.card.adaptive");
+        assert.deepEqual(checkAdaptiveCard(envelope.attachments[0]?.content), []);
+      }
+      assert.match(JSON.stringify(received[1]?.body), /Cancelled by the requester/);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });
 
