@@ -169,6 +169,25 @@ describe("Slack approval messages", () => {
     assert.equal(row.lastState, "cancelled");
   });
 
+  it("posts to the resource's own channel when the catalog names one", async () => {
+    const { requestId } = await submit("Check the replica lag for INC-4215");
+    const request = await db.accessRequest.findUniqueOrThrow({
+      where: { id: requestId },
+      select: { resourceId: true },
+    });
+    await db.resource.update({ where: { id: request.resourceId }, data: { slackChannel: "C0RESOURCE" } });
+    try {
+      await syncRequestMessages({ requestId, provider: "slack", settings: settings() });
+      const targets = await db.chatMessage.findMany({
+        where: { requestId, approverId: null },
+        select: { target: true },
+      });
+      assert.deepEqual(targets, [{ target: "C0RESOURCE" }]);
+    } finally {
+      await db.resource.update({ where: { id: request.resourceId }, data: { slackChannel: null } });
+    }
+  });
+
   it("fails the job for good on channel_not_found and not_in_channel, so Failed jobs lists it with a hint", async () => {
     const { requestId } = await submit("Check the replica lag for INC-4213");
     await assert.rejects(
