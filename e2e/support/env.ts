@@ -49,10 +49,6 @@ export const appEnvFor = (ports: { app: number; idp: number }): Record<string, s
   ADMIN_GROUPS: "portal-admins",
   SECURITY_GROUPS: "security-reviewers",
   NEXT_TELEMETRY_DISABLED: "1",
-  SLACK_BOT_TOKEN: SLACK_TOKEN,
-  SLACK_SIGNING_SECRET,
-  SLACK_API_URL: `http://127.0.0.1:${SLACK_PORT}/api/`,
-  SLACK_APPROVAL_CHANNEL: SLACK_CHANNEL,
   SIGN_IN_RATE_LIMIT_IP: "10000",
   SIGN_IN_RATE_LIMIT_ACCOUNT: String(SIGN_IN_ACCOUNT_LIMIT),
   SIGN_IN_RATE_LIMIT_WINDOW_SECONDS: String(SIGN_IN_WINDOW_SECONDS),
@@ -67,7 +63,17 @@ export const appEnvFor = (ports: { app: number; idp: number }): Record<string, s
   AUDIT_ANCHOR_SINK: process.env.AUDIT_ANCHOR_SINK ?? `file:.test-output/audit-anchors-e2e-${ports.app}.jsonl`,
 });
 
-export const appEnv = (): Record<string, string> => appEnvFor({ app: APP_PORT, idp: IDP_PORT });
+/**
+ * The e2e run's environment: also the Slack app, pointed at the Slack stand-in that
+ * playwright.config.ts starts (the drills, which use appEnvFor, run without one).
+ */
+export const appEnv = (): Record<string, string> => ({
+  ...appEnvFor({ app: APP_PORT, idp: IDP_PORT }),
+  SLACK_BOT_TOKEN: SLACK_TOKEN,
+  SLACK_SIGNING_SECRET,
+  SLACK_API_URL: `http://127.0.0.1:${SLACK_PORT}/api/`,
+  SLACK_APPROVAL_CHANNEL: SLACK_CHANNEL,
+});
 
 /** An e2e person whose IdP display name is a stored-text attack (e2e/hostile-stored-text.spec.ts). */
 export const HOSTILE_NAME = `Mallory <img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;
