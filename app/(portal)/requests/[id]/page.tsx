@@ -49,7 +49,8 @@ const RequestPage = async ({
           ? "approve"
           : "deny";
     } catch (error) {
-      if (!isAppError(error) || error.code === "NOT_FOUND") notFound();
+      if (!isAppError(error)) throw error;
+      if (error.code === "NOT_FOUND") notFound();
       linkNotice = error.message;
     }
     // Used up: the address bar keeps no token, and a reload preselects without spending it again.
