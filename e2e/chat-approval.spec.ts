@@ -40,7 +40,7 @@ test.afterAll(disconnectDb);
 test("a request's Slack message leads an approver on a phone to a one-tap passkey approval, and is edited to show it", async ({
   browser,
 }) => {
-  // A resource of this test's own: one approval by db-approvers.
+  // A resource of this test's own: one approval by chat-approvers (this journey's people only).
   const key = `chat-${randomUUID().slice(0, 8)}`;
   await db.resource.create({
     data: {
@@ -53,7 +53,7 @@ test("a request's Slack message leads an approver on a phone to a one-tap passke
           name: "read",
           permissions: ["read"],
           requesterGroups: ["engineers"],
-          approverGroups: ["db-approvers"],
+          approverGroups: ["chat-approvers"],
           approvalsRequired: 1,
           defaultDurationMinutes: 30,
           maxDurationMinutes: 60,
@@ -63,58 +63,58 @@ test("a request's Slack message leads an approver on a phone to a one-tap passke
   });
 
   // The approvers exist in the portal (they have signed in) and hold passkeys.
-  const carol = await personIn(browser, "Carol Approver", "/passkeys");
-  await registerPasskey(carol, "Carol's phone");
-  const bobDesk = await personIn(browser, "Bob Approver", "/passkeys");
-  await registerPasskey(bobDesk, "Bob's phone");
+  const quinn = await personIn(browser, "Quinn Chat", "/passkeys");
+  await registerPasskey(quinn, "Quinn's phone");
+  const piaDesk = await personIn(browser, "Pia Phone", "/passkeys");
+  await registerPasskey(piaDesk, "Pia's laptop");
 
-  // Alice asks.
-  const alice = await personIn(browser, "Alice Engineer", `/request/${key}`);
-  await alice.getByLabel("Duration (minutes)").fill("30");
-  await alice.getByLabel("Justification").fill("Read the invoices for the quarterly audit <!here>");
-  await alice.getByRole("button", { name: "Submit request" }).click();
-  await expect(alice).toHaveURL(/\/requests\/[\w-]+$/);
-  const requestId = new URL(alice.url()).pathname.split("/").pop() as string;
+  // Rhea asks.
+  const rhea = await personIn(browser, "Rhea Requester", `/request/${key}`);
+  await rhea.getByLabel("Duration (minutes)").fill("30");
+  await rhea.getByLabel("Justification").fill("Read the invoices for the quarterly audit <!here>");
+  await rhea.getByRole("button", { name: "Submit request" }).click();
+  await expect(rhea).toHaveURL(/\/requests\/[\w-]+$/);
+  const requestId = new URL(rhea.url()).pathname.split("/").pop() as string;
 
-  // The worker posts: one message in the approvers' channel, one DM each to Bob and Carol.
+  // The worker posts: one message in the approvers' channel, one DM each to Pia and Quinn.
   let posted: TInspect["messages"] = [];
   await expect
     .poll(async () => {
       posted = (await inspect()).messages.filter((message) => textOf(message.blocks).includes(requestId));
       return posted.map((message) => message.channel).sort();
     })
-    .toEqual([SLACK_CHANNEL, "D0BOB", "D0CAROL"].sort());
+    .toEqual([SLACK_CHANNEL, "D0PIA", "D0QUINN"].sort());
   const channelMessage = posted.find((message) => message.channel === SLACK_CHANNEL);
   expect(textOf(channelMessage?.blocks ?? [])).toContain("0 of 1");
   expect(textOf(channelMessage?.blocks ?? [])).toContain("&lt;!here&gt;");
-  const bobApprove = buttonUrl(posted.find((m) => m.channel === "D0BOB")?.blocks ?? [], "Approve...");
-  const carolApprove = buttonUrl(posted.find((m) => m.channel === "D0CAROL")?.blocks ?? [], "Approve...");
+  const piaApprove = buttonUrl(posted.find((m) => m.channel === "D0PIA")?.blocks ?? [], "Approve...");
+  const quinnApprove = buttonUrl(posted.find((m) => m.channel === "D0QUINN")?.blocks ?? [], "Approve...");
   const appUrl = appEnv().APP_URL as string;
-  expect(bobApprove.startsWith(`${appUrl}/requests/${requestId}?link=`)).toBe(true);
+  expect(piaApprove.startsWith(`${appUrl}/requests/${requestId}?link=`)).toBe(true);
 
-  // On Bob's phone: a tampered link, an expired one and Carol's are refused.
-  const bob = await (await browser.newContext(PHONE)).newPage();
-  await signInAs(bob, "Bob Approver", "/");
+  // On Pia's phone: a tampered link, an expired one and Quinn's are refused.
+  const piaPhone = await (await browser.newContext(PHONE)).newPage();
+  await signInAs(piaPhone, "Pia Phone", "/");
   const path = (url: string) => url.slice(appUrl.length);
-  await bob.goto(path(bobApprove).replace(/.$/, (c) => (c === "A" ? "B" : "A")));
-  await expect(bob.getByRole("alert").filter({ hasText: "This link is not valid." })).toBeVisible();
-  const bobUser = await db.user.findFirstOrThrow({ where: { email: "bob@example.com" } });
+  await piaPhone.goto(path(piaApprove).replace(/.$/, (c) => (c === "A" ? "B" : "A")));
+  await expect(piaPhone.getByRole("alert").filter({ hasText: "This link is not valid." })).toBeVisible();
+  const piaUser = await db.user.findFirstOrThrow({ where: { email: "pia@example.com" } });
   const expired = signDecisionLink({
     requestId,
-    approverId: bobUser.id,
+    approverId: piaUser.id,
     decision: "APPROVE",
     now: new Date(Date.now() - 31 * 60_000),
     secret: appEnv().AUTH_SECRET,
   });
-  await bob.goto(`/requests/${requestId}?link=${expired}`);
-  await expect(bob.getByRole("alert").filter({ hasText: "This link has expired" })).toBeVisible();
-  await bob.goto(path(carolApprove));
-  await expect(bob.getByRole("alert").filter({ hasText: "sent to another approver" })).toBeVisible();
+  await piaPhone.goto(`/requests/${requestId}?link=${expired}`);
+  await expect(piaPhone.getByRole("alert").filter({ hasText: "This link has expired" })).toBeVisible();
+  await piaPhone.goto(path(quinnApprove));
+  await expect(piaPhone.getByRole("alert").filter({ hasText: "sent to another approver" })).toBeVisible();
   // Nothing was preselected, nothing decided: the page at 375 px shows the facts and the
   // decision first, both buttons large and within the first screen, nothing wider than the phone.
-  await bob.goto(`/requests/${requestId}`);
-  await expect(bob.getByTestId("approval-count")).toBeInViewport();
-  const open = bob.getByRole("region", { name: "Your decision" });
+  await piaPhone.goto(`/requests/${requestId}`);
+  await expect(piaPhone.getByTestId("approval-count")).toBeInViewport();
+  const open = piaPhone.getByRole("region", { name: "Your decision" });
   for (const name of ["Approve", "Deny"]) {
     const box = await open.getByRole("button", { name }).boundingBox();
     expect(box).not.toBeNull();
@@ -122,29 +122,29 @@ test("a request's Slack message leads an approver on a phone to a one-tap passke
     expect(box?.height ?? 0).toBeGreaterThanOrEqual(48);
     expect(box?.width ?? 0).toBeGreaterThanOrEqual(140);
   }
-  expect(await bob.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
-  await bob.context().close();
+  expect(await piaPhone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await piaPhone.context().close();
 
-  // Bob's real tap: signed out on his phone, he signs in, lands on the decision with Approve
+  // Pia's real tap: signed out on her phone, she signs in, lands on the decision with Approve
   // chosen, and the passkey prompt opens at once.
   const phone = await (await browser.newContext(PHONE)).newPage();
-  await phone.goto(path(bobApprove));
+  await phone.goto(path(piaApprove));
   // The link survives the sign-in round trip.
   await expect(phone).toHaveURL(/\/signin\?.*callbackUrl=.*link%3D/);
-  // His passkey lives on this phone: register it first in this context, then follow the link.
-  await signInAs(phone, "Bob Approver", "/passkeys");
-  await registerPasskey(phone, "Bob's phone, really");
-  await phone.goto(path(bobApprove));
+  // Her passkey lives on this phone: register it first in this context, then follow the link.
+  await signInAs(phone, "Pia Phone", "/passkeys");
+  await registerPasskey(phone, "Pia's phone, really");
+  await phone.goto(path(piaApprove));
   await expect(phone).toHaveURL(new RegExp(`/requests/${requestId}\\?decision=approve$`));
   const panel = phone.getByRole("region", { name: "Your decision" });
   await expect(panel.getByRole("status")).toHaveText(/Approved\. The grant is created\./);
   // The same link again: used.
-  await phone.goto(path(bobApprove));
+  await phone.goto(path(piaApprove));
   await expect(phone.getByRole("alert").filter({ hasText: "used already" })).toBeVisible();
 
-  // Carol's stale button: already decided.
-  await carol.goto(path(carolApprove));
-  await expect(carol.getByRole("alert").filter({ hasText: "already decided (approved)" })).toBeVisible();
+  // Quinn's stale button: already decided.
+  await quinn.goto(path(quinnApprove));
+  await expect(quinn.getByRole("alert").filter({ hasText: "already decided (approved)" })).toBeVisible();
 
   // The channel message was edited in place: the approval, then the active grant.
   await expect
@@ -152,12 +152,12 @@ test("a request's Slack message leads an approver on a phone to a one-tap passke
       const now = (await inspect()).messages.find((message) => message.ts === channelMessage?.ts);
       return now ? textOf(now.blocks) : "";
     })
-    .toMatch(/1 of 1 \(Bob Approver\).*Approved: the grant is active until/);
+    .toMatch(/1 of 1 \(Pia Phone\).*Approved: the grant is active until/);
   const final = await inspect();
   expect(
     final.messages.filter((message) => message.channel === SLACK_CHANNEL && textOf(message.blocks).includes(requestId)),
   ).toHaveLength(1);
   expect(final.violations).toEqual([]);
 
-  for (const page of [alice, carol, bobDesk, phone]) await page.context().close();
+  for (const page of [rhea, quinn, piaDesk, phone]) await page.context().close();
 });

@@ -13,7 +13,7 @@ export const SLACK_TOKEN = "xoxb-e2e-0000000000-stand-in";
 export const SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-0123456789";
 export const SLACK_CHANNEL = "C0E2EAPPROVALS";
 /** The e2e people in the stand-in's workspace, by the e-mail their IdP verified. */
-export const SLACK_USERS: Record<string, string> = { "bob@example.com": "U0BOB", "carol@example.com": "U0CAROL" };
+export const SLACK_USERS: Record<string, string> = { "pia@example.com": "U0PIA", "quinn@example.com": "U0QUINN" };
 export const IDP_URL = `http://localhost:${IDP_PORT}`;
 export const CLIENT_ID = "jit-portal-e2e";
 export const CLIENT_SECRET = "e2e-client-secret-not-a-default";
