@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { APP_URL, appEnv, IDP_URL } from "./e2e/support/env";
+import { APP_URL, appEnv, IDP_URL, SLACK_PORT } from "./e2e/support/env";
 
 // Debian's Chromium (no browser downloads here); without the networking flags it floods the
 // closed network.
@@ -34,6 +34,14 @@ export default defineConfig({
     {
       command: "npx tsx e2e/support/idp-server.ts",
       url: `${IDP_URL}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "pipe",
+    },
+    {
+      // Slack's Web API as documented, and nothing else (lib/testing/fake-slack.ts).
+      command: "npx tsx e2e/support/slack-server.ts",
+      url: `http://127.0.0.1:${SLACK_PORT}/__inspect`,
       reuseExistingServer: false,
       timeout: 30_000,
       stdout: "pipe",

@@ -137,9 +137,12 @@ test("Verify reports a chain edited in PostgreSQL, naming the edited event", asy
   await edit(`${reason ?? ""} (edited)`);
   try {
     await page.getByRole("button", { name: "Verify the audit chain" }).click();
-    await expect(page.getByTestId("verify-result")).toContainText(`Chain BROKEN: 1 break, the first at event #${seq}.`, {
-      timeout: 120_000,
-    });
+    await expect(page.getByTestId("verify-result")).toContainText(
+      `Chain BROKEN: 1 break, the first at event #${seq}.`,
+      {
+        timeout: 120_000,
+      },
+    );
   } finally {
     await edit(reason);
   }

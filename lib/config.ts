@@ -62,6 +62,23 @@ const ZEnv = z.object({
   CHAT_WEBHOOK_URL: z
     .url({ protocol: /^https?$/, error: "must be an http(s) URL (a Slack-compatible incoming webhook)" })
     .optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[bp]-/, "must be a Slack bot token (xoxb-…)")
+    .optional(),
+  SLACK_SIGNING_SECRET: z.string().min(16, "must be the app's signing secret (Basic Information)").optional(),
+  SLACK_APPROVAL_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{2,}$/, "must be a Slack channel id (C…), not its name")
+    .optional(),
+  SLACK_SECURITY_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{2,}$/, "must be a Slack channel id (C…), not its name")
+    .optional(),
+  SLACK_API_URL: url("e.g. https://slack.com/api/").default("https://slack.com/api/"),
+  TEAMS_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL (a Teams Workflows webhook)" })
+    .optional(),
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   SESSION_MAX_HOURS: positiveInt.default(12),
   PRIVILEGED_SESSION_MAX_MINUTES: positiveInt.default(60),
@@ -165,6 +182,19 @@ export type Config = {
   mailFrom: string;
   /** Slack-compatible incoming webhook for security notices; null means none are posted. */
   chatWebhookUrl: string | null;
+  /**
+   * The Slack app (lib/chat): null when SLACK_BOT_TOKEN is unset. `apiUrl` is Slack's Web API
+   * base (a local stand-in in tests). Channels are ids; a resource may name its own.
+   */
+  slack: {
+    botToken: string;
+    signingSecret: string | null;
+    approvalChannel: string | null;
+    securityChannel: string | null;
+    apiUrl: string;
+  } | null;
+  /** A Teams Workflows webhook that receives the approval cards as Adaptive Cards; null: none. */
+  teamsWebhookUrl: string | null;
   /**
    * `privilegedMaxMs`: a session whose person holds the admin or security role ends this long
    * after sign-in, so those roles are re-checked against the IdP's groups that often (ADR 0033).
@@ -345,6 +375,13 @@ export const loadConfig = (
     // The webhook URL is itself the credential: never send it, or the notices, in clear text.
     if (e.CHAT_WEBHOOK_URL && !isLocalHttp(e.CHAT_WEBHOOK_URL))
       problems.push("CHAT_WEBHOOK_URL: must be https:// in production (http is allowed only for localhost)");
+    if (e.TEAMS_WEBHOOK_URL && !isLocalHttp(e.TEAMS_WEBHOOK_URL))
+      problems.push("TEAMS_WEBHOOK_URL: must be https:// in production (http is allowed only for localhost)");
+    if (e.SLACK_API_URL && !isLocalHttp(e.SLACK_API_URL))
+      problems.push("SLACK_API_URL: must be https:// in production (http is allowed only for localhost)");
+    // Without the signing secret anyone could post to the interactivity endpoint.
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET)
+      problems.push("SLACK_SIGNING_SECRET: required in production when SLACK_BOT_TOKEN is set");
   }
   // Audit anchoring: the key the database never holds (ADR 0028). Required in production by
   // the processes that sign or verify anchors (auditAnchoringProblems below), not by every one.
@@ -412,6 +449,16 @@ export const loadConfig = (
     smtpUrl: e.SMTP_URL ?? (isProduction ? null : `smtp://127.0.0.1:${e.DEV_SMTP_PORT}`),
     mailFrom: e.MAIL_FROM,
     chatWebhookUrl: e.CHAT_WEBHOOK_URL ?? null,
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET ?? null,
+          approvalChannel: e.SLACK_APPROVAL_CHANNEL ?? null,
+          securityChannel: e.SLACK_SECURITY_CHANNEL ?? null,
+          apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+        }
+      : null,
+    teamsWebhookUrl: e.TEAMS_WEBHOOK_URL ?? null,
     session: {
       idleMs: e.SESSION_IDLE_MINUTES * 60_000,
       maxMs: e.SESSION_MAX_HOURS * 3_600_000,

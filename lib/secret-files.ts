@@ -12,6 +12,9 @@ export const SECRET_VARIABLES = [
   "REDIS_URL",
   "SMTP_URL",
   "CHAT_WEBHOOK_URL",
+  "SLACK_BOT_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "TEAMS_WEBHOOK_URL",
   "AUDIT_ANCHOR_KEY",
   "AUDIT_ANCHOR_SINK_TOKEN",
   // One encryption secret per purpose, and the one being rotated out (ADR 0033).

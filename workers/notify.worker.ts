@@ -1,3 +1,4 @@
+import { syncRequestMessages } from "../lib/chat";
 import { sendNotification } from "../lib/notify";
 import type { TQueueHandlers } from "../lib/queue/runtime";
 
@@ -8,4 +9,5 @@ import type { TQueueHandlers } from "../lib/queue/runtime";
 export const notifyHandlers: TQueueHandlers<"notify"> = {
   "notify.send": async (payload) =>
     sendNotification({ notificationId: payload.notificationId, channel: payload.channel }),
+  "chat.sync": async (payload) => syncRequestMessages({ requestId: payload.requestId, provider: payload.provider }),
 };

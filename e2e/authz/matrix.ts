@@ -434,6 +434,16 @@ const ROUTES: TRouteRow[] = [
     path: () => "/api/ssh/krl/no-such-resource",
     cells: everyone(404),
   },
+  // Slack's interactivity Request URL answers POSTs signed by Slack only (lib/chat, its tests
+  // try unsigned, stale, replayed and forged ones); nobody can GET it.
+  {
+    kind: "route",
+    route: "/api/slack/interactivity",
+    name: "Slack interactivity (POST only)",
+    method: "GET",
+    path: () => "/api/slack/interactivity",
+    cells: everyone(405),
+  },
   {
     kind: "route",
     route: "/api/auth/[...nextauth]",

@@ -149,6 +149,10 @@ const resourceFields = [
   field("description", text(0, 1000)),
   field("environment", text(1, 50)),
   field("permissions", { valid: fc.constantFrom("read", "read, write"), invalid: fc.constantFrom("", "Bad Perm!") }),
+  field("slackChannel", {
+    valid: fc.constantFrom("", "C0123456789"),
+    invalid: fc.constantFrom("#approvals", "c0lower"),
+  }),
 ];
 
 const decision = choice(["APPROVE", "DENY"]);

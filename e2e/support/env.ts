@@ -7,6 +7,13 @@
 export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3100);
 export const IDP_PORT = Number(process.env.E2E_IDP_PORT ?? 3101);
 export const APP_URL = `http://localhost:${APP_PORT}`;
+/** The Slack stand-in (e2e/support/slack-server.ts) the portal's Slack app talks to. */
+export const SLACK_PORT = Number(process.env.E2E_SLACK_PORT ?? APP_PORT + 7);
+export const SLACK_TOKEN = "xoxb-e2e-0000000000-stand-in";
+export const SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-0123456789";
+export const SLACK_CHANNEL = "C0E2EAPPROVALS";
+/** The e2e people in the stand-in's workspace, by the e-mail their IdP verified. */
+export const SLACK_USERS: Record<string, string> = { "pia@example.com": "U0PIA", "quinn@example.com": "U0QUINN" };
 export const IDP_URL = `http://localhost:${IDP_PORT}`;
 export const CLIENT_ID = "jit-portal-e2e";
 export const CLIENT_SECRET = "e2e-client-secret-not-a-default";
@@ -56,7 +63,17 @@ export const appEnvFor = (ports: { app: number; idp: number }): Record<string, s
   AUDIT_ANCHOR_SINK: process.env.AUDIT_ANCHOR_SINK ?? `file:.test-output/audit-anchors-e2e-${ports.app}.jsonl`,
 });
 
-export const appEnv = (): Record<string, string> => appEnvFor({ app: APP_PORT, idp: IDP_PORT });
+/**
+ * The e2e run's environment: also the Slack app, pointed at the Slack stand-in that
+ * playwright.config.ts starts (the drills, which use appEnvFor, run without one).
+ */
+export const appEnv = (): Record<string, string> => ({
+  ...appEnvFor({ app: APP_PORT, idp: IDP_PORT }),
+  SLACK_BOT_TOKEN: SLACK_TOKEN,
+  SLACK_SIGNING_SECRET,
+  SLACK_API_URL: `http://127.0.0.1:${SLACK_PORT}/api/`,
+  SLACK_APPROVAL_CHANNEL: SLACK_CHANNEL,
+});
 
 /** An e2e person whose IdP display name is a stored-text attack (e2e/hostile-stored-text.spec.ts). */
 export const HOSTILE_NAME = `Mallory <img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;

@@ -41,6 +41,28 @@ export const E2E_USERS = [
     groups: ["engineers"],
     description: "Her name is a stored-text attack.",
   },
+  // The chat journey's own people (e2e/chat-approval.spec.ts), so it changes no one else's passkeys.
+  {
+    sub: "e2e-rhea",
+    email: "rhea@example.com",
+    name: "Rhea Requester",
+    groups: ["engineers"],
+    description: "Asks for access in the chat journey.",
+  },
+  {
+    sub: "e2e-pia",
+    email: "pia@example.com",
+    name: "Pia Phone",
+    groups: ["engineers", "chat-approvers"],
+    description: "Approves from a Slack DM on a phone.",
+  },
+  {
+    sub: "e2e-quinn",
+    email: "quinn@example.com",
+    name: "Quinn Chat",
+    groups: ["chat-approvers"],
+    description: "The second approver, whose button goes stale.",
+  },
   {
     sub: "e2e-olga",
     email: "olga@example.com",

@@ -6,6 +6,7 @@
  * security alerted on every channel in the same transaction as the grant; and the grant
  * listed in the Security area until a reviewer signs it off.
  */
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { z } from "zod";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
@@ -254,6 +255,8 @@ export const takeBreakGlass = async (options: {
         actor: { type: "USER", id: actor.userId },
         breakGlass: true,
       });
+      // The security channel's message, with the post-incident review link, kept up to date.
+      await queueChatSync(tx, { requestId: request.id, grant: { startsAt: now, expiresAt: grant.expiresAt }, now });
       // Every channel: in-app and e-mail to each security reviewer, and the chat post.
       await notify(tx, {
         recipients: { security: true },

@@ -1,3 +1,4 @@
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
@@ -22,6 +23,7 @@ export const cancelRequest = async (options: {
       data: { status: "CANCELLED", decidedAt: currentTime() },
     });
     if (count === 0) throw new AppError("CONFLICT", "This request is no longer pending.");
+    await queueChatSync(tx, { requestId });
     await appendAuditEvent(tx, {
       actorType: "USER",
       actorId: actor.userId,

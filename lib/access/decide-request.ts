@@ -1,3 +1,4 @@
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { z } from "zod";
 import { storableText } from "../storable-text";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
@@ -173,6 +174,7 @@ export const decideRequest = async (options: {
         if (decision === "DENY") {
           await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
           recordTimeToDecision();
+          await queueChatSync(tx, { requestId, now });
           await notify(tx, {
             recipients: { userIds: [request.requesterId] },
             kind: "request.denied",
@@ -182,7 +184,10 @@ export const decideRequest = async (options: {
           });
           return { status: "DENIED" as const, approvals, required, grantId: null };
         }
-        if (approvals < required) return { status: "PENDING" as const, approvals, required, grantId: null };
+        if (approvals < required) {
+          await queueChatSync(tx, { requestId, now });
+          return { status: "PENDING" as const, approvals, required, grantId: null };
+        }
 
         await tx.accessRequest.update({ where: { id: requestId }, data: { status: "APPROVED", decidedAt: now } });
         recordTimeToDecision();
@@ -210,6 +215,7 @@ export const decideRequest = async (options: {
             body: `Your access now ends at ${formatUtc(expiresAt)}.`,
             link: `/requests/${requestId}`,
           });
+          await queueChatSync(tx, { requestId, now });
           return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
         }
         const { grantId, startsAt } = await createGrantForRequest(tx, {
@@ -217,6 +223,11 @@ export const decideRequest = async (options: {
           now,
           actor: { type: "USER", id: actor.userId },
         });
+        const grantTimes = await tx.grant.findUniqueOrThrow({
+          where: { id: grantId },
+          select: { startsAt: true, expiresAt: true },
+        });
+        await queueChatSync(tx, { requestId, grant: grantTimes, now });
         await notify(tx, {
           recipients: { userIds: [request.requesterId] },
           kind: "request.approved",

@@ -1,3 +1,4 @@
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvents } from "../audit";
 import type { Db } from "../db";
 import { revokeDevicesOfUser } from "../devices/devices";
@@ -57,6 +58,8 @@ export const endAccessOfUser = async (
       ...audit,
     })),
   );
+
+  for (const request of cancelled) await queueChatSync(tx, { requestId: request.id, now });
 
   const live = await tx.$queryRaw<Array<{ id: string }>>`
     select id from "Grant"

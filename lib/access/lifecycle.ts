@@ -4,6 +4,7 @@
  * Each happens once per (grant, kind, instant): the GrantLifecycleEvent row is the latch, so a
  * duplicate or retried job does nothing twice.
  */
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent, appendAuditEvents } from "../audit";
 import { getConfig } from "../config";
 import { db, type Db } from "../db";
@@ -371,6 +372,7 @@ export const expireStaleRequests = async (
         outcome: "ALLOWED",
         reason: "no decision within the policy's window",
       });
+      await queueChatSync(tx, { requestId: id, now });
       await notify(tx, {
         recipients: { userIds: [request.requesterId] },
         kind: "request.expired",

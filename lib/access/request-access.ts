@@ -1,3 +1,4 @@
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
@@ -297,6 +298,9 @@ export const requestAccess = async (options: {
             body: `${justification}${ticket ? ` (${ticket})` : ""}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
             link: `/requests/${request.id}`,
           });
+        // The chat messages (Slack, Teams) go to channels and linked approvers even when
+        // nobody has an account yet.
+        await queueChatSync(tx, { requestId: request.id, now });
         return { requestId: request.id, status: "PENDING" as const, grantId: null };
       }
 

@@ -1,3 +1,4 @@
+import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent } from "../audit";
 import type { Db, Prisma } from "../db";
 import { notify } from "../notify";
@@ -58,6 +59,7 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
     occurredAt: now,
     data: { reason },
   });
+  if (grant.requestId) await queueChatSync(tx, { requestId: grant.requestId, now });
   await notify(tx, {
     recipients: { userIds: [grant.subjectId], security: true },
     kind: "grant.revoked",

@@ -84,7 +84,8 @@ describe("administrators manage resources", () => {
     const [created] = await eventsFor("resource.create", id);
     assert.equal(created?.actorId, actor.userId);
     assert.equal(created?.ip, "203.0.113.9");
-    assert.deepEqual(created?.details, { key: input.key, after: input });
+    // The schema's defaults are part of what was created: no Slack channel of its own.
+    assert.deepEqual(created?.details, { key: input.key, after: { ...input, slackChannel: null } });
 
     assert.deepEqual(
       await updateResource({

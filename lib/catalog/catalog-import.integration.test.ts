@@ -92,6 +92,7 @@ describe("catalog export and import", () => {
         .sort((a, b) => (a.key < b.key ? -1 : 1))
         .map((entry) => ({
           ...entry,
+          slackChannel: null,
           policies: [...entry.policies].sort((a, b) => (a.name < b.name ? -1 : 1)),
           connectors: [],
         }));

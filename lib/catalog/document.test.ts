@@ -13,7 +13,7 @@ import type { TCatalogDocument } from "./schemas";
 
 const demo = {
   version: 1,
-  resources: DEMO_RESOURCES.map((resource) => ({ ...resource, connectors: [] })),
+  resources: DEMO_RESOURCES.map((resource) => ({ ...resource, slackChannel: null, connectors: [] })),
 } as TCatalogDocument;
 
 describe("reading catalog documents", () => {

@@ -30,6 +30,7 @@ export const buildCatalogDocument = async (): Promise<TCatalogDocument> => {
       description: row.description,
       environment: row.environment,
       permissions: row.permissions,
+      slackChannel: row.slackChannel,
       policies: row.policies.sort(byString((policy) => policy.name)).map(policyValues),
       connectors: row.connectors.sort(byString((connector) => connector.name)).map(connectorValues),
     })),

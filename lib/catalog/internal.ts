@@ -42,9 +42,13 @@ export const mapDatabaseError = (error: unknown, messages: { unique?: string; re
   return error;
 };
 
-export const RESOURCE_FIELDS = ["name", "description", "environment", "permissions"] as const satisfies ReadonlyArray<
-  keyof TResourceUpdate
->;
+export const RESOURCE_FIELDS = [
+  "name",
+  "description",
+  "environment",
+  "permissions",
+  "slackChannel",
+] as const satisfies ReadonlyArray<keyof TResourceUpdate>;
 
 /** Document and column order alike. */
 export const POLICY_FIELDS = [

@@ -14,6 +14,7 @@ export type TCatalogResource = {
   description: string;
   environment: string;
   permissions: string[];
+  slackChannel: string | null;
   archivedAt: Date | null;
   policies: TCatalogPolicy[];
 };
@@ -44,6 +45,7 @@ const toCatalogResource = (row: TRow, pending: Map<string, number>): TCatalogRes
     name: row.name,
     description: row.description,
     environment: row.environment,
+    slackChannel: row.slackChannel,
     permissions: row.permissions,
     archivedAt: row.archivedAt,
     policies: row.policies

@@ -81,6 +81,16 @@ export const resourceFields = {
   description: z.string(typeError("must be text")).trim().max(1000, "must be at most 1000 characters").default(""),
   environment: text(50),
   permissions: permissionList(1),
+  /** Where Slack shows this resource's waiting requests (docs/chat.md); empty: the default channel. */
+  slackChannel: z.preprocess(
+    (value) =>
+      typeof value === "string" && value.trim() === "" ? null : typeof value === "string" ? value.trim() : value,
+    z
+      .string(typeError("must be text"))
+      .regex(/^[CG][A-Z0-9]{2,20}$/, "must be a Slack channel id (C…), not its name")
+      .nullable()
+      .default(null),
+  ),
 };
 
 export const ZResourceInput = z.strictObject(resourceFields);

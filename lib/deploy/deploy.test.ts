@@ -113,8 +113,10 @@ describe("Kubernetes manifests (deploy/)", () => {
   });
 
   it("commit no Secret and no credential value", () => {
-    const text = readdirSync(DEPLOY)
-      .map((file) => readFileSync(path.join(DEPLOY, file), "utf8"))
+    // Every file, also those beside the manifests (deploy/slack/app-manifest.yaml).
+    const text = readdirSync(DEPLOY, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFileSync(path.join(entry.parentPath, entry.name), "utf8"))
       .join("\n");
     assert.doesNotMatch(text, /^kind:\s*Secret\s*$/m);
     assert.doesNotMatch(text, /:\/\/[^\s/:@]+:[^\s/@]+@/, "a URL with a password");

@@ -35,6 +35,13 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
     ],
   },
   "provisioning.drift": { good: [{}], bad: [null, { connectorId: GRANT_ID }] },
+  "chat.sync": {
+    good: [
+      { requestId: GRANT_ID, provider: "slack" },
+      { requestId: GRANT_ID, provider: "teams" },
+    ],
+    bad: [{}, { requestId: GRANT_ID }, { requestId: GRANT_ID, provider: "irc" }, { requestId: "x", provider: "slack" }],
+  },
   "notify.send": {
     good: [
       { notificationId: GRANT_ID, channel: "email" },

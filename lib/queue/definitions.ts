@@ -18,6 +18,8 @@ export const ZSessionsPrunePayload = z.strictObject({});
 export const ZGrantJobPayload = z.strictObject({ grantId: z.uuid() });
 /** One delivery of a stored Notification: its e-mail copy, or (security notices) the chat post. */
 export const ZNotifySendPayload = z.strictObject({ notificationId: z.uuid(), channel: z.enum(["email", "chat"]) });
+/** Post or update every chat message about one request (lib/chat/sync-request-messages.ts). */
+export const ZChatSyncPayload = z.strictObject({ requestId: z.uuid(), provider: z.enum(["slack", "teams"]) });
 export const ZWebhookDeliverPayload = z.strictObject({ deliveryId: z.uuid() });
 /** One connector's step for one grant (lib/provisioning): make the access real, or take it away. */
 export const ZProvisioningPayload = z.strictObject({
@@ -46,6 +48,12 @@ export const RETRY_UNTIL_DELIVERED: TJobOptions = { attempts: 500, backoff: { ty
  */
 export const RETRY_PROVISIONING: TJobOptions = { attempts: 8, backoff: { type: "capped" } };
 
+/**
+ * Chat messages: a handful of retries (about 4 min); permanent Slack errors (channel_not_found,
+ * not_in_channel) skip them and are listed in *Failed jobs* at once with their reason.
+ */
+export const RETRY_CHAT: TJobOptions = { attempts: 8, backoff: { type: "capped" } };
+
 export const JOBS = {
   "sessions.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "requests.expire": { queue: "maintenance", schema: ZSessionsPrunePayload },
@@ -56,6 +64,7 @@ export const JOBS = {
   "grant.expire": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.warn": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "notify.send": { queue: "notify", schema: ZNotifySendPayload },
+  "chat.sync": { queue: "notify", schema: ZChatSyncPayload, options: RETRY_CHAT },
   "webhook.deliver": { queue: "webhooks", schema: ZWebhookDeliverPayload, options: RETRY_UNTIL_DELIVERED },
   "provisioning.run": { queue: "provisioning", schema: ZProvisioningPayload, options: RETRY_PROVISIONING },
   "provisioning.drift": { queue: "maintenance", schema: ZSessionsPrunePayload },

@@ -46,6 +46,7 @@ export const resourceFromForm = (form: FormData): TResourceInput => ({
   description: text(form, "description") ?? "",
   environment: text(form, "environment") ?? "",
   permissions: commaList(form, "permissions"),
+  slackChannel: text(form, "slackChannel") ?? null,
 });
 
 export const policyFromForm = (form: FormData): TPolicyInput => ({

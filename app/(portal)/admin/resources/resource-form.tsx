@@ -5,9 +5,23 @@ import { createResourceAction, updateResourceAction } from "./actions";
 import type { TFormResult } from "./form-data";
 import { FormMessage, formState, SubmitButton, TextField } from "./form-fields";
 
-type TResourceValues = { key: string; name: string; description: string; environment: string; permissions: string[] };
+type TResourceValues = {
+  key: string;
+  name: string;
+  description: string;
+  environment: string;
+  permissions: string[];
+  slackChannel: string | null;
+};
 
-const EMPTY: TResourceValues = { key: "", name: "", description: "", environment: "", permissions: [] };
+const EMPTY: TResourceValues = {
+  key: "",
+  name: "",
+  description: "",
+  environment: "",
+  permissions: [],
+  slackChannel: null,
+};
 
 /** Creates a resource (no `resource`) or edits one; the key is fixed once created. */
 export const ResourceForm = ({ resource }: { resource?: TResourceValues }) => {
@@ -70,6 +84,14 @@ export const ResourceForm = ({ resource }: { resource?: TResourceValues }) => {
         defaultValue={state.text("permissions", initial.permissions.join(", "))}
         error={state.error("permissions")}
         required
+      />
+      <TextField
+        id={`${prefix}-slack-channel`}
+        name="slackChannel"
+        label="Slack channel id"
+        hint="Where waiting requests for this resource are posted, e.g. C0123456789. Empty: the default approval channel."
+        defaultValue={state.text("slackChannel", initial.slackChannel ?? "")}
+        error={state.error("slackChannel")}
       />
       <div className="flex items-center gap-3">
         <SubmitButton pending={pending}>{resource ? "Save resource" : "Create resource"}</SubmitButton>

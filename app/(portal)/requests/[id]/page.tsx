@@ -3,8 +3,10 @@ import { Badge, formatDateTime, PageHeader, Section } from "@/app/components/ui"
 import { Countdown } from "@/app/components/countdown";
 import { getRequestDetail } from "@/lib/access";
 import { requirePageActor } from "@/lib/auth/current-actor";
+import { requestContext } from "@/lib/auth/next-auth-options";
+import { redeemDecisionLink } from "@/lib/chat/decision-link";
 import { isAppError } from "@/lib/errors";
-import { forbidden, notFound } from "next/navigation";
+import { forbidden, notFound, redirect } from "next/navigation";
 import { RevokeButton } from "@/app/components/revoke-button";
 import { RiskSignals } from "@/app/components/risk-signals";
 import { CancelButton } from "./cancel-button";
@@ -21,9 +23,42 @@ const STATUS_TONE = {
   EXPIRED: "slate",
 } as const;
 
-const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
+type TSearch = { link?: string | string[]; decision?: string | string[] };
+
+const one = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+const RequestPage = async ({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<TSearch>;
+}) => {
   const { id } = await params;
-  const actor = await requirePageActor(`/requests/${encodeURIComponent(id)}`);
+  const search = await searchParams;
+  const link = one(search.link);
+  const here = `/requests/${encodeURIComponent(id)}`;
+  // A chat button's link survives the sign-in round trip; it is checked only once signed in.
+  const actor = await requirePageActor(link ? `${here}?link=${encodeURIComponent(link)}` : here);
+  let linkNotice: string | null = null;
+  if (link) {
+    let chosen: "approve" | "deny" | null = null;
+    try {
+      chosen =
+        (await redeemDecisionLink({ actor, requestId: id, token: link, context: await requestContext() })).decision ===
+        "APPROVE"
+          ? "approve"
+          : "deny";
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      if (error.code === "NOT_FOUND") notFound();
+      linkNotice = error.message;
+    }
+    // Used up: the address bar keeps no token, and a reload preselects without spending it again.
+    if (chosen) redirect(`${here}?decision=${chosen}`);
+  }
+  const decisionParam = one(search.decision);
+  const preselected = decisionParam === "approve" ? "APPROVE" : decisionParam === "deny" ? "DENY" : null;
   let request;
   try {
     request = await getRequestDetail({ actor, requestId: id });
@@ -62,6 +97,26 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
       </p>
 
       <div className="grid gap-8 lg:grid-cols-3">
+        {/* On a phone the decision comes first, right under the facts above. */}
+        <div className="order-first space-y-4 lg:order-last">
+          {linkNotice ? (
+            <p role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+              {linkNotice}
+            </p>
+          ) : null}
+          {/* Stays mounted after the decision, so its announcement survives the refresh. */}
+          {request.viewer.canDecide || request.viewer.alreadyDecided ? (
+            <DecisionPanel
+              requestId={request.id}
+              canDecide={request.viewer.canDecide}
+              preselected={request.viewer.canDecide ? preselected : null}
+            />
+          ) : preselected && request.status !== "PENDING" ? (
+            <p role="alert" className="rounded-md border border-slate-300 bg-white p-3">
+              This request is already decided ({request.status.toLowerCase()}).
+            </p>
+          ) : null}
+        </div>
         <div className="space-y-8 lg:col-span-2">
           <Section title="Details">
             <dl className="grid grid-cols-1 gap-x-6 gap-y-3 rounded-md border border-slate-200 bg-white p-4 sm:grid-cols-2">
@@ -122,10 +177,6 @@ const RequestPage = async ({ params }: { params: Promise<{ id: string }> }) => {
           </Section>
         </div>
         <div className="space-y-4">
-          {/* Stays mounted after the decision, so its announcement survives the refresh. */}
-          {request.viewer.canDecide || request.viewer.alreadyDecided ? (
-            <DecisionPanel requestId={request.id} canDecide={request.viewer.canDecide} />
-          ) : null}
           {request.viewer.canCancel ? <CancelButton requestId={request.id} /> : null}
           {request.grant &&
           request.viewer.canRevoke &&

@@ -60,6 +60,7 @@ const ResourcePage = async ({ params }: { params: Promise<{ key: string }> }) =>
               name: resource.name,
               description: resource.description,
               environment: resource.environment,
+              slackChannel: resource.slackChannel,
               permissions: resource.permissions,
             }}
           />
