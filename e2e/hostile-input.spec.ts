@@ -563,6 +563,16 @@ test("an SSH certificate is issued for a plain strong public key only: every oth
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await db.grant.update({ where: { id: grant.id }, data: { revokedAt: new Date() } });
+    // The sweeper then closes it in the background; let it, so the next test's snapshot does not
+    // see this grant's deprovisioning as a change of its own.
+    await expect
+      .poll(
+        async () =>
+          (await db.grantProvisioning.findFirst({ where: { grantId: grant.id }, select: { deprovisionedAt: true } }))
+            ?.deprovisionedAt ?? null,
+        { timeout: 60_000 },
+      )
+      .not.toBeNull();
   }
 });
 
