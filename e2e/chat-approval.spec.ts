@@ -98,7 +98,7 @@ test("a request's Slack message leads an approver on a phone to a one-tap passke
   const path = (url: string) => url.slice(appUrl.length);
   await piaPhone.goto(path(piaApprove).replace(/.$/, (c) => (c === "A" ? "B" : "A")));
   await expect(piaPhone.getByRole("alert").filter({ hasText: "This link is not valid." })).toBeVisible();
-  const piaUser = await db.user.findFirstOrThrow({ where: { email: "pia@example.com" } });
+  const piaUser = await db.user.findFirstOrThrow({ where: { email: "pia.phone@example.com" } });
   const expired = signDecisionLink({
     requestId,
     approverId: piaUser.id,

@@ -31,15 +31,20 @@ const type = (line: string): void => {
 /** The screen once `pattern` shows on it; its match. */
 const waitFor = async (pattern: RegExp, timeout = 30_000): Promise<RegExpMatchArray> => {
   let match: RegExpMatchArray | null = null;
-  await expect
-    .poll(
-      () => {
-        match = screen().match(pattern);
-        return match !== null;
-      },
-      { timeout, message: `terminal never showed ${pattern}` },
-    )
-    .toBe(true);
+  try {
+    await expect
+      .poll(
+        () => {
+          match = screen().match(pattern);
+          return match !== null;
+        },
+        { timeout, message: `terminal never showed ${pattern}` },
+      )
+      .toBe(true);
+  } catch (error) {
+    // What the terminal did show instead is the whole diagnosis.
+    throw new Error(`terminal never showed ${pattern}; the screen:\n${screen()}`, { cause: error });
+  }
   return match as unknown as RegExpMatchArray;
 };
 /** What the terminal showed, command by command: the README's recorded session comes from here. */

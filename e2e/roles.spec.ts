@@ -6,23 +6,23 @@ import { mainNav, signInAs } from "./support/sign-in";
 const ROLES = [
   {
     name: "Alice Engineer",
-    nav: ["My access", "Request", "Passkeys", /^Notifications( \d+ unread)?$/],
+    nav: ["My access", "Request", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
     denied: ["/admin", "/security", "/approvals"],
   },
   {
     name: "Bob Approver",
-    nav: ["My access", "Request", "Approvals", "Passkeys", /^Notifications( \d+ unread)?$/],
+    nav: ["My access", "Request", "Approvals", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
     denied: ["/admin", "/security"],
   },
   {
     name: "Sam Security",
-    nav: ["My access", "Request", "Security", "Passkeys", /^Notifications( \d+ unread)?$/],
+    nav: ["My access", "Request", "Security", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
     denied: ["/admin", "/approvals"],
   },
   // Administrators read the Security area too (docs/decisions/0010-security-area.md).
   {
     name: "Ada Admin",
-    nav: ["My access", "Request", "Security", "Admin", "Passkeys", /^Notifications( \d+ unread)?$/],
+    nav: ["My access", "Request", "Security", "Admin", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
     denied: ["/approvals"],
   },
 ];

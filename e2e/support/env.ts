@@ -8,12 +8,16 @@ export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3100);
 export const IDP_PORT = Number(process.env.E2E_IDP_PORT ?? 3101);
 export const APP_URL = `http://localhost:${APP_PORT}`;
 /** The Slack stand-in (e2e/support/slack-server.ts) the portal's Slack app talks to. */
-export const SLACK_PORT = Number(process.env.E2E_SLACK_PORT ?? APP_PORT + 7);
+// APP_PORT + 2 is the services API and + 7 the error-page spec's own server.
+export const SLACK_PORT = Number(process.env.E2E_SLACK_PORT ?? APP_PORT + 9);
 export const SLACK_TOKEN = "xoxb-e2e-0000000000-stand-in";
 export const SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-0123456789";
 export const SLACK_CHANNEL = "C0E2EAPPROVALS";
 /** The e2e people in the stand-in's workspace, by the e-mail their IdP verified. */
-export const SLACK_USERS: Record<string, string> = { "pia@example.com": "U0PIA", "quinn@example.com": "U0QUINN" };
+export const SLACK_USERS: Record<string, string> = {
+  "pia.phone@example.com": "U0PIA",
+  "quinn.chat@example.com": "U0QUINN",
+};
 export const IDP_URL = `http://localhost:${IDP_PORT}`;
 export const CLIENT_ID = "jit-portal-e2e";
 export const CLIENT_SECRET = "e2e-client-secret-not-a-default";
