@@ -169,7 +169,7 @@ test("jit login, request --wait while an approver approves, psql against the rea
   await expect(tess.getByText("No device is signed in.")).toBeVisible();
   clear();
   type(`npx jit whoami; echo "EXIT=$?"`);
-  await waitFor(/Run `jit login`[\s\S]*EXIT=3/);
+  await waitFor(/[Rr]un `jit login`[\s\S]*EXIT=3/);
 
   clear();
   mkdirSync(".test-output", { recursive: true });
