@@ -85,6 +85,10 @@ describe("npm run dev (the README's first command)", () => {
       ]);
       if (!stopped) process.kill(-(child.pid ?? 0), "SIGKILL");
       await dropDatabase(databaseUrl.toString()).catch(() => undefined);
+      // `npm run dev` also wires the demo PostgreSQL target, `<database>_target` (prisma/demo-target.ts).
+      const target = new URL(databaseUrl);
+      target.pathname = `${databaseUrl.pathname}_target`;
+      await dropDatabase(target.toString()).catch(() => undefined);
     }
   });
 });
