@@ -7,7 +7,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,12 +32,22 @@ export type TSshd = {
   trustCas: (caPublicKeys: string[]) => void;
   /** Logs in with the key and certificate and runs `echo ok`; `ok` is true when that printed "ok". */
   login: (options: { privateKeyPath: string; certificatePath: string }) => TSshLogin;
+  /** Opens a session that runs `command` until it ends or is ended; the real ssh client, in the background. */
+  openSession: (options: { privateKeyPath: string; certificatePath: string; command: string }) => TSshSession;
+  /** The session guard's command line on this host: the repository's deploy/ssh/jit-session-guard, and this sshd's KRL. */
+  sessionGuard: string;
   /** A new key pair in the run's folder: the private key's path and the public key line. */
   newKeyPair: (name: string) => { privateKeyPath: string; publicKey: string };
   log: () => string;
   stop: () => Promise<void>;
 };
 export type TSshLogin = { ok: boolean; status: number | null; stdout: string; stderr: string };
+export type TSshSession = {
+  output: () => string;
+  /** When the ssh client exited (Date.now()), and how. */
+  exited: Promise<{ at: number; status: number | null; signal: NodeJS.Signals | null }>;
+  close: () => void;
+};
 
 export const SSHD_PATH = "/usr/sbin/sshd";
 
@@ -79,6 +98,9 @@ export const startSshd = async (options: { caPublicKeys?: string[] } = {}): Prom
     writeFileSync(file("ca.pub"), caPublicKeys.map((key) => `${key}\n`).join(""));
   trustCas(options.caPublicKeys ?? []);
   run("ssh-keygen", ["-k", "-f", file("krl")]);
+  // The host's copy of the guard, where the login user can run it (the checkout may not be).
+  copyFileSync(path.resolve(import.meta.dirname, "../../deploy/ssh/jit-session-guard"), file("jit-session-guard"));
+  chmodSync(file("jit-session-guard"), 0o755);
   const port = await freePort();
   writeFileSync(
     file("sshd_config"),
@@ -96,46 +118,62 @@ export const startSshd = async (options: { caPublicKeys?: string[] } = {}): Prom
       "StrictModes no",
       `AllowUsers ${user}`,
       "LogLevel VERBOSE",
+      // For the session guard (deploy/ssh/jit-session-guard): it reads the certificate from SSH_USER_AUTH.
+      "ExposeAuthInfo yes",
     ].join("\n") + "\n",
   );
   const child = spawn(SSHD_PATH, ["-D", "-f", file("sshd_config"), "-E", file("sshd.log")], { stdio: "ignore" });
   await waitForPort(port, child);
 
+  const clientArgs = (privateKeyPath: string, certificatePath: string, command: string) => [
+    "-F",
+    "/dev/null",
+    "-i",
+    privateKeyPath,
+    "-o",
+    `CertificateFile=${certificatePath}`,
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "IdentityAgent=none",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "ConnectTimeout=5",
+    "-p",
+    String(port),
+    `${user}@127.0.0.1`,
+    command,
+  ];
+
   const login: TSshd["login"] = ({ privateKeyPath, certificatePath }) => {
-    const result = spawnSync(
-      "ssh",
-      [
-        "-F",
-        "/dev/null",
-        "-i",
-        privateKeyPath,
-        "-o",
-        `CertificateFile=${certificatePath}`,
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "IdentityAgent=none",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "ConnectTimeout=5",
-        "-p",
-        String(port),
-        `${user}@127.0.0.1`,
-        "echo ok",
-      ],
-      { encoding: "utf8", timeout: 15_000 },
-    );
+    const result = spawnSync("ssh", clientArgs(privateKeyPath, certificatePath, "echo ok"), {
+      encoding: "utf8",
+      timeout: 15_000,
+    });
     return {
       ok: result.status === 0 && result.stdout.trim() === "ok",
       status: result.status,
       stdout: result.stdout,
       stderr: result.stderr,
     };
+  };
+
+  const openSession: TSshd["openSession"] = ({ privateKeyPath, certificatePath, command }) => {
+    const client = spawn("ssh", clientArgs(privateKeyPath, certificatePath, command), {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    client.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    client.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    const exited = new Promise<{ at: number; status: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      client.once("exit", (status, signal) => resolve({ at: Date.now(), status, signal })),
+    );
+    return { output: () => output, exited, close: () => void client.kill("SIGKILL") };
   };
 
   const newKeyPair: TSshd["newKeyPair"] = (name) => {
@@ -163,6 +201,8 @@ export const startSshd = async (options: { caPublicKeys?: string[] } = {}): Prom
     krlPath: file("krl"),
     trustCas,
     login,
+    openSession,
+    sessionGuard: `${file("jit-session-guard")} ${file("krl")}`,
     newKeyPair,
     log: () => (existsSync(file("sshd.log")) ? readFileSync(file("sshd.log"), "utf8") : ""),
     stop,

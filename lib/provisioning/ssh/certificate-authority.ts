@@ -18,6 +18,11 @@ export type TCertificateRequest = {
   serial: bigint;
   validAfter: Date;
   validBefore: Date;
+  /**
+   * The certificate's force-command: sshd runs it instead of whatever the client asked for
+   * (which it gets as SSH_ORIGINAL_COMMAND). The SSH connector's session guard (ADR 0053).
+   */
+  forceCommand?: string;
 };
 
 export const generateCaPrivateKey = (): string =>
@@ -48,10 +53,20 @@ const serialBytes = (serial: bigint): Buffer => {
   return bytes;
 };
 
-/** Only a pty: no agent, port or X11 forwarding unless a later setting asks for them. */
-const EXTENSIONS = [{ name: "permit-pty", critical: false, data: Buffer.alloc(0) }];
+type TCertificateOption = { name: string; critical: boolean; data: Buffer };
 
-type TOpenSshSignature = { keyId?: string; exts?: typeof EXTENSIONS; signature?: unknown };
+/** Only a pty: no agent, port or X11 forwarding unless a later setting asks for them. */
+const EXTENSIONS: TCertificateOption[] = [{ name: "permit-pty", critical: false, data: Buffer.alloc(0) }];
+
+/** An SSH string (uint32 length, then the bytes): a critical option's value is one, inside its data. */
+const sshString = (value: string): Buffer => {
+  const bytes = Buffer.from(value, "utf8");
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+};
+
+type TOpenSshSignature = { keyId?: string; exts?: TCertificateOption[]; signature?: unknown };
 
 /** Signs a user certificate; returns its OpenSSH line (`ssh-ed25519-cert-v01@openssh.com AAAA… keyId`). */
 export const signUserCertificate = (request: TCertificateRequest): string => {
@@ -71,7 +86,10 @@ export const signUserCertificate = (request: TCertificateRequest): string => {
   // sshpk signs with a default key id and no extensions; set ours, then sign again.
   const openssh = certificate.signatures.openssh as TOpenSshSignature;
   openssh.keyId = request.keyId;
-  openssh.exts = EXTENSIONS;
+  openssh.exts = [
+    ...(request.forceCommand ? [{ name: "force-command", critical: true, data: sshString(request.forceCommand) }] : []),
+    ...EXTENSIONS,
+  ];
   certificate.signWith(ca);
   return `${certificate.toString("openssh")} ${request.keyId.replace(/\s+/g, "_")}`;
 };

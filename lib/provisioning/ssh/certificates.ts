@@ -22,6 +22,8 @@ export type TIssueSshCertificate = {
   publicKey: { line: string; key: sshpk.Key; fingerprint: string };
   validAfter: Date;
   validBefore: Date;
+  /** The connector's session guard, signed in as the certificate's force-command (ADR 0053). */
+  forceCommand?: string;
 };
 
 /** Records the certificate and signs it in one transaction: a certificate that exists has a row, so it can be revoked. */
@@ -50,6 +52,7 @@ export const issueSshCertificate = async (options: TIssueSshCertificate) =>
       serial: row.serial,
       validAfter: options.validAfter,
       validBefore: options.validBefore,
+      forceCommand: options.forceCommand,
     });
     return { serial: row.serial, certificate };
   });

@@ -28,6 +28,17 @@ export const ZSshSettings = z.strictObject({
     .max(1024)
     .refine((value) => path.isAbsolute(value) && !value.endsWith("/"), "An absolute file path.")
     .optional(),
+  /**
+   * The session guard's command line on the hosts (deploy/ssh/jit-session-guard and the KRL
+   * path it reads), signed into every certificate as its force-command, so live sessions end
+   * with the grant (ADR 0053). Unset: certificates carry no force-command, and an open session
+   * outlives its grant (OpenSSH checks validity and the KRL at login only).
+   */
+  sessionGuard: z
+    .string()
+    .max(1024)
+    .regex(/^\/[A-Za-z0-9_./-]+( [A-Za-z0-9_./=:-]+)*$/, "An absolute path, then plain arguments separated by spaces.")
+    .optional(),
   /** Shown in the login hint on the grant page, e.g. "bastion.example.com" or "host -p 2222". */
   loginHost: z
     .string()
@@ -136,6 +147,12 @@ export const sshConnector: TConnector<TSshSettings, TIssueSshCertificateInput> =
     { label: "CA public key (TrustedUserCAKeys)", value: caPublicKey(context) },
     { label: "Key revocation list (RevokedKeys)", value: krlUrl(context.resourceKey) },
     ...(context.settings.krlPath ? [{ label: "KRL file", value: context.settings.krlPath }] : []),
+    {
+      label: "Live sessions",
+      value: context.settings.sessionGuard
+        ? `ended by the session guard (force-command ${context.settings.sessionGuard}; needs ExposeAuthInfo yes)`
+        : "not ended at the grant's end: set sessionGuard (docs/connector-ssh.md)",
+    },
   ],
 
   /**
@@ -162,6 +179,7 @@ export const sshConnector: TConnector<TSshSettings, TIssueSshCertificateInput> =
           keyId: sshKeyId(grant),
           principals,
           publicKey: { line: row.publicKey, key: publicKey.key, fingerprint: publicKey.fingerprint },
+          forceCommand: context.settings.sessionGuard,
           ...window,
         }),
       );
@@ -187,8 +205,9 @@ export const sshConnector: TConnector<TSshSettings, TIssueSshCertificateInput> =
   /**
    * Revokes the grant's certificates that are still valid (an early end: revocation,
    * deactivation, break-glass sign-off, the person ending it) and publishes the KRL. At a
-   * natural end every certificate has already expired and there is nothing to revoke. Live
-   * sessions are not ended: OpenSSH does not recheck a KRL for open connections (ADR 0037).
+   * natural end every certificate has already expired and there is nothing to revoke. OpenSSH
+   * does not recheck a KRL for open connections (ADR 0037): with `sessionGuard` set, the guard
+   * on the host ends them (ADR 0053); sessionsTerminated stays null, as the portal cannot count them.
    */
   deprovision: async (context, grant) => {
     const now = new Date();
@@ -269,6 +288,7 @@ export const sshConnector: TConnector<TSshSettings, TIssueSshCertificateInput> =
       keyId: sshKeyId(grant),
       principals,
       publicKey: { line: input.publicKey.trim(), key: publicKey.key, fingerprint: publicKey.fingerprint },
+      forceCommand: context.settings.sessionGuard,
       ...window,
     });
     const serials = [...recordedSerials(grant), String(issued.serial)];
