@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { caPublicKeyLine, certificateWindow, generateCaPrivateKey, signUserCertificate } from "./certificate-authority";
+import { ZSshSettings } from "./connector";
 import { encodeKrl, serialRuns } from "./krl";
 import { parseUserPublicKey } from "./public-key";
 
@@ -66,6 +67,35 @@ describe("user certificates", () => {
     assert.ok(caFingerprint && listing.includes(`Signing CA: ED25519 ${caFingerprint}`), listing);
   });
 
+  it("carry the session guard as their force-command when the connector names one", () => {
+    const certificate = signUserCertificate({
+      caPrivateKey: generateCaPrivateKey(),
+      subjectKey: parseUserPublicKey(keygen("guarded")).key,
+      principals: ["app"],
+      keyId: "k",
+      serial: 7n,
+      ...certificateWindow(new Date("2026-12-04T15:00:00Z"), new Date("2026-12-04T15:30:00Z")),
+      forceCommand: "/usr/local/libexec/jit-session-guard /etc/ssh/jit.krl",
+    });
+    assert.match(
+      inspectCertificate(certificate),
+      /Critical Options: \n\s+force-command \/usr\/local\/libexec\/jit-session-guard \/etc\/ssh\/jit.krl\n/,
+    );
+  });
+
+  it("take a session guard only as an absolute path with plain arguments (it runs on every host)", () => {
+    const parse = (sessionGuard: string) => ZSshSettings.safeParse({ sessionGuard }).success;
+    assert.equal(parse("/usr/local/libexec/jit-session-guard /etc/ssh/jit.krl"), true);
+    for (const hostile of [
+      "jit-session-guard /etc/ssh/jit.krl",
+      "/bin/sh -c 'id'",
+      "/guard; rm -rf /",
+      "/guard $(id)",
+      "/guard\nid",
+    ])
+      assert.equal(parse(hostile), false, hostile);
+  });
+
   it("refuse an empty window and a serial outside 1 .. 2^64-1", () => {
     const ca = generateCaPrivateKey();
     const subjectKey = parseUserPublicKey(keygen("bob")).key;
@@ -94,7 +124,7 @@ describe("engineers' public keys", () => {
     const ca = generateCaPrivateKey();
     const certificate = signUserCertificate({
       caPrivateKey: ca,
-      subjectKey: parseUserPublicKey(keygen("carol")).key,
+      subjectKey: parseUserPublicKey(keygen("guarded")).key,
       principals: ["app"],
       keyId: "k",
       serial: 7n,
