@@ -124,7 +124,7 @@ describe("engineers' public keys", () => {
     const ca = generateCaPrivateKey();
     const certificate = signUserCertificate({
       caPrivateKey: ca,
-      subjectKey: parseUserPublicKey(keygen("guarded")).key,
+      subjectKey: parseUserPublicKey(keygen("carol")).key,
       principals: ["app"],
       keyId: "k",
       serial: 7n,
