@@ -257,12 +257,12 @@ describe("jit (the CLI as a process)", () => {
       assert.equal(run.stdout.trim(), "agent-ok");
       const [, lifetime] = /-t (\d+) /.exec(readFileSync(path.join(dir, "ssh-add.args"), "utf8")) ?? [];
       assert.ok(Number(lifetime) > 14 * 60 && Number(lifetime) <= 15 * 60, `lifetime ${lifetime}`);
-      const listed = spawnSync("ssh-add", ["-l"], { env: { SSH_AUTH_SOCK: socket }, encoding: "utf8" });
+      const listed = spawnSync("ssh-add", ["-l"], { env: { NODE_ENV: "test", SSH_AUTH_SOCK: socket }, encoding: "utf8" });
       assert.match(listed.stdout, /ECDSA-CERT/, "the certificate is in the agent");
       assert.equal(readdirSync(tmpdir()).filter((name) => name.startsWith("jit-ssh-")).length, before);
       // The agent alone now logs in, without jit, until the grant ends.
       const plain = spawnSync("ssh", [...sshArgs, ...hostArgs, `${sshd.user}@127.0.0.1`, "echo still-ok"], {
-        env: { SSH_AUTH_SOCK: socket, PATH: process.env.PATH ?? "", HOME: dir },
+        env: { NODE_ENV: "test", SSH_AUTH_SOCK: socket, PATH: process.env.PATH ?? "", HOME: dir },
         encoding: "utf8",
       });
       assert.equal(plain.stdout.trim(), "still-ok", plain.stderr);
