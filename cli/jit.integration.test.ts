@@ -257,7 +257,10 @@ describe("jit (the CLI as a process)", () => {
       assert.equal(run.stdout.trim(), "agent-ok");
       const [, lifetime] = /-t (\d+) /.exec(readFileSync(path.join(dir, "ssh-add.args"), "utf8")) ?? [];
       assert.ok(Number(lifetime) > 14 * 60 && Number(lifetime) <= 15 * 60, `lifetime ${lifetime}`);
-      const listed = spawnSync("ssh-add", ["-l"], { env: { NODE_ENV: "test", SSH_AUTH_SOCK: socket }, encoding: "utf8" });
+      const listed = spawnSync("ssh-add", ["-l"], {
+        env: { NODE_ENV: "test", SSH_AUTH_SOCK: socket },
+        encoding: "utf8",
+      });
       assert.match(listed.stdout, /ECDSA-CERT/, "the certificate is in the agent");
       assert.equal(readdirSync(tmpdir()).filter((name) => name.startsWith("jit-ssh-")).length, before);
       // The agent alone now logs in, without jit, until the grant ends.
