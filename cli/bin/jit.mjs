@@ -271,6 +271,23 @@ const activeGrantOn = async (api, resource, { required = true } = {}) => {
   return grant ?? null;
 };
 
+/** POST /me/requests from the flags `request` and `psql --request` share. */
+const submitRequest = async (api, resource, permissions, values) =>
+  (
+    await api("/api/v1/me/requests", {
+      method: "POST",
+      json: {
+        resource,
+        permissions,
+        durationMinutes: parseDuration(values.for),
+        justification: values.reason,
+        ...(values.ticket ? { ticket: values.ticket } : {}),
+        ...(values.at ? { startAt: parseAt(values.at) } : {}),
+        ...(values.policy ? { policyId: values.policy } : {}),
+      },
+    })
+  ).body;
+
 /** The credential endpoint, retried while the grant is still being provisioned (409 with Retry-After). */
 const credentialFor = async (api, grantId, body) => {
   const until = Date.now() + 60_000;
@@ -416,18 +433,7 @@ const COMMANDS = {
       if (!values.for) throw new CliError("--for is required (e.g. --for 30m).", EXIT.USAGE);
       if (!values.reason) throw new CliError('--reason is required (e.g. --reason "INC-1 replica lag").', EXIT.USAGE);
       const { api } = await session();
-      const { body: created } = await api("/api/v1/me/requests", {
-        method: "POST",
-        json: {
-          resource,
-          permissions,
-          durationMinutes: parseDuration(values.for),
-          justification: values.reason,
-          ...(values.ticket ? { ticket: values.ticket } : {}),
-          ...(values.at ? { startAt: parseAt(values.at) } : {}),
-          ...(values.policy ? { policyId: values.policy } : {}),
-        },
-      });
+      const created = await submitRequest(api, resource, permissions, values);
       if (!json) {
         out(
           `Request ${bold(created.requestId)}: ${created.status === "APPROVED" ? green("approved") : yellow("waiting for approval")}`,
@@ -537,16 +543,7 @@ const COMMANDS = {
       if (!grant) {
         // No live grant: ask for one and wait for it as `jit request --wait` does. Progress goes
         // to stderr so psql's own output stays alone on stdout.
-        const { body: created } = await api("/api/v1/me/requests", {
-          method: "POST",
-          json: {
-            resource,
-            permissions: [values.request],
-            durationMinutes: parseDuration(values.for),
-            justification: values.reason,
-            ...(values.ticket ? { ticket: values.ticket } : {}),
-          },
-        });
+        const created = await submitRequest(api, resource, [values.request], values);
         if (!json) {
           err(`No active grant on ${resource}: asked for ${values.request} (request ${bold(created.requestId)}).`);
           err(`Approvers decide at ${created.link}`);
