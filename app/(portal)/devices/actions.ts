@@ -26,8 +26,10 @@ export const revokeDeviceAction = dataAction(failure, async (deviceId: unknown):
 export const signOutEverywhereAction = dataAction(
   failure,
   async (confirm: unknown): Promise<{ ok: true } | TFailure> => {
+    // Who is asking first: a signed-out caller is told to sign in, whatever they sent.
+    const actor = await requireActor();
     if (confirm !== "everywhere") return { ok: false, message: "Confirm with the button.", fields: {} };
-    await signOutEverywhere({ actor: await requireActor(), context: await requestContext() });
+    await signOutEverywhere({ actor, context: await requestContext() });
     return { ok: true };
   },
 );
