@@ -19,6 +19,7 @@ import { loadKeyRing } from "../lib/services/signing-keys";
 import { appErrorWith } from "../lib/testing/matchers";
 import { createActor, createActorWithPasskey, createResourceWithPolicy, uniqueId } from "../lib/testing/fixtures";
 import { setUserActive } from "../lib/users/set-user-active";
+import { signOutEverywhere } from "../lib/auth/sign-out-everywhere";
 import { ME_ROUTES } from "./me";
 import { startApiServer, type TApiServer } from "./server";
 
@@ -202,6 +203,50 @@ describe("refresh tokens", () => {
     assert.equal((await me("/api/v1/me", theirs.access_token)).status, 401);
     const deviceRow = await db.personDevice.findFirstOrThrow({ where: { userId: person.userId } });
     assert.ok(deviceRow.revokedAt);
+  });
+});
+
+describe("sign-out-everywhere", () => {
+  it("ends every portal session and every device: a CLI refresh token is refused afterwards", async () => {
+    const actor = await createActor();
+    const laptop = await login(actor);
+    const desktop = await login(actor);
+    const secondBrowser = await db.session.create({
+      data: { userId: actor.userId, expiresAt: new Date(Date.now() + 3_600_000) },
+    });
+    const bystander = await createActor();
+    const theirs = await login(bystander);
+
+    assert.deepEqual(await signOutEverywhere({ actor }), { sessionsEnded: 2, devicesRevoked: 2 });
+    for (const tokens of [laptop, desktop]) {
+      const refreshed = await form("/api/v1/oauth/token", {
+        grant_type: "refresh_token",
+        refresh_token: tokens.refresh_token,
+        client_id: "jit-cli",
+      });
+      assert.equal(refreshed.status, 400);
+      assert.equal(((await refreshed.json()) as { error: string }).error, "invalid_grant");
+      assert.equal((await me("/api/v1/me", tokens.access_token)).status, 401);
+    }
+    const sessions = await db.session.findMany({
+      where: { userId: actor.userId },
+      select: { id: true, revokedAt: true },
+    });
+    assert.ok(sessions.length === 2 && sessions.every((session) => session.revokedAt));
+    assert.ok(sessions.some((session) => session.id === secondBrowser.id));
+    const events = await db.auditEvent.findMany({
+      where: { actorId: actor.userId, action: { in: ["auth.sign_out_everywhere", "device.revoke"] } },
+      select: { action: true, reason: true },
+    });
+    assert.equal(events.filter((event) => event.action === "device.revoke").length, 2);
+    assert.equal(events.filter((event) => event.action === "auth.sign_out_everywhere").length, 1);
+    // Only the person's own: another person's device still refreshes.
+    const stillTheirs = await form("/api/v1/oauth/token", {
+      grant_type: "refresh_token",
+      refresh_token: theirs.refresh_token,
+      client_id: "jit-cli",
+    });
+    assert.equal(stillTheirs.status, 200);
   });
 });
 

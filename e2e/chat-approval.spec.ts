@@ -40,6 +40,9 @@ test.afterAll(disconnectDb);
 test("a request's Slack message leads an approver on a phone to a one-tap passkey approval, and is edited to show it", async ({
   browser,
 }) => {
+  // Four browser contexts, two passkey ceremonies and a worker round trip per step: past Playwright's
+  // default minute when the machine is shared (every check passed, closing the pages did not).
+  test.setTimeout(120_000);
   // A resource of this test's own: one approval by chat-approvers (this journey's people only).
   const key = `chat-${randomUUID().slice(0, 8)}`;
   await db.resource.create({

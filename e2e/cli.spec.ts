@@ -70,6 +70,9 @@ test.beforeAll(async () => {
     `JIT_CONFIG_DIR=${configDir}`,
     "-e",
     `JIT_PORTAL=${APP_URL}`,
+    // The journey checks the 0600 file; the keychain has its own tests (cli/jit.integration.test.ts).
+    "-e",
+    "JIT_KEYCHAIN=off",
     "-c",
     process.cwd(),
   );
@@ -91,10 +94,10 @@ const personIn = async (browser: Browser, name: string, pathname: string): Promi
   return page;
 };
 
-test("jit login, request --wait while an approver approves, psql against the real database, end, psql refused", async ({
+test("jit login, request --wait while an approver approves, psql against the real database, end, psql refused, psql --request", async ({
   browser,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(300_000);
   // prod-postgres gets a PostgreSQL connector, as in the provisioning journey.
   const ada = await personIn(browser, "Ada Admin", "/admin/resources/prod-postgres");
   await ada.getByRole("link", { name: "Provisioning" }).click();
@@ -162,6 +165,17 @@ test("jit login, request --wait while an approver approves, psql against the rea
   clear();
   type(`npx jit psql prod-postgres -- -X -At -c 'select 1 as jit_ok'; echo "EXIT=$?"`);
   await waitFor(/No active grant on prod-postgres[\s\S]*EXIT=5/);
+
+  // With --request, the same command asks for a grant, waits while Dmitri approves, then connects.
+  clear();
+  type(
+    `npx jit psql prod-postgres --request read --for 15m --reason "Recheck the orders of customer 4211 for INC-77" -- -X -At -c 'select 2 as jit_ok'; echo "EXIT=$?"`,
+  );
+  const [, again] = await waitFor(/Approvers decide at (http\S+\/requests\/[\w-]+)/);
+  await dmitri.goto(new URL(again as string).pathname);
+  await dmitri.getByRole("button", { name: "Approve" }).click();
+  await expect(dmitri.getByRole("region", { name: "Your decision" }).getByRole("status")).toHaveText(/Approved/);
+  await waitFor(/^2\s*$[\s\S]*EXIT=0/m, 60_000);
 
   // Signed out from My devices: the terminal's next call is refused and it must sign in again.
   await tess.goto("/devices");

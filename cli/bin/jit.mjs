@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // jit: the engineers' command line for the JIT access portal (docs/cli.md). No dependencies:
-// node's fetch, util.parseArgs, crypto and child_process. It keeps only a refresh token on
-// disk (a file readable by the user alone); access tokens live in memory for one command.
+// node's fetch, util.parseArgs, crypto and child_process. It keeps only a refresh token, in the
+// OS keychain or a file readable by the user alone; access tokens live in memory for one command.
 import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import {
@@ -18,6 +18,7 @@ import { homedir, hostname, platform, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { keychainClear, keychainLookup, keychainStore, selectKeychain } from "./keychain.mjs";
 
 const VERSION = "0.1.0";
 const USER_AGENT = `jit-cli/${VERSION} (node ${process.versions.node}; ${platform()})`;
@@ -58,27 +59,73 @@ const configDir = () =>
   process.env.JIT_CONFIG_DIR || path.join(process.env.XDG_CONFIG_HOME || path.join(homedir(), ".config"), "jit");
 const credentialsFile = () => path.join(configDir(), "credentials.json");
 
-/** { portal, refreshToken } or null. */
-const loadCredentials = () => {
+const readCredentialsFile = () => {
   try {
     const parsed = JSON.parse(readFileSync(credentialsFile(), "utf8"));
-    return typeof parsed.portal === "string" && typeof parsed.refreshToken === "string" ? parsed : null;
+    return parsed && typeof parsed.portal === "string" ? parsed : null;
   } catch {
     return null;
   }
 };
 
+const KEYCHAINS = ["secret-tool", "security"];
+
+/**
+ * { portal, refreshToken, store } or null. The file holds the portal and either the token
+ * itself (store "file") or the name of the keychain that holds it (ADR 0048).
+ */
+const loadCredentials = () => {
+  const stored = readCredentialsFile();
+  if (!stored) return null;
+  if (typeof stored.refreshToken === "string")
+    return { portal: stored.portal, refreshToken: stored.refreshToken, store: "file" };
+  if (!KEYCHAINS.includes(stored.keychain)) return null;
+  const refreshToken = keychainLookup(stored.keychain, stored.portal);
+  return refreshToken ? { portal: stored.portal, refreshToken, store: stored.keychain } : null;
+};
+
 /** Written to a temporary file created 0600 in a 0700 directory, then renamed over the old one. */
-const saveCredentials = (credentials) => {
+const writeCredentialsFile = (content) => {
   const dir = configDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const temp = path.join(dir, `.credentials.${process.pid}.tmp`);
-  writeFileSync(temp, JSON.stringify(credentials), { mode: 0o600, flag: "wx" });
+  writeFileSync(temp, JSON.stringify(content), { mode: 0o600, flag: "wx" });
   renameSync(temp, credentialsFile());
 };
 
-const forgetCredentials = () => rmSync(credentialsFile(), { force: true });
+const chosenKeychain = () => {
+  try {
+    return selectKeychain();
+  } catch (error) {
+    throw new CliError(error.message, EXIT.USAGE);
+  }
+};
+
+/** The token goes to the keychain when one is chosen and takes it; otherwise into the file. */
+const saveCredentials = ({ portal, refreshToken }) => {
+  const previous = readCredentialsFile();
+  const kind = chosenKeychain();
+  if (kind !== "file") {
+    if (keychainStore(kind, portal, refreshToken)) return writeCredentialsFile({ portal, keychain: kind });
+    err(dim(`${kind} did not take the token (keychain locked?); keeping it in ${credentialsFile()} (0600).`));
+  }
+  writeCredentialsFile({ portal, refreshToken });
+  // Moved out of a keychain (JIT_KEYCHAIN=off now): no stale copy stays behind there.
+  if (previous && KEYCHAINS.includes(previous.keychain)) keychainClear(previous.keychain, previous.portal);
+};
+
+/** Where the token now is, for `jit whoami`. */
+const loadStoreName = () => {
+  const stored = readCredentialsFile();
+  return stored && KEYCHAINS.includes(stored.keychain) ? stored.keychain : "file";
+};
+
+const forgetCredentials = () => {
+  const stored = readCredentialsFile();
+  if (stored && KEYCHAINS.includes(stored.keychain)) keychainClear(stored.keychain, stored.portal);
+  rmSync(credentialsFile(), { force: true });
+};
 
 // --- HTTP ------------------------------------------------------------------------------
 
@@ -148,7 +195,7 @@ const session = async () => {
     if (result.status >= 400) throw failed(result);
     return result;
   };
-  return { portal: credentials.portal, api, token };
+  return { portal: credentials.portal, api, token, store: loadStoreName() };
 };
 
 // --- helpers ---------------------------------------------------------------------------
@@ -212,16 +259,34 @@ const run = (command, args, env) =>
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 
-const activeGrantOn = async (api, resource) => {
+/** The person's active grant on the resource; without one, exit 5 (or null when not `required`). */
+const activeGrantOn = async (api, resource, { required = true } = {}) => {
   const { body } = await api("/api/v1/me/grants");
   const grant = body.active.find((candidate) => candidate.resourceKey === resource);
-  if (!grant)
+  if (!grant && required)
     throw new CliError(
       `No active grant on ${resource}. Ask for one: jit request ${resource} <permission> --for 30m --reason "..." --wait`,
       EXIT.REFUSED,
     );
-  return grant;
+  return grant ?? null;
 };
+
+/** POST /me/requests from the flags `request` and `psql --request` share. */
+const submitRequest = async (api, resource, permissions, values) =>
+  (
+    await api("/api/v1/me/requests", {
+      method: "POST",
+      json: {
+        resource,
+        permissions,
+        durationMinutes: parseDuration(values.for),
+        justification: values.reason,
+        ...(values.ticket ? { ticket: values.ticket } : {}),
+        ...(values.at ? { startAt: parseAt(values.at) } : {}),
+        ...(values.policy ? { policyId: values.policy } : {}),
+      },
+    })
+  ).body;
 
 /** The credential endpoint, retried while the grant is still being provisioned (409 with Retry-After). */
 const credentialFor = async (api, grantId, body) => {
@@ -317,12 +382,13 @@ const COMMANDS = {
     summary: "Who this terminal is signed in as.",
     options: {},
     run: async ({ json }) => {
-      const { api, portal } = await session();
+      const { api, portal, store } = await session();
       const { body } = await api("/api/v1/me");
-      if (json) out(JSON.stringify({ ...body, portal }));
+      if (json) out(JSON.stringify({ ...body, portal, tokenStore: store }));
       else
         out(
-          `${body.name}${body.email ? ` <${body.email}>` : ""} at ${portal}\ngroups: ${body.groups.join(", ") || "none"}`,
+          `${body.name}${body.email ? ` <${body.email}>` : ""} at ${portal}\ngroups: ${body.groups.join(", ") || "none"}\n` +
+            `refresh token kept in: ${store === "file" ? credentialsFile() : store}`,
         );
       return EXIT.OK;
     },
@@ -367,18 +433,7 @@ const COMMANDS = {
       if (!values.for) throw new CliError("--for is required (e.g. --for 30m).", EXIT.USAGE);
       if (!values.reason) throw new CliError('--reason is required (e.g. --reason "INC-1 replica lag").', EXIT.USAGE);
       const { api } = await session();
-      const { body: created } = await api("/api/v1/me/requests", {
-        method: "POST",
-        json: {
-          resource,
-          permissions,
-          durationMinutes: parseDuration(values.for),
-          justification: values.reason,
-          ...(values.ticket ? { ticket: values.ticket } : {}),
-          ...(values.at ? { startAt: parseAt(values.at) } : {}),
-          ...(values.policy ? { policyId: values.policy } : {}),
-        },
-      });
+      const created = await submitRequest(api, resource, permissions, values);
       if (!json) {
         out(
           `Request ${bold(created.requestId)}: ${created.status === "APPROVED" ? green("approved") : yellow("waiting for approval")}`,
@@ -463,17 +518,49 @@ const COMMANDS = {
     },
   },
   psql: {
-    usage: "jit psql <resource> [-- psql arguments]",
+    usage:
+      'jit psql <resource> [--request <permission> --for 30m --reason "..." [--ticket INC-1] [--timeout 15m]] [-- psql arguments]',
     summary:
-      "Run psql with your active grant's one-time credential (in the environment, never on the command line or disk).",
-    options: {},
-    run: async ({ positionals, rest }) => {
-      if (!positionals[0]) throw new CliError("Name the resource.", EXIT.USAGE);
+      "Run psql with your active grant's one-time credential (in the environment, never on the command line or disk); with --request, ask for a grant and wait for it first.",
+    options: {
+      request: { type: "string" },
+      for: { type: "string" },
+      reason: { type: "string" },
+      ticket: { type: "string" },
+      timeout: { type: "string" },
+    },
+    run: async ({ values, positionals, rest, json }) => {
+      const resource = positionals[0];
+      if (!resource) throw new CliError("Name the resource.", EXIT.USAGE);
+      if (values.request !== undefined) {
+        if (!values.request) throw new CliError("--request names the permission (e.g. --request read).", EXIT.USAGE);
+        if (!values.for) throw new CliError("--request needs --for (e.g. --for 30m).", EXIT.USAGE);
+        if (!values.reason)
+          throw new CliError('--request needs --reason (e.g. --reason "INC-1 replica lag").', EXIT.USAGE);
+      }
       const { api } = await session();
-      const grant = await activeGrantOn(api, positionals[0]);
+      let grant = await activeGrantOn(api, resource, { required: values.request === undefined });
+      if (!grant) {
+        // No live grant: ask for one and wait for it as `jit request --wait` does. Progress goes
+        // to stderr so psql's own output stays alone on stdout.
+        const created = await submitRequest(api, resource, [values.request], values);
+        if (!json) {
+          err(`No active grant on ${resource}: asked for ${values.request} (request ${bold(created.requestId)}).`);
+          err(`Approvers decide at ${created.link}`);
+        }
+        const waited = await waitFor(
+          api,
+          created.requestId,
+          values.timeout ? parseDuration(values.timeout) : 60,
+          json,
+          err,
+        );
+        if (waited !== EXIT.OK) return waited;
+        grant = await activeGrantOn(api, resource);
+      }
       const credential = await credentialFor(api, grant.id, {});
       const connection = credential.connection;
-      if (!connection) throw new CliError(`${positionals[0]}'s credential is not a PostgreSQL login.`, EXIT.REFUSED);
+      if (!connection) throw new CliError(`${resource}'s credential is not a PostgreSQL login.`, EXIT.REFUSED);
       return run(process.env.JIT_PSQL || "psql", rest, {
         ...process.env,
         PGHOST: connection.host,
@@ -486,13 +573,15 @@ const COMMANDS = {
     },
   },
   ssh: {
-    usage: "jit ssh <resource> [user@]host [-- ssh arguments]",
+    usage: "jit ssh <resource> [user@]host [--agent] [-- ssh arguments]",
     summary:
-      "Run ssh with a certificate for your active grant's window, for a key pair made for this call and removed after.",
-    options: {},
-    run: async ({ positionals, rest }) => {
+      "Run ssh with a certificate for your active grant's window, for a key pair made for this call; with --agent, the key and certificate go into your ssh-agent until the grant ends.",
+    options: { agent: { type: "boolean" } },
+    run: async ({ values, positionals, rest }) => {
       const [resource, destination] = positionals;
       if (!resource || !destination) throw new CliError("Name the resource and the host.", EXIT.USAGE);
+      if (values.agent && !process.env.SSH_AUTH_SOCK)
+        throw new CliError("--agent needs a running ssh-agent (SSH_AUTH_SOCK is not set).", EXIT.USAGE);
       const { api } = await session();
       const grant = await activeGrantOn(api, resource);
       const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -512,13 +601,27 @@ const COMMANDS = {
       const credential = await credentialFor(api, grant.id, { publicKey: openSshPublic });
       const certificate = credential.fields.find((field) => field.label.startsWith("Certificate"))?.value;
       if (!certificate) throw new CliError(`${resource} issued no SSH certificate.`, EXIT.REFUSED);
-      // The key pair lives in a directory only this user can read, for as long as ssh runs.
+      // The key pair lives in a directory only this user can read: for as long as ssh runs, or,
+      // with --agent, only until ssh-add has read it.
       const dir = mkdtempSync(path.join(tmpdir(), "jit-ssh-"));
       chmodSync(dir, 0o700);
+      const keyFile = path.join(dir, "id_ecdsa");
       try {
-        const keyFile = path.join(dir, "id_ecdsa");
         writeFileSync(keyFile, privateKey.export({ format: "pem", type: "sec1" }), { mode: 0o600 });
         writeFileSync(`${keyFile}-cert.pub`, `${certificate.trim()}\n`, { mode: 0o600 });
+        if (values.agent) {
+          // The agent forgets the key when the grant ends (ADR 0048): later ssh calls use it until then.
+          const lifetime = Math.floor((Date.parse(grant.expiresAt) - Date.now()) / 1000);
+          if (!(lifetime > 0)) throw new CliError(`The grant on ${resource} has ended.`, EXIT.REFUSED);
+          const added = await run(
+            process.env.JIT_SSH_ADD || "ssh-add",
+            ["-q", "-t", String(lifetime), keyFile],
+            process.env,
+          );
+          if (added !== 0) throw new CliError("ssh-add could not add the key to the agent.", EXIT.ERROR);
+          rmSync(dir, { recursive: true, force: true });
+          return await run(process.env.JIT_SSH || "ssh", [destination, ...rest], process.env);
+        }
         return await run(
           process.env.JIT_SSH || "ssh",
           [
@@ -541,7 +644,7 @@ const COMMANDS = {
 };
 
 /** Long polling: each GET waits up to 25 s on the server for the request to settle. */
-const waitFor = async (api, requestId, timeoutMinutes, json) => {
+const waitFor = async (api, requestId, timeoutMinutes, json, say = out) => {
   const until = Date.now() + timeoutMinutes * 60_000;
   const wait = json ? { update: () => undefined, stop: () => undefined } : spinner("Waiting for approval…");
   try {
@@ -550,15 +653,15 @@ const waitFor = async (api, requestId, timeoutMinutes, json) => {
       const grant = body.grant;
       if (body.status === "APPROVED" && grant?.status === "active") {
         wait.stop();
-        if (json) out(JSON.stringify(body));
-        else out(`${green("Approved")}: grant ${bold(grant.id)} active until ${utc(grant.expiresAt)}.`);
+        if (json) say(JSON.stringify(body));
+        else say(`${green("Approved")}: grant ${bold(grant.id)} active until ${utc(grant.expiresAt)}.`);
         return EXIT.OK;
       }
       if (body.status !== "PENDING" && !(body.status === "APPROVED" && (!grant || grant.status === "scheduled"))) {
         wait.stop();
-        if (json) out(JSON.stringify(body));
+        if (json) say(JSON.stringify(body));
         else
-          out(
+          say(
             `${red(body.status === "APPROVED" ? `Grant ${grant?.status}` : body.status.toLowerCase())}: ${body.link}`,
           );
         return EXIT.REFUSED;
@@ -570,7 +673,7 @@ const waitFor = async (api, requestId, timeoutMinutes, json) => {
       );
       if (Date.now() > until) {
         wait.stop();
-        if (json) out(JSON.stringify(body));
+        if (json) say(JSON.stringify(body));
         else err(`Still ${body.status.toLowerCase()} after ${timeoutMinutes} minutes: ${body.link}`);
         return EXIT.TIMEOUT;
       }
@@ -590,7 +693,7 @@ ${Object.entries(COMMANDS)
 
 Global options: --json (machine-readable output), --help, --version
 Environment: JIT_PORTAL (portal URL for login), JIT_CONFIG_DIR (where the refresh token is kept),
-             NO_COLOR
+             JIT_KEYCHAIN (auto: the OS keychain when there is one; off: the file), NO_COLOR
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not signed in, 4 not found,
             5 refused (denied, expired, ended, conflict), 6 timed out, 7 rate limited;
             psql and ssh exit with the tool's own code.

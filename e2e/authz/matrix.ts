@@ -768,6 +768,35 @@ const ACTIONS: TActionRow[] = [
     args: () => ["0197a000-0000-7000-8000-000000000000"],
     cells: actionCells(allPeople("not_found")),
   },
+  {
+    kind: "action",
+    action: A("(portal)/devices/actions.ts", "signOutEverywhereAction"),
+    name: "sign out everywhere without the button's confirmation",
+    args: () => ["yes"],
+    cells: actionCells(allPeople("invalid")),
+  },
+  // The Slack link (ADR 0046): a code goes only to a member id Slack knows; codes are one's own.
+  {
+    kind: "action",
+    action: A("(portal)/notifications/actions.ts", "startSlackLinkAction"),
+    name: "ask for a Slack link code to a member id that is not in the workspace",
+    args: () => [null, form({ slackUserId: "U0NOBODY99" })],
+    cells: actionCells(allPeople("invalid")),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/notifications/actions.ts", "confirmSlackLinkAction"),
+    name: "confirm a Slack link code nobody sent to one",
+    args: () => [null, form({ code: "123456" })],
+    cells: actionCells(allPeople("conflict")),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/notifications/actions.ts", "unlinkSlackAction"),
+    name: "unlink a Slack member one never linked",
+    args: () => [],
+    cells: actionCells(allPeople("not_found")),
+  },
   // Notifications: the only action marks one's own as read, never anyone else's.
   {
     kind: "action",

@@ -376,6 +376,29 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
     kind: "positional",
     fields: [field("deviceId", typed(id()))],
   },
+  "app/(portal)/devices/actions.ts#signOutEverywhereAction": {
+    kind: "positional",
+    fields: [field("confirm", { valid: fc.constant("everywhere"), invalid: fc.constantFrom("", "yes", "Everywhere") })],
+  },
+  "app/(portal)/notifications/actions.ts#startSlackLinkAction": {
+    kind: "form",
+    fields: [
+      field("slackUserId", {
+        valid: fc.constantFrom("U0NOBODY99", "W0NOBODY99"),
+        invalid: fc.constantFrom("", "C0123ABCD", "u0123abcd", "U"),
+      }),
+    ],
+  },
+  "app/(portal)/notifications/actions.ts#confirmSlackLinkAction": {
+    kind: "form",
+    fields: [
+      field("code", { valid: fc.constantFrom("123456", "000000"), invalid: fc.constantFrom("", "12345", "abcdef") }),
+    ],
+  },
+  "app/(portal)/notifications/actions.ts#unlinkSlackAction": {
+    kind: "none",
+    effects: { tables: ["SlackUserLink", "SlackLinkCode"], auditActions: ["chat.slack_link.remove"] },
+  },
   "app/(portal)/notifications/actions.ts#markAllReadAction": {
     kind: "none",
     effects: { tables: ["Notification"], auditActions: [] },

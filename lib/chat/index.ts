@@ -7,3 +7,6 @@ export { syncRequestMessages, type TChatSettings } from "./sync-request-messages
 export { redeemDecisionLink, signDecisionLink, decisionLinkPath, DECISION_LINK_TTL_MS } from "./decision-link";
 export { verifySlackSignature, slackSignature, SLACK_TIMESTAMP_TOLERANCE_SECONDS } from "./slack-signature";
 export { renderSlackMessage, renderAdaptiveCard, dumpSlackBlocks, type TCardFacts } from "./approval-card";
+export { startSlackLink, SLACK_LINK_CODE_TTL_MS } from "./start-slack-link";
+export { confirmSlackLink } from "./confirm-slack-link";
+export { getMySlackLink, unlinkSlack, type TMySlackLink } from "./my-slack-link";

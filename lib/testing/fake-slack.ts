@@ -22,6 +22,7 @@ export type TFakeSlack = {
   violations: string[];
   /** channel + ts → the message as it stands, with every version it had. */
   messages: Map<string, TFakeSlackMessage & { history: Array<{ text: string; blocks: unknown[] }> }>;
+  /** e-mail (lower case) → member id: the workspace's members, for lookups and DMs. */
   users: Map<string, string>;
   /** The next calls of a method answer this instead (a 429, a Slack error). */
   failNext: (method: string, failure: { status?: number; retryAfter?: number; error?: string }) => void;
@@ -129,7 +130,9 @@ export const startFakeSlack = async (
       if (method === "chat.postMessage") {
         // A user id opens (or reuses) the app's DM with that user, as Slack does.
         let conversation = channel;
-        if (/^U/.test(channel)) {
+        if (/^[UW]/.test(channel)) {
+          // Slack answers channel_not_found for a member id that is not in the workspace.
+          if (![...users.values()].includes(channel)) return answer(200, { ok: false, error: "channel_not_found" });
           conversation = dmOf.get(channel) ?? `D${channel.slice(1)}`;
           dmOf.set(channel, conversation);
         }

@@ -4,6 +4,7 @@ import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { listMyDevices } from "@/lib/devices";
 import { formatUtc } from "@/lib/time";
 import { RevokeDeviceButton } from "./revoke-device-button";
+import { SignOutEverywhereButton } from "./sign-out-everywhere-button";
 
 export const metadata: Metadata = { title: "My devices" };
 
@@ -49,6 +50,13 @@ const DevicesPage = async () => {
             </tbody>
           </table>
         )}
+      </Section>
+      <Section title="Sign out everywhere">
+        <p className="mb-3 text-sm text-slate-700">
+          Ends every browser session signed in as you, this one included, and signs out every device above. Use it when
+          a laptop is lost or a token may have leaked.
+        </p>
+        <SignOutEverywhereButton />
       </Section>
     </>
   );

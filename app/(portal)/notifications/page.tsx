@@ -1,15 +1,19 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Badge, Empty, formatDateTime, PageHeader } from "@/app/components/ui";
+import { Badge, Empty, formatDateTime, PageHeader, Section } from "@/app/components/ui";
 import { requirePageActor } from "@/lib/auth/current-actor";
+import { getMySlackLink } from "@/lib/chat";
+import { getConfig } from "@/lib/config";
 import { listNotifications } from "@/lib/notify";
 import { MarkAllReadButton } from "./mark-all-read-button";
+import { SlackLinkForm } from "./slack-link-form";
 
 export const metadata: Metadata = { title: "Notifications" };
 
 const NotificationsPage = async () => {
   const actor = await requirePageActor("/notifications");
   const { notifications, unread } = await listNotifications({ actor });
+  const slack = getConfig().slack ? await getMySlackLink({ actor }) : null;
   return (
     <>
       <PageHeader title="Notifications" description={unread === 0 ? "Nothing unread." : `${unread} unread.`} />
@@ -43,6 +47,11 @@ const NotificationsPage = async () => {
           ))}
         </ul>
       )}
+      {slack ? (
+        <Section title="Slack">
+          <SlackLinkForm link={slack.link} pendingFor={slack.pendingFor?.slackUserId ?? null} />
+        </Section>
+      ) : null}
     </>
   );
 };
