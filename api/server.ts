@@ -20,6 +20,7 @@ import { buildOpenApiDocument } from "../lib/services/openapi";
 import { GrantReplica, type TReplicaClient } from "../lib/services/replica";
 import { RateLimiter } from "../lib/services/rate-limit";
 import { ZCheckRequest, ZListGrantsQuery } from "../lib/services/schemas";
+import { recordUsageSignal, ZUsageSignalRequest } from "../lib/signals";
 import { ensureSigningKey, loadKeyRing, type TKeyRing } from "../lib/services/signing-keys";
 import { TokenBusyError, TokenGuard, TokenThrottledError } from "../lib/services/token-guard";
 import {
@@ -429,6 +430,49 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     }
   };
 
+  /**
+   * POST /api/v1/signals (ADR 0042): a service's usage report. Lean like the check: the token
+   * from the cache, one read of the baseline and one insert for an unflagged report; a flagged
+   * one runs the policy's response in its own transaction before answering.
+   */
+  const handleSignals = async (req: IncomingMessage, res: ServerResponse, requestId: string, now: number) => {
+    const record: TAuditRecord = { operation: "usage.signal", clientId: null, outcome: "DENIED" };
+    try {
+      const { client } = await authenticate(req, "signals:write", now);
+      record.clientId = client.id;
+      const raw = await readBody(req);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw new HttpError(400, "invalid_request", "The body must be JSON.");
+      }
+      const parsed = ZUsageSignalRequest.safeParse(body);
+      if (!parsed.success) {
+        throw new HttpError(
+          400,
+          "invalid_request",
+          parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
+        );
+      }
+      const { subject, resource } = parsed.data;
+      record.tuple = { subject, resource, permission: parsed.data.metric ?? parsed.data.event ?? "" };
+      const result = await recordUsageSignal({
+        client,
+        input: parsed.data,
+        audit: { ip: clientIpOf(req), userAgent: req.headers["user-agent"] ?? null, requestId },
+      });
+      record.outcome = "ALLOWED";
+      record.reason = result.flagged ? "flagged" : undefined;
+      recordOutcome(record);
+      send(res, 200, result);
+    } catch (error) {
+      record.reason = reasonOf(error);
+      recordOutcome(record);
+      throw error;
+    }
+  };
+
   /** The caller's address: the TCP peer, or what the API's trusted proxies say (API_TRUST_PROXY). */
   const clientIpOf = (req: IncomingMessage): string => {
     const header = req.headers["x-forwarded-for"];
@@ -594,6 +638,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
         return handleCheck(req, res, now);
       case "/api/v1/grants":
         return handleGrants(req, res, url, now);
+      case "/api/v1/signals":
+        return handleSignals(req, res, requestId, now);
       case "/api/v1/oauth/token":
         return handleToken(req, res, requestId);
       case "/api/v1/oauth/device_authorization":
