@@ -16,8 +16,11 @@ import { confirmDeviceAuthorization } from "../lib/devices";
 import { redis } from "../lib/redis";
 import { parseRiskSignals } from "../lib/risk";
 import { createServiceClient } from "../lib/services";
-import { BASELINE_RULES } from "../lib/signals";
+import { BASELINE_RULES } from "../lib/signals/baseline";
 import { createActor, createHistoricGrant, createUser, uniqueId } from "../lib/testing/fixtures";
+import { getGrantProvisioning } from "../lib/provisioning";
+import { listFlaggedSignals, pruneUsageSignals } from "../lib/signals";
+import { appErrorWith } from "../lib/testing/matchers";
 import { createEndpoint } from "../lib/webhooks";
 import { startApiServer, type TApiServer } from "./server";
 
@@ -303,6 +306,23 @@ describe("POST /api/v1/signals: baselines and responses", () => {
     const revocation = await db.auditEvent.findFirstOrThrow({ where: { action: "grant.revoke", targetId: grant.id } });
     assert.equal(revocation.actorType, "SERVICE");
     assert.equal(await flaggedEvents(person.id), 1);
+
+    // The grant's timeline and the Security area's Signals page say why.
+    const page = await getGrantProvisioning({ actor: admin, grantId: grant.id });
+    assert.ok(
+      page.timeline.some(
+        (entry) =>
+          entry.kind === "signal" &&
+          entry.message ===
+            "Usage signal flagged: rows_read at 5000/min is above the policy's ceiling of 1000/min. The policy ended the grant.",
+      ),
+    );
+    const listed = await listFlaggedSignals({ actor: admin });
+    const row = listed.signals.find((item) => item.id === above.id);
+    assert.equal(row?.response, "revoke");
+    assert.equal(row?.grantId, grant.id);
+    const engineer = await createActor();
+    await assert.rejects(listFlaggedSignals({ actor: engineer }), appErrorWith("FORBIDDEN"));
   });
 
   it("extra_approval: a high event makes the next request need one more approval (no auto-approval), and only the next", async () => {
@@ -345,5 +365,37 @@ describe("POST /api/v1/signals: baselines and responses", () => {
     assert.equal(after.status, "APPROVED", "the request after that is auto-approved again");
     const afterStored = await db.accessRequest.findUniqueOrThrow({ where: { id: after.requestId } });
     assert.equal(afterStored.extraApprovals, 0);
+  });
+});
+
+describe("pruning usage reports", () => {
+  it("deletes unflagged reports past the baseline window and keeps flagged ones and recent ones", async () => {
+    const person = await createUser();
+    const { resource } = await setup({ usageResponse: "alert" });
+    const client = await createServiceClient({
+      actor: SYSTEM,
+      input: { name: uniqueId("svc"), scopes: ["signals:write"], resourceKeys: [] },
+    });
+    const row = (days: number, flagged: boolean) =>
+      db.usageSignal.create({
+        data: {
+          userId: person.id,
+          resourceId: resource.id,
+          clientId: client.clientId,
+          metric: "rows_read",
+          value: 1,
+          windowSeconds: 60,
+          perMinute: 1,
+          flagged,
+          createdAt: new Date(Date.now() - days * 24 * 3_600_000),
+        },
+      });
+    const old = await row(BASELINE_RULES.days + 1, false);
+    const oldFlagged = await row(BASELINE_RULES.days + 1, true);
+    const recent = await row(BASELINE_RULES.days - 1, false);
+    await pruneUsageSignals({});
+    const left = await db.usageSignal.findMany({ where: { userId: person.id }, select: { id: true } });
+    assert.deepEqual(left.map((item) => item.id).sort(), [oldFlagged.id, recent.id].sort());
+    assert.ok(!left.some((item) => item.id === old.id));
   });
 });
