@@ -199,7 +199,10 @@ describe("POST /api/v1/signals: bad input", () => {
       [{ ...usage, value: -1 }, /value:/],
       [{ ...usage, metric: "Rows Read" }, /metric must be 1 to 64 characters/],
       [{ ...usage, event: "bulk_export", severity: "high" }, /not both/],
-      [{ subject: person.email, resource: resource.key }, /send either metric, value and window, or event and severity/],
+      [
+        { subject: person.email, resource: resource.key },
+        /send either metric, value and window, or event and severity/,
+      ],
       [{ subject: person.email, resource: resource.key, event: "bulk_export", severity: "urgent" }, /severity/],
       [{ subject: person.email, resource: resource.key, event: "bulk_export" }, /severity: is required/],
       [{ ...usage, extra: 1 }, /extra|Unrecognized/i],
@@ -235,7 +238,13 @@ describe("POST /api/v1/signals: baselines and responses", () => {
     await buildBaseline(token, subject, resource.key);
     assert.equal(await flaggedEvents(person.id), 0, "unflagged reports are not chain events");
 
-    const usual = await signal(token, { subject, resource: resource.key, metric: "rows_read", value: 130, window: "PT1M" });
+    const usual = await signal(token, {
+      subject,
+      resource: resource.key,
+      metric: "rows_read",
+      value: 130,
+      window: "PT1M",
+    });
     assert.equal(usual.flagged, false);
     const outlier = await signal(token, {
       subject,

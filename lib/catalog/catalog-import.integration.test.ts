@@ -329,7 +329,10 @@ describe("catalog export and import", () => {
     assert.equal(own[0]?.policies[0]?.usageResponse, "revoke");
     assert.deepEqual(own[0]?.policies[0]?.usageCeilings, { rows_read: 50_000, bytes_out: 1e9 });
     // Keys in another order are the same ceilings: nothing to change.
-    const reordered = { ...own[0], policies: [{ ...own[0]?.policies[0], usageCeilings: { bytes_out: 1e9, rows_read: 50_000 } }] };
+    const reordered = {
+      ...own[0],
+      policies: [{ ...own[0]?.policies[0], usageCeilings: { bytes_out: 1e9, rows_read: 50_000 } }],
+    };
     const again = expectOk(
       await importCatalog({
         actor,
@@ -338,15 +341,15 @@ describe("catalog export and import", () => {
         mode: "dry-run",
       }),
     );
-    assert.ok(again.plan.entries.filter((entry) => entry.kind === "policy").every((entry) => entry.action === "unchanged"));
+    assert.ok(
+      again.plan.entries.filter((entry) => entry.kind === "policy").every((entry) => entry.action === "unchanged"),
+    );
 
     const errors = expectErrors(
       await importCatalog({
         actor,
         source: yamlOf([
-          resource(key, [
-            policy("read", { usageResponse: "shrug" as "alert", usageCeilings: { rows_read: -5 } }),
-          ]),
+          resource(key, [policy("read", { usageResponse: "shrug" as "alert", usageCeilings: { rows_read: -5 } })]),
         ]),
         fileName: "usage.yaml",
         mode: "apply",

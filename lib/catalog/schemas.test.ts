@@ -117,7 +117,9 @@ describe("policy input", () => {
     assert.deepEqual(policyProblems({ usageResponse: "delete_everything" }), {
       usageResponse: "must be one of alert, revoke, extra_approval",
     });
-    assert.deepEqual(policyProblems({ usageCeilings: { rows_read: 0 } }), { "usageCeilings.rows_read": "must be above 0" });
+    assert.deepEqual(policyProblems({ usageCeilings: { rows_read: 0 } }), {
+      "usageCeilings.rows_read": "must be above 0",
+    });
     assert.deepEqual(policyProblems({ usageCeilings: { rows_read: Number.NaN } }), {
       "usageCeilings.rows_read": "must be a number",
     });

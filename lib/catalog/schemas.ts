@@ -159,17 +159,14 @@ export const policyFields = {
   riskExtraApprovals: wholeNumber(0, MAX_APPROVALS - 1).default(0),
   riskBlocksAutoApproval: flag.default(false),
   /** What a flagged usage signal from a service does (ADR 0042). */
-  usageResponse: z
-    .enum(USAGE_RESPONSES, { error: `must be one of ${USAGE_RESPONSES.join(", ")}` })
-    .default("alert"),
+  usageResponse: z.enum(USAGE_RESPONSES, { error: `must be one of ${USAGE_RESPONSES.join(", ")}` }).default("alert"),
   /** Per metric, the most per minute a report may show before it flags at once. */
   usageCeilings: z
     .record(
-      z.string().regex(SIGNAL_NAME_PATTERN, "metric names must be lowercase letters, digits, _ . -, starting with a letter"),
       z
-        .number(typeError("must be a number"))
-        .positive("must be above 0")
-        .max(1e15, "must be at most 1e15"),
+        .string()
+        .regex(SIGNAL_NAME_PATTERN, "metric names must be lowercase letters, digits, _ . -, starting with a letter"),
+      z.number(typeError("must be a number")).positive("must be above 0").max(1e15, "must be at most 1e15"),
       typeError("must be a map of metric names to ceilings per minute"),
     )
     .refine((value) => Object.keys(value).length <= 50, "must name at most 50 metrics")

@@ -163,9 +163,16 @@ describe("usage anomalies (ADR 0042)", () => {
       computeRiskSignals(quiet).some((item) => item.code === "recent_usage_anomaly"),
       false,
     );
-    const signals = computeRiskSignals({ ...quiet, recentUsageAnomalies: 2, latestUsageAnomaly: "rows_read at 9000/min." });
+    const signals = computeRiskSignals({
+      ...quiet,
+      recentUsageAnomalies: 2,
+      latestUsageAnomaly: "rows_read at 9000/min.",
+    });
     const found = signals.find((item) => item.code === "recent_usage_anomaly");
     assert.equal(found?.weight, 2);
-    assert.equal(found?.reason, "2 flagged usage signals from services within 7 days; the latest: rows_read at 9000/min.");
+    assert.equal(
+      found?.reason,
+      "2 flagged usage signals from services within 7 days; the latest: rows_read at 9000/min.",
+    );
   });
 });

@@ -1,5 +1,12 @@
 /** Usage signals from services: baselines, flags and the policies' responses (ADR 0042). */
-export { BASELINE_RULES, computeBaseline, judgeMetric, median, medianAbsoluteDeviation, type TBaseline } from "./baseline";
+export {
+  BASELINE_RULES,
+  computeBaseline,
+  judgeMetric,
+  median,
+  medianAbsoluteDeviation,
+  type TBaseline,
+} from "./baseline";
 export { listFlaggedSignals, listGrantSignals, type TFlaggedSignalsView } from "./list-flagged-signals";
 export { pruneUsageSignals } from "./prune-usage-signals";
 export { recordUsageSignal, type TUsageSignalResult } from "./record-usage-signal";

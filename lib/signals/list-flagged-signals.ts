@@ -29,7 +29,10 @@ export const listFlaggedSignals = async ({ actor, limit = 50, context }: TListFl
     take: Math.min(Math.max(limit, 1), 200),
   });
   const [users, resources, clients] = await Promise.all([
-    db.user.findMany({ where: { id: { in: [...new Set(rows.map((row) => row.userId))] } }, select: { id: true, name: true } }),
+    db.user.findMany({
+      where: { id: { in: [...new Set(rows.map((row) => row.userId))] } },
+      select: { id: true, name: true },
+    }),
     db.resource.findMany({
       where: { id: { in: [...new Set(rows.map((row) => row.resourceId))] } },
       select: { id: true, key: true },

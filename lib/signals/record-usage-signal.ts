@@ -137,7 +137,8 @@ export const recordUsageSignal = async ({ client, input, audit }: TRecordUsageSi
 
 const toUsagePolicy = (policy: { id: string; usageResponse: string; usageCeilings: unknown }): TUsagePolicy => ({
   id: policy.id,
-  usageResponse: (["alert", "revoke", "extra_approval"] as const).find((value) => value === policy.usageResponse) ?? "alert",
+  usageResponse:
+    (["alert", "revoke", "extra_approval"] as const).find((value) => value === policy.usageResponse) ?? "alert",
   usageCeilings: Object.fromEntries(
     Object.entries(
       policy.usageCeilings && typeof policy.usageCeilings === "object" ? (policy.usageCeilings as object) : {},

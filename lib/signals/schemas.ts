@@ -19,7 +19,10 @@ export type TUsageResponse = (typeof USAGE_RESPONSES)[number];
 const name = (what: string) =>
   z
     .string()
-    .regex(SIGNAL_NAME_PATTERN, `${what} must be 1 to 64 characters: lowercase letters, digits, _ . -, starting with a letter`);
+    .regex(
+      SIGNAL_NAME_PATTERN,
+      `${what} must be 1 to 64 characters: lowercase letters, digits, _ . -, starting with a letter`,
+    );
 
 export const ZUsageSignalRequest = z
   .strictObject({
@@ -43,12 +46,16 @@ export const ZUsageSignalRequest = z
     const usage = body.metric !== undefined || body.value !== undefined || body.window !== undefined;
     const event = body.event !== undefined || body.severity !== undefined;
     if (usage && event)
-      ctx.addIssue({ code: "custom", message: "send either metric, value and window, or event and severity, not both" });
+      ctx.addIssue({
+        code: "custom",
+        message: "send either metric, value and window, or event and severity, not both",
+      });
     else if (!usage && !event)
       ctx.addIssue({ code: "custom", message: "send either metric, value and window, or event and severity" });
     else if (usage) {
       for (const key of ["metric", "value", "window"] as const)
-        if (body[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required with a metric" });
+        if (body[key] === undefined)
+          ctx.addIssue({ code: "custom", path: [key], message: "is required with a metric" });
       if (body.window !== undefined && parseWindow(body.window) === null)
         ctx.addIssue({
           code: "custom",
@@ -57,7 +64,8 @@ export const ZUsageSignalRequest = z
         });
     } else {
       for (const key of ["event", "severity"] as const)
-        if (body[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required with an event" });
+        if (body[key] === undefined)
+          ctx.addIssue({ code: "custom", path: [key], message: "is required with an event" });
     }
   });
 export type TUsageSignalRequest = z.infer<typeof ZUsageSignalRequest>;
