@@ -216,13 +216,15 @@ const respondToFlag = async (tx: Db, options: TRespondOptions): Promise<TUsageSi
     });
     outcome = "next request needs one more approval";
   }
-  await notify(tx, {
-    recipients: { userIds: [row.userId], security: true },
-    kind: "usage.signal_flagged",
-    title: `Usage signal: ${what} by ${person.name} on ${resource.key} (${outcome})`,
-    body: `${client.name} reported: ${reason}`,
-    link: row.grantId ? `/grants/${row.grantId}` : "/",
-  });
+  // A revocation has told the person and security already, with the reason (its notice).
+  if (revokedGrantIds.length === 0)
+    await notify(tx, {
+      recipients: { userIds: [row.userId], security: true },
+      kind: "usage.signal_flagged",
+      title: `Usage signal: ${what} by ${person.name} on ${resource.key} (${outcome})`,
+      body: `${client.name} reported: ${reason}`,
+      link: row.grantId ? `/grants/${row.grantId}` : "/",
+    });
   // Last: the chain's lock is held until commit (as in revokeGrantInTransaction).
   await appendAuditEvent(tx, {
     actorType: "SERVICE",
