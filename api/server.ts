@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { z } from "zod";
 import { getConfig, type Config } from "../lib/config";
 import { API_ROUTES, isApiPath } from "./routes";
 import { appErrorHeaders, asAppError } from "../lib/errors";
@@ -129,6 +130,25 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     );
     req.on("error", reject);
   });
+
+/** A JSON body parsed by its zod schema, or 400 invalid_request naming each field that is wrong. */
+const parseJsonBody = <T>(raw: string, schema: z.ZodType<T>): T => {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, "invalid_request", "The body must be JSON.");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new HttpError(
+      400,
+      "invalid_request",
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
+    );
+  }
+  return parsed.data;
+};
 
 const invalidToken = (message: string) =>
   new HttpError(401, "invalid_token", message, {
@@ -276,21 +296,7 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
 
   /** The check once the caller is authenticated and the body read: synchronous, no I/O. */
   const answerCheck = (client: TReplicaClient, raw: string, record: TAuditRecord, res: ServerResponse): void => {
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      throw new HttpError(400, "invalid_request", "The body must be JSON.");
-    }
-    const parsed = ZCheckRequest.safeParse(body);
-    if (!parsed.success) {
-      throw new HttpError(
-        400,
-        "invalid_request",
-        parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
-      );
-    }
-    const { subject, resource, permission } = parsed.data;
+    const { subject, resource, permission } = parseJsonBody(raw, ZCheckRequest);
     record.tuple = { subject, resource, permission };
     if (client.resourceKeys.length > 0 && !client.resourceKeys.includes(resource)) {
       throw new HttpError(403, "insufficient_scope", `This client may not ask about resource ${resource}.`);
@@ -440,26 +446,15 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
     try {
       const { client } = await authenticate(req, "signals:write", now);
       record.clientId = client.id;
-      const raw = await readBody(req);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        throw new HttpError(400, "invalid_request", "The body must be JSON.");
-      }
-      const parsed = ZUsageSignalRequest.safeParse(body);
-      if (!parsed.success) {
-        throw new HttpError(
-          400,
-          "invalid_request",
-          parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
-        );
-      }
-      const { subject, resource } = parsed.data;
-      record.tuple = { subject, resource, permission: parsed.data.metric ?? parsed.data.event ?? "" };
+      const input = parseJsonBody(await readBody(req), ZUsageSignalRequest);
+      record.tuple = {
+        subject: input.subject,
+        resource: input.resource,
+        permission: input.metric ?? input.event ?? "",
+      };
       const result = await recordUsageSignal({
         client,
-        input: parsed.data,
+        input,
         audit: { ip: clientIpOf(req), userAgent: req.headers["user-agent"] ?? null, requestId },
       });
       record.outcome = "ALLOWED";

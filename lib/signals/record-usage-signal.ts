@@ -8,7 +8,7 @@ import { notify } from "../notify";
 import { announceAfter } from "../services/feed";
 import { resolveSubject } from "../services/resolve-subject";
 import { BASELINE_RULES, judgeMetric, type TBaseline } from "./baseline";
-import { FLAGGING_SEVERITIES, type TUsageResponse, type TUsageSignalRequest } from "./schemas";
+import { FLAGGING_SEVERITIES, USAGE_RESPONSES, type TUsageResponse, type TUsageSignalRequest } from "./schemas";
 import { effectiveUsageRules, type TUsagePolicy } from "./usage-rules";
 import { parseWindow, perMinute } from "./window";
 
@@ -137,8 +137,7 @@ export const recordUsageSignal = async ({ client, input, audit }: TRecordUsageSi
 
 const toUsagePolicy = (policy: { id: string; usageResponse: string; usageCeilings: unknown }): TUsagePolicy => ({
   id: policy.id,
-  usageResponse:
-    (["alert", "revoke", "extra_approval"] as const).find((value) => value === policy.usageResponse) ?? "alert",
+  usageResponse: USAGE_RESPONSES.find((value) => value === policy.usageResponse) ?? "alert",
   usageCeilings: Object.fromEntries(
     Object.entries(
       policy.usageCeilings && typeof policy.usageCeilings === "object" ? (policy.usageCeilings as object) : {},
