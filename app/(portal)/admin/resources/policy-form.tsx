@@ -191,7 +191,7 @@ export const PolicyForm = ({
           when the policy already uses one of them. */}
       <details open={usesMoreRules(initial) || state.touched(MORE_RULES)} className="grid gap-4">
         <summary className="cursor-pointer text-sm font-medium">
-          More rules: ticket, auto-approval, break-glass, risk
+          More rules: ticket, auto-approval, break-glass, risk, usage signals
         </summary>
         <div className="mt-3 grid gap-4">
           <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
