@@ -7,6 +7,8 @@
 export const API_ROUTES = {
   "/api/v1/access/check": ["POST"],
   "/api/v1/grants": ["GET"],
+  // Usage signals from services (scope signals:write, ADR 0042).
+  "/api/v1/signals": ["POST"],
   "/api/v1/oauth/token": ["POST"],
   // RFC 8628 3.1, for the `jit` CLI; the engineers' /api/v1/me/* routes are in api/me.ts (ME_ROUTES).
   "/api/v1/oauth/device_authorization": ["POST"],

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { z } from "zod";
 import { getConfig, type Config } from "../lib/config";
 import { API_ROUTES, isApiPath } from "./routes";
 import { appErrorHeaders, asAppError } from "../lib/errors";
@@ -20,6 +21,7 @@ import { buildOpenApiDocument } from "../lib/services/openapi";
 import { GrantReplica, type TReplicaClient } from "../lib/services/replica";
 import { RateLimiter } from "../lib/services/rate-limit";
 import { ZCheckRequest, ZListGrantsQuery } from "../lib/services/schemas";
+import { recordUsageSignal, ZUsageSignalRequest } from "../lib/signals";
 import { ensureSigningKey, loadKeyRing, type TKeyRing } from "../lib/services/signing-keys";
 import { TokenBusyError, TokenGuard, TokenThrottledError } from "../lib/services/token-guard";
 import {
@@ -128,6 +130,25 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     );
     req.on("error", reject);
   });
+
+/** A JSON body parsed by its zod schema, or 400 invalid_request naming each field that is wrong. */
+const parseJsonBody = <T>(raw: string, schema: z.ZodType<T>): T => {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, "invalid_request", "The body must be JSON.");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new HttpError(
+      400,
+      "invalid_request",
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
+    );
+  }
+  return parsed.data;
+};
 
 const invalidToken = (message: string) =>
   new HttpError(401, "invalid_token", message, {
@@ -275,21 +296,7 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
 
   /** The check once the caller is authenticated and the body read: synchronous, no I/O. */
   const answerCheck = (client: TReplicaClient, raw: string, record: TAuditRecord, res: ServerResponse): void => {
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      throw new HttpError(400, "invalid_request", "The body must be JSON.");
-    }
-    const parsed = ZCheckRequest.safeParse(body);
-    if (!parsed.success) {
-      throw new HttpError(
-        400,
-        "invalid_request",
-        parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
-      );
-    }
-    const { subject, resource, permission } = parsed.data;
+    const { subject, resource, permission } = parseJsonBody(raw, ZCheckRequest);
     record.tuple = { subject, resource, permission };
     if (client.resourceKeys.length > 0 && !client.resourceKeys.includes(resource)) {
       throw new HttpError(403, "insufficient_scope", `This client may not ask about resource ${resource}.`);
@@ -422,6 +429,38 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
       };
       recordOutcome(record);
       send(res, 200, page);
+    } catch (error) {
+      record.reason = reasonOf(error);
+      recordOutcome(record);
+      throw error;
+    }
+  };
+
+  /**
+   * POST /api/v1/signals (ADR 0042): a service's usage report. Lean like the check: the token
+   * from the cache, one read of the baseline and one insert for an unflagged report; a flagged
+   * one runs the policy's response in its own transaction before answering.
+   */
+  const handleSignals = async (req: IncomingMessage, res: ServerResponse, requestId: string, now: number) => {
+    const record: TAuditRecord = { operation: "usage.signal", clientId: null, outcome: "DENIED" };
+    try {
+      const { client } = await authenticate(req, "signals:write", now);
+      record.clientId = client.id;
+      const input = parseJsonBody(await readBody(req), ZUsageSignalRequest);
+      record.tuple = {
+        subject: input.subject,
+        resource: input.resource,
+        permission: input.metric ?? input.event ?? "",
+      };
+      const result = await recordUsageSignal({
+        client,
+        input,
+        audit: { ip: clientIpOf(req), userAgent: req.headers["user-agent"] ?? null, requestId },
+      });
+      record.outcome = "ALLOWED";
+      record.reason = result.flagged ? "flagged" : undefined;
+      recordOutcome(record);
+      send(res, 200, result);
     } catch (error) {
       record.reason = reasonOf(error);
       recordOutcome(record);
@@ -594,6 +633,8 @@ export const startApiServer = async (options: TApiServerOptions = {}): Promise<T
         return handleCheck(req, res, now);
       case "/api/v1/grants":
         return handleGrants(req, res, url, now);
+      case "/api/v1/signals":
+        return handleSignals(req, res, requestId, now);
       case "/api/v1/oauth/token":
         return handleToken(req, res, requestId);
       case "/api/v1/oauth/device_authorization":

@@ -28,6 +28,8 @@ export type TDemoResource = {
     riskThreshold: number | null;
     riskExtraApprovals: number;
     riskBlocksAutoApproval: boolean;
+    usageCeilings: Record<string, number>;
+    usageResponse: "alert" | "revoke" | "extra_approval";
   }>;
 };
 
@@ -43,6 +45,8 @@ const base = {
   riskThreshold: null,
   riskExtraApprovals: 0,
   riskBlocksAutoApproval: false,
+  usageCeilings: {},
+  usageResponse: "alert" as const,
 };
 
 export const DEMO_RESOURCES: TDemoResource[] = [

@@ -146,11 +146,12 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const queue = new Queue("maintenance", { connection: queueConnection(), prefix: queuePrefix() });
     try {
       // The previous test's run upserted them too: still one each.
-      assert.equal(await queue.getJobSchedulersCount(), 6);
+      assert.equal(await queue.getJobSchedulersCount(), 7);
       for (const name of [
         "requests.expire",
         "lifecycle.reconcile",
         "replica-changes.prune",
+        "usage-signals.prune",
         "audit.anchor",
         "provisioning.drift",
       ])

@@ -42,6 +42,8 @@ const PRUNE_SESSIONS_EVERY_MS = 15 * 60_000;
 const EXPIRE_REQUESTS_EVERY_MS = 60_000;
 const RECONCILE_EVERY_MS = 5 * 60_000;
 const PRUNE_REPLICA_CHANGES_EVERY_MS = 10 * 60_000;
+/** Usage reports leave the 30-day baseline window slowly: hourly is plenty (ADR 0042). */
+const PRUNE_USAGE_SIGNALS_EVERY_MS = 60 * 60_000;
 
 // Concurrency matches the database pool (10): more only queues on connections and runs into
 // transaction-start timeouts (measured by bench/expiry.ts, docs/bench-expiry.md).
@@ -52,6 +54,7 @@ const ensureSchedules = async (): Promise<void> => {
   await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
   await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
   await scheduleRepeating("replica-changes.prune", {}, { everyMs: PRUNE_REPLICA_CHANGES_EVERY_MS });
+  await scheduleRepeating("usage-signals.prune", {}, { everyMs: PRUNE_USAGE_SIGNALS_EVERY_MS });
   await scheduleRepeating("audit.anchor", {}, { everyMs: getConfig().auditAnchor.everyMs });
   await scheduleRepeating("provisioning.drift", {}, { everyMs: getConfig().driftCheckMs });
 };

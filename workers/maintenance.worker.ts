@@ -4,6 +4,7 @@ import { pruneSessions } from "../lib/auth/prune-sessions";
 import { detectDrift } from "../lib/provisioning";
 import type { TQueueHandlers } from "../lib/queue/runtime";
 import { pruneReplicaChanges } from "../lib/services/prune-replica-changes";
+import { pruneUsageSignals } from "../lib/signals/prune-usage-signals";
 
 /** The maintenance queue: periodic housekeeping, each job one domain call. */
 export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
@@ -11,6 +12,7 @@ export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
   "requests.expire": async () => expireStaleRequests({}),
   "lifecycle.reconcile": async () => reconcileLifecycle({}),
   "replica-changes.prune": async () => pruneReplicaChanges({}),
+  "usage-signals.prune": async () => pruneUsageSignals({}),
   "audit.anchor": async () => {
     await anchorChainHead({});
   },

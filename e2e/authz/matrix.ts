@@ -314,7 +314,14 @@ const PAGES: TPageRow[] = [
     cells: pageCells(allPeople("ok")),
   },
   ...(
-    ["/security", "/security/events", "/security/charts", "/security/break-glass", "/security/findings"] as const
+    [
+      "/security",
+      "/security/events",
+      "/security/charts",
+      "/security/break-glass",
+      "/security/findings",
+      "/security/signals",
+    ] as const
   ).map((route): TPageRow => ({
     kind: "page",
     route,
@@ -1091,6 +1098,15 @@ const API: TApiRow[] = [
     method: "GET",
     path: (fx) => `/api/v1/grants?resource=${fx.resourceKey}`,
     cells: apiCells({ "service:access:check": 403, "service:grants:read": 200 }),
+  },
+  {
+    kind: "api",
+    route: "/api/v1/signals",
+    name: "usage signals (scope signals:write, which neither matrix client holds)",
+    method: "POST",
+    path: () => "/api/v1/signals",
+    body: (fx) => ({ subject: "alice@example.com", resource: fx.resourceKey, event: "bulk_export", severity: "low" }),
+    cells: apiCells({ "service:access:check": 403, "service:grants:read": 403 }),
   },
   {
     kind: "api",

@@ -6,7 +6,8 @@ import { db, type Db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
 import { enforceRateLimit } from "../security/rate-limits";
-import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore } from "../risk";
+import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore, usageExtraApprovalSignal } from "../risk";
+import { markUsageApprovalDemandConsumed, takeUsageApprovalDemand } from "../signals/take-approval-demand";
 import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 import { announceAfter } from "../services/feed";
@@ -224,7 +225,7 @@ export const requestAccess = async (options: {
           existing ? { existing } : {},
         );
       }
-      const risk = await assessRisk(tx, {
+      const assessed = await assessRisk(tx, {
         actor,
         policy,
         permissions,
@@ -233,6 +234,17 @@ export const requestAccess = async (options: {
         audit,
         now,
       });
+      // A flagged usage signal may owe this person's next request one more approval (ADR 0042):
+      // this request takes it, people decide, and the approvers see why.
+      const demand = await takeUsageApprovalDemand(tx, { userId: actor.userId, resourceId: policy.resource.id, now });
+      const risk = demand
+        ? {
+            ...assessed,
+            signals: [...assessed.signals, usageExtraApprovalSignal(demand.reason)],
+            extraApprovals: assessed.extraApprovals + 1,
+            blocksAutoApproval: true,
+          }
+        : assessed;
       const autoApprove = autoApproveRule && !risk.blocksAutoApproval;
 
       const request = await tx.accessRequest.create({
@@ -280,9 +292,11 @@ export const requestAccess = async (options: {
           riskThresholdReached: risk.reached,
           extraApprovals: risk.extraApprovals,
           ...(autoApproveRule && !autoApprove ? { autoApprovalBlockedByRisk: true } : {}),
+          ...(demand ? { usageApprovalDemandId: demand.id } : {}),
         },
         ...audit,
       });
+      if (demand) await markUsageApprovalDemandConsumed(tx, { demandId: demand.id, requestId: request.id });
       if (!autoApprove) {
         // Approvers are told; the inbox does not depend on it.
         const approvers = await tx.user.findMany({

@@ -10,7 +10,7 @@ export const REVOCABLE_GRANT_INCLUDE = {
 } as const;
 type TRevocableGrant = Prisma.GrantGetPayload<{ include: typeof REVOCABLE_GRANT_INCLUDE }>;
 
-export type TRevokingActor = { userId: string; name: string; actorType?: "USER" | "DIRECTORY" };
+export type TRevokingActor = { userId: string; name: string; actorType?: "USER" | "DIRECTORY" | "SERVICE" };
 
 type TRevokeInTransactionOptions = {
   /** Locked by the caller (`for update`), not revoked, not yet expired. */
@@ -18,7 +18,8 @@ type TRevokeInTransactionOptions = {
   now: Date;
   /**
    * Who revokes: an administrator or security reviewer, or the subject; or a directory
-   * connection (`actorType: "DIRECTORY"`, userId its id) deactivating the subject.
+   * connection (`actorType: "DIRECTORY"`, userId its id) deactivating the subject; or a
+   * service client (`actorType: "SERVICE"`, userId its id) whose usage signal flagged (ADR 0042).
    */
   actor: TRevokingActor;
   /** Stored on the grant and sent to target systems. */
@@ -43,7 +44,7 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
     where: { id: grant.id },
     data: {
       revokedAt: now,
-      revokedById: actor.actorType === "DIRECTORY" ? null : actor.userId,
+      revokedById: (actor.actorType ?? "USER") === "USER" ? actor.userId : null,
       revokeReason: reason,
     },
   });

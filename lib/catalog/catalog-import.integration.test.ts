@@ -311,6 +311,59 @@ describe("catalog export and import", () => {
     );
     assert.match(errors[1]?.message ?? "", /is archived; an import can't change it/);
   });
+  it("round-trips a policy's usage rules (response and ceilings): the export re-imports unchanged, bad ones are refused with their path", async () => {
+    const actor = await admin();
+    const key = uniqueId("db");
+    const watched = policy("read", { usageResponse: "revoke", usageCeilings: { rows_read: 50_000, bytes_out: 1e9 } });
+    expectOk(
+      await importCatalog({ actor, source: yamlOf([resource(key, [watched])]), fileName: "usage.yaml", mode: "apply" }),
+    );
+    const stored = await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } });
+    assert.equal(stored.usageResponse, "revoke");
+    assert.deepEqual(stored.usageCeilings, { rows_read: 50_000, bytes_out: 1e9 });
+    const exported = parse(await exportCatalog({ actor, format: "yaml" })) as {
+      version: 1;
+      resources: Array<{ key: string; policies: Array<Record<string, unknown>> }>;
+    };
+    const own = exported.resources.filter((entry) => entry.key === key);
+    assert.equal(own[0]?.policies[0]?.usageResponse, "revoke");
+    assert.deepEqual(own[0]?.policies[0]?.usageCeilings, { rows_read: 50_000, bytes_out: 1e9 });
+    // Keys in another order are the same ceilings: nothing to change.
+    const reordered = {
+      ...own[0],
+      policies: [{ ...own[0]?.policies[0], usageCeilings: { bytes_out: 1e9, rows_read: 50_000 } }],
+    };
+    const again = expectOk(
+      await importCatalog({
+        actor,
+        source: yamlOf([reordered as unknown as ReturnType<typeof resource>]),
+        fileName: "usage.yaml",
+        mode: "dry-run",
+      }),
+    );
+    assert.ok(
+      again.plan.entries.filter((entry) => entry.kind === "policy").every((entry) => entry.action === "unchanged"),
+    );
+
+    const errors = expectErrors(
+      await importCatalog({
+        actor,
+        source: yamlOf([
+          resource(key, [policy("read", { usageResponse: "shrug" as "alert", usageCeilings: { rows_read: -5 } })]),
+        ]),
+        fileName: "usage.yaml",
+        mode: "apply",
+      }),
+    );
+    assert.deepEqual(
+      errors.map((error) => `${error.path}: ${error.message}`),
+      [
+        "resources[0].policies[0].usageResponse: must be one of alert, revoke, extra_approval",
+        "resources[0].policies[0].usageCeilings.rows_read: must be above 0",
+      ],
+    );
+    assert.equal((await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } })).usageResponse, "revoke");
+  });
   it("imports and exports a policy's risk rules, and refuses rules that cannot work, with their path", async () => {
     const actor = await admin();
     const key = uniqueId("db");

@@ -70,12 +70,21 @@ export const POLICY_FIELDS = [
   "riskThreshold",
   "riskExtraApprovals",
   "riskBlocksAutoApproval",
+  "usageCeilings",
+  "usageResponse",
 ] as const satisfies ReadonlyArray<keyof TPolicy>;
 
 export type TFieldChange = { before: unknown; after: unknown };
 
-const sameValue = (a: unknown, b: unknown): boolean =>
-  Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((item, index) => item === b[index]) : a === b;
+/** Sorted keys, so two maps with the same entries compare equal whatever their order. */
+const canonicalMap = (value: object): string =>
+  JSON.stringify(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+const sameValue = (a: unknown, b: unknown): boolean => {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => item === b[index]);
+  if (a && b && typeof a === "object" && typeof b === "object") return canonicalMap(a) === canonicalMap(b);
+  return a === b;
+};
 
 /** The fields whose values differ, with both values; `{}` when nothing changes. */
 export const diffFields = <F extends string>(

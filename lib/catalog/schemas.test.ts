@@ -106,7 +106,24 @@ describe("policy input", () => {
       riskThreshold: null,
       riskExtraApprovals: 0,
       riskBlocksAutoApproval: false,
+      usageResponse: "alert",
+      usageCeilings: {},
     });
+  });
+
+  it("usage rules: a response from the closed list and ceilings per metric above 0, each refusal named", () => {
+    assert.deepEqual(policyProblems({ usageResponse: "revoke", usageCeilings: { rows_read: 50_000 } }), {});
+    assert.deepEqual(policyProblems({ usageResponse: "extra_approval" }), {});
+    assert.deepEqual(policyProblems({ usageResponse: "delete_everything" }), {
+      usageResponse: "must be one of alert, revoke, extra_approval",
+    });
+    assert.deepEqual(policyProblems({ usageCeilings: { rows_read: 0 } }), {
+      "usageCeilings.rows_read": "must be above 0",
+    });
+    assert.deepEqual(policyProblems({ usageCeilings: { rows_read: Number.NaN } }), {
+      "usageCeilings.rows_read": "must be a number",
+    });
+    assert.equal(Object.keys(policyProblems({ usageCeilings: { "Rows Read": 5 } })).length, 1);
   });
 
   it("requires permissions, requester groups and approver groups", () => {

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { ZConnectorMapping } from "../provisioning/internal";
 import { connectorOf } from "../provisioning/registry";
+import { SIGNAL_NAME_PATTERN, USAGE_RESPONSES } from "../signals/schemas";
 
 export const MAX_DURATION_MINUTES = 7 * 24 * 60;
 export const MAX_TICKET_PATTERN_LENGTH = 200;
@@ -157,6 +158,19 @@ export const policyFields = {
   riskThreshold: wholeNumber(1, MAX_RISK_THRESHOLD).nullable().default(null),
   riskExtraApprovals: wholeNumber(0, MAX_APPROVALS - 1).default(0),
   riskBlocksAutoApproval: flag.default(false),
+  /** What a flagged usage signal from a service does (ADR 0042). */
+  usageResponse: z.enum(USAGE_RESPONSES, { error: `must be one of ${USAGE_RESPONSES.join(", ")}` }).default("alert"),
+  /** Per metric, the most per minute a report may show before it flags at once. */
+  usageCeilings: z
+    .record(
+      z
+        .string()
+        .regex(SIGNAL_NAME_PATTERN, "metric names must be lowercase letters, digits, _ . -, starting with a letter"),
+      z.number(typeError("must be a number")).positive("must be above 0").max(1e15, "must be at most 1e15"),
+      typeError("must be a map of metric names to ceilings per minute"),
+    )
+    .refine((value) => Object.keys(value).length <= 50, "must name at most 50 metrics")
+    .default({}),
 };
 
 /** The field's value if that field alone is valid, else undefined (for cross-field rules). */

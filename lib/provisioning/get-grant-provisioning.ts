@@ -3,11 +3,18 @@ import { can } from "../authz";
 import { assertCanOrHide, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { AppError } from "../errors";
+import { listGrantSignals } from "../signals/list-flagged-signals";
 import { connectorOf } from "./registry";
 
 type TGetGrantProvisioningOptions = { actor: TUserActor; grantId: string; context?: TAuditContext };
 
 const NOT_FOUND = "No such grant.";
+
+const RESPONSE_WORDS: Record<string, string> = {
+  alert: " Security was alerted.",
+  revoke: " The policy ended the grant.",
+  extra_approval: " The next request for this resource needs one more approval.",
+};
 
 /**
  * The grant page: the grant, where it stands in each connector's target, and its provisioning
@@ -56,10 +63,13 @@ export const getGrantProvisioning = async ({ actor, grantId, context }: TGetGran
   const target = { type: "grant" as const, id: grant.id, subjectId: grant.subjectId };
   await assertCanOrHide({ actor, action: "grant.read", target, visible: false, notFound: NOT_FOUND, context });
   const own = can(actor, "grant.credential", target);
-  const connectors = await db.connector.findMany({
-    where: { resource: { key: grant.resource.key }, disabledAt: null },
-    select: { id: true, kind: true, name: true },
-  });
+  const [connectors, signals] = await Promise.all([
+    db.connector.findMany({
+      where: { resource: { key: grant.resource.key }, disabledAt: null },
+      select: { id: true, kind: true, name: true },
+    }),
+    listGrantSignals(grant.id),
+  ]);
   return {
     id: grant.id,
     own,
@@ -84,7 +94,15 @@ export const getGrantProvisioning = async ({ actor, grantId, context }: TGetGran
           .filter((connector) => connectorOf(connector.kind)?.issueCredential)
           .map((connector) => ({ ...connector, label: connectorOf(connector.kind)?.label ?? connector.kind }))
       : [],
-    timeline: grant.provisioningLog,
+    // Flagged usage signals from services sit in the timeline with their reason (ADR 0042).
+    timeline: [
+      ...grant.provisioningLog,
+      ...signals.map((signal) => ({
+        kind: "signal",
+        message: `Usage signal flagged: ${signal.reason ?? ""}${RESPONSE_WORDS[signal.response ?? "alert"] ?? ""}`,
+        createdAt: signal.createdAt,
+      })),
+    ].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()),
   };
 };
 export type TGrantProvisioningView = Awaited<ReturnType<typeof getGrantProvisioning>>;

@@ -10,6 +10,7 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
   "requests.expire": { good: [{}], bad: [null, { extra: 1 }] },
   "lifecycle.reconcile": { good: [{}], bad: [null, { grantId: GRANT_ID }] },
   "replica-changes.prune": { good: [{}], bad: [null, { before: "2020-01-01" }] },
+  "usage-signals.prune": { good: [{}], bad: [null, { days: 1 }] },
   "audit.anchor": { good: [{}], bad: [null, { seq: "1", hash: "x" }] },
   "grant.start": {
     good: [{ grantId: GRANT_ID }],

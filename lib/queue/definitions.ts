@@ -59,6 +59,7 @@ export const JOBS = {
   "requests.expire": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "lifecycle.reconcile": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "replica-changes.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
+  "usage-signals.prune": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "audit.anchor": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "grant.start": { queue: "grant-lifecycle", schema: ZGrantJobPayload },
   "grant.expire": { queue: "grant-lifecycle", schema: ZGrantJobPayload },

@@ -33,6 +33,7 @@ const recorder = (work: () => Promise<unknown> = async () => "ok") => {
     "requests.expire": async () => undefined,
     "lifecycle.reconcile": async () => undefined,
     "replica-changes.prune": async () => undefined,
+    "usage-signals.prune": async () => undefined,
     "audit.anchor": async () => undefined,
     "provisioning.drift": async () => undefined,
   };

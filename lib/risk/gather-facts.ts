@@ -25,7 +25,8 @@ export const gatherRiskFacts = async (
   const { userId, now } = options;
   const since = new Date(now.getTime() - RISK_RULES.historyDays * 24 * 3_600_000);
   const burstSince = new Date(now.getTime() - RISK_RULES.burstWindowMinutes * 60_000);
-  const [earlierForResource, earlier, signIns] = await Promise.all([
+  const anomaliesSince = new Date(now.getTime() - RISK_RULES.usageAnomalyDays * 24 * 3_600_000);
+  const [earlierForResource, earlier, signIns, anomalies] = await Promise.all([
     tx.accessRequest.count({ where: { requesterId: userId, resourceId: options.resource.id, createdAt: { lt: now } } }),
     tx.accessRequest.findMany({
       where: { requesterId: userId, createdAt: { gte: since, lt: now } },
@@ -46,6 +47,12 @@ export const gatherRiskFacts = async (
       orderBy: { occurredAt: "desc" },
       take: 1000,
     }),
+    tx.usageSignal.findMany({
+      where: { userId, flagged: true, createdAt: { gte: anomaliesSince, lte: now } },
+      select: { reason: true },
+      orderBy: { createdAt: "desc" },
+      take: 100,
+    }),
   ]);
   const seen = [...earlier.map((row) => ({ ip: row.sourceIp, userAgent: row.userAgent })), ...signIns];
   const distinct = (values: Array<string | null>) => [
@@ -65,5 +72,7 @@ export const gatherRiskFacts = async (
     network: networkPrefix(options.ip),
     knownDevices: distinct(seen.map((row) => deviceFamily(row.userAgent))),
     knownNetworks: distinct(seen.map((row) => networkPrefix(row.ip))),
+    recentUsageAnomalies: anomalies.length,
+    latestUsageAnomaly: anomalies[0]?.reason ?? null,
   };
 };

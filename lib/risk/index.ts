@@ -15,5 +15,6 @@ export {
   type TRiskFacts,
   type TRiskPolicy,
   type TRiskSignal,
+  usageExtraApprovalSignal,
   ZRiskSignal,
 } from "./signals";

@@ -25,6 +25,8 @@ const quiet: TRiskFacts = {
   network: "203.0.113.0/24",
   knownDevices: ["Chrome on Linux"],
   knownNetworks: ["203.0.113.0/24"],
+  recentUsageAnomalies: 0,
+  latestUsageAnomaly: null,
 };
 
 const codes = (facts: Partial<TRiskFacts>) => computeRiskSignals({ ...quiet, ...facts }).map((signal) => signal.code);
@@ -152,5 +154,25 @@ describe("device family and network prefix", () => {
     assert.equal(networkPrefix("::1"), "0:0:0:0::/64");
     assert.equal(networkPrefix("not an ip"), null);
     assert.equal(networkPrefix(undefined), null);
+  });
+});
+
+describe("usage anomalies (ADR 0042)", () => {
+  it("a flagged usage signal within the window is a signal naming the latest reason; none is none", () => {
+    assert.equal(
+      computeRiskSignals(quiet).some((item) => item.code === "recent_usage_anomaly"),
+      false,
+    );
+    const signals = computeRiskSignals({
+      ...quiet,
+      recentUsageAnomalies: 2,
+      latestUsageAnomaly: "rows_read at 9000/min.",
+    });
+    const found = signals.find((item) => item.code === "recent_usage_anomaly");
+    assert.equal(found?.weight, 2);
+    assert.equal(
+      found?.reason,
+      "2 flagged usage signals from services within 7 days; the latest: rows_read at 9000/min.",
+    );
   });
 });

@@ -14,6 +14,8 @@ export const RISK_CODES = [
   "request_burst",
   "near_max_duration",
   "production_privileged",
+  "recent_usage_anomaly",
+  "usage_extra_approval",
 ] as const;
 export type TRiskCode = (typeof RISK_CODES)[number];
 
@@ -25,6 +27,9 @@ export const RISK_WEIGHTS: Record<TRiskCode, number> = {
   request_burst: 2,
   near_max_duration: 1,
   production_privileged: 2,
+  recent_usage_anomaly: 2,
+  // Not a score: the one more approval it stands for is added by itself (ADR 0042).
+  usage_extra_approval: 0,
 };
 
 export const RISK_RULES = {
@@ -43,6 +48,8 @@ export const RISK_RULES = {
   productionEnvironments: ["production", "prod"],
   /** Permissions that change things. */
   privilegedPermissions: ["write", "admin"],
+  /** A usage signal from a service flagged within this many days (any resource, ADR 0042). */
+  usageAnomalyDays: 7,
 } as const;
 
 export const ZRiskSignal = z.object({ code: z.enum(RISK_CODES), reason: z.string(), weight: z.number().int() });
@@ -66,6 +73,9 @@ export type TRiskFacts = {
   /** Device families and networks seen at the requester's earlier sign-ins and requests. */
   knownDevices: string[];
   knownNetworks: string[];
+  /** The requester's flagged usage signals within RISK_RULES.usageAnomalyDays, and the latest one's reason. */
+  recentUsageAnomalies: number;
+  latestUsageAnomaly: string | null;
 };
 
 const signal = (code: TRiskCode, reason: string): TRiskSignal => ({ code, reason, weight: RISK_WEIGHTS[code] });
@@ -141,8 +151,20 @@ export const computeRiskSignals = (facts: TRiskFacts): TRiskSignal[] => {
       signal("production_privileged", `${privileged.join(" and ")} on a ${facts.resource.environment} resource.`),
     );
   }
+  if (facts.recentUsageAnomalies > 0) {
+    signals.push(
+      signal(
+        "recent_usage_anomaly",
+        `${facts.recentUsageAnomalies} flagged usage signal${facts.recentUsageAnomalies === 1 ? "" : "s"} from services within ${RISK_RULES.usageAnomalyDays} days${facts.latestUsageAnomaly ? `; the latest: ${facts.latestUsageAnomaly}` : "."}`,
+      ),
+    );
+  }
   return signals;
 };
+
+/** Shown to approvers when a flagged usage signal owes this request one more approval (ADR 0042). */
+export const usageExtraApprovalSignal = (reason: string): TRiskSignal =>
+  signal("usage_extra_approval", `One more approval: a service flagged this person's use of the resource: ${reason}`);
 
 export const riskScore = (signals: readonly TRiskSignal[]): number =>
   signals.reduce((sum, item) => sum + item.weight, 0);
@@ -179,4 +201,6 @@ export const RISK_LABELS: Record<TRiskCode, string> = {
   request_burst: "burst of requests",
   near_max_duration: "near maximum duration",
   production_privileged: "production write/admin",
+  recent_usage_anomaly: "recent usage anomaly",
+  usage_extra_approval: "extra approval after a usage signal",
 };

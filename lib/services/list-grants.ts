@@ -4,9 +4,10 @@
  * because rows are added meanwhile. The cursor is opaque to clients.
  */
 import { activeGrantWhere, grantStatus } from "../access/grant-status";
-import { parseSubjectId, subjectIdOf } from "../auth/subject-id";
+import { subjectIdOf } from "../auth/subject-id";
 import { db, type Prisma } from "../db";
 import { AppError } from "../errors";
+import { subjectUserWhere } from "./resolve-subject";
 import type { TListGrantsQuery } from "./schemas";
 
 const encodeCursor = (id: string): string => Buffer.from(`g1:${id}`, "utf8").toString("base64url");
@@ -47,15 +48,8 @@ export const listGrants = async (options: {
   const and: Prisma.GrantWhereInput[] = [statusWhere(query.status, now)];
   if (query.cursor) and.push({ id: { gt: decodeCursor(query.cursor) } });
   if (query.subject) {
-    const named = parseSubjectId(query.subject);
     // Only verified addresses are stored, so an unverified one matches nobody.
-    and.push(
-      named
-        ? { subject: named }
-        : query.subject.includes("@")
-          ? { subject: { email: { equals: query.subject, mode: "insensitive" } } }
-          : { subjectId: query.subject },
-    );
+    and.push({ subject: subjectUserWhere(query.subject) });
   }
   if (query.resource) and.push({ resource: { key: query.resource } });
   if (allowedResourceKeys.length > 0) and.push({ resource: { key: { in: [...allowedResourceKeys] } } });

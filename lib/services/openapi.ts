@@ -12,6 +12,7 @@ import {
   ZTokenRequest,
   ZTokenResponse,
 } from "./schemas";
+import { ZUsageSignalRequest, ZUsageSignalResponse } from "../signals/schemas";
 import { ZMeCreateRequest, ZMeCredential, ZMeEnd, ZMeExtend } from "../devices/me-schemas";
 
 const schema = (zod: z.ZodType, io: "input" | "output" = "output") => {
@@ -262,6 +263,26 @@ export const buildOpenApiDocument = () => {
             "400": apiError("Bad parameter or cursor"),
             "401": unauthorized,
             "403": apiError("insufficient_scope"),
+            "429": tooMany,
+          },
+        },
+      },
+      "/api/v1/signals": {
+        post: {
+          tags: SERVICES,
+          summary:
+            "Report a person's use of a resource: a metric over a window, or a discrete event (scope signals:write). A report far outside the person's baseline, above the policy's ceiling, or a high or critical event is flagged, and the policy's response runs before the answer",
+          security: bearer,
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schema(ZUsageSignalRequest, "input") } },
+          },
+          responses: {
+            "200": json(ZUsageSignalResponse, "Recorded; whether it flagged, why, and what the policy did"),
+            "400": apiError("Malformed body, naming the field (e.g. a window other than PT#S, PT#M or PT#H)"),
+            "401": unauthorized,
+            "403": apiError("insufficient_scope, or a resource this client may not report about"),
+            "404": apiError("No such subject or resource"),
             "429": tooMany,
           },
         },

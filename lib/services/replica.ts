@@ -316,20 +316,29 @@ export class GrantReplica {
   }
 
   /**
+   * The user id `subject` names among the people the replica knows (those with a live or
+   * scheduled grant): a subject id `issuer#sub`, a verified e-mail naming exactly one person,
+   * or a user id. undefined when it names nobody here (lib/services/resolve-subject.ts asks
+   * PostgreSQL by the same rules).
+   */
+  resolveSubject(subject: string): string | undefined {
+    const state = this.state;
+    if (parseSubjectId(subject)) return state.subjectIds.get(subject);
+    if (subject.includes("@")) {
+      const ids = state.emails.get(subject.toLowerCase());
+      return ids?.size === 1 ? ids.values().next().value : undefined;
+    }
+    return subject;
+  }
+
+  /**
    * Does `subject` (a subject id `issuer#sub`, a user id, or a verified e-mail) hold
    * `permission` on `resource` at `now`? Only verified e-mails are stored, so an unverified one
    * names nobody; one naming more than one user (across issuers) is ambiguous and answers no.
    */
   check(subject: string, resource: string, permission: string, now = Date.now()): TCheckResult {
     const state = this.state;
-    let userId: string | undefined = subject;
-    if (parseSubjectId(subject)) {
-      userId = state.subjectIds.get(subject);
-    } else if (subject.includes("@")) {
-      const ids = state.emails.get(subject.toLowerCase());
-      if (!ids || ids.size !== 1) return { allowed: false };
-      userId = ids.values().next().value;
-    }
+    const userId = this.resolveSubject(subject);
     if (userId === undefined) return { allowed: false };
     const user = state.users.get(userId);
     if (!user || user.deactivated) return { allowed: false };

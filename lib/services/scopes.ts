@@ -1,5 +1,6 @@
 /** The closed list of scopes a service client may hold, and the token's fixed claims. */
-export const SCOPES = ["access:check", "grants:read"] as const;
+/** signals:write: report usage signals about people (POST /api/v1/signals, ADR 0042). */
+export const SCOPES = ["access:check", "grants:read", "signals:write"] as const;
 export type TScope = (typeof SCOPES)[number];
 
 export const isScope = (value: string): value is TScope => (SCOPES as readonly string[]).includes(value);

@@ -6,6 +6,7 @@ const LINKS = [
   { href: "/security/events", label: "Audit events" },
   { href: "/security/break-glass", label: "Break-glass review" },
   { href: "/security/findings", label: "Findings" },
+  { href: "/security/signals", label: "Signals" },
 ] as const;
 
 /** The Security area's own navigation; the current page is marked for assistive technology. */

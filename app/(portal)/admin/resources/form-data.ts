@@ -69,7 +69,22 @@ export const policyFromForm = (form: FormData): TPolicyInput => ({
   riskThreshold: number(form, "riskThreshold") ?? null,
   riskExtraApprovals: number(form, "riskExtraApprovals"),
   riskBlocksAutoApproval: form.get("riskBlocksAutoApproval") === "on",
+  usageResponse: (text(form, "usageResponse") ?? "alert") as TPolicyInput["usageResponse"],
+  usageCeilings: ceilingsFromText(text(form, "usageCeilings") ?? ""),
 });
+
+/** "rows_read=50000, bytes_out=1e9" → { rows_read: 50000, bytes_out: 1e9 }; a bad number stays NaN for the schema to name. */
+const ceilingsFromText = (value: string): Record<string, number> =>
+  Object.fromEntries(
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "")
+      .map((item) => {
+        const at = item.indexOf("=");
+        return at < 0 ? [item, Number.NaN] : [item.slice(0, at).trim(), Number(item.slice(at + 1).trim() || "x")];
+      }),
+  );
 
 /** `requesterGroups[1]: reason` → `requesterGroups: entry 2: reason`; first reason per field wins. */
 export const formFields = (fields: Record<string, string>): Record<string, string> => {

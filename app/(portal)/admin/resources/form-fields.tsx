@@ -97,6 +97,37 @@ export const TextField = ({
   </div>
 );
 
+export const SelectField = ({
+  id,
+  name,
+  label,
+  hint,
+  error,
+  defaultValue,
+  options,
+}: TFieldProps & { defaultValue: string; options: ReadonlyArray<{ value: string; label: string }> }) => (
+  <div>
+    <label htmlFor={id} className="block text-sm font-medium">
+      {label}
+    </label>
+    <select
+      id={id}
+      name={name}
+      defaultValue={defaultValue}
+      aria-invalid={error ? true : undefined}
+      aria-describedby={describedBy(id, hint, error)}
+      className={inputClass}
+    >
+      {options.map((option) => (
+        <option key={option.value} value={option.value}>
+          {option.label}
+        </option>
+      ))}
+    </select>
+    <Described id={id} hint={hint} error={error} />
+  </div>
+);
+
 export const CheckboxField = ({
   id,
   name,

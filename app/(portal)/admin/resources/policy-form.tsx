@@ -4,7 +4,15 @@ import { useActionState, useId } from "react";
 import type { TPolicy } from "@/lib/catalog";
 import { createPolicyAction, updatePolicyAction } from "./actions";
 import type { TFormResult } from "./form-data";
-import { CheckboxField, CheckboxGroup, FormMessage, formState, SubmitButton, TextField } from "./form-fields";
+import {
+  CheckboxField,
+  CheckboxGroup,
+  FormMessage,
+  formState,
+  SelectField,
+  SubmitButton,
+  TextField,
+} from "./form-fields";
 
 /** What a new policy starts with: the schema's defaults, and a sensible window. */
 const NEW_POLICY: TPolicy = {
@@ -26,7 +34,21 @@ const NEW_POLICY: TPolicy = {
   riskThreshold: null,
   riskExtraApprovals: 0,
   riskBlocksAutoApproval: false,
+  usageCeilings: {},
+  usageResponse: "alert",
 };
+
+const USAGE_RESPONSE_OPTIONS = [
+  { value: "alert", label: "Alert security only" },
+  { value: "revoke", label: "Alert and end the grant at once" },
+  { value: "extra_approval", label: "Alert and require one more approval on the next request" },
+] as const;
+
+/** { rows_read: 50000 } → "rows_read=50000": the form's text for a policy's ceilings. */
+const ceilingsText = (ceilings: Record<string, number>): string =>
+  Object.entries(ceilings)
+    .map(([metric, ceiling]) => `${metric}=${ceiling}`)
+    .join(", ");
 
 const MORE_RULES: (keyof TPolicy)[] = [
   "ticketRequired",
@@ -38,6 +60,8 @@ const MORE_RULES: (keyof TPolicy)[] = [
   "riskThreshold",
   "riskExtraApprovals",
   "riskBlocksAutoApproval",
+  "usageResponse",
+  "usageCeilings",
 ];
 
 const usesMoreRules = (policy: TPolicy): boolean =>
@@ -45,7 +69,9 @@ const usesMoreRules = (policy: TPolicy): boolean =>
   policy.ticketPattern !== null ||
   policy.autoApproveGroups.length > 0 ||
   policy.breakGlassAllowed ||
-  policy.riskThreshold !== null;
+  policy.riskThreshold !== null ||
+  policy.usageResponse !== "alert" ||
+  Object.keys(policy.usageCeilings).length > 0;
 
 /** Adds a policy to a resource (no `policy`) or edits one. Groups are typed comma-separated. */
 export const PolicyForm = ({
@@ -165,7 +191,7 @@ export const PolicyForm = ({
           when the policy already uses one of them. */}
       <details open={usesMoreRules(initial) || state.touched(MORE_RULES)} className="grid gap-4">
         <summary className="cursor-pointer text-sm font-medium">
-          More rules: ticket, auto-approval, break-glass, risk
+          More rules: ticket, auto-approval, break-glass, risk, usage signals
         </summary>
         <div className="mt-3 grid gap-4">
           <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
@@ -240,6 +266,22 @@ export const PolicyForm = ({
               {...field("riskBlocksAutoApproval")}
               label="No auto-approval at the threshold"
               defaultChecked={state.checked("riskBlocksAutoApproval", "on", initial.riskBlocksAutoApproval)}
+            />
+          </fieldset>
+          <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+            <legend className="px-1 text-sm font-medium">Usage signals</legend>
+            <SelectField
+              {...field("usageResponse")}
+              label="When a service flags unusual use"
+              hint="A report far outside the person's 30-day baseline, above a ceiling, or a high or critical event."
+              defaultValue={state.text("usageResponse", initial.usageResponse)}
+              options={USAGE_RESPONSE_OPTIONS}
+            />
+            <TextField
+              {...field("usageCeilings")}
+              label="Ceilings per minute"
+              hint="metric=value, comma-separated, e.g. rows_read=50000: a report above one flags at once. Empty for none."
+              defaultValue={state.text("usageCeilings", ceilingsText(initial.usageCeilings))}
             />
           </fieldset>
         </div>

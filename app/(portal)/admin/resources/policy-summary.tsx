@@ -14,6 +14,14 @@ export const PolicySummary = ({ policy }: { policy: TCatalogPolicy }) => (
     {policy.riskThreshold !== null
       ? `; at risk ${policy.riskThreshold}+${policy.riskExtraApprovals > 0 ? ` ${policy.riskExtraApprovals} more approval${policy.riskExtraApprovals === 1 ? "" : "s"}` : ""}${policy.riskBlocksAutoApproval ? " no auto-approval" : ""}`
       : ""}
+    {policy.usageResponse !== "alert"
+      ? `; flagged usage ${policy.usageResponse === "revoke" ? "ends the grant" : "adds an approval to the next request"}`
+      : ""}
+    {Object.keys(policy.usageCeilings).length > 0
+      ? `; ceilings ${Object.entries(policy.usageCeilings)
+          .map(([metric, ceiling]) => `${metric} ${ceiling}/min`)
+          .join(", ")}`
+      : ""}
     {policy.pendingRequests > 0 ? `; ${policy.pendingRequests} pending` : ""}
   </>
 );

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useId } from "react";
+import { SCOPES } from "@/lib/services/scopes";
 import { CheckboxGroup, FormMessage, formState, SubmitButton, TextField } from "../resources/form-fields";
 import {
   createServiceClientAction,
@@ -9,7 +10,7 @@ import {
   type TServiceFormResult,
 } from "./actions";
 
-const SCOPE_OPTIONS = ["access:check", "grants:read"];
+const SCOPE_OPTIONS = [...SCOPES];
 
 /** The client secret appears in this one answer; the database keeps only its hash. */
 const ShownOnce = ({ clientId, secret }: { clientId: string; secret: string }) => (

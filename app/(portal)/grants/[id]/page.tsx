@@ -91,7 +91,9 @@ const GrantPage = async ({ params }: { params: Promise<{ id: string }> }) => {
             {grant.timeline.map((entry, index) => (
               <li key={index} className="flex gap-3">
                 <span className="whitespace-nowrap text-slate-600">{formatDateTime(entry.createdAt)}</span>
-                <span className={entry.kind === "failed" ? "text-red-700" : ""}>{entry.message}</span>
+                <span className={entry.kind === "failed" || entry.kind === "signal" ? "text-red-700" : ""}>
+                  {entry.message}
+                </span>
               </li>
             ))}
           </ol>
