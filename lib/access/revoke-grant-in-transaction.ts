@@ -10,7 +10,7 @@ export const REVOCABLE_GRANT_INCLUDE = {
 } as const;
 type TRevocableGrant = Prisma.GrantGetPayload<{ include: typeof REVOCABLE_GRANT_INCLUDE }>;
 
-export type TRevokingActor = { userId: string; name: string; actorType?: "USER" | "DIRECTORY" };
+export type TRevokingActor = { userId: string; name: string; actorType?: "USER" | "DIRECTORY" | "TRANSMITTER" };
 
 type TRevokeInTransactionOptions = {
   /** Locked by the caller (`for update`), not revoked, not yet expired. */
@@ -43,7 +43,7 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
     where: { id: grant.id },
     data: {
       revokedAt: now,
-      revokedById: actor.actorType === "DIRECTORY" ? null : actor.userId,
+      revokedById: actor.actorType === undefined || actor.actorType === "USER" ? actor.userId : null,
       revokeReason: reason,
     },
   });
