@@ -20,7 +20,10 @@ export const DEVICE_NOT_COMPLIANT_MESSAGE =
 
 /** When the caller signed in: their portal session's start, or their CLI device's sign-in. */
 const signedInAt = async (actor: TUserActor): Promise<Date | null> => {
-  const session = await db.session.findUnique({ where: { id: actor.sessionId }, select: { userId: true, createdAt: true } });
+  const session = await db.session.findUnique({
+    where: { id: actor.sessionId },
+    select: { userId: true, createdAt: true },
+  });
   if (session) return session.userId === actor.userId ? session.createdAt : null;
   const device = await db.personDevice.findUnique({
     where: { id: actor.sessionId },

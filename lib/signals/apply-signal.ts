@@ -7,7 +7,12 @@ import { appendAuditEvent } from "../audit";
 import { endAccessOfUser, type TEndAccessCause } from "../access/end-access-of-user";
 import type { Db } from "../db";
 import type { TEventPayload, TSignalKind } from "./events";
-import { transmitterAccessActor, transmitterEvent, type TSignalContext, type TTransmitterActor } from "./transmitter-event";
+import {
+  transmitterAccessActor,
+  transmitterEvent,
+  type TSignalContext,
+  type TTransmitterActor,
+} from "./transmitter-event";
 
 export type TDeviceNonCompliantAction = "SUSPEND" | "AUDIT";
 
@@ -69,7 +74,10 @@ export const applySignal = async (tx: Db, options: TApplySignalOptions): Promise
       const sessions = await endSessions(tx, userId, now);
       const ended = await endAccessOfUser(tx, { userId, actor: transmitterAccessActor(actor), now, audit });
       const details = { sessionsRevoked: sessions.count, ...ended };
-      await appendAuditEvent(tx, transmitterEvent(actor, "user.deactivate", { type: "user", id: userId }, context, details));
+      await appendAuditEvent(
+        tx,
+        transmitterEvent(actor, "user.deactivate", { type: "user", id: userId }, context, details),
+      );
       return { effect: "deactivated", ...details };
     }
     case "credential_change":

@@ -86,7 +86,8 @@ export const handleSetPush = async (request: Request, transmitterId: string): Pr
   } catch (error) {
     if (isSetError(error)) return refusal(error, transmitterId, context.ip);
     const known = asAppError(error);
-    if (known && known.status < 500) return refusal(new SetError("invalid_request", known.message), transmitterId, context.ip);
+    if (known && known.status < 500)
+      return refusal(new SetError("invalid_request", known.message), transmitterId, context.ip);
     logger().error(
       {
         event: { action: "signals.receive" },

@@ -17,7 +17,12 @@ const MAX_JWKS_BYTES = 256 * 1024;
 type TKeySet = ReturnType<typeof createLocalJWKSet>;
 type TCached = { url: string; fetchedAt: number; keys: TKeySet };
 
-const ZJwks = z.object({ keys: z.array(z.object({ kty: z.string() }).passthrough()).min(1).max(100) });
+const ZJwks = z.object({
+  keys: z
+    .array(z.object({ kty: z.string() }).passthrough())
+    .min(1)
+    .max(100),
+});
 
 const globalForJwks = globalThis as unknown as { jitSignalJwks?: Map<string, TCached> };
 const cache = (): Map<string, TCached> => (globalForJwks.jitSignalJwks ??= new Map());

@@ -82,8 +82,9 @@ export const receiveSecurityEvent = async ({
             events.push({ kind, userId });
             continue;
           }
-          const stamp = payload.event_timestamp === undefined ? set.issuedAt : new Date(payload.event_timestamp * 1000);
-          const occurredAt = stamp > now ? now : stamp;
+          // Timestamps are whole seconds: a session begun in the event's second counts as before it.
+          const seconds = payload.event_timestamp ?? set.issuedAt.getTime() / 1000;
+          const occurredAt = new Date(Math.min(Math.floor(seconds) * 1000 + 999, now.getTime()));
           const effect = await applySignal(tx, {
             kind,
             userId,

@@ -37,10 +37,14 @@ const ZSetClaims = z.object({
 const refusalOf = (error: unknown): SetError => {
   if (error instanceof SetError) return error;
   if (error instanceof joseErrors.JWTExpired)
-    return new SetError("invalid_request", `The SET is too old (iat more than ${SET_MAX_AGE_SECONDS / 60} minutes ago).`);
+    return new SetError(
+      "invalid_request",
+      `The SET is too old (iat more than ${SET_MAX_AGE_SECONDS / 60} minutes ago).`,
+    );
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === "iss") return new SetError("invalid_issuer", "The SET's iss is not this transmitter's issuer.");
-    if (error.claim === "aud") return new SetError("invalid_audience", "The SET's aud is not this receiver's audience.");
+    if (error.claim === "aud")
+      return new SetError("invalid_audience", "The SET's aud is not this receiver's audience.");
     return new SetError("invalid_request", `The SET's ${error.claim} claim is invalid (${error.reason}).`);
   }
   if (
@@ -49,7 +53,8 @@ const refusalOf = (error: unknown): SetError => {
     error instanceof joseErrors.JWKSMultipleMatchingKeys
   )
     return new SetError("invalid_key", "The SET's signature does not verify with the transmitter's keys.");
-  if (error instanceof joseErrors.JOSEError) return new SetError("invalid_request", "The SET is not a valid signed JWT.");
+  if (error instanceof joseErrors.JOSEError)
+    return new SetError("invalid_request", "The SET is not a valid signed JWT.");
   throw error;
 };
 
@@ -60,8 +65,14 @@ type TVerifySetOptions = {
   outboundPolicy?: TOutboundPolicy | undefined;
 };
 
-export const verifySet = async ({ token, transmitter, now, outboundPolicy }: TVerifySetOptions): Promise<TVerifiedSet> => {
-  if (token.split(".").length !== 3) throw new SetError("invalid_request", "The body is not a signed JWT (JWS compact).");
+export const verifySet = async ({
+  token,
+  transmitter,
+  now,
+  outboundPolicy,
+}: TVerifySetOptions): Promise<TVerifiedSet> => {
+  if (token.split(".").length !== 3)
+    throw new SetError("invalid_request", "The body is not a signed JWT (JWS compact).");
   let alg: unknown;
   let typ: unknown;
   try {
