@@ -231,6 +231,37 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
     kind: "form",
     fields: [field("tokenId", id())],
   },
+  "app/(portal)/admin/directory/actions.ts#createSignalTransmitterAction": {
+    kind: "form",
+    fields: [
+      field("name", {
+        valid: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{2,40}$/),
+        invalid: fc.constantFrom("", "a", "y".repeat(101)),
+      }),
+      field("issuer", {
+        valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.example.com`),
+        invalid: fc.constantFrom("", "   ", "y".repeat(501)),
+      }),
+      field("jwksUrl", {
+        valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.invalid/keys`),
+        invalid: fc.constantFrom("", "not a url", "https://idp.example.com/keys#frag", "ftp://idp.example.com/keys"),
+      }),
+      field("audience", {
+        valid: fc.constantFrom("https://portal.example.com", "jit-portal"),
+        invalid: fc.constantFrom("", "y".repeat(501)),
+      }),
+      field("subjectIssuer", { valid: fc.constantFrom("", "https://idp.example.com"), invalid: null }, true),
+      field(
+        "onDeviceNonCompliant",
+        { valid: fc.constantFrom("", "suspend", "audit"), invalid: fc.constantFrom("delete", "x") },
+        true,
+      ),
+    ],
+  },
+  "app/(portal)/admin/directory/actions.ts#disableSignalTransmitterAction": {
+    kind: "form",
+    fields: [field("transmitterId", id())],
+  },
   "app/(portal)/admin/policies/actions.ts#importCatalogAction": {
     kind: "form",
     fields: [

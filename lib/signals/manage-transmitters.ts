@@ -9,6 +9,7 @@ import { appendAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db, Prisma } from "../db";
+import { getConfig } from "../config";
 import { AppError } from "../errors";
 import { checkOutboundUrl, type TOutboundPolicy } from "../security/outbound";
 import { storableText } from "../storable-text";
@@ -139,3 +140,7 @@ export const listSignalTransmitters = async ({ actor, context }: { actor: TUserA
     },
   });
 };
+
+/** The receiver URL to give the IdP for one transmitter (RFC 8935 push endpoint). */
+export const signalsReceiverUrl = (transmitterId: string): string =>
+  `${getConfig().appUrl.replace(/\/$/, "")}/api/ssf/events/${transmitterId}`;
