@@ -134,6 +134,12 @@ const resourceKey: Omit<TField, "name"> = { valid: RESOURCE_KEY, invalid: fc.con
 
 const field = (name: string, spec: Omit<TField, "name">, optional = false): TField => ({ name, ...spec, optional });
 
+/** The name of a directory connection or a Shared Signals transmitter (2 to 100 characters). */
+const connectionName = field("name", {
+  valid: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{2,40}$/),
+  invalid: fc.constantFrom("", "a", "y".repeat(101)),
+});
+
 const policyFields = [
   field("name", text(1, 100)),
   field("permissions", { valid: fc.uniqueArray(fc.constantFrom(...PERMISSIONS), { maxLength: 3 }), invalid: null }),
@@ -208,10 +214,7 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/(portal)/admin/directory/actions.ts#createDirectoryConnectionAction": {
     kind: "form",
     fields: [
-      field("name", {
-        valid: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{2,40}$/),
-        invalid: fc.constantFrom("", "a", "y".repeat(101)),
-      }),
+      connectionName,
       field("issuer", {
         valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.example.com`),
         invalid: fc.constantFrom("", "not a url", "https://idp.example.com#frag", "ftp://idp.example.com"),
@@ -234,10 +237,7 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/(portal)/admin/directory/actions.ts#createSignalTransmitterAction": {
     kind: "form",
     fields: [
-      field("name", {
-        valid: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{2,40}$/),
-        invalid: fc.constantFrom("", "a", "y".repeat(101)),
-      }),
+      connectionName,
       field("issuer", {
         valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.example.com`),
         invalid: fc.constantFrom("", "   ", "y".repeat(501)),

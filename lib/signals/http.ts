@@ -4,8 +4,7 @@
  * refusal is 400 with `{ err, description }`. Refusals come from anyone on the network, so they
  * are counted in one audit aggregate per window, not written one event each (ADR 0024).
  */
-import { AuditAggregator } from "../audit/aggregator";
-import { getConfig } from "../config";
+import { flushProcessAggregator, processAggregator } from "../audit/process-aggregator";
 import { asAppError } from "../errors";
 import { logger } from "../log";
 import { incrementCounter } from "../metrics/registry";
@@ -17,31 +16,14 @@ export const SET_CONTENT_TYPE = "application/secevent+jwt";
 /** A SET is a few hundred bytes; 64 KiB leaves room for many events and long subjects. */
 export const MAX_SET_BYTES = 64 * 1024;
 
-const globalForSignals = globalThis as unknown as { jitSignalRefusals?: AuditAggregator };
-
-const aggregator = (): AuditAggregator => {
-  if (!globalForSignals.jitSignalRefusals) {
-    const created = new AuditAggregator({
-      windowMs: getConfig().unauthenticatedAuditWindowMs,
-      onError: (error) =>
-        logger().error(
-          { event: { action: "signals.receive.aggregate" }, error: { message: String(error) } },
-          "could not write the aggregate of refused security events; kept for the next window",
-        ),
-    });
-    created.start();
-    globalForSignals.jitSignalRefusals = created;
-  }
-  return globalForSignals.jitSignalRefusals;
-};
+const OPERATION = "signals.receive";
 
 /** Writes the window's aggregate now (tests, shutdown). */
-export const flushSignalRefusals = (): Promise<void> =>
-  globalForSignals.jitSignalRefusals?.flush() ?? Promise.resolve();
+export const flushSignalRefusals = (): Promise<void> => flushProcessAggregator(OPERATION);
 
 const refusal = (error: SetError, transmitterId: string, ip: string | null): Response => {
-  aggregator().record({
-    operation: "signals.receive",
+  processAggregator(OPERATION, "refused security events").record({
+    operation: OPERATION,
     clientId: null,
     outcome: "DENIED",
     reason: error.err,
