@@ -7,6 +7,34 @@ import { createSignalTransmitterAction, disableSignalTransmitterAction, type TDi
 const selectClass =
   "mt-1 block w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm focus:outline-none focus:ring-2 focus:ring-slate-900";
 
+const TRANSMITTER_FIELDS = [
+  { name: "name", label: "Name", hint: "e.g. Okta production", required: true },
+  {
+    name: "issuer",
+    label: "Issuer",
+    hint: "The iss of the transmitter's Security Event Tokens, e.g. https://example.okta.com",
+    required: true,
+  },
+  {
+    name: "jwksUrl",
+    label: "JWKS URL",
+    hint: "Where its signing keys are published (the jwks_uri of its /.well-known/ssf-configuration).",
+    required: true,
+  },
+  {
+    name: "audience",
+    label: "Audience",
+    hint: "The aud the stream puts in every event, as configured on the IdP's side.",
+    required: true,
+  },
+  {
+    name: "subjectIssuer",
+    label: "People's issuer",
+    hint: "The OpenID issuer people of this IdP sign in with; leave empty when it is the same as the issuer above.",
+    required: false,
+  },
+] as const;
+
 export const CreateTransmitterForm = () => {
   const [result, formAction, pending] = useActionState<TDirectoryFormResult | null, FormData>(
     createSignalTransmitterAction,
@@ -20,50 +48,18 @@ export const CreateTransmitterForm = () => {
       className="grid max-w-2xl gap-4 rounded-md border border-slate-200 bg-white p-4"
       aria-label="New Shared Signals transmitter"
     >
-      <TextField
-        id={`${prefix}-name`}
-        name="name"
-        label="Name"
-        hint="e.g. Okta production"
-        defaultValue={state.text("name", "")}
-        error={state.error("name")}
-        required
-      />
-      <TextField
-        id={`${prefix}-issuer`}
-        name="issuer"
-        label="Issuer"
-        hint="The iss of the transmitter's Security Event Tokens, e.g. https://example.okta.com"
-        defaultValue={state.text("issuer", "")}
-        error={state.error("issuer")}
-        required
-      />
-      <TextField
-        id={`${prefix}-jwks`}
-        name="jwksUrl"
-        label="JWKS URL"
-        hint="Where its signing keys are published (the jwks_uri of its /.well-known/ssf-configuration)."
-        defaultValue={state.text("jwksUrl", "")}
-        error={state.error("jwksUrl")}
-        required
-      />
-      <TextField
-        id={`${prefix}-audience`}
-        name="audience"
-        label="Audience"
-        hint="The aud the stream puts in every event, as configured on the IdP's side."
-        defaultValue={state.text("audience", "")}
-        error={state.error("audience")}
-        required
-      />
-      <TextField
-        id={`${prefix}-subject-issuer`}
-        name="subjectIssuer"
-        label="People's issuer"
-        hint="The OpenID issuer people of this IdP sign in with; leave empty when it is the same as the issuer above."
-        defaultValue={state.text("subjectIssuer", "")}
-        error={state.error("subjectIssuer")}
-      />
+      {TRANSMITTER_FIELDS.map((field) => (
+        <TextField
+          key={field.name}
+          id={`${prefix}-${field.name}`}
+          name={field.name}
+          label={field.label}
+          hint={field.hint}
+          defaultValue={state.text(field.name, "")}
+          error={state.error(field.name)}
+          required={field.required}
+        />
+      ))}
       <div>
         <label htmlFor={`${prefix}-non-compliant`} className="block text-sm font-medium">
           When a device is reported not compliant
