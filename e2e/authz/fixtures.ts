@@ -234,6 +234,16 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     select: { id: true, tokens: { select: { id: true } } },
   });
   const directory = { connectionId: connection.id, toRevoke: connection.tokens[0]?.id ?? "" };
+  const transmitter = await db.signalTransmitter.create({
+    data: {
+      name: "authz matrix signals",
+      issuer: `https://authz-ssf-${randomUUID().slice(0, 8)}.example.com`,
+      jwksUrl: "https://jwks.authz-matrix.invalid/keys",
+      audience: "https://portal.example.com",
+      subjectIssuer: "https://authz-matrix.example.com",
+    },
+    select: { id: true },
+  });
   okResult(
     await callAction(admin, "app/(portal)/admin/resources/[key]/webhooks/actions.ts#createEndpointAction", [
       null,
@@ -319,6 +329,7 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     notifications: { other: notification.id },
     services,
     directory,
+    signals: { transmitterId: transmitter.id },
     webhookEndpointId: endpoint.id,
     connectorId: connector.id,
     catalogYaml: await exported.text(),

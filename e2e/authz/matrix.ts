@@ -68,6 +68,8 @@ export type TFixtures = {
   services: { toRotate: string; toDisable: string };
   /** A directory connection (SCIM) and a token of it to revoke. */
   directory: { connectionId: string; toRevoke: string };
+  /** A Shared Signals transmitter to disable. */
+  signals: { transmitterId: string };
   webhookEndpointId: string;
   /** A PostgreSQL connector on the matrix's resource (the e2e database as its target). */
   connectorId: string;
@@ -484,6 +486,16 @@ const ROUTES: TRouteRow[] = [
     path: (fx) => route.replace("[id]", fx.otherUserId),
     cells: everyone(401),
   })),
+  // The Shared Signals receiver answers only a signed SET: a session or a service token is no
+  // credential (ADR 0040). A GET is no push (405); POSTs are refused in its integration test.
+  {
+    kind: "route",
+    route: "/api/ssf/events/[transmitterId]",
+    name: "Shared Signals receiver (POST of a signed SET only)",
+    method: "GET",
+    path: (fx) => `/api/ssf/events/${fx.signals.transmitterId}`,
+    cells: everyone(405),
+  },
   {
     kind: "route",
     route: "/admin/policies/export",
@@ -905,6 +917,31 @@ const ACTIONS: TActionRow[] = [
     cells: ADMIN_ONLY,
     unchanged: async (fx, db) =>
       (await db.directoryToken.findUniqueOrThrow({ where: { id: fx.directory.toRevoke } })).revokedAt,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/directory/actions.ts", "createSignalTransmitterAction"),
+    name: "add a Shared Signals transmitter",
+    args: () => [
+      null,
+      form({
+        name: "authz matrix transmitter",
+        issuer: `https://authz-ssf-${Date.now()}.example.com`,
+        jwksUrl: "https://jwks.authz-matrix.invalid/keys",
+        audience: "https://portal.example.com",
+      }),
+    ],
+    cells: ADMIN_ONLY,
+    unchanged: async (_fx, db) => db.signalTransmitter.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/directory/actions.ts", "disableSignalTransmitterAction"),
+    name: "disable a Shared Signals transmitter",
+    args: (fx) => [null, form({ transmitterId: fx.signals.transmitterId })],
+    cells: ADMIN_ONLY,
+    unchanged: async (fx, db) =>
+      (await db.signalTransmitter.findUniqueOrThrow({ where: { id: fx.signals.transmitterId } })).disabledAt,
   },
   {
     kind: "action",

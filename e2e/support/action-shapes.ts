@@ -134,6 +134,12 @@ const resourceKey: Omit<TField, "name"> = { valid: RESOURCE_KEY, invalid: fc.con
 
 const field = (name: string, spec: Omit<TField, "name">, optional = false): TField => ({ name, ...spec, optional });
 
+/** The name of a directory connection or a Shared Signals transmitter (2 to 100 characters). */
+const connectionName = field("name", {
+  valid: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{2,40}$/),
+  invalid: fc.constantFrom("", "a", "y".repeat(101)),
+});
+
 const policyFields = [
   field("name", text(1, 100)),
   field("permissions", { valid: fc.uniqueArray(fc.constantFrom(...PERMISSIONS), { maxLength: 3 }), invalid: null }),
@@ -208,10 +214,7 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/(portal)/admin/directory/actions.ts#createDirectoryConnectionAction": {
     kind: "form",
     fields: [
-      field("name", {
-        valid: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{2,40}$/),
-        invalid: fc.constantFrom("", "a", "y".repeat(101)),
-      }),
+      connectionName,
       field("issuer", {
         valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.example.com`),
         invalid: fc.constantFrom("", "not a url", "https://idp.example.com#frag", "ftp://idp.example.com"),
@@ -230,6 +233,34 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/(portal)/admin/directory/actions.ts#revokeDirectoryTokenAction": {
     kind: "form",
     fields: [field("tokenId", id())],
+  },
+  "app/(portal)/admin/directory/actions.ts#createSignalTransmitterAction": {
+    kind: "form",
+    fields: [
+      connectionName,
+      field("issuer", {
+        valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.example.com`),
+        invalid: fc.constantFrom("", "   ", "y".repeat(501)),
+      }),
+      field("jwksUrl", {
+        valid: fc.stringMatching(/^[a-z]{3,20}$/).map((host) => `https://${host}.invalid/keys`),
+        invalid: fc.constantFrom("", "not a url", "https://idp.example.com/keys#frag", "ftp://idp.example.com/keys"),
+      }),
+      field("audience", {
+        valid: fc.constantFrom("https://portal.example.com", "jit-portal"),
+        invalid: fc.constantFrom("", "y".repeat(501)),
+      }),
+      field("subjectIssuer", { valid: fc.constantFrom("", "https://idp.example.com"), invalid: null }, true),
+      field(
+        "onDeviceNonCompliant",
+        { valid: fc.constantFrom("", "suspend", "audit"), invalid: fc.constantFrom("delete", "x") },
+        true,
+      ),
+    ],
+  },
+  "app/(portal)/admin/directory/actions.ts#disableSignalTransmitterAction": {
+    kind: "form",
+    fields: [field("transmitterId", id())],
   },
   "app/(portal)/admin/policies/actions.ts#importCatalogAction": {
     kind: "form",

@@ -168,6 +168,13 @@ export const E2E_USERS = [
     groups: ["ssh-approvers"],
     description: "Approves SSH access, in the tests.",
   },
+  {
+    sub: "e2e-cleo-caep",
+    email: "cleo@example.com",
+    name: "Cleo Continuous",
+    groups: ["engineers"],
+    description: "Her IdP revokes her session with a Shared Signals event, in the tests.",
+  },
 ];
 
 // The IdP listens on a port of its own; the issuer's address is a pass-through proxy that can

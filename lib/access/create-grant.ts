@@ -28,10 +28,13 @@ export const createGrantForRequest = async (
   // For share: a deactivation of this person in flight (it locks the row for update) finishes
   // first, and then no grant is made; a deactivation that comes after finds this grant and
   // revokes it (lib/access/end-access-of-user.ts).
-  const [subject] = await tx.$queryRaw<Array<{ deactivatedAt: Date | null }>>`
-    select "deactivatedAt" from "User" where id = ${request.requesterId} for share`;
+  const [subject] = await tx.$queryRaw<Array<{ deactivatedAt: Date | null; deviceSuspendedAt: Date | null }>>`
+    select "deactivatedAt", "deviceSuspendedAt" from "User" where id = ${request.requesterId} for share`;
   if (!subject || subject.deactivatedAt)
     throw new AppError("CONFLICT", "This person has been deactivated: no access can be granted to them.");
+  // A device-compliance suspension (ADR 0040) holds every new grant until a compliant event.
+  if (subject.deviceSuspendedAt)
+    throw new AppError("CONFLICT", "This person's device is reported not compliant: no access can be granted to them.");
   const startsAt = request.requestedStartAt && request.requestedStartAt > now ? request.requestedStartAt : now;
   const expiresAt = new Date(startsAt.getTime() + request.durationMinutes * 60_000);
   const grant = await tx.grant.create({

@@ -1,4 +1,5 @@
 import { queueChatSync } from "../chat/queue-chat-sync";
+import { assertNoSignalHold } from "./assert-no-signal-hold";
 import { z } from "zod";
 import { storableText } from "../storable-text";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
@@ -119,6 +120,7 @@ export const decideRequest = async (options: {
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
   const target = await loadRequestTarget(db, requestId);
   await assertCanOnRequest(actor, "request.decide", target, context);
+  await assertNoSignalHold({ actor, action: "request.decide", audit });
   const admission = await admitStepUp({ actor, context });
 
   try {

@@ -11,9 +11,27 @@ type TEndAccessOfUserOptions = {
   actor: TRevokingActor;
   now: Date;
   audit: { ip: string | null; userAgent: string | null; requestId: string | null };
+  /** Deactivation unless given: a Shared Signals event ends access for its own reason (ADR 0040). */
+  cause?: TEndAccessCause;
+};
+
+/** Why access ends: the audited reason and details, whether CLI devices end too, the notice's verb. */
+export type TEndAccessCause = {
+  reason: string;
+  details: Record<string, unknown>;
+  endDevices: boolean;
+  /** "<actor> <verb> <person>: their ... ended now", e.g. "deactivated". */
+  verb: string;
 };
 
 export const DEACTIVATION_REASON = "the person was deactivated";
+
+const DEACTIVATION: TEndAccessCause = {
+  reason: DEACTIVATION_REASON,
+  details: { deactivation: true },
+  endDevices: true,
+  verb: "deactivated",
+};
 
 /**
  * Everything a deactivated person still had under way ends, inside the deactivating
@@ -29,16 +47,19 @@ export const DEACTIVATION_REASON = "the person was deactivated";
  */
 export const endAccessOfUser = async (
   tx: Db,
-  { userId, actor, now, audit }: TEndAccessOfUserOptions,
+  { userId, actor, now, audit, cause = DEACTIVATION }: TEndAccessOfUserOptions,
 ): Promise<{ requestsCancelled: number; grantsRevoked: number; devicesRevoked: number }> => {
   // Their command-line devices first: no token of theirs is honoured past this transaction.
-  const devicesRevoked = await revokeDevicesOfUser(tx, {
-    userId,
-    actorId: actor.userId,
-    reason: DEACTIVATION_REASON,
-    now,
-    audit,
-  });
+  const devicesRevoked = cause.endDevices
+    ? await revokeDevicesOfUser(tx, {
+        userId,
+        actorId: actor.userId,
+        actorType: actor.actorType,
+        reason: cause.reason,
+        now,
+        audit,
+      })
+    : 0;
   const cancelled = await tx.accessRequest.updateManyAndReturn({
     where: { requesterId: userId, status: "PENDING" },
     data: { status: "CANCELLED", decidedAt: now },
@@ -53,8 +74,8 @@ export const endAccessOfUser = async (
       targetType: "request",
       targetId: request.id,
       outcome: "ALLOWED" as const,
-      reason: DEACTIVATION_REASON,
-      details: { deactivation: true, ...(request.extendsGrantId ? { extendsGrantId: request.extendsGrantId } : {}) },
+      reason: cause.reason,
+      details: { ...cause.details, ...(request.extendsGrantId ? { extendsGrantId: request.extendsGrantId } : {}) },
       ...audit,
     })),
   );
@@ -76,9 +97,9 @@ export const endAccessOfUser = async (
       grant,
       now,
       actor,
-      reason: DEACTIVATION_REASON,
-      details: { deactivation: true, scheduled: grant.startsAt > now },
-      notice: `${actor.name} deactivated ${grant.subject.name}: their ${grant.permissions.join(", ")} on ${grant.resource.name} ${grant.startsAt > now ? "will not start" : "ended now"}.`,
+      reason: cause.reason,
+      details: { ...cause.details, scheduled: grant.startsAt > now },
+      notice: `${actor.name} ${cause.verb} ${grant.subject.name}: their ${grant.permissions.join(", ")} on ${grant.resource.name} ${grant.startsAt > now ? "will not start" : "ended now"}.`,
       audit,
     });
   }

@@ -12,6 +12,7 @@ import { createGrantForRequest } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 import { announceAfter } from "../services/feed";
 import { currentTime } from "../clock";
+import { assertNoSignalHold } from "./assert-no-signal-hold";
 
 const MIN_DURATION_MINUTES = 5;
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
@@ -37,6 +38,7 @@ export const loadEligiblePolicy = async (options: {
   audit: TAuditMeta;
 }): Promise<TEligiblePolicy> => {
   const { actor, policyId, audit } = options;
+  await assertNoSignalHold({ actor, action: options.action, audit });
   const policy = await loadPolicy(policyId);
   const eligible =
     policy && !policy.resource.archivedAt && actor.groups.some((group) => policy.requesterGroups.includes(group));

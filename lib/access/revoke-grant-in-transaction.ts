@@ -10,7 +10,11 @@ export const REVOCABLE_GRANT_INCLUDE = {
 } as const;
 type TRevocableGrant = Prisma.GrantGetPayload<{ include: typeof REVOCABLE_GRANT_INCLUDE }>;
 
-export type TRevokingActor = { userId: string; name: string; actorType?: "USER" | "DIRECTORY" | "SERVICE" };
+export type TRevokingActor = {
+  userId: string;
+  name: string;
+  actorType?: "USER" | "DIRECTORY" | "SERVICE" | "TRANSMITTER";
+};
 
 type TRevokeInTransactionOptions = {
   /** Locked by the caller (`for update`), not revoked, not yet expired. */

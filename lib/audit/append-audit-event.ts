@@ -19,7 +19,7 @@ const cut = (max: number) =>
     .transform((value) => (value === null || value === undefined ? value : storableText(value.slice(0, max))));
 
 export const ZAuditEventInput = z.object({
-  actorType: z.enum(["USER", "SERVICE", "SYSTEM", "ANONYMOUS", "DIRECTORY"]),
+  actorType: z.enum(["USER", "SERVICE", "SYSTEM", "ANONYMOUS", "DIRECTORY", "TRANSMITTER"]),
   actorId: text.nullish(),
   action: z.string().min(1).max(100).transform(storableText),
   targetType: z.string().max(100).transform(storableText).nullish(),

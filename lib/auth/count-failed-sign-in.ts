@@ -8,30 +8,10 @@
  * Failures after the IdP vouched for an account (deactivated, locked out) stay one event each
  * (lib/auth/sign-in-limits.ts). See docs/decisions/0024-unauthenticated-traffic-is-counted.md.
  */
-import { AuditAggregator } from "../audit/aggregator";
-import { getConfig } from "../config";
+import { flushProcessAggregator, processAggregator } from "../audit/process-aggregator";
 import { logger } from "../log";
 import { incrementCounter } from "../metrics/registry";
 import type { TRequestContext } from "./sign-in";
-
-// One per process, kept on globalThis: Next.js may load this module more than once.
-const globalForNoise = globalThis as unknown as { jitFailedSignIns?: AuditAggregator };
-
-const aggregator = (): AuditAggregator => {
-  if (!globalForNoise.jitFailedSignIns) {
-    const created = new AuditAggregator({
-      windowMs: getConfig().unauthenticatedAuditWindowMs,
-      onError: (error) =>
-        logger().error(
-          { event: { action: "auth.sign_in.aggregate" }, error: { message: String(error) } },
-          "could not write the aggregate of failed sign-ins; kept for the next window",
-        ),
-    });
-    created.start();
-    globalForNoise.jitFailedSignIns = created;
-  }
-  return globalForNoise.jitFailedSignIns;
-};
 
 /** next-auth's codes are upper-case names; anything else is one bucket, so the reasons stay a closed list. */
 const reasonOf = (code: string): string => (/^[A-Z][A-Z_]{0,59}$/.test(code) ? code : "OTHER");
@@ -40,7 +20,7 @@ type TCountFailedSignInOptions = { code: string; message?: string; context?: TRe
 
 export const countFailedSignIn = ({ code, message, context = {} }: TCountFailedSignInOptions): void => {
   const reason = reasonOf(code);
-  const first = aggregator().record({
+  const first = processAggregator("auth.sign_in", "failed sign-ins").record({
     operation: "auth.sign_in",
     clientId: null,
     outcome: "ERROR",
@@ -63,4 +43,4 @@ export const countFailedSignIn = ({ code, message, context = {} }: TCountFailedS
 };
 
 /** Writes the window's aggregate now (tests, shutdown). */
-export const flushFailedSignIns = (): Promise<void> => globalForNoise.jitFailedSignIns?.flush() ?? Promise.resolve();
+export const flushFailedSignIns = (): Promise<void> => flushProcessAggregator("auth.sign_in");

@@ -69,6 +69,8 @@ export const revokeDevicesOfUser = async (
   options: {
     userId: string;
     actorId: string;
+    /** USER unless a directory connection or a signals transmitter ends them. */
+    actorType?: "USER" | "DIRECTORY" | "SERVICE" | "TRANSMITTER";
     reason: string;
     now: Date;
     audit: { ip: string | null; userAgent: string | null; requestId: string | null };
@@ -84,7 +86,7 @@ export const revokeDevicesOfUser = async (
   await appendAuditEvents(
     tx,
     revoked.map((device) => ({
-      actorType: "USER" as const,
+      actorType: options.actorType ?? ("USER" as const),
       actorId: options.actorId,
       action: "device.revoke",
       targetType: "device",

@@ -3,10 +3,8 @@
  * unknown or revoked token is refused (401, SCIM error body) and counted, not written one event
  * each: anyone outside can send these (docs/decisions/0024-unauthenticated-traffic-is-counted.md).
  */
-import { AuditAggregator } from "../audit/aggregator";
-import { getConfig } from "../config";
+import { flushProcessAggregator, processAggregator } from "../audit/process-aggregator";
 import { db } from "../db";
-import { logger } from "../log";
 import { incrementCounter } from "../metrics/registry";
 import { ScimError } from "./errors";
 import { DIRECTORY_TOKEN_PREFIX, hashDirectoryToken } from "./token";
@@ -14,31 +12,13 @@ import { DIRECTORY_TOKEN_PREFIX, hashDirectoryToken } from "./token";
 export type TDirectoryActor = { connectionId: string; issuer: string; name: string; tokenId: string };
 export type TScimContext = { ip: string | null; userAgent: string | null; requestId: string | null };
 
-const globalForScim = globalThis as unknown as { jitScimRefusals?: AuditAggregator };
-
-const aggregator = (): AuditAggregator => {
-  if (!globalForScim.jitScimRefusals) {
-    const created = new AuditAggregator({
-      windowMs: getConfig().unauthenticatedAuditWindowMs,
-      onError: (error) =>
-        logger().error(
-          { event: { action: "scim.authenticate.aggregate" }, error: { message: String(error) } },
-          "could not write the aggregate of refused SCIM tokens; kept for the next window",
-        ),
-    });
-    created.start();
-    globalForScim.jitScimRefusals = created;
-  }
-  return globalForScim.jitScimRefusals;
-};
-
 /** Writes the window's aggregate now (tests, shutdown). */
-export const flushScimRefusals = (): Promise<void> => globalForScim.jitScimRefusals?.flush() ?? Promise.resolve();
+export const flushScimRefusals = (): Promise<void> => flushProcessAggregator("scim.authenticate");
 
 const TOUCH_EVERY_MS = 60_000;
 
 const refuse = (reason: "missing_token" | "invalid_token" | "revoked_token", ip: string | null): never => {
-  aggregator().record({
+  processAggregator("scim.authenticate", "refused SCIM tokens").record({
     operation: "scim.authenticate",
     clientId: null,
     outcome: "DENIED",

@@ -12,10 +12,10 @@ import { resolveSession } from "../auth/session";
 import { getConfig } from "../config";
 import { db, disconnectDb } from "../db";
 import { redis } from "../redis";
-import { createServiceClient } from "../services";
 import { createActor, createActorWithPasskey, uniqueId } from "../testing/fixtures";
 import { appErrorWith } from "../testing/matchers";
 import { createScimClient, scimCall, type TScimClient } from "../testing/scim-client";
+import { serviceChecker } from "../testing/service-check";
 import { flushScimRefusals } from "./authenticate";
 import { SCIM_ERROR_SCHEMA } from "./errors";
 import { revokeDirectoryToken } from "./manage-connections";
@@ -133,27 +133,8 @@ describe("SCIM deactivation", () => {
         expiresAt: new Date(Date.now() + 3_600_000),
       },
     });
-    const service = await createServiceClient({
-      actor: { kind: "system", name: "test" },
-      input: { name: uniqueId("svc"), scopes: ["access:check"], resourceKeys: [] },
-    });
-    const tokenAnswer = await fetch(`${api.url}/api/v1/oauth/token`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(service.clientId)}:${encodeURIComponent(service.clientSecret)}`).toString("base64")}`,
-      },
-      body: "grant_type=client_credentials",
-    });
-    const token = ((await tokenAnswer.json()) as { access_token: string }).access_token;
-    const check = async () =>
-      (await (
-        await fetch(`${api.url}/api/v1/access/check`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ subject: id, resource: resource.key, permission: "read" }),
-        })
-      ).json()) as { allowed: boolean };
+    const ask = await serviceChecker(api.url);
+    const check = () => ask(id, resource.key);
     for (let i = 0; i < 50 && !(await check()).allowed; i += 1)
       await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await check()).allowed, true, "the grant holds before");

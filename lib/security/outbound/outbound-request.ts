@@ -15,6 +15,11 @@ export type TOutboundRequest = {
   connectTimeoutMs?: number;
   signal?: AbortSignal;
   policy?: TOutboundPolicy;
+  /**
+   * Read a 2xx answer's body, up to this many bytes (more fails as `network`), for a document
+   * the caller needs from a vetted host (a JWKS, ADR 0040). Without it the body stays unread.
+   */
+  readBodyMaxBytes?: number;
 };
 
 export type TOutboundResponse = {
@@ -22,6 +27,8 @@ export type TOutboundResponse = {
   headers: IncomingHttpHeaders;
   /** Null on a 2xx; otherwise why it counts as a failure (`redirect`, `http_4xx`, `http_5xx`, ...). */
   errorClass: TOutboundErrorClass | null;
+  /** The 2xx body, only when `readBodyMaxBytes` asked for it. */
+  body?: Buffer;
 };
 
 /** The vetted address and nothing else, whatever name the socket asks about (no DNS rebinding). */
@@ -45,7 +52,8 @@ const statusClass = (status: number): TOutboundErrorClass | null => {
  * (vetOutboundTarget) and the connection made to the vetted address, with the URL's host as
  * Host header and TLS server name, so the certificate is still checked against the name.
  * Redirects are never followed (a 3xx is `redirect`); the response body is discarded unread,
- * so no receiver's answer ever reaches the caller. Resolves with the status on any answer;
+ * so no receiver's answer ever reaches the caller, unless the caller asks for a 2xx body with a
+ * size limit (`readBodyMaxBytes`: a JWKS from a vetted host). Resolves with the status on any answer;
  * rejects with an OutboundError (class blocked_address, dns, refused, timeout, tls, network).
  */
 export const outboundRequest = async (options: TOutboundRequest): Promise<TOutboundResponse> => {
@@ -94,14 +102,36 @@ export const outboundRequest = async (options: TOutboundRequest): Promise<TOutbo
       );
     };
     const request = (secure ? httpsRequest : httpRequest)(requestOptions, (response) => {
-      settled = true;
-      // Unread: the guard never hands an internal service's answer to anyone.
-      response.resume();
-      response.on("error", () => undefined);
-      resolve({
+      const answer = {
         status: response.statusCode ?? 0,
         headers: response.headers,
         errorClass: statusClass(response.statusCode ?? 0),
+      };
+      const limit = options.readBodyMaxBytes;
+      if (limit === undefined || answer.errorClass !== null) {
+        settled = true;
+        // Unread: the guard never hands an internal service's answer to anyone.
+        response.resume();
+        response.on("error", () => undefined);
+        resolve(answer);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          response.destroy();
+          request.destroy(new OutboundError("network", `${url.origin}: the answer is larger than ${limit} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on("error", fail);
+      response.on("end", () => {
+        if (settled) return;
+        settled = true;
+        resolve({ ...answer, body: Buffer.concat(chunks) });
       });
     });
     const connectTimer = setTimeout(

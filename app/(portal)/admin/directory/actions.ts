@@ -5,6 +5,7 @@ import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { createDirectoryConnection, createDirectoryToken, revokeDirectoryToken } from "@/lib/scim/manage-connections";
 import { formAction, type TRefusal } from "@/lib/security/server-action-guard";
+import { createSignalTransmitter, disableSignalTransmitter } from "@/lib/ssf/manage-transmitters";
 import { submittedValues } from "../resources/form-data";
 
 // Every export of a "use server" module is a public endpoint: each one authenticates, and
@@ -57,4 +58,33 @@ export const revokeDirectoryTokenAction = formAction<TDirectoryFormResult | null
   await revokeDirectoryToken({ actor, input: { tokenId: text(form, "tokenId") }, context: await requestContext() });
   revalidatePath("/admin/directory");
   return { ok: true, message: "Token revoked: the IdP's next request with it is refused." };
+});
+
+export const createSignalTransmitterAction = formAction<TDirectoryFormResult | null>(refusal, async (form) => {
+  const actor = await requireActor();
+  await createSignalTransmitter({
+    actor,
+    input: {
+      name: text(form, "name"),
+      issuer: text(form, "issuer"),
+      jwksUrl: text(form, "jwksUrl"),
+      audience: text(form, "audience"),
+      subjectIssuer: text(form, "subjectIssuer"),
+      onDeviceNonCompliant: text(form, "onDeviceNonCompliant"),
+    },
+    context: await requestContext(),
+  });
+  revalidatePath("/admin/directory");
+  return { ok: true, message: "Transmitter added: give the IdP its receiver URL from the list." };
+});
+
+export const disableSignalTransmitterAction = formAction<TDirectoryFormResult | null>(refusal, async (form) => {
+  const actor = await requireActor();
+  await disableSignalTransmitter({
+    actor,
+    input: { transmitterId: text(form, "transmitterId") },
+    context: await requestContext(),
+  });
+  revalidatePath("/admin/directory");
+  return { ok: true, message: "Transmitter disabled: its next event is refused." };
 });

@@ -3,7 +3,9 @@ import { Badge, DataTable, Empty, formatDateTime, PageHeader, Section } from "@/
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { listDirectoryConnections } from "@/lib/scim/manage-connections";
 import { scimBaseUrl } from "@/lib/scim/users";
+import { listSignalTransmitters, signalsReceiverUrl } from "@/lib/ssf/manage-transmitters";
 import { CreateConnectionForm, NewTokenForm, RevokeTokenForm } from "./directory-forms";
+import { CreateTransmitterForm, DisableTransmitterForm } from "./signal-forms";
 
 export const metadata: Metadata = { title: "Directory sync" };
 
@@ -11,6 +13,7 @@ const DirectorySyncPage = async () => {
   const actor = await requirePageActor("/admin/directory");
   await authorizePage(actor, "directory.manage");
   const connections = await listDirectoryConnections({ actor });
+  const transmitters = await listSignalTransmitters({ actor });
   return (
     <>
       <PageHeader
@@ -63,6 +66,57 @@ const DirectorySyncPage = async () => {
       </Section>
       <Section title="Connect an IdP">
         <CreateConnectionForm />
+      </Section>
+      <Section title="Shared Signals (CAEP)">
+        <p className="mb-4 max-w-3xl text-sm">
+          Security events pushed by your IdP (RFC 8935): a revoked session or a disabled account ends the person&apos;s
+          access at once; a credential change asks for a new sign-in before the next request or decision; a device
+          reported not compliant suspends their access until it is compliant again.
+        </p>
+        {transmitters.length === 0 ? (
+          <Empty>No transmitter yet.</Empty>
+        ) : (
+          <DataTable
+            caption="Shared Signals transmitters"
+            columns={["Name", "Issuer and audience", "Receiver URL", "Not compliant", "Last event", "Actions"]}
+          >
+            {transmitters.map((transmitter) => (
+              <tr
+                key={transmitter.id}
+                className="border-t border-slate-100 align-top"
+                data-testid={`transmitter-${transmitter.name}`}
+              >
+                <td className="px-3 py-2 font-medium">{transmitter.name}</td>
+                <td className="px-3 py-2 font-mono text-xs">
+                  <div>{transmitter.issuer}</div>
+                  <div>aud {transmitter.audience}</div>
+                  {transmitter.subjectIssuer !== transmitter.issuer ? (
+                    <div>people {transmitter.subjectIssuer}</div>
+                  ) : null}
+                </td>
+                <td className="px-3 py-2 font-mono text-xs break-all select-all">
+                  {signalsReceiverUrl(transmitter.id)}
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  {transmitter.onDeviceNonCompliant === "SUSPEND" ? "suspend" : "audit"}
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  {transmitter.lastEventAt ? formatDateTime(transmitter.lastEventAt) : "none yet"}
+                </td>
+                <td className="px-3 py-2">
+                  {transmitter.disabledAt ? (
+                    <Badge tone="red">disabled</Badge>
+                  ) : (
+                    <DisableTransmitterForm transmitterId={transmitter.id} name={transmitter.name} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+        <div className="mt-4">
+          <CreateTransmitterForm />
+        </div>
       </Section>
     </>
   );
