@@ -8,6 +8,9 @@
  *   the outbox relay's and senders' progress (`OutboxJob.dispatchedAt/attempts/lastError`,
  *   `Notification.emailSentAt/chatSentAt`, `WebhookDelivery.attempts/lastStatus/lastError/
  *   deliveredAt`), since the worker runs during the e2e suite;
+ * - rows only the chat worker writes, whenever its job for an earlier request runs: every
+ *   `ChatMessage` (the Slack messages it posts and edits), and the `SlackUserLink` rows its
+ *   e-mail lookup caches (source "email"; a person's own link, source "explicit", is compared);
  * - rows appended to the trail of a refusal, which is audited by design: new `AuditEvent`
  *   rows, and the denial-burst alert's `SecurityAlert`, `Notification` and `OutboxJob` rows.
  *   Rows that existed before are compared like any others; the new ones are returned so the
@@ -20,6 +23,11 @@ const IGNORED_COLUMNS: Record<string, string[]> = {
   OutboxJob: ["dispatchedAt", "attempts", "lastError"],
   Notification: ["emailSentAt", "chatSentAt"],
   WebhookDelivery: ["attempts", "lastStatus", "lastError", "deliveredAt"],
+};
+/** Rows the worker writes in the background, by table: left out of every digest. */
+const WORKER_ROWS: Record<string, string> = {
+  ChatMessage: "true",
+  SlackUserLink: `"source" = 'email'`,
 };
 /** Append-only tables of a refusal's trail, with the column that orders them. */
 const TRAIL: Record<string, { column: string; type: string }> = {
@@ -75,7 +83,9 @@ export const snapshotDb = async (at?: Map<string, string>): Promise<TDbSnapshot>
   const trailMarks = new Map(marks.map((row) => [row.t, row.mark ?? ""]));
   const selects = names.map((table) => {
     // Trail tables: only the rows that existed at the mark (new ones are the refusal's trail).
-    const where = trailWhere(table, trailMarks.get(table), "<=");
+    const trail = trailWhere(table, trailMarks.get(table), "<=");
+    const worker = WORKER_ROWS[table];
+    const where = worker ? `${trail ? `${trail} AND` : " WHERE"} NOT (${worker})` : trail;
     return `SELECT ${literal(table)} AS t, md5(coalesce(string_agg(${rowExpression(table)}, E'\\n' ORDER BY ${rowExpression(table)}), '')) AS d FROM ${quote(table)} t${where}`;
   });
   const rows = await db.$queryRawUnsafe<Array<{ t: string; d: string }>>(selects.join(" UNION ALL "));
