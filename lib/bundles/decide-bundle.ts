@@ -8,7 +8,7 @@ import { announceAfter } from "../services/feed";
 import { admitStepUp, verifyStepUp } from "../webauthn";
 import { recordDecision, type TDecisionResult } from "../access/record-decision";
 import { itemVerdict } from "./item-decidability";
-import { assertItemsOfSubmission, loadReadableSubmission } from "./load-submission";
+import { assertItemsOfSubmission, assertMayDecideSome, loadReadableSubmission } from "./load-submission";
 import { DECISION_SET_TARGET, decisionSetDigest, ZDecideBundle, type TDecideBundle } from "./schemas";
 
 export type TBundleDecisionResult = {
@@ -35,6 +35,7 @@ export const decideBundle = async ({ actor, input: raw, context = {}, now: at }:
     throw new AppError("INVALID_INPUT", "Say why you deny.", { comment: "A denial needs a comment." });
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
   const submission = await loadReadableSubmission(db, { actor, submissionId, context });
+  await assertMayDecideSome(actor, submission, context);
   assertItemsOfSubmission(submission, items);
   const digest = decisionSetDigest(submissionId, items);
   const admission = await admitStepUp({ actor, context });

@@ -1,5 +1,5 @@
 import { can, type TUserActor } from "../authz";
-import { assertCanOrHide, type TAuditContext } from "../authz/enforce";
+import { assertCanOrHide, recordDenial, type TAuditContext } from "../authz/enforce";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 
@@ -51,4 +51,40 @@ export const assertItemsOfSubmission = (
     throw new AppError("INVALID_INPUT", "Some of the chosen requests are not part of this bundle request.", {
       items: foreign.map((item) => item.requestId).join(", "),
     });
+};
+
+/**
+ * Someone who may decide none of a submission's requests (its requester, a security reviewer,
+ * an approver of other policies) is refused the bundle decision as a whole: FORBIDDEN, audited,
+ * as a single decision would be. Per-item reasons are for those who may decide some of them.
+ */
+export const assertMayDecideSome = async (
+  actor: TUserActor,
+  submission: {
+    id: string;
+    requests: Array<{ id: string; requesterId: string; policy: { approverGroups: string[] } }>;
+  },
+  context?: TAuditContext,
+): Promise<void> => {
+  const some = submission.requests.some((request) =>
+    can(actor, "request.decide", {
+      type: "request",
+      id: request.id,
+      requesterId: request.requesterId,
+      approverGroups: request.policy.approverGroups,
+    }),
+  );
+  if (some) return;
+  await recordDenial({
+    actor,
+    action: "request.decide",
+    target: {
+      type: "submission",
+      id: submission.id,
+      requesterId: submission.requests[0]?.requesterId ?? "",
+      approverGroups: [],
+    },
+    context,
+  });
+  throw new AppError("FORBIDDEN", "You are not allowed to do that.");
 };

@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { startStepUp } from "../webauthn";
 import { fieldErrors } from "../access/schemas";
 import { itemVerdict } from "./item-decidability";
-import { assertItemsOfSubmission, loadReadableSubmission } from "./load-submission";
+import { assertItemsOfSubmission, assertMayDecideSome, loadReadableSubmission } from "./load-submission";
 import { DECISION_SET_TARGET, decisionSetDigest, ZStartBundleDecision, type TStartBundleDecision } from "./schemas";
 
 type TStartBundleDecisionOptions = {
@@ -33,6 +33,7 @@ export const startBundleDecision = async ({
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Invalid decision.", fieldErrors(parsed.error));
   const { submissionId, items } = parsed.data;
   const submission = await loadReadableSubmission(db, { actor, submissionId, context });
+  await assertMayDecideSome(actor, submission, context);
   assertItemsOfSubmission(submission, items);
   const at = now ?? currentTime();
   const refused: Record<string, string> = {};
