@@ -21,7 +21,10 @@ export const BundleDecisionPanel = ({ submissionId, items }: { submissionId: str
   const [result, setResult] = useState<{ tone: "ok" | "error"; text: string; needsPasskey?: boolean } | null>(null);
 
   const decide = async (decision: TDecision) => {
-    const set = chosen.map((requestId) => ({ requestId, decision }));
+    // Only items still offered: after a refresh the decided ones are gone from `items`.
+    const set = chosen
+      .filter((requestId) => items.some((item) => item.requestId === requestId))
+      .map((requestId) => ({ requestId, decision }));
     if (set.length === 0) return setResult({ tone: "error", text: "Choose at least one item." });
     setBusy(decision);
     setResult(null);

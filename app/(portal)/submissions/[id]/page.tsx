@@ -45,13 +45,8 @@ const SubmissionPage = async ({ params }: { params: Promise<{ id: string }> }) =
       </p>
       <div className="grid gap-8 lg:grid-cols-3">
         <div className="order-first lg:order-last">
-          {submission.isRequester ? null : (
-            <BundleDecisionPanel
-              key={decidable.map((item) => item.requestId).join()}
-              submissionId={submission.id}
-              items={decidable}
-            />
-          )}
+          {/* Stays mounted after the decision, so its announcement survives the refresh. */}
+          {submission.isRequester ? null : <BundleDecisionPanel submissionId={submission.id} items={decidable} />}
         </div>
         <div className="space-y-8 lg:col-span-2">
           <Section title="Items">
