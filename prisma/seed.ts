@@ -8,6 +8,7 @@ import { appendAuditEvent } from "../lib/audit";
 import { ConfigError, getConfig } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
 import { atTime } from "../lib/clock";
+import { bundleItemRows } from "../lib/catalog/catalog-bundles";
 import { DEMO_BUNDLES, DEMO_RESOURCES } from "./demo-data";
 import { seedDemoHistory, type TDemoHistoryResult } from "./demo-history";
 import { wireDemoTarget } from "./demo-target";
@@ -32,14 +33,7 @@ export const seedDemoData = async (): Promise<{ resources: number; policies: num
     // Bundles by name (ADR 0054): each item names its policy by resource key and policy name.
     for (const bundle of DEMO_BUNDLES) {
       if (await tx.bundle.findUnique({ where: { name: bundle.name }, select: { id: true } })) continue;
-      const items = [];
-      for (const [position, item] of bundle.items.entries()) {
-        const policy = await tx.accessPolicy.findFirstOrThrow({
-          where: { name: item.policy, resource: { key: item.resource } },
-          select: { id: true },
-        });
-        items.push({ position, policyId: policy.id, permission: item.permission });
-      }
+      const items = await bundleItemRows(tx, bundle.items);
       await tx.bundle.create({
         data: { name: bundle.name, description: bundle.description, items: { create: items } },
       });

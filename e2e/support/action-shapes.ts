@@ -160,7 +160,10 @@ const decision = choice(["APPROVE", "DENY"]);
 /** A bundle decision's (request, decision) pairs: one to ten, each request once. */
 const decisionSet: Omit<TField, "name"> = {
   valid: fc.uniqueArray(
-    fc.record({ requestId: fc.stringMatching(/^c[a-z0-9]{24}$/), decision: fc.constantFrom("APPROVE", "DENY") }),
+    fc.record(
+      { requestId: fc.stringMatching(/^c[a-z0-9]{24}$/), decision: fc.constantFrom("APPROVE", "DENY") },
+      { noNullPrototype: true },
+    ),
     { minLength: 1, maxLength: 10, selector: (item) => item.requestId },
   ),
   invalid: fc.constantFrom([], "x", [{ requestId: "", decision: "APPROVE" }], [{ requestId: "a", decision: "MAYBE" }]),

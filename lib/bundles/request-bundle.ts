@@ -8,7 +8,7 @@ import { AppError } from "../errors";
 import { notify } from "../notify";
 import { enforceRateLimit } from "../security/rate-limits";
 import { announceAfter } from "../services/feed";
-import { createGrantForRequest } from "../access/create-grant";
+import { approveAutomatically } from "../access/create-grant";
 import { assessRisk, checkRequestFields, findLiveGrant, lockRequester, riskColumns } from "../access/request-access";
 import { fieldErrors } from "../access/schemas";
 import { loadBundle, itemLabel, type TLoadedBundle } from "./load-bundle";
@@ -170,21 +170,7 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
           created.push({ requestId: request.id, status: "PENDING", grantId: null });
           continue;
         }
-        await appendAuditEvent(tx, {
-          actorType: "SYSTEM",
-          actorId: "auto-approval",
-          action: "request.approved",
-          targetType: "request",
-          targetId: request.id,
-          outcome: "ALLOWED",
-          reason: "auto-approval rule of the policy",
-          details: { policy: policy.name },
-        });
-        const { grantId } = await createGrantForRequest(tx, {
-          request,
-          now,
-          actor: { type: "SYSTEM", id: "auto-approval" },
-        });
+        const { grantId } = await approveAutomatically(tx, { request, policyName: policy.name, now });
         created.push({ requestId: request.id, status: "APPROVED", grantId });
       }
       await appendAuditEvent(tx, {

@@ -13,6 +13,19 @@ const byString =
   (a: T, b: T) =>
     pick(a) < pick(b) ? -1 : pick(a) > pick(b) ? 1 : 0;
 
+/** A bundle's items as rows: each policy found by resource key and policy name, in order. */
+export const bundleItemRows = async (tx: Db, items: TDocumentBundle["items"]) => {
+  const rows = [];
+  for (const [position, item] of items.entries()) {
+    const policy = await tx.accessPolicy.findFirstOrThrow({
+      where: { name: item.policy, resource: { key: item.resource } },
+      select: { id: true },
+    });
+    rows.push({ position, policyId: policy.id, permission: item.permission });
+  }
+  return rows;
+};
+
 /** The bundles as the document carries them, by name. */
 export const exportBundles = async (client: Db): Promise<TDocumentBundle[]> => {
   const rows = await client.bundle.findMany({
@@ -138,14 +151,7 @@ export const planBundles = async (
       for (const bundle of document.bundles ?? []) {
         const action = entries.find((entry) => entry.name === bundle.name)?.action;
         if (action !== "create" && action !== "update") continue;
-        const items = [];
-        for (const [position, item] of bundle.items.entries()) {
-          const policy = await tx.accessPolicy.findFirstOrThrow({
-            where: { name: item.policy, resource: { key: item.resource } },
-            select: { id: true },
-          });
-          items.push({ position, policyId: policy.id, permission: item.permission });
-        }
+        const items = await bundleItemRows(tx, bundle.items);
         const id = ids.get(bundle.name);
         if (id)
           await tx.bundle.update({
