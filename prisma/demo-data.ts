@@ -145,3 +145,19 @@ export const DEMO_RESOURCES: TDemoResource[] = [
     ],
   },
 ];
+
+/** Demo bundles: items by resource key, permission and policy name (as in the catalog document). */
+export const DEMO_BUNDLES: Array<{
+  name: string;
+  description: string;
+  items: Array<{ resource: string; permission: string; policy: string }>;
+}> = [
+  {
+    name: "Incident responder",
+    description: "Read the production database and look at the production cluster during an incident.",
+    items: [
+      { resource: "prod-postgres", permission: "read", policy: "read" },
+      { resource: "k8s-prod", permission: "view", policy: "view-exec" },
+    ],
+  },
+];

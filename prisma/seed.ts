@@ -8,7 +8,8 @@ import { appendAuditEvent } from "../lib/audit";
 import { ConfigError, getConfig } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
 import { atTime } from "../lib/clock";
-import { DEMO_RESOURCES } from "./demo-data";
+import { bundleItemRows } from "../lib/catalog/catalog-bundles";
+import { DEMO_BUNDLES, DEMO_RESOURCES } from "./demo-data";
 import { seedDemoHistory, type TDemoHistoryResult } from "./demo-history";
 import { wireDemoTarget } from "./demo-target";
 
@@ -28,6 +29,15 @@ export const seedDemoData = async (): Promise<{ resources: number; policies: num
         await tx.accessPolicy.create({ data: { ...policy, resourceId } });
         created += 1;
       }
+    }
+    // Bundles by name (ADR 0054): each item names its policy by resource key and policy name.
+    for (const bundle of DEMO_BUNDLES) {
+      if (await tx.bundle.findUnique({ where: { name: bundle.name }, select: { id: true } })) continue;
+      const items = await bundleItemRows(tx, bundle.items);
+      await tx.bundle.create({
+        data: { name: bundle.name, description: bundle.description, items: { create: items } },
+      });
+      created += 1;
     }
     if (created > 0) {
       await appendAuditEvent(tx, {

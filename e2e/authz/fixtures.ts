@@ -276,6 +276,34 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     },
     select: { id: true },
   });
+  // A bundle of the matrix's own (one item on a resource of its own, so no other row's
+  // request or grant collides with it), and Owen's submission of it, pending (ADR 0054).
+  const bundled = await createResourceWithPolicy({ permissions: ["read"] });
+  const bundle = await db.bundle.create({
+    data: {
+      name: `authz-matrix-${randomUUID().slice(0, 8)}`,
+      items: { create: [{ position: 0, policyId: bundled.policy.id, permission: "read" }] },
+    },
+    select: { id: true },
+  });
+  const submission = await db.bundleSubmission.create({
+    data: { bundleId: bundle.id, bundleName: "authz matrix", requesterId: other.id, justification: "Fixture" },
+    select: { id: true },
+  });
+  const submittedRequest = await db.accessRequest.create({
+    data: {
+      requesterId: other.id,
+      resourceId: bundled.resource.id,
+      policyId: bundled.policy.id,
+      permissions: ["read"],
+      justification: "Fixture",
+      durationMinutes: 30,
+      decideBy: inAnHour(),
+      submissionId: submission.id,
+    },
+    select: { id: true },
+  });
+  const bundles = { bundleId: bundle.id, submissionId: submission.id, submittedRequestId: submittedRequest.id };
   const exported = await admin.get("/admin/policies/export?format=yaml");
   if (exported.status() !== 200) throw new Error(`matrix setup: catalog export answered ${exported.status()}`);
 
@@ -321,6 +349,7 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     policyId: policy.id,
     spareResourceKey: spare.resource.key,
     sparePolicyId: spare.policy.id,
+    bundles,
     otherUserId: other.id,
     spareUserId: spareUser.id,
     requests,

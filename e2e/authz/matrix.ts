@@ -58,6 +58,8 @@ export type TFixtures = {
   /** A second resource and policy that the catalog rows edit, archive and delete. */
   spareResourceKey: string;
   sparePolicyId: string;
+  /** A bundle engineers may request, and Owen's pending submission of it (db-approvers decide). */
+  bundles: { bundleId: string; submissionId: string; submittedRequestId: string };
   otherUserId: string;
   /** Nobody's role: the administrator deactivates this person. */
   spareUserId: string;
@@ -242,6 +244,22 @@ const PAGES: TPageRow[] = [
     name: "a request id that does not exist",
     path: () => "/requests/01900000-0000-7000-8000-000000000000",
     cells: pageCells(allPeople("not_found")),
+  },
+  {
+    kind: "page",
+    route: "/bundles/[id]",
+    name: "the request form of a bundle engineers may request",
+    path: (fx) => `/bundles/${fx.bundles.bundleId}`,
+    // Only people eligible for every item see it; to others it does not exist.
+    cells: pageCells({ engineer: "ok", approver: "ok", security: "not_found", admin: "not_found" }),
+  },
+  {
+    kind: "page",
+    route: "/submissions/[id]",
+    name: "another person's bundle request",
+    path: (fx) => `/submissions/${fx.bundles.submissionId}`,
+    // Its requester, the approver groups of any of its items and security reviewers.
+    cells: pageCells({ engineer: "not_found", approver: "ok", security: "ok", admin: "not_found" }),
   },
   {
     kind: "page",
@@ -530,6 +548,46 @@ const ACTIONS: TActionRow[] = [
     ],
     // Engineers (Alice; Bob is one too) may; the others are not in the policy's requester groups.
     cells: actionCells({ engineer: "ok", approver: "ok", security: "forbidden", admin: "forbidden" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/bundles/[id]/actions.ts", "requestBundleAction"),
+    name: "request a bundle",
+    args: (fx) => [null, form({ bundleId: fx.bundles.bundleId, durationMinutes: "30", justification: JUSTIFICATION })],
+    // Engineers (Alice; Bob is one too) may; the others are not in its item's requester groups.
+    cells: actionCells({ engineer: "ok", approver: "ok", security: "forbidden", admin: "forbidden" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/submissions/[id]/actions.ts", "startBundleDecisionAction"),
+    name: "start deciding another person's bundle request",
+    args: (fx) => [
+      {
+        submissionId: fx.bundles.submissionId,
+        items: [{ requestId: fx.bundles.submittedRequestId, decision: "APPROVE" }],
+      },
+    ],
+    cells: actionCells({ engineer: "not_found", approver: "ok", security: "forbidden", admin: "not_found" }),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/submissions/[id]/actions.ts", "decideBundleAction"),
+    name: "decide another person's bundle request (assertion signed by nobody)",
+    args: (fx) => [
+      {
+        submissionId: fx.bundles.submissionId,
+        items: [{ requestId: fx.bundles.submittedRequestId, decision: "APPROVE" }],
+        assertion: FAKE_ASSERTION,
+      },
+    ],
+    // The approver is authorized; the passkey confirmation is what is missing.
+    cells: actionCells({ engineer: "not_found", approver: "step_up", security: "forbidden", admin: "not_found" }),
+    unchanged: async (fx, db) => [
+      await requestStatus(fx.bundles.submittedRequestId)(fx, db),
+      await db.approval.count({ where: { requestId: fx.bundles.submittedRequestId } }),
+    ],
+    auditsNotFound: true,
   },
   {
     kind: "action",

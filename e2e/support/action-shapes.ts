@@ -163,6 +163,18 @@ const resourceFields = [
 
 const decision = choice(["APPROVE", "DENY"]);
 
+/** A bundle decision's (request, decision) pairs: one to ten, each request once. */
+const decisionSet: Omit<TField, "name"> = {
+  valid: fc.uniqueArray(
+    fc.record(
+      { requestId: fc.stringMatching(/^c[a-z0-9]{24}$/), decision: fc.constantFrom("APPROVE", "DENY") },
+      { noNullPrototype: true },
+    ),
+    { minLength: 1, maxLength: 10, selector: (item) => item.requestId },
+  ),
+  invalid: fc.constantFrom([], "x", [{ requestId: "", decision: "APPROVE" }], [{ requestId: "a", decision: "MAYBE" }]),
+};
+
 /** Connectors are named by UUID: any other string is refused by the schema. */
 const connectorId: Omit<TField, "name"> = { valid: fc.uuid(), invalid: fc.constantFrom("", "x", "not-a-uuid") };
 
@@ -447,6 +459,28 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
     fields: [
       field("requestId", typed(id())),
       field("decision", typed(decision)),
+      field("comment", typed(text(0, 2000)), true),
+      field("assertion", assertion),
+    ],
+  },
+  "app/(portal)/bundles/[id]/actions.ts#requestBundleAction": {
+    kind: "form",
+    fields: [
+      field("bundleId", id()),
+      field("durationMinutes", wholeNumber(1, 480)),
+      field("justification", text(0, 2000)),
+      field("ticket", text(0, 64), true),
+    ],
+  },
+  "app/(portal)/submissions/[id]/actions.ts#startBundleDecisionAction": {
+    kind: "object",
+    fields: [field("submissionId", typed(id())), field("items", decisionSet)],
+  },
+  "app/(portal)/submissions/[id]/actions.ts#decideBundleAction": {
+    kind: "object",
+    fields: [
+      field("submissionId", typed(id())),
+      field("items", decisionSet),
       field("comment", typed(text(0, 2000)), true),
       field("assertion", assertion),
     ],

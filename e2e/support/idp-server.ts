@@ -148,6 +148,20 @@ export const E2E_USERS = [
     description: "Approves the provisioning journey with his own passkey.",
   },
   {
+    sub: "e2e-bea",
+    email: "bea@example.com",
+    name: "Bea Bundler",
+    groups: ["engineers"],
+    description: "Requests the demo bundle in the tests.",
+  },
+  {
+    sub: "e2e-boris",
+    email: "boris@example.com",
+    name: "Boris Bundleapprover",
+    groups: ["db-approvers"],
+    description: "Approves a bundle's items with one passkey confirmation in the tests.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",

@@ -68,3 +68,29 @@ export const createGrantForRequest = async (
   await scheduleGrantLifecycle(tx, { id: grant.id, startsAt, expiresAt });
   return { grantId: grant.id, startsAt, expiresAt };
 };
+
+/**
+ * A request approved at submission by its policy's auto-approval rule: the system's
+ * `request.approved` event and the grant, in the submission's transaction.
+ */
+export const approveAutomatically = async (
+  tx: Db,
+  options: { request: Parameters<typeof createGrantForRequest>[1]["request"]; policyName: string; now: Date },
+): Promise<{ grantId: string }> => {
+  await appendAuditEvent(tx, {
+    actorType: "SYSTEM",
+    actorId: "auto-approval",
+    action: "request.approved",
+    targetType: "request",
+    targetId: options.request.id,
+    outcome: "ALLOWED",
+    reason: "auto-approval rule of the policy",
+    details: { policy: options.policyName },
+  });
+  const { grantId } = await createGrantForRequest(tx, {
+    request: options.request,
+    now: options.now,
+    actor: { type: "SYSTEM", id: "auto-approval" },
+  });
+  return { grantId };
+};

@@ -1,50 +1,19 @@
-import { queueChatSync } from "../chat/queue-chat-sync";
 import { assertNoSignalHold } from "./assert-no-signal-hold";
 import { z } from "zod";
 import { storableText } from "../storable-text";
-import { appendAuditEvent, recordAuditEvent } from "../audit";
+import { recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
 import { db, type Db } from "../db";
-import { afterCommit } from "../db/after-commit";
-import { observeHistogram } from "../metrics/registry";
 import { AppError, isAppError } from "../errors";
 import { admitStepUp, startStepUp, verifyStepUp, ZAuthenticationResponse } from "../webauthn";
-import { notify } from "../notify";
-import { formatUtc } from "../time";
-import { createGrantForRequest } from "./create-grant";
-import { applyExtension } from "./apply-extension";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
+import { assertDecidable, recordDecision, type TDecisionResult } from "./record-decision";
 import { ZDecision, type TDecision } from "./schemas";
 import { announceAfter } from "../services/feed";
 import { currentTime } from "../clock";
 
 const TARGET_TYPE = "request";
-
-/** Checks that hold both when a step-up is issued and when the decision is recorded. */
-const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: string; now: Date }) => {
-  const request = await tx.accessRequest.findUnique({
-    where: { id: options.requestId },
-    include: {
-      policy: { select: { approvalsRequired: true } },
-      resource: { select: { name: true } },
-      approvals: { select: { approverId: true, decision: true } },
-      requester: { select: { deactivatedAt: true } },
-    },
-  });
-  if (!request) throw new AppError("NOT_FOUND", "No such request.");
-  // First: deactivation also cancelled the request, and this is the reason that matters.
-  if (request.requester.deactivatedAt)
-    throw new AppError("CONFLICT", "The person who asked has been deactivated: their requests cannot be decided.");
-  if (request.status !== "PENDING")
-    throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
-  if (options.now >= request.decideBy)
-    throw new AppError("CONFLICT", "This request waited too long for a decision and has expired.");
-  if (request.approvals.some((approval) => approval.approverId === options.actor.userId)) {
-    throw new AppError("CONFLICT", "You have already decided on this request; another approver must.");
-  }
-  return request;
-};
 
 /**
  * Re-checks `request.decide` against the approver's groups read (`for share`) inside the
@@ -90,12 +59,7 @@ export const ZDecideRequest = z
   .strict();
 export type TDecideRequest = z.input<typeof ZDecideRequest>;
 
-export type TDecisionResult = {
-  status: "PENDING" | "APPROVED" | "DENIED";
-  approvals: number;
-  required: number;
-  grantId: string | null;
-};
+export type { TDecisionResult } from "./record-decision";
 
 /**
  * Step two: record the decision. The request row is locked, the step-up assertion is
@@ -149,95 +113,7 @@ export const decideRequest = async (options: {
           context,
         });
 
-        await tx.approval.create({
-          data: { requestId, approverId: actor.userId, decision, comment, passkeyId, challengeId, createdAt: now },
-        });
-        await appendAuditEvent(tx, {
-          actorType: "USER",
-          actorId: actor.userId,
-          action: decision === "APPROVE" ? "request.approve" : "request.deny",
-          targetType: "request",
-          targetId: requestId,
-          outcome: "ALLOWED",
-          reason: comment,
-          details: { passkeyId, challengeId },
-          ...audit,
-        });
-
-        // The risk rules may have asked for more at submission (request.extraApprovals).
-        const required = request.policy.approvalsRequired + request.extraApprovals;
-        const recordTimeToDecision = () =>
-          afterCommit(() =>
-            observeHistogram("jit_time_to_decision_seconds", {}, (now.getTime() - request.createdAt.getTime()) / 1000),
-          );
-        const approvals =
-          request.approvals.filter((approval) => approval.decision === "APPROVE").length +
-          (decision === "APPROVE" ? 1 : 0);
-        if (decision === "DENY") {
-          await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
-          recordTimeToDecision();
-          await queueChatSync(tx, { requestId, now });
-          await notify(tx, {
-            recipients: { userIds: [request.requesterId] },
-            kind: "request.denied",
-            title: `Request denied: ${request.permissions.join(", ")} on ${request.resource.name}`,
-            body: comment ? `${actor.name}: ${comment}` : `Denied by ${actor.name}.`,
-            link: `/requests/${requestId}`,
-          });
-          return { status: "DENIED" as const, approvals, required, grantId: null };
-        }
-        if (approvals < required) {
-          await queueChatSync(tx, { requestId, now });
-          return { status: "PENDING" as const, approvals, required, grantId: null };
-        }
-
-        await tx.accessRequest.update({ where: { id: requestId }, data: { status: "APPROVED", decidedAt: now } });
-        recordTimeToDecision();
-        await appendAuditEvent(tx, {
-          actorType: "SYSTEM",
-          actorId: "approvals",
-          action: "request.approved",
-          targetType: "request",
-          targetId: requestId,
-          outcome: "ALLOWED",
-          details: { approvals, required },
-        });
-        if (request.extendsGrantId) {
-          const { expiresAt } = await applyExtension(tx, {
-            grantId: request.extendsGrantId,
-            minutes: request.durationMinutes,
-            requestId,
-            now,
-            actor: { type: "USER", id: actor.userId },
-          });
-          await notify(tx, {
-            recipients: { userIds: [request.requesterId] },
-            kind: "request.approved",
-            title: `Extension approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
-            body: `Your access now ends at ${formatUtc(expiresAt)}.`,
-            link: `/requests/${requestId}`,
-          });
-          await queueChatSync(tx, { requestId, now });
-          return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
-        }
-        const { grantId, startsAt } = await createGrantForRequest(tx, {
-          request,
-          now,
-          actor: { type: "USER", id: actor.userId },
-        });
-        const grantTimes = await tx.grant.findUniqueOrThrow({
-          where: { id: grantId },
-          select: { startsAt: true, expiresAt: true },
-        });
-        await queueChatSync(tx, { requestId, grant: grantTimes, now });
-        await notify(tx, {
-          recipients: { userIds: [request.requesterId] },
-          kind: "request.approved",
-          title: `Request approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
-          body: startsAt > now ? `Your access starts at ${formatUtc(startsAt)}.` : "Your access is active now.",
-          link: `/requests/${requestId}`,
-        });
-        return { status: "APPROVED" as const, approvals, required, grantId };
+        return recordDecision(tx, { actor, request, decision, comment, passkeyId, challengeId, now, audit });
       })
       .then(announceAfter);
   } catch (error) {

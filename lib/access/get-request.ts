@@ -129,6 +129,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
   return {
     id: request.id,
     extendsGrantId: request.extendsGrantId,
+    submissionId: request.submissionId,
     status: isPending || request.status !== "PENDING" ? request.status : ("EXPIRED" as const),
     requester: request.requester,
     resource: request.resource,

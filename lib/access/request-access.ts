@@ -8,7 +8,7 @@ import { notify } from "../notify";
 import { enforceRateLimit } from "../security/rate-limits";
 import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore, usageExtraApprovalSignal } from "../risk";
 import { markUsageApprovalDemandConsumed, takeUsageApprovalDemand } from "../signals/take-approval-demand";
-import { createGrantForRequest } from "./create-grant";
+import { approveAutomatically } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 import { announceAfter } from "../services/feed";
 import { currentTime } from "../clock";
@@ -320,21 +320,7 @@ export const requestAccess = async (options: {
         return { requestId: request.id, status: "PENDING" as const, grantId: null };
       }
 
-      await appendAuditEvent(tx, {
-        actorType: "SYSTEM",
-        actorId: "auto-approval",
-        action: "request.approved",
-        targetType: "request",
-        targetId: request.id,
-        outcome: "ALLOWED",
-        reason: "auto-approval rule of the policy",
-        details: { policy: policy.name },
-      });
-      const { grantId } = await createGrantForRequest(tx, {
-        request,
-        now,
-        actor: { type: "SYSTEM", id: "auto-approval" },
-      });
+      const { grantId } = await approveAutomatically(tx, { request, policyName: policy.name, now });
       return { requestId: request.id, status: "APPROVED" as const, grantId };
     })
     .then(announceAfter);

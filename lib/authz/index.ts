@@ -41,6 +41,7 @@ export const ACTIONS = [
   "request.read",
   "request.cancel",
   "request.decide",
+  "submission.read",
   "grant.revoke",
   "grant.read",
   "grant.credential",
@@ -57,6 +58,8 @@ export type TAction = (typeof ACTIONS)[number];
 export type TTarget =
   | { type: "user"; id: string }
   | { type: "request"; id: string; requesterId: string; approverGroups: string[] }
+  /** A bundle's submission: its requester and the approver groups of all its items' policies. */
+  | { type: "submission"; id: string; requesterId: string; approverGroups: string[] }
   | { type: "grant"; id: string; subjectId: string }
   | undefined;
 
@@ -71,7 +74,7 @@ export const rolesForGroups = (groups: readonly string[]): TRole[] => {
 const hasRole = (actor: TActor, role: TRole): boolean => actor.kind === "user" && actor.roles.includes(role);
 
 type TRule = (actor: TActor, target: TTarget) => boolean;
-type TRequestTarget = Extract<TTarget, { type: "request" }>;
+type TRequestTarget = Extract<TTarget, { type: "request" | "submission" }>;
 
 const isRequester = (actor: TActor, target: TRequestTarget): boolean =>
   actor.kind === "user" && actor.userId === target.requesterId;
@@ -105,6 +108,11 @@ const RULES: Record<TAction, TRule> = {
   "request.create": (actor) => actor.kind === "user",
   "request.read": (actor, target) =>
     target?.type === "request" &&
+    (isRequester(actor, target) || inApproverGroups(actor, target) || hasRole(actor, "security")),
+  // A bundle's submission as a whole (ADR 0054): whoever may read one of its requests sees all
+  // of it, so an approver sees the whole bundle; deciding stays per request (request.decide).
+  "submission.read": (actor, target) =>
+    target?.type === "submission" &&
     (isRequester(actor, target) || inApproverGroups(actor, target) || hasRole(actor, "security")),
   "request.cancel": (actor, target) => target?.type === "request" && isRequester(actor, target),
   // Never one's own request, whatever one's roles or groups.

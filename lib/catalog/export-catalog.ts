@@ -2,6 +2,7 @@ import type { TUserActor } from "../authz";
 import { assertCan, type TAuditContext } from "../authz/enforce";
 import { db } from "../db";
 import { serializeCatalogDocument, type TCatalogFormat } from "./document";
+import { exportBundles } from "./catalog-bundles";
 import { connectorValues, policyValues } from "./internal";
 import { CATALOG_DOCUMENT_VERSION, type TCatalogDocument } from "./schemas";
 
@@ -22,6 +23,7 @@ export const buildCatalogDocument = async (): Promise<TCatalogDocument> => {
       connectors: { select: { kind: true, name: true, settings: true, mapping: true, autoRemoveDrift: true } },
     },
   });
+  const bundles = await exportBundles(db);
   return {
     version: CATALOG_DOCUMENT_VERSION,
     resources: rows.sort(byString((row) => row.key)).map((row) => ({
@@ -34,6 +36,8 @@ export const buildCatalogDocument = async (): Promise<TCatalogDocument> => {
       policies: row.policies.sort(byString((policy) => policy.name)).map(policyValues),
       connectors: row.connectors.sort(byString((connector) => connector.name)).map(connectorValues),
     })),
+    // Only when there are some: a catalog without bundles exports as it always did (ADR 0054).
+    ...(bundles.length > 0 ? { bundles } : {}),
   };
 };
 

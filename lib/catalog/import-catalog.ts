@@ -40,14 +40,17 @@ import {
   sameConnector,
   type TFieldChange,
 } from "./internal";
+import { planBundles } from "./catalog-bundles";
 import { formatPath, policyFields, type TCatalogDocument, ZResourceKey } from "./schemas";
 
 export type TImportMode = "dry-run" | "apply";
 export type TPlanAction = "create" | "update" | "delete" | "unchanged";
 export type TPlanEntry = {
-  kind: "resource" | "policy" | "connector";
+  kind: "resource" | "policy" | "connector" | "bundle";
+  /** Empty for a bundle. */
   resourceKey: string;
   policyName?: string;
+  bundleName?: string;
   connectorName?: string;
   action: TPlanAction;
   /** For updates: each changed field, before and after. */
@@ -60,6 +63,7 @@ export type TImportPlan = {
   resources: TPlanCounts;
   policies: TPlanCounts;
   connectors: TPlanCounts;
+  bundles: TPlanCounts;
   entries: TPlanEntry[];
   /** Keys of live resources the document doesn't mention: left as they are. */
   leftAlone: string[];
@@ -150,6 +154,14 @@ const conflicts = async (client: Db, file: string, shapes: TShape[]): Promise<TI
 
 const zeroCounts = (): TPlanCounts => ({ create: 0, update: 0, delete: 0, unchanged: 0 });
 
+const PLAN_COUNTS = { resource: "resources", policy: "policies", connector: "connectors", bundle: "bundles" } as const;
+
+/** Adds an entry to the plan and to its kind's counts. */
+const recordEntry = (plan: TImportPlan, entry: TPlanEntry) => {
+  plan.entries.push(entry);
+  plan[PLAN_COUNTS[entry.kind]][entry.action] += 1;
+};
+
 const byString =
   <T>(pick: (item: T) => string) =>
   (a: T, b: T) =>
@@ -170,16 +182,13 @@ const planImport = async (
     resources: zeroCounts(),
     policies: zeroCounts(),
     connectors: zeroCounts(),
+    bundles: zeroCounts(),
     entries: [],
     leftAlone: others.map((row) => row.key).sort(byString((key) => key)),
   };
   const writes: Array<(tx: Db) => Promise<void>> = [];
   const connectorWrites: Array<(tx: Db) => Promise<void>> = [];
-  const record = (entry: TPlanEntry) => {
-    plan.entries.push(entry);
-    plan[entry.kind === "resource" ? "resources" : entry.kind === "policy" ? "policies" : "connectors"][entry.action] +=
-      1;
-  };
+  const record = (entry: TPlanEntry) => recordEntry(plan, entry);
 
   for (const { policies, connectors, ...resource } of document.resources) {
     const row = byKey.get(resource.key);
@@ -292,6 +301,7 @@ const countsText = (counts: TPlanCounts) =>
 export const summarizePlan = (plan: TImportPlan): string =>
   `Resources: ${countsText(plan.resources)}. Policies: ${countsText(plan.policies)}.` +
   (plan.connectors.create + plan.connectors.update > 0 ? ` Connectors: ${countsText(plan.connectors)}.` : "") +
+  (plan.entries.some((entry) => entry.kind === "bundle") ? ` Bundles: ${countsText(plan.bundles)}.` : "") +
   (plan.leftAlone.length > 0 ? ` Left alone (not in the document): ${plan.leftAlone.join(", ")}.` : "");
 
 const hasChanges = (plan: TImportPlan) => plan.entries.some((entry) => entry.action !== "unchanged");
@@ -329,13 +339,20 @@ export const importCatalog = async (options: {
   const run = async (client: Db, write: boolean): Promise<TImportResult> => {
     const errors = [...validated.errors, ...(await conflicts(client, file, shapes))];
     if (errors.length > 0 || validated.document === undefined) return refuse(errors);
+    const bundles = await planBundles(client, { document: validated.document, file });
+    if (bundles.errors.length > 0) return refuse(bundles.errors);
     const { plan, write: carryOut } = await planImport(client, validated.document);
+    for (const entry of bundles.entries)
+      recordEntry(plan, { kind: "bundle", resourceKey: "", bundleName: entry.name, action: entry.action });
     const summary = summarizePlan(plan);
     if (!write)
       return { ok: true, mode, format, applied: false, plan, message: `Dry run, nothing written. ${summary}` };
     if (!hasChanges(plan))
       return { ok: true, mode, format, applied: false, plan, message: `Nothing to change. ${summary}` };
+    // Bundles let go of policies before the policy writes, and take the final ones after (ADR 0054).
+    await bundles.detach(client);
     await carryOut(client);
+    await bundles.attach(client);
     await auditChange(client, {
       actor,
       context,
@@ -348,6 +365,7 @@ export const importCatalog = async (options: {
         resources: plan.resources,
         policies: plan.policies,
         connectors: plan.connectors,
+        bundles: plan.bundles,
         leftAlone: plan.leftAlone,
         changes: plan.entries.filter((entry) => entry.action !== "unchanged"),
       },

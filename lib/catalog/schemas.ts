@@ -409,6 +409,33 @@ const ZDocumentResource = z
     });
   }, always);
 
+/** A bundle's item: a permission under a named policy of a resource (ADR 0054). */
+const ZDocumentBundleItem = z.strictObject({
+  resource: ZResourceKey,
+  permission: z.string(typeError("must be text")).min(1, "is required").max(32, "at most 32 characters"),
+  policy: z.string(typeError("must be text")).min(1, "is required").max(100, "at most 100 characters"),
+});
+
+const ZDocumentBundle = z
+  .strictObject({
+    name: z.string(typeError("must be text")).trim().min(1, "is required").max(100, "at most 100 characters"),
+    description: z.string(typeError("must be text")).max(500, "at most 500 characters").default(""),
+    items: z
+      .array(ZDocumentBundleItem, typeError("must be a list of items"))
+      .min(1, "a bundle needs at least one item")
+      .max(10, "a bundle holds at most 10 items"),
+  })
+  .superRefine((bundle, ctx) => {
+    const seen = new Set<string>();
+    bundle.items.forEach((item, index) => {
+      const key = `${item.resource} ${item.permission}`;
+      if (seen.has(key))
+        ctx.addIssue({ code: "custom", path: ["items", index], message: `"${key}" is already an item of this bundle` });
+      seen.add(key);
+    });
+  });
+export type TDocumentBundle = z.output<typeof ZDocumentBundle>;
+
 export const CATALOG_DOCUMENT_VERSION = 1;
 
 /**
@@ -422,6 +449,8 @@ export const ZCatalogDocument = z
         error: (issue) => (issue.input === undefined ? "is required" : `must be ${CATALOG_DOCUMENT_VERSION}`),
       }),
       resources: z.array(ZDocumentResource, typeError("must be a list of resources")),
+      // Optional: absent leaves the bundles as they are; present, it is their complete list.
+      bundles: z.array(ZDocumentBundle, typeError("must be a list of bundles")).optional(),
     },
     {
       error: (issue) =>
@@ -430,6 +459,18 @@ export const ZCatalogDocument = z
   )
   .superRefine((value, ctx) => {
     if (!isRecord(value) || !Array.isArray(value.resources)) return;
+    const names = new Set<string>();
+    const bundles: unknown = value.bundles;
+    (Array.isArray(bundles) ? bundles : []).forEach((bundle: unknown, index: number) => {
+      if (!isRecord(bundle) || typeof bundle.name !== "string") return;
+      if (names.has(bundle.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["bundles", index, "name"],
+          message: `"${bundle.name}" is used by an earlier bundle`,
+        });
+      names.add(bundle.name);
+    });
     const seen = new Set<string>();
     value.resources.forEach((resource: unknown, index: number) => {
       if (!isRecord(resource)) return;

@@ -71,7 +71,7 @@ export const ZAuthenticationResponse = z
 export type TAuthenticationResponse = AuthenticationResponseJSON;
 
 /** What a step-up may be for; REGISTER challenges belong to registration only. */
-export const STEP_UP_PURPOSES = ["APPROVE", "DENY", "REVOKE", "BREAK_GLASS", "MANAGE_PASSKEYS"] as const;
+export const STEP_UP_PURPOSES = ["APPROVE", "DENY", "REVOKE", "BREAK_GLASS", "MANAGE_PASSKEYS", "DECIDE_SET"] as const;
 export const ZStepUpPurpose = z.enum(STEP_UP_PURPOSES);
 export type TStepUpPurpose = z.infer<typeof ZStepUpPurpose>;
 

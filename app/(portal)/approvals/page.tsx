@@ -41,6 +41,13 @@ const ApprovalsPage = async () => {
                   {formatDateTime(request.createdAt)} · decide by <When at={request.decideBy.toISOString()} />
                 </p>
                 <p className="mt-2 whitespace-pre-wrap">{request.justification}</p>
+                {request.submissionId ? (
+                  <p className="mt-1 text-sm">
+                    <Link href={`/submissions/${request.submissionId}`} className="underline">
+                      Part of a bundle: decide its items together
+                    </Link>
+                  </p>
+                ) : null}
                 <div className="mt-2">
                   <RiskSignals score={request.riskScore} signals={parseRiskSignals(request.riskSignals)} compact />
                 </div>

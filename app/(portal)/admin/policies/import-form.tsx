@@ -11,7 +11,11 @@ const input =
 
 const describeChange = (entry: TPlanEntry) => {
   const what =
-    entry.kind === "resource" ? `resource ${entry.resourceKey}` : `policy ${entry.resourceKey} / ${entry.policyName}`;
+    entry.kind === "bundle"
+      ? `bundle ${entry.bundleName}`
+      : entry.kind === "resource"
+        ? `resource ${entry.resourceKey}`
+        : `policy ${entry.resourceKey} / ${entry.policyName}`;
   const fields = entry.changes ? `: ${Object.keys(entry.changes).join(", ")}` : "";
   return `${entry.action} ${what}${fields}`;
 };

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Badge, formatDateTime, PageHeader, Section } from "@/app/components/ui";
 import { Countdown } from "@/app/components/countdown";
 import { getRequestDetail } from "@/lib/access";
@@ -76,6 +77,11 @@ const RequestPage = async ({
       <p className="mb-6 flex flex-wrap items-center gap-3">
         <Badge tone={STATUS_TONE[request.status]}>{request.status.toLowerCase()}</Badge>
         {request.breakGlass ? <Badge tone="red">break-glass</Badge> : null}
+        {request.submissionId ? (
+          <Link href={`/submissions/${request.submissionId}`} className="underline">
+            Part of a bundle: see all its items
+          </Link>
+        ) : null}
         {request.grant?.breakGlass ? (
           <span data-testid="break-glass-review">
             {request.grant.reviewedAt

@@ -1,0 +1,159 @@
+import { queueChatSync } from "../chat/queue-chat-sync";
+import { appendAuditEvent } from "../audit";
+import type { TUserActor } from "../authz";
+import type { Db } from "../db";
+import { afterCommit } from "../db/after-commit";
+import { observeHistogram } from "../metrics/registry";
+import { AppError } from "../errors";
+import { notify } from "../notify";
+import { formatUtc } from "../time";
+import { createGrantForRequest } from "./create-grant";
+import { applyExtension } from "./apply-extension";
+import type { TDecision } from "./schemas";
+
+/** Checks that hold both when a step-up is issued and when the decision is recorded. */
+export const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: string; now: Date }) => {
+  const request = await tx.accessRequest.findUnique({
+    where: { id: options.requestId },
+    include: {
+      policy: { select: { approvalsRequired: true } },
+      resource: { select: { name: true } },
+      approvals: { select: { approverId: true, decision: true } },
+      requester: { select: { deactivatedAt: true } },
+    },
+  });
+  if (!request) throw new AppError("NOT_FOUND", "No such request.");
+  // First: deactivation also cancelled the request, and this is the reason that matters.
+  if (request.requester.deactivatedAt)
+    throw new AppError("CONFLICT", "The person who asked has been deactivated: their requests cannot be decided.");
+  if (request.status !== "PENDING")
+    throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
+  if (options.now >= request.decideBy)
+    throw new AppError("CONFLICT", "This request waited too long for a decision and has expired.");
+  if (request.approvals.some((approval) => approval.approverId === options.actor.userId)) {
+    throw new AppError("CONFLICT", "You have already decided on this request; another approver must.");
+  }
+  return request;
+};
+
+export type TDecisionResult = {
+  status: "PENDING" | "APPROVED" | "DENIED";
+  approvals: number;
+  required: number;
+  grantId: string | null;
+};
+
+type TDecidableRequest = Awaited<ReturnType<typeof assertDecidable>>;
+
+type TRecordDecisionOptions = {
+  actor: TUserActor;
+  /** As assertDecidable returned it, read after the request row was locked. */
+  request: TDecidableRequest;
+  decision: TDecision;
+  comment: string | null;
+  passkeyId: string;
+  challengeId: string;
+  now: Date;
+  audit: { ip: string | null; userAgent: string | null; requestId: string | null };
+  /** Added to the decision's audit event (a bundle decision names its submission). */
+  details?: Record<string, string>;
+};
+
+/**
+ * Writes one verified decision, inside the caller's transaction: the approval, its audit
+ * event, and when it settles the request, the outcome, the grant (or the extension) and the
+ * notices. Shared by single decisions and bundle decisions (ADR 0054), so both follow the
+ * same rules.
+ */
+export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): Promise<TDecisionResult> => {
+  const { actor, request, decision, comment, passkeyId, challengeId, now, audit } = options;
+  const requestId = request.id;
+  await tx.approval.create({
+    data: { requestId, approverId: actor.userId, decision, comment, passkeyId, challengeId, createdAt: now },
+  });
+  await appendAuditEvent(tx, {
+    actorType: "USER",
+    actorId: actor.userId,
+    action: decision === "APPROVE" ? "request.approve" : "request.deny",
+    targetType: "request",
+    targetId: requestId,
+    outcome: "ALLOWED",
+    reason: comment,
+    details: { passkeyId, challengeId, ...options.details },
+    ...audit,
+  });
+
+  // The risk rules may have asked for more at submission (request.extraApprovals).
+  const required = request.policy.approvalsRequired + request.extraApprovals;
+  const recordTimeToDecision = () =>
+    afterCommit(() =>
+      observeHistogram("jit_time_to_decision_seconds", {}, (now.getTime() - request.createdAt.getTime()) / 1000),
+    );
+  const approvals =
+    request.approvals.filter((approval) => approval.decision === "APPROVE").length + (decision === "APPROVE" ? 1 : 0);
+  if (decision === "DENY") {
+    await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
+    recordTimeToDecision();
+    await queueChatSync(tx, { requestId, now });
+    await notify(tx, {
+      recipients: { userIds: [request.requesterId] },
+      kind: "request.denied",
+      title: `Request denied: ${request.permissions.join(", ")} on ${request.resource.name}`,
+      body: comment ? `${actor.name}: ${comment}` : `Denied by ${actor.name}.`,
+      link: `/requests/${requestId}`,
+    });
+    return { status: "DENIED" as const, approvals, required, grantId: null };
+  }
+  if (approvals < required) {
+    await queueChatSync(tx, { requestId, now });
+    return { status: "PENDING" as const, approvals, required, grantId: null };
+  }
+
+  await tx.accessRequest.update({ where: { id: requestId }, data: { status: "APPROVED", decidedAt: now } });
+  recordTimeToDecision();
+  await appendAuditEvent(tx, {
+    actorType: "SYSTEM",
+    actorId: "approvals",
+    action: "request.approved",
+    targetType: "request",
+    targetId: requestId,
+    outcome: "ALLOWED",
+    details: { approvals, required },
+  });
+  if (request.extendsGrantId) {
+    const { expiresAt } = await applyExtension(tx, {
+      grantId: request.extendsGrantId,
+      minutes: request.durationMinutes,
+      requestId,
+      now,
+      actor: { type: "USER", id: actor.userId },
+    });
+    await notify(tx, {
+      recipients: { userIds: [request.requesterId] },
+      kind: "request.approved",
+      title: `Extension approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
+      body: `Your access now ends at ${formatUtc(expiresAt)}.`,
+      link: `/requests/${requestId}`,
+    });
+    await queueChatSync(tx, { requestId, now });
+    return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
+  }
+  const { grantId, startsAt } = await createGrantForRequest(tx, {
+    request,
+    now,
+    actor: { type: "USER", id: actor.userId },
+  });
+  const grantTimes = await tx.grant.findUniqueOrThrow({
+    where: { id: grantId },
+    select: { startsAt: true, expiresAt: true },
+  });
+  await queueChatSync(tx, { requestId, grant: grantTimes, now });
+  await notify(tx, {
+    recipients: { userIds: [request.requesterId] },
+    kind: "request.approved",
+    title: `Request approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
+    body: startsAt > now ? `Your access starts at ${formatUtc(startsAt)}.` : "Your access is active now.",
+    link: `/requests/${requestId}`,
+  });
+  return { status: "APPROVED" as const, approvals, required, grantId };
+};
