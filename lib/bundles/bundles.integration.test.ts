@@ -307,4 +307,54 @@ describe("bundles", () => {
       appErrorWith("NOT_FOUND"),
     );
   });
+
+  it("is held by a Shared Signals credential change as a single request is: no bundle request, no set decision", async () => {
+    const requester = await person([engineers]);
+    const approver = await person([dbApprovers, k8sApprovers]);
+    const { submissionId } = await submit(requester);
+    const items = (await itemsOf(submissionId)).map((request) => ({
+      requestId: request.id,
+      decision: "APPROVE" as const,
+    }));
+    // The IdP reported a credential change after both signed in (ADR 0040).
+    await db.user.updateMany({
+      where: { id: { in: [requester.actor.userId, approver.actor.userId] } },
+      data: { signInRequiredAfter: new Date(Date.now() + 1_000) },
+    });
+    const before = await db.accessRequest.count({ where: { requesterId: requester.actor.userId } });
+    await db.accessRequest.updateMany({ where: { submissionId }, data: { status: "CANCELLED" } });
+    await assert.rejects(submit(requester), appErrorWith("FORBIDDEN", /sign in again/));
+    assert.equal(await db.accessRequest.count({ where: { requesterId: requester.actor.userId } }), before);
+    await db.accessRequest.updateMany({ where: { submissionId }, data: { status: "PENDING" } });
+    await assert.rejects(decideSet(approver, submissionId, items), appErrorWith("FORBIDDEN", /sign in again/));
+    assert.deepEqual(
+      (await itemsOf(submissionId)).map((request) => request.status),
+      ["PENDING", "PENDING"],
+      "nothing decided",
+    );
+  });
+
+  it("owes a flagged usage signal's extra approval on the item of that resource, and only once", async () => {
+    const requester = await person([engineers]);
+    const dbResource = await db.resource.findUniqueOrThrow({ where: { key: dbKey } });
+    await db.usageApprovalDemand.create({
+      data: {
+        userId: requester.actor.userId,
+        resourceId: dbResource.id,
+        signalId: uniqueId("signal"),
+        reason: "rows_read 50,000 a minute, usually 40",
+      },
+    });
+    const { submissionId } = await submit(requester);
+    const requests = await db.accessRequest.findMany({
+      where: { submissionId },
+      select: { resourceId: true, extraApprovals: true },
+    });
+    assert.deepEqual(requests.map((request) => [request.resourceId === dbResource.id, request.extraApprovals]).sort(), [
+      [false, 0],
+      [true, 1],
+    ]);
+    const demand = await db.usageApprovalDemand.findFirstOrThrow({ where: { userId: requester.actor.userId } });
+    assert.ok(demand.consumedAt, "the demand is taken by the bundle's item");
+  });
 });
