@@ -235,6 +235,15 @@ const runDueOnce = async (
       if (ownState !== "due") return ownState;
 
       const others = await claimOthers(tx, kind, options.grantId, now, BATCH_SIZE - 1);
+      // The people before their grants, in id order, as a deactivation takes them (the person
+      // for update, then their grants): the rows written below reference both, and taking them
+      // the other way round deadlocked with a deactivation of the same person (bench:signals
+      // found it). Waiting here, the grants below are read as the deactivation left them.
+      await tx.$queryRaw`
+        select u.id from "User" u
+         where u.id in (select g."subjectId" from "Grant" g where g.id = any(${[options.grantId, ...others]}::text[]))
+         order by u.id
+           for key share`;
       const candidates = await tx.grant.findMany({
         where: { id: { in: [options.grantId, ...others] } },
         include: {

@@ -251,4 +251,33 @@ describe("deactivating a person ends their access", () => {
       );
     }
   });
+
+  it("never deadlocks a grant's start with the person's deactivation, and a grant revoked first never starts", async () => {
+    for (let round = 0; round < 8; round += 1) {
+      const person = await createActor({ groups: [engineers] });
+      const { policy } = await resourceWithHook(false);
+      const { requestId } = await ask(person, policy.id);
+      const options = await startDecision({ actor: approver, requestId, decision: "APPROVE" });
+      await decideRequest({
+        actor: approver,
+        input: { requestId, decision: "APPROVE", assertion: await authenticator.assert(options) },
+      });
+      const grant = await db.grant.findUniqueOrThrow({ where: { requestId } });
+      // The start job (the grant is due) and the directory's deactivation, at the same moment.
+      const [start, deactivation] = await Promise.allSettled([
+        activateGrant({ grantId: grant.id }),
+        setUserActive({ actor: admin, input: { userId: person.userId, active: false } }),
+      ]);
+      assert.equal(
+        deactivation.status,
+        "fulfilled",
+        `deactivation: ${String((deactivation as PromiseRejectedResult).reason)}`,
+      );
+      assert.equal(start.status, "fulfilled", `start: ${String((start as PromiseRejectedResult).reason)}`);
+      const revoked = await db.grant.findUniqueOrThrow({ where: { id: grant.id } });
+      assert.ok(revoked.revokedAt, "the deactivation revoked the grant");
+      const started = await db.auditEvent.findFirst({ where: { action: "grant.activated", targetId: grant.id } });
+      if (started) assert.ok(started.occurredAt <= revoked.revokedAt, "started only before the revocation");
+    }
+  });
 });
