@@ -17,7 +17,6 @@ import {
   listDriftFindings,
   revealGrantCredential,
   runProvisioning,
-  startProvisioningSweeper,
   sweepEndedGrants,
   testConnector,
 } from "./index";
@@ -200,37 +199,6 @@ describe("provisioning a PostgreSQL target through the grant lifecycle", () => {
     assert.ok(again.deprovisionedAt);
     const timeline = await db.provisioningEvent.findMany({ where: { grantId: grant.id, kind: "deprovisioned" } });
     assert.match(timeline[0]?.message ?? "", /\(sweeper\)/);
-  });
-
-  it("the sweeper's look-ahead ends access at the grant's end with no job, not a sweep later; an extended end waits", async () => {
-    const { grant: ending } = await newGrant();
-    const { subject, grant: extended } = await newGrant();
-    const roles = await Promise.all(
-      [ending, extended].map(async (grant) => {
-        const provisioned = await provision(grant.id);
-        return provisioned.outcome === "provisioned" ? provisioned.externalRef : "";
-      }),
-    );
-    // Both end shortly; Redis has no job for either (they were never queued here).
-    const endsAt = new Date(Date.now() + 1_500);
-    await db.grant.updateMany({ where: { id: { in: [ending.id, extended.id] } }, data: { expiresAt: endsAt } });
-    // One pass now, the next in a minute: only the look-ahead can end them within this test.
-    const sweeper = startProvisioningSweeper({ intervalMs: 60_000 });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await requestExtension({
-        actor: subject,
-        input: { grantId: extended.id, minutes: 30, justification: "still on it, INC-4211" },
-      });
-      const deadline = Date.now() + 15_000;
-      while ((await roleExists(roles[0]!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(await roleExists(roles[0]!), false, "the look-ahead ended the grant");
-      const state = await db.grantProvisioning.findFirstOrThrow({ where: { grantId: ending.id } });
-      assert.ok(state.deprovisionedAt && state.deprovisionedAt >= endsAt, "never before the grant's end");
-      assert.equal(await roleExists(roles[1]!), true, "the extended grant keeps its access past the old end");
-    } finally {
-      await sweeper.stop();
-    }
   });
 
   it("the sweeper closes access whose provision crashed before the portal recorded it", async () => {

@@ -4,12 +4,9 @@
  * provisioned in some connector's target, and closes it; and every live grant a connector has
  * not provisioned (a job Redis lost, a connector attached later), and provisions it. The worker
  * runs it every PROVISIONING_SWEEP_SECONDS in-process, beside the outbox relay, so access
- * outlives its grant by at most one interval even when Redis or BullMQ are down; and each pass
- * sets timers for the ends due before the next (arm-upcoming-ends.ts), so an end whose job Redis
- * lost is still on time.
+ * outlives its grant by at most one interval even when Redis or BullMQ are down.
  */
 import { db } from "../db";
-import { armUpcomingEnds, disarmUpcomingEnds, noArmedEnds } from "./arm-upcoming-ends";
 import { runProvisioning, type TProvisioningAction } from "./run-provisioning";
 
 // Let the job do a start first; the sweeper is the safety net, not the fast path.
@@ -71,9 +68,6 @@ export const sweepEndedGrants = async (options: { now?: () => Date; limit?: numb
   return result;
 };
 
-// The look-ahead covers the next pass and a margin for a pass that runs late.
-const LOOK_AHEAD_MARGIN_MS = 2_000;
-
 /** Runs the sweeper every `intervalMs` until stopped (the worker process). */
 export const startProvisioningSweeper = (options: {
   intervalMs: number;
@@ -83,15 +77,9 @@ export const startProvisioningSweeper = (options: {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
-  const armed = noArmedEnds();
   const loop = async () => {
     while (!stopped) {
       try {
-        await armUpcomingEnds({
-          armed,
-          horizonMs: options.intervalMs + LOOK_AHEAD_MARGIN_MS,
-          onError: options.onError,
-        });
         const result = await sweepEndedGrants();
         if (result.deprovisioned + result.provisioned + result.failed > 0) options.onSwept?.(result);
       } catch (error) {
@@ -110,7 +98,6 @@ export const startProvisioningSweeper = (options: {
       clearTimeout(timer);
       wake?.();
       await running;
-      await disarmUpcomingEnds(armed);
     },
   };
 };
