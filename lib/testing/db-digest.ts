@@ -12,7 +12,8 @@
  *   `ChatMessage` (the Slack messages it posts and edits), and the `SlackUserLink` rows its
  *   e-mail lookup caches (source "email"; a person's own link, source "explicit", is compared);
  * - rows appended to the trail of a refusal, which is audited by design: new `AuditEvent`
- *   rows, and the denial-burst alert's `SecurityAlert`, `Notification` and `OutboxJob` rows.
+ *   rows, and the denial-burst alert's `SecurityAlert`, `Notification` and `OutboxJob` rows;
+ *   and the worker's lifecycle notices (and their delivery jobs) about earlier tests' grants.
  *   Rows that existed before are compared like any others; the new ones are returned so the
  *   caller checks them (`refusalTrailProblems`): audit events of a refusal are denials.
  */
@@ -29,6 +30,14 @@ const WORKER_ROWS: Record<string, string> = {
   ChatMessage: "true",
   SlackUserLink: `"source" = 'email'`,
 };
+/** Notices the worker's grant lifecycle and request expiry write (lib/access/lifecycle.ts). */
+const WORKER_NOTICE_KINDS = new Set([
+  "grant.started",
+  "grant.ending",
+  "grant.ended",
+  "grant.credential_ready",
+  "request.expired",
+]);
 /** Append-only tables of a refusal's trail, with the column that orders them. */
 const TRAIL: Record<string, { column: string; type: string }> = {
   AuditEvent: { column: "seq", type: "bigint" },
@@ -126,6 +135,18 @@ export const refusalTrailProblems = async (before: TDbSnapshot): Promise<string[
       problems.push(`audit event ${String(event.action)} (${String(event.outcome)}) written`);
   }
   const alerted = audit.some((event) => event.action === "security.alert");
+  // The worker's notices about grants of earlier tests (a start, a warning before the end, an
+  // end, a request that expired undecided) and their delivery jobs land whenever their job runs,
+  // during a refused call too: none of a refusal's making.
+  const background = new Set(
+    (trail.Notification ?? [])
+      .filter((notification) => WORKER_NOTICE_KINDS.has(String(notification.kind)))
+      .map((notification) => String(notification.id)),
+  );
+  trail.Notification = (trail.Notification ?? []).filter((notification) => !background.has(String(notification.id)));
+  trail.OutboxJob = (trail.OutboxJob ?? []).filter(
+    (job) => !background.has(String((job.payload as { notificationId?: unknown } | null)?.notificationId)),
+  );
   for (const table of ["SecurityAlert", "Notification", "OutboxJob"]) {
     if (!alerted && (trail[table]?.length ?? 0) > 0) problems.push(`${trail[table]?.length} ${table} row(s) written`);
   }
