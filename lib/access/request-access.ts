@@ -6,8 +6,8 @@ import { db, type Db } from "../db";
 import { AppError } from "../errors";
 import { notify } from "../notify";
 import { enforceRateLimit } from "../security/rate-limits";
-import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore, usageExtraApprovalSignal } from "../risk";
-import { markUsageApprovalDemandConsumed, takeUsageApprovalDemand } from "../signals/take-approval-demand";
+import { applyRiskRules, computeRiskSignals, gatherRiskFacts, riskScore } from "../risk";
+import { applyUsageApprovalDemand, markUsageApprovalDemandConsumed } from "../signals/take-approval-demand";
 import { approveAutomatically } from "./create-grant";
 import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 import { announceAfter } from "../services/feed";
@@ -238,15 +238,12 @@ export const requestAccess = async (options: {
       });
       // A flagged usage signal may owe this person's next request one more approval (ADR 0042):
       // this request takes it, people decide, and the approvers see why.
-      const demand = await takeUsageApprovalDemand(tx, { userId: actor.userId, resourceId: policy.resource.id, now });
-      const risk = demand
-        ? {
-            ...assessed,
-            signals: [...assessed.signals, usageExtraApprovalSignal(demand.reason)],
-            extraApprovals: assessed.extraApprovals + 1,
-            blocksAutoApproval: true,
-          }
-        : assessed;
+      const { risk, demand } = await applyUsageApprovalDemand(tx, {
+        userId: actor.userId,
+        resourceId: policy.resource.id,
+        now,
+        assessed,
+      });
       const autoApprove = autoApproveRule && !risk.blocksAutoApproval;
 
       const request = await tx.accessRequest.create({

@@ -12,8 +12,7 @@ import { announceAfter } from "../services/feed";
 import { approveAutomatically } from "../access/create-grant";
 import { assessRisk, checkRequestFields, findLiveGrant, lockRequester, riskColumns } from "../access/request-access";
 import { fieldErrors } from "../access/schemas";
-import { usageExtraApprovalSignal } from "../risk";
-import { markUsageApprovalDemandConsumed, takeUsageApprovalDemand } from "../signals/take-approval-demand";
+import { applyUsageApprovalDemand, markUsageApprovalDemandConsumed } from "../signals/take-approval-demand";
 import { loadBundle, itemLabel, type TLoadedBundle } from "./load-bundle";
 import { ZRequestBundle, type TRequestBundle } from "./schemas";
 
@@ -119,15 +118,12 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
         });
         // One more approval a flagged usage signal owes on this resource (ADR 0042), as for a
         // single request: a bundle is no way around it.
-        const demand = await takeUsageApprovalDemand(tx, { userId: actor.userId, resourceId: policy.resource.id, now });
-        const risk = demand
-          ? {
-              ...assessed,
-              signals: [...assessed.signals, usageExtraApprovalSignal(demand.reason)],
-              extraApprovals: assessed.extraApprovals + 1,
-              blocksAutoApproval: true,
-            }
-          : assessed;
+        const { risk, demand } = await applyUsageApprovalDemand(tx, {
+          userId: actor.userId,
+          resourceId: policy.resource.id,
+          now,
+          assessed,
+        });
         const autoApprove =
           actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
           policy.autoApprovePermissions.includes(item.permission) &&

@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { usageExtraApprovalSignal } from "../risk/signals";
 
 /**
  * In a new request's transaction (after the requester's lock): the oldest extra approval a
@@ -25,3 +26,31 @@ export const takeUsageApprovalDemand = async (
 /** Records which request the demand was consumed by, once that request has its id. */
 export const markUsageApprovalDemandConsumed = (tx: Db, options: { demandId: string; requestId: string }) =>
   tx.usageApprovalDemand.update({ where: { id: options.demandId }, data: { consumedById: options.requestId } });
+
+type TAssessed = {
+  signals: ReturnType<typeof usageExtraApprovalSignal>[];
+  extraApprovals: number;
+  blocksAutoApproval: boolean;
+};
+
+/**
+ * The risk a new request carries once an owed extra approval is taken (a single request and a
+ * bundle's item alike): one more approval, no auto-approval, and a signal that says why.
+ */
+export const applyUsageApprovalDemand = async <T extends TAssessed>(
+  tx: Db,
+  options: { userId: string; resourceId: string; now: Date; assessed: T },
+): Promise<{ risk: T; demand: { id: string; reason: string } | null }> => {
+  const { assessed, ...owed } = options;
+  const demand = await takeUsageApprovalDemand(tx, owed);
+  if (!demand) return { risk: assessed, demand };
+  return {
+    demand,
+    risk: {
+      ...assessed,
+      signals: [...assessed.signals, usageExtraApprovalSignal(demand.reason)],
+      extraApprovals: assessed.extraApprovals + 1,
+      blocksAutoApproval: true,
+    },
+  };
+};
