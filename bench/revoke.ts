@@ -368,8 +368,16 @@ const main = async (): Promise<number> => {
   if (flushTimer) clearTimeout(flushTimer);
   await Promise.all(loops);
   await Promise.all(sessions.map(({ client }) => client.end().catch(() => undefined)));
-  await sleep(1_000);
-  const leftover = await countLoginRoles(target);
+  // The end (logins refused, sessions killed) comes first; the deprovision jobs drop the roles
+  // after it. Leftover roles are counted once the clean-up has had up to 60 s to finish.
+  const lastEnd = Math.max(...samples.map((sample) => sample.endAt));
+  let leftover = await countLoginRoles(target);
+  const cleanupDeadline = Date.now() + 60_000;
+  while (leftover > 0 && Date.now() < cleanupDeadline) {
+    await sleep(250);
+    leftover = await countLoginRoles(target);
+  }
+  const cleanedUpAfterMs = leftover === 0 ? Date.now() - lastEnd : null;
 
   const refused = samples.filter((s) => s.refusedAt !== null).map((s) => s.refusedAt! - s.endAt);
   const killed = samples.filter((s) => s.killedAt !== null).map((s) => s.killedAt! - s.endAt);
@@ -389,12 +397,15 @@ const main = async (): Promise<number> => {
   console.log(formatStats("new login refused after end", stats(refused)));
   console.log(formatStats("open session killed after end", stats(killed)));
   console.log(
-    `not refused: ${GRANTS - refused.length}; sessions not killed: ${GRANTS - killed.length}; leftover roles: ${leftover}`,
+    `not refused: ${GRANTS - refused.length}; sessions not killed: ${GRANTS - killed.length}; leftover roles: ${leftover}${cleanedUpAfterMs === null ? "" : ` (every role dropped ${cleanedUpAfterMs} ms after the last end)`}`,
   );
   console.log(
     `probe errors: ${errors.length}; worker job failures: ${failures.length}; sweeper passes that acted: ${swept}${flushed ? `; Redis flushed at +${(flushed as { at: number }).at - windowStart} ms into the window` : ""}`,
   );
   for (const [what, count] of failures.slice(0, 5)) console.log(`  ${count} x ${what}`);
+  const kinds = new Map<string, number>();
+  for (const error of errors) kinds.set(error, (kinds.get(error) ?? 0) + 1);
+  for (const [what, count] of [...kinds.entries()].slice(0, 5)) console.log(`  probe: ${count} x ${what}`);
   const refusedStats = stats(refused);
   const killedStats = stats(killed);
   writeFileSync(
@@ -410,6 +421,7 @@ const main = async (): Promise<number> => {
         notRefused: GRANTS - refused.length,
         notKilled: GRANTS - killed.length,
         leftover,
+        cleanedUpAfterMs,
         probeErrors: errors.length,
         workerFailures: failures,
         flushed,

@@ -31,7 +31,7 @@ const { notifyHandlers } = await import("./notify.worker");
 const { webhooksHandlers } = await import("./webhooks.worker");
 const { grantLifecycleHandlers } = await import("./grant-lifecycle.worker");
 const { provisioningHandlers } = await import("./provisioning.worker");
-const { closeConnectorTargets, startProvisioningSweeper } = await import("../lib/provisioning");
+const { closeConnectorTargets, startEndAccessTimer, startProvisioningSweeper } = await import("../lib/provisioning");
 const { startOutboxRelay } = await import("../lib/queue/outbox");
 const { reconcileLifecycle } = await import("../lib/access/lifecycle");
 const { startFlushWatch } = await import("../lib/queue/flush-watch");
@@ -95,6 +95,20 @@ const sweeper = getConfig().workerQueues.includes("provisioning")
       onError: (error) => log("provisioning.sweep_error", { error: String((error as Error).message ?? error) }),
     })
   : undefined;
+// Ends access at each grant's end instant, read from PostgreSQL, beside the jobs that clean up
+// (ADR 0060): a burst of ends or a Redis flush no longer delays the end itself.
+const endTimer = getConfig().workerQueues.includes("provisioning")
+  ? startEndAccessTimer({
+      onEnded: (result) =>
+        log("provisioning.access_ended", {
+          ended: result.ended,
+          sessionsTerminated: result.sessionsTerminated,
+          failed: result.failed,
+          maxLagMs: Math.max(0, ...result.lagMs),
+        }),
+      onError: (error) => log("provisioning.end_timer_error", { error: String((error as Error).message ?? error) }),
+    })
+  : undefined;
 let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
 let flushWatch: Awaited<ReturnType<typeof startFlushWatch>> | undefined;
 let stopping = false;
@@ -112,6 +126,7 @@ const stop = async (signal: NodeJS.Signals): Promise<void> => {
   await heartbeat?.stop();
   await relay.stop();
   await sweeper?.stop();
+  await endTimer?.stop();
   const { timedOut } = await runtime.shutdown(signal);
   await closeConnectorTargets().catch(() => undefined);
   await stopMetrics().catch(() => undefined);

@@ -2,6 +2,7 @@ import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent } from "../audit";
 import type { Db, Prisma } from "../db";
 import { notify } from "../notify";
+import { ACCESS_ENDED_CHANNEL } from "../provisioning/access-ended-channel";
 import { cancelScheduledWebhooks, queueGrantWebhooks } from "../webhooks";
 
 export const REVOCABLE_GRANT_INCLUDE = {
@@ -56,6 +57,8 @@ export const revokeGrantInTransaction = async (tx: Db, options: TRevokeInTransac
     data: [{ grantId: grant.id, kind: "REVOKED", at: now }],
     skipDuplicates: true,
   });
+  // Delivered at commit: the workers' end-of-access timers end it in the targets at once (ADR 0060).
+  await tx.$executeRaw`select pg_notify(${ACCESS_ENDED_CHANNEL}, ${grant.id})`;
   // Its scheduled start and end will not happen: the target hears `grant.revoked` instead.
   await cancelScheduledWebhooks(tx, { grantId: grant.id, now, reason: "grant revoked" });
   await queueGrantWebhooks(tx, {

@@ -6,6 +6,7 @@ export { attachConnector } from "./attach-connector";
 export { closePostgresTargets as closeConnectorTargets } from "./connectors/postgres";
 export { detectDrift, type TDriftResult } from "./detect-drift";
 export { disableConnector } from "./disable-connector";
+export { startEndAccessTimer, type TEndAccessResult } from "./end-access-timer";
 export { getGrantProvisioning, type TGrantProvisioningView } from "./get-grant-provisioning";
 export { issueGrantCredential, type TIssueGrantCredential, ZIssueGrantCredential } from "./issue-grant-credential";
 export { listConnectors, type TConnectorSummary } from "./list-connectors";

@@ -5,7 +5,7 @@ import { requestExtension } from "../access/extend-grant";
 import type { TUserActor } from "../authz";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
-import { createActor, uniqueId } from "../testing/fixtures";
+import { createActor, createResourceWithPolicy, uniqueId } from "../testing/fixtures";
 import { countLoginRoles, createPostgresTarget, type TPostgresTarget } from "../testing/postgres-target";
 import { closePostgresTargets, postgresConnector } from "./connectors/postgres";
 import { loadConnector, CONNECTOR_ROW_SELECT } from "./internal";
@@ -62,24 +62,14 @@ describe("provisioning a PostgreSQL target through the grant lifecycle", () => {
     admin = await createActor({ groups: ["portal-admins"] });
     security = await createActor({ groups: ["security-reviewers"] });
     resourceKey = uniqueId("prod-postgres");
-    const resource = await db.resource.create({
-      data: { key: resourceKey, name: "Prod Postgres", environment: "production", permissions: ["read", "write"] },
+    const { policy } = await createResourceWithPolicy({
+      key: resourceKey,
+      permissions: ["read", "write"],
+      requesterGroups: [engineers],
+      approverGroups: ["nobody"],
+      autoApproveGroups: [engineers],
     });
-    policyId = (
-      await db.accessPolicy.create({
-        data: {
-          resourceId: resource.id,
-          name: "auto",
-          permissions: ["read", "write"],
-          requesterGroups: [engineers],
-          approverGroups: ["nobody"],
-          defaultDurationMinutes: 30,
-          maxDurationMinutes: 240,
-          autoApproveGroups: [engineers],
-          autoApprovePermissions: ["read", "write"],
-        },
-      })
-    ).id;
+    policyId = policy.id;
     connectorId = (
       await attachConnector({
         actor: admin,

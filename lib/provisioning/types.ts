@@ -127,6 +127,15 @@ export type TConnector<TSettings = unknown, TIssueInput = unknown> = {
   credentialLabel: string | null;
   provision: (context: TConnectorContext<TSettings>, grant: TProvisioningGrant) => Promise<TProvisionResult>;
   deprovision: (context: TConnectorContext<TSettings>, grant: TProvisioningGrant) => Promise<TDeprovisionResult>;
+  /**
+   * Ends access for many grants at their end instant, at once and fast: new logins refused and
+   * live sessions ended, nothing else. The worker's end-of-access timer calls it at each end
+   * (ADR 0060) so that a burst of ends, or a Redis that lost the jobs, never delays the moment
+   * access stops; `deprovision` still follows for the clean-up and must still work after it.
+   * Idempotent; a grant the target does not hold is skipped. Returns the sessions ended per
+   * grant id. Absent where the target ends access by itself (an SSH certificate's validity).
+   */
+  endAccess?: (context: TConnectorContext<TSettings>, grants: TProvisioningGrant[]) => Promise<Map<string, number>>;
   inspect: (context: TConnectorContext<TSettings>) => Promise<TInspectEntry[]>;
   test: (context: TConnectorContext<TSettings>) => Promise<TTestResult>;
   /**

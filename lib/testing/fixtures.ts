@@ -62,14 +62,24 @@ export const createActorWithPasskey = async (
   return { actor, authenticator };
 };
 
-/** A resource with one policy covering its permissions (rows only: no audit, no jobs). */
+/**
+ * A resource with one policy covering its permissions (rows only: no audit, no jobs).
+ * `autoApproveGroups`: those requesters are approved at once for every permission.
+ */
 export const createResourceWithPolicy = async (
-  options: { environment?: string; permissions?: string[]; approverGroups?: string[] } = {},
+  options: {
+    key?: string;
+    environment?: string;
+    permissions?: string[];
+    requesterGroups?: string[];
+    approverGroups?: string[];
+    autoApproveGroups?: string[];
+  } = {},
 ) => {
   const permissions = options.permissions ?? ["read", "write"];
   const resource = await db.resource.create({
     data: {
-      key: uniqueId("res"),
+      key: options.key ?? uniqueId("res"),
       name: uniqueId("Resource"),
       environment: options.environment ?? "production",
       permissions,
@@ -80,10 +90,12 @@ export const createResourceWithPolicy = async (
       resourceId: resource.id,
       name: "all",
       permissions,
-      requesterGroups: ["engineers"],
+      requesterGroups: options.requesterGroups ?? ["engineers"],
       approverGroups: options.approverGroups ?? ["db-approvers"],
       defaultDurationMinutes: 30,
       maxDurationMinutes: 240,
+      autoApproveGroups: options.autoApproveGroups ?? [],
+      autoApprovePermissions: options.autoApproveGroups ? permissions : [],
       breakGlassAllowed: true,
       breakGlassMaxMinutes: 30,
     },

@@ -9,7 +9,9 @@
  * - a crash between the target change and the portal's write recovers (a repeat with no record
  *   converges to one working piece of access, and a repeated deprovision finds nothing left);
  * - an extension keeps access open without a gap (still usable after the old end);
- * - drift is found (access added by hand shows in `inspect`).
+ * - drift is found (access added by hand shows in `inspect`);
+ * - where the kind has `endAccess` (ADR 0060): it ends the access, twice as once, leaves a grant
+ *   never provisioned alone, and the deprovision after it still removes everything.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -162,6 +164,28 @@ export const runConformanceSuite = <S, I = unknown>(harness: TConformanceHarness
       assert.equal(await target.canAccess(extended, provisioned.credential ?? null), true, "after the old end");
       await connector.deprovision(target.context, { ...extended, revokedAt: new Date() });
     });
+
+    // Kinds that end access at the instant (ADR 0060): the end-of-access timer calls endAccess,
+    // then the deprovision job runs as if nothing had happened.
+    const endAccess = harness.connector.endAccess;
+    if (endAccess)
+      it("ends access at once with endAccess, twice as once, and a deprovision after it still cleans up", async () => {
+        const subject = grant();
+        const provisioned = await connector.provision(target.context, subject);
+        const recorded = { ...subject, externalRef: provisioned.externalRef, revokedAt: new Date() };
+        const never = { ...grant(), revokedAt: new Date() };
+        const before = await connector.inspect(target.context);
+        await endAccess(target.context, [recorded, never]);
+        assert.equal(await target.canAccess(recorded, provisioned.credential ?? null), false, "ended");
+        await endAccess(target.context, [recorded]);
+        assert.deepEqual(
+          held(await connector.inspect(target.context), never.externalRef ?? ""),
+          held(before, never.externalRef ?? ""),
+          "a grant the target never held is left as it was",
+        );
+        assert.equal((await connector.deprovision(target.context, recorded)).outcome, "removed");
+        assert.deepEqual(held(await connector.inspect(target.context), provisioned.externalRef), []);
+      });
 
     it("finds drift: access added by hand shows in inspect", async () => {
       const added = await target.addAccessByHand();

@@ -165,6 +165,49 @@ describe("PostgreSQL connector against a real target", () => {
     assert.equal((await target.superuser("select 1 from pg_roles where rolname = $1", [externalRef])).rowCount, 0);
   });
 
+  it("ends at once, with endAccess, only the sessions and logins of the grants it is given", async () => {
+    const ending = grant(["read"]);
+    const staying = grant(["read"]);
+    const first = await postgresConnector.provision(context, ending);
+    const second = await postgresConnector.provision(context, staying);
+    const endingSession = await target.login(field(first.credential, "Username"), field(first.credential, "Password"));
+    const stayingSession = await target.login(
+      field(second.credential, "Username"),
+      field(second.credential, "Password"),
+    );
+    endingSession.on("error", () => undefined);
+    const ended = await postgresConnector.endAccess!(context, [{ ...ending, externalRef: first.externalRef }]);
+    assert.deepEqual([...ended.entries()], [[ending.grantId, 1]]);
+    await assert.rejects(
+      endingSession.query("select count(*) from items"),
+      /terminat|Connection terminated|not queryable/i,
+    );
+    await endingSession.end().catch(() => undefined);
+    const login = await target.superuser(
+      "select rolname, rolcanlogin from pg_roles where rolname = any($1) order by 2",
+      [[first.externalRef, second.externalRef]],
+    );
+    assert.deepEqual(login.rows, [
+      { rolname: first.externalRef, rolcanlogin: false },
+      { rolname: second.externalRef, rolcanlogin: true },
+    ]);
+    assert.equal(
+      (await stayingSession.query("select count(*) from items")).rowCount,
+      1,
+      "the other grant's session lives",
+    );
+    await stayingSession.end();
+    for (const [subject, result] of [
+      [ending, first],
+      [staying, second],
+    ] as const)
+      await postgresConnector.deprovision(context, {
+        ...subject,
+        externalRef: result.externalRef,
+        revokedAt: new Date(),
+      });
+  });
+
   it("hands what a grant's role created to the admin role before dropping it", async () => {
     const subject = grant(["write"]);
     const { credential, externalRef } = await postgresConnector.provision(context, subject);

@@ -91,11 +91,12 @@ export const loginRoleRegex = (pattern: string): RegExp =>
 
 // ---- connections ---------------------------------------------------------------------------
 
-type TPoolEntry = { pool: pg.Pool; urgent: pg.Pool; database: string; host: string; port: number };
+type TPoolEntry = { pool: pg.Pool; urgent: pg.Pool; ender: pg.Pool; database: string; host: string; port: number };
 // Two small pools per connector and credential, for the process: a burst of expiries reuses
 // connections instead of paying a login each. `urgent` only ends access (NOLOGIN, then the open
 // sessions), a few milliseconds per grant, so it never waits behind the slower clean-up
-// transactions (REASSIGN, DROP OWNED, DROP ROLE) that hold `pool`'s connections.
+// transactions (REASSIGN, DROP OWNED, DROP ROLE) that hold `pool`'s connections. `ender` is the
+// end-of-access timer's (endAccess), so the instant of an end never queues behind the jobs.
 const pools = new Map<string, Promise<TPoolEntry>>();
 
 const poolFor = (context: TContext): Promise<TPoolEntry> => {
@@ -128,6 +129,7 @@ const poolFor = (context: TContext): Promise<TPoolEntry> => {
       return {
         pool: open(8, "jit-access-connector"),
         urgent: open(4, "jit-access-connector-end"),
+        ender: open(2, "jit-access-connector-timer"),
         database,
         host,
         port,
@@ -145,8 +147,8 @@ export const closePostgresTargets = async (): Promise<void> => {
   pools.clear();
   await Promise.allSettled(
     entries.map(async (entry) => {
-      const { pool, urgent } = await entry;
-      await Promise.allSettled([pool.end(), urgent.end()]);
+      const { pool, urgent, ender } = await entry;
+      await Promise.allSettled([pool.end(), urgent.end(), ender.end()]);
     }),
   );
 };
@@ -306,6 +308,41 @@ const deprovision: TConnector<TPostgresSettings>["deprovision"] = async (context
   });
 };
 
+/**
+ * The end-of-access timer's step (ADR 0060): for every grant due, NOLOGIN and the end of its
+ * sessions, in two round trips on the `ender` pool whatever the number of grants. A role that is
+ * gone, or that another run is changing at this instant, is skipped in the NOLOGIN: `VALID UNTIL`
+ * refuses its new logins at an expiry anyway, and the deprovision that follows repeats it.
+ */
+const endAccess: NonNullable<TConnector<TPostgresSettings>["endAccess"]> = async (context, grants) => {
+  const roles = new Map(grants.map((grant) => [roleFor(context, grant), grant.grantId]));
+  const ended = new Map<string, number>();
+  if (roles.size === 0) return ended;
+  const { ender } = await poolFor(context);
+  const names = [...roles.keys()].map(literal).join(", ");
+  await ender.query(`do $jit$
+    declare name text;
+    begin
+      foreach name in array array[${names}]::text[] loop
+        begin
+          execute format('alter role %I nologin', name);
+        exception when others then null;
+        end;
+      end loop;
+    end $jit$`);
+  const terminated = await ender.query<{ usename: string; ended: string }>(
+    `select usename, count(*) filter (where pg_terminate_backend(pid)) as ended
+       from pg_stat_activity where usename = any($1::text[]) and pid <> pg_backend_pid()
+      group by usename`,
+    [[...roles.keys()]],
+  );
+  for (const row of terminated.rows) {
+    const grantId = roles.get(row.usename);
+    if (grantId) ended.set(grantId, Number(row.ended));
+  }
+  return ended;
+};
+
 const inspect: TConnector<TPostgresSettings>["inspect"] = async (context) => {
   const mapped = [...new Set(Object.values(context.mapping).flat())];
   const { pool } = await poolFor(context);
@@ -403,6 +440,7 @@ export const postgresConnector: TConnector<TPostgresSettings> = {
   credentialLabel: "Admin role's password (empty for trust or peer authentication)",
   provision,
   deprovision,
+  endAccess,
   inspect,
   test,
   removeDrift,

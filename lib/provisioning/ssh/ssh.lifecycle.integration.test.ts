@@ -15,7 +15,7 @@ import { requestAccess, revokeGrant } from "../../access";
 import type { TUserActor } from "../../authz";
 import { db, disconnectDb } from "../../db";
 import { AppError } from "../../errors";
-import { createActor, uniqueId } from "../../testing/fixtures";
+import { createActor, createResourceWithPolicy, uniqueId } from "../../testing/fixtures";
 import { startSshd, type TSshd, type TSshSession } from "../../testing/sshd";
 import { attachConnector, issueGrantCredential, listConnectors, runProvisioning } from "../index";
 
@@ -57,24 +57,14 @@ describe("SSH connector through the grant lifecycle", () => {
     sshd = await startSshd();
     admin = await createActor({ groups: ["portal-admins"] });
     resourceKey = uniqueId("ssh-hosts");
-    const resource = await db.resource.create({
-      data: { key: resourceKey, name: "Hosts", environment: "production", permissions: ["read"] },
+    const { policy } = await createResourceWithPolicy({
+      key: resourceKey,
+      permissions: ["read"],
+      requesterGroups: [engineers],
+      approverGroups: ["nobody"],
+      autoApproveGroups: [engineers],
     });
-    policyId = (
-      await db.accessPolicy.create({
-        data: {
-          resourceId: resource.id,
-          name: "auto",
-          permissions: ["read"],
-          requesterGroups: [engineers],
-          approverGroups: ["nobody"],
-          defaultDurationMinutes: 30,
-          maxDurationMinutes: 240,
-          autoApproveGroups: [engineers],
-          autoApprovePermissions: ["read"],
-        },
-      })
-    ).id;
+    policyId = policy.id;
     connectorId = await attach();
     sshd.trustCas([await caPublicKey()]);
   });
