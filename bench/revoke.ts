@@ -23,8 +23,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
 import pg from "pg";
+import type { TUserActor } from "../lib/authz";
 import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
 import {
   deleteRedisPrefix,
@@ -79,6 +81,35 @@ const run = (command: string, args: string[]): Promise<number> =>
     child.on("exit", (code) => resolve(code ?? 1));
   });
 
+/** The revoking process (bench/revoke-caller.ts), fed one JSON line per revocation. */
+const startRevokeCaller = () => {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "revoke-caller.ts")], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "inherit"],
+    env: process.env,
+  });
+  type TAnswer = { grantId: string; calledAt: number; doneAt: number; error?: string };
+  const waiting = new Map<string, (answer: TAnswer) => void>();
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    const answer = JSON.parse(line) as TAnswer;
+    waiting.get(answer.grantId)?.(answer);
+    waiting.delete(answer.grantId);
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    revoke: (grantId: string, actor: TUserActor) =>
+      new Promise<TAnswer>((resolve) => {
+        waiting.set(grantId, resolve);
+        child.stdin!.write(`${JSON.stringify({ grantId, actor })}\n`);
+      }),
+    close: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
+};
+
 type TSample = {
   grantId: string;
   user: string;
@@ -111,7 +142,6 @@ const main = async (): Promise<number> => {
   const { createActor } = await import("../lib/testing/fixtures");
   const { attachConnector, queueGrantProvisioning } = await import("../lib/provisioning");
   const { scheduleGrantLifecycle } = await import("../lib/access/lifecycle");
-  const { revokeGrant } = await import("../lib/access");
   const { unseal } = await import("../lib/security/sealed");
   const { closeQueues } = await import("../lib/queue/producer");
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
@@ -346,19 +376,27 @@ const main = async (): Promise<number> => {
       )
     : null;
 
+  // Revocations come from a process of their own, as from the portal's web process: the probe's
+  // sessions and loops in this process must not slow them. A sample's end is the moment the
+  // caller calls revokeGrant.
+  const caller = REVOKE ? startRevokeCaller() : null;
+  const subjectOf = new Map(
+    (await db.grant.findMany({ where: { id: { in: grantIds } }, select: { id: true, subjectId: true } })).map(
+      (grant) => [grant.id, subjects.find((candidate) => candidate.userId === grant.subjectId)!],
+    ),
+  );
   const probes = samples.map(async (sample, index) => {
     await sleep(Math.max(0, ends[index]! - Date.now()));
-    if (REVOKE) {
-      const grant = await db.grant.findUniqueOrThrow({ where: { id: sample.grantId }, select: { subjectId: true } });
-      const actor = subjects.find((candidate) => candidate.userId === grant.subjectId)!;
+    if (caller) {
       sample.endAt = Date.now();
-      await revokeGrant({ actor, input: { grantId: sample.grantId } }).catch((error: unknown) =>
-        sample.errors.push(String(error).slice(0, 120)),
-      );
+      const answer = await caller.revoke(sample.grantId, subjectOf.get(sample.grantId)!);
+      sample.endAt = answer.calledAt;
+      if (answer.error) sample.errors.push(answer.error);
     }
     await probe(sample);
   });
   await Promise.all(probes);
+  await caller?.close();
   stopWatch = true;
   await watch;
   await watcher.end();
