@@ -12,6 +12,7 @@ import { createActorWithPasskey, uniqueId } from "../testing/fixtures";
 import type { TSoftwareAuthenticator } from "../testing/software-authenticator";
 import { decideRequest, startDecision } from "./decide-request";
 import { listApprovalInbox } from "./eligibility";
+import { getRequestDetail } from "./get-request";
 import { escalateDueRequests, escalateRequest } from "./escalate-request";
 import { requestAccess } from "./request-access";
 import type { TDecision } from "./schemas";
@@ -118,6 +119,15 @@ describe("approval stages", () => {
     assert.equal(await db.grant.count({ where: { requestId } }), 0);
     assert.equal(await inInbox(secOne, requestId), true);
     assert.equal(await inInbox(lead, requestId), false);
+    const detail = await getRequestDetail({ actor: requester.actor, requestId });
+    assert.deepEqual(
+      detail.stages.map((stage) => [stage.name, stage.state, stage.approvers]),
+      [
+        ["Team lead", "complete", [lead.actor.name]],
+        ["Security", "open", []],
+      ],
+    );
+    assert.ok(detail.timeline.some((entry) => entry.text === "Stage 1 of 2 (Team lead) complete"));
 
     assert.equal((await decide(secOne, requestId, "APPROVE")).status, "PENDING");
     const last = await decide(secTwo, requestId, "APPROVE");

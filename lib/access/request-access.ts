@@ -272,7 +272,7 @@ export const requestAccess = async (options: {
           permissions: true,
           durationMinutes: true,
           requestedStartAt: true,
-            escalateAt: true,
+          escalateAt: true,
         },
       });
       await appendAuditEvent(tx, {
