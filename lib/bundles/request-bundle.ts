@@ -154,7 +154,7 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
             permissions: true,
             durationMinutes: true,
             requestedStartAt: true,
-              escalateAt: true,
+            escalateAt: true,
           },
         });
         if (demand) await markUsageApprovalDemandConsumed(tx, { demandId: demand.id, requestId: request.id });
