@@ -262,7 +262,7 @@ export const requestAccess = async (options: {
           decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
           decidedAt: autoApprove ? now : null,
           ...riskColumns(risk, audit),
-          ...stageColumns(policy, now),
+          ...stageColumns(policy, now, !autoApprove),
           createdAt: now,
         },
         select: {

@@ -112,13 +112,14 @@ type TPolicyChain = {
  * What a new request copies from its policy (ADR 0055): the stages, the escalation groups and
  * delay, and when its first stage escalates. A later edit of the policy leaves it alone.
  */
-export const stageColumns = (policy: TPolicyChain, now: Date) => ({
+export const stageColumns = (policy: TPolicyChain, now: Date, pending: boolean) => ({
   stages: parseStages(policy.stages),
   currentStage: 0,
   stageOpenedAt: now,
   escalationGroups: policy.escalationGroups,
   escalationAfterMinutes: policy.escalationAfterMinutes,
-  escalateAt: escalationDue(policy, now),
+  // An auto-approved request has nothing to escalate.
+  escalateAt: pending ? escalationDue(policy, now) : null,
 });
 
 /** The groups told of a new request: its first stage's (all approver groups without stages). */

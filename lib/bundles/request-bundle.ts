@@ -143,7 +143,7 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
             decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
             decidedAt: autoApprove ? now : null,
             ...riskColumns(risk, audit),
-            ...stageColumns(policy, now),
+            ...stageColumns(policy, now, !autoApprove),
             submissionId: submission.id,
             createdAt: now,
           },
