@@ -146,9 +146,10 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const queue = new Queue("maintenance", { connection: queueConnection(), prefix: queuePrefix() });
     try {
       // The previous test's run upserted them too: still one each.
-      assert.equal(await queue.getJobSchedulersCount(), 7);
+      assert.equal(await queue.getJobSchedulersCount(), 8);
       for (const name of [
         "requests.expire",
+        "requests.escalate",
         "lifecycle.reconcile",
         "replica-changes.prune",
         "usage-signals.prune",

@@ -1,3 +1,4 @@
+import { escalateDueRequests, escalateRequest } from "../lib/access/escalate-request";
 import { expireStaleRequests, reconcileLifecycle } from "../lib/access/lifecycle";
 import { anchorChainHead } from "../lib/audit/anchors/anchor-chain-head";
 import { pruneSessions } from "../lib/auth/prune-sessions";
@@ -17,4 +18,8 @@ export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
     await anchorChainHead({});
   },
   "provisioning.drift": async () => detectDrift({}),
+  "request.escalate": async ({ requestId }) => {
+    await escalateRequest({ requestId });
+  },
+  "requests.escalate": async () => escalateDueRequests({}),
 };

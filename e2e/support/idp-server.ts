@@ -162,6 +162,27 @@ export const E2E_USERS = [
     description: "Approves a bundle's items with one passkey confirmation in the tests.",
   },
   {
+    sub: "e2e-stella",
+    email: "stella.staged@example.com",
+    name: "Stella Staged",
+    groups: ["stage-requesters"],
+    description: "Requests access under a two-stage policy in the tests (ADR 0055).",
+  },
+  {
+    sub: "e2e-leo",
+    email: "leo.stageone@example.com",
+    name: "Leo Stageone",
+    groups: ["stage-leads"],
+    description: "Approves the first stage of a two-stage request in the tests.",
+  },
+  {
+    sub: "e2e-sam",
+    email: "sam.stagetwo@example.com",
+    name: "Sam Stagetwo",
+    groups: ["stage-security"],
+    description: "Approves the second stage of a two-stage request in the tests.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",
@@ -184,7 +205,7 @@ export const E2E_USERS = [
   },
   {
     sub: "e2e-cleo-caep",
-    email: "cleo@example.com",
+    email: "cleo.stageone@example.com",
     name: "Cleo Continuous",
     groups: ["engineers"],
     description: "Her IdP revokes her session with a Shared Signals event, in the tests.",

@@ -1,5 +1,6 @@
 import type { TUserActor } from "../authz";
 import { db } from "../db";
+import { decidableGroups } from "./stages";
 
 /**
  * Where-builders: what a person may request or approve follows from policies that name
@@ -80,25 +81,32 @@ export const listRequestable = async (options: {
   return [...byResource.values()];
 };
 
-/** Pending requests this person may decide: their policies' groups, never their own. */
+/**
+ * Pending requests this person may decide now: the open stage's groups (and the escalation
+ * groups once it escalated), never their own, never one they decided (ADR 0055). Candidates are
+ * narrowed in SQL; decidableGroups, the one rule authz also uses, has the last word.
+ */
 export const listApprovalInbox = async (options: { actor: TUserActor }) => {
   const { actor } = options;
   if (actor.groups.length === 0) return [];
-  return db.accessRequest.findMany({
+  const candidates = await db.accessRequest.findMany({
     where: {
       status: "PENDING",
       decideBy: { gt: new Date() },
       requesterId: { not: actor.userId },
-      policy: approvablePolicyWhere(actor),
+      OR: [{ policy: approvablePolicyWhere(actor) }, { escalationGroups: { hasSome: actor.groups } }],
       approvals: { none: { approverId: actor.userId } },
     },
     orderBy: { createdAt: "asc" },
-    take: 100,
+    take: 500,
     include: {
       requester: { select: { name: true, email: true } },
       resource: { select: { name: true, environment: true } },
-      policy: { select: { approvalsRequired: true } },
+      policy: { select: { approvalsRequired: true, approverGroups: true } },
       approvals: { select: { decision: true, approver: { select: { name: true } } } },
     },
   });
+  return candidates
+    .filter((request) => decidableGroups(request).some((group) => actor.groups.includes(group)))
+    .slice(0, 100);
 };

@@ -1,3 +1,5 @@
+import { firstStageGroups, stageColumns } from "./stages";
+import { scheduleFirstEscalation } from "./advance-stage";
 /**
  * More time on a live grant goes through the grant's own policy, with every rule a request
  * meets (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md): the person must still be
@@ -130,9 +132,11 @@ export const requestExtension = async ({ actor, input: raw, context = {}, now: a
           decidedAt: autoApprove ? now : null,
           ...riskColumns(risk, audit),
           extraApprovals,
+          // An extension passes through the same stages as the request it extends (ADR 0055).
+          ...stageColumns(policy, now, !autoApprove),
           createdAt: now,
         },
-        select: { id: true },
+        select: { id: true, escalateAt: true },
       });
       await appendAuditEvent(tx, {
         actorType: "USER",
@@ -164,8 +168,9 @@ export const requestExtension = async ({ actor, input: raw, context = {}, now: a
         });
         return { requestId: request.id, status: "APPROVED" as const };
       }
+      await scheduleFirstEscalation(tx, request);
       const approvers = await tx.user.findMany({
-        where: { groups: { hasSome: policy.approverGroups }, deactivatedAt: null, id: { not: actor.userId } },
+        where: { groups: { hasSome: firstStageGroups(policy) }, deactivatedAt: null, id: { not: actor.userId } },
         select: { id: true },
       });
       if (approvers.length > 0) {

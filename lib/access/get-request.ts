@@ -1,4 +1,5 @@
 import type { TUserActor } from "../authz";
+import { stageViews } from "./stage-view";
 import { can } from "../authz";
 import { db } from "../db";
 import { parseRiskSignals } from "../risk";
@@ -17,7 +18,9 @@ export type TTimelineEntry = {
     | "grant-scheduled"
     | "grant-end"
     | "grant-revoked"
-    | "reviewed";
+    | "reviewed"
+    | "stage-complete"
+    | "escalated";
   text: string;
 };
 
@@ -80,6 +83,22 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
       text: `${approval.decision === "APPROVE" ? "Approved" : "Denied"} by ${approval.approver.name}${approval.passkey ? ` with passkey “${approval.passkey.name}”` : ""}${approval.comment ? `: ${approval.comment}` : ""}`,
     })),
   ];
+  // Stages (ADR 0055): each completed stage, and the escalation of the open one.
+  const stages = stageViews(request);
+  if (stages.length > 1)
+    for (const stage of stages)
+      if (stage.completedAt)
+        timeline.push({
+          at: stage.completedAt,
+          kind: "stage-complete",
+          text: `Stage ${stage.index + 1} of ${stages.length} (${stage.name}) complete`,
+        });
+  if (request.escalatedAt)
+    timeline.push({
+      at: request.escalatedAt,
+      kind: "escalated",
+      text: `Escalated: ${request.escalationGroups.join(", ")} may decide too`,
+    });
   if (request.status === "CANCELLED" && request.decidedAt)
     timeline.push({ at: request.decidedAt, kind: "cancelled", text: "Cancelled by the requester" });
   if (request.status === "PENDING" && now >= request.decideBy)
@@ -133,7 +152,12 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     status: isPending || request.status !== "PENDING" ? request.status : ("EXPIRED" as const),
     requester: request.requester,
     resource: request.resource,
-    policy: { name: request.policy.name, approvalsRequired: request.policy.approvalsRequired + request.extraApprovals },
+    policy: {
+      name: request.policy.name,
+      approvalsRequired: stages.reduce((sum, stage) => sum + stage.approvalsRequired, 0),
+    },
+    /** The chain; one entry for a policy without stages. */
+    stages,
     risk: {
       score: request.riskScore,
       signals: parseRiskSignals(request.riskSignals),

@@ -2,24 +2,31 @@ import { can, type TAction, type TTarget, type TUserActor } from "../authz";
 import { assertCanOrHide, type TAuditContext } from "../authz/enforce";
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { chainGroups, DECIDABLE_SELECT, decidableGroups } from "./stages";
 
 export type TRequestTarget = Extract<TTarget, { type: "request" }>;
 
 const NOT_FOUND = "No such request.";
 
-/** The attributes `can` needs to decide about a request: its requester and approver groups. */
+/** A request's authorization target from its row (selected with DECIDABLE_SELECT). */
+export const requestTargetOf = (request: TDecidableRow): TRequestTarget => ({
+  type: "request",
+  id: request.id,
+  requesterId: request.requesterId,
+  approverGroups: chainGroups(request),
+  decidableGroups: decidableGroups(request),
+});
+
+export type TDecidableRow = Parameters<typeof decidableGroups>[0] & { id: string; requesterId: string };
+
+/**
+ * The attributes `can` needs to decide about a request: its requester, the groups of its
+ * chain, and the groups that may decide it now (ADR 0055).
+ */
 export const loadRequestTarget = async (tx: Db, requestId: string): Promise<TRequestTarget> => {
-  const request = await tx.accessRequest.findUnique({
-    where: { id: requestId },
-    select: { id: true, requesterId: true, policy: { select: { approverGroups: true } } },
-  });
+  const request = await tx.accessRequest.findUnique({ where: { id: requestId }, select: DECIDABLE_SELECT });
   if (!request) throw new AppError("NOT_FOUND", NOT_FOUND);
-  return {
-    type: "request",
-    id: request.id,
-    requesterId: request.requesterId,
-    approverGroups: request.policy.approverGroups,
-  };
+  return requestTargetOf(request);
 };
 
 /**

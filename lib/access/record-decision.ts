@@ -10,15 +10,17 @@ import { formatUtc } from "../time";
 import { createGrantForRequest } from "./create-grant";
 import { applyExtension } from "./apply-extension";
 import type { TDecision } from "./schemas";
+import { completeStage, stageDetails } from "./advance-stage";
+import { requestChain } from "./stages";
 
 /** Checks that hold both when a step-up is issued and when the decision is recorded. */
 export const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: string; now: Date }) => {
   const request = await tx.accessRequest.findUnique({
     where: { id: options.requestId },
     include: {
-      policy: { select: { approvalsRequired: true } },
+      policy: { select: { approvalsRequired: true, approverGroups: true } },
       resource: { select: { name: true } },
-      approvals: { select: { approverId: true, decision: true } },
+      approvals: { select: { approverId: true, decision: true, stage: true } },
       requester: { select: { deactivatedAt: true } },
     },
   });
@@ -30,6 +32,8 @@ export const assertDecidable = async (tx: Db, options: { actor: TUserActor; requ
     throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
   if (options.now >= request.decideBy)
     throw new AppError("CONFLICT", "This request waited too long for a decision and has expired.");
+  // One decision per person per request: this is also what keeps anyone from deciding in two
+  // stages of one request (ADR 0055).
   if (request.approvals.some((approval) => approval.approverId === options.actor.userId)) {
     throw new AppError("CONFLICT", "You have already decided on this request; another approver must.");
   }
@@ -69,7 +73,16 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
   const { actor, request, decision, comment, passkeyId, challengeId, now, audit } = options;
   const requestId = request.id;
   await tx.approval.create({
-    data: { requestId, approverId: actor.userId, decision, comment, passkeyId, challengeId, createdAt: now },
+    data: {
+      requestId,
+      approverId: actor.userId,
+      decision,
+      comment,
+      passkeyId,
+      challengeId,
+      createdAt: now,
+      stage: request.currentStage,
+    },
   });
   await appendAuditEvent(tx, {
     actorType: "USER",
@@ -79,18 +92,20 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
     targetId: requestId,
     outcome: "ALLOWED",
     reason: comment,
-    details: { passkeyId, challengeId, ...options.details },
+    details: { passkeyId, challengeId, ...stageDetails(request), ...options.details },
     ...audit,
   });
 
-  // The risk rules may have asked for more at submission (request.extraApprovals).
-  const required = request.policy.approvalsRequired + request.extraApprovals;
+  // The open stage's quorum; the risk rules' extra approvals count in the last stage (ADR 0055).
+  const chain = requestChain(request);
+  const required = chain[request.currentStage]?.approvalsRequired ?? 1;
   const recordTimeToDecision = () =>
     afterCommit(() =>
       observeHistogram("jit_time_to_decision_seconds", {}, (now.getTime() - request.createdAt.getTime()) / 1000),
     );
   const approvals =
-    request.approvals.filter((approval) => approval.decision === "APPROVE").length + (decision === "APPROVE" ? 1 : 0);
+    request.approvals.filter((approval) => approval.decision === "APPROVE" && approval.stage === request.currentStage)
+      .length + (decision === "APPROVE" ? 1 : 0);
   if (decision === "DENY") {
     await tx.accessRequest.update({ where: { id: requestId }, data: { status: "DENIED", decidedAt: now } });
     recordTimeToDecision();
@@ -105,6 +120,12 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
     return { status: "DENIED" as const, approvals, required, grantId: null };
   }
   if (approvals < required) {
+    await queueChatSync(tx, { requestId, now });
+    return { status: "PENDING" as const, approvals, required, grantId: null };
+  }
+  if (chain.length > 1) await completeStage(tx, { request, chain, approvals, now });
+  // Not the last stage: the next one opened; the grant waits for the last (ADR 0055).
+  if (request.currentStage < chain.length - 1) {
     await queueChatSync(tx, { requestId, now });
     return { status: "PENDING" as const, approvals, required, grantId: null };
   }

@@ -1,3 +1,5 @@
+import { firstStageGroups, stageColumns } from "./stages";
+import { scheduleFirstEscalation } from "./advance-stage";
 import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
@@ -260,6 +262,7 @@ export const requestAccess = async (options: {
           decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
           decidedAt: autoApprove ? now : null,
           ...riskColumns(risk, audit),
+          ...stageColumns(policy, now, !autoApprove),
           createdAt: now,
         },
         select: {
@@ -269,6 +272,7 @@ export const requestAccess = async (options: {
           permissions: true,
           durationMinutes: true,
           requestedStartAt: true,
+          escalateAt: true,
         },
       });
       await appendAuditEvent(tx, {
@@ -299,7 +303,7 @@ export const requestAccess = async (options: {
       if (!autoApprove) {
         // Approvers are told; the inbox does not depend on it.
         const approvers = await tx.user.findMany({
-          where: { groups: { hasSome: policy.approverGroups }, deactivatedAt: null, id: { not: actor.userId } },
+          where: { groups: { hasSome: firstStageGroups(policy) }, deactivatedAt: null, id: { not: actor.userId } },
           select: { id: true },
         });
         // Approvers who never signed in have no account yet: nobody to tell, and that is fine.
@@ -311,6 +315,7 @@ export const requestAccess = async (options: {
             body: `${justification}${ticket ? ` (${ticket})` : ""}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
             link: `/requests/${request.id}`,
           });
+        await scheduleFirstEscalation(tx, request);
         // The chat messages (Slack, Teams) go to channels and linked approvers even when
         // nobody has an account yet.
         await queueChatSync(tx, { requestId: request.id, now });

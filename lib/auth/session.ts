@@ -57,7 +57,12 @@ export const resolveSession = async (options: {
     return { ok: false, problem: "privileged_reauth" };
   if (
     user.groups.length > 0 &&
-    (await db.accessPolicy.count({ where: { approverGroups: { hasSome: user.groups } }, take: 1 })) > 0
+    // With stages, approverGroups is the union of the stages' groups (ADR 0055); escalation
+    // groups decide too once a stage escalates.
+    (await db.accessPolicy.count({
+      where: { OR: [{ approverGroups: { hasSome: user.groups } }, { escalationGroups: { hasSome: user.groups } }] },
+      take: 1,
+    })) > 0
   ) {
     roles.push("approver");
   }

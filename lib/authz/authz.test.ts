@@ -70,7 +70,13 @@ describe("authorization", () => {
   });
 
   describe("requests", () => {
-    const request = { type: "request" as const, id: "r1", requesterId: "alice", approverGroups: ["db-approvers"] };
+    const request = {
+      type: "request" as const,
+      id: "r1",
+      requesterId: "alice",
+      approverGroups: ["db-approvers", "security-leads"],
+      decidableGroups: ["db-approvers"],
+    };
     const bob = person("bob", ["engineers", "db-approvers"]);
     const selfApprover = person("alice", ["engineers", "db-approvers", "portal-admins"]);
 

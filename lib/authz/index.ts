@@ -57,7 +57,11 @@ export type TAction = (typeof ACTIONS)[number];
  */
 export type TTarget =
   | { type: "user"; id: string }
-  | { type: "request"; id: string; requesterId: string; approverGroups: string[] }
+  /**
+   * approverGroups: every group of the request's chain (they may read it); decidableGroups: who
+   * may decide it now (lib/access/stages.ts decidableGroups, ADR 0055).
+   */
+  | { type: "request"; id: string; requesterId: string; approverGroups: string[]; decidableGroups: string[] }
   /** A bundle's submission: its requester and the approver groups of all its items' policies. */
   | { type: "submission"; id: string; requesterId: string; approverGroups: string[] }
   | { type: "grant"; id: string; subjectId: string }
@@ -116,8 +120,12 @@ const RULES: Record<TAction, TRule> = {
     (isRequester(actor, target) || inApproverGroups(actor, target) || hasRole(actor, "security")),
   "request.cancel": (actor, target) => target?.type === "request" && isRequester(actor, target),
   // Never one's own request, whatever one's roles or groups.
+  // Only the groups of the stage open now (plus its escalation groups once it escalated).
   "request.decide": (actor, target) =>
-    target?.type === "request" && !isRequester(actor, target) && inApproverGroups(actor, target),
+    target?.type === "request" &&
+    !isRequester(actor, target) &&
+    actor.kind === "user" &&
+    actor.groups.some((group) => target.decidableGroups.includes(group)),
   // The subject may end their own grant early; administrators and security reviewers any.
   "grant.revoke": (actor, target) =>
     target?.type === "grant" &&

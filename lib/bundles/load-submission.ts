@@ -2,6 +2,8 @@ import { can, type TUserActor } from "../authz";
 import { assertCanOrHide, recordDenial, type TAuditContext } from "../authz/enforce";
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { requestTargetOf, type TDecidableRow } from "../access/load-request-target";
+import { DECIDABLE_SELECT } from "../access/stages";
 
 const NOT_FOUND = "No such bundle request.";
 
@@ -18,7 +20,7 @@ export const loadReadableSubmission = async (
     include: {
       requests: {
         orderBy: { id: "asc" },
-        select: { id: true, requesterId: true, policy: { select: { approverGroups: true } } },
+        select: DECIDABLE_SELECT,
       },
     },
   });
@@ -27,7 +29,7 @@ export const loadReadableSubmission = async (
     type: "submission" as const,
     id: submission.id,
     requesterId: submission.requesterId,
-    approverGroups: [...new Set(submission.requests.flatMap((request) => request.policy.approverGroups))],
+    approverGroups: [...new Set(submission.requests.flatMap((request) => requestTargetOf(request).approverGroups))],
   };
   await assertCanOrHide({
     actor: options.actor,
@@ -62,18 +64,11 @@ export const assertMayDecideSome = async (
   actor: TUserActor,
   submission: {
     id: string;
-    requests: Array<{ id: string; requesterId: string; policy: { approverGroups: string[] } }>;
+    requests: TDecidableRow[];
   },
   context?: TAuditContext,
 ): Promise<void> => {
-  const some = submission.requests.some((request) =>
-    can(actor, "request.decide", {
-      type: "request",
-      id: request.id,
-      requesterId: request.requesterId,
-      approverGroups: request.policy.approverGroups,
-    }),
-  );
+  const some = submission.requests.some((request) => can(actor, "request.decide", requestTargetOf(request)));
   if (some) return;
   await recordDenial({
     actor,

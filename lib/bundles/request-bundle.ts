@@ -1,4 +1,6 @@
 import { assertNoSignalHold } from "../access/assert-no-signal-hold";
+import { firstStageGroups, stageColumns } from "../access/stages";
+import { scheduleFirstEscalation } from "../access/advance-stage";
 import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
@@ -141,6 +143,7 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
             decideBy: new Date(now.getTime() + policy.decisionWindowMinutes * 60_000),
             decidedAt: autoApprove ? now : null,
             ...riskColumns(risk, audit),
+            ...stageColumns(policy, now, !autoApprove),
             submissionId: submission.id,
             createdAt: now,
           },
@@ -151,6 +154,7 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
             permissions: true,
             durationMinutes: true,
             requestedStartAt: true,
+            escalateAt: true,
           },
         });
         if (demand) await markUsageApprovalDemandConsumed(tx, { demandId: demand.id, requestId: request.id });
@@ -178,7 +182,8 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
           ...audit,
         });
         if (!autoApprove) {
-          policy.approverGroups.forEach((group) => approverGroups.add(group));
+          firstStageGroups(policy).forEach((group) => approverGroups.add(group));
+          await scheduleFirstEscalation(tx, request);
           await queueChatSync(tx, { requestId: request.id, now });
           created.push({ requestId: request.id, status: "PENDING", grantId: null });
           continue;

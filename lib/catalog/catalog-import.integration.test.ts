@@ -93,7 +93,9 @@ describe("catalog export and import", () => {
         .map((entry) => ({
           ...entry,
           slackChannel: null,
-          policies: [...entry.policies].sort((a, b) => (a.name < b.name ? -1 : 1)),
+          policies: [...entry.policies]
+            .sort((a, b) => (a.name < b.name ? -1 : 1))
+            .map((policy) => ({ ...policy, stages: [], escalationGroups: [], escalationAfterMinutes: null })),
           connectors: [],
         }));
       assert.deepEqual(demo.resources, expected);
@@ -403,5 +405,72 @@ describe("catalog export and import", () => {
       ],
     );
     assert.equal((await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } })).riskThreshold, 3);
+  });
+
+  it("round-trips a policy's stages and escalation, and refuses a chain that cannot work, with its path", async () => {
+    const actor = await admin();
+    const key = uniqueId("db");
+    const stages = [
+      { name: "Team lead", approverGroups: ["db-leads"], approvalsRequired: 1 },
+      { name: "Security", approverGroups: ["security-reviewers", "db-owners"], approvalsRequired: 2 },
+    ];
+    const staged = policy("read", {
+      approverGroups: ["db-leads", "security-reviewers", "db-owners"],
+      stages,
+      escalationGroups: ["on-call-leads"],
+      escalationAfterMinutes: 45,
+    });
+    expectOk(
+      await importCatalog({ actor, source: yamlOf([resource(key, [staged])]), fileName: "stages.yaml", mode: "apply" }),
+    );
+    const stored = await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } });
+    assert.deepEqual(stored.stages, stages);
+    assert.deepEqual(stored.escalationGroups, ["on-call-leads"]);
+    assert.equal(stored.escalationAfterMinutes, 45);
+    const exported = parse(await exportCatalog({ actor, format: "yaml" })) as {
+      version: 1;
+      resources: Array<{ key: string; policies: Array<Record<string, unknown>> }>;
+    };
+    const own = exported.resources.filter((entry) => entry.key === key);
+    assert.deepEqual(own[0]?.policies[0]?.stages, stages);
+    assert.equal(own[0]?.policies[0]?.escalationAfterMinutes, 45);
+    const again = expectOk(
+      await importCatalog({
+        actor,
+        source: yamlOf(own as unknown as Array<ReturnType<typeof resource>>),
+        fileName: "stages.yaml",
+        mode: "dry-run",
+      }),
+    );
+    assert.ok(
+      again.plan.entries.filter((entry) => entry.kind === "policy").every((entry) => entry.action === "unchanged"),
+    );
+
+    const errors = expectErrors(
+      await importCatalog({
+        actor,
+        source: yamlOf([
+          resource(key, [
+            policy("read", {
+              approverGroups: ["db-leads"],
+              stages: [...stages, { name: "Team lead", approverGroups: ["x"], approvalsRequired: 0 }],
+              escalationGroups: ["on-call-leads"],
+            }),
+          ]),
+        ]),
+        fileName: "stages.yaml",
+        mode: "apply",
+      }),
+    );
+    const messages = errors.map((error) => `${error.path}: ${error.message}`);
+    assert.ok(
+      messages.some((message) => message.startsWith("resources[0].policies[0].stages")),
+      messages.join("\n"),
+    );
+    assert.ok(
+      messages.includes("resources[0].policies[0].escalationAfterMinutes: is required when escalationGroups is set"),
+      messages.join("\n"),
+    );
+    assert.deepEqual((await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } })).stages, stages);
   });
 });

@@ -13,7 +13,17 @@ import type { TCatalogDocument } from "./schemas";
 
 const demo = {
   version: 1,
-  resources: DEMO_RESOURCES.map((resource) => ({ ...resource, slackChannel: null, connectors: [] })),
+  resources: DEMO_RESOURCES.map((resource) => ({
+    ...resource,
+    policies: resource.policies.map((policy) => ({
+      stages: [],
+      escalationGroups: [],
+      escalationAfterMinutes: null,
+      ...policy,
+    })),
+    slackChannel: null,
+    connectors: [],
+  })),
 } as TCatalogDocument;
 
 describe("reading catalog documents", () => {

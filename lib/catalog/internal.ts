@@ -72,6 +72,9 @@ export const POLICY_FIELDS = [
   "riskBlocksAutoApproval",
   "usageCeilings",
   "usageResponse",
+  "stages",
+  "escalationGroups",
+  "escalationAfterMinutes",
 ] as const satisfies ReadonlyArray<keyof TPolicy>;
 
 export type TFieldChange = { before: unknown; after: unknown };
@@ -81,7 +84,8 @@ const canonicalMap = (value: object): string =>
   JSON.stringify(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 const sameValue = (a: unknown, b: unknown): boolean => {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => item === b[index]);
+  // Lists of names, or of stages (objects): compared as written, in order.
+  if (Array.isArray(a) && Array.isArray(b)) return JSON.stringify(a) === JSON.stringify(b);
   if (a && b && typeof a === "object" && typeof b === "object") return canonicalMap(a) === canonicalMap(b);
   return a === b;
 };

@@ -108,6 +108,9 @@ describe("policy input", () => {
       riskBlocksAutoApproval: false,
       usageResponse: "alert",
       usageCeilings: {},
+      stages: [],
+      escalationGroups: [],
+      escalationAfterMinutes: null,
     });
   });
 

@@ -8,6 +8,7 @@
  * problems at once rather than one layer at a time.
  */
 import { z } from "zod";
+import { ZStages } from "../access/stages";
 import { ZConnectorMapping } from "../provisioning/internal";
 import { connectorOf } from "../provisioning/registry";
 import { SIGNAL_NAME_PATTERN, USAGE_RESPONSES } from "../signals/schemas";
@@ -171,6 +172,11 @@ export const policyFields = {
     )
     .refine((value) => Object.keys(value).length <= 50, "must name at most 50 metrics")
     .default({}),
+  /** Ordered approval stages (ADR 0055); []: one stage of approverGroups and approvalsRequired. */
+  stages: ZStages.default([]),
+  /** Told, and allowed to decide, when a stage is still open escalationAfterMinutes after it opened. */
+  escalationGroups: groupList(0).default([]),
+  escalationAfterMinutes: wholeNumber(1, MAX_DURATION_MINUTES).nullable().default(null),
 };
 
 /** The field's value if that field alone is valid, else undefined (for cross-field rules). */
@@ -190,6 +196,40 @@ const wellFormedPermissions = (value: unknown): Array<{ index: number; permissio
       )
     : undefined;
 
+/**
+ * With stages, approverGroups is exactly the union of the stages' groups (who may read the
+ * request, and who has the approver role), and escalation needs both its groups and its delay.
+ */
+const stageRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  const stages = valid("stages", raw.stages);
+  const approverGroups = valid("approverGroups", raw.approverGroups);
+  if (stages && stages.length > 0 && approverGroups) {
+    const union = [...new Set(stages.flatMap((stage) => stage.approverGroups))];
+    const same =
+      union.length === new Set(approverGroups).size && union.every((group) => approverGroups.includes(group));
+    if (!same)
+      ctx.addIssue({
+        code: "custom",
+        path: ["approverGroups"],
+        message: `must be the stages' approver groups (${union.join(", ")}) when stages are set`,
+      });
+  }
+  const escalationGroups = valid("escalationGroups", raw.escalationGroups);
+  const escalationAfter = valid("escalationAfterMinutes", raw.escalationAfterMinutes);
+  if (escalationGroups && escalationGroups.length > 0 && escalationAfter === null)
+    ctx.addIssue({
+      code: "custom",
+      path: ["escalationAfterMinutes"],
+      message: "is required when escalationGroups is set",
+    });
+  if (escalationGroups && escalationGroups.length === 0 && typeof escalationAfter === "number")
+    ctx.addIssue({
+      code: "custom",
+      path: ["escalationGroups"],
+      message: "is required when escalationAfterMinutes is set",
+    });
+};
+
 const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
   const defaultDuration = valid("defaultDurationMinutes", raw.defaultDurationMinutes);
   const maxDuration = valid("maxDurationMinutes", raw.maxDurationMinutes);
@@ -203,6 +243,7 @@ const policyRules = (raw: Record<string, unknown>, ctx: z.RefinementCtx) => {
   const riskThreshold = valid("riskThreshold", raw.riskThreshold);
   const riskExtra = valid("riskExtraApprovals", raw.riskExtraApprovals);
   const riskBlocks = valid("riskBlocksAutoApproval", raw.riskBlocksAutoApproval);
+  stageRules(raw, ctx);
 
   if (defaultDuration !== undefined && maxDuration !== undefined && defaultDuration > maxDuration) {
     ctx.addIssue({

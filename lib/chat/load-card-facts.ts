@@ -1,5 +1,6 @@
 import { db } from "../db";
 import { grantStatus } from "../access/grant-status";
+import { decidableGroups, requestChain } from "../access/stages";
 import type { TCardFacts, TCardState } from "./approval-card";
 
 type TSignal = { reason?: unknown };
@@ -41,7 +42,7 @@ export const loadCardFacts = async (requestId: string, now: Date = new Date()) =
     approvals: {
       by: request.approvals.filter((a) => a.decision === "APPROVE").map((a) => a.approver.name),
       denials: request.approvals.filter((a) => a.decision === "DENY").map((a) => a.approver.name),
-      needed: request.policy.approvalsRequired + request.extraApprovals,
+      needed: requestChain(request).reduce((sum, stage) => sum + stage.approvalsRequired, 0),
     },
     decideBy: request.decideBy,
     grant: request.grant
@@ -55,7 +56,8 @@ export const loadCardFacts = async (requestId: string, now: Date = new Date()) =
   return {
     facts,
     requesterId: request.requesterId,
-    approverGroups: request.policy.approverGroups,
+    // Direct messages go to who may decide now: the open stage's groups (ADR 0055).
+    approverGroups: decidableGroups(request),
     resourceChannel: request.resource.slackChannel,
     grantId: request.grant?.id ?? null,
   };

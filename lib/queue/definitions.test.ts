@@ -36,6 +36,11 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
     ],
   },
   "provisioning.drift": { good: [{}], bad: [null, { connectorId: GRANT_ID }] },
+  "request.escalate": {
+    good: [{ requestId: GRANT_ID }],
+    bad: [{}, { requestId: "x" }, { requestId: GRANT_ID, now: 1 }],
+  },
+  "requests.escalate": { good: [{}], bad: [null, { requestId: GRANT_ID }] },
   "chat.sync": {
     good: [
       { requestId: GRANT_ID, provider: "slack" },

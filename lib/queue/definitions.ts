@@ -20,6 +20,8 @@ export const ZGrantJobPayload = z.strictObject({ grantId: z.uuid() });
 export const ZNotifySendPayload = z.strictObject({ notificationId: z.uuid(), channel: z.enum(["email", "chat"]) });
 /** Post or update every chat message about one request (lib/chat/sync-request-messages.ts). */
 export const ZChatSyncPayload = z.strictObject({ requestId: z.uuid(), provider: z.enum(["slack", "teams"]) });
+/** Escalate one request's open stage if it is still undecided (ADR 0055). */
+export const ZRequestJobPayload = z.strictObject({ requestId: z.uuid() });
 export const ZWebhookDeliverPayload = z.strictObject({ deliveryId: z.uuid() });
 /** One connector's step for one grant (lib/provisioning): make the access real, or take it away. */
 export const ZProvisioningPayload = z.strictObject({
@@ -69,6 +71,8 @@ export const JOBS = {
   "webhook.deliver": { queue: "webhooks", schema: ZWebhookDeliverPayload, options: RETRY_UNTIL_DELIVERED },
   "provisioning.run": { queue: "provisioning", schema: ZProvisioningPayload, options: RETRY_PROVISIONING },
   "provisioning.drift": { queue: "maintenance", schema: ZSessionsPrunePayload },
+  "request.escalate": { queue: "maintenance", schema: ZRequestJobPayload },
+  "requests.escalate": { queue: "maintenance", schema: ZSessionsPrunePayload },
 } as const satisfies Record<string, TJobDefinition>;
 
 export type TJobName = keyof typeof JOBS;

@@ -36,6 +36,8 @@ const recorder = (work: () => Promise<unknown> = async () => "ok") => {
     "usage-signals.prune": async () => undefined,
     "audit.anchor": async () => undefined,
     "provisioning.drift": async () => undefined,
+    "request.escalate": async () => undefined,
+    "requests.escalate": async () => undefined,
   };
   return { calls, handlers };
 };

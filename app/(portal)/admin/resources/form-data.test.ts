@@ -60,3 +60,38 @@ describe("the policy form's justification switch", () => {
     assert.equal(policyFromForm(form([on, ["minJustificationLength", ""]])).minJustificationLength, undefined);
   });
 });
+
+describe("stages and escalation typed in the policy form", () => {
+  const formWith = (fields: Record<string, string>): FormData => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    return form;
+  };
+
+  it("reads ordered stages and fills the approver groups with theirs", () => {
+    const policy = policyFromForm(
+      formWith({
+        approverGroups: "ignored",
+        stages: "Team lead: db-leads x1; Security: security-reviewers, db-owners x2",
+        escalationGroups: "on-call",
+        escalationAfterMinutes: "30",
+      }),
+    );
+    assert.deepEqual(policy.stages, [
+      { name: "Team lead", approverGroups: ["db-leads"], approvalsRequired: 1 },
+      { name: "Security", approverGroups: ["security-reviewers", "db-owners"], approvalsRequired: 2 },
+    ]);
+    assert.deepEqual(policy.approverGroups, ["db-leads", "security-reviewers", "db-owners"]);
+    assert.deepEqual(policy.escalationGroups, ["on-call"]);
+    assert.equal(policy.escalationAfterMinutes, 30);
+  });
+
+  it("keeps the typed approver groups without stages, and leaves a stage without a count for the schema to refuse", () => {
+    const plain = policyFromForm(formWith({ approverGroups: "db-approvers", stages: "" }));
+    assert.deepEqual(plain.stages, []);
+    assert.deepEqual(plain.approverGroups, ["db-approvers"]);
+    assert.equal(plain.escalationAfterMinutes, null);
+    const broken = policyFromForm(formWith({ stages: "Team lead: db-leads" }));
+    assert.ok(Number.isNaN(broken.stages?.[0]?.approvalsRequired));
+  });
+});

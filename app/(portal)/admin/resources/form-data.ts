@@ -49,7 +49,43 @@ export const resourceFromForm = (form: FormData): TResourceInput => ({
   slackChannel: text(form, "slackChannel") ?? null,
 });
 
-export const policyFromForm = (form: FormData): TPolicyInput => ({
+export const policyFromForm = (form: FormData): TPolicyInput => {
+  const stages = stagesFromText(text(form, "stages") ?? "");
+  return {
+    ...policyFieldsFromForm(form),
+    // With stages, the approver groups are theirs (ADR 0055): the form fills them in.
+    approverGroups:
+      stages.length > 0
+        ? [...new Set(stages.flatMap((stage) => stage.approverGroups))]
+        : commaList(form, "approverGroups"),
+    stages,
+    escalationGroups: commaList(form, "escalationGroups"),
+    escalationAfterMinutes: number(form, "escalationAfterMinutes") ?? null,
+  };
+};
+
+/**
+ * "Team lead: db-leads x1; Security: sec-a, sec-b x2" → stages; a part that does not read as
+ * one keeps what it has (NaN approvals, no groups) for the schema to name.
+ */
+const stagesFromText = (value: string): Array<{ name: string; approverGroups: string[]; approvalsRequired: number }> =>
+  value
+    .split(";")
+    .map((item) => item.trim())
+    .filter((item) => item !== "")
+    .map((item) => {
+      const at = item.indexOf(":");
+      const name = at < 0 ? item : item.slice(0, at).trim();
+      const rest = at < 0 ? "" : item.slice(at + 1).trim();
+      const count = /\bx(\d+)\s*$/.exec(rest);
+      const groups = (count ? rest.slice(0, count.index) : rest)
+        .split(",")
+        .map((group) => group.trim())
+        .filter((group) => group !== "");
+      return { name, approverGroups: groups, approvalsRequired: count ? Number(count[1]) : Number.NaN };
+    });
+
+const policyFieldsFromForm = (form: FormData): TPolicyInput => ({
   name: text(form, "name") ?? "",
   permissions: checkedValues(form, "permissions"),
   requesterGroups: commaList(form, "requesterGroups"),

@@ -36,6 +36,9 @@ const NEW_POLICY: TPolicy = {
   riskBlocksAutoApproval: false,
   usageCeilings: {},
   usageResponse: "alert",
+  stages: [],
+  escalationGroups: [],
+  escalationAfterMinutes: null,
 };
 
 const USAGE_RESPONSE_OPTIONS = [
@@ -50,6 +53,9 @@ const ceilingsText = (ceilings: Record<string, number>): string =>
     .map(([metric, ceiling]) => `${metric}=${ceiling}`)
     .join(", ");
 
+const stagesText = (stages: TPolicy["stages"]): string =>
+  stages.map((stage) => `${stage.name}: ${stage.approverGroups.join(", ")} x${stage.approvalsRequired}`).join("; ");
+
 const MORE_RULES: (keyof TPolicy)[] = [
   "ticketRequired",
   "ticketPattern",
@@ -62,6 +68,9 @@ const MORE_RULES: (keyof TPolicy)[] = [
   "riskBlocksAutoApproval",
   "usageResponse",
   "usageCeilings",
+  "stages",
+  "escalationGroups",
+  "escalationAfterMinutes",
 ];
 
 const usesMoreRules = (policy: TPolicy): boolean =>
@@ -71,7 +80,9 @@ const usesMoreRules = (policy: TPolicy): boolean =>
   policy.breakGlassAllowed ||
   policy.riskThreshold !== null ||
   policy.usageResponse !== "alert" ||
-  Object.keys(policy.usageCeilings).length > 0;
+  Object.keys(policy.usageCeilings).length > 0 ||
+  policy.stages.length > 0 ||
+  policy.escalationGroups.length > 0;
 
 /** Adds a policy to a resource (no `policy`) or edits one. Groups are typed comma-separated. */
 export const PolicyForm = ({
@@ -282,6 +293,29 @@ export const PolicyForm = ({
               label="Ceilings per minute"
               hint="metric=value, comma-separated, e.g. rows_read=50000: a report above one flags at once. Empty for none."
               defaultValue={state.text("usageCeilings", ceilingsText(initial.usageCeilings))}
+            />
+          </fieldset>
+          <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+            <legend className="px-1 text-sm font-medium">Stages and escalation</legend>
+            <TextField
+              {...field("stages")}
+              label="Approval stages, in order"
+              hint="name: groups xN, separated by ; e.g. Team lead: db-leads x1; Security: security-reviewers x2. With stages, the approver groups above are the stages' groups. Empty for one stage."
+              defaultValue={state.text("stages", stagesText(initial.stages))}
+            />
+            <TextField
+              {...field("escalationGroups")}
+              label="Escalation groups"
+              hint="Told, and allowed to decide, when a stage has no quorum after the delay. Comma-separated; empty for none."
+              defaultValue={text("escalationGroups", initial.escalationGroups.join(", "))}
+            />
+            <TextField
+              {...field("escalationAfterMinutes")}
+              type="number"
+              min={1}
+              label="Escalate after (minutes)"
+              hint="Counted from when the stage opened. Required with escalation groups."
+              defaultValue={text("escalationAfterMinutes", initial.escalationAfterMinutes)}
             />
           </fieldset>
         </div>

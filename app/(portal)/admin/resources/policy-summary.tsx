@@ -4,8 +4,11 @@ import type { TCatalogPolicy } from "@/lib/catalog";
 export const PolicySummary = ({ policy }: { policy: TCatalogPolicy }) => (
   <>
     <span className="font-medium">{policy.name}</span> → {policy.permissions.join(", ")}; requesters{" "}
-    {policy.requesterGroups.join(", ")}; approvers {policy.approverGroups.join(", ")} ×{policy.approvalsRequired};{" "}
-    {policy.defaultDurationMinutes}/{policy.maxDurationMinutes} min
+    {policy.requesterGroups.join(", ")};{" "}
+    {policy.stages.length > 0
+      ? `stages ${policy.stages.map((stage) => `${stage.name} (${stage.approverGroups.join(", ")} ×${stage.approvalsRequired})`).join(" → ")}`
+      : `approvers ${policy.approverGroups.join(", ")} ×${policy.approvalsRequired}`}
+    ; {policy.defaultDurationMinutes}/{policy.maxDurationMinutes} min
     {policy.ticketRequired ? "; ticket required" : ""}
     {policy.autoApproveGroups.length > 0
       ? `; auto-approves ${policy.autoApprovePermissions.join(", ")} for ${policy.autoApproveGroups.join(", ")}`
@@ -21,6 +24,9 @@ export const PolicySummary = ({ policy }: { policy: TCatalogPolicy }) => (
       ? `; ceilings ${Object.entries(policy.usageCeilings)
           .map(([metric, ceiling]) => `${metric} ${ceiling}/min`)
           .join(", ")}`
+      : ""}
+    {policy.escalationGroups.length > 0
+      ? `; escalates to ${policy.escalationGroups.join(", ")} after ${policy.escalationAfterMinutes} min`
       : ""}
     {policy.pendingRequests > 0 ? `; ${policy.pendingRequests} pending` : ""}
   </>

@@ -57,7 +57,9 @@ export const DecisionPanel = ({
           ? "Approved. The grant is created."
           : decided.status === "DENIED"
             ? "Denied."
-            : `Your approval is recorded: ${decided.approvals} of ${decided.required}.`;
+            : decided.approvals >= decided.required
+              ? "Your approval is recorded: this stage is complete, and the next stage decides now."
+              : `Your approval is recorded: ${decided.approvals} of ${decided.required}.`;
       setResult({ tone: "ok", text });
       router.refresh();
     } finally {

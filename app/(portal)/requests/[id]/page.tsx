@@ -171,6 +171,26 @@ const RequestPage = async ({
               </p>
             ) : null}
           </Section>
+          {request.stages.length > 1 ? (
+            <Section title="Approval stages">
+              <ol className="space-y-2" aria-label="Approval stages">
+                {request.stages.map((stage) => (
+                  <li key={stage.index} data-testid={`stage-${stage.index + 1}`} data-state={stage.state}>
+                    <span className="font-medium">
+                      {stage.index + 1}. {stage.name}
+                    </span>{" "}
+                    <span>({STAGE_STATE[stage.state]})</span>
+                    <span className="block text-sm text-slate-600">
+                      {stage.approvalsRequired} approval{stage.approvalsRequired === 1 ? "" : "s"} from{" "}
+                      {stage.approverGroups.join(", ")}
+                      {stage.approvers.length > 0 ? ` · decided by ${stage.approvers.join(", ")}` : ""}
+                      {stage.escalatedAt ? " · escalated" : ""}
+                    </span>
+                  </li>
+                ))}
+              </ol>
+            </Section>
+          ) : null}
           <Section title="Timeline">
             <ol className="space-y-2" aria-label="Timeline">
               {request.timeline.map((entry, index) => (
@@ -203,5 +223,12 @@ const RequestPage = async ({
     </>
   );
 };
+
+const STAGE_STATE = {
+  complete: "complete",
+  open: "open now",
+  waiting: "waits for the stage before",
+  denied: "denied",
+} as const;
 
 export default RequestPage;
