@@ -63,8 +63,10 @@ const fastKinds = (): string[] => connectorKinds().filter((kind) => connectorOf(
 
 /** Provisioned grants of those kinds whose access ends before `until` (past ends included). */
 const readDue = async (until: Date, kinds: string[]) => {
-  const rows = await db.$queryRaw<Array<{ grantId: string; connectorId: string }>>`
-    select p."grantId", p."connectorId"
+  const rows = await db.$queryRaw<
+    Array<{ grantId: string; connectorId: string; externalRef: string | null; state: unknown }>
+  >`
+    select p."grantId", p."connectorId", p."externalRef", p.state
       from "GrantProvisioning" p
       join "Grant" g on g.id = p."grantId"
       join "Connector" c on c.id = p."connectorId"
@@ -75,19 +77,14 @@ const readDue = async (until: Date, kinds: string[]) => {
      order by least(coalesce(g."revokedAt", g."expiresAt"), g."expiresAt")
      limit 5000`;
   if (rows.length === 0) return { entries: [] as TEntry[], connectors: new Map<string, TConnectorRow>() };
-  const [grants, states, connectorRows] = await Promise.all([
+  const [grants, connectorRows] = await Promise.all([
     db.grant.findMany({ where: { id: { in: [...new Set(rows.map((row) => row.grantId))] } }, select: GRANT_SELECT }),
-    db.grantProvisioning.findMany({
-      where: { OR: rows.map((row) => ({ grantId: row.grantId, connectorId: row.connectorId })) },
-      select: { grantId: true, connectorId: true, externalRef: true, state: true },
-    }),
     db.connector.findMany({
       where: { id: { in: [...new Set(rows.map((row) => row.connectorId))] } },
       select: CONNECTOR_ROW_SELECT,
     }),
   ]);
   const grantById = new Map(grants.map((grant) => [grant.id, grant]));
-  const stateOf = new Map(states.map((state) => [`${state.grantId}:${state.connectorId}`, state]));
   const connectors = new Map(connectorRows.map((row) => [row.id, row]));
   const entries = rows.flatMap((row): TEntry[] => {
     const grant = grantById.get(row.grantId);
@@ -101,7 +98,7 @@ const readDue = async (until: Date, kinds: string[]) => {
         grantId: row.grantId,
         connectorId: row.connectorId,
         endsAt,
-        grant: provisioningGrantOf(grant, mapping, stateOf.get(`${row.grantId}:${row.connectorId}`) ?? null),
+        grant: provisioningGrantOf(grant, mapping, row),
       },
     ];
   });
