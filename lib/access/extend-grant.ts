@@ -1,5 +1,5 @@
 import { firstStageGroups, stageColumns } from "./stages";
-import { scheduleFirstEscalation } from "./advance-stage";
+import { membersOf, scheduleFirstEscalation } from "./advance-stage";
 /**
  * More time on a live grant goes through the grant's own policy, with every rule a request
  * meets (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md): the person must still be
@@ -169,13 +169,10 @@ export const requestExtension = async ({ actor, input: raw, context = {}, now: a
         return { requestId: request.id, status: "APPROVED" as const };
       }
       await scheduleFirstEscalation(tx, request);
-      const approvers = await tx.user.findMany({
-        where: { groups: { hasSome: firstStageGroups(policy) }, deactivatedAt: null, id: { not: actor.userId } },
-        select: { id: true },
-      });
+      const approvers = await membersOf(tx, firstStageGroups(policy), actor.userId);
       if (approvers.length > 0) {
         await notify(tx, {
-          recipients: { userIds: approvers.map((approver) => approver.id) },
+          recipients: { userIds: approvers },
           kind: "request.waiting",
           title: `${actor.name} asks ${input.minutes} more min of ${grant.permissions.join(", ")} on ${grant.resource.key}`,
           body: `${justification}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,

@@ -1,5 +1,5 @@
 import { firstStageGroups, stageColumns } from "./stages";
-import { scheduleFirstEscalation } from "./advance-stage";
+import { membersOf, scheduleFirstEscalation } from "./advance-stage";
 import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
@@ -302,14 +302,11 @@ export const requestAccess = async (options: {
       if (demand) await markUsageApprovalDemandConsumed(tx, { demandId: demand.id, requestId: request.id });
       if (!autoApprove) {
         // Approvers are told; the inbox does not depend on it.
-        const approvers = await tx.user.findMany({
-          where: { groups: { hasSome: firstStageGroups(policy) }, deactivatedAt: null, id: { not: actor.userId } },
-          select: { id: true },
-        });
         // Approvers who never signed in have no account yet: nobody to tell, and that is fine.
+        const approvers = await membersOf(tx, firstStageGroups(policy), actor.userId);
         if (approvers.length > 0)
           await notify(tx, {
-            recipients: { userIds: approvers.map((approver) => approver.id) },
+            recipients: { userIds: approvers },
             kind: "request.waiting",
             title: `${actor.name} asks for ${permissions.join(", ")} on ${policy.resource.key} (${input.durationMinutes} min)`,
             body: `${justification}${ticket ? ` (${ticket})` : ""}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,

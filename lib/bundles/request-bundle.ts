@@ -1,6 +1,6 @@
 import { assertNoSignalHold } from "../access/assert-no-signal-hold";
 import { firstStageGroups, stageColumns } from "../access/stages";
-import { scheduleFirstEscalation } from "../access/advance-stage";
+import { membersOf, scheduleFirstEscalation } from "../access/advance-stage";
 import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent, recordAuditEvent } from "../audit";
 import type { TUserActor } from "../authz";
@@ -208,13 +208,10 @@ export const requestBundle = async ({ actor, input: raw, context = {}, now: at }
       });
       // One notice per approver for the whole bundle, whichever of its items they may decide.
       if (approverGroups.size > 0) {
-        const approvers = await tx.user.findMany({
-          where: { groups: { hasSome: [...approverGroups] }, deactivatedAt: null, id: { not: actor.userId } },
-          select: { id: true },
-        });
+        const approvers = await membersOf(tx, [...approverGroups], actor.userId);
         if (approvers.length > 0)
           await notify(tx, {
-            recipients: { userIds: approvers.map((approver) => approver.id) },
+            recipients: { userIds: approvers },
             kind: "request.waiting",
             title: `${actor.name} asks for the bundle ${bundle.name} (${bundle.items.length} items, ${input.durationMinutes} min)`,
             body: `${checked.justification}${checked.ticket ? ` (${checked.ticket})` : ""}`,
