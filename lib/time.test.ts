@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatLocalBeside, formatUtc } from "./time";
+import { formatLocalBeside, formatUtc, instantFromLocal } from "./time";
 
 describe("formatUtc", () => {
   it("writes minutes in UTC, without seconds", () => {
@@ -30,5 +30,16 @@ describe("formatLocalBeside", () => {
     assert.equal(formatLocalBeside(at, "UTC"), null);
     assert.equal(formatLocalBeside(at, "Europe/London"), null, "winter: GMT");
     assert.equal(formatLocalBeside(new Date("2026-07-01T12:00:00.000Z"), "Europe/London"), "13:00 your time");
+  });
+});
+
+describe("instantFromLocal", () => {
+  it("turns a datetime-local value and the browser's offset into an instant", () => {
+    // getTimezoneOffset() is -60 in Paris in winter: local 10:00 is 09:00 UTC.
+    assert.equal(instantFromLocal("2026-12-05T10:00", -60), "2026-12-05T09:00:00.000Z");
+    assert.equal(instantFromLocal("2026-12-05T10:00", 300), "2026-12-05T15:00:00.000Z");
+    assert.equal(instantFromLocal(undefined, 0), undefined);
+    assert.equal(instantFromLocal("soon", 0), "soon", "left for the schema to refuse");
+    assert.equal(instantFromLocal("2026-12-05T10:00", Number.NaN), "2026-12-05T10:00:00.000Z");
   });
 });

@@ -36,3 +36,18 @@ export const formatLocalBeside = (date: Date, timeZone: string): string | null =
   if (sameDay && time === `${utc.hour}:${utc.minute}`) return null;
   return sameDay ? `${time} your time` : `${local.month} ${local.day}, ${time} your time`;
 };
+
+/**
+ * A `datetime-local` field's value (`YYYY-MM-DDTHH:MM`, no zone) as an ISO instant, given the
+ * browser's `getTimezoneOffset()` sent beside it. Undefined stays undefined; text that is not
+ * a time is returned as typed, for the schema to refuse with its message.
+ */
+export const instantFromLocal = (local: string | undefined, offsetMinutes: number): string | undefined => {
+  if (!local) return undefined;
+  // Only the field's own shape: Date's parser reads odd text ("soon:00Z") as some date.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local)) return local;
+  const shifted = new Date(
+    new Date(`${local}:00Z`).getTime() + (Number.isFinite(offsetMinutes) ? offsetMinutes : 0) * 60_000,
+  );
+  return Number.isNaN(shifted.getTime()) ? local : shifted.toISOString();
+};

@@ -3,7 +3,8 @@ import { Empty, PageHeader, Section } from "@/app/components/ui";
 import { authorizePage, requirePageActor } from "@/lib/auth/current-actor";
 import { listMyDevices } from "@/lib/devices";
 import { formatUtc } from "@/lib/time";
-import { RevokeDeviceButton } from "./revoke-device-button";
+import { RowActionButton } from "@/app/components/row-action-button";
+import { revokeDeviceAction } from "./actions";
 import { SignOutEverywhereButton } from "./sign-out-everywhere-button";
 
 export const metadata: Metadata = { title: "My devices" };
@@ -43,7 +44,12 @@ const DevicesPage = async () => {
                   <td className="py-1">{device.lastUsedAt ? formatUtc(device.lastUsedAt) : "never"}</td>
                   <td className="py-1">{device.ip ?? "unknown"}</td>
                   <td className="py-1">
-                    <RevokeDeviceButton deviceId={device.id} name={device.name} />
+                    <RowActionButton
+                      action={revokeDeviceAction}
+                      id={device.id}
+                      label="Sign out"
+                      accessibleName={`Sign out ${device.name}`}
+                    />
                   </td>
                 </tr>
               ))}

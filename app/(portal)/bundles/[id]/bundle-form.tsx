@@ -4,22 +4,13 @@ import Link from "next/link";
 import { useActionState } from "react";
 import type { TRequestableBundle } from "@/lib/bundles";
 import { requestBundleAction, type TBundleFormState } from "./actions";
-
-const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-600";
-
-const FieldError = ({ id, message }: { id: string; message?: string }) =>
-  message ? (
-    <p id={id} className="mt-1 text-sm text-red-700">
-      {message}
-    </p>
-  ) : null;
+import { FieldError, fieldAria, inputClass } from "@/app/components/field";
 
 /** One justification, one duration and one ticket for every item; each item's policy checks them. */
 export const BundleForm = ({ bundle }: { bundle: TRequestableBundle }) => {
   const [state, formAction, pending] = useActionState<TBundleFormState, FormData>(requestBundleAction, null);
   const errors = state?.fields ?? {};
-  const invalid = (name: string) => (errors[name] ? true : undefined);
-  const describedBy = (name: string) => (errors[name] ? `${name}-error` : undefined);
+  const { invalid, describedBy } = fieldAria(errors);
   return (
     <form action={formAction} className="max-w-2xl space-y-6" noValidate>
       {state?.message ? (

@@ -5,6 +5,7 @@ import { requestAccess } from "@/lib/access";
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { formAction } from "@/lib/security/server-action-guard";
+import { instantFromLocal } from "@/lib/time";
 
 export type TRequestFormValues = {
   policyId: string;
@@ -42,10 +43,7 @@ export const requestAccessAction = formAction<TRequestFormState>(
   async (form) => {
     const actor = await requireActor();
     // datetime-local carries no zone: the browser sends its offset alongside.
-    const localStart = text(form, "startAt");
-    const offset = Number(text(form, "tzOffsetMinutes") ?? "0");
-    const shifted = localStart ? new Date(new Date(`${localStart}:00Z`).getTime() + offset * 60_000) : undefined;
-    const startAt = shifted && !Number.isNaN(shifted.getTime()) ? shifted.toISOString() : localStart;
+    const startAt = instantFromLocal(text(form, "startAt"), Number(text(form, "tzOffsetMinutes") ?? "0"));
     const { requestId } = await requestAccess({
       actor,
       input: {

@@ -5,8 +5,7 @@ import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { confirmWithPasskey } from "@/app/components/passkey-client";
 import { startBreakGlassAction, takeBreakGlassAction } from "./break-glass-actions";
-
-const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-600";
+import { inputClass } from "@/app/components/field";
 
 /**
  * Emergency access at once, where the policy allows it: permissions, a duration up to the

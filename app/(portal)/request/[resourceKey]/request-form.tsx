@@ -4,15 +4,9 @@ import Link from "next/link";
 import { useActionState, useState } from "react";
 import type { TRequestableResource } from "@/lib/access";
 import { requestAccessAction, type TRequestFormState } from "./actions";
+import { FieldError, fieldAria, inputClass } from "@/app/components/field";
 
 type TPolicy = TRequestableResource["policies"][number];
-
-const FieldError = ({ id, message }: { id: string; message?: string }) =>
-  message ? (
-    <p id={id} className="mt-1 text-sm text-red-700">
-      {message}
-    </p>
-  ) : null;
 
 /** What a policy gives and what it takes: "write up to 120 min · 2 approvals · ticket required". */
 const summary = (candidate: TPolicy) => (
@@ -28,8 +22,6 @@ const summary = (candidate: TPolicy) => (
   </>
 );
 
-const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-600";
-
 export const RequestForm = ({ resource }: { resource: TRequestableResource }) => {
   const [state, formAction, pending] = useActionState<TRequestFormState, FormData>(requestAccessAction, null);
   const [policyId, setPolicyId] = useState(resource.policies[0]?.id ?? "");
@@ -39,9 +31,7 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
   const [tzOffset] = useState(() => (typeof window === "undefined" ? 0 : new Date().getTimezoneOffset()));
   const policy: TPolicy | undefined = resource.policies.find((candidate) => candidate.id === policyId);
   const errors = state?.fields ?? {};
-  const invalid = (name: string) => (errors[name] ? true : undefined);
-  const describedBy = (name: string, hint?: string) =>
-    [hint, errors[name] ? `${name}-error` : undefined].filter(Boolean).join(" ") || undefined;
+  const { invalid, describedBy } = fieldAria(errors);
   if (!policy) return null;
 
   return (

@@ -3,8 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import { requestExtensionAction, type TExtendFormState } from "./actions";
-
-const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-600";
+import { inputClass } from "@/app/components/field";
 
 export const ExtendForm = ({
   grantId,

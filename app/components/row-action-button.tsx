@@ -1,9 +1,24 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { revokeDeviceAction } from "./actions";
 
-export const RevokeDeviceButton = ({ deviceId, name }: { deviceId: string; name: string }) => {
+type TAnswer = { ok: true } | { ok: false; message: string };
+
+/**
+ * A button that runs one server action on one row (sign out a device, end a delegation) and
+ * shows its refusal beside it. The action is passed down from the page, with the row's id.
+ */
+export const RowActionButton = ({
+  action,
+  id,
+  label,
+  accessibleName,
+}: {
+  action: (id: string) => Promise<TAnswer>;
+  id: string;
+  label: string;
+  accessibleName: string;
+}) => {
   const [pending, startTransition] = useTransition();
   const [message, setMessage] = useState<string | null>(null);
   return (
@@ -11,16 +26,16 @@ export const RevokeDeviceButton = ({ deviceId, name }: { deviceId: string; name:
       <button
         type="button"
         disabled={pending}
-        aria-label={`Sign out ${name}`}
+        aria-label={accessibleName}
         className="rounded border border-red-300 px-2 py-1 text-sm text-red-800 disabled:opacity-50"
         onClick={() =>
           startTransition(async () => {
-            const answer = await revokeDeviceAction(deviceId);
+            const answer = await action(id);
             setMessage(answer.ok ? null : answer.message);
           })
         }
       >
-        Sign out
+        {label}
       </button>
       {message ? (
         <span role="alert" className="text-sm text-red-700">
