@@ -19,6 +19,7 @@ const PortalLayout = async ({ children }: { children: ReactNode }) => {
     { href: "/request", label: "Request" },
   ];
   if (can(actor, "approvals.view")) items.push({ href: "/approvals", label: "Approvals" });
+  if (can(actor, "delegation.create")) items.push({ href: "/delegations", label: "Delegation" });
   if (can(actor, "security.view")) items.push({ href: "/security", label: "Security" });
   if (can(actor, "admin.view")) items.push({ href: "/admin", label: "Admin" });
   items.push({ href: "/passkeys", label: "Passkeys" });

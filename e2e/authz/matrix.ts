@@ -320,6 +320,13 @@ const PAGES: TPageRow[] = [
   },
   {
     kind: "page",
+    route: "/delegations",
+    name: "one's own approval delegations",
+    path: () => "/delegations",
+    cells: pageCells(allPeople("ok")),
+  },
+  {
+    kind: "page",
     route: "/notifications",
     name: "one's own notifications, and nobody else's",
     path: () => "/notifications",
@@ -851,6 +858,30 @@ const ACTIONS: TActionRow[] = [
     name: "sign out everywhere without the button's confirmation",
     args: () => ["yes"],
     cells: actionCells(allPeople("invalid")),
+  },
+  // Approval delegation (ADR 0056): only approvers delegate; a delegation is ended by its
+  // delegator, security or an administrator, and an id nobody may see is a missing one.
+  {
+    kind: "action",
+    action: A("(portal)/delegations/actions.ts", "createDelegationAction"),
+    name: "delegate one's approvals to someone who never signed in",
+    args: () => [
+      null,
+      form({
+        delegateEmail: "nobody@example.com",
+        endsAt: "2099-01-01T10:00",
+        reason: "Out of office",
+        tzOffsetMinutes: "0",
+      }),
+    ],
+    cells: actionCells({ engineer: "forbidden", approver: "invalid", security: "forbidden", admin: "forbidden" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/delegations/actions.ts", "endDelegationAction"),
+    name: "end a delegation that does not exist",
+    args: () => ["0197a000-0000-7000-8000-000000000000"],
+    cells: actionCells(allPeople("not_found")),
   },
   // The Slack link (ADR 0046): a code goes only to a member id Slack knows; codes are one's own.
   {

@@ -183,6 +183,27 @@ export const E2E_USERS = [
     description: "Approves the second stage of a two-stage request in the tests.",
   },
   {
+    sub: "e2e-dana",
+    email: "dana.delegator@example.com",
+    name: "Dana Delegator",
+    groups: ["delegation-approvers"],
+    description: "Delegates her approvals while away, in the tests (ADR 0056).",
+  },
+  {
+    sub: "e2e-cole",
+    email: "cole.cover@example.com",
+    name: "Cole Cover",
+    groups: ["cover-approvers"],
+    description: "Decides for Dana Delegator while she is away, in the tests.",
+  },
+  {
+    sub: "e2e-reid",
+    email: "reid.requester@example.com",
+    name: "Reid Requester",
+    groups: ["delegation-requesters"],
+    description: "Requests access that a delegate approves, in the tests.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",

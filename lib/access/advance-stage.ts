@@ -1,3 +1,5 @@
+import { currentTime } from "../clock";
+import { runningDelegatesOf } from "../delegation/with-delegations";
 import { appendAuditEvent } from "../audit";
 import type { Db } from "../db";
 import { notify } from "../notify";
@@ -35,14 +37,20 @@ export const escalationJob = (requestId: string, stage: number, runAt: Date) => 
   runAt,
 });
 
-/** Users in these groups, never the requester; people who never signed in have no row and are not told. */
+/**
+ * Who is told that these groups may decide: their members and the people those members
+ * delegated their approvals to (ADR 0056), never the requester. People who never signed in
+ * have no row and are not told.
+ */
 export const membersOf = async (tx: Db, groups: string[], requesterId: string): Promise<string[]> => {
   if (groups.length === 0) return [];
   const users = await tx.user.findMany({
     where: { groups: { hasSome: groups }, deactivatedAt: null, id: { not: requesterId } },
     select: { id: true },
   });
-  return users.map((user) => user.id);
+  const members = users.map((user) => user.id);
+  const delegates = await runningDelegatesOf(tx, members, currentTime());
+  return [...new Set([...members, ...delegates])].filter((id) => id !== requesterId);
 };
 
 type TCompleteStageOptions = { request: TStagedRequest; chain: TStage[]; approvals: number; now: Date };

@@ -12,22 +12,27 @@ import { assertDecidable, recordDecision, type TDecisionResult } from "./record-
 import { ZDecision, type TDecision } from "./schemas";
 import { announceAfter } from "../services/feed";
 import { currentTime } from "../clock";
+import { withDelegations } from "../delegation/with-delegations";
 
 const TARGET_TYPE = "request";
 
 /**
- * Re-checks `request.decide` against the approver's groups read (`for share`) inside the
- * decision's transaction: a group change committed before it is seen, one after it waits.
+ * The approver as they are inside the decision's transaction: their groups read `for share`
+ * and the delegations running now (locked too, ADR 0056). A group change or the end of a
+ * delegation committed before it is seen; one after it waits for the decision.
  */
+const currentApprover = async (tx: Db, options: { actor: TUserActor; now: Date }): Promise<TUserActor> => {
+  const [row] = await tx.$queryRaw<Array<{ groups: string[] }>>`
+    select groups from "User" where id = ${options.actor.userId} for share`;
+  return withDelegations(tx, { ...options.actor, groups: row?.groups ?? [] }, options.now, { lock: true });
+};
+
 const assertStillApprover = async (
   tx: Db,
   options: { actor: TUserActor; requestId: string; context?: TAuditContext },
 ): Promise<void> => {
-  const [row] = await tx.$queryRaw<Array<{ groups: string[] }>>`
-    select groups from "User" where id = ${options.actor.userId} for share`;
-  const current = { ...options.actor, groups: row?.groups ?? [] };
   const target = await loadRequestTarget(tx, options.requestId);
-  await assertCanOnRequest(current, "request.decide", target, options.context);
+  await assertCanOnRequest(options.actor, "request.decide", target, options.context);
 };
 
 /**
@@ -41,11 +46,13 @@ export const startDecision = async (options: {
   context?: TAuditContext;
   now?: Date;
 }) => {
-  const { actor, requestId, context } = options;
+  const { requestId, context } = options;
   const decision = ZDecision.parse(options.decision);
+  const now = options.now ?? currentTime();
+  const actor = await withDelegations(db, options.actor, now);
   const target = await loadRequestTarget(db, requestId);
   await assertCanOnRequest(actor, "request.decide", target, context);
-  await assertDecidable(db, { actor, requestId, now: options.now ?? currentTime() });
+  await assertDecidable(db, { actor, requestId, now });
   return startStepUp({ actor, purpose: decision, targetType: TARGET_TYPE, targetId: requestId, context });
 };
 
@@ -73,7 +80,8 @@ export const decideRequest = async (options: {
   context?: TAuditContext;
   now?: Date;
 }): Promise<TDecisionResult> => {
-  const { actor, context = {} } = options;
+  const { context = {} } = options;
+  const actor = await withDelegations(db, options.actor, options.now ?? currentTime());
   const parsed = ZDecideRequest.safeParse(options.input);
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Invalid decision.");
   const { requestId, decision, assertion } = parsed.data;
@@ -98,10 +106,11 @@ export const decideRequest = async (options: {
            where r.id = ${requestId} for share of u`;
         // Decisions on one request happen one after another.
         await tx.$queryRaw`select id from "AccessRequest" where id = ${requestId} for update`;
-        const request = await assertDecidable(tx, { actor, requestId, now });
         // The approver's groups as they are now, not as the session read them: a directory
         // (SCIM) may have removed them from the approver group since the page was opened.
-        await assertStillApprover(tx, { actor, requestId, context });
+        const current = await currentApprover(tx, { actor, now });
+        const request = await assertDecidable(tx, { actor: current, requestId, now });
+        await assertStillApprover(tx, { actor: current, requestId, context });
         const { passkeyId, challengeId } = await verifyStepUp({
           tx,
           admission,
@@ -113,7 +122,7 @@ export const decideRequest = async (options: {
           context,
         });
 
-        return recordDecision(tx, { actor, request, decision, comment, passkeyId, challengeId, now, audit });
+        return recordDecision(tx, { actor: current, request, decision, comment, passkeyId, challengeId, now, audit });
       })
       .then(announceAfter);
   } catch (error) {

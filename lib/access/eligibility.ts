@@ -1,6 +1,8 @@
 import type { TUserActor } from "../authz";
-import { db } from "../db";
-import { decidableGroups } from "./stages";
+import { db, type Db } from "../db";
+import { currentTime } from "../clock";
+import { withDelegations } from "../delegation/with-delegations";
+import { usableAuthority } from "./authority";
 
 /**
  * Where-builders: what a person may request or approve follows from policies that name
@@ -11,7 +13,17 @@ export const requestablePolicyWhere = (actor: TUserActor) => ({
   resource: { archivedAt: null },
 });
 
-export const approvablePolicyWhere = (actor: TUserActor) => ({ approverGroups: { hasSome: actor.groups } });
+/**
+ * Whether these groups make a person an approver (the `approver` role): named by at least one
+ * policy as approvers or, since a stage may escalate to them, as its escalation group. With
+ * stages, approverGroups is the union of the stages' groups (ADR 0055).
+ */
+export const holdsApproverRole = async (tx: Db, groups: string[]): Promise<boolean> =>
+  groups.length > 0 &&
+  (await tx.accessPolicy.count({
+    where: { OR: [{ approverGroups: { hasSome: groups } }, { escalationGroups: { hasSome: groups } }] },
+    take: 1,
+  })) > 0;
 
 export type TRequestableResource = {
   resourceKey: string;
@@ -83,19 +95,24 @@ export const listRequestable = async (options: {
 
 /**
  * Pending requests this person may decide now: the open stage's groups (and the escalation
- * groups once it escalated), never their own, never one they decided (ADR 0055). Candidates are
- * narrowed in SQL; decidableGroups, the one rule authz also uses, has the last word.
+ * groups once it escalated), never their own, never one they decided (ADR 0055), and those a
+ * running delegation lets them decide as its delegator (ADR 0056), marked with whom they decide
+ * for. Candidates are narrowed in SQL; authz's rule and usableAuthority have the last word.
  */
-export const listApprovalInbox = async (options: { actor: TUserActor }) => {
-  const { actor } = options;
-  if (actor.groups.length === 0) return [];
+export const listApprovalInbox = async (options: { actor: TUserActor; now?: Date }) => {
+  const now = options.now ?? currentTime();
+  const actor = await withDelegations(db, options.actor, now);
+  const groups = [
+    ...new Set([...actor.groups, ...(actor.delegations ?? []).flatMap((delegation) => delegation.groups)]),
+  ];
+  if (groups.length === 0) return [];
   const candidates = await db.accessRequest.findMany({
     where: {
       status: "PENDING",
-      decideBy: { gt: new Date() },
+      decideBy: { gt: now },
       requesterId: { not: actor.userId },
-      OR: [{ policy: approvablePolicyWhere(actor) }, { escalationGroups: { hasSome: actor.groups } }],
-      approvals: { none: { approverId: actor.userId } },
+      OR: [{ policy: { approverGroups: { hasSome: groups } } }, { escalationGroups: { hasSome: groups } }],
+      approvals: { none: { OR: [{ approverId: actor.userId }, { onBehalfOfId: actor.userId }] } },
     },
     orderBy: { createdAt: "asc" },
     take: 500,
@@ -103,10 +120,16 @@ export const listApprovalInbox = async (options: { actor: TUserActor }) => {
       requester: { select: { name: true, email: true } },
       resource: { select: { name: true, environment: true } },
       policy: { select: { approvalsRequired: true, approverGroups: true } },
-      approvals: { select: { decision: true, approver: { select: { name: true } } } },
+      approvals: {
+        select: { decision: true, approverId: true, onBehalfOfId: true, approver: { select: { name: true } } },
+      },
     },
   });
   return candidates
-    .filter((request) => decidableGroups(request).some((group) => actor.groups.includes(group)))
+    .flatMap((request) => {
+      const { authority } = usableAuthority(actor, request);
+      if (!authority) return [];
+      return [{ ...request, decidingFor: authority.kind === "delegated" ? authority.delegation.delegatorName : null }];
+    })
     .slice(0, 100);
 };

@@ -5,6 +5,9 @@ import { db } from "../db";
 import { parseRiskSignals } from "../risk";
 import { describeRevocation, grantStatus, type TGrantStatus } from "./grant-status";
 import { assertCanOnRequest, loadRequestTarget } from "./load-request-target";
+import { usableAuthority } from "./authority";
+import { runningDelegationsFor } from "../delegation/list-delegations";
+import { withDelegations } from "../delegation/with-delegations";
 
 export type TTimelineEntry = {
   at: Date;
@@ -30,8 +33,10 @@ export type TTimelineEntry = {
  * grant start, expiry or revocation.
  */
 export const getRequestDetail = async (options: { actor: TUserActor; requestId: string; now?: Date }) => {
-  const { actor, requestId } = options;
+  const { requestId } = options;
   const now = options.now ?? new Date();
+  // A delegate reads and decides what their delegator could (ADR 0056).
+  const actor = await withDelegations(db, options.actor, now);
   const target = await loadRequestTarget(db, requestId);
   await assertCanOnRequest(actor, "request.read", target);
   const request = await db.accessRequest.findUniqueOrThrow({
@@ -42,13 +47,18 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
       policy: { select: { name: true, approvalsRequired: true, approverGroups: true } },
       approvals: {
         orderBy: { createdAt: "asc" },
-        include: { approver: { select: { name: true, email: true } }, passkey: { select: { name: true } } },
+        include: {
+          approver: { select: { name: true, email: true } },
+          onBehalfOf: { select: { name: true } },
+          passkey: { select: { name: true } },
+        },
       },
       grant: { include: { reviewedBy: { select: { name: true } }, revokedBy: { select: { name: true } } } },
     },
   });
   const approvals = request.approvals.filter((approval) => approval.decision === "APPROVE").length;
-  const alreadyDecided = request.approvals.some((approval) => approval.approverId === actor.userId);
+  const usable = usableAuthority(actor, request);
+  const alreadyDecided = usable.refusal !== null && usable.refusal !== "none";
   const grant = request.grant
     ? {
         id: request.grant.id,
@@ -80,7 +90,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     ...request.approvals.map((approval) => ({
       at: approval.createdAt,
       kind: approval.decision === "APPROVE" ? ("approved" as const) : ("denied" as const),
-      text: `${approval.decision === "APPROVE" ? "Approved" : "Denied"} by ${approval.approver.name}${approval.passkey ? ` with passkey “${approval.passkey.name}”` : ""}${approval.comment ? `: ${approval.comment}` : ""}`,
+      text: `${approval.decision === "APPROVE" ? "Approved" : "Denied"} by ${approval.approver.name}${approval.onBehalfOf ? ` for ${approval.onBehalfOf.name} (delegated)` : ""}${approval.passkey ? ` with passkey “${approval.passkey.name}”` : ""}${approval.comment ? `: ${approval.comment}` : ""}`,
     })),
   ];
   // Stages (ADR 0055): each completed stage, and the escalation of the open one.
@@ -174,6 +184,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     approvals,
     decisions: request.approvals.map((approval) => ({
       approver: approval.approver.name,
+      onBehalfOf: approval.onBehalfOf?.name ?? null,
       decision: approval.decision,
       comment: approval.comment,
       at: approval.createdAt,
@@ -181,10 +192,20 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     })),
     grant,
     timeline,
+    /** Who decides for whom now among this request's deciders (ADR 0056); shown while it is pending. */
+    delegations: isPending
+      ? (await runningDelegationsFor(target.decidableGroups, now)).map((delegation) => ({
+          delegator: delegation.delegator.name,
+          delegate: delegation.delegate.name,
+          endsAt: delegation.endsAt,
+        }))
+      : [],
     viewer: {
       canCancel: isPending && can(actor, "request.cancel", target),
-      canDecide: isPending && !alreadyDecided && can(actor, "request.decide", target),
+      canDecide: isPending && usable.authority !== null,
       alreadyDecided,
+      /** Whom the viewer would decide for, when they decide as someone's delegate. */
+      decidingFor: usable.authority?.kind === "delegated" ? usable.authority.delegation.delegatorName : null,
       isRequester: request.requesterId === actor.userId,
       canRevoke: request.grant
         ? can(actor, "grant.revoke", { type: "grant", id: request.grant.id, subjectId: request.grant.subjectId })

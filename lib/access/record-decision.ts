@@ -1,6 +1,6 @@
 import { queueChatSync } from "../chat/queue-chat-sync";
 import { appendAuditEvent } from "../audit";
-import type { TUserActor } from "../authz";
+import type { TDecisionAuthority, TUserActor } from "../authz";
 import type { Db } from "../db";
 import { afterCommit } from "../db/after-commit";
 import { observeHistogram } from "../metrics/registry";
@@ -12,15 +12,21 @@ import { applyExtension } from "./apply-extension";
 import type { TDecision } from "./schemas";
 import { completeStage, stageDetails } from "./advance-stage";
 import { requestChain } from "./stages";
+import { usableAuthority } from "./authority";
 
-/** Checks that hold both when a step-up is issued and when the decision is recorded. */
+/**
+ * Checks that hold both when a step-up is issued and when the decision is recorded, and the
+ * authority the actor decides with (ADR 0056): their own, else the first running delegation
+ * whose delegator has not decided yet. `authority` is null when the actor has none at all;
+ * the caller's `request.decide` check refuses that.
+ */
 export const assertDecidable = async (tx: Db, options: { actor: TUserActor; requestId: string; now: Date }) => {
   const request = await tx.accessRequest.findUnique({
     where: { id: options.requestId },
     include: {
       policy: { select: { approvalsRequired: true, approverGroups: true } },
       resource: { select: { name: true } },
-      approvals: { select: { approverId: true, decision: true, stage: true } },
+      approvals: { select: { approverId: true, decision: true, stage: true, onBehalfOfId: true } },
       requester: { select: { deactivatedAt: true } },
     },
   });
@@ -33,11 +39,27 @@ export const assertDecidable = async (tx: Db, options: { actor: TUserActor; requ
   if (options.now >= request.decideBy)
     throw new AppError("CONFLICT", "This request waited too long for a decision and has expired.");
   // One decision per person per request: this is also what keeps anyone from deciding in two
-  // stages of one request (ADR 0055).
-  if (request.approvals.some((approval) => approval.approverId === options.actor.userId)) {
-    throw new AppError("CONFLICT", "You have already decided on this request; another approver must.");
-  }
-  return request;
+  // stages of one request (ADR 0055). A decision made as someone's delegate counts as theirs.
+  const usable = usableAuthority(options.actor, request);
+  if (usable.refusal && usable.refusal !== "none") throw new AppError("CONFLICT", REFUSALS[usable.refusal]);
+  return { ...request, authority: usable.authority };
+};
+
+const REFUSALS = {
+  decided: "You have already decided on this request; another approver must.",
+  "decided-for-you": "Your delegate has already decided on this request for you; another approver must.",
+  "delegator-decided": "The person you decide for has already decided on this request; another approver must.",
+} as const;
+
+/** The audit details and the approval columns of a decision made with this authority. */
+const authorityColumns = (authority: TDecisionAuthority | null) => {
+  if (!authority) throw new AppError("FORBIDDEN", "You are not allowed to do that.");
+  return authority.kind === "own"
+    ? { columns: {}, details: {} }
+    : {
+        columns: { onBehalfOfId: authority.delegation.delegatorId, delegationId: authority.delegation.delegationId },
+        details: { onBehalfOfId: authority.delegation.delegatorId, delegationId: authority.delegation.delegationId },
+      };
 };
 
 export type TDecisionResult = {
@@ -72,6 +94,11 @@ type TRecordDecisionOptions = {
 export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): Promise<TDecisionResult> => {
   const { actor, request, decision, comment, passkeyId, challengeId, now, audit } = options;
   const requestId = request.id;
+  const { columns, details } = authorityColumns(request.authority);
+  const decider =
+    request.authority?.kind === "delegated"
+      ? `${actor.name} for ${request.authority.delegation.delegatorName}`
+      : actor.name;
   await tx.approval.create({
     data: {
       requestId,
@@ -82,6 +109,7 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
       challengeId,
       createdAt: now,
       stage: request.currentStage,
+      ...columns,
     },
   });
   await appendAuditEvent(tx, {
@@ -92,7 +120,7 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
     targetId: requestId,
     outcome: "ALLOWED",
     reason: comment,
-    details: { passkeyId, challengeId, ...stageDetails(request), ...options.details },
+    details: { passkeyId, challengeId, ...stageDetails(request), ...details, ...options.details },
     ...audit,
   });
 
@@ -114,7 +142,7 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
       recipients: { userIds: [request.requesterId] },
       kind: "request.denied",
       title: `Request denied: ${request.permissions.join(", ")} on ${request.resource.name}`,
-      body: comment ? `${actor.name}: ${comment}` : `Denied by ${actor.name}.`,
+      body: comment ? `${decider}: ${comment}` : `Denied by ${decider}.`,
       link: `/requests/${requestId}`,
     });
     return { status: "DENIED" as const, approvals, required, grantId: null };

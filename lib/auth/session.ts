@@ -1,3 +1,4 @@
+import { holdsApproverRole } from "../access/eligibility";
 import { appendAuditEvent } from "../audit";
 import { rolesForGroups, type TUserActor } from "../authz";
 import { getConfig } from "../config";
@@ -55,17 +56,7 @@ export const resolveSession = async (options: {
     now.getTime() - session.createdAt.getTime() >= getConfig().session.privilegedMaxMs
   )
     return { ok: false, problem: "privileged_reauth" };
-  if (
-    user.groups.length > 0 &&
-    // With stages, approverGroups is the union of the stages' groups (ADR 0055); escalation
-    // groups decide too once a stage escalates.
-    (await db.accessPolicy.count({
-      where: { OR: [{ approverGroups: { hasSome: user.groups } }, { escalationGroups: { hasSome: user.groups } }] },
-      take: 1,
-    })) > 0
-  ) {
-    roles.push("approver");
-  }
+  if (await holdsApproverRole(db, user.groups)) roles.push("approver");
   return {
     ok: true,
     actor: {

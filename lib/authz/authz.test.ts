@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ACTIONS, can, rolesForGroups, type TUserActor } from "./index";
+import { ACTIONS, can, decisionAuthorities, rolesForGroups, type TUserActor } from "./index";
 
 // Development defaults: ADMIN_GROUPS=portal-admins, SECURITY_GROUPS=security-reviewers.
 const person = (id: string, groups: string[]): TUserActor => ({
@@ -102,6 +102,56 @@ describe("authorization", () => {
     it("lets only the requester cancel", () => {
       assert.equal(can(engineer, "request.cancel", request), true);
       assert.equal(can(bob, "request.cancel", request), false);
+    });
+
+    describe("delegated approvals (ADR 0056)", () => {
+      const delegation = (delegatorId: string, groups: string[]) => ({
+        delegationId: `d-${delegatorId}`,
+        delegatorId,
+        delegatorName: delegatorId,
+        groups,
+      });
+      const carol = person("carol", ["other-approvers"]);
+
+      it("lets a delegate read and decide with the delegator's groups, their own authority first", () => {
+        const cover = { ...carol, delegations: [delegation("bob", ["db-approvers"])] };
+        assert.equal(can(carol, "request.decide", request), false);
+        assert.equal(can(carol, "request.read", request), false);
+        assert.equal(can(cover, "request.decide", request), true);
+        assert.equal(can(cover, "request.read", request), true);
+        assert.deepEqual(decisionAuthorities(cover, request), [
+          { kind: "delegated", delegation: delegation("bob", ["db-approvers"]) },
+        ]);
+        const both = { ...bob, delegations: [delegation("dave", ["db-approvers"])] };
+        assert.deepEqual(
+          decisionAuthorities(both, request).map((authority) => authority.kind),
+          ["own", "delegated"],
+        );
+      });
+
+      it("never on the delegate's own request nor the delegator's, nor with groups that decide nothing now", () => {
+        const requesterAsDelegate = {
+          ...person("alice", ["engineers"]),
+          delegations: [delegation("bob", ["db-approvers"])],
+        };
+        assert.equal(can(requesterAsDelegate, "request.decide", request), false);
+        const forRequester = { ...carol, delegations: [delegation("alice", ["db-approvers"])] };
+        assert.equal(can(forRequester, "request.decide", request), false);
+        const laterStage = { ...carol, delegations: [delegation("bob", ["security-leads"])] };
+        assert.equal(can(laterStage, "request.decide", request), false, "a later stage's group decides nothing now");
+        assert.equal(can(laterStage, "request.read", request), true, "but may read, as the delegator may");
+      });
+
+      it("lets approvers delegate, and the delegator, security or an administrator end it", () => {
+        assert.equal(can(carol, "delegation.create"), false, "the approver role comes from policies");
+        assert.equal(can({ ...carol, roles: ["approver"] }, "delegation.create"), true);
+        const target = { type: "delegation" as const, id: "d1", delegatorId: "carol" };
+        assert.equal(can(carol, "delegation.end", target), true);
+        assert.equal(can(bob, "delegation.end", target), false);
+        assert.equal(can(security, "delegation.end", target), true);
+        assert.equal(can(admin, "delegation.end", target), true);
+        assert.equal(can(carol, "delegation.end", request), false);
+      });
     });
 
     it("denies request actions without a request target", () => {

@@ -18,6 +18,19 @@ export type TUserActor = {
   name: string;
   groups: string[];
   roles: TRole[];
+  /**
+   * Approvals other people delegated to this person, running now (ADR 0056). Loaded only where
+   * requests are read and decided (lib/delegation withDelegations); absent means none.
+   */
+  delegations?: TDelegatedAuthority[];
+};
+
+/** One running delegation as the rules see it: the delegator's groups as they are now. */
+export type TDelegatedAuthority = {
+  delegationId: string;
+  delegatorId: string;
+  delegatorName: string;
+  groups: string[];
 };
 
 export type TSystemActor = { kind: "system"; name: string };
@@ -48,6 +61,8 @@ export const ACTIONS = [
   "breakglass.review",
   "services.manage",
   "directory.manage",
+  "delegation.create",
+  "delegation.end",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
@@ -65,6 +80,7 @@ export type TTarget =
   /** A bundle's submission: its requester and the approver groups of all its items' policies. */
   | { type: "submission"; id: string; requesterId: string; approverGroups: string[] }
   | { type: "grant"; id: string; subjectId: string }
+  | { type: "delegation"; id: string; delegatorId: string }
   | undefined;
 
 export const rolesForGroups = (groups: readonly string[]): TRole[] => {
@@ -83,7 +99,37 @@ type TRequestTarget = Extract<TTarget, { type: "request" | "submission" }>;
 const isRequester = (actor: TActor, target: TRequestTarget): boolean =>
   actor.kind === "user" && actor.userId === target.requesterId;
 const inApproverGroups = (actor: TActor, target: TRequestTarget): boolean =>
-  actor.kind === "user" && actor.groups.some((group) => target.approverGroups.includes(group));
+  actor.kind === "user" &&
+  [actor.groups, ...(actor.delegations ?? []).map((delegation) => delegation.groups)].some((groups) =>
+    groups.some((group) => target.approverGroups.includes(group)),
+  );
+
+/** Whose authority a person decides a request with (ADR 0056). */
+export type TDecisionAuthority = { kind: "own" } | { kind: "delegated"; delegation: TDelegatedAuthority };
+
+/**
+ * Every authority with which this person may decide this request now, their own first: their
+ * own groups, then each running delegation whose delegator could decide it. Never on the
+ * requester's own request, neither the delegate's nor the delegator's: a delegation carries
+ * no more than its delegator holds. Who already decided is checked with the request locked
+ * (lib/access/record-decision.ts), which picks the first authority not yet used.
+ */
+export const decisionAuthorities = (
+  actor: TActor,
+  target: Extract<TTarget, { type: "request" }>,
+): TDecisionAuthority[] => {
+  if (actor.kind !== "user" || actor.userId === target.requesterId) return [];
+  const decides = (groups: string[]) => groups.some((group) => target.decidableGroups.includes(group));
+  const authorities: TDecisionAuthority[] = decides(actor.groups) ? [{ kind: "own" }] : [];
+  for (const delegation of actor.delegations ?? [])
+    if (
+      delegation.delegatorId !== target.requesterId &&
+      delegation.delegatorId !== actor.userId &&
+      decides(delegation.groups)
+    )
+      authorities.push({ kind: "delegated", delegation });
+  return authorities;
+};
 
 const RULES: Record<TAction, TRule> = {
   // Service clients (machine identities): create, rotate, disable. The CLI acts as the system.
@@ -119,13 +165,18 @@ const RULES: Record<TAction, TRule> = {
     target?.type === "submission" &&
     (isRequester(actor, target) || inApproverGroups(actor, target) || hasRole(actor, "security")),
   "request.cancel": (actor, target) => target?.type === "request" && isRequester(actor, target),
-  // Never one's own request, whatever one's roles or groups.
-  // Only the groups of the stage open now (plus its escalation groups once it escalated).
-  "request.decide": (actor, target) =>
-    target?.type === "request" &&
-    !isRequester(actor, target) &&
-    actor.kind === "user" &&
-    actor.groups.some((group) => target.decidableGroups.includes(group)),
+  // Never one's own request, whatever one's roles, groups or delegations. Only the groups of
+  // the stage open now (plus its escalation groups once it escalated), one's own or those of
+  // a person who delegated their approvals to one (ADR 0056).
+  "request.decide": (actor, target) => target?.type === "request" && decisionAuthorities(actor, target).length > 0,
+  // Delegating one's approvals: only someone who has approvals to give.
+  "delegation.create": (actor) => hasRole(actor, "approver"),
+  // Ending a delegation early: its delegator, or security and administrators (an incident).
+  "delegation.end": (actor, target) =>
+    target?.type === "delegation" &&
+    ((actor.kind === "user" && actor.userId === target.delegatorId) ||
+      hasRole(actor, "admin") ||
+      hasRole(actor, "security")),
   // The subject may end their own grant early; administrators and security reviewers any.
   "grant.revoke": (actor, target) =>
     target?.type === "grant" &&

@@ -7,6 +7,7 @@ import { db } from "../db";
 import { AppError, isAppError } from "../errors";
 import { announceAfter } from "../services/feed";
 import { admitStepUp, verifyStepUp } from "../webauthn";
+import { withDelegations } from "../delegation/with-delegations";
 import { recordDecision, type TDecisionResult } from "../access/record-decision";
 import { itemVerdict } from "./item-decidability";
 import { assertItemsOfSubmission, assertMayDecideSome, loadReadableSubmission } from "./load-submission";
@@ -27,7 +28,12 @@ type TDecideBundleOptions = { actor: TUserActor; input: TDecideBundle; context?:
  * decided. Every decision, its events and the bundle's `bundle.decided` event are one
  * transaction; if nothing could be decided, nothing is written and the challenge stays unspent.
  */
-export const decideBundle = async ({ actor, input: raw, context = {}, now: at }: TDecideBundleOptions) => {
+export const decideBundle = async ({
+  actor: sessionActor,
+  input: raw,
+  context = {},
+  now: at,
+}: TDecideBundleOptions) => {
   const parsed = ZDecideBundle.safeParse(raw);
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Invalid decision.");
   const { submissionId, items, assertion } = parsed.data;
@@ -35,6 +41,8 @@ export const decideBundle = async ({ actor, input: raw, context = {}, now: at }:
   if (items.some((item) => item.decision === "DENY") && (!comment || comment.length < 3))
     throw new AppError("INVALID_INPUT", "Say why you deny.", { comment: "A denial needs a comment." });
   const audit = { ip: context.ip ?? null, userAgent: context.userAgent ?? null, requestId: context.requestId ?? null };
+  // With the approvals delegated to them (ADR 0056); re-read under lock in the transaction.
+  const actor = await withDelegations(db, sessionActor, at ?? currentTime());
   const submission = await loadReadableSubmission(db, { actor, submissionId, context });
   await assertMayDecideSome(actor, submission, context);
   assertItemsOfSubmission(submission, items);
@@ -54,8 +62,8 @@ export const decideBundle = async ({ actor, input: raw, context = {}, now: at }:
         await tx.$queryRaw`select id from "AccessRequest" where id = any(${ids}) order by id for update`;
         const [row] = await tx.$queryRaw<Array<{ groups: string[] }>>`
           select groups from "User" where id = ${actor.userId} for share`;
-        // The approver's groups as they are now, not as the session read them.
-        const current = { ...actor, groups: row?.groups ?? [] };
+        // The approver's groups and delegations as they are now, not as the session read them.
+        const current = await withDelegations(tx, { ...sessionActor, groups: row?.groups ?? [] }, now, { lock: true });
         const { passkeyId, challengeId } = await verifyStepUp({
           tx,
           admission,
@@ -85,7 +93,7 @@ export const decideBundle = async ({ actor, input: raw, context = {}, now: at }:
             continue;
           }
           const outcome = await recordDecision(tx, {
-            actor,
+            actor: current,
             request: verdict.request,
             decision: item.decision,
             comment,

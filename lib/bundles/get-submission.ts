@@ -3,6 +3,7 @@ import type { TAuditContext } from "../authz/enforce";
 import { currentTime } from "../clock";
 import { db } from "../db";
 import { grantStatus, type TGrantStatus } from "../access/grant-status";
+import { withDelegations } from "../delegation/with-delegations";
 import { itemVerdict } from "./item-decidability";
 import { loadReadableSubmission } from "./load-submission";
 
@@ -32,9 +33,10 @@ export const getSubmission = async (options: {
   context?: TAuditContext;
   now?: Date;
 }) => {
-  const { actor } = options;
   const now = options.now ?? currentTime();
-  await loadReadableSubmission(db, options);
+  // With the approvals delegated to them (ADR 0056): a delegate sees and decides as the delegator.
+  const actor = await withDelegations(db, options.actor, now);
+  await loadReadableSubmission(db, { ...options, actor });
   const submission = await db.bundleSubmission.findUniqueOrThrow({
     where: { id: options.submissionId },
     include: {

@@ -5,6 +5,7 @@ import { currentTime } from "../clock";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { startStepUp } from "../webauthn";
+import { withDelegations } from "../delegation/with-delegations";
 import { fieldErrors } from "../access/schemas";
 import { itemVerdict } from "./item-decidability";
 import { assertItemsOfSubmission, assertMayDecideSome, loadReadableSubmission } from "./load-submission";
@@ -24,7 +25,7 @@ type TStartBundleDecisionOptions = {
  * only those, so anything else is a stale page and is refused with each item's reason.
  */
 export const startBundleDecision = async ({
-  actor,
+  actor: sessionActor,
   input: raw,
   context,
   now,
@@ -32,10 +33,12 @@ export const startBundleDecision = async ({
   const parsed = ZStartBundleDecision.safeParse(raw);
   if (!parsed.success) throw new AppError("INVALID_INPUT", "Invalid decision.", fieldErrors(parsed.error));
   const { submissionId, items } = parsed.data;
+  const at = now ?? currentTime();
+  // With the approvals delegated to them (ADR 0056).
+  const actor = await withDelegations(db, sessionActor, at);
   const submission = await loadReadableSubmission(db, { actor, submissionId, context });
   await assertMayDecideSome(actor, submission, context);
   assertItemsOfSubmission(submission, items);
-  const at = now ?? currentTime();
   const refused: Record<string, string> = {};
   for (const item of items) {
     const verdict = await itemVerdict(db, { actor, requestId: item.requestId, now: at });

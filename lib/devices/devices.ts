@@ -3,6 +3,7 @@
  * sign-out-everywhere revoke them all (inside their own transactions); every call to /me
  * resolves the token's device and person afresh, so a revocation counts at the next call.
  */
+import { holdsApproverRole } from "../access/eligibility";
 import { appendAuditEvent, appendAuditEvents } from "../audit";
 import { rolesForGroups, type TUserActor } from "../authz";
 import type { TAuditContext } from "../authz/enforce";
@@ -116,11 +117,7 @@ export const resolvePersonActor = async (token: TPersonToken): Promise<TUserActo
   if (!device || device.revokedAt || device.userId !== token.userId || device.user.deactivatedAt) return null;
   const { user } = device;
   const roles = rolesForGroups(user.groups);
-  if (
-    user.groups.length > 0 &&
-    (await db.accessPolicy.count({ where: { approverGroups: { hasSome: user.groups } }, take: 1 })) > 0
-  )
-    roles.push("approver");
+  if (await holdsApproverRole(db, user.groups)) roles.push("approver");
   return {
     kind: "user",
     userId: user.id,

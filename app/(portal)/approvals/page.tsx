@@ -36,6 +36,11 @@ const ApprovalsPage = async () => {
                     {request.resource.environment}
                   </Badge>
                 </h2>
+                {request.decidingFor ? (
+                  <p className="mt-1 text-sm">
+                    <Badge tone="amber">For {request.decidingFor}</Badge> delegated to you: you decide as their delegate
+                  </p>
+                ) : null}
                 <p className="mt-1 text-sm text-slate-700">
                   {request.durationMinutes} min{request.ticket ? ` · ticket ${request.ticket}` : ""} · submitted{" "}
                   {formatDateTime(request.createdAt)} · decide by <When at={request.decideBy.toISOString()} />

@@ -110,6 +110,24 @@ const RequestPage = async ({
               {linkNotice}
             </p>
           ) : null}
+          {request.viewer.canDecide && request.viewer.decidingFor ? (
+            <p className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+              You decide this request for {request.viewer.decidingFor}, who delegated their approvals to you. Your
+              decision counts as theirs and is recorded with both names.
+            </p>
+          ) : null}
+          {request.delegations.length > 0 ? (
+            <div className="rounded-md border border-slate-200 bg-white p-3 text-sm">
+              <h2 className="font-medium">Delegated approvals</h2>
+              <ul className="mt-1 list-disc pl-5" aria-label="Delegated approvals">
+                {request.delegations.map((delegation) => (
+                  <li key={`${delegation.delegator}-${delegation.delegate}`}>
+                    {delegation.delegator} to {delegation.delegate}, until <When at={delegation.endsAt.toISOString()} />
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {/* Stays mounted after the decision, so its announcement survives the refresh. */}
           {request.viewer.canDecide || request.viewer.alreadyDecided ? (
             <DecisionPanel
