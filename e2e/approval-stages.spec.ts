@@ -3,19 +3,12 @@
  * approver can neither see nor decide the request while the first stage is open; the first
  * stage's approver approves with a passkey, then the second stage's, and the grant follows.
  */
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { db, disconnectDb } from "../lib/db";
 import { registerPasskey } from "./support/passkeys";
-import { signInAs } from "./support/sign-in";
+import { personIn } from "./support/sign-in";
 
 test.afterAll(disconnectDb);
-
-const personIn = async (browser: Browser, name: string, path: string): Promise<Page> => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signInAs(page, name, path);
-  return page;
-};
 
 test.beforeAll(async () => {
   const resource = await db.resource.upsert({

@@ -3,19 +3,12 @@
  * approver of every item approves them all with ONE passkey confirmation, and the engineer
  * sees the bundle's progress as a whole.
  */
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { db, disconnectDb } from "../lib/db";
 import { registerPasskey } from "./support/passkeys";
-import { signInAs } from "./support/sign-in";
+import { personIn } from "./support/sign-in";
 
 test.afterAll(disconnectDb);
-
-const personIn = async (browser: Browser, name: string, path: string): Promise<Page> => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signInAs(page, name, path);
-  return page;
-};
 
 test("an engineer requests a bundle, an approver approves every item with one passkey confirmation, and the engineer sees the progress", async ({
   browser,

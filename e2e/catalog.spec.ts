@@ -1,15 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
-import { signInAs } from "./support/sign-in";
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import { personIn, signInAs } from "./support/sign-in";
 
 /** The admin area for resources and policies, and what it changes for the people who request. */
-
-const personIn = async (browser: Browser, name: string, path: string): Promise<Page> => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signInAs(page, name, path);
-  return page;
-};
 
 /** A key no earlier run or test used: lowercase letters, digits and hyphens. */
 const uniqueKey = (prefix: string): string =>

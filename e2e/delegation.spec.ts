@@ -4,19 +4,12 @@
  * own passkey, and the request's timeline names both. Ending the delegation takes the next
  * request out of his inbox.
  */
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { db, disconnectDb } from "../lib/db";
 import { registerPasskey } from "./support/passkeys";
-import { signInAs } from "./support/sign-in";
+import { personIn } from "./support/sign-in";
 
 test.afterAll(disconnectDb);
-
-const personIn = async (browser: Browser, name: string, path: string): Promise<Page> => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signInAs(page, name, path);
-  return page;
-};
 
 test.beforeAll(async () => {
   const base = {

@@ -1,13 +1,6 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { registerPasskey } from "./support/passkeys";
-import { signInAs } from "./support/sign-in";
-
-const personIn = async (browser: Browser, name: string, path: string): Promise<Page> => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signInAs(page, name, path);
-  return page;
-};
+import { personIn, signInAs } from "./support/sign-in";
 
 const approve = async (page: Page, requestUrl: string, expected: RegExp) => {
   await page.goto(requestUrl);

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 /**
  * Signs in as a person does: the portal's button, then the IdP's page, then back. When the
@@ -16,3 +16,11 @@ export const signInAs = async (page: Page, name: string, path = "/"): Promise<vo
 };
 
 export const mainNav = (page: Page) => page.getByRole("navigation", { name: "Main" });
+
+/** A person signed in in a browser context of their own, on `path`. */
+export const personIn = async (browser: Browser, name: string, path: string): Promise<Page> => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInAs(page, name, path);
+  return page;
+};
