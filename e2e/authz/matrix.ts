@@ -670,6 +670,16 @@ const ACTIONS: TActionRow[] = [
     unchanged: decisionState,
     auditsNotFound: true,
   },
+  // Acknowledging (ADR 0057) is only for the person a teammate filed the request for.
+  {
+    kind: "action",
+    action: A("(portal)/requests/[id]/actions.ts", "acknowledgeRequestAction"),
+    name: "acknowledge another person's request, which nobody filed for one",
+    args: (fx) => [fx.requests.otherPending],
+    cells: actionCells({ engineer: "not_found", approver: "forbidden", security: "forbidden", admin: "not_found" }),
+    unchanged: (fx, db) => requestStatus(fx.requests.otherPending)(fx, db),
+    auditsNotFound: true,
+  },
   {
     kind: "action",
     action: A("(portal)/requests/[id]/actions.ts", "cancelRequestAction"),

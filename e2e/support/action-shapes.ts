@@ -363,6 +363,7 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
       field("tzOffsetMinutes", { valid: fc.constantFrom("0", "-60", "330"), invalid: null }, true),
       field("justification", text(0, 2000)),
       field("ticket", text(0, 64), true),
+      field("onBehalfOfEmail", text(0, 320), true),
     ],
   },
   "app/(portal)/request/[resourceKey]/break-glass-actions.ts#startBreakGlassAction": {
@@ -415,6 +416,20 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
       field("decision", choice(["approve", "deny"])),
     ],
   },
+  "app/(portal)/delegations/actions.ts#createDelegationAction": {
+    kind: "form",
+    fields: [
+      field("delegateEmail", text(3, 320)),
+      field("startsAt", { valid: fc.constantFrom("", "2031-01-01T10:00"), invalid: fc.constantFrom("tomorrow") }, true),
+      field("endsAt", { valid: fc.constantFrom("2031-01-02T10:00"), invalid: fc.constantFrom("", "tomorrow") }),
+      field("tzOffsetMinutes", { valid: fc.constantFrom("0", "-60", "330"), invalid: null }, true),
+      field("reason", text(5, 500)),
+    ],
+  },
+  "app/(portal)/delegations/actions.ts#endDelegationAction": {
+    kind: "positional",
+    fields: [field("delegationId", typed(id()))],
+  },
   "app/(portal)/devices/actions.ts#revokeDeviceAction": {
     kind: "positional",
     fields: [field("deviceId", typed(id()))],
@@ -445,6 +460,10 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/(portal)/notifications/actions.ts#markAllReadAction": {
     kind: "none",
     effects: { tables: ["Notification"], auditActions: [] },
+  },
+  "app/(portal)/requests/[id]/actions.ts#acknowledgeRequestAction": {
+    kind: "positional",
+    fields: [field("requestId", typed(id()))],
   },
   "app/(portal)/requests/[id]/actions.ts#cancelRequestAction": {
     kind: "positional",

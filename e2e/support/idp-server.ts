@@ -204,6 +204,27 @@ export const E2E_USERS = [
     description: "Requests access that a delegate approves, in the tests.",
   },
   {
+    sub: "e2e-otto",
+    email: "otto.oncall@example.com",
+    name: "Otto Oncall",
+    groups: ["handover-oncall"],
+    description: "Files a request for the next on-call engineer, in the tests (ADR 0057).",
+  },
+  {
+    sub: "e2e-nina",
+    email: "nina.next@example.com",
+    name: "Nina Next",
+    groups: ["handover-oncall"],
+    description: "Acknowledges the request Otto Oncall filed for her, in the tests.",
+  },
+  {
+    sub: "e2e-hana",
+    email: "hana.handover@example.com",
+    name: "Hana Handover",
+    groups: ["handover-approvers"],
+    description: "Approves a request filed for a teammate, in the tests.",
+  },
+  {
     sub: "e2e-dora",
     email: "dora@example.com",
     name: "Dora Deactivated",

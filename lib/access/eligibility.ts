@@ -43,6 +43,8 @@ export type TRequestableResource = {
     autoApproved: boolean;
     /** The longest break-glass this policy allows; null: no break-glass. */
     breakGlassMaxMinutes: number | null;
+    /** Requests for a teammate allowed (ADR 0057). */
+    onBehalfOfAllowed: boolean;
   }>;
 };
 
@@ -87,6 +89,7 @@ export const listRequestable = async (options: {
         actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
         policy.permissions.some((permission) => policy.autoApprovePermissions.includes(permission)),
       breakGlassMaxMinutes: policy.breakGlassAllowed ? policy.breakGlassMaxMinutes : null,
+      onBehalfOfAllowed: policy.onBehalfOfAllowed,
     });
     byResource.set(policy.resource.key, entry);
   }
@@ -118,6 +121,7 @@ export const listApprovalInbox = async (options: { actor: TUserActor; now?: Date
     take: 500,
     include: {
       requester: { select: { name: true, email: true } },
+      filedBy: { select: { name: true } },
       resource: { select: { name: true, environment: true } },
       policy: { select: { approvalsRequired: true, approverGroups: true } },
       approvals: {

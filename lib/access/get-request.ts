@@ -23,7 +23,8 @@ export type TTimelineEntry = {
     | "grant-revoked"
     | "reviewed"
     | "stage-complete"
-    | "escalated";
+    | "escalated"
+    | "acknowledged";
   text: string;
 };
 
@@ -43,6 +44,7 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     where: { id: requestId },
     include: {
       requester: { select: { id: true, name: true, email: true } },
+      filedBy: { select: { id: true, name: true } },
       resource: { select: { key: true, name: true, environment: true } },
       policy: { select: { name: true, approvalsRequired: true, approverGroups: true } },
       approvals: {
@@ -86,7 +88,13 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
     : null;
 
   const timeline: TTimelineEntry[] = [
-    { at: request.createdAt, kind: "submitted", text: `Submitted by ${request.requester.name}` },
+    {
+      at: request.createdAt,
+      kind: "submitted",
+      text: request.filedBy
+        ? `Submitted by ${request.filedBy.name} for ${request.requester.name}`
+        : `Submitted by ${request.requester.name}`,
+    },
     ...request.approvals.map((approval) => ({
       at: approval.createdAt,
       kind: approval.decision === "APPROVE" ? ("approved" as const) : ("denied" as const),
@@ -108,6 +116,12 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
       at: request.escalatedAt,
       kind: "escalated",
       text: `Escalated: ${request.escalationGroups.join(", ")} may decide too`,
+    });
+  if (request.acknowledgedAt)
+    timeline.push({
+      at: request.acknowledgedAt,
+      kind: "acknowledged",
+      text: `Acknowledged by ${request.requester.name}`,
     });
   if (request.status === "CANCELLED" && request.decidedAt)
     timeline.push({ at: request.decidedAt, kind: "cancelled", text: "Cancelled by the requester" });
@@ -155,12 +169,22 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
   timeline.sort((a, b) => a.at.getTime() - b.at.getTime());
 
   const isPending = request.status === "PENDING" && now < request.decideBy;
+  // Filed for someone (ADR 0057): nothing starts until they acknowledge it, within the window.
+  const awaitingAcknowledgment =
+    request.filedById !== null &&
+    request.acknowledgedAt === null &&
+    now < request.decideBy &&
+    (request.status === "PENDING" || (request.status === "APPROVED" && request.grant === null));
   return {
     id: request.id,
     extendsGrantId: request.extendsGrantId,
     submissionId: request.submissionId,
     status: isPending || request.status !== "PENDING" ? request.status : ("EXPIRED" as const),
     requester: request.requester,
+    /** The teammate who filed it for the requester (ADR 0057), or null. */
+    filedBy: request.filedBy,
+    acknowledgedAt: request.acknowledgedAt,
+    awaitingAcknowledgment,
     resource: request.resource,
     policy: {
       name: request.policy.name,
@@ -201,7 +225,8 @@ export const getRequestDetail = async (options: { actor: TUserActor; requestId: 
         }))
       : [],
     viewer: {
-      canCancel: isPending && can(actor, "request.cancel", target),
+      canCancel: (isPending || awaitingAcknowledgment) && can(actor, "request.cancel", target),
+      canAcknowledge: awaitingAcknowledgment && can(actor, "request.acknowledge", target),
       canDecide: isPending && usable.authority !== null,
       alreadyDecided,
       /** Whom the viewer would decide for, when they decide as someone's delegate. */

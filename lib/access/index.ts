@@ -1,4 +1,5 @@
 export { cancelRequest } from "./cancel-request";
+export { acknowledgeRequest } from "./on-behalf";
 export {
   decideRequest,
   startDecision,

@@ -355,16 +355,25 @@ export const expireStaleRequests = async (
   options: { now?: Date; limit?: number } = {},
 ): Promise<{ expired: number }> => {
   const now = options.now ?? currentTime();
+  // Pending past the window, and (ADR 0057) approved for someone who never acknowledged it.
+  const unacknowledged = {
+    status: "APPROVED" as const,
+    filedById: { not: null },
+    acknowledgedAt: null,
+    grant: { is: null },
+  };
   const stale = await db.accessRequest.findMany({
-    where: { status: "PENDING", decideBy: { lte: now } },
+    where: { OR: [{ status: "PENDING" }, unacknowledged], decideBy: { lte: now } },
     select: { id: true },
     take: options.limit ?? 500,
   });
   let expired = 0;
   for (const { id } of stale) {
     await db.$transaction(async (tx) => {
+      const before = await tx.accessRequest.findUnique({ where: { id }, select: { status: true } });
+      const waitedForAcknowledgment = before?.status === "APPROVED";
       const { count } = await tx.accessRequest.updateMany({
-        where: { id, status: "PENDING", decideBy: { lte: now } },
+        where: { id, OR: [{ status: "PENDING" }, unacknowledged], decideBy: { lte: now } },
         data: { status: "EXPIRED", decidedAt: now },
       });
       if (count === 0) return;
@@ -379,14 +388,18 @@ export const expireStaleRequests = async (
         targetType: "request",
         targetId: id,
         outcome: "ALLOWED",
-        reason: "no decision within the policy's window",
+        reason: waitedForAcknowledgment
+          ? "approved, but the person it was filed for did not acknowledge it within the policy's window"
+          : "no decision within the policy's window",
       });
       await queueChatSync(tx, { requestId: id, now });
       await notify(tx, {
-        recipients: { userIds: [request.requesterId] },
+        recipients: { userIds: request.filedById ? [request.requesterId, request.filedById] : [request.requesterId] },
         kind: "request.expired",
         title: `Request expired: ${request.permissions.join(", ")} on ${request.resource.name}`,
-        body: "Nobody decided on your request in time. Submit it again if you still need access.",
+        body: waitedForAcknowledgment
+          ? "It was approved but not acknowledged in time, so no access was granted. Submit it again if it is still needed."
+          : "Nobody decided on the request in time. Submit it again if the access is still needed.",
         link: `/requests/${id}`,
       });
       expired += 1;

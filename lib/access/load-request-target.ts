@@ -13,11 +13,16 @@ export const requestTargetOf = (request: TDecidableRow): TRequestTarget => ({
   type: "request",
   id: request.id,
   requesterId: request.requesterId,
+  filedById: request.filedById,
   approverGroups: chainGroups(request),
   decidableGroups: decidableGroups(request),
 });
 
-export type TDecidableRow = Parameters<typeof decidableGroups>[0] & { id: string; requesterId: string };
+export type TDecidableRow = Parameters<typeof decidableGroups>[0] & {
+  id: string;
+  requesterId: string;
+  filedById: string | null;
+};
 
 /**
  * The attributes `can` needs to decide about a request: its requester, the groups of its

@@ -67,6 +67,8 @@ export type TDecisionResult = {
   approvals: number;
   required: number;
   grantId: string | null;
+  /** Approved, filed for someone who has not acknowledged it yet: the grant waits for them (ADR 0057). */
+  awaitingAcknowledgment?: boolean;
 };
 
 type TDecidableRequest = Awaited<ReturnType<typeof assertDecidable>>;
@@ -139,7 +141,7 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
     recordTimeToDecision();
     await queueChatSync(tx, { requestId, now });
     await notify(tx, {
-      recipients: { userIds: [request.requesterId] },
+      recipients: { userIds: request.filedById ? [request.requesterId, request.filedById] : [request.requesterId] },
       kind: "request.denied",
       title: `Request denied: ${request.permissions.join(", ")} on ${request.resource.name}`,
       body: comment ? `${decider}: ${comment}` : `Denied by ${decider}.`,
@@ -187,6 +189,25 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
     await queueChatSync(tx, { requestId, now });
     return { status: "APPROVED" as const, approvals, required, grantId: request.extendsGrantId };
   }
+  // Filed for someone who has not acknowledged it: approved, and the grant waits for them (ADR 0057).
+  if (request.filedById && !request.acknowledgedAt) {
+    await queueChatSync(tx, { requestId, now });
+    await notify(tx, {
+      recipients: { userIds: [request.requesterId] },
+      kind: "request.approved",
+      title: `Approved for you: ${request.permissions.join(", ")} on ${request.resource.name}`,
+      body: "A teammate asked for this access for you. It starts only when you acknowledge it on the request's page.",
+      link: `/requests/${requestId}`,
+    });
+    await notify(tx, {
+      recipients: { userIds: [request.filedById] },
+      kind: "request.approved",
+      title: `Request approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
+      body: "It starts when the person you asked for acknowledges it.",
+      link: `/requests/${requestId}`,
+    });
+    return { status: "APPROVED" as const, approvals, required, grantId: null, awaitingAcknowledgment: true };
+  }
   const { grantId, startsAt } = await createGrantForRequest(tx, {
     request,
     now,
@@ -198,10 +219,10 @@ export const recordDecision = async (tx: Db, options: TRecordDecisionOptions): P
   });
   await queueChatSync(tx, { requestId, grant: grantTimes, now });
   await notify(tx, {
-    recipients: { userIds: [request.requesterId] },
+    recipients: { userIds: request.filedById ? [request.requesterId, request.filedById] : [request.requesterId] },
     kind: "request.approved",
     title: `Request approved: ${request.permissions.join(", ")} on ${request.resource.name}`,
-    body: startsAt > now ? `Your access starts at ${formatUtc(startsAt)}.` : "Your access is active now.",
+    body: startsAt > now ? `The access starts at ${formatUtc(startsAt)}.` : "The access is active now.",
     link: `/requests/${requestId}`,
   });
   return { status: "APPROVED" as const, approvals, required, grantId };

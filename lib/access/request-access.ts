@@ -15,6 +15,7 @@ import { fieldErrors, ZRequestAccess, type TRequestAccess } from "./schemas";
 import { announceAfter } from "../services/feed";
 import { currentTime } from "../clock";
 import { assertNoSignalHold } from "./assert-no-signal-hold";
+import { resolveBeneficiary } from "./on-behalf";
 
 const MIN_DURATION_MINUTES = 5;
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
@@ -184,6 +185,11 @@ export const requestAccess = async (options: {
 
   await enforceRateLimit({ flow: "request.create", userId: actor.userId, context, now });
   const policy = await loadEligiblePolicy({ actor, policyId: input.policyId, action: "request.create", audit });
+  // For a teammate (ADR 0057): the request and its grant are theirs; the filer is recorded.
+  const beneficiary = input.onBehalfOfEmail
+    ? await resolveBeneficiary({ actor, email: input.onBehalfOfEmail, policy })
+    : null;
+  const subjectId = beneficiary?.userId ?? actor.userId;
   const { fields, permissions, justification, ticket } = checkRequestFields({
     policy,
     input,
@@ -199,23 +205,25 @@ export const requestAccess = async (options: {
   }
   if (Object.keys(fields).length > 0) throw new AppError("INVALID_INPUT", "Check the highlighted fields.", fields);
 
+  // A request filed for someone always goes to people: nobody is auto-approved for someone else.
   const autoApproveRule =
+    !beneficiary &&
     actor.groups.some((group) => policy.autoApproveGroups.includes(group)) &&
     permissions.every((permission) => policy.autoApprovePermissions.includes(permission));
 
   return db
     .$transaction(async (tx) => {
-      await lockRequester(tx, { userId: actor.userId, resourceId: policy.resource.id });
+      await lockRequester(tx, { userId: subjectId, resourceId: policy.resource.id });
       const pending = await tx.accessRequest.findFirst({
         where: {
-          requesterId: actor.userId,
+          requesterId: subjectId,
           resourceId: policy.resource.id,
           status: "PENDING",
           permissions: { hasSome: permissions },
         },
         select: { id: true },
       });
-      const live = await findLiveGrant(tx, { userId: actor.userId, resourceId: policy.resource.id, permissions, now });
+      const live = await findLiveGrant(tx, { userId: subjectId, resourceId: policy.resource.id, permissions, now });
       if (pending || live) {
         const existing = pending?.id ?? live?.requestId ?? null;
         const what = pending
@@ -225,7 +233,7 @@ export const requestAccess = async (options: {
             : "a scheduled grant";
         throw new AppError(
           "CONFLICT",
-          `You already have ${what} for this resource and permission.`,
+          `${beneficiary ? `${beneficiary.name} already has` : "You already have"} ${what} for this resource and permission.`,
           existing ? { existing } : {},
         );
       }
@@ -241,7 +249,7 @@ export const requestAccess = async (options: {
       // A flagged usage signal may owe this person's next request one more approval (ADR 0042):
       // this request takes it, people decide, and the approvers see why.
       const { risk, demand } = await applyUsageApprovalDemand(tx, {
-        userId: actor.userId,
+        userId: subjectId,
         resourceId: policy.resource.id,
         now,
         assessed,
@@ -250,7 +258,8 @@ export const requestAccess = async (options: {
 
       const request = await tx.accessRequest.create({
         data: {
-          requesterId: actor.userId,
+          requesterId: subjectId,
+          ...(beneficiary ? { filedById: actor.userId } : {}),
           resourceId: policy.resource.id,
           policyId: policy.id,
           permissions,
@@ -296,19 +305,30 @@ export const requestAccess = async (options: {
           extraApprovals: risk.extraApprovals,
           ...(autoApproveRule && !autoApprove ? { autoApprovalBlockedByRisk: true } : {}),
           ...(demand ? { usageApprovalDemandId: demand.id } : {}),
+          ...(beneficiary ? { forUserId: beneficiary.userId } : {}),
         },
         ...audit,
       });
+      if (beneficiary)
+        await notify(tx, {
+          recipients: { userIds: [beneficiary.userId] },
+          kind: "request.filed_for_you",
+          title: `${actor.name} asked for ${permissions.join(", ")} on ${policy.resource.key} for you`,
+          body: `${justification}\n\nNothing starts until you acknowledge it on the request's page, and until it is approved.`,
+          link: `/requests/${request.id}`,
+        });
       if (demand) await markUsageApprovalDemandConsumed(tx, { demandId: demand.id, requestId: request.id });
       if (!autoApprove) {
         // Approvers are told; the inbox does not depend on it.
         // Approvers who never signed in have no account yet: nobody to tell, and that is fine.
-        const approvers = await membersOf(tx, firstStageGroups(policy), actor.userId);
+        const approvers = (await membersOf(tx, firstStageGroups(policy), subjectId)).filter(
+          (id) => id !== actor.userId,
+        );
         if (approvers.length > 0)
           await notify(tx, {
             recipients: { userIds: approvers },
             kind: "request.waiting",
-            title: `${actor.name} asks for ${permissions.join(", ")} on ${policy.resource.key} (${input.durationMinutes} min)`,
+            title: `${actor.name} asks for ${permissions.join(", ")} on ${policy.resource.key}${beneficiary ? ` for ${beneficiary.name}` : ""} (${input.durationMinutes} min)`,
             body: `${justification}${ticket ? ` (${ticket})` : ""}${risk.signals.length > 0 ? `\n\nRisk ${risk.score}: ${risk.signals.map((signal) => signal.reason).join(" ")}` : ""}`,
             link: `/requests/${request.id}`,
           });

@@ -13,6 +13,8 @@ export const ZRequestAccess = z
     startAt: z.iso.datetime({ offset: true, error: "Enter a valid start time." }).optional(),
     justification: z.string().max(2000, "At most 2000 characters.").transform(storableText),
     ticket: z.string().max(64, "At most 64 characters.").transform(storableText).optional(),
+    /** For a teammate (ADR 0057): their e-mail address; absent means for oneself. */
+    onBehalfOfEmail: z.string().trim().max(320, "At most 320 characters.").optional(),
   })
   .strict();
 export type TRequestAccess = z.infer<typeof ZRequestAccess>;

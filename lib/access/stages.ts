@@ -93,6 +93,7 @@ export const escalationDue = (
 export const DECIDABLE_SELECT = {
   id: true,
   requesterId: true,
+  filedById: true,
   stages: true,
   extraApprovals: true,
   currentStage: true,

@@ -74,6 +74,7 @@ describe("authorization", () => {
       type: "request" as const,
       id: "r1",
       requesterId: "alice",
+      filedById: null as string | null,
       approverGroups: ["db-approvers", "security-leads"],
       decidableGroups: ["db-approvers"],
     };
@@ -151,6 +152,32 @@ describe("authorization", () => {
         assert.equal(can(security, "delegation.end", target), true);
         assert.equal(can(admin, "delegation.end", target), true);
         assert.equal(can(carol, "delegation.end", request), false);
+      });
+    });
+
+    describe("requests filed for a teammate (ADR 0057)", () => {
+      const filed = { ...request, requesterId: "alice", filedById: "bob" };
+
+      it("lets neither the filer nor the person it is for decide; both may read and cancel", () => {
+        assert.equal(can(bob, "request.decide", filed), false, "the filer, though in the approver group");
+        const dave = person("dave", ["db-approvers"]);
+        assert.equal(can(dave, "request.decide", filed), true);
+        const forFiler = {
+          ...dave,
+          delegations: [{ delegationId: "d", delegatorId: "bob", delegatorName: "bob", groups: ["db-approvers"] }],
+        };
+        assert.equal(decisionAuthorities({ ...forFiler, groups: [] }, filed).length, 0, "nor the filer's delegate");
+        for (const who of [engineer, bob]) {
+          assert.equal(can(who, "request.read", filed), true);
+          assert.equal(can(who, "request.cancel", filed), true);
+        }
+      });
+
+      it("lets only the person it is for acknowledge it, and only when it was filed for them", () => {
+        assert.equal(can(engineer, "request.acknowledge", filed), true);
+        assert.equal(can(bob, "request.acknowledge", filed), false);
+        assert.equal(can(security, "request.acknowledge", filed), false);
+        assert.equal(can(engineer, "request.acknowledge", request), false, "one's own request needs no acknowledgment");
       });
     });
 

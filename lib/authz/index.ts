@@ -63,6 +63,7 @@ export const ACTIONS = [
   "directory.manage",
   "delegation.create",
   "delegation.end",
+  "request.acknowledge",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
@@ -74,9 +75,17 @@ export type TTarget =
   | { type: "user"; id: string }
   /**
    * approverGroups: every group of the request's chain (they may read it); decidableGroups: who
-   * may decide it now (lib/access/stages.ts decidableGroups, ADR 0055).
+   * may decide it now (lib/access/stages.ts decidableGroups, ADR 0055). filedById: the teammate
+   * who filed it for the requester (ADR 0057), or null.
    */
-  | { type: "request"; id: string; requesterId: string; approverGroups: string[]; decidableGroups: string[] }
+  | {
+      type: "request";
+      id: string;
+      requesterId: string;
+      filedById: string | null;
+      approverGroups: string[];
+      decidableGroups: string[];
+    }
   /** A bundle's submission: its requester and the approver groups of all its items' policies. */
   | { type: "submission"; id: string; requesterId: string; approverGroups: string[] }
   | { type: "grant"; id: string; subjectId: string }
@@ -96,8 +105,10 @@ const hasRole = (actor: TActor, role: TRole): boolean => actor.kind === "user" &
 type TRule = (actor: TActor, target: TTarget) => boolean;
 type TRequestTarget = Extract<TTarget, { type: "request" | "submission" }>;
 
+/** The person the request is for, or the teammate who filed it for them (ADR 0057). */
 const isRequester = (actor: TActor, target: TRequestTarget): boolean =>
-  actor.kind === "user" && actor.userId === target.requesterId;
+  actor.kind === "user" &&
+  (actor.userId === target.requesterId || ("filedById" in target && actor.userId === target.filedById));
 const inApproverGroups = (actor: TActor, target: TRequestTarget): boolean =>
   actor.kind === "user" &&
   [actor.groups, ...(actor.delegations ?? []).map((delegation) => delegation.groups)].some((groups) =>
@@ -118,12 +129,14 @@ export const decisionAuthorities = (
   actor: TActor,
   target: Extract<TTarget, { type: "request" }>,
 ): TDecisionAuthority[] => {
-  if (actor.kind !== "user" || actor.userId === target.requesterId) return [];
+  // Neither the person the request is for nor the teammate who filed it (ADR 0057).
+  const parties = [target.requesterId, target.filedById];
+  if (actor.kind !== "user" || parties.includes(actor.userId)) return [];
   const decides = (groups: string[]) => groups.some((group) => target.decidableGroups.includes(group));
   const authorities: TDecisionAuthority[] = decides(actor.groups) ? [{ kind: "own" }] : [];
   for (const delegation of actor.delegations ?? [])
     if (
-      delegation.delegatorId !== target.requesterId &&
+      !parties.includes(delegation.delegatorId) &&
       delegation.delegatorId !== actor.userId &&
       decides(delegation.groups)
     )
@@ -164,7 +177,15 @@ const RULES: Record<TAction, TRule> = {
   "submission.read": (actor, target) =>
     target?.type === "submission" &&
     (isRequester(actor, target) || inApproverGroups(actor, target) || hasRole(actor, "security")),
+  // The person it is for, or the teammate who filed it for them.
   "request.cancel": (actor, target) => target?.type === "request" && isRequester(actor, target),
+  // A request filed for someone: only that someone acknowledges it (ADR 0057).
+  "request.acknowledge": (actor, target) =>
+    target?.type === "request" &&
+    target.filedById !== null &&
+    actor.kind === "user" &&
+    actor.userId === target.requesterId &&
+    actor.userId !== target.filedById,
   // Never one's own request, whatever one's roles, groups or delegations. Only the groups of
   // the stage open now (plus its escalation groups once it escalated), one's own or those of
   // a person who delegated their approvals to one (ADR 0056).

@@ -95,7 +95,13 @@ describe("catalog export and import", () => {
           slackChannel: null,
           policies: [...entry.policies]
             .sort((a, b) => (a.name < b.name ? -1 : 1))
-            .map((policy) => ({ ...policy, stages: [], escalationGroups: [], escalationAfterMinutes: null })),
+            .map((policy) => ({
+              ...policy,
+              stages: [],
+              escalationGroups: [],
+              escalationAfterMinutes: null,
+              onBehalfOfAllowed: false,
+            })),
           connectors: [],
         }));
       assert.deepEqual(demo.resources, expected);
@@ -405,6 +411,40 @@ describe("catalog export and import", () => {
       ],
     );
     assert.equal((await db.accessPolicy.findFirstOrThrow({ where: { resource: { key } } })).riskThreshold, 3);
+  });
+
+  it("round-trips requests for a teammate (ADR 0057), off unless the document says so", async () => {
+    const actor = await admin();
+    const key = uniqueId("pager");
+    const open = policy("read", { onBehalfOfAllowed: true });
+    const closed = policy("write", {});
+    expectOk(
+      await importCatalog({
+        actor,
+        source: yamlOf([resource(key, [open, closed])]),
+        fileName: "handover.yaml",
+        mode: "apply",
+      }),
+    );
+    const stored = await db.accessPolicy.findMany({ where: { resource: { key } }, orderBy: { name: "asc" } });
+    assert.deepEqual(
+      stored.map((row) => [row.name, row.onBehalfOfAllowed]),
+      [
+        ["read", true],
+        ["write", false],
+      ],
+    );
+    const exported = parse(await exportCatalog({ actor, format: "yaml" })) as {
+      resources: Array<{ key: string; policies: Array<Record<string, unknown>> }>;
+    };
+    const policies = exported.resources.find((entry) => entry.key === key)?.policies ?? [];
+    assert.deepEqual(
+      policies.map((entry) => [entry.name, entry.onBehalfOfAllowed]),
+      [
+        ["read", true],
+        ["write", false],
+      ],
+    );
   });
 
   it("round-trips a policy's stages and escalation, and refuses a chain that cannot work, with its path", async () => {

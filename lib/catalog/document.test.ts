@@ -19,6 +19,7 @@ const demo = {
       stages: [],
       escalationGroups: [],
       escalationAfterMinutes: null,
+      onBehalfOfAllowed: false,
       ...policy,
     })),
     slackChannel: null,

@@ -75,6 +75,7 @@ export const POLICY_FIELDS = [
   "stages",
   "escalationGroups",
   "escalationAfterMinutes",
+  "onBehalfOfAllowed",
 ] as const satisfies ReadonlyArray<keyof TPolicy>;
 
 export type TFieldChange = { before: unknown; after: unknown };

@@ -111,6 +111,7 @@ describe("policy input", () => {
       stages: [],
       escalationGroups: [],
       escalationAfterMinutes: null,
+      onBehalfOfAllowed: false,
     });
   });
 

@@ -177,6 +177,8 @@ export const policyFields = {
   /** Told, and allowed to decide, when a stage is still open escalationAfterMinutes after it opened. */
   escalationGroups: groupList(0).default([]),
   escalationAfterMinutes: wholeNumber(1, MAX_DURATION_MINUTES).nullable().default(null),
+  /** Requests filed for another person in the requester groups, who acknowledges (ADR 0057). */
+  onBehalfOfAllowed: flag.default(false),
 };
 
 /** The field's value if that field alone is valid, else undefined (for cross-field rules). */

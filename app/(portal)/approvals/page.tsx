@@ -36,6 +36,11 @@ const ApprovalsPage = async () => {
                     {request.resource.environment}
                   </Badge>
                 </h2>
+                {request.filedBy ? (
+                  <p className="mt-1 text-sm">
+                    Filed by {request.filedBy.name} for {request.requester.name}
+                  </p>
+                ) : null}
                 {request.decidingFor ? (
                   <p className="mt-1 text-sm">
                     <Badge tone="amber">For {request.decidingFor}</Badge> delegated to you: you decide as their delegate

@@ -61,6 +61,7 @@ export const policyFromForm = (form: FormData): TPolicyInput => {
     stages,
     escalationGroups: commaList(form, "escalationGroups"),
     escalationAfterMinutes: number(form, "escalationAfterMinutes") ?? null,
+    onBehalfOfAllowed: form.get("onBehalfOfAllowed") === "on",
   };
 };
 

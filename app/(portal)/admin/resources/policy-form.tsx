@@ -39,6 +39,7 @@ const NEW_POLICY: TPolicy = {
   stages: [],
   escalationGroups: [],
   escalationAfterMinutes: null,
+  onBehalfOfAllowed: false,
 };
 
 const USAGE_RESPONSE_OPTIONS = [
@@ -71,6 +72,7 @@ const MORE_RULES: (keyof TPolicy)[] = [
   "stages",
   "escalationGroups",
   "escalationAfterMinutes",
+  "onBehalfOfAllowed",
 ];
 
 const usesMoreRules = (policy: TPolicy): boolean =>
@@ -82,7 +84,8 @@ const usesMoreRules = (policy: TPolicy): boolean =>
   policy.usageResponse !== "alert" ||
   Object.keys(policy.usageCeilings).length > 0 ||
   policy.stages.length > 0 ||
-  policy.escalationGroups.length > 0;
+  policy.escalationGroups.length > 0 ||
+  policy.onBehalfOfAllowed;
 
 /** Adds a policy to a resource (no `policy`) or edits one. Groups are typed comma-separated. */
 export const PolicyForm = ({
@@ -316,6 +319,15 @@ export const PolicyForm = ({
               label="Escalate after (minutes)"
               hint="Counted from when the stage opened. Required with escalation groups."
               defaultValue={text("escalationAfterMinutes", initial.escalationAfterMinutes)}
+            />
+          </fieldset>
+          <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3">
+            <legend className="px-1 text-sm font-medium">On behalf of</legend>
+            <CheckboxField
+              {...field("onBehalfOfAllowed")}
+              label="Requests for a teammate allowed"
+              hint="A requester may file a request for another person in the requester groups, who acknowledges it before the grant starts."
+              defaultChecked={state.checked("onBehalfOfAllowed", "on", initial.onBehalfOfAllowed)}
             />
           </fieldset>
         </div>

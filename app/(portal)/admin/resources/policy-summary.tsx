@@ -28,6 +28,7 @@ export const PolicySummary = ({ policy }: { policy: TCatalogPolicy }) => (
     {policy.escalationGroups.length > 0
       ? `; escalates to ${policy.escalationGroups.join(", ")} after ${policy.escalationAfterMinutes} min`
       : ""}
+    {policy.onBehalfOfAllowed ? "; requests for a teammate allowed" : ""}
     {policy.pendingRequests > 0 ? `; ${policy.pendingRequests} pending` : ""}
   </>
 );

@@ -14,6 +14,7 @@ export type TRequestFormValues = {
   startAt: string;
   justification: string;
   ticket: string;
+  onBehalfOfEmail: string;
 };
 export type TRequestFormState = {
   message: string;
@@ -35,6 +36,7 @@ const valuesOf = (form: FormData | null): TRequestFormValues => ({
   startAt: (form && text(form, "startAt")) ?? "",
   justification: (form && text(form, "justification")) ?? "",
   ticket: (form && text(form, "ticket")) ?? "",
+  onBehalfOfEmail: (form && text(form, "onBehalfOfEmail")) ?? "",
 });
 
 /** Every export of a "use server" module is a public endpoint: this is the only one here. */
@@ -53,6 +55,7 @@ export const requestAccessAction = formAction<TRequestFormState>(
         startAt,
         justification: text(form, "justification") ?? "",
         ticket: text(form, "ticket"),
+        onBehalfOfEmail: text(form, "onBehalfOfEmail")?.trim() || undefined,
       },
       context: await requestContext(),
     });

@@ -191,6 +191,29 @@ export const RequestForm = ({ resource }: { resource: TRequestableResource }) =>
         </div>
       ) : null}
 
+      {policy.onBehalfOfAllowed ? (
+        <div>
+          <label htmlFor="onBehalfOfEmail" className="font-medium">
+            For a teammate (optional)
+          </label>
+          <input
+            id="onBehalfOfEmail"
+            name="onBehalfOfEmail"
+            type="email"
+            autoComplete="off"
+            defaultValue={values?.onBehalfOfEmail}
+            aria-invalid={invalid("onBehalfOfEmail")}
+            aria-describedby={describedBy("onBehalfOfEmail", "on-behalf-hint")}
+            className={inputClass}
+          />
+          <p id="on-behalf-hint" className="mt-1 text-sm text-slate-600">
+            Their e-mail address, to hand this access to someone else (the next on-call). The grant is theirs, and
+            starts only once they acknowledge it. Empty: for you.
+          </p>
+          <FieldError id="onBehalfOfEmail-error" message={errors.onBehalfOfEmail} />
+        </div>
+      ) : null}
+
       <button
         type="submit"
         disabled={pending}

@@ -2,7 +2,14 @@
 
 import { revalidatePath } from "next/cache";
 import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
-import { cancelRequest, decideRequest, startDecision, ZDecideRequest, ZDecision } from "@/lib/access";
+import {
+  acknowledgeRequest,
+  cancelRequest,
+  decideRequest,
+  startDecision,
+  ZDecideRequest,
+  ZDecision,
+} from "@/lib/access";
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { dataAction, type TRefusal } from "@/lib/security/server-action-guard";
@@ -22,6 +29,22 @@ export const cancelRequestAction = dataAction(
     await cancelRequest({ actor: await requireActor(), requestId: id, context: await requestContext() });
     revalidatePath(`/requests/${id}`);
     return { ok: true };
+  },
+);
+
+/** The person a request was filed for acknowledges it (ADR 0057); their grant may then start. */
+export const acknowledgeRequestAction = dataAction(
+  failure,
+  async (requestId: unknown): Promise<{ ok: true; started: boolean } | TActionFailure> => {
+    const id = idOf(requestId);
+    if (!id) return { ok: false, message: "Invalid request.", fields: {} };
+    const { grantId } = await acknowledgeRequest({
+      actor: await requireActor(),
+      requestId: id,
+      context: await requestContext(),
+    });
+    revalidatePath(`/requests/${id}`);
+    return { ok: true, started: grantId !== null };
   },
 );
 
@@ -50,7 +73,9 @@ export const decideRequestAction = dataAction(
   failure,
   async (
     input: unknown,
-  ): Promise<{ ok: true; status: string; approvals: number; required: number } | TActionFailure> => {
+  ): Promise<
+    { ok: true; status: string; approvals: number; required: number; awaitingAcknowledgment: boolean } | TActionFailure
+  > => {
     const parsed = ZDecideRequest.safeParse(input);
     if (!parsed.success) return { ok: false, message: "Invalid decision.", fields: {} };
     const result = await decideRequest({
@@ -59,6 +84,12 @@ export const decideRequestAction = dataAction(
       context: await requestContext(),
     });
     revalidatePath(`/requests/${parsed.data.requestId}`);
-    return { ok: true, status: result.status, approvals: result.approvals, required: result.required };
+    return {
+      ok: true,
+      status: result.status,
+      approvals: result.approvals,
+      required: result.required,
+      awaitingAcknowledgment: result.awaitingAcknowledgment === true,
+    };
   },
 );

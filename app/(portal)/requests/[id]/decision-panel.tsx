@@ -54,7 +54,9 @@ export const DecisionPanel = ({
       }
       const text =
         decided.status === "APPROVED"
-          ? "Approved. The grant is created."
+          ? decided.awaitingAcknowledgment
+            ? "Approved. The grant starts when the person it is for acknowledges it."
+            : "Approved. The grant is created."
           : decided.status === "DENIED"
             ? "Denied."
             : decided.approvals >= decided.required

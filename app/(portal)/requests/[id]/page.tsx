@@ -10,6 +10,7 @@ import { isAppError } from "@/lib/errors";
 import { forbidden, notFound, redirect } from "next/navigation";
 import { RevokeButton } from "@/app/components/revoke-button";
 import { RiskSignals } from "@/app/components/risk-signals";
+import { AcknowledgePanel } from "./acknowledge-panel";
 import { CancelButton } from "./cancel-button";
 import { DecisionPanel } from "./decision-panel";
 import { When } from "@/app/components/when";
@@ -72,11 +73,14 @@ const RequestPage = async ({
     <>
       <PageHeader
         title={`${request.extendsGrantId ? `More time (+${request.durationMinutes} min): ` : ""}${request.permissions.join(", ")} on ${request.resource.name}`}
-        description={`Requested by ${request.requester.name}${request.requester.email ? ` (${request.requester.email})` : ""} on ${formatDateTime(request.createdAt)}`}
+        description={`Requested ${request.filedBy ? `by ${request.filedBy.name} for` : "by"} ${request.requester.name}${request.requester.email ? ` (${request.requester.email})` : ""} on ${formatDateTime(request.createdAt)}`}
       />
       <p className="mb-6 flex flex-wrap items-center gap-3">
         <Badge tone={STATUS_TONE[request.status]}>{request.status.toLowerCase()}</Badge>
         {request.breakGlass ? <Badge tone="red">break-glass</Badge> : null}
+        {request.awaitingAcknowledgment ? (
+          <Badge tone="amber">waits for {request.requester.name} to acknowledge</Badge>
+        ) : null}
         {request.submissionId ? (
           <Link href={`/submissions/${request.submissionId}`} className="underline">
             Part of a bundle: see all its items
@@ -221,6 +225,9 @@ const RequestPage = async ({
           </Section>
         </div>
         <div className="space-y-4">
+          {request.viewer.canAcknowledge && request.filedBy ? (
+            <AcknowledgePanel requestId={request.id} filedBy={request.filedBy.name} />
+          ) : null}
           {request.viewer.canCancel ? <CancelButton requestId={request.id} /> : null}
           {request.grant &&
           request.viewer.canRevoke &&
