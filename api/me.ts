@@ -9,6 +9,7 @@
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import {
+  acknowledgeRequest,
   cancelRequest,
   getRequestDetail,
   listMyAccess,
@@ -39,6 +40,7 @@ export const ME_ROUTES = {
   "/api/v1/me/requests": ["POST"],
   "/api/v1/me/requests/{id}": ["GET"],
   "/api/v1/me/requests/{id}/cancel": ["POST"],
+  "/api/v1/me/requests/{id}/acknowledge": ["POST"],
   "/api/v1/me/grants": ["GET"],
   "/api/v1/me/grants/{id}/end": ["POST"],
   "/api/v1/me/grants/{id}/extend": ["POST"],
@@ -130,8 +132,10 @@ const myRequest = async (actor: TUserActor, id: string) => {
       throw new AppError("NOT_FOUND", NO_SUCH_REQUEST);
     throw error;
   }
-  // An approver or reviewer may read others' requests in the portal; /me is only one's own.
-  if (!detail.viewer.isRequester) throw new AppError("NOT_FOUND", NO_SUCH_REQUEST);
+  // An approver or reviewer may read others' requests in the portal; /me is only one's own,
+  // and those one filed for a teammate (ADR 0057).
+  if (!detail.viewer.isRequester && detail.filedBy?.id !== actor.userId)
+    throw new AppError("NOT_FOUND", NO_SUCH_REQUEST);
   return {
     id: detail.id,
     status: detail.status,
@@ -144,6 +148,11 @@ const myRequest = async (actor: TUserActor, id: string) => {
     requestedStartAt: detail.requestedStartAt,
     createdAt: detail.createdAt,
     decideBy: detail.decideBy,
+    /** The person it is for, and the teammate who filed it (null: filed by that person). */
+    for: { id: detail.requester.id, name: detail.requester.name },
+    filedBy: detail.filedBy,
+    acknowledgedAt: detail.acknowledgedAt,
+    awaitingAcknowledgment: detail.awaitingAcknowledgment,
     approvals: detail.approvals,
     approvalsRequired: detail.policy.approvalsRequired,
     decisions: detail.decisions.map(({ approver, decision, comment, at }) => ({ approver, decision, comment, at })),
@@ -243,6 +252,7 @@ export const answerMe = async (
           justification: input.justification,
           ticket: input.ticket,
           startAt: input.startAt,
+          onBehalfOfEmail: input.onBehalfOfEmail,
         },
         context: audit,
       });
@@ -269,6 +279,12 @@ export const answerMe = async (
       await cancelRequest({ actor, requestId, context: audit });
       return { status: 200, body: await myRequest(actor, requestId) };
     }
+    case "/api/v1/me/requests/{id}/acknowledge": {
+      const requestId = need();
+      await myRequest(actor, requestId);
+      await acknowledgeRequest({ actor, requestId, context: audit });
+      return { status: 200, body: await myRequest(actor, requestId) };
+    }
     case "/api/v1/me/grants": {
       const mine = await listMyAccess({ actor });
       return {
@@ -278,6 +294,7 @@ export const answerMe = async (
           scheduled: mine.scheduled,
           past: mine.past.slice(0, 10),
           pending: mine.pending.map((request) => ({ ...request, link: requestLink(request.id) })),
+          toAcknowledge: mine.toAcknowledge.map((request) => ({ ...request, link: requestLink(request.id) })),
         },
       };
     }

@@ -180,6 +180,62 @@ describe("jit (the CLI as a process)", () => {
     assert.ok(await db.auditEvent.findFirst({ where: { action: "grant.credential_issued", actorId: actor.userId } }));
   });
 
+  it("files a request for a teammate (--teammate), who sees it in jit status and acknowledges it with jit ack", async () => {
+    const key = uniqueId("handover");
+    const resource = await db.resource.create({
+      data: { key, name: "Handover", environment: "production", permissions: ["read"] },
+    });
+    await db.accessPolicy.create({
+      data: {
+        resourceId: resource.id,
+        name: "handover",
+        permissions: ["read"],
+        requesterGroups: [engineers],
+        approverGroups: [uniqueId("leads")],
+        defaultDurationMinutes: 30,
+        maxDurationMinutes: 60,
+        autoApproveGroups: [engineers],
+        autoApprovePermissions: ["read"],
+        onBehalfOfAllowed: true,
+      },
+    });
+    const filer = await createActor({ groups: [engineers] });
+    const teammate = await createActor({ groups: [engineers] });
+    const filerDir = await signedIn(filer);
+    const teammateDir = await signedIn(teammate);
+    const filed = await jit(filerDir, [
+      "request",
+      key,
+      "read",
+      "--for",
+      "30m",
+      "--reason",
+      "Handing INC-9 to the next on-call",
+      "--teammate",
+      teammate.email,
+      "--json",
+    ]);
+    assert.equal(filed.code, 0, filed.stderr);
+    const { requestId, status } = JSON.parse(filed.stdout) as { requestId: string; status: string };
+    assert.equal(status, "PENDING", "never auto-approved for someone else");
+
+    const listed = await jit(teammateDir, ["status"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`Filed for you[\\s\\S]*${requestId}[\\s\\S]*by ${filer.name}`));
+    // The filer cannot acknowledge for them.
+    assert.notEqual((await jit(filerDir, ["ack", requestId])).code, 0);
+    assert.equal((await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).acknowledgedAt, null);
+
+    const acknowledged = await jit(teammateDir, ["ack", requestId]);
+    assert.equal(acknowledged.code, 0, acknowledged.stderr);
+    assert.match(acknowledged.stdout, /Acknowledged: waiting for approval/);
+    const row = await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } });
+    assert.deepEqual(
+      [row.requesterId, row.filedById, row.acknowledgedAt !== null],
+      [teammate.userId, filer.userId, true],
+    );
+  });
+
   it("exits 2 on usage errors, 3 when not signed in, 4 for an unknown resource, 5 with no active grant", async () => {
     const empty = mkdtempSync(path.join(tmpdir(), "jit-cli-test-"));
     assert.equal((await jit(empty, ["request", "x"])).code, 2);

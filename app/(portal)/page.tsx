@@ -171,6 +171,18 @@ const MyAccessPage = async () => {
           </ul>
         )}
       </Section>
+      {access.toAcknowledge.length > 0 ? (
+        <Section title="Filed for you">
+          <ul className="space-y-2" aria-label="Filed for you">
+            {access.toAcknowledge.map((request) => (
+              <li key={request.id} className="rounded-md border border-amber-300 bg-amber-50 p-3">
+                {requestLink(request.id, `${request.permissions.join(", ")} on ${request.resourceName}`)} · filed by{" "}
+                {request.filedBy} · nothing starts until you acknowledge it
+              </li>
+            ))}
+          </ul>
+        </Section>
+      ) : null}
       <Section title="Pending requests">
         {access.pending.length === 0 ? (
           <Empty>No requests waiting for a decision. Approvers are told when you submit one.</Empty>

@@ -284,6 +284,7 @@ const submitRequest = async (api, resource, permissions, values) =>
         ...(values.ticket ? { ticket: values.ticket } : {}),
         ...(values.at ? { startAt: parseAt(values.at) } : {}),
         ...(values.policy ? { policyId: values.policy } : {}),
+        ...(values.teammate ? { onBehalfOfEmail: values.teammate } : {}),
       },
     })
   ).body;
@@ -415,10 +416,12 @@ const COMMANDS = {
   },
   request: {
     usage:
-      'jit request <resource> <permission...> --for 30m --reason "..." [--ticket INC-1] [--at 14:00] [--wait] [--timeout 15m] [--policy ID]',
-    summary: "Ask for access; with --wait, wait for the decision and exit 0 only once the grant is active.",
+      'jit request <resource> <permission...> --for 30m --reason "..." [--ticket INC-1] [--at 14:00] [--wait] [--timeout 15m] [--policy ID] [--teammate EMAIL]',
+    summary:
+      "Ask for access; with --wait, wait for the decision and exit 0 only once the grant is active. --teammate files it for someone else, who acknowledges it (jit ack).",
     options: {
       for: { type: "string" },
+      teammate: { type: "string" },
       reason: { type: "string" },
       ticket: { type: "string" },
       at: { type: "string" },
@@ -438,6 +441,7 @@ const COMMANDS = {
         out(
           `Request ${bold(created.requestId)}: ${created.status === "APPROVED" ? green("approved") : yellow("waiting for approval")}`,
         );
+        if (values.teammate) out(`Filed for ${values.teammate}: nothing starts until they acknowledge it (jit ack).`);
         out(`Approvers decide at ${created.link}`);
       }
       if (!values.wait) {
@@ -457,6 +461,25 @@ const COMMANDS = {
       return waitFor(api, positionals[0], values.timeout ? parseDuration(values.timeout) : 60, json);
     },
   },
+  ack: {
+    usage: "jit ack <request>",
+    summary: "Acknowledge a request a teammate filed for you; its grant starts once it is also approved.",
+    options: {},
+    run: async ({ positionals, json }) => {
+      if (!positionals[0]) throw new CliError("Name the request id.", EXIT.USAGE);
+      const { api } = await session();
+      const { body } = await api(`/api/v1/me/requests/${encodeURIComponent(positionals[0])}/acknowledge`, {
+        method: "POST",
+      });
+      if (json) return (out(JSON.stringify(body)), EXIT.OK);
+      out(
+        body.grant
+          ? `Acknowledged: ${green(`grant ${body.grant.status}`)} until ${utc(body.grant.expiresAt)}`
+          : `Acknowledged: ${yellow("waiting for approval")} at ${body.link}`,
+      );
+      return EXIT.OK;
+    },
+  },
   status: {
     usage: "jit status",
     summary: "Your active and scheduled grants and pending requests.",
@@ -470,6 +493,15 @@ const COMMANDS = {
       out(bold("Active"));
       out(body.active.length ? body.active.map(line).join("\n") : dim("  none"));
       if (body.scheduled.length) out(`${bold("Scheduled")}\n${body.scheduled.map(line).join("\n")}`);
+      if (body.toAcknowledge?.length)
+        out(
+          `${bold("Filed for you (jit ack <request>)")}\n${body.toAcknowledge
+            .map(
+              (request) =>
+                `  ${request.id}  ${request.resourceName} ${request.permissions.join(", ")}  by ${request.filedBy}`,
+            )
+            .join("\n")}`,
+        );
       out(bold("Pending requests"));
       out(
         body.pending.length

@@ -23,6 +23,10 @@ export type TMyRequest = {
   durationMinutes: number;
   status: string;
   createdAt: Date;
+  /** The teammate who filed it for this person (ADR 0057), or null. */
+  filedBy: string | null;
+  /** Filed for this person, not acknowledged yet, still in its window: nothing starts without them. */
+  awaitingAcknowledgment: boolean;
 };
 
 /** The signed-in person's own grants and requests; scoped by the actor in the `where`. */
@@ -42,7 +46,11 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
       where: { requesterId: options.actor.userId },
       orderBy: { createdAt: "desc" },
       take: 50,
-      include: { resource: { select: { key: true, name: true } } },
+      include: {
+        resource: { select: { key: true, name: true } },
+        filedBy: { select: { name: true } },
+        grant: { select: { id: true } },
+      },
     }),
   ]);
   const mine: TMyGrant[] = grants.map((grant) => ({
@@ -67,6 +75,12 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
     durationMinutes: request.durationMinutes,
     status: request.status,
     createdAt: request.createdAt,
+    filedBy: request.filedBy?.name ?? null,
+    awaitingAcknowledgment:
+      request.filedById !== null &&
+      request.acknowledgedAt === null &&
+      request.decideBy > now &&
+      (request.status === "PENDING" || (request.status === "APPROVED" && request.grant === null)),
   }));
   // The resources this person asked for most recently, newest first: the quickest way back.
   const recent = new Map<string, string>();
@@ -77,6 +91,8 @@ export const listMyAccess = async (options: { actor: TUserActor; now?: Date }) =
     scheduled: mine.filter((grant) => grant.status === "scheduled"),
     past: mine.filter((grant) => grant.status === "expired" || grant.status === "revoked"),
     pending: myRequests.filter((request) => request.status === "PENDING"),
+    /** Filed for this person by a teammate, waiting for their one-click acknowledgment (ADR 0057). */
+    toAcknowledge: myRequests.filter((request) => request.awaitingAcknowledgment),
     history: myRequests.filter((request) => request.status !== "PENDING"),
   };
 };

@@ -10,6 +10,8 @@ export const ZMeCreateRequest = z.strictObject({
   startAt: z.iso.datetime({ offset: true }).optional(),
   /** Needed only when more than one of the person's policies on the resource allows the permissions. */
   policyId: z.string().min(1).max(64).optional(),
+  /** For a teammate, where the policy allows it (ADR 0057): their e-mail address. */
+  onBehalfOfEmail: z.string().max(320).optional(),
 });
 
 export const ZMeExtend = z.strictObject({ minutes: z.number().int(), justification: z.string().max(2000) });

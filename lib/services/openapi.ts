@@ -138,6 +138,16 @@ export const buildOpenApiDocument = () => {
         responses: { "200": answer("The request, cancelled"), ...meErrors },
       },
     },
+    "/api/v1/me/requests/{id}/acknowledge": {
+      post: {
+        tags: ENGINEERS,
+        summary:
+          "Acknowledge a request a teammate filed for the caller (ADR 0057): its grant starts once it is also approved",
+        security: person,
+        parameters: [id],
+        responses: { "200": answer("The request, acknowledged (with its grant if it was approved)"), ...meErrors },
+      },
+    },
     "/api/v1/me/grants": {
       get: {
         tags: ENGINEERS,
