@@ -119,7 +119,11 @@ test("an admin connects prod-postgres to a PostgreSQL target; the engineer's app
   // The backend was terminated: pg reports it as such, or as a connection that is no longer queryable.
   expect(sessionError).toMatch(/terminat|connection error/i);
   await session.end().catch(() => undefined);
-  await expect(psql(url, "select 1")).rejects.toThrow(/does not exist|password authentication failed/);
+  // Refused however far the end has gone: NOLOGIN comes first, the drop of the role after it
+  // (docs/decisions/0050-postgres-connector-ends-access-first.md).
+  await expect(psql(url, "select 1")).rejects.toThrow(
+    /does not exist|password authentication failed|is not permitted to log in/,
+  );
   await pia.goBack();
   await expect(async () => {
     await pia.reload();
