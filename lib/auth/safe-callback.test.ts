@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isAcceptableCallbackUrl, safeCallbackPath, safeRedirectUrl } from "./safe-callback";
+import { isAcceptableCallbackUrl, isAcceptableErrorCode, safeCallbackPath, safeRedirectUrl } from "./safe-callback";
 
 const APP = "https://access.example.com";
 
@@ -51,5 +51,13 @@ describe("callbackUrls next-auth would answer with a 500 are recognised", () => 
       assert.equal(isAcceptableCallbackUrl(ok, APP), true, ok);
     for (const bad of ["\u0000", "\ud8fd\udfc7", "javascript:alert(1)", "x", "ftp://x"])
       assert.equal(isAcceptableCallbackUrl(bad, APP), false, JSON.stringify(bad));
+  });
+
+  it("accepts next-auth's own error codes and refuses text a Location header cannot carry", () => {
+    for (const ok of ["", "OAuthSignin", "AccessDenied", "Configuration", "Verification"])
+      assert.equal(isAcceptableErrorCode(ok), true, ok);
+    // Found by the hostile-input suite (seed 196068928): U+0100 made the redirect a 500.
+    for (const bad of ["\u0100", "a b", "\u0000", "x".repeat(65), "<script>"])
+      assert.equal(isAcceptableErrorCode(bad), false, JSON.stringify(bad));
   });
 });

@@ -46,3 +46,11 @@ export const isAcceptableCallbackUrl = (value: string, appUrl: string): boolean 
     return false;
   }
 };
+
+/**
+ * Whether next-auth 4 can pass an `error` query parameter on to the error page: it puts the
+ * value into the redirect's Location header unencoded, so a character outside Latin-1 makes
+ * the header invalid and the answer a 500. Its own codes are plain words ("OAuthSignin",
+ * "AccessDenied"); anything else is refused by the route first.
+ */
+export const isAcceptableErrorCode = (value: string): boolean => /^[A-Za-z0-9_-]{0,64}$/.test(value);

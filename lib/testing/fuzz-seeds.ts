@@ -10,4 +10,8 @@ export const FUZZ_REGRESSION_SEEDS: ReadonlyArray<{ seed: number; found: string 
   { seed: 1686948556, found: "a form field named __proto__ broke the refusal's echo: a 500 (server actions)" },
   { seed: 1817356345, found: "a NUL in a query parameter reached PostgreSQL (22021): a 500 (pages)" },
   { seed: 1914868199, found: "the tests' flight reader missed length-prefixed text rows (server actions)" },
+  {
+    seed: 196068928,
+    found: "/api/auth/error?error=%C4%80: next-auth put U+0100 into a Location header, a 500 (pages)",
+  },
 ];

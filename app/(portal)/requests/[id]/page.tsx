@@ -225,8 +225,14 @@ const RequestPage = async ({
           </Section>
         </div>
         <div className="space-y-4">
-          {request.viewer.canAcknowledge && request.filedBy ? (
-            <AcknowledgePanel requestId={request.id} filedBy={request.filedBy.name} />
+          {/* Stays mounted after the acknowledgment, so its announcement survives the refresh. */}
+          {request.filedBy &&
+          (request.viewer.canAcknowledge || (request.viewer.isRequester && request.acknowledgedAt)) ? (
+            <AcknowledgePanel
+              requestId={request.id}
+              filedBy={request.filedBy.name}
+              acknowledged={!request.viewer.canAcknowledge}
+            />
           ) : null}
           {request.viewer.canCancel ? <CancelButton requestId={request.id} /> : null}
           {request.grant &&

@@ -1,6 +1,6 @@
 import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
-import { isAcceptableCallbackUrl } from "@/lib/auth/safe-callback";
+import { isAcceptableCallbackUrl, isAcceptableErrorCode } from "@/lib/auth/safe-callback";
 import { getAuthOptions, requestContext } from "@/lib/auth/next-auth-options";
 import { limitSignInRequest } from "@/lib/auth/sign-in-limits";
 import { getConfig } from "@/lib/config";
@@ -26,6 +26,15 @@ const refuseCallbackUrl = (request: NextRequest): Response | null => {
   );
 };
 
+/** An `error` parameter next-auth would turn into an invalid Location header (a 500): a 400 instead. */
+const refuseErrorCode = (request: NextRequest): Response | null =>
+  request.nextUrl.searchParams.getAll("error").every(isAcceptableErrorCode)
+    ? null
+    : Response.json(
+        { error: "invalid_request", message: "error must be one of next-auth's error codes (letters and digits)." },
+        { status: 400, headers: { "cache-control": "no-store" } },
+      );
+
 // Sign-in starts and IdP callbacks are limited per client IP first (lib/auth/sign-in-limits.ts),
 // then a callbackUrl next-auth cannot use is refused. Options are built per request so that
 // `next build` never reads configuration.
@@ -33,7 +42,8 @@ const handler = async (request: NextRequest, context: TContext) => {
   const [action] = (await context.params).nextauth;
   const refusal =
     (await limitSignInRequest({ method: request.method, action, context: await requestContext() })) ??
-    refuseCallbackUrl(request);
+    refuseCallbackUrl(request) ??
+    refuseErrorCode(request);
   return refusal ?? NextAuth(request, context, getAuthOptions());
 };
 
