@@ -8,7 +8,8 @@
  *   the outbox relay's and senders' progress (`OutboxJob.dispatchedAt/attempts/lastError`,
  *   `Notification.emailSentAt/chatSentAt`, `WebhookDelivery.attempts/lastStatus/lastError/
  *   deliveredAt`), since the worker runs during the e2e suite;
- * - rows only the chat worker writes, whenever its job for an earlier request runs: every
+ * - rows only a worker writes, whenever its job for an earlier test runs: the warning latch
+ *   before a grant ends (`GrantLifecycleEvent` of kind WARNED), and, from the chat worker, every
  *   `ChatMessage` (the Slack messages it posts and edits), and the `SlackUserLink` rows its
  *   e-mail lookup caches (source "email"; a person's own link, source "explicit", is compared);
  * - rows appended to the trail of a refusal, which is audited by design: new `AuditEvent`
@@ -29,6 +30,9 @@ const IGNORED_COLUMNS: Record<string, string[]> = {
 const WORKER_ROWS: Record<string, string> = {
   ChatMessage: "true",
   SlackUserLink: `"source" = 'email'`,
+  // The warning latch before a grant's end: only the lifecycle worker writes it, at its time,
+  // and it changes nothing else (a refusal that ended a grant would still change `Grant`).
+  GrantLifecycleEvent: `"kind" = 'WARNED'`,
 };
 /** Notices the worker's grant lifecycle and request expiry write (lib/access/lifecycle.ts). */
 const WORKER_NOTICE_KINDS = new Set([

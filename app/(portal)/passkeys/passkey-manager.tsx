@@ -85,12 +85,14 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
   const router = useRouter();
   const nameId = useId();
   const hintId = useId();
-  const [name, setName] = useState("Passkey");
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<TNotice>(null);
   const [added, setAdded] = useState(false);
 
-  const add = async () => {
+  // The name is read from the form, not from state: text typed before the page hydrated (a fast
+  // user, a test) is what the field shows, so it is what gets saved.
+  const add = async (form: HTMLFormElement) => {
+    const name = String(new FormData(form).get("name") ?? "");
     setAdded(false);
     // Checked before the device prompt: a refused name after it would strand a credential.
     if (name.trim().length === 0) return setNotice({ tone: "error", text: "Give the passkey a name." });
@@ -126,7 +128,8 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
     setNotice(noticeFor(result));
     if (result.ok) {
       setAdded(true);
-      setName("Passkey");
+      const field = form.elements.namedItem("name");
+      if (field instanceof HTMLInputElement) field.value = "Passkey";
       router.refresh();
     }
   };
@@ -134,7 +137,7 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setBusy(true);
-    void add().finally(() => setBusy(false));
+    void add(event.currentTarget).finally(() => setBusy(false));
   };
 
   return (
@@ -153,8 +156,7 @@ export const AddPasskeyForm = ({ returnTo }: { returnTo: string | null }) => {
         <input
           id={nameId}
           name="name"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
+          defaultValue="Passkey"
           required
           maxLength={60}
           aria-describedby={hintId}
