@@ -146,10 +146,11 @@ describe("worker process (real Redis and PostgreSQL)", () => {
     const queue = new Queue("maintenance", { connection: queueConnection(), prefix: queuePrefix() });
     try {
       // The previous test's run upserted them too: still one each.
-      assert.equal(await queue.getJobSchedulersCount(), 8);
+      assert.equal(await queue.getJobSchedulersCount(), 9);
       for (const name of [
         "requests.expire",
         "requests.escalate",
+        "reviews.sweep",
         "lifecycle.reconcile",
         "replica-changes.prune",
         "usage-signals.prune",

@@ -54,6 +54,8 @@ const ensureSchedules = async (): Promise<void> => {
   await scheduleRepeating("requests.expire", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
   // The fallback of the delayed request.escalate jobs (ADR 0055), re-derived from PostgreSQL.
   await scheduleRepeating("requests.escalate", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
+  // Access reviews: close at the deadline, remind a day before (ADR 0058).
+  await scheduleRepeating("reviews.sweep", {}, { everyMs: EXPIRE_REQUESTS_EVERY_MS });
   await scheduleRepeating("lifecycle.reconcile", {}, { everyMs: RECONCILE_EVERY_MS });
   await scheduleRepeating("replica-changes.prune", {}, { everyMs: PRUNE_REPLICA_CHANGES_EVERY_MS });
   await scheduleRepeating("usage-signals.prune", {}, { everyMs: PRUNE_USAGE_SIGNALS_EVERY_MS });

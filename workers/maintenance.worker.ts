@@ -4,6 +4,7 @@ import { anchorChainHead } from "../lib/audit/anchors/anchor-chain-head";
 import { pruneSessions } from "../lib/auth/prune-sessions";
 import { detectDrift } from "../lib/provisioning";
 import type { TQueueHandlers } from "../lib/queue/runtime";
+import { sweepReviews } from "../lib/reviews";
 import { pruneReplicaChanges } from "../lib/services/prune-replica-changes";
 import { pruneUsageSignals } from "../lib/signals/prune-usage-signals";
 
@@ -22,4 +23,7 @@ export const maintenanceHandlers: TQueueHandlers<"maintenance"> = {
     await escalateRequest({ requestId });
   },
   "requests.escalate": async () => escalateDueRequests({}),
+  "reviews.sweep": async () => {
+    await sweepReviews();
+  },
 };

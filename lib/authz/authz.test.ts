@@ -186,4 +186,42 @@ describe("authorization", () => {
       assert.equal(can(bob, "request.decide"), false);
     });
   });
+
+  describe("access reviews (ADR 0058)", () => {
+    const owner = person("olga", ["db-approvers"]);
+    const scope = (...approverGroups: string[][]) => ({ type: "review-scope" as const, approverGroups });
+    const review = { type: "review" as const, id: "r1", createdById: "olga", reviewerIds: ["rita"] };
+    const rita = person("rita", ["engineers"]);
+
+    it("lets security and administrators start any review, an approver only of the policies they approve", () => {
+      assert.equal(can(security, "review.start", scope(["other"])), true);
+      assert.equal(can(admin, "review.start", scope(["other"])), true);
+      assert.equal(can(owner, "review.start", scope(["db-approvers"], ["x", "db-approvers"])), true);
+      assert.equal(
+        can(owner, "review.start", scope(["db-approvers"], ["web-approvers"])),
+        false,
+        "one policy is not theirs",
+      );
+      assert.equal(can(owner, "review.start", scope()), false, "no policies, nothing owned");
+      assert.equal(can(engineer, "review.start", scope(["engineers-approvers"])), false);
+      assert.equal(can(security, "review.start"), false, "a scope is needed");
+    });
+
+    it("shows a review to its starter, its reviewers, security and administrators only", () => {
+      for (const actor of [owner, rita, security, admin])
+        assert.equal(can(actor, "review.read", review), true, actor.name);
+      assert.equal(can(engineer, "review.read", review), false);
+    });
+
+    it("lets only its reviewers decide, not its starter, security or administrators", () => {
+      assert.equal(can(rita, "review.decide", review), true);
+      for (const actor of [owner, security, admin, engineer])
+        assert.equal(can(actor, "review.decide", review), false, actor.name);
+    });
+
+    it("lets its starter, security and administrators close it, not a reviewer", () => {
+      for (const actor of [owner, security, admin]) assert.equal(can(actor, "review.close", review), true, actor.name);
+      assert.equal(can(rita, "review.close", review), false);
+    });
+  });
 });

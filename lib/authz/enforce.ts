@@ -21,7 +21,7 @@ export const recordDenial = async (options: {
     actorId: actor.userId,
     action: "authz.denied",
     targetType: target?.type ?? null,
-    targetId: target?.id ?? null,
+    targetId: target && "id" in target ? target.id : null,
     outcome: "DENIED",
     reason: `not allowed: ${action}`,
     details: { permission: action },

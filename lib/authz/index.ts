@@ -64,6 +64,10 @@ export const ACTIONS = [
   "delegation.create",
   "delegation.end",
   "request.acknowledge",
+  "review.start",
+  "review.read",
+  "review.decide",
+  "review.close",
 ] as const;
 export type TAction = (typeof ACTIONS)[number];
 
@@ -90,6 +94,10 @@ export type TTarget =
   | { type: "submission"; id: string; requesterId: string; approverGroups: string[] }
   | { type: "grant"; id: string; subjectId: string }
   | { type: "delegation"; id: string; delegatorId: string }
+  /** An access review campaign (ADR 0058): who started it and who reviews it. */
+  | { type: "review"; id: string; createdById: string; reviewerIds: string[] }
+  /** The policies a review would cover, by their approver groups (one list per policy). */
+  | { type: "review-scope"; approverGroups: string[][] }
   | undefined;
 
 export const rolesForGroups = (groups: readonly string[]): TRole[] => {
@@ -214,6 +222,28 @@ const RULES: Record<TAction, TRule> = {
   // administrators included (docs/connectors.md).
   "grant.credential": (actor, target) =>
     target?.type === "grant" && actor.kind === "user" && actor.userId === target.subjectId,
+  // Access reviews (ADR 0058): security and administrators review any policies; an approver,
+  // as the policies' owner, only policies they approve (each chosen policy names one of their groups).
+  "review.start": (actor, target) =>
+    target?.type === "review-scope" &&
+    (hasRole(actor, "security") ||
+      hasRole(actor, "admin") ||
+      (actor.kind === "user" &&
+        target.approverGroups.length > 0 &&
+        target.approverGroups.every((groups) => groups.some((group) => actor.groups.includes(group))))),
+  "review.read": (actor, target) =>
+    target?.type === "review" &&
+    (hasRole(actor, "security") ||
+      hasRole(actor, "admin") ||
+      (actor.kind === "user" && (actor.userId === target.createdById || target.reviewerIds.includes(actor.userId)))),
+  // Only its reviewers, whatever their roles; never one's own eligibility (checked per item).
+  "review.decide": (actor, target) =>
+    target?.type === "review" && actor.kind === "user" && target.reviewerIds.includes(actor.userId),
+  "review.close": (actor, target) =>
+    target?.type === "review" &&
+    (hasRole(actor, "security") ||
+      hasRole(actor, "admin") ||
+      (actor.kind === "user" && actor.userId === target.createdById)),
   // Post-incident sign-off of a break-glass grant: security reviewers, never for their own.
   "breakglass.review": (actor, target) =>
     target?.type === "grant" &&

@@ -41,6 +41,7 @@ const cases: { [N in TJobName]: { good: unknown[]; bad: unknown[] } } = {
     bad: [{}, { requestId: "x" }, { requestId: GRANT_ID, now: 1 }],
   },
   "requests.escalate": { good: [{}], bad: [null, { requestId: GRANT_ID }] },
+  "reviews.sweep": { good: [{}], bad: [null, { reviewId: GRANT_ID }] },
   "chat.sync": {
     good: [
       { requestId: GRANT_ID, provider: "slack" },

@@ -73,6 +73,7 @@ export const JOBS = {
   "provisioning.drift": { queue: "maintenance", schema: ZSessionsPrunePayload },
   "request.escalate": { queue: "maintenance", schema: ZRequestJobPayload },
   "requests.escalate": { queue: "maintenance", schema: ZSessionsPrunePayload },
+  "reviews.sweep": { queue: "maintenance", schema: ZSessionsPrunePayload },
 } as const satisfies Record<string, TJobDefinition>;
 
 export type TJobName = keyof typeof JOBS;

@@ -38,6 +38,7 @@ const recorder = (work: () => Promise<unknown> = async () => "ok") => {
     "provisioning.drift": async () => undefined,
     "request.escalate": async () => undefined,
     "requests.escalate": async () => undefined,
+    "reviews.sweep": async () => undefined,
   };
   return { calls, handlers };
 };
