@@ -11,18 +11,36 @@ const ROLES = [
   },
   {
     name: "Bob Approver",
-    nav: ["My access", "Request", "Approvals", "Delegation", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
+    nav: [
+      "My access",
+      "Request",
+      "Approvals",
+      "Delegation",
+      "Reviews",
+      "Passkeys",
+      "My devices",
+      /^Notifications( \d+ unread)?$/,
+    ],
     denied: ["/admin", "/security"],
   },
   {
     name: "Sam Security",
-    nav: ["My access", "Request", "Security", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
+    nav: ["My access", "Request", "Reviews", "Security", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
     denied: ["/admin", "/approvals"],
   },
   // Administrators read the Security area too (docs/decisions/0010-security-area.md).
   {
     name: "Ada Admin",
-    nav: ["My access", "Request", "Security", "Admin", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
+    nav: [
+      "My access",
+      "Request",
+      "Reviews",
+      "Security",
+      "Admin",
+      "Passkeys",
+      "My devices",
+      /^Notifications( \d+ unread)?$/,
+    ],
     denied: ["/approvals"],
   },
 ];

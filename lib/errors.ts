@@ -63,6 +63,23 @@ export const errorResponse = (error: AppError, extra: Record<string, unknown> = 
     },
   );
 
+/** A route handler's answer to what it threw: an AppError (or an unavailable database) as its HTTP answer; anything else is a bug and is rethrown. */
+export const answerError = (error: unknown): Response => {
+  const known = asAppError(error);
+  if (known) return errorResponse(known);
+  throw error;
+};
+
+/** A file download: never cached, saved under `filename` (which the caller keeps to safe characters). */
+export const downloadResponse = (body: BodyInit, options: { contentType: string; filename: string }): Response =>
+  new Response(body, {
+    headers: {
+      "content-type": options.contentType,
+      "content-disposition": `attachment; filename="${options.filename}"`,
+      "cache-control": "no-store",
+    },
+  });
+
 /** Extra response headers for an AppError: Retry-After when it has one. */
 export const appErrorHeaders = (error: AppError): Record<string, string> =>
   error.retryAfterSeconds !== undefined ? { "retry-after": String(error.retryAfterSeconds) } : {};

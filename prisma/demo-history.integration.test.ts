@@ -92,6 +92,16 @@ describe("the demo's month of history", () => {
          and not exists (select 1 from "GrantLifecycleEvent" e where e."grantId" = g.id and e.kind = 'EXPIRED')`,
     );
     assert.equal(unended.n, 0);
+    // An access review under way: some people certified with a passkey, the rest for Carol.
+    const review = await one<{ items: number; decided: number; open: number }>(
+      `select count(*)::int as items, count(i."verdict")::int as decided,
+              count(*) filter (where r."closedAt" is null)::int as open
+         from "AccessReview" r join "AccessReviewItem" i on i."reviewId" = r.id`,
+    );
+    assert.ok(
+      review.items > review.decided && review.decided > 0 && review.open === review.items,
+      JSON.stringify(review),
+    );
   });
 
   it("binds every decision to a passkey assertion, none by the requester", async () => {

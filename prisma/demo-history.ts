@@ -37,6 +37,7 @@ import { getConfig } from "../lib/config";
 import { db } from "../lib/db";
 import { AppError } from "../lib/errors";
 import { DEMO_USERS } from "../lib/dev-idp/demo-users";
+import { decideReview, startReview, startReviewDecision } from "../lib/reviews";
 import { createSoftwareAuthenticator, type TSoftwareAuthenticator } from "../lib/testing/software-authenticator";
 import { finishPasskeyRegistration, startPasskeyRegistration } from "../lib/webauthn";
 
@@ -512,6 +513,41 @@ export const seedDemoHistory = async (options: { now?: Date; days?: number } = {
       });
     });
   }
+
+  // An access review of who may request production PostgreSQL (ADR 0058), started two days ago
+  // by Sam; Ivy has certified the people she knows, Carol has the rest to do.
+  const reviewState: { reviewId?: string } = {};
+  step(new Date(now.getTime() - 2 * DAY), "access review start", async () => {
+    const context = contextOf("demo-sam");
+    // The reviewers are known to the portal from a sign-in.
+    await signIn("demo-carol", contextOf("demo-carol"));
+    await signIn("history-ivy", contextOf("history-ivy"));
+    const actor = await signIn("demo-sam", context);
+    const started = await startReview({
+      actor,
+      context,
+      input: {
+        name: "Quarterly: who may request production PostgreSQL",
+        policyIds: ["read", "write", "admin"].map((name) => policyId("prod-postgres", name)),
+        reviewerEmails: [person("demo-carol").email, person("history-ivy").email],
+        deadline: new Date(now.getTime() + 7 * DAY).toISOString(),
+        usageDays: 90,
+      },
+    });
+    reviewState.reviewId = started.reviewId;
+  });
+  step(new Date(now.getTime() - DAY), "access review verdicts", async () => {
+    const reviewId = reviewState.reviewId as string;
+    const context = contextOf("history-ivy");
+    const actor = await signIn("history-ivy", context);
+    const passkey = await passkeyOf("history-ivy", actor);
+    const items = (
+      await db.accessReviewItem.findMany({ where: { reviewId, grantsInPeriod: { gt: 0 } }, orderBy: { id: "asc" } })
+    ).map((item) => ({ itemId: item.id, verdict: "CERTIFY" as const, reason: "Used it this quarter" }));
+    if (items.length === 0) return;
+    const challenge = await startReviewDecision({ actor, context, input: { reviewId, items } });
+    await decideReview({ actor, context, input: { reviewId, items, assertion: passkey.assert(challenge) } });
+  });
 
   // Requests nobody decided lapse at their deadline, swept as the worker would each hour.
   for (let hour = 1; hour * HOUR < days * DAY; hour += 1) {

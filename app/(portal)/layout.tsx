@@ -20,6 +20,9 @@ const PortalLayout = async ({ children }: { children: ReactNode }) => {
   ];
   if (can(actor, "approvals.view")) items.push({ href: "/approvals", label: "Approvals" });
   if (can(actor, "delegation.create")) items.push({ href: "/delegations", label: "Delegation" });
+  // Who starts reviews (security, administrators, approvers for their policies); a reviewer
+  // outside these roles opens theirs from the notice.
+  if (can(actor, "security.view") || can(actor, "approvals.view")) items.push({ href: "/reviews", label: "Reviews" });
   if (can(actor, "security.view")) items.push({ href: "/security", label: "Security" });
   if (can(actor, "admin.view")) items.push({ href: "/admin", label: "Admin" });
   items.push({ href: "/passkeys", label: "Passkeys" });

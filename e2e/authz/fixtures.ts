@@ -304,6 +304,33 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     select: { id: true },
   });
   const bundles = { bundleId: bundle.id, submissionId: submission.id, submittedRequestId: submittedRequest.id };
+  // An access review Owen started of the matrix's policy, Bob its one reviewer, Owen's own
+  // eligibility its one item (ADR 0058).
+  const review = await db.accessReview.create({
+    data: {
+      name: "Authorization matrix review",
+      createdById: other.id,
+      reviewerIds: [people.approver.userId as string],
+      policyIds: [policy.id],
+      usageSince: new Date(Date.now() - 90 * 86_400_000),
+      deadline: new Date(Date.now() + 7 * 86_400_000),
+      items: {
+        create: [
+          {
+            policyId: policy.id,
+            resourceKey: resource.key,
+            policyName: policy.name,
+            subjectId: other.id,
+            groups: ["engineers"],
+            groupsSource: "sign-in",
+            grantsInPeriod: 0,
+          },
+        ],
+      },
+    },
+    select: { id: true, items: { select: { id: true } } },
+  });
+  const reviews = { reviewId: review.id, itemId: review.items[0]?.id ?? "" };
   const exported = await admin.get("/admin/policies/export?format=yaml");
   if (exported.status() !== 200) throw new Error(`matrix setup: catalog export answered ${exported.status()}`);
 
@@ -350,6 +377,7 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     spareResourceKey: spare.resource.key,
     sparePolicyId: spare.policy.id,
     bundles,
+    reviews,
     otherUserId: other.id,
     spareUserId: spareUser.id,
     requests,

@@ -60,6 +60,8 @@ export type TFixtures = {
   sparePolicyId: string;
   /** A bundle engineers may request, and Owen's pending submission of it (db-approvers decide). */
   bundles: { bundleId: string; submissionId: string; submittedRequestId: string };
+  /** An access review Owen started, Bob its reviewer, Owen's eligibility its one item. */
+  reviews: { reviewId: string; itemId: string };
   otherUserId: string;
   /** Nobody's role: the administrator deactivates this person. */
   spareUserId: string;
@@ -327,6 +329,20 @@ const PAGES: TPageRow[] = [
   },
   {
     kind: "page",
+    route: "/reviews",
+    name: "access reviews one may see, and the form to start one",
+    path: () => "/reviews",
+    cells: pageCells(allPeople("ok")),
+  },
+  {
+    kind: "page",
+    route: "/reviews/[id]",
+    name: "an access review: its reviewers, its starter, security and administrators",
+    path: (fx) => `/reviews/${fx.reviews.reviewId}`,
+    cells: pageCells({ engineer: "not_found", approver: "ok", security: "ok", admin: "ok" }),
+  },
+  {
+    kind: "page",
     route: "/notifications",
     name: "one's own notifications, and nobody else's",
     path: () => "/notifications",
@@ -528,6 +544,14 @@ const ROUTES: TRouteRow[] = [
     method: "GET",
     path: () => "/admin/policies/export?format=json",
     cells: withSignedOut(401, { engineer: 403, approver: 403, security: 403, admin: 200 }),
+  },
+  {
+    kind: "route",
+    route: "/reviews/[id]/export",
+    name: "an access review's CSV export",
+    method: "GET",
+    path: (fx) => `/reviews/${fx.reviews.reviewId}/export`,
+    cells: withSignedOut(401, { engineer: 404, approver: 200, security: 200, admin: 200 }),
   },
   {
     kind: "route",
@@ -890,6 +914,58 @@ const ACTIONS: TActionRow[] = [
     kind: "action",
     action: A("(portal)/delegations/actions.ts", "endDelegationAction"),
     name: "end a delegation that does not exist",
+    args: () => ["0197a000-0000-7000-8000-000000000000"],
+    cells: actionCells(allPeople("not_found")),
+  },
+  // Access reviews (ADR 0058): security, administrators and a policy's approvers start them;
+  // only a review's reviewers decide; a review nobody may see is a missing one.
+  {
+    kind: "action",
+    action: A("(portal)/reviews/actions.ts", "startReviewAction"),
+    name: "start a review with a reviewer who never signed in",
+    args: (fx) => [
+      null,
+      form({
+        name: "Matrix review",
+        policyIds: fx.policyId,
+        reviewerEmails: "nobody@example.com",
+        deadline: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 16),
+        usageDays: "30",
+        tzOffsetMinutes: "0",
+      }),
+    ],
+    // Bob approves the matrix's policy, so he may review it.
+    cells: actionCells({ engineer: "forbidden", approver: "invalid", security: "invalid", admin: "invalid" }),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/reviews/actions.ts", "startReviewDecisionAction"),
+    name: "start recording a verdict in a review",
+    args: (fx) => [{ reviewId: fx.reviews.reviewId, items: [{ itemId: fx.reviews.itemId, verdict: "CERTIFY" }] }],
+    cells: actionCells({ engineer: "not_found", approver: "ok", security: "forbidden", admin: "forbidden" }),
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/reviews/actions.ts", "decideReviewAction"),
+    name: "record a verdict in a review (assertion signed by nobody)",
+    args: (fx) => [
+      {
+        reviewId: fx.reviews.reviewId,
+        items: [{ itemId: fx.reviews.itemId, verdict: "CERTIFY" }],
+        assertion: FAKE_ASSERTION,
+      },
+    ],
+    // The reviewer is authorized; the passkey confirmation is what is missing.
+    cells: actionCells({ engineer: "not_found", approver: "step_up", security: "forbidden", admin: "forbidden" }),
+    unchanged: async (fx, db) =>
+      (await db.accessReviewItem.findUniqueOrThrow({ where: { id: fx.reviews.itemId } })).verdict,
+    auditsNotFound: true,
+  },
+  {
+    kind: "action",
+    action: A("(portal)/reviews/actions.ts", "closeReviewAction"),
+    name: "close a review that does not exist",
     args: () => ["0197a000-0000-7000-8000-000000000000"],
     cells: actionCells(allPeople("not_found")),
   },

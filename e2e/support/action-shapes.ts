@@ -175,6 +175,28 @@ const decisionSet: Omit<TField, "name"> = {
   invalid: fc.constantFrom([], "x", [{ requestId: "", decision: "APPROVE" }], [{ requestId: "a", decision: "MAYBE" }]),
 };
 
+/** An access review's verdicts (ADR 0058): a removal carries its reason. */
+const reviewVerdicts: Omit<TField, "name"> = {
+  valid: fc.uniqueArray(
+    fc.record(
+      {
+        itemId: fc.stringMatching(/^c[a-z0-9]{24}$/),
+        verdict: fc.constantFrom("CERTIFY", "REMOVE"),
+        reason: fc.constantFrom("Left the team in May", "Still on call for it"),
+      },
+      { noNullPrototype: true },
+    ),
+    { minLength: 1, maxLength: 10, selector: (item) => item.itemId },
+  ),
+  invalid: fc.constantFrom(
+    [],
+    "x",
+    [{ itemId: "", verdict: "CERTIFY" }],
+    [{ itemId: "a", verdict: "MAYBE" }],
+    [{ itemId: "a", verdict: "REMOVE", reason: "" }],
+  ),
+};
+
 /** Connectors are named by UUID: any other string is refused by the schema. */
 const connectorId: Omit<TField, "name"> = { valid: fc.uuid(), invalid: fc.constantFrom("", "x", "not-a-uuid") };
 
@@ -429,6 +451,29 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
   "app/(portal)/delegations/actions.ts#endDelegationAction": {
     kind: "positional",
     fields: [field("delegationId", typed(id()))],
+  },
+  "app/(portal)/reviews/actions.ts#startReviewAction": {
+    kind: "form",
+    fields: [
+      field("name", text(3, 120)),
+      field("policyIds", id()),
+      field("reviewerEmails", text(3, 320)),
+      field("deadline", { valid: fc.constantFrom("2031-01-02T10:00"), invalid: fc.constantFrom("", "tomorrow") }),
+      field("usageDays", wholeNumber(1, 365), true),
+      field("tzOffsetMinutes", { valid: fc.constantFrom("0", "-60", "330"), invalid: null }, true),
+    ],
+  },
+  "app/(portal)/reviews/actions.ts#startReviewDecisionAction": {
+    kind: "object",
+    fields: [field("reviewId", typed(id())), field("items", reviewVerdicts)],
+  },
+  "app/(portal)/reviews/actions.ts#decideReviewAction": {
+    kind: "object",
+    fields: [field("reviewId", typed(id())), field("items", reviewVerdicts), field("assertion", assertion)],
+  },
+  "app/(portal)/reviews/actions.ts#closeReviewAction": {
+    kind: "positional",
+    fields: [field("reviewId", typed(id()))],
   },
   "app/(portal)/devices/actions.ts#revokeDeviceAction": {
     kind: "positional",

@@ -36,7 +36,7 @@ const DEACTIVATION: TEndAccessCause = {
 /**
  * Everything a deactivated person still had under way ends, inside the deactivating
  * transaction (docs/decisions/0026-rules-hold-for-a-grants-whole-life.md): pending requests and
- * extensions are cancelled, live and scheduled grants revoked through the same path as an
+ * extensions are cancelled (with the requests they filed for a teammate that no grant came of), live and scheduled grants revoked through the same path as an
  * administrator's revocation (so target systems are deprovisioned the same way).
  *
  * Requests go first: cancelling takes their row locks, so a decision in flight finishes
@@ -60,8 +60,16 @@ export const endAccessOfUser = async (
         audit,
       })
     : 0;
+  // Their own pending requests, and what they filed for a teammate that has not become a grant
+  // (pending, or approved and still waiting for the teammate's acknowledgment; ADR 0057).
   const cancelled = await tx.accessRequest.updateManyAndReturn({
-    where: { requesterId: userId, status: "PENDING" },
+    where: {
+      OR: [
+        { requesterId: userId, status: "PENDING" },
+        { filedById: userId, status: "PENDING" },
+        { filedById: userId, status: "APPROVED", acknowledgedAt: null },
+      ],
+    },
     data: { status: "CANCELLED", decidedAt: now },
     select: { id: true, extendsGrantId: true },
   });

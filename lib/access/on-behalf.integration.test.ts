@@ -17,6 +17,7 @@ import { getRequestDetail } from "./get-request";
 import { expireStaleRequests } from "./lifecycle";
 import { acknowledgeRequest } from "./on-behalf";
 import { requestAccess } from "./request-access";
+import { setUserActive } from "../users/set-user-active";
 
 after(disconnectDb);
 
@@ -248,5 +249,30 @@ describe("requests filed for a teammate", () => {
     await assert.rejects(acknowledgeRequest({ actor: next.actor, requestId }), appErrorWith("CONFLICT"));
     assert.equal(await db.notification.count({ where: { userId: filer.actor.userId, kind: "request.cancelled" } }), 1);
     assert.equal(await grantsOf(next.actor.userId), 0);
+  });
+
+  it("cancels what a deactivated filer filed and no grant came of, and leaves a granted one to its holder", async () => {
+    const filer = await person([oncall]);
+    const [pending, approved, granted] = [await person([oncall]), await person([oncall]), await person([oncall])];
+    const waiting = await file(filer, pending);
+    const unacknowledged = await file(filer, approved);
+    await decide(approver, unacknowledged.requestId, "APPROVE");
+    const done = await file(filer, granted);
+    await decide(approver, done.requestId, "APPROVE");
+    await acknowledgeRequest({ actor: granted.actor, requestId: done.requestId });
+    const admin = await person(["portal-admins"]);
+    await setUserActive({ actor: admin.actor, input: { userId: filer.actor.userId, active: false } });
+    const status = async (requestId: string) =>
+      (await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status;
+    assert.equal(await status(waiting.requestId), "CANCELLED");
+    assert.equal(await status(unacknowledged.requestId), "CANCELLED");
+    await assert.rejects(
+      acknowledgeRequest({ actor: approved.actor, requestId: unacknowledged.requestId }),
+      appErrorWith("CONFLICT"),
+      "nothing left to acknowledge",
+    );
+    assert.equal(await grantsOf(approved.actor.userId), 0);
+    assert.equal(await status(done.requestId), "APPROVED", "the teammate's running grant is theirs");
+    assert.equal(await db.grant.count({ where: { requestId: done.requestId, revokedAt: null } }), 1);
   });
 });

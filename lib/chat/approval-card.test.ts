@@ -15,6 +15,7 @@ const facts = (overrides: Partial<TCardFacts> = {}): TCardFacts => ({
   state: "pending",
   breakGlass: false,
   requester: "Alice <@U123> Engineer",
+  filedBy: null,
   resource: "Production PostgreSQL",
   environment: "production",
   permissions: ["write"],
@@ -50,6 +51,14 @@ describe("Slack Block Kit message", () => {
         ["Open", null],
       ],
     );
+  });
+
+  it("names the teammate who filed a request for someone else, in the title and beside the requester", () => {
+    const message = renderSlackMessage(facts({ requester: "Nina Next", filedBy: "Otto Oncall" }), links);
+    const text = dumpSlackBlocks(message.blocks);
+    assert.match(text, /Otto Oncall asks for write on Production PostgreSQL for Nina Next/);
+    assert.match(text, /\*Requester\*: Nina Next \(filed by Otto Oncall\)/);
+    assert.doesNotMatch(dumpSlackBlocks(renderSlackMessage(facts(), links).blocks), /filed by/);
   });
 
   it("keeps within Block Kit's limits for very long input", () => {

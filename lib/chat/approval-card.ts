@@ -14,6 +14,8 @@ export type TCardFacts = {
   state: TCardState;
   breakGlass: boolean;
   requester: string;
+  /** The teammate who filed it for the requester (ADR 0057), or null. */
+  filedBy: string | null;
   resource: string;
   environment: string;
   permissions: string[];
@@ -54,7 +56,9 @@ const oneLine = (value: string): string => value.replace(/[\r\n\t]+/g, " ").trim
 const clip = (value: string, max: number): string => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
 
 export const cardTitle = (facts: TCardFacts): string =>
-  `${facts.breakGlass ? "Break-glass: " : ""}${oneLine(facts.requester)} asks for ${facts.permissions.join(", ")} on ${oneLine(facts.resource)}`;
+  facts.filedBy
+    ? `${oneLine(facts.filedBy)} asks for ${facts.permissions.join(", ")} on ${oneLine(facts.resource)} for ${oneLine(facts.requester)}`
+    : `${facts.breakGlass ? "Break-glass: " : ""}${oneLine(facts.requester)} asks for ${facts.permissions.join(", ")} on ${oneLine(facts.resource)}`;
 
 export const approvalsLine = (facts: TCardFacts): string =>
   `${facts.approvals.by.length} of ${facts.approvals.needed}` +
@@ -63,7 +67,7 @@ export const approvalsLine = (facts: TCardFacts): string =>
 
 /** The facts as label/value pairs, shared by both renderings. */
 export const cardFields = (facts: TCardFacts): Array<[string, string]> => [
-  ["Requester", facts.requester],
+  ["Requester", facts.filedBy ? `${facts.requester} (filed by ${facts.filedBy})` : facts.requester],
   ["Resource", `${facts.resource} (${facts.environment})`],
   ["Permissions", facts.permissions.join(", ")],
   ["Duration", `${facts.durationMinutes} min`],

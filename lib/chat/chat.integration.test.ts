@@ -158,6 +158,41 @@ describe("Slack approval messages", () => {
       );
   });
 
+  it("names the teammate who filed a request, and sends neither of the two a DM to decide it", async () => {
+    const oncall = uniqueId("oncall");
+    // A group of the filer's own among the approvers, so the suite's other requests never DM them.
+    const leads = uniqueId("leads");
+    const { policy } = await createResourceWithPolicy({
+      requesterGroups: [oncall],
+      approverGroups: [approverGroup, leads],
+    });
+    await db.accessPolicy.update({ where: { id: policy.id }, data: { onBehalfOfAllowed: true } });
+    // The filer approves this policy and is in the workspace: still no DM for this one.
+    const filer = await withPasskey([oncall, leads], true);
+    const next = await withPasskey([oncall]);
+    fake.users.set((filer.actor.email as string).toLowerCase(), "U0FILER01");
+    const { requestId } = await requestAccess({
+      actor: filer.actor,
+      input: {
+        policyId: policy.id,
+        permissions: ["write"],
+        durationMinutes: 30,
+        justification: "Handing INC-4216 to the next on-call",
+        onBehalfOfEmail: next.actor.email as string,
+      },
+    });
+    await syncRequestMessages({ requestId, provider: "slack", settings: settings() });
+    const rows = await db.chatMessage.findMany({ where: { requestId } });
+    assert.deepEqual(rows.map((row) => row.target).sort(), ["C0APPROVALS", "U0APPROVER1"], "no DM to the filer");
+    const posted =
+      [...fake.messages.values()]
+        .filter((message) => message.channel === "C0APPROVALS")
+        .map((message) => dump(message.blocks))
+        .find((text) => text.includes("INC-4216")) ?? "";
+    assert.match(posted, new RegExp(`${filer.actor.name} asks for write on Resource-[\\w-]+ for ${next.actor.name}`));
+    assert.match(posted, new RegExp(`\\*Requester\\*: ${next.actor.name} \\(filed by ${filer.actor.name}\\)`));
+  });
+
   it("shows a cancellation in place", async () => {
     const { requestId } = await submit("Rotate the reporting credentials for INC-4212");
     await syncRequestMessages({ requestId, provider: "slack", settings: settings() });

@@ -11,6 +11,7 @@ export const loadCardFacts = async (requestId: string, now: Date = new Date()) =
     where: { id: requestId },
     include: {
       requester: { select: { name: true } },
+      filedBy: { select: { name: true } },
       resource: { select: { name: true, key: true, environment: true, slackChannel: true } },
       policy: { select: { approvalsRequired: true, approverGroups: true } },
       approvals: { select: { decision: true, approver: { select: { name: true } } }, orderBy: { createdAt: "asc" } },
@@ -29,6 +30,7 @@ export const loadCardFacts = async (requestId: string, now: Date = new Date()) =
     state,
     breakGlass: request.breakGlass,
     requester: request.requester.name,
+    filedBy: request.filedBy?.name ?? null,
     resource: request.resource.name,
     environment: request.resource.environment,
     permissions: request.permissions,
@@ -56,6 +58,7 @@ export const loadCardFacts = async (requestId: string, now: Date = new Date()) =
   return {
     facts,
     requesterId: request.requesterId,
+    filedById: request.filedById,
     // Direct messages go to who may decide now: the open stage's groups (ADR 0055).
     approverGroups: decidableGroups(request),
     resourceChannel: request.resource.slackChannel,

@@ -74,10 +74,15 @@ type TTarget = { target: string; approverId: string | null; links: TCardLinks };
 /** The approvers' Slack ids: an explicit link first, else users.lookupByEmail on a verified e-mail, cached. */
 const slackApprovers = async (
   client: ReturnType<typeof slackClient>,
-  options: { approverGroups: string[]; requesterId: string },
+  options: { approverGroups: string[]; parties: Array<string | null> },
 ): Promise<Array<{ userId: string; slackUserId: string }>> => {
   const approvers = await db.user.findMany({
-    where: { groups: { hasSome: options.approverGroups }, deactivatedAt: null, id: { not: options.requesterId } },
+    // Neither party of the request decides it: the requester, nor a teammate who filed it (ADR 0057).
+    where: {
+      groups: { hasSome: options.approverGroups },
+      deactivatedAt: null,
+      id: { notIn: options.parties.filter((id): id is string => id !== null) },
+    },
     select: { id: true, email: true },
     orderBy: { id: "asc" },
     take: 50,
@@ -129,7 +134,10 @@ const syncSlack = async (requestId: string, settings: TChatSettings, now: Date) 
   });
   const dmTargets =
     facts.state === "pending" && !facts.breakGlass
-      ? await slackApprovers(client, { approverGroups: loaded.approverGroups, requesterId: loaded.requesterId })
+      ? await slackApprovers(client, {
+          approverGroups: loaded.approverGroups,
+          parties: [loaded.requesterId, loaded.filedById],
+        })
       : existingDms.map((dm) => ({ userId: dm.approverId as string, slackUserId: dm.target }));
   for (const dm of dmTargets)
     targets.push({

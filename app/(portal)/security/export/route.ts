@@ -1,6 +1,6 @@
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
-import { asAppError, errorResponse } from "@/lib/errors";
+import { answerError, downloadResponse } from "@/lib/errors";
 import { exportGrantHistory, filterInputFrom } from "@/lib/history";
 
 export const dynamic = "force-dynamic";
@@ -35,17 +35,8 @@ export const GET = async (request: Request) => {
       },
     });
     const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
-    return new Response(body, {
-      headers: {
-        "content-type": CONTENT_TYPES[format],
-        "content-disposition": `attachment; filename="grant-history-${stamp}.${format}"`,
-        "cache-control": "no-store",
-        "x-content-type-options": "nosniff",
-      },
-    });
+    return downloadResponse(body, { contentType: CONTENT_TYPES[format], filename: `grant-history-${stamp}.${format}` });
   } catch (error) {
-    const known = asAppError(error);
-    if (known) return errorResponse(known);
-    throw error;
+    return answerError(error);
   }
 };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { requireActor } from "@/lib/auth/current-actor";
 import { requestContext } from "@/lib/auth/next-auth-options";
 import { catalogFileName, exportCatalog } from "@/lib/catalog";
-import { asAppError, errorResponse } from "@/lib/errors";
+import { answerError, downloadResponse } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -21,16 +21,8 @@ export const GET = async (request: Request) => {
     if (!query.success) return problem(400, "INVALID_INPUT", "format must be yaml or json.");
     const { format } = query.data;
     const text = await exportCatalog({ actor, format, context: await requestContext() });
-    return new Response(text, {
-      headers: {
-        "content-type": CONTENT_TYPES[format],
-        "content-disposition": `attachment; filename="${catalogFileName(format)}"`,
-        "cache-control": "no-store",
-      },
-    });
+    return downloadResponse(text, { contentType: CONTENT_TYPES[format], filename: catalogFileName(format) });
   } catch (error) {
-    const known = asAppError(error);
-    if (known) return errorResponse(known);
-    throw error;
+    return answerError(error);
   }
 };

@@ -1,4 +1,4 @@
-import { asAppError, errorResponse } from "@/lib/errors";
+import { answerError, downloadResponse } from "@/lib/errors";
 import { getResourceKrl } from "@/lib/provisioning/ssh/get-resource-krl";
 
 export const dynamic = "force-dynamic";
@@ -11,17 +11,11 @@ export const GET = async (_request: Request, { params }: { params: Promise<{ res
   const { resourceKey } = await params;
   try {
     const krl = await getResourceKrl({ resourceKey });
-    return new Response(new Uint8Array(krl), {
-      status: 200,
-      headers: {
-        "content-type": "application/octet-stream",
-        "content-disposition": `attachment; filename="${resourceKey}.krl"`,
-        "cache-control": "no-store",
-      },
+    return downloadResponse(new Uint8Array(krl), {
+      contentType: "application/octet-stream",
+      filename: `${resourceKey}.krl`,
     });
   } catch (error) {
-    const known = asAppError(error);
-    if (known) return errorResponse(known);
-    throw error;
+    return answerError(error);
   }
 };
