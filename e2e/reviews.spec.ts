@@ -6,7 +6,7 @@
 import { expect, test } from "@playwright/test";
 import { db, disconnectDb } from "../lib/db";
 import { registerPasskey } from "./support/passkeys";
-import { personIn } from "./support/sign-in";
+import { mainNav, personIn } from "./support/sign-in";
 
 test.afterAll(disconnectDb);
 
@@ -47,7 +47,11 @@ test("an owner reviews who may request the vault: one kept, one removed, with on
   const rex = await personIn(browser, "Rex Reviewer", "/passkeys");
   await registerPasskey(rex, "Rex's laptop");
 
-  const vera = await personIn(browser, "Vera Owner", "/reviews");
+  // An approver finds reviews from the Approvals page: the navigation stays short on a phone.
+  const vera = await personIn(browser, "Vera Owner", "/approvals");
+  await expect(mainNav(vera).getByRole("link", { name: "Reviews" })).toHaveCount(0);
+  await vera.getByRole("link", { name: "access reviews" }).click();
+  await expect(vera).toHaveURL(/\/reviews$/);
   const form = vera.getByRole("form", { name: "Start a review" });
   await form.getByLabel("Name").fill("Vault eligibility, December");
   await form.getByRole("checkbox", { name: "reviewed-vault / vault-read" }).check();
@@ -63,6 +67,8 @@ test("an owner reviews who may request the vault: one kept, one removed, with on
   await expect(vera.getByRole("region", { name: "Your verdicts" })).toHaveCount(0);
 
   await rex.goto("/notifications");
+  // With a review to do, Rex's navigation offers Reviews.
+  await expect(mainNav(rex).getByRole("link", { name: "Reviews" })).toBeVisible();
   await rex
     .getByRole("listitem")
     .filter({ hasText: "Access review: Vault eligibility, December" })

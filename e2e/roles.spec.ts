@@ -11,16 +11,7 @@ const ROLES = [
   },
   {
     name: "Bob Approver",
-    nav: [
-      "My access",
-      "Request",
-      "Approvals",
-      "Delegation",
-      "Reviews",
-      "Passkeys",
-      "My devices",
-      /^Notifications( \d+ unread)?$/,
-    ],
+    nav: ["My access", "Request", "Approvals", "Delegation", "Passkeys", "My devices", /^Notifications( \d+ unread)?$/],
     denied: ["/admin", "/security"],
   },
   {

@@ -4,7 +4,9 @@ import { NavLinks, type TNavItem } from "@/app/components/nav-links";
 import { SignOutButton } from "@/app/components/sign-out-button";
 import { currentSession } from "@/lib/auth/current-actor";
 import { can } from "@/lib/authz";
+import { currentTime } from "@/lib/clock";
 import { countUnreadNotifications } from "@/lib/notify";
+import { hasOpenReviewToDo } from "@/lib/reviews";
 
 // Layouts are not re-rendered on every client navigation, so each page checks the session
 // itself (requirePageActor); this check only decides what the shell shows.
@@ -20,9 +22,10 @@ const PortalLayout = async ({ children }: { children: ReactNode }) => {
   ];
   if (can(actor, "approvals.view")) items.push({ href: "/approvals", label: "Approvals" });
   if (can(actor, "delegation.create")) items.push({ href: "/delegations", label: "Delegation" });
-  // Who starts reviews (security, administrators, approvers for their policies); a reviewer
-  // outside these roles opens theirs from the notice.
-  if (can(actor, "security.view") || can(actor, "approvals.view")) items.push({ href: "/reviews", label: "Reviews" });
+  // Access reviews: security and administrators, and whoever has one to do now. Approvers start
+  // theirs from the Approvals page (a link for every approver would crowd a phone's screen).
+  if (can(actor, "security.view") || (await hasOpenReviewToDo(actor, currentTime())))
+    items.push({ href: "/reviews", label: "Reviews" });
   if (can(actor, "security.view")) items.push({ href: "/security", label: "Security" });
   if (can(actor, "admin.view")) items.push({ href: "/admin", label: "Admin" });
   items.push({ href: "/passkeys", label: "Passkeys" });

@@ -304,13 +304,14 @@ export const setUpMatrix = async (browser: Browser): Promise<TMatrixWorld> => {
     select: { id: true },
   });
   const bundles = { bundleId: bundle.id, submissionId: submission.id, submittedRequestId: submittedRequest.id };
-  // An access review Owen started of the matrix's policy, Bob its one reviewer, Owen's own
-  // eligibility its one item (ADR 0058).
+  // An access review Owen started of the matrix's policy, Sam (security) its one reviewer, Owen's
+  // own eligibility its one item (ADR 0058). Not Bob: an open review puts Reviews in his
+  // navigation, which the roles suite checks.
   const review = await db.accessReview.create({
     data: {
       name: "Authorization matrix review",
       createdById: other.id,
-      reviewerIds: [people.approver.userId as string],
+      reviewerIds: [people.security.userId as string],
       policyIds: [policy.id],
       usageSince: new Date(Date.now() - 90 * 86_400_000),
       deadline: new Date(Date.now() + 7 * 86_400_000),

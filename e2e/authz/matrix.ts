@@ -60,7 +60,7 @@ export type TFixtures = {
   sparePolicyId: string;
   /** A bundle engineers may request, and Owen's pending submission of it (db-approvers decide). */
   bundles: { bundleId: string; submissionId: string; submittedRequestId: string };
-  /** An access review Owen started, Bob its reviewer, Owen's eligibility its one item. */
+  /** An access review Owen started, Sam (security) its reviewer, Owen's eligibility its one item. */
   reviews: { reviewId: string; itemId: string };
   otherUserId: string;
   /** Nobody's role: the administrator deactivates this person. */
@@ -339,7 +339,7 @@ const PAGES: TPageRow[] = [
     route: "/reviews/[id]",
     name: "an access review: its reviewers, its starter, security and administrators",
     path: (fx) => `/reviews/${fx.reviews.reviewId}`,
-    cells: pageCells({ engineer: "not_found", approver: "ok", security: "ok", admin: "ok" }),
+    cells: pageCells({ engineer: "not_found", approver: "not_found", security: "ok", admin: "ok" }),
   },
   {
     kind: "page",
@@ -387,7 +387,15 @@ const PAGES: TPageRow[] = [
     cells: pageCells({ engineer: "forbidden", approver: "forbidden", security: "ok", admin: "ok" }),
   },
   ...(
-    ["/admin", "/admin/jobs", "/admin/policies", "/admin/resources", "/admin/services", "/admin/directory"] as const
+    [
+      "/admin",
+      "/admin/jobs",
+      "/admin/policies",
+      "/admin/resources",
+      "/admin/bundles",
+      "/admin/services",
+      "/admin/directory",
+    ] as const
   ).map((route): TPageRow => ({
     kind: "page",
     route,
@@ -551,7 +559,7 @@ const ROUTES: TRouteRow[] = [
     name: "an access review's CSV export",
     method: "GET",
     path: (fx) => `/reviews/${fx.reviews.reviewId}/export`,
-    cells: withSignedOut(401, { engineer: 404, approver: 200, security: 200, admin: 200 }),
+    cells: withSignedOut(401, { engineer: 404, approver: 404, security: 200, admin: 200 }),
   },
   {
     kind: "route",
@@ -942,7 +950,8 @@ const ACTIONS: TActionRow[] = [
     action: A("(portal)/reviews/actions.ts", "startReviewDecisionAction"),
     name: "start recording a verdict in a review",
     args: (fx) => [{ reviewId: fx.reviews.reviewId, items: [{ itemId: fx.reviews.itemId, verdict: "CERTIFY" }] }],
-    cells: actionCells({ engineer: "not_found", approver: "ok", security: "forbidden", admin: "forbidden" }),
+    // Administrators read it, but only its reviewer decides.
+    cells: actionCells({ engineer: "not_found", approver: "not_found", security: "ok", admin: "forbidden" }),
     auditsNotFound: true,
   },
   {
@@ -957,7 +966,7 @@ const ACTIONS: TActionRow[] = [
       },
     ],
     // The reviewer is authorized; the passkey confirmation is what is missing.
-    cells: actionCells({ engineer: "not_found", approver: "step_up", security: "forbidden", admin: "forbidden" }),
+    cells: actionCells({ engineer: "not_found", approver: "not_found", security: "step_up", admin: "forbidden" }),
     unchanged: async (fx, db) =>
       (await db.accessReviewItem.findUniqueOrThrow({ where: { id: fx.reviews.itemId } })).verdict,
     auditsNotFound: true,
@@ -1041,6 +1050,22 @@ const ACTIONS: TActionRow[] = [
     action: A("(portal)/admin/jobs/actions.ts", "failedJobAction"),
     name: "discard a failed job (none with that id)",
     args: () => [null, form({ queue: "notify", jobId: "authz-matrix-no-such-job", intent: "discard" })],
+    cells: actionCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "not_found" }),
+  },
+  // Bundles (ADR 0054): administrators only; an item the catalog does not offer is refused.
+  {
+    kind: "action",
+    action: A("(portal)/admin/bundles/actions.ts", "saveBundleAction"),
+    name: "create a bundle naming a resource that does not exist",
+    args: () => [null, form({ name: "authz matrix bundle", description: "", items: "no-such-resource all read" })],
+    cells: actionCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "invalid" }),
+    unchanged: async (_fx, db) => db.bundle.count(),
+  },
+  {
+    kind: "action",
+    action: A("(portal)/admin/bundles/actions.ts", "deleteBundleAction"),
+    name: "delete a bundle that does not exist",
+    args: () => ["0197a000-0000-7000-8000-000000000000"],
     cells: actionCells({ engineer: "forbidden", approver: "forbidden", security: "forbidden", admin: "not_found" }),
   },
   {

@@ -305,6 +305,24 @@ export const ACTION_SHAPES: Record<string, TActionShape> = {
       field("fileName", { valid: fc.constantFrom("catalog.yaml", ""), invalid: null }),
     ],
   },
+  "app/(portal)/admin/bundles/actions.ts#saveBundleAction": {
+    kind: "form",
+    fields: [
+      // Always an id no bundle has: generated calls reach the update's NOT_FOUND, never a create
+      // (an empty id means "create", which a valid name and items would do).
+      field("id", { valid: id().valid, invalid: null }),
+      field("name", text(1, 100)),
+      field("description", text(0, 500), true),
+      field("items", {
+        valid: fc.constantFrom("prod-postgres read read", "prod-postgres read read\nk8s-prod view-exec view"),
+        invalid: fc.constantFrom("", "prod-postgres read", "no-such-resource all read"),
+      }),
+    ],
+  },
+  "app/(portal)/admin/bundles/actions.ts#deleteBundleAction": {
+    kind: "positional",
+    fields: [field("id", typed(id()))],
+  },
   "app/(portal)/admin/resources/actions.ts#createResourceAction": {
     kind: "form",
     fields: [field("key", resourceKey), ...resourceFields],

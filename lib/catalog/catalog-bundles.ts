@@ -26,6 +26,29 @@ export const bundleItemRows = async (tx: Db, items: TDocumentBundle["items"]) =>
   return rows;
 };
 
+/** What a resource offers a bundle item: its permissions and its policies'. */
+export type TOfferingResource = { permissions: string[]; policies: Array<{ name: string; permissions: string[] }> };
+
+/**
+ * Why an item cannot be in a bundle, or null: its resource is not live, has no such policy, or
+ * that policy (or the resource) does not offer the permission. Shared by the catalog import and
+ * the administrators' bundle form, so both refuse the same items.
+ */
+export const bundleItemProblem = (
+  item: TDocumentBundle["items"][number],
+  resource: TOfferingResource | undefined,
+): { field: "resource" | "policy" | "permission"; message: string } | null => {
+  if (!resource) return { field: "resource", message: `no live resource "${item.resource}"` };
+  const policy = resource.policies.find((candidate) => candidate.name === item.policy);
+  if (!policy) return { field: "policy", message: `"${item.resource}" has no policy "${item.policy}"` };
+  if (!policy.permissions.includes(item.permission) || !resource.permissions.includes(item.permission))
+    return {
+      field: "permission",
+      message: `policy "${item.policy}" of "${item.resource}" does not offer "${item.permission}"`,
+    };
+  return null;
+};
+
 /** The bundles as the document carries them, by name. */
 export const exportBundles = async (client: Db): Promise<TDocumentBundle[]> => {
   const rows = await client.bundle.findMany({
@@ -103,22 +126,12 @@ export const planBundles = async (
   const storedByKey = new Map(stored.map((resource) => [resource.key, resource]));
   document.bundles.forEach((bundle, index) =>
     bundle.items.forEach((item, at) => {
-      const path = (field: string) => formatPath(["bundles", index, "items", at, field]);
-      const resource = inDocument.get(item.resource) ?? storedByKey.get(item.resource);
-      if (!resource)
-        return errors.push({ file, path: path("resource"), message: `no live resource "${item.resource}"` });
-      const policy = resource.policies.find((candidate) => candidate.name === item.policy);
-      if (!policy)
-        return errors.push({
-          file,
-          path: path("policy"),
-          message: `"${item.resource}" has no policy "${item.policy}"`,
-        });
-      if (!policy.permissions.includes(item.permission) || !resource.permissions.includes(item.permission))
+      const problem = bundleItemProblem(item, inDocument.get(item.resource) ?? storedByKey.get(item.resource));
+      if (problem)
         errors.push({
           file,
-          path: path("permission"),
-          message: `policy "${item.policy}" of "${item.resource}" does not offer "${item.permission}"`,
+          path: formatPath(["bundles", index, "items", at, problem.field]),
+          message: problem.message,
         });
     }),
   );

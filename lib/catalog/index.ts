@@ -36,3 +36,13 @@ export {
 } from "./schemas";
 export { updatePolicy } from "./update-policy";
 export { updateResource } from "./update-resource";
+export {
+  BUNDLE_ITEM_FORMAT,
+  bundleItemsText,
+  deleteBundle,
+  listBundlesForAdmin,
+  parseBundleItems,
+  saveBundle,
+  type TAdminBundle,
+  type TBundleFormInput,
+} from "./manage-bundles";

@@ -459,7 +459,7 @@ const ZDocumentBundleItem = z.strictObject({
   policy: z.string(typeError("must be text")).min(1, "is required").max(100, "at most 100 characters"),
 });
 
-const ZDocumentBundle = z
+export const ZDocumentBundle = z
   .strictObject({
     name: z.string(typeError("must be text")).trim().min(1, "is required").max(100, "at most 100 characters"),
     description: z.string(typeError("must be text")).max(500, "at most 500 characters").default(""),

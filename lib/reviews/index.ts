@@ -2,6 +2,7 @@ export { startReview } from "./start-review";
 export { startReviewDecision, decideReview } from "./decide-review";
 export { closeReview, sweepReviews, REMIND_BEFORE_MS } from "./close-review";
 export {
+  hasOpenReviewToDo,
   listReviews,
   listReviewablePolicies,
   getReview,

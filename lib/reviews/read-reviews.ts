@@ -171,3 +171,10 @@ export const listReviewablePolicies = async (actor: TUserActor): Promise<Array<{
     .map((policy) => ({ id: policy.id, label: `${policy.resource.key} / ${policy.name}` }))
     .sort((a, b) => a.label.localeCompare(b.label));
 };
+
+/** Whether this person reviews an open review now (the navigation offers *Reviews* to them). */
+export const hasOpenReviewToDo = async (actor: TUserActor, now: Date): Promise<boolean> =>
+  (await db.accessReview.count({
+    where: { closedAt: null, deadline: { gt: now }, reviewerIds: { has: actor.userId } },
+    take: 1,
+  })) > 0;

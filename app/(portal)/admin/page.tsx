@@ -38,6 +38,12 @@ const AdminPage = async () => {
             : what can be requested, by whom, approved by whom.
           </li>
           <li>
+            <Link href="/admin/bundles" className="underline">
+              Bundles
+            </Link>
+            : several resources and permissions requested together, each under its own policy.
+          </li>
+          <li>
             <Link href="/admin/policies" className="underline">
               Export or import the catalog
             </Link>{" "}

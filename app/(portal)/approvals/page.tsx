@@ -19,6 +19,13 @@ const ApprovalsPage = async () => {
         title="Approvals"
         description="Requests waiting for your decision. Each decision is confirmed with your passkey."
       />
+      <p className="mb-6 text-sm">
+        Who may request the policies you approve is recertified in{" "}
+        <Link href="/reviews" className="underline">
+          access reviews
+        </Link>
+        .
+      </p>
       {inbox.length === 0 ? (
         <Empty>No requests are waiting for you.</Empty>
       ) : (
