@@ -153,7 +153,27 @@ export const closePostgresTargets = async (): Promise<void> => {
   );
 };
 
-const inTransaction = async <T>(context: TContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+/**
+ * Another run changing the same role at the same instant (the sweeper and the job; the urgent
+ * NOLOGIN, which takes no lock, beside the locked clean-up) makes PostgreSQL refuse one of them
+ * with "tuple concurrently updated". Each step is idempotent: try it again, a few times.
+ */
+const retryConcurrentUpdate = async <T>(work: () => Promise<T>, attempt = 0): Promise<T> => {
+  try {
+    return await work();
+  } catch (error) {
+    const concurrent = (error as { code?: string }).code === "XX000" && /concurrently/.test(String(error));
+    if (!concurrent || attempt >= 5) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+    return retryConcurrentUpdate(work, attempt + 1);
+  }
+};
+
+/** One transaction on the target, tried again whole when a concurrent change to a role refused it. */
+const inTransaction = <T>(context: TContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+  retryConcurrentUpdate(() => inTransactionOnce(context, work));
+
+const inTransactionOnce = async <T>(context: TContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
   const { pool } = await poolFor(context);
   const client = await pool.connect();
   try {
@@ -273,23 +293,16 @@ const deprovision: TConnector<TPostgresSettings>["deprovision"] = async (context
   const role = roleFor(context, grant);
   const { urgent } = await poolFor(context);
   // NOLOGIN before the sessions end, so none can come back between; a role already gone is fine.
-  // Another run changing the same role at this instant (the sweeper and the job, an extension)
-  // makes PostgreSQL refuse with "tuple concurrently updated": try again, it is then done or gone.
-  const disable = async (attempt: number): Promise<boolean> => {
+  const disable = async (): Promise<boolean> => {
     try {
       await urgent.query(`alter role ${ident(role)} nologin`);
       return true;
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === "42704") return false; // undefined_object: already dropped
-      if (code === "XX000" && /concurrently/.test(String(error)) && attempt < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
-        return disable(attempt + 1);
-      }
+      if ((error as { code?: string }).code === "42704") return false; // undefined_object: already dropped
       throw error;
     }
   };
-  const disabled = await disable(0);
+  const disabled = await retryConcurrentUpdate(disable);
   const endedAtOnce = disabled ? await endAccessNow(context, role) : 0;
   return inTransaction(context, async (client) => {
     await lockRole(client, role);
