@@ -252,25 +252,31 @@ const cpuSeconds = (pid: number): number => {
 
 /** The processes whose CPU the report shows: `npm start`'s web and API children, the worker, this one. */
 const serverProcesses = (appPid: number, workerPid: number): Array<{ name: string; pid: number }> => {
-  let children: number[] = [];
-  try {
-    children = execFileSync("pgrep", ["-P", String(appPid)], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .map(Number)
-      .filter((pid) => pid > 0);
-  } catch {
-    // no pgrep, or no children: the report goes without
-  }
-  const named = children.map((pid) => {
+  const childrenOf = (pid: number): number[] => {
+    try {
+      return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map(Number)
+        .filter((child) => child > 0);
+    } catch {
+      return []; // no pgrep, or no children: the report goes without
+    }
+  };
+  const named = childrenOf(appPid).flatMap((pid) => {
     let command = "";
     try {
       command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
     } catch {
       // exited
     }
+    if (command.includes("api/main.ts")) return [{ name: "services API", pid }];
+    // WEB_CONCURRENCY > 1: the web child is the cluster's primary, its children the copies.
+    const copies = command.includes("web-cluster.mjs") ? childrenOf(pid) : [];
     // The standalone server renames itself (process.title "next-server"): the other child.
-    return { name: command.includes("api/main.ts") ? "services API" : "web (Next.js)", pid };
+    return copies.length > 0
+      ? copies.map((copy, index) => ({ name: `web (Next.js) copy ${index + 1}`, pid: copy }))
+      : [{ name: "web (Next.js)", pid }];
   });
   return [...named, { name: "worker", pid: workerPid }, { name: "bench + IdP", pid: process.pid }];
 };

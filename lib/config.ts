@@ -102,6 +102,8 @@ const ZEnv = z.object({
   REQUEST_RATE_LIMIT_USER: positiveInt.default(20),
   REQUEST_RATE_LIMIT_IP: positiveInt.default(200),
   REQUEST_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(600),
+  /** Copies of the web server `npm start` runs on one port; unset: one per core. */
+  WEB_CONCURRENCY: positiveInt.max(64).optional(),
   API_PORT: positiveInt.default(3002),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_INTERNAL_URL: url("where the portal's origin reaches the API server, e.g. http://api:3002").optional(),
@@ -221,6 +223,11 @@ export type Config = {
     signIn: { perIp: number; perAccount: number; windowMs: number };
     stepUp: { perUser: number; perIp: number; windowMs: number };
     requests: { perUser: number; perIp: number; windowMs: number };
+  };
+  /** The web server as `npm start` runs it. */
+  web: {
+    /** Copies of the standalone server sharing its port (lib/cli/web-cluster.mjs); null: one per core. */
+    concurrency: number | null;
   };
   /** The services API server (api/server.ts). */
   api: {
@@ -487,6 +494,7 @@ export const loadConfig = (
         windowMs: e.REQUEST_RATE_LIMIT_WINDOW_SECONDS * 1000,
       },
     },
+    web: { concurrency: e.WEB_CONCURRENCY ?? null },
     api: {
       port: e.API_PORT,
       host: e.API_HOST,

@@ -1,5 +1,6 @@
 /**
- * `npm start`: the production web server and, next to it unless API_NEXT_TO_WEB=false, one
+ * `npm start`: the production web server (WEB_CONCURRENCY copies of it, by default one per
+ * core) and, next to it unless API_NEXT_TO_WEB=false, one
  * replica of the services API server (api/main.ts; run more replicas with `npm run api`). Validates configuration first,
  * so a development default (no AUTH_SECRET, the dev IdP, an http origin) stops it with a
  * message naming the variable, then runs the standalone server that `npm run build` wrote
@@ -7,10 +8,16 @@
  * interface. If either process exits, the other is stopped.
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { auditAnchoringProblems, ConfigError } from "../config";
 import { loadConfigOrExplain, PreflightError } from "./preflight";
 import { CLIENT_IP_HOOK, ROOT, STANDALONE_DIR, STANDALONE_SERVER, startChild } from "./run";
+
+const WEB_CLUSTER = path.join(ROOT, "lib", "cli", "web-cluster.mjs");
+
+const webServerArgs = (copies: number): string[] =>
+  copies > 1 ? [WEB_CLUSTER, STANDALONE_SERVER, String(copies)] : [STANDALONE_SERVER];
 
 const main = async () => {
   // The server runs in production mode; validate the configuration as production sees it.
@@ -29,11 +36,17 @@ const main = async () => {
     // server.js binds to HOSTNAME, which shells and container runtimes set to the machine's
     // name: bind explicitly, or the server is unreachable on localhost and to probes.
     // The client-IP hook first: X-Forwarded-For is replaced before Next sees a request (TRUST_PROXY).
-    startChild("web", process.execPath, ["--import", CLIENT_IP_HOOK, STANDALONE_SERVER], {
-      PORT: port,
-      HOSTNAME: "0.0.0.0",
-      NEXT_TELEMETRY_DISABLED: "1",
-    }),
+    // WEB_CONCURRENCY copies of it on one port (lib/cli/web-cluster.mjs); one copy runs alone.
+    startChild(
+      "web",
+      process.execPath,
+      ["--import", CLIENT_IP_HOOK, ...webServerArgs(config.web.concurrency ?? availableParallelism())],
+      {
+        PORT: port,
+        HOSTNAME: "0.0.0.0",
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+    ),
     // node, not tsx's CLI: SIGTERM must reach the server so it drains and flushes its audit.
     // Not where the API runs as replicas of its own (API_NEXT_TO_WEB=false, deploy/api.yaml).
     ...(config.api.nextToWeb ? [startChild("api", process.execPath, ["--import", "tsx", "api/main.ts"])] : []),
