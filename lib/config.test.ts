@@ -266,3 +266,17 @@ describe("PRIVILEGED_SESSION_MAX_MINUTES", () => {
     assert.equal(loadConfig({ PRIVILEGED_SESSION_MAX_MINUTES: "15" }).session.privilegedMaxMs, 900_000);
   });
 });
+
+describe("WEB_CONCURRENCY", () => {
+  it("leaves the count to npm start (one per core) when unset, and takes a number of copies", () => {
+    assert.equal(loadConfig({}).web.concurrency, null);
+    assert.equal(loadConfig({ WEB_CONCURRENCY: "3" }).web.concurrency, 3);
+  });
+  it("refuses anything but a whole number from 1 to 64, naming the variable", () => {
+    for (const value of ["0", "-1", "1.5", "two", "65"])
+      assert.ok(
+        problemsOf({ WEB_CONCURRENCY: value }).some((problem) => problem.includes("WEB_CONCURRENCY")),
+        value,
+      );
+  });
+});
