@@ -268,7 +268,7 @@ describe("PRIVILEGED_SESSION_MAX_MINUTES", () => {
 });
 
 describe("WEB_CONCURRENCY", () => {
-  it("leaves the count to npm start (one per core) when unset, and takes a number of copies", () => {
+  it("leaves the count to npm start (one per core but one) when unset, and takes a number of copies", () => {
     assert.equal(loadConfig({}).web.concurrency, null);
     assert.equal(loadConfig({ WEB_CONCURRENCY: "3" }).web.concurrency, 3);
   });

@@ -102,7 +102,7 @@ const ZEnv = z.object({
   REQUEST_RATE_LIMIT_USER: positiveInt.default(20),
   REQUEST_RATE_LIMIT_IP: positiveInt.default(200),
   REQUEST_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(600),
-  /** Copies of the web server `npm start` runs on one port; unset: one per core. */
+  /** Copies of the web server `npm start` runs on one port; unset: one per core but one. */
   WEB_CONCURRENCY: positiveInt.max(64).optional(),
   API_PORT: positiveInt.default(3002),
   API_HOST: z.string().min(1).default("127.0.0.1"),
@@ -226,7 +226,7 @@ export type Config = {
   };
   /** The web server as `npm start` runs it. */
   web: {
-    /** Copies of the standalone server sharing its port (lib/cli/web-cluster.mjs); null: one per core. */
+    /** Copies of the standalone server sharing its port (lib/cli/web-cluster.mjs); null: one per core but one. */
     concurrency: number | null;
   };
   /** The services API server (api/server.ts). */

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the production web server (WEB_CONCURRENCY copies of it, by default one per
- * core) and, next to it unless API_NEXT_TO_WEB=false, one
+ * core but one) and, next to it unless API_NEXT_TO_WEB=false, one
  * replica of the services API server (api/main.ts; run more replicas with `npm run api`). Validates configuration first,
  * so a development default (no AUTH_SECRET, the dev IdP, an http origin) stops it with a
  * message naming the variable, then runs the standalone server that `npm run build` wrote
@@ -15,6 +15,12 @@ import { loadConfigOrExplain, PreflightError } from "./preflight";
 import { CLIENT_IP_HOOK, ROOT, STANDALONE_DIR, STANDALONE_SERVER, startChild } from "./run";
 
 const WEB_CLUSTER = path.join(ROOT, "lib", "cli", "web-cluster.mjs");
+
+/**
+ * One copy per core but one: the services API and the rest of the machine's work need a core
+ * too. On 2 cores that is one copy, which measured as fast as two (ADR 0059).
+ */
+const defaultCopies = (): number => Math.max(1, availableParallelism() - 1);
 
 const webServerArgs = (copies: number): string[] =>
   copies > 1 ? [WEB_CLUSTER, STANDALONE_SERVER, String(copies)] : [STANDALONE_SERVER];
@@ -40,7 +46,7 @@ const main = async () => {
     startChild(
       "web",
       process.execPath,
-      ["--import", CLIENT_IP_HOOK, ...webServerArgs(config.web.concurrency ?? availableParallelism())],
+      ["--import", CLIENT_IP_HOOK, ...webServerArgs(config.web.concurrency ?? defaultCopies())],
       {
         PORT: port,
         HOSTNAME: "0.0.0.0",
