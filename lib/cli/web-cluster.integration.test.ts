@@ -11,6 +11,8 @@ import path from "node:path";
 import { describe, it } from "node:test";
 
 const CLUSTER = path.join(import.meta.dirname, "web-cluster.mjs");
+/** What signalling a process that no longer exists throws. */
+const GONE = { code: "ESRCH" };
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -69,7 +71,7 @@ describe("the web server's copies", () => {
     assert.equal(pids.size, 2, `two processes answered: ${[...pids].join(", ")}`);
     primary.kill("SIGTERM");
     assert.equal(await exited(primary), 0);
-    for (const pid of pids) assert.throws(() => process.kill(Number(pid), 0), "each copy has exited");
+    for (const pid of pids) assert.throws(() => process.kill(Number(pid), 0), GONE, "each copy has exited");
   });
 
   it("stops the others and exits non-zero when a copy dies, so the failure is seen", async () => {
@@ -78,7 +80,7 @@ describe("the web server's copies", () => {
     assert.equal(pids.length, 2);
     process.kill(Number(pids[0]), "SIGKILL");
     assert.notEqual(await exited(primary), 0);
-    assert.throws(() => process.kill(Number(pids[1]), 0), "the other copy was stopped");
+    assert.throws(() => process.kill(Number(pids[1]), 0), GONE, "the other copy was stopped");
   });
 
   it("refuses a count that is not a positive whole number", async () => {
