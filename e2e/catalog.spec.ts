@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { answerConfirm } from "./support/dialogs";
 import { personIn, signInAs } from "./support/sign-in";
 
 /** The admin area for resources and policies, and what it changes for the people who request. */
@@ -60,15 +61,6 @@ const fillPolicy = async (form: Locator, policy: TPolicyInput) => {
   }
   await form.getByRole("button", { name: "Add policy" }).click();
 };
-
-/** Answers the next window.confirm, and hands back what it asked. */
-const answerConfirm = (page: Page, accept: boolean): Promise<string> =>
-  new Promise((resolve) => {
-    page.once("dialog", (dialog) => {
-      resolve(dialog.message());
-      void (accept ? dialog.accept() : dialog.dismiss());
-    });
-  });
 
 test("an administrator adds a resource with a policy, engineers can request it at once, and archiving withdraws it", async ({
   browser,

@@ -1,14 +1,17 @@
 /**
  * Bundles on the administrators' page against real PostgreSQL: the same rules as the catalog
- * document, each change audited, nothing written for anyone but an administrator.
+ * document, each change audited, nothing written for anyone but an administrator, and the
+ * requests already made from a bundle untouched by its edit or deletion.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { requestBundle } from "../bundles";
 import { db, disconnectDb } from "../db";
+import { AppError } from "../errors";
 import { createActor, createResourceWithPolicy, uniqueId } from "../testing/fixtures";
 import { appErrorWith } from "../testing/matchers";
 import { exportCatalog } from "./index";
-import { deleteBundle, listBundlesForAdmin, saveBundle } from "./manage-bundles";
+import { deleteBundle, listBundlesForAdmin, saveBundle, type TBundleFormInput } from "./manage-bundles";
 
 after(disconnectDb);
 
@@ -57,21 +60,82 @@ describe("bundles managed by administrators", () => {
     assert.equal((update.details as { before: { items: unknown[] } }).before.items.length, 2, "what it was");
   });
 
-  it("refuses everyone but administrators, and writes nothing", async () => {
-    const bundlesBefore = await db.bundle.count();
+  it("refuses everyone but administrators: FORBIDDEN, the bundle as it was, each denial audited", async () => {
+    const admin = await createActor({ groups: ["portal-admins"] });
+    const name = uniqueId("Guarded");
+    const { id } = await saveBundle({ actor: admin, input: { name, description: "", items: items() } });
+    const snapshot = async () => ({
+      bundles: await db.bundle.count(),
+      guarded: await listBundlesForAdmin(admin).then((all) => all.find((bundle) => bundle.id === id)),
+      events: await db.auditEvent.count({ where: { action: { startsWith: "bundle." } } }),
+    });
+    const before = await snapshot();
     for (const groups of [["engineers"], ["db-approvers"], ["security-reviewers"]]) {
       const actor = await createActor({ groups });
-      await assert.rejects(
-        saveBundle({ actor, input: { name: uniqueId("x"), description: "", items: items() } }),
-        appErrorWith("FORBIDDEN"),
-      );
-      await assert.rejects(
-        deleteBundle({ actor, id: "01930000-0000-7000-8000-000000000001" }),
-        appErrorWith("FORBIDDEN"),
-      );
-      await assert.rejects(listBundlesForAdmin(actor), appErrorWith("FORBIDDEN"));
+      const attempts = [
+        () => saveBundle({ actor, input: { name: uniqueId("x"), description: "", items: items() } }),
+        () => saveBundle({ actor, input: { id, name, description: "taken over", items: `${dbKey} all write` } }),
+        () => deleteBundle({ actor, id }),
+        () => listBundlesForAdmin(actor),
+      ];
+      for (const attempt of attempts) await assert.rejects(attempt(), appErrorWith("FORBIDDEN"));
+      const denials = await db.auditEvent.findMany({ where: { action: "authz.denied", actorId: actor.userId } });
+      assert.equal(denials.length, attempts.length);
+      assert.ok(denials.every((event) => event.reason === "not allowed: catalog.manage"));
     }
-    assert.equal(await db.bundle.count(), bundlesBefore);
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  it("keeps a bundle's submissions and their requests through an edit and a delete", async () => {
+    const admin = await createActor({ groups: ["portal-admins"] });
+    const engineer = await createActor({ groups: ["engineers"] });
+    const name = uniqueId("Kept");
+    const { id } = await saveBundle({ actor: admin, input: { name, description: "", items: items() } });
+    const { submissionId } = await requestBundle({
+      actor: engineer,
+      input: { bundleId: id, durationMinutes: 30, justification: "INC-19: orders are stuck, need db and cluster" },
+    });
+    const submission = () =>
+      db.bundleSubmission.findUniqueOrThrow({
+        where: { id: submissionId },
+        select: { bundleId: true, bundleName: true, requests: { select: { status: true }, orderBy: { id: "asc" } } },
+      });
+    const pending = [{ status: "PENDING" }, { status: "PENDING" }];
+
+    await saveBundle({
+      actor: admin,
+      input: { id, name: `${name} v2`, description: "", items: `${clusterKey} all view` },
+    });
+    assert.deepEqual(await submission(), { bundleId: id, bundleName: name, requests: pending }, "after the edit");
+    await deleteBundle({ actor: admin, id });
+    assert.deepEqual(await submission(), { bundleId: null, bundleName: name, requests: pending }, "after the delete");
+  });
+
+  it("puts each refusal on the form's field it is about", async () => {
+    const admin = await createActor({ groups: ["portal-admins"] });
+    const fieldsOf = async (input: TBundleFormInput): Promise<Record<string, string>> => {
+      const error = await saveBundle({ actor: admin, input }).then(
+        () => assert.fail("saved"),
+        (refusal: unknown) => refusal,
+      );
+      assert.ok(error instanceof AppError);
+      return error.fields;
+    };
+    const eleven = Array.from({ length: 11 }, (_, at) => `${dbKey} all p${at}`).join("\n");
+    assert.deepEqual(await fieldsOf({ name: "x".repeat(101), description: "", items: items() }), {
+      name: "at most 100 characters",
+    });
+    assert.deepEqual(await fieldsOf({ name: uniqueId("d"), description: "x".repeat(501), items: items() }), {
+      description: "at most 500 characters",
+    });
+    assert.deepEqual(await fieldsOf({ name: uniqueId("e"), description: "", items: eleven }), {
+      items: "a bundle holds at most 10 items",
+    });
+    const taken = uniqueId("Taken");
+    await saveBundle({ actor: admin, input: { name: taken, description: "", items: items() } });
+    assert.deepEqual(await fieldsOf({ name: taken, description: "", items: items() }), {
+      name: `A bundle named "${taken}" already exists.`,
+    });
   });
 
   it("names the line of an item the catalog does not offer, and refuses a taken name", async () => {

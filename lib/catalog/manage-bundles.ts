@@ -18,22 +18,27 @@ type TItem = TDocumentBundle["items"][number];
 export const BUNDLE_ITEM_FORMAT = "resource-key policy-name permission";
 
 /**
- * Items from the form's text: one per line, the resource key first and the permission last,
- * the policy's name (which may hold spaces) between them. Blank lines are skipped; a line
- * with fewer than three words is an issue naming its line number.
+ * Items from the form's text, one per line: the resource key first and the permission last
+ * (neither may hold a space), the policy's name between them as written, since a name may
+ * hold spaces, even two in a row. Blank lines are skipped; a line with fewer than three words
+ * is an issue naming its line number.
  */
 export const parseBundleItems = (text: string): { items: TItem[]; lines: number[]; problems: string[] } => {
   const items: TItem[] = [];
   const lines: number[] = [];
   const problems: string[] = [];
   text.split(/\r?\n/).forEach((raw, index) => {
-    const words = raw.trim().split(/\s+/).filter(Boolean);
-    if (words.length === 0) return;
+    const line = raw.trim();
+    if (line === "") return;
+    const words = line.split(/\s+/);
+    const resource = words[0] ?? "";
+    const permission = words.at(-1) ?? "";
     if (words.length < 3) {
       problems.push(`line ${index + 1}: write "${BUNDLE_ITEM_FORMAT}"`);
       return;
     }
-    items.push({ resource: words[0] ?? "", policy: words.slice(1, -1).join(" "), permission: words.at(-1) ?? "" });
+    const policy = line.slice(resource.length, line.length - permission.length).trim();
+    items.push({ resource, policy, permission });
     lines.push(index + 1);
   });
   return { items, lines, problems };

@@ -50,6 +50,7 @@ const BundlesAdminPage = async () => {
                     id={bundle.id}
                     label="Delete"
                     accessibleName={`Delete the bundle ${bundle.name}`}
+                    confirmation={`Delete the bundle ${bundle.name}? Engineers can no longer request it; its past requests stay.`}
                   />
                 </div>
                 <BundleAdminForm

@@ -56,6 +56,7 @@ export const TextField = ({
   min,
   max,
   multiline,
+  rows = 2,
 }: TFieldProps & {
   defaultValue: string;
   type?: "text" | "number";
@@ -63,6 +64,8 @@ export const TextField = ({
   min?: number;
   max?: number;
   multiline?: boolean;
+  /** A multiline field's height in lines. */
+  rows?: number;
 }) => (
   <div>
     <label htmlFor={id} className="block text-sm font-medium">
@@ -73,7 +76,8 @@ export const TextField = ({
         id={id}
         name={name}
         defaultValue={defaultValue}
-        rows={2}
+        required={required}
+        rows={rows}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(id, hint, error)}
         className={inputClass}
