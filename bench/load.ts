@@ -13,7 +13,10 @@
  * would not all click at once; the measurements include the ramp), --drain-timeout S (120), --port N (3500: the portal; the IdP is N+1, the services API
  * N+2), --keep (keep the database and Redis keys), --json FILE, --inject-faults (a self-test of
  * the proof: after the drain, pretend a client got an id the database lacks, delete one
- * approver's notice and copy one grant's outbox row; the report must show 2 lost, 1 doubled).
+ * approver's notice and copy one grant's outbox row; the report must show 2 lost, 1 doubled),
+ * --cpu-profile (diagnostic: a V8 CPU profile of every server process, in
+ * bench/results/profiles/; summarise one with `node bench/profile-top.mjs FILE`), --query-stats
+ * (diagnostic: SQL statements and Redis commands per operation, in bench/results/query-stats/).
  *
  * What runs, as an operator runs it: `npm run build`, then `npm start` (the standalone Next.js
  * server and the services API on PORT+2) with NODE_ENV=production, the worker
@@ -81,6 +84,8 @@ const BUILD = !flag("no-build");
 const KEEP = flag("keep");
 /** Self-test of the proof: break three things on purpose before verifying; it must find each. */
 const INJECT = flag("inject-faults");
+const CPU_PROFILE = flag("cpu-profile");
+const QUERY_STATS = flag("query-stats");
 if (
   !(USERS >= 10) ||
   !(DURATION_S > 0) ||
@@ -484,6 +489,18 @@ const main = async (): Promise<number> => {
       REQUEST_RATE_LIMIT_IP: "100000000",
       // Aggregated check audit flushed every second, so the drain sees every check's count.
       API_AUDIT_WINDOW_SECONDS: "1",
+      // Diagnostics: every node process of the portal (web, API, worker) writes its CPU profile
+      // and its round-trip counts when it exits.
+      ...(CPU_PROFILE || QUERY_STATS
+        ? {
+            NODE_OPTIONS: [
+              ...(CPU_PROFILE ? [`--import ${path.join(ROOT, "bench", "cpu-profile.mjs")}`] : []),
+              ...(QUERY_STATS ? [`--import ${path.join(ROOT, "bench", "query-stats.mjs")}`] : []),
+            ].join(" "),
+            BENCH_PROFILE_DIR: CPU_PROFILE ? path.join(RESULTS, "profiles") : undefined,
+            BENCH_QUERY_STATS: QUERY_STATS ? path.join(RESULTS, "query-stats") : undefined,
+          }
+        : {}),
     };
     const app = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], {
       cwd: ROOT,
