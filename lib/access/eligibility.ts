@@ -1,5 +1,5 @@
 import type { TUserActor } from "../authz";
-import { db, type Db } from "../db";
+import { db, type Db, Prisma } from "../db";
 import { currentTime } from "../clock";
 import { withDelegations } from "../delegation/with-delegations";
 import { usableAuthority } from "./authority";
@@ -24,6 +24,10 @@ export const holdsApproverRole = async (tx: Db, groups: string[]): Promise<boole
     where: { OR: [{ approverGroups: { hasSome: groups } }, { escalationGroups: { hasSome: groups } }] },
     take: 1,
   })) > 0;
+
+/** The same rule as SQL, for a statement that has the person's groups at hand (`groups`). */
+export const holdsApproverRoleSql = (groups: Prisma.Sql): Prisma.Sql =>
+  Prisma.sql`exists (select 1 from "AccessPolicy" where "approverGroups" && ${groups} or "escalationGroups" && ${groups})`;
 
 export type TRequestableResource = {
   resourceKey: string;

@@ -101,6 +101,40 @@ describe("audit events form one hash chain", () => {
     }
   });
 
+  it("chains a transaction's later appends to its own last event while others wait to write", async () => {
+    const before = await db.auditEvent.count();
+    // Each transaction appends three times, with a pause between, while nine others do the
+    // same: the later appends reuse the head the transaction holds the lock on.
+    await Promise.all(
+      Array.from({ length: 10 }, (_, writer) =>
+        db.$transaction(async (tx) => {
+          for (const step of [0, 1, 2]) {
+            await appendAuditEvent(tx, {
+              actorType: "SYSTEM",
+              actorId: `writer-${writer}`,
+              action: "test.steps",
+              outcome: "ALLOWED",
+              details: { writer, step },
+            });
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        }),
+      ),
+    );
+    // The process's own client (no transaction) still takes the lock and reads the head each time.
+    await appendAuditEvent(db, { actorType: "SYSTEM", action: "test.no-transaction", outcome: "ALLOWED" });
+    await appendAuditEvent(db, { actorType: "SYSTEM", action: "test.no-transaction", outcome: "ALLOWED" });
+    const rows = await chain();
+    assert.equal(rows.length, before + 32);
+    for (const [index, row] of rows.entries()) {
+      if (index > 0) assert.equal(row.prevHash, rows[index - 1]?.hash, `event ${row.seq} follows its predecessor`);
+      assert.equal(row.recomputed, row.hash);
+    }
+    // A writer's three events are consecutive: nobody wrote between them.
+    const steps = rows.filter((row) => row.action === "test.steps").map((row) => row.actorId);
+    for (let at = 0; at < steps.length; at += 3) assert.equal(new Set(steps.slice(at, at + 3)).size, 1);
+  });
+
   it("rolls back with the change it records", async () => {
     const before = await db.auditEvent.count();
     await assert.rejects(

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { type Db, db, type Prisma } from "../db";
+import { type Db, db, Prisma } from "../db";
 import { afterCommit } from "../db/after-commit";
 import { countAuditEvent } from "../metrics/audit-metrics";
 import { storableJson, storableText } from "../storable-text";
@@ -50,8 +50,22 @@ export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise
 };
 
 /**
+ * The chain's head as this transaction left it. The chain lock is the transaction's until it
+ * ends, so after its first append no other writer can move the head: a second append in the
+ * same transaction (a request and its auto-approval, a decision and its grant) needs neither
+ * the lock nor the read again. Keyed by the transaction client, which lives as long as the
+ * transaction.
+ */
+const headOfTransaction = new WeakMap<object, string>();
+
+/** The process's own client is not a transaction: each statement would commit alone. */
+const isTransaction = (tx: Db): boolean => !("$transaction" in tx);
+
+/**
  * Appends events in order, chained one to the next, with one lock, one head read and one
  * insert: for batches (a burst of expiries) that would otherwise queue on the lock per event.
+ * Hand-written SQL, not the model API: every portal write passes here, and a raw statement
+ * costs a fraction of the CPU of one the ORM has to compile (docs/bench-load.md, issue 16).
  */
 export const appendAuditEvents = async (
   tx: Db,
@@ -59,10 +73,16 @@ export const appendAuditEvents = async (
 ): Promise<Array<{ id: string; hash: string }>> => {
   if (inputs.length === 0) return [];
   const events = inputs.map((input) => ZAuditEventInput.parse(input));
-  await tx.$executeRaw`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
-  const head = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
+  let prevHash = isTransaction(tx) ? headOfTransaction.get(tx) : undefined;
+  if (prevHash === undefined) {
+    // The lock first, in a statement of its own: the head is read by the next statement, whose
+    // snapshot is taken after the lock is held, so it sees every chain that committed before.
+    await tx.$executeRaw`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
+    const [head] = await tx.$queryRaw<Array<{ hash: string }>>`
+      select hash from "AuditEvent" order by seq desc limit 1`;
+    prevHash = head?.hash ?? GENESIS_HASH;
+  }
   const occurredAt = currentTime();
-  let prevHash = head?.hash ?? GENESIS_HASH;
   const rows = events.map((event) => {
     const fields = {
       id: randomUUID(),
@@ -80,19 +100,30 @@ export const appendAuditEvents = async (
       // Hash what PostgreSQL will store: JSON values only (Dates become strings, undefined goes),
       // every string storable.
       details: storableJson(JSON.parse(JSON.stringify(event.details))) as Record<string, unknown>,
-      prevHash,
+      prevHash: prevHash as string,
     };
     const hash = hashEvent(fields);
     prevHash = hash;
-    return { ...fields, details: fields.details as Prisma.InputJsonObject, hash };
+    return { ...fields, hash };
   });
   // One multi-row INSERT: PostgreSQL assigns seq in row order, so seq order is chain order.
-  const inserted = await tx.auditEvent.createManyAndReturn({ data: rows, select: { id: true, seq: true } });
+  const inserted = await tx.$queryRaw<Array<{ id: string; seq: bigint }>>`
+    insert into "AuditEvent" ("id", "occurredAt", "actorType", "actorId", "action", "targetType", "targetId",
+      "outcome", "reason", "ip", "userAgent", "requestId", "details", "prevHash", "hash")
+    values ${Prisma.join(
+      rows.map(
+        (row) => Prisma.sql`(${row.id}, ${row.occurredAt}::timestamp(3), ${row.actorType}::"ActorType", ${row.actorId},
+          ${row.action}, ${row.targetType}, ${row.targetId}, ${row.outcome}::"AuditOutcome", ${row.reason}, ${row.ip},
+          ${row.userAgent}, ${row.requestId}, ${JSON.stringify(row.details)}::jsonb, ${row.prevHash}, ${row.hash})`,
+      ),
+    )}
+    returning "id", "seq"`;
+  if (isTransaction(tx)) headOfTransaction.set(tx, prevHash as string);
   const seqOf = new Map(inserted.map((row) => [row.id, row.seq]));
   // The log lines and the counters exist only for committed events (lib/db/after-commit.ts).
   afterCommit(() => {
     for (const row of rows) {
-      const committed = { ...row, details: row.details as Record<string, unknown>, seq: seqOf.get(row.id) as bigint };
+      const committed = { ...row, seq: seqOf.get(row.id) as bigint };
       logAuditEvent(committed);
       countAuditEvent(committed);
     }

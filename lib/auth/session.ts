@@ -1,8 +1,8 @@
-import { holdsApproverRole } from "../access/eligibility";
+import { holdsApproverRoleSql } from "../access/eligibility";
 import { appendAuditEvent } from "../audit";
 import { rolesForGroups, type TUserActor } from "../authz";
 import { getConfig } from "../config";
-import { db } from "../db";
+import { db, Prisma } from "../db";
 
 export type TSessionProblem = "missing" | "revoked" | "expired" | "idle" | "deactivated" | "privileged_reauth";
 export type TSessionResult = { ok: true; actor: TUserActor } | { ok: false; problem: TSessionProblem };
@@ -10,6 +10,20 @@ export type TSessionResult = { ok: true; actor: TUserActor } | { ok: false; prob
 // Refresh lastSeenAt at most this often: an idle timeout of minutes does not need a write
 // on every click.
 const TOUCH_EVERY_MS = 60_000;
+
+type TSessionRow = {
+  id: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  userId: string;
+  email: string | null;
+  name: string;
+  groups: string[];
+  deactivatedAt: Date | null;
+  approver: boolean;
+};
 
 /**
  * Resolves a session id (from the cookie) to an actor, checking the database on every call:
@@ -28,17 +42,19 @@ export const resolveSession = async (options: {
 }): Promise<TSessionResult> => {
   const now = options.now ?? new Date();
   if (!options.sessionId) return { ok: false, problem: "missing" };
-  const session = await db.session.findUnique({
-    where: { id: options.sessionId },
-    select: {
-      id: true,
-      createdAt: true,
-      lastSeenAt: true,
-      expiresAt: true,
-      revokedAt: true,
-      user: { select: { id: true, email: true, name: true, groups: true, deactivatedAt: true } },
-    },
-  });
+  // One statement for what every page and action asks first: the session, its person and
+  // whether any policy names one of their groups as approvers. Hand-written
+  // SQL: it runs on every request, and the ORM's compiled form costs several times its CPU.
+  const [row] = await db.$queryRaw<TSessionRow[]>`
+    select s.id, s."createdAt", s."lastSeenAt", s."expiresAt", s."revokedAt",
+      u.id as "userId", u.email, u.name, u.groups, u."deactivatedAt",
+      ${holdsApproverRoleSql(Prisma.sql`u.groups`)} as approver
+    from "Session" s join "User" u on u.id = s."userId"
+    where s.id = ${options.sessionId}`;
+  const session = row && {
+    ...row,
+    user: { id: row.userId, email: row.email, name: row.name, groups: row.groups, deactivatedAt: row.deactivatedAt },
+  };
   if (!session) return { ok: false, problem: "missing" };
   if (session.revokedAt) return { ok: false, problem: "revoked" };
   if (session.user.deactivatedAt) return { ok: false, problem: "deactivated" };
@@ -56,7 +72,7 @@ export const resolveSession = async (options: {
     now.getTime() - session.createdAt.getTime() >= getConfig().session.privilegedMaxMs
   )
     return { ok: false, problem: "privileged_reauth" };
-  if (await holdsApproverRole(db, user.groups)) roles.push("approver");
+  if (session.approver) roles.push("approver");
   return {
     ok: true,
     actor: {

@@ -96,6 +96,8 @@ export const db: PrismaClient = new Proxy({} as PrismaClient, {
     const value: unknown = Reflect.get(real, property, real);
     return typeof value === "function" ? value.bind(real) : value;
   },
+  // `"$transaction" in db` answers as the client would: it tells the client from a transaction.
+  has: (_target, property) => Reflect.has(client(), property),
 });
 
 export const disconnectDb = async (): Promise<void> => {

@@ -173,8 +173,12 @@ export const listReviewablePolicies = async (actor: TUserActor): Promise<Array<{
 };
 
 /** Whether this person reviews an open review now (the navigation offers *Reviews* to them). */
-export const hasOpenReviewToDo = async (actor: TUserActor, now: Date): Promise<boolean> =>
-  (await db.accessReview.count({
-    where: { closedAt: null, deadline: { gt: now }, reviewerIds: { has: actor.userId } },
-    take: 1,
-  })) > 0;
+export const hasOpenReviewToDo = async (actor: TUserActor, now: Date): Promise<boolean> => {
+  // Asked on every portal page: hand-written SQL, cheaper than the ORM's (issue 16).
+  const [row] = await db.$queryRaw<Array<{ todo: boolean }>>`
+    select exists (
+      select 1 from "AccessReview"
+      where "closedAt" is null and deadline > ${now}::timestamp(3) and ${actor.userId} = any("reviewerIds")
+    ) as todo`;
+  return row?.todo ?? false;
+};

@@ -14,7 +14,7 @@ import type { TSoftwareAuthenticator } from "../testing/software-authenticator";
 import { closeReview, REMIND_BEFORE_MS, sweepReviews } from "./close-review";
 import { decideReview, startReviewDecision } from "./decide-review";
 import { exportReviewCsv } from "./export-review";
-import { getReview, listReviews } from "./read-reviews";
+import { getReview, hasOpenReviewToDo, listReviews } from "./read-reviews";
 import type { TReviewDecisionItem } from "./schemas";
 import { startReview } from "./start-review";
 
@@ -314,6 +314,23 @@ describe("access reviews", () => {
       appErrorWith("CONFLICT", /closed/),
     );
     await assert.rejects(closeReview({ actor: security.actor, input: { reviewId } }), appErrorWith("CONFLICT"));
+  });
+
+  it("offers the review to its reviewers in the navigation while it is open, to nobody else", async () => {
+    const fresh = await person([uniqueId("auditors")]);
+    const bystander = await person([uniqueId("auditors")]);
+    assert.equal(await hasOpenReviewToDo(fresh.actor, new Date()), false);
+    const { reviewId } = await start(owner, {
+      policyIds: [readPolicy],
+      reviewerEmails: [fresh.actor.email ?? ""],
+      deadline: inHours(2),
+    });
+    assert.equal(await hasOpenReviewToDo(fresh.actor, new Date()), true);
+    assert.equal(await hasOpenReviewToDo(bystander.actor, new Date()), false, "not a reviewer");
+    assert.equal(await hasOpenReviewToDo(owner.actor, new Date()), false, "its starter does not review it");
+    assert.equal(await hasOpenReviewToDo(fresh.actor, new Date(Date.now() + 3 * HOUR)), false, "past its deadline");
+    await closeReview({ actor: owner.actor, input: { reviewId } });
+    assert.equal(await hasOpenReviewToDo(fresh.actor, new Date()), false, "closed");
   });
 
   it("reminds the reviewers once a day before the deadline, and closes the review at it", async () => {
