@@ -11,7 +11,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import os from "node:os";
 import { after, describe, it } from "node:test";
 import { decideRequest, requestAccess, startDecision } from "../lib/access";
@@ -19,6 +18,7 @@ import { rolesForGroups } from "../lib/authz";
 import { ROOT } from "../lib/cli/run";
 import { db, disconnectDb } from "../lib/db";
 import { createActorWithPasskey, createResourceWithPolicy } from "../lib/testing/fixtures";
+import { freePort } from "../lib/testing/free-port";
 
 const FLOOD = 10_000;
 const ADDRESSES = ["203.0.113.10", "203.0.113.11", "203.0.113.12", "203.0.113.13", "203.0.113.14"];
@@ -33,16 +33,6 @@ const PROMPT_MS = 2_000;
 const boundFor = (quietMs: number) => Math.max(PROMPT_MS, 3 * quietMs);
 
 after(disconnectDb);
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /**
  * A process of the flood, at a lower CPU priority: on a shared, oversubscribed machine the

@@ -19,10 +19,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { ROOT } from "../lib/cli/run";
 import { dropDatabase, ensureDatabase } from "../lib/db/ensure-database";
+import { freePort } from "../lib/testing/free-port";
 import { deleteRedisPrefix, stats } from "./support";
 
 const option = (name: string, fallback: string): string =>
@@ -82,16 +82,6 @@ const startChild = (args: string[], env: Record<string, string> = {}) => {
   const exited = new Promise<string>((resolve) => child.once("exit", () => resolve(stdout)));
   return { child, exited };
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
 const cpuSeconds = (pid: number): number => {

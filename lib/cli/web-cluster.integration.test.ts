@@ -5,24 +5,14 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { freePort } from "../testing/free-port";
 
 const CLUSTER = path.join(import.meta.dirname, "web-cluster.mjs");
 /** What signalling a process that no longer exists throws. */
 const GONE = { code: "ESRCH" };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 
 /** A server like Next's: listens on PORT, and on SIGTERM closes and exits 0. */
 const standIn = (): string => {

@@ -17,9 +17,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "./free-port";
 
 export type TSshd = {
   port: number;
@@ -50,17 +51,6 @@ export type TSshSession = {
 };
 
 export const SSHD_PATH = "/usr/sbin/sshd";
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 
 const waitForPort = async (port: number, child: ChildProcess, deadline = Date.now() + 10_000): Promise<void> => {
   while (Date.now() < deadline) {

@@ -6,6 +6,7 @@ import type { TUserActor } from "../authz";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
 import { createActor, createUser, uniqueId } from "../testing/fixtures";
+import { freePort } from "../testing/free-port";
 import {
   createEndpoint,
   decryptSecret,
@@ -396,10 +397,7 @@ describe("webhook deliveries (real HTTP receiver on loopback)", () => {
     const resource = await newResource();
     const grant = await newGrant(resource.id);
     // A port that was just free: nothing listens there any more.
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await freePort();
     await createEndpoint({
       actor,
       resourceKey: resource.key,
