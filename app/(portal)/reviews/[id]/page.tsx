@@ -9,6 +9,7 @@ import { getReview, type TReviewItemView } from "@/lib/reviews";
 import { formatUtc } from "@/lib/time";
 import { CloseReviewButton } from "./close-review-button";
 import { ReviewDecisionPanel } from "./review-decision-panel";
+import { ReviewItemHead } from "./review-item-head";
 
 export const metadata: Metadata = { title: "Access review" };
 
@@ -110,15 +111,7 @@ const ReviewPage = async ({ params }: { params: Promise<{ id: string }> }) => {
           <Empty>Nobody was eligible under these policies when the review started.</Empty>
         ) : (
           <table className="w-full text-left text-sm">
-            <thead>
-              <tr className="border-b border-slate-200">
-                <th className="py-1">Person</th>
-                <th className="py-1">Policy</th>
-                <th className="py-1">Eligible through</th>
-                <th className="py-1">Use in the period</th>
-                <th className="py-1">Verdict</th>
-              </tr>
-            </thead>
+            <ReviewItemHead then={["Verdict"]} />
             <tbody>
               {review.items.map((item) => (
                 <tr key={item.id} className="border-b border-slate-100">

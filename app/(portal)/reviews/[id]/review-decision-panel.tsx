@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { confirmWithPasskey } from "@/app/components/passkey-client";
 import { decideReviewAction, startReviewDecisionAction } from "../actions";
+import { ReviewItemHead } from "./review-item-head";
 
 type TVerdict = "CERTIFY" | "REMOVE";
 export type TDecidableItem = {
@@ -84,17 +85,7 @@ export const ReviewDecisionPanel = ({ reviewId, items }: { reviewId: string; ite
         One passkey confirmation records every verdict you choose. A removal needs a reason.
       </p>
       <table className="mt-3 w-full text-left text-sm">
-        <thead>
-          <tr className="border-b border-slate-200">
-            <th className="py-1">Person</th>
-            <th className="py-1">Policy</th>
-            <th className="py-1">Eligible through</th>
-            <th className="py-1">Use in the period</th>
-            <th className="py-1">Recorded</th>
-            <th className="py-1">Verdict</th>
-            <th className="py-1">Reason</th>
-          </tr>
-        </thead>
+        <ReviewItemHead then={["Recorded", "Verdict", "Reason"]} />
         <tbody>
           {items.map((item) => {
             const choice = choices[item.id] ?? { verdict: "", reason: "" };
