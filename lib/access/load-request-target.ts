@@ -2,7 +2,7 @@ import { can, type TAction, type TTarget, type TUserActor } from "../authz";
 import { assertCanOrHide, type TAuditContext } from "../authz/enforce";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { chainGroups, DECIDABLE_SELECT, decidableGroups } from "./stages";
+import { chainGroups, decidableGroups } from "./stages";
 
 export type TRequestTarget = Extract<TTarget, { type: "request" }>;
 
@@ -29,9 +29,17 @@ export type TDecidableRow = Parameters<typeof decidableGroups>[0] & {
  * chain, and the groups that may decide it now (ADR 0055).
  */
 export const loadRequestTarget = async (tx: Db, requestId: string): Promise<TRequestTarget> => {
-  const request = await tx.accessRequest.findUnique({ where: { id: requestId }, select: DECIDABLE_SELECT });
-  if (!request) throw new AppError("NOT_FOUND", NOT_FOUND);
-  return requestTargetOf(request);
+  // DECIDABLE_SELECT as one hand-written statement: every request page and decision asks it (issue 16).
+  const [row] = await tx.$queryRaw<
+    Array<Omit<TDecidableRow, "policy"> & { approverGroups: string[]; approvalsRequired: number }>
+  >`
+    select r.id, r."requesterId", r."filedById", r.stages, r."extraApprovals", r."currentStage", r."escalatedAt",
+      r."escalationGroups", p."approverGroups", p."approvalsRequired"
+      from "AccessRequest" r join "AccessPolicy" p on p.id = r."policyId"
+     where r.id = ${requestId}`;
+  if (!row) throw new AppError("NOT_FOUND", NOT_FOUND);
+  const { approverGroups, approvalsRequired, ...request } = row;
+  return requestTargetOf({ ...request, policy: { approverGroups, approvalsRequired } });
 };
 
 /**

@@ -211,6 +211,34 @@ describe("risk signals at submission", () => {
     assert.deepEqual((await submit(fresh, { context: { ip: "198.51.100.7", userAgent: FIREFOX_WINDOWS } })).codes, []);
   });
 
+  it("recent flagged usage: fires with the count and the latest reason; unflagged and older signals do not count", async () => {
+    const flagged = await regular();
+    const signal = (daysAgo: number, reason: string, isFlagged = true) =>
+      db.usageSignal.create({
+        data: {
+          userId: flagged.userId,
+          resourceId: staging.id,
+          clientId: "usage-reporter",
+          event: "bulk_export",
+          flagged: isFlagged,
+          reason,
+          createdAt: new Date(Date.now() - daysAgo * 24 * 3_600_000),
+        },
+      });
+    await signal(10, "too old to count");
+    await signal(3, "500 exports in a minute");
+    await signal(2, "not flagged", false);
+    await signal(1, "2,000 rows read in a minute");
+    const { codes, request } = await submit(flagged);
+    assert.deepEqual(codes, ["recent_usage_anomaly"]);
+    assert.match(
+      parseRiskSignals(request.riskSignals)[0]?.reason ?? "",
+      /^2 flagged usage signals .*the latest: 2,000 rows read in a minute$/,
+    );
+    // Someone else's signals are theirs.
+    assert.deepEqual((await submit(await regular())).codes, []);
+  });
+
   it("a burst: fires on the fourth request within an hour, quiet on the third", async () => {
     const recent = (minutes: number[]) => minutes.map((ago) => new Date(Date.now() - ago * 60_000));
     const busy = await regular();

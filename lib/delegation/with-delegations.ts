@@ -18,18 +18,22 @@ export const withDelegations = async <TActor extends TUserActor>(
       select id from "ApprovalDelegation"
        where "delegateId" = ${actor.userId} and "endedAt" is null and "startsAt" <= ${now} and "endsAt" > ${now}
        for share`;
-  const rows = await tx.approvalDelegation.findMany({
-    where: { delegateId: actor.userId, endedAt: null, startsAt: { lte: now }, endsAt: { gt: now } },
-    orderBy: { startsAt: "asc" },
-    select: { id: true, delegator: { select: { id: true, name: true, groups: true, deactivatedAt: true } } },
-  });
+  // Asked by every approver's page and decision: one hand-written statement (issue 16).
+  const rows = await tx.$queryRaw<
+    Array<{ id: string; delegatorId: string; delegatorName: string; groups: string[]; deactivatedAt: Date | null }>
+  >`
+    select d.id, u.id as "delegatorId", u.name as "delegatorName", u.groups, u."deactivatedAt"
+      from "ApprovalDelegation" d join "User" u on u.id = d."delegatorId"
+     where d."delegateId" = ${actor.userId} and d."endedAt" is null
+       and d."startsAt" <= ${now}::timestamp(3) and d."endsAt" > ${now}::timestamp(3)
+     order by d."startsAt" asc`;
   const delegations: TDelegatedAuthority[] = rows
-    .filter((row) => row.delegator.deactivatedAt === null && row.delegator.id !== actor.userId)
+    .filter((row) => row.deactivatedAt === null && row.delegatorId !== actor.userId)
     .map((row) => ({
       delegationId: row.id,
-      delegatorId: row.delegator.id,
-      delegatorName: row.delegator.name,
-      groups: row.delegator.groups,
+      delegatorId: row.delegatorId,
+      delegatorName: row.delegatorName,
+      groups: row.groups,
     }));
   return { ...actor, delegations };
 };

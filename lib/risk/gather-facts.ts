@@ -8,6 +8,13 @@ import { RISK_RULES, type TRiskFacts } from "./signals";
  * networks come from the person's earlier sign-ins (the audit log keeps them; sessions are
  * pruned) other than the current one, and from their earlier requests.
  */
+type TFactRow = {
+  earlierForResource: number;
+  earlier: Array<{ at: number; ip: string | null; userAgent: string | null; breakGlass: boolean }>;
+  signIns: Array<{ ip: string | null; userAgent: string | null }>;
+  anomalies: Array<string | null>;
+};
+
 export const gatherRiskFacts = async (
   tx: Db,
   options: {
@@ -26,35 +33,35 @@ export const gatherRiskFacts = async (
   const since = new Date(now.getTime() - RISK_RULES.historyDays * 24 * 3_600_000);
   const burstSince = new Date(now.getTime() - RISK_RULES.burstWindowMinutes * 60_000);
   const anomaliesSince = new Date(now.getTime() - RISK_RULES.usageAnomalyDays * 24 * 3_600_000);
-  const [earlierForResource, earlier, signIns, anomalies] = await Promise.all([
-    tx.accessRequest.count({ where: { requesterId: userId, resourceId: options.resource.id, createdAt: { lt: now } } }),
-    tx.accessRequest.findMany({
-      where: { requesterId: userId, createdAt: { gte: since, lt: now } },
-      select: { createdAt: true, sourceIp: true, userAgent: true, breakGlass: true },
-      orderBy: { createdAt: "desc" },
-      take: 1000,
-    }),
-    tx.auditEvent.findMany({
-      where: {
-        actorType: "USER",
-        actorId: userId,
-        action: "auth.sign_in",
-        outcome: "ALLOWED",
-        occurredAt: { gte: since },
-        NOT: { targetId: options.sessionId },
-      },
-      select: { ip: true, userAgent: true },
-      orderBy: { occurredAt: "desc" },
-      take: 1000,
-    }),
-    tx.usageSignal.findMany({
-      where: { userId, flagged: true, createdAt: { gte: anomaliesSince, lte: now } },
-      select: { reason: true },
-      orderBy: { createdAt: "desc" },
-      take: 100,
-    }),
-  ]);
-  const seen = [...earlier.map((row) => ({ ip: row.sourceIp, userAgent: row.userAgent })), ...signIns];
+  // One hand-written statement for the four reads (issue 16): every submission makes it.
+  const [facts] = await tx.$queryRaw<TFactRow[]>`
+    select
+      (select count(*)::int from "AccessRequest"
+        where "requesterId" = ${userId} and "resourceId" = ${options.resource.id} and "createdAt" < ${now}::timestamp(3))
+        as "earlierForResource",
+      (select coalesce(json_agg(json_build_object('at', at, 'ip', "sourceIp", 'userAgent', "userAgent", 'breakGlass', "breakGlass")), '[]')
+         from (select floor(extract(epoch from "createdAt") * 1000) as at, "sourceIp", "userAgent", "breakGlass"
+                 from "AccessRequest"
+                where "requesterId" = ${userId} and "createdAt" >= ${since}::timestamp(3) and "createdAt" < ${now}::timestamp(3)
+                order by "createdAt" desc limit 1000) earlier)
+        as earlier,
+      (select coalesce(json_agg(json_build_object('ip', ip, 'userAgent', "userAgent")), '[]')
+         from (select ip, "userAgent" from "AuditEvent"
+                where "actorType" = 'USER' and "actorId" = ${userId} and action = 'auth.sign_in' and outcome = 'ALLOWED'
+                  and "occurredAt" >= ${since}::timestamp(3) and "targetId" <> ${options.sessionId}
+                order by "occurredAt" desc limit 1000) sign_ins)
+        as "signIns",
+      (select coalesce(json_agg(reason), '[]')
+         from (select reason from "UsageSignal"
+                where "userId" = ${userId} and flagged and "createdAt" >= ${anomaliesSince}::timestamp(3)
+                  and "createdAt" <= ${now}::timestamp(3)
+                order by "createdAt" desc limit 100) anomalies)
+        as anomalies`;
+  const earlierForResource = facts?.earlierForResource ?? 0;
+  const earlier = (facts?.earlier ?? []).map((row) => ({ ...row, createdAt: new Date(row.at) }));
+  const signIns = facts?.signIns ?? [];
+  const anomalies = (facts?.anomalies ?? []).map((reason) => ({ reason }));
+  const seen = [...earlier.map((row) => ({ ip: row.ip, userAgent: row.userAgent })), ...signIns];
   const distinct = (values: Array<string | null>) => [
     ...new Set(values.filter((value): value is string => value !== null)),
   ];
