@@ -101,10 +101,10 @@ describe("audit events form one hash chain", () => {
     }
   });
 
-  it("chains a transaction's later appends to its own last event while others wait to write", async () => {
+  it("keeps a transaction's events together and in order while others write", async () => {
     const before = await db.auditEvent.count();
-    // Each transaction appends three times, with a pause between, while nine others do the
-    // same: the later appends reuse the head the transaction holds the lock on.
+    // Each transaction records three events, with a pause between, while nine others do the
+    // same: each one's three are written together, in order, when it closes.
     await Promise.all(
       Array.from({ length: 10 }, (_, writer) =>
         db.$transaction(async (tx) => {
@@ -121,7 +121,7 @@ describe("audit events form one hash chain", () => {
         }),
       ),
     );
-    // The process's own client (no transaction) still takes the lock and reads the head each time.
+    // The process's own client (no transaction) writes at once, taking the lock each time.
     await appendAuditEvent(db, { actorType: "SYSTEM", action: "test.no-transaction", outcome: "ALLOWED" });
     await appendAuditEvent(db, { actorType: "SYSTEM", action: "test.no-transaction", outcome: "ALLOWED" });
     const rows = await chain();
@@ -133,6 +133,40 @@ describe("audit events form one hash chain", () => {
     // A writer's three events are consecutive: nobody wrote between them.
     const steps = rows.filter((row) => row.action === "test.steps").map((row) => row.actorId);
     for (let at = 0; at < steps.length; at += 3) assert.equal(new Set(steps.slice(at, at + 3)).size, 1);
+  });
+
+  it("takes the chain's lock only when the transaction closes, and keeps what was recorded as it was", async () => {
+    const before = await db.auditEvent.count();
+    // Whether another writer could take the chain's lock now (from a transaction of its own).
+    const lockFree = () =>
+      db.$transaction(async (other) => {
+        const [row] = await other.$queryRaw<
+          Array<{ free: boolean }>
+        >`select pg_try_advisory_xact_lock(7311001) as free`;
+        return row?.free ?? false;
+      });
+    const details: Record<string, unknown> = { step: "recorded" };
+    let freeWhileOpen: boolean | undefined;
+    await db.$transaction(async (tx) => {
+      await appendAuditEvent(tx, { actorType: "SYSTEM", action: "test.closing", outcome: "ALLOWED", details });
+      await appendAuditEvent(tx, { actorType: "SYSTEM", action: "test.closing.second", outcome: "ALLOWED" });
+      details.step = "changed after";
+      freeWhileOpen = await lockFree();
+      assert.equal(await tx.auditEvent.count(), before, "not written before the transaction closes");
+    });
+    assert.equal(freeWhileOpen, true, "the lock is free while the transaction does its other work");
+    const rows = await chain();
+    assert.deepEqual(
+      rows.slice(-2).map((row) => [row.action, row.details]),
+      [
+        ["test.closing", { step: "recorded" }],
+        ["test.closing.second", {}],
+      ],
+    );
+    for (const [index, row] of rows.entries()) {
+      if (index > 0) assert.equal(row.prevHash, rows[index - 1]?.hash);
+      assert.equal(row.recomputed, row.hash);
+    }
   });
 
   it("rolls back with the change it records", async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { type Db, db, Prisma } from "../db";
-import { afterCommit } from "../db/after-commit";
+import { afterCommit, beforeCommit } from "../db/after-commit";
 import { countAuditEvent } from "../metrics/audit-metrics";
 import { storableJson, storableText } from "../storable-text";
 import { GENESIS_HASH, hashEvent } from "./canonical";
@@ -43,36 +43,67 @@ const CHAIN_LOCK_KEY = 7_311_001;
  * Appends one event to the hash chain inside the caller's transaction, so the event
  * commits or rolls back with the change it records. Pass a transaction client.
  */
-export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise<{ id: string; hash: string }> => {
+export const appendAuditEvent = async (tx: Db, input: TAuditEventInput): Promise<{ id: string }> => {
   const [appended] = await appendAuditEvents(tx, [input]);
   if (!appended) throw new Error("appendAuditEvent: nothing appended");
   return appended;
 };
 
+type TValidEvent = z.output<typeof ZAuditEventInput> & { id: string };
+
 /**
  * The chain's head as this transaction left it. The chain lock is the transaction's until it
- * ends, so after its first append no other writer can move the head: a second append in the
- * same transaction (a request and its auto-approval, a decision and its grant) needs neither
- * the lock nor the read again. Keyed by the transaction client, which lives as long as the
- * transaction.
+ * ends, so after its first write no other writer can move the head: a second write in the
+ * same transaction needs neither the lock nor the read again. Keyed by the transaction
+ * client, which lives as long as the transaction.
  */
 const headOfTransaction = new WeakMap<object, string>();
+
+/** Events recorded in a transaction that `db.$transaction` opened, written when it closes. */
+const recordedInTransaction = new WeakMap<object, TValidEvent[]>();
 
 /** The process's own client is not a transaction: each statement would commit alone. */
 const isTransaction = (tx: Db): boolean => !("$transaction" in tx);
 
 /**
- * Appends events in order, chained one to the next, with one lock, one head read and one
- * insert: for batches (a burst of expiries) that would otherwise queue on the lock per event.
- * Hand-written SQL, not the model API: every portal write passes here, and a raw statement
- * costs a fraction of the CPU of one the ORM has to compile (docs/bench-load.md, issue 16).
+ * Appends events in order, chained one to the next. Checked now (a malformed event fails the
+ * call), written when the transaction closes (lib/db/after-commit.ts, beforeCommit): every
+ * writer takes the chain's lock, so it is taken as late as possible and held for the last
+ * statements of the transaction only, not for all its work after the first event (issue 16:
+ * under load, writers queued on it). The events of one transaction stay together and in the
+ * order they were recorded; their time is when they are written, under the lock, so time
+ * follows the chain. In a transaction opened some other way they are written at once.
  */
-export const appendAuditEvents = async (
-  tx: Db,
-  inputs: TAuditEventInput[],
-): Promise<Array<{ id: string; hash: string }>> => {
+export const appendAuditEvents = async (tx: Db, inputs: TAuditEventInput[]): Promise<Array<{ id: string }>> => {
   if (inputs.length === 0) return [];
-  const events = inputs.map((input) => ZAuditEventInput.parse(input));
+  const events: TValidEvent[] = inputs.map((input) => {
+    const event = ZAuditEventInput.parse(input);
+    // Taken now, as the caller has it: what PostgreSQL will store and the hash covers is JSON
+    // values only (Dates become strings, undefined goes), every string storable.
+    const details = storableJson(JSON.parse(JSON.stringify(event.details))) as Record<string, unknown>;
+    return { ...event, details, id: randomUUID() };
+  });
+  const recorded = recordedInTransaction.get(tx);
+  if (recorded) recorded.push(...events);
+  else if (beforeCommit(tx, () => writeRecorded(tx))) recordedInTransaction.set(tx, events);
+  else await writeEvents(tx, events);
+  return events.map(({ id }) => ({ id }));
+};
+
+const writeRecorded = async (tx: Db): Promise<void> => {
+  const events = recordedInTransaction.get(tx) ?? [];
+  // An event recorded after this point (by another closing task) starts a new batch.
+  recordedInTransaction.delete(tx);
+  await writeEvents(tx, events);
+};
+
+/**
+ * Writes events to the chain with one lock, one head read and one insert. Hand-written SQL,
+ * not the model API: every portal write passes here, and a raw statement costs a fraction of
+ * the CPU of one the ORM has to compile (docs/bench-load.md, issue 16).
+ */
+const writeEvents = async (tx: Db, events: TValidEvent[]): Promise<void> => {
+  if (events.length === 0) return;
   let prevHash = isTransaction(tx) ? headOfTransaction.get(tx) : undefined;
   if (prevHash === undefined) {
     // The lock first, in a statement of its own: the head is read by the next statement, whose
@@ -85,7 +116,7 @@ export const appendAuditEvents = async (
   const occurredAt = currentTime();
   const rows = events.map((event) => {
     const fields = {
-      id: randomUUID(),
+      id: event.id,
       occurredAt,
       actorType: event.actorType,
       actorId: event.actorId ?? null,
@@ -97,9 +128,7 @@ export const appendAuditEvents = async (
       ip: event.ip ?? null,
       userAgent: event.userAgent ?? null,
       requestId: event.requestId ?? null,
-      // Hash what PostgreSQL will store: JSON values only (Dates become strings, undefined goes),
-      // every string storable.
-      details: storableJson(JSON.parse(JSON.stringify(event.details))) as Record<string, unknown>,
+      details: event.details,
       prevHash: prevHash as string,
     };
     const hash = hashEvent(fields);
@@ -128,9 +157,8 @@ export const appendAuditEvents = async (
       countAuditEvent(committed);
     }
   });
-  return rows.map((row) => ({ id: row.id, hash: row.hash }));
 };
 
 /** For events that record no other change (sign-in failures, denials): own transaction. */
-export const recordAuditEvent = (input: TAuditEventInput): Promise<{ id: string; hash: string }> =>
+export const recordAuditEvent = (input: TAuditEventInput): Promise<{ id: string }> =>
   db.$transaction((tx) => appendAuditEvent(tx, input));

@@ -31,3 +31,32 @@ export const withAfterCommit = async <T>(transaction: () => Promise<T>): Promise
   for (const task of queue) runSafely(task);
   return result;
 };
+
+/**
+ * Work that must happen inside a transaction, after everything else in it and just before it
+ * commits: the audit events it recorded (lib/audit), written last so the chain's lock is held
+ * for the end of the transaction only, not from the first event to the commit. Keyed by the
+ * transaction client the work belongs to.
+ */
+const closing = new AsyncLocalStorage<{ tx: object; tasks: Array<() => Promise<void>> }>();
+
+/**
+ * Adds `task` to the end of `tx` when `tx` is the transaction this code runs in (one that
+ * `db.$transaction(fn)` opened); answers false otherwise, and the caller does its work now.
+ */
+export const beforeCommit = (tx: object, task: () => Promise<void>): boolean => {
+  const store = closing.getStore();
+  if (!store || store.tx !== tx) return false;
+  store.tasks.push(task);
+  return true;
+};
+
+/** Runs `body` with `tx`'s closing queue, then the queue, in order, before answering. */
+export const withBeforeCommit = async <T>(tx: object, body: () => Promise<T>): Promise<T> => {
+  const store = { tx, tasks: [] as Array<() => Promise<void>> };
+  const result = await closing.run(store, body);
+  // A task may add another (an event recorded while closing): run until none is left.
+  for (let index = 0; index < store.tasks.length; index++)
+    await closing.run(store, store.tasks[index] as () => Promise<void>);
+  return result;
+};

@@ -1,7 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { getConfig } from "../config";
-import { withAfterCommit } from "./after-commit";
+import { withAfterCommit, withBeforeCommit } from "./after-commit";
 import { markDatabaseUp, noteDatabaseError, registerDatabaseProbe } from "./availability";
 import { PrismaClient } from "./generated/client";
 
@@ -84,12 +84,15 @@ const client = (): PrismaClient => {
 export const db: PrismaClient = new Proxy({} as PrismaClient, {
   get: (_target, property) => {
     const real = client();
-    // Interactive transactions get an after-commit queue (lib/db/after-commit.ts).
+    // Interactive transactions get a closing queue and an after-commit queue (lib/db/after-commit.ts).
     if (property === "$transaction") {
       return (arg: unknown, options?: unknown) =>
         typeof arg === "function"
           ? withAfterCommit(() =>
-              (real.$transaction as (fn: unknown, options?: unknown) => Promise<unknown>)(arg, options),
+              (real.$transaction as (fn: unknown, options?: unknown) => Promise<unknown>)(
+                (tx: object) => withBeforeCommit(tx, () => (arg as (tx: object) => Promise<unknown>)(tx)),
+                options,
+              ),
             )
           : (real.$transaction as (batch: unknown, options?: unknown) => Promise<unknown>)(arg, options);
     }
