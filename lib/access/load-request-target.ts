@@ -34,7 +34,8 @@ export const loadRequestTarget = async (tx: Db, requestId: string): Promise<TReq
     Array<Omit<TDecidableRow, "policy"> & { approverGroups: string[]; approvalsRequired: number }>
   >`
     select r.id, r."requesterId", r."filedById", r.stages, r."extraApprovals", r."currentStage", r."escalatedAt",
-      r."escalationGroups", p."approverGroups", p."approvalsRequired"
+      coalesce(r."escalationGroups", '{}') as "escalationGroups", coalesce(p."approverGroups", '{}') as "approverGroups",
+      p."approvalsRequired"
       from "AccessRequest" r join "AccessPolicy" p on p.id = r."policyId"
      where r.id = ${requestId}`;
   if (!row) throw new AppError("NOT_FOUND", NOT_FOUND);

@@ -94,6 +94,34 @@ describe("every request checks the session in the database", () => {
     assert.ok(afterPolicy.ok && afterPolicy.actor.roles.includes("approver"));
   });
 
+  it("an escalation group makes an approver too; a person with no groups recorded has no role", async () => {
+    const escalation = uniqueId("escalation");
+    const resource = await db.resource.create({
+      data: { key: uniqueId("res"), name: "R", environment: "staging", permissions: ["read"] },
+    });
+    await db.accessPolicy.create({
+      data: {
+        resourceId: resource.id,
+        name: "p",
+        permissions: ["read"],
+        approverGroups: [uniqueId("approvers")],
+        escalationGroups: [escalation],
+        defaultDurationMinutes: 10,
+        maxDurationMinutes: 20,
+      },
+    });
+    const { sessionId } = await signInUser({ issuer: TEST_ISSUER, identity: identity([escalation]) });
+    const escalated = await resolveSession({ sessionId });
+    assert.ok(escalated.ok && escalated.actor.roles.includes("approver"));
+    // A row written without groups (SCIM, a seed) holds NULL, which reads as no groups.
+    const bare = await db.user.create({ data: { issuer: TEST_ISSUER, subject: uniqueId("sub"), name: "Bare" } });
+    const session = await db.session.create({ data: { userId: bare.id, expiresAt: new Date(Date.now() + 3_600_000) } });
+    const result = await resolveSession({ sessionId: session.id });
+    assert.ok(result.ok);
+    assert.deepEqual(result.actor.groups, []);
+    assert.deepEqual(result.actor.roles, []);
+  });
+
   it("refuses an unknown or missing session id", async () => {
     assert.deepEqual(await resolveSession({ sessionId: undefined }), { ok: false, problem: "missing" });
     assert.deepEqual(await resolveSession({ sessionId: "forged-session-id" }), { ok: false, problem: "missing" });

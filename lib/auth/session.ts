@@ -47,7 +47,7 @@ export const resolveSession = async (options: {
   // SQL: it runs on every request, and the ORM's compiled form costs several times its CPU.
   const [row] = await db.$queryRaw<TSessionRow[]>`
     select s.id, s."createdAt", s."lastSeenAt", s."expiresAt", s."revokedAt",
-      u.id as "userId", u.email, u.name, u.groups, u."deactivatedAt",
+      u.id as "userId", u.email, u.name, coalesce(u.groups, '{}') as groups, u."deactivatedAt",
       ${holdsApproverRoleSql(Prisma.sql`u.groups`)} as approver
     from "Session" s join "User" u on u.id = s."userId"
     where s.id = ${options.sessionId}`;

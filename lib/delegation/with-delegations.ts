@@ -22,7 +22,7 @@ export const withDelegations = async <TActor extends TUserActor>(
   const rows = await tx.$queryRaw<
     Array<{ id: string; delegatorId: string; delegatorName: string; groups: string[]; deactivatedAt: Date | null }>
   >`
-    select d.id, u.id as "delegatorId", u.name as "delegatorName", u.groups, u."deactivatedAt"
+    select d.id, u.id as "delegatorId", u.name as "delegatorName", coalesce(u.groups, '{}') as groups, u."deactivatedAt"
       from "ApprovalDelegation" d join "User" u on u.id = d."delegatorId"
      where d."delegateId" = ${actor.userId} and d."endedAt" is null
        and d."startsAt" <= ${now}::timestamp(3) and d."endsAt" > ${now}::timestamp(3)
