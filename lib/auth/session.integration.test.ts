@@ -3,7 +3,7 @@ import { after, describe, it } from "node:test";
 import { getConfig } from "../config";
 import { db, disconnectDb } from "../db";
 import { AppError } from "../errors";
-import { TEST_ISSUER, uniqueId } from "../testing/fixtures";
+import { createResourceWithPolicy, TEST_ISSUER, uniqueId } from "../testing/fixtures";
 import { resolveSession, revokeSession } from "./session";
 import { signInUser } from "./sign-in";
 
@@ -96,20 +96,8 @@ describe("every request checks the session in the database", () => {
 
   it("an escalation group makes an approver too; a person with no groups recorded has no role", async () => {
     const escalation = uniqueId("escalation");
-    const resource = await db.resource.create({
-      data: { key: uniqueId("res"), name: "R", environment: "staging", permissions: ["read"] },
-    });
-    await db.accessPolicy.create({
-      data: {
-        resourceId: resource.id,
-        name: "p",
-        permissions: ["read"],
-        approverGroups: [uniqueId("approvers")],
-        escalationGroups: [escalation],
-        defaultDurationMinutes: 10,
-        maxDurationMinutes: 20,
-      },
-    });
+    const { policy } = await createResourceWithPolicy({ approverGroups: [uniqueId("approvers")] });
+    await db.accessPolicy.update({ where: { id: policy.id }, data: { escalationGroups: [escalation] } });
     const { sessionId } = await signInUser({ issuer: TEST_ISSUER, identity: identity([escalation]) });
     const escalated = await resolveSession({ sessionId });
     assert.ok(escalated.ok && escalated.actor.roles.includes("approver"));
