@@ -101,7 +101,11 @@ test("an administrator deactivating themselves through the server action is refu
   const after = await snapshotDb(before.trailMarks);
   expect(changedTables(before, after)).toEqual([]);
   const trail = await newTrailRows(before);
-  expect((trail.AuditEvent ?? []).map((event) => [event.action, event.outcome])).toEqual([["authz.denied", "DENIED"]]);
+  // The refusal is one authz.denied. Ada's denials earlier in the suite may add up to a burst
+  // within the window, which also alerts security (lib/authz/denial-burst.ts): that event
+  // depends on the suite's pace, not on this refusal, so it is left out.
+  const events = (trail.AuditEvent ?? []).filter((event) => event.action !== "security.alert");
+  expect(events.map((event) => [event.action, event.outcome])).toEqual([["authz.denied", "DENIED"]]);
   expect((await db.user.findUniqueOrThrow({ where: { id: ada.id } })).deactivatedAt).toBeNull();
   expect(await (await page.request.get("/api/auth/session")).json()).toMatchObject({ sid: expect.any(String) });
 });
